@@ -1,0 +1,25 @@
+#!/bin/sh
+# bootstrap.sh - prepare a fresh checkout for ./configure.
+#   ./bootstrap.sh                  regenerate the build system (autoreconf)
+#   ./bootstrap.sh --install-deps   also install the Debian 12 build and test
+#                                   dependencies with apt-get (needs root)
+set -eu
+cd "$(dirname "$0")"
+
+# Build dependencies, then what the test suite drives for real.
+BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-config
+  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libprotobuf-c-dev protobuf-c-compiler
+  libcurl4-openssl-dev libsnappy-dev"
+TEST_DEPS="valgrind clang-format xz-utils"
+
+if [ "${1:-}" = "--install-deps" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap.sh: --install-deps needs root (try: sudo $0 --install-deps)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $BUILD_DEPS $TEST_DEPS
+fi
+autoreconf -fi

@@ -1,0 +1,369 @@
+/* meta.c - meta.json (the schemas) and series.json (the series index).
+ *
+ * Both are small, rewritten whole and atomically (temporary file, fsync,
+ * rename), so a reader or a crash sees the old file or the new one. Both
+ * are input when read: every field is checked and a damaged file gives
+ * RONDO_ERROR_CORRUPT naming the file and the problem.
+ */
+#include "config.h"
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include "internal.h"
+
+char *
+rondo_slab_path(const char *dir, const char *schema, guint tier)
+{
+    g_autofree char *base = g_strdup_printf("%s.%u.slab", schema, tier);
+    return g_build_filename(dir, base, NULL);
+}
+
+static gboolean
+write_json(const char *dir, const char *file, JsonNode *root, GError **error)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autoptr(GError) local = NULL;
+
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_root(gen, root);
+    gsize len = 0;
+    g_autofree char *text = json_generator_to_data(gen, &len);
+    if (!g_file_set_contents_full(path, text, (gssize)len,
+                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                  0644, &local)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s", local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static JsonNode *
+read_json(const char *dir, const char *file, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) local = NULL;
+
+    if (!json_parser_load_from_file(parser, path, &local)) {
+        gboolean missing = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        g_set_error(error, RONDO_ERROR, missing ? RONDO_ERROR_NOT_FOUND : RONDO_ERROR_CORRUPT,
+                    missing ? "%s: missing (not a rondo store?)" : "%s: %s", path, local->message);
+        return NULL;
+    }
+    JsonNode *root = json_parser_get_root(parser);
+    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a JSON object", path);
+        return NULL;
+    }
+    return json_node_copy(root);
+}
+
+static JsonNode *
+schema_to_json(const RondoSchema *schema)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, schema->name);
+    json_builder_set_member_name(b, "series_max");
+    json_builder_add_int_value(b, schema->series_max);
+    json_builder_set_member_name(b, "matchers");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < schema->matchers->len; i++) {
+        const RondoMatcher *m = g_ptr_array_index(schema->matchers, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "label");
+        json_builder_add_string_value(b, m->label);
+        json_builder_set_member_name(b, "op");
+        json_builder_add_string_value(b, rondo_match_op_to_string(m->op));
+        json_builder_set_member_name(b, "value");
+        json_builder_add_string_value(b, m->value);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "tiers");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < schema->n_tiers; i++) {
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "interval_ns");
+        json_builder_add_int_value(b, (gint64)schema->tiers[i].interval_ns);
+        json_builder_set_member_name(b, "slots");
+        json_builder_add_int_value(b, schema->tiers[i].slots);
+        json_builder_set_member_name(b, "functions");
+        json_builder_begin_array(b);
+        guint32 fns = rondo_tier_effective_functions(schema, i);
+        for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+            if (fns & RONDO_CF_BIT(f))
+                json_builder_add_string_value(b, rondo_consolidation_to_string(f));
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+gboolean
+rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "format");
+    json_builder_add_string_value(b, "rondo-store");
+    json_builder_set_member_name(b, "version");
+    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_set_member_name(b, "schemas");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < n; i++)
+        json_builder_add_value(b, schema_to_json(schemas[i]));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    return write_json(dir, RONDO_META_FILE, root, error);
+}
+
+/* Checked member access: a missing or mistyped member is corruption. */
+static gboolean
+get_int(JsonObject *o, const char *member, gint64 min, gint64 max, gint64 *ret)
+{
+    JsonNode *n = json_object_get_member(o, member);
+    if (n == NULL || json_node_get_value_type(n) != G_TYPE_INT64)
+        return FALSE;
+    gint64 v = json_node_get_int(n);
+    if (v < min || v > max)
+        return FALSE;
+    *ret = v;
+    return TRUE;
+}
+
+static const char *
+get_str(JsonObject *o, const char *member)
+{
+    JsonNode *n = json_object_get_member(o, member);
+    if (n == NULL || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}
+
+static JsonArray *
+get_array(JsonObject *o, const char *member)
+{
+    JsonNode *n = json_object_get_member(o, member);
+    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
+static gboolean
+tier_from_json(RondoSchema *schema, JsonNode *node, GError **error)
+{
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    gint64 interval, slots;
+    JsonArray *fns = o ? get_array(o, "functions") : NULL;
+    guint32 mask = 0;
+
+    if (o == NULL || fns == NULL || !get_int(o, "interval_ns", 1, G_MAXINT64, &interval) ||
+        !get_int(o, "slots", 2, RONDO_SLOTS_MAX, &slots)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "schema “%s”: bad tier", schema->name);
+        return FALSE;
+    }
+    for (guint i = 0; i < json_array_get_length(fns); i++) {
+        RondoConsolidation cf;
+        const char *name = json_array_get_string_element(fns, i);
+        if (name == NULL || !rondo_consolidation_from_string(name, &cf)) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                        "schema “%s”: unknown consolidation function", schema->name);
+            return FALSE;
+        }
+        mask |= RONDO_CF_BIT(cf);
+    }
+    return rondo_schema_add_tier(schema, (guint64)interval, (guint32)slots, mask, error);
+}
+
+static RondoSchema *
+schema_from_json(JsonNode *node, GError **error)
+{
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    const char *name = o ? get_str(o, "name") : NULL;
+    gint64 series_max;
+    JsonArray *matchers = o ? get_array(o, "matchers") : NULL;
+    JsonArray *tiers = o ? get_array(o, "tiers") : NULL;
+
+    if (name == NULL || matchers == NULL || tiers == NULL ||
+        !get_int(o, "series_max", 1, RONDO_SERIES_MAX, &series_max)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "a schema lacks a required field");
+        return NULL;
+    }
+    g_autoptr(RondoSchema) schema = rondo_schema_new(name, (guint32)series_max, error);
+    if (schema == NULL)
+        return NULL;
+    for (guint i = 0; i < json_array_get_length(matchers); i++) {
+        JsonNode *mn = json_array_get_element(matchers, i);
+        JsonObject *m = JSON_NODE_HOLDS_OBJECT(mn) ? json_node_get_object(mn) : NULL;
+        const char *label = m ? get_str(m, "label") : NULL;
+        const char *op = m ? get_str(m, "op") : NULL;
+        const char *value = m ? get_str(m, "value") : NULL;
+        RondoMatchOp mop;
+        if (!label || !op || !value || !rondo_match_op_from_string(op, &mop)) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "schema “%s”: bad matcher", name);
+            return NULL;
+        }
+        if (!rondo_schema_add_matcher(schema, label, mop, value, error))
+            return NULL;
+    }
+    for (guint i = 0; i < json_array_get_length(tiers); i++) {
+        if (!tier_from_json(schema, json_array_get_element(tiers, i), error))
+            return NULL;
+    }
+    if (!rondo_schema_validate(schema, error))
+        return NULL;
+    return g_steal_pointer(&schema);
+}
+
+static void
+prefix_error(GError **error, const char *dir, const char *file)
+{
+    if (error && *error && (*error)->domain == RONDO_ERROR && !strstr((*error)->message, file))
+        g_prefix_error(error, "%s/%s: ", dir, file);
+}
+
+GPtrArray *
+rondo_meta_read(const char *dir, GError **error)
+{
+    g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, error);
+    if (root == NULL)
+        return NULL;
+    JsonObject *o = json_node_get_object(root);
+    const char *format = get_str(o, "format");
+    gint64 version;
+    JsonArray *schemas = get_array(o, "schemas");
+
+    if (format == NULL || !g_str_equal(format, "rondo-store")) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_FOREIGN, "%s/%s: not a rondo store", dir,
+                    RONDO_META_FILE);
+        return NULL;
+    }
+    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version != RONDO_STORE_VERSION) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s/%s: store version is not %d (the only one supported)", dir, RONDO_META_FILE,
+                    RONDO_STORE_VERSION);
+        return NULL;
+    }
+    guint n = schemas ? json_array_get_length(schemas) : 0;
+    if (n == 0 || n > RONDO_SCHEMAS_MAX) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: needs 1..%d schemas", dir,
+                    RONDO_META_FILE, RONDO_SCHEMAS_MAX);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_schema_free);
+    for (guint i = 0; i < n; i++) {
+        RondoSchema *s = schema_from_json(json_array_get_element(schemas, i), error);
+        if (s == NULL) {
+            prefix_error(error, dir, RONDO_META_FILE);
+            return NULL;
+        }
+        g_ptr_array_add(out, s);
+    }
+    return g_steal_pointer(&out);
+}
+
+static JsonNode *
+series_to_json(const RondoSeries *s)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    json_builder_add_int_value(b, s->id);
+    json_builder_set_member_name(b, "schema");
+    json_builder_add_int_value(b, s->schema);
+    json_builder_set_member_name(b, "column");
+    json_builder_add_int_value(b, s->column);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, s->name);
+    json_builder_set_member_name(b, "labels");
+    json_builder_begin_object(b);
+    for (gsize i = 0; s->labels[i]; i += 2) {
+        json_builder_set_member_name(b, s->labels[i]);
+        json_builder_add_string_value(b, s->labels[i + 1]);
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+gboolean
+rondo_index_write(const RondoStore *store, GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "version");
+    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_set_member_name(b, "series");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < store->series->len; i++)
+        json_builder_add_value(b, series_to_json(g_ptr_array_index(store->series, i)));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    return write_json(store->path, RONDO_INDEX_FILE, root, error);
+}
+
+static RondoSeries *
+series_from_json(JsonNode *node, guint expect_id, GError **error)
+{
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    gint64 id, schema, column;
+    const char *name = o ? get_str(o, "name") : NULL;
+    JsonNode *ln = o ? json_object_get_member(o, "labels") : NULL;
+
+    if (name == NULL || ln == NULL || !JSON_NODE_HOLDS_OBJECT(ln) ||
+        !get_int(o, "id", 0, G_MAXUINT32, &id) || id != expect_id ||
+        !get_int(o, "schema", 0, RONDO_SCHEMAS_MAX - 1, &schema) ||
+        !get_int(o, "column", 0, RONDO_SERIES_MAX - 1, &column)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "series %u: bad or missing field",
+                    expect_id);
+        return NULL;
+    }
+    JsonObject *lo = json_node_get_object(ln);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    g_autoptr(GList) members = json_object_get_members(lo);
+    for (GList *l = members; l; l = l->next) {
+        const char *v = get_str(lo, l->data);
+        if (v == NULL) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "series %u: bad label", expect_id);
+            return NULL;
+        }
+        g_ptr_array_add(labels, l->data);
+        g_ptr_array_add(labels, (gpointer)v);
+    }
+    g_ptr_array_add(labels, NULL);
+    const char *const *lv = (const char *const *)labels->pdata;
+    if (!rondo_series_validate(name, lv, error))
+        return NULL;
+    return rondo_series_new(name, lv, (guint)schema, (guint32)column, (guint32)id);
+}
+
+GPtrArray *
+rondo_index_read(const char *dir, GError **error)
+{
+    g_autoptr(JsonNode) root = read_json(dir, RONDO_INDEX_FILE, error);
+    if (root == NULL)
+        return NULL;
+    JsonArray *arr = get_array(json_node_get_object(root), "series");
+    if (arr == NULL) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: no series array", dir,
+                    RONDO_INDEX_FILE);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_series_free);
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+        RondoSeries *s = series_from_json(json_array_get_element(arr, i), i, error);
+        if (s == NULL) {
+            prefix_error(error, dir, RONDO_INDEX_FILE);
+            return NULL;
+        }
+        g_ptr_array_add(out, s);
+    }
+    return g_steal_pointer(&out);
+}

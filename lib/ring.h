@@ -1,0 +1,154 @@
+/* ring.h - the ring arithmetic and the seqlock between writer and readers.
+ *
+ * These are inline because rondo_series_record() is built from them and must
+ * cost a few nanoseconds. Nothing here allocates, locks, or calls GLib.
+ *
+ * Writer rules (docs/storage-format.md, "Ring semantics"):
+ *   - slot time t = timestamp - timestamp % interval; ring slot r = t / interval % slots.
+ *   - t newer than the head: the head moves to t (before the slot is touched,
+ *     so a crash never leaves a written slot outside the window).
+ *   - t inside the window (head - t < window): the slot is written; if it
+ *     holds another time it is first reset (claimed).
+ *   - t older than the window: dropped and counted.
+ *   - a gap of many slots is only a head move; the skipped slots keep older
+ *     times and so read as empty. A clock that jumps backwards produces
+ *     writes of the previous two kinds.
+ *
+ * Reader rule: a value counts for slot time t only if ts[r] == t before and
+ * after reading it (release/acquire fences pair with the writer's claim).
+ */
+#ifndef RONDO_RING_H
+#define RONDO_RING_H
+
+#include <math.h>
+#include "internal.h"
+
+static inline guint64
+ring_load_u64(const guint64 *p)
+{
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline guint64
+ring_load_u64_acquire(const guint64 *p)
+{
+    return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void
+ring_store_u64(guint64 *p, guint64 v)
+{
+    __atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline void
+ring_store_u64_release(guint64 *p, guint64 v)
+{
+    __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline double
+ring_load_f64(const double *p)
+{
+    double v;
+    __atomic_load(p, &v, __ATOMIC_RELAXED);
+    return v;
+}
+
+static inline void
+ring_store_f64(double *p, double v)
+{
+    __atomic_store(p, &v, __ATOMIC_RELAXED);
+}
+
+static inline guint32
+ring_slot_for_time(const RondoSlab *slab, guint64 t)
+{
+    return (guint32)((t / slab->interval_ns) % slab->slots);
+}
+
+static inline double *
+ring_cell(const RondoSlab *slab, guint32 column, guint32 r)
+{
+    return slab->values + (gsize)column * slab->stride + r;
+}
+
+/* Reset ring slot r for slot time t: invalidate, clear every column, publish. */
+void ring_claim(RondoSlab *slab, guint32 r, guint64 t);
+
+/* Move the head forward to t if t is newer; TRUE if t is inside the window. */
+static inline gboolean
+ring_advance(RondoSlab *slab, guint64 t)
+{
+    guint64 head = ring_load_u64(&slab->hdr->head_ns);
+    if (t > head) {
+        if (G_UNLIKELY(head == 0))
+            ring_store_u64(&slab->state->first_ns, t);
+        ring_store_u64_release(&slab->hdr->head_ns, t);
+        return TRUE;
+    }
+    if (head - t >= slab->window_ns)
+        return FALSE;
+    if (G_UNLIKELY(t < ring_load_u64(&slab->state->first_ns)))
+        ring_store_u64(&slab->state->first_ns, t);
+    return TRUE;
+}
+
+/* Store v in column at timestamp ts. Writer only; one thread per slab. */
+static inline RondoRecordResult
+ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
+{
+    guint64 t;
+    guint32 r;
+
+    if (G_LIKELY(ts - slab->cache_t < slab->interval_ns)) {
+        t = slab->cache_t;
+        r = slab->cache_r;
+    } else {
+        t = ts - ts % slab->interval_ns;
+        if (G_UNLIKELY(t == 0 || !ring_advance(slab, t))) {
+            ring_store_u64(&slab->state->dropped, ring_load_u64(&slab->state->dropped) + 1);
+            return RONDO_RECORD_TOO_OLD;
+        }
+        r = ring_slot_for_time(slab, t);
+        if (ring_load_u64(&slab->ts[r]) != t)
+            ring_claim(slab, r, t);
+        /* Only the head slot is cached: writes to it need no window check. */
+        if (t == ring_load_u64(&slab->hdr->head_ns)) {
+            slab->cache_t = t;
+            slab->cache_r = r;
+        }
+    }
+    ring_store_f64(ring_cell(slab, column, r), v);
+    return RONDO_RECORD_OK;
+}
+
+/* Read column at slot time t; FALSE if the slot does not hold t or is NaN. */
+static inline gboolean
+ring_read(const RondoSlab *slab, guint32 column, guint64 t, double *ret)
+{
+    guint32 r = ring_slot_for_time(slab, t);
+    if (ring_load_u64_acquire(&slab->ts[r]) != t)
+        return FALSE;
+    double v = ring_load_f64(ring_cell(slab, column, r));
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (ring_load_u64(&slab->ts[r]) != t || isnan(v))
+        return FALSE;
+    *ret = v;
+    return TRUE;
+}
+
+/* The oldest slot time inside the window that was ever written, 0 if the
+ * tier is empty. */
+static inline guint64
+ring_oldest(const RondoSlab *slab)
+{
+    guint64 head = ring_load_u64_acquire(&slab->hdr->head_ns);
+    if (head == 0)
+        return 0;
+    guint64 span = slab->window_ns - slab->interval_ns;
+    guint64 oldest = head > span ? head - span : slab->interval_ns;
+    return MAX(oldest, ring_load_u64(&slab->state->first_ns));
+}
+
+#endif /* RONDO_RING_H */

@@ -1,0 +1,240 @@
+/* slab.c - one tier of one schema as a fixed-size memory-mapped file.
+ *
+ * Why mmap: the writer's hot path is a store into memory; the kernel's page
+ * cache makes it durable against the writer's death (not against power
+ * loss, which is documented), and readers in other processes map the same
+ * pages read-only.
+ *
+ * A slab is created at its exact final size (posix_fallocate), filled with
+ * NaN, and never grows. Opening checks every header field against the
+ * schema from meta.json and reports damage; it never rewrites anything.
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ring.h"
+
+guint64
+rondo_slab_bytes(guint32 series_max, guint32 slots, guint n_functions)
+{
+    guint64 ts_off = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)series_max * 32);
+    guint64 stride_bytes = rondo_align_up((guint64)slots * 8);
+    return ts_off + stride_bytes + (guint64)n_functions * series_max * stride_bytes;
+}
+
+static void
+slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier)
+{
+    const RondoTier *t = &schema->tiers[tier];
+    guint64 ts_off = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)schema->series_max * 32);
+    guint64 stride_bytes = rondo_align_up((guint64)t->slots * 8);
+
+    slab->hdr = (RondoSlabHeader *)slab->map;
+    slab->state = (RondoSlabState *)(slab->map + RONDO_SLAB_STATE_OFFSET);
+    slab->dir = (RondoDirEntry *)(slab->map + RONDO_SLAB_DIR_OFFSET);
+    slab->ts = (guint64 *)(slab->map + ts_off);
+    slab->values = (double *)(slab->map + ts_off + stride_bytes);
+    slab->interval_ns = t->interval_ns;
+    slab->slots = t->slots;
+    slab->window_ns = t->interval_ns * t->slots;
+    slab->series_max = schema->series_max;
+    slab->stride = (guint32)(stride_bytes / 8);
+    slab->functions = rondo_tier_effective_functions(schema, tier);
+    slab->n_columns = rondo_tier_n_functions(schema, tier) * schema->series_max;
+    guint group = 0;
+    for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++)
+        slab->group_of[f] = (slab->functions & RONDO_CF_BIT(f)) ? (gint8)group++ : -1;
+}
+
+static void
+slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier, guint64 bytes)
+{
+    memset(hdr, 0, sizeof *hdr);
+    memcpy(hdr->magic, RONDO_SLAB_MAGIC, 8);
+    hdr->version = RONDO_SLAB_VERSION;
+    hdr->tier = (guint8)tier;
+    hdr->n_functions = (guint8)rondo_tier_n_functions(schema, tier);
+    hdr->functions = rondo_tier_effective_functions(schema, tier);
+    hdr->schema_hash = rondo_schema_hash(schema);
+    hdr->slots = schema->tiers[tier].slots;
+    hdr->series_max = schema->series_max;
+    hdr->interval_ns = schema->tiers[tier].interval_ns;
+    hdr->file_bytes = bytes;
+    hdr->checksum = rondo_crc32(hdr, G_STRUCT_OFFSET(RondoSlabHeader, checksum));
+}
+
+static RondoSlab *
+slab_map(const char *path, int fd, gsize bytes, gboolean writable, GError **error)
+{
+    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+    void *map = mmap(NULL, bytes, prot, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int e = errno;
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot map: %s", path, g_strerror(e));
+        return NULL;
+    }
+    RondoSlab *slab = g_new0(RondoSlab, 1);
+    slab->path = g_strdup(path);
+    slab->map = map;
+    slab->map_bytes = bytes;
+    return slab;
+}
+
+static gboolean
+io_error(GError **error, const char *path, const char *what)
+{
+    int e = errno;
+    g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: %s: %s", path, what, g_strerror(e));
+    return FALSE;
+}
+
+RondoSlab *
+rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GError **error)
+{
+    g_assert(tier < schema->n_tiers);
+    guint64 bytes = rondo_schema_get_tier_bytes(schema, tier);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        io_error(error, path, "cannot create");
+        return NULL;
+    }
+    int rc = posix_fallocate(fd, 0, (off_t)bytes);
+    if (rc != 0) {
+        errno = rc;
+        io_error(error, path, "cannot allocate");
+        close(fd);
+        unlink(path);
+        return NULL;
+    }
+    RondoSlab *slab = slab_map(path, fd, bytes, TRUE, error);
+    close(fd);
+    if (slab == NULL) {
+        unlink(path);
+        return NULL;
+    }
+    slab_bind(slab, schema, tier);
+    for (gsize i = 0; i < (gsize)slab->n_columns * slab->stride; i++)
+        slab->values[i] = NAN;
+    slab_header_init(slab->hdr, schema, tier, bytes);
+    if (!rondo_slab_sync(slab, error)) {
+        rondo_slab_close(slab);
+        unlink(path);
+        return NULL;
+    }
+    return slab;
+}
+
+static gboolean
+corrupt(GError **error, RondoError code, const char *path, const char *problem)
+{
+    g_set_error(error, RONDO_ERROR, code, "%s: %s", path, problem);
+    return FALSE;
+}
+
+/* Every check a header gets, in the order a damaged file is best explained. */
+static gboolean
+slab_header_check(const RondoSlabHeader *hdr, gsize size, const char *path,
+                  const RondoSchema *schema, guint tier, GError **error)
+{
+    if (size < sizeof *hdr)
+        return corrupt(error, RONDO_ERROR_CORRUPT, path, "truncated: shorter than its header");
+    if (memcmp(hdr->magic, RONDO_SLAB_MAGIC, 8) != 0)
+        return corrupt(error, RONDO_ERROR_FOREIGN, path, "not a rondo slab (bad magic)");
+    if (hdr->version != RONDO_SLAB_VERSION) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: slab format version %u is not supported (this is version %d)", path,
+                    hdr->version, RONDO_SLAB_VERSION);
+        return FALSE;
+    }
+    if (hdr->checksum != rondo_crc32(hdr, G_STRUCT_OFFSET(RondoSlabHeader, checksum)))
+        return corrupt(error, RONDO_ERROR_CORRUPT, path, "header checksum mismatch");
+    if (hdr->schema_hash != rondo_schema_hash(schema) || hdr->tier != tier)
+        return corrupt(error, RONDO_ERROR_FOREIGN, path,
+                       "belongs to another schema or tier than meta.json describes");
+    guint64 expect = rondo_schema_get_tier_bytes(schema, tier);
+    if (hdr->slots != schema->tiers[tier].slots || hdr->series_max != schema->series_max ||
+        hdr->interval_ns != schema->tiers[tier].interval_ns || hdr->file_bytes != expect)
+        return corrupt(error, RONDO_ERROR_CORRUPT, path, "header geometry disagrees with schema");
+    if (size != expect) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "%s: truncated or extended: %" G_GSIZE_FORMAT
+                    " bytes, expected %" G_GUINT64_FORMAT,
+                    path, size, expect);
+        return FALSE;
+    }
+    if (hdr->head_ns % hdr->interval_ns != 0)
+        return corrupt(error, RONDO_ERROR_CORRUPT, path, "write cursor is not a slot time");
+    return TRUE;
+}
+
+RondoSlab *
+rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, gboolean writable,
+                GError **error)
+{
+    g_assert(tier < schema->n_tiers);
+    int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    struct stat st;
+
+    if (fd < 0) {
+        io_error(error, path, "cannot open");
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0) {
+        io_error(error, path, "cannot stat");
+        close(fd);
+        return NULL;
+    }
+    RondoSlabHeader hdr;
+    gsize size = (gsize)st.st_size;
+    memset(&hdr, 0, sizeof hdr);
+    if (size >= sizeof hdr && pread(fd, &hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+        io_error(error, path, "cannot read header");
+        close(fd);
+        return NULL;
+    }
+    if (!slab_header_check(&hdr, size, path, schema, tier, error)) {
+        close(fd);
+        return NULL;
+    }
+    RondoSlab *slab = slab_map(path, fd, size, writable, error);
+    close(fd);
+    if (slab == NULL)
+        return NULL;
+    slab_bind(slab, schema, tier);
+    return slab;
+}
+
+gboolean
+rondo_slab_sync(RondoSlab *slab, GError **error)
+{
+    if (msync(slab->map, slab->map_bytes, MS_SYNC) < 0)
+        return io_error(error, slab->path, "cannot sync");
+    return TRUE;
+}
+
+void
+rondo_slab_close(RondoSlab *slab)
+{
+    if (slab == NULL)
+        return;
+    munmap(slab->map, slab->map_bytes);
+    g_free(slab->path);
+    g_free(slab);
+}
+
+/* Cold half of ring_write(): reset ring slot r for slot time t. */
+void
+ring_claim(RondoSlab *slab, guint32 r, guint64 t)
+{
+    g_assert(r < slab->slots);
+    ring_store_u64(&slab->ts[r], RONDO_SLOT_CLAIMING);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    for (guint32 c = 0; c < slab->n_columns; c++)
+        ring_store_f64(ring_cell(slab, c, r), NAN);
+    ring_store_u64_release(&slab->ts[r], t);
+}

@@ -1,0 +1,489 @@
+/* store.c - a store directory: its lock, its slabs and its series.
+ *
+ * Files: meta.json (schemas), series.json (the index), lock (the writer's
+ * pid, flock'ed), and <schema>.<tier>.slab for every schema and tier.
+ *
+ * Creation writes meta.json last, so a half-created directory is never
+ * taken for a store. Registration writes series.json (atomically) before
+ * the slab directories, so after a crash the index is the truth and an
+ * unfilled directory entry is completed by the next writer. Nothing else
+ * is ever rewritten on open.
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ring.h"
+
+static void
+schema_state_free(gpointer data)
+{
+    RondoSchemaState *st = data;
+    for (guint t = 0; t < RONDO_TIERS_MAX; t++)
+        rondo_slab_close(st->slabs[t]);
+    rondo_schema_free(st->schema);
+    g_free(st);
+}
+
+static RondoStore *
+store_new(const char *path, gboolean writable)
+{
+    RondoStore *store = g_new0(RondoStore, 1);
+    store->path = g_strdup(path);
+    store->writable = writable;
+    store->lock_fd = -1;
+    store->schemas = g_ptr_array_new_with_free_func(schema_state_free);
+    store->series = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_series_free);
+    store->by_key = g_hash_table_new(g_str_hash, g_str_equal);
+    return store;
+}
+
+void
+rondo_store_close(RondoStore *store)
+{
+    if (store == NULL)
+        return;
+    g_hash_table_unref(store->by_key);
+    g_ptr_array_unref(store->series);
+    g_ptr_array_unref(store->schemas);
+    if (store->lock_fd >= 0)
+        close(store->lock_fd); /* releases the flock */
+    g_free(store->path);
+    g_free(store);
+}
+
+static gint64
+lock_read_pid(int fd)
+{
+    char buf[32] = {0};
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    return n > 0 ? g_ascii_strtoll(buf, NULL, 10) : 0;
+}
+
+/* Take the writer lock and write our pid into the lock file. */
+static gboolean
+store_lock(RondoStore *store, GError **error)
+{
+    g_autofree char *path = g_build_filename(store->path, RONDO_LOCK_FILE, NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot open: %s", path, g_strerror(e));
+        return FALSE;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        gint64 pid = lock_read_pid(fd);
+        close(fd);
+        if (e == EWOULDBLOCK) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_LOCKED,
+                        "%s: another writer holds the store (pid %" G_GINT64_FORMAT ")",
+                        store->path, pid);
+        } else {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot lock: %s", path,
+                        g_strerror(e));
+        }
+        return FALSE;
+    }
+    char pid[32];
+    int n = g_snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        int e = errno;
+        close(fd);
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot write: %s", path,
+                    g_strerror(e));
+        return FALSE;
+    }
+    store->lock_fd = fd;
+    return TRUE;
+}
+
+gint64
+rondo_store_writer_pid(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    g_autofree char *path = g_build_filename(store->path, RONDO_LOCK_FILE, NULL);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    gint64 pid = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+        pid = lock_read_pid(fd);
+    close(fd);
+    return pid;
+}
+
+static RondoSchemaState *
+schema_state(const RondoStore *store, guint i)
+{
+    g_assert(i < store->schemas->len);
+    return g_ptr_array_index(store->schemas, i);
+}
+
+/* Create or open every slab of every schema. */
+static gboolean
+store_attach_slabs(RondoStore *store, gboolean create, GError **error)
+{
+    for (guint i = 0; i < store->schemas->len; i++) {
+        RondoSchemaState *st = schema_state(store, i);
+        for (guint t = 0; t < st->schema->n_tiers; t++) {
+            g_autofree char *path = rondo_slab_path(store->path, st->schema->name, t);
+            st->slabs[t] = create ? rondo_slab_create(path, st->schema, t, error)
+                                  : rondo_slab_open(path, st->schema, t, store->writable, error);
+            if (st->slabs[t] == NULL)
+                return FALSE;
+            store->bytes += st->slabs[t]->map_bytes;
+        }
+    }
+    return TRUE;
+}
+
+static void
+store_add_schema(RondoStore *store, RondoSchema *owned)
+{
+    RondoSchemaState *st = g_new0(RondoSchemaState, 1);
+    st->schema = owned;
+    g_ptr_array_add(store->schemas, st);
+}
+
+static gboolean
+schemas_check(RondoSchema *const *schemas, guint n, GError **error)
+{
+    if (n == 0 || n > RONDO_SCHEMAS_MAX) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID, "a store needs 1 to %d schemas",
+                    RONDO_SCHEMAS_MAX);
+        return FALSE;
+    }
+    for (guint i = 0; i < n; i++) {
+        if (!rondo_schema_validate(schemas[i], error))
+            return FALSE;
+        for (guint j = 0; j < i; j++) {
+            if (g_str_equal(schemas[i]->name, schemas[j]->name)) {
+                g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID, "two schemas are named “%s”",
+                            schemas[i]->name);
+                return FALSE;
+            }
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+dir_prepare(const char *path, GError **error)
+{
+    if (g_mkdir_with_parents(path, 0755) < 0) {
+        int e = errno;
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot create: %s", path,
+                    g_strerror(e));
+        return FALSE;
+    }
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    if (dir == NULL || g_dir_read_name(dir) != NULL) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_EXISTS, "%s: exists and is not empty", path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+RondoStore *
+rondo_store_create(const char *path, RondoSchema *const *schemas, guint n_schemas, GError **error)
+{
+    g_return_val_if_fail(path != NULL && (schemas != NULL || n_schemas == 0), NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (!schemas_check(schemas, n_schemas, error) || !dir_prepare(path, error))
+        return NULL;
+    g_autoptr(RondoStore) store = store_new(path, TRUE);
+    if (!store_lock(store, error))
+        return NULL;
+    for (guint i = 0; i < n_schemas; i++)
+        store_add_schema(store, rondo_schema_copy(schemas[i]));
+    if (!store_attach_slabs(store, TRUE, error) || !rondo_index_write(store, error) ||
+        !rondo_meta_write(path, schemas, n_schemas, error))
+        return NULL;
+    return g_steal_pointer(&store);
+}
+
+/* The slab directory entries of a series, in every tier of its schema. */
+static gboolean
+series_check_dirs(RondoStore *store, RondoSeries *s, GError **error)
+{
+    RondoSchemaState *st = schema_state(store, s->schema);
+    guint64 hash = rondo_fnv1a64(s->key, strlen(s->key)) | 1;
+
+    for (guint t = 0; t < st->schema->n_tiers; t++) {
+        RondoDirEntry *e = &st->slabs[t]->dir[s->column];
+        if (e->flags & RONDO_DIR_USED) {
+            if (e->key_hash != hash || e->series_id != s->id) {
+                g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                            "%s: directory entry %u does not match series %s in %s",
+                            st->slabs[t]->path, s->column, s->key, RONDO_INDEX_FILE);
+                return FALSE;
+            }
+        } else if (store->writable) {
+            e->key_hash = hash;
+            e->series_id = s->id;
+            __atomic_store_n(&e->flags, RONDO_DIR_USED, __ATOMIC_RELEASE);
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+store_adopt_series(RondoStore *store, RondoSeries *s, GError **error)
+{
+    if (s->schema >= store->schemas->len) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: series %u names schema %u",
+                    store->path, RONDO_INDEX_FILE, s->id, s->schema);
+        rondo_series_free(s);
+        return FALSE;
+    }
+    RondoSchemaState *st = schema_state(store, s->schema);
+    if (s->column != st->n_series || s->column >= st->schema->series_max ||
+        g_hash_table_contains(store->by_key, s->key)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "%s/%s: series %u (%s) has a bad column or is a duplicate", store->path,
+                    RONDO_INDEX_FILE, s->id, s->key);
+        rondo_series_free(s);
+        return FALSE;
+    }
+    s->slab0 = st->slabs[0];
+    st->n_series++;
+    g_ptr_array_add(store->series, s);
+    g_hash_table_insert(store->by_key, s->key, s);
+    return TRUE;
+}
+
+/* Directory entries beyond the index mean series.json lost series. */
+static gboolean
+store_check_unindexed(RondoStore *store, GError **error)
+{
+    for (guint i = 0; i < store->schemas->len; i++) {
+        RondoSchemaState *st = schema_state(store, i);
+        for (guint t = 0; t < st->schema->n_tiers; t++) {
+            for (guint32 c = st->n_series; c < st->schema->series_max; c++) {
+                if (__atomic_load_n(&st->slabs[t]->dir[c].flags, __ATOMIC_ACQUIRE) &
+                    RONDO_DIR_USED) {
+                    g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                                "%s: directory entry %u is used but %s does not list it",
+                                st->slabs[t]->path, c, RONDO_INDEX_FILE);
+                    return FALSE;
+                }
+            }
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
+{
+    g_autoptr(GPtrArray) list = rondo_index_read(store->path, error);
+    if (list == NULL)
+        return FALSE;
+    if (list->len < store->series->len) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: series disappeared",
+                    store->path, RONDO_INDEX_FILE);
+        return FALSE;
+    }
+    for (guint i = store->series->len; i < list->len; i++) {
+        RondoSeries *s = g_ptr_array_index(list, i);
+        list->pdata[i] = NULL; /* the store owns it now, whatever happens */
+        if (!store_adopt_series(store, s, error) || !series_check_dirs(store, s, error))
+            return FALSE;
+    }
+    return !check_unindexed || store_check_unindexed(store, error);
+}
+
+RondoStore *
+rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    gboolean writable = (flags & RONDO_OPEN_WRITE) != 0;
+    g_autoptr(GPtrArray) schemas = rondo_meta_read(path, error);
+    if (schemas == NULL)
+        return NULL;
+    g_autoptr(RondoStore) store = store_new(path, writable);
+    if (writable && !store_lock(store, error))
+        return NULL;
+    for (guint i = 0; i < schemas->len; i++)
+        store_add_schema(store, rondo_schema_copy(g_ptr_array_index(schemas, i)));
+    /* A reader may race a registration: only the writer sees a stable index. */
+    if (!store_attach_slabs(store, FALSE, error) || !store_load_index(store, writable, error))
+        return NULL;
+    return g_steal_pointer(&store);
+}
+
+gboolean
+rondo_store_refresh(RondoStore *store, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    return store_load_index(store, FALSE, error);
+}
+
+static guint
+store_schema_for(const RondoStore *store, const char *name, const char *const *labels)
+{
+    for (guint i = 0; i < store->schemas->len; i++) {
+        if (rondo_schema_matches(schema_state(store, i)->schema, name, labels))
+            return i;
+    }
+    return G_MAXUINT;
+}
+
+RondoSeries *
+rondo_store_lookup(const RondoStore *store, const char *name, const char *const *labels)
+{
+    g_return_val_if_fail(store != NULL && name != NULL, NULL);
+    g_auto(GStrv) sorted = rondo_labels_sorted(labels);
+    g_autofree char *key = rondo_series_key_build(name, (const char *const *)sorted);
+    return g_hash_table_lookup(store->by_key, key);
+}
+
+RondoSeries *
+rondo_store_register(RondoStore *store, const char *name, const char *const *labels, GError **error)
+{
+    g_return_val_if_fail(store != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (!rondo_series_validate(name, labels, error))
+        return NULL;
+    RondoSeries *found = rondo_store_lookup(store, name, labels);
+    if (found)
+        return found;
+    if (!store->writable) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY, "%s: opened read-only", store->path);
+        return NULL;
+    }
+    guint si = store_schema_for(store, name, labels);
+    if (si == G_MAXUINT) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND, "%s: no schema accepts series %s",
+                    store->path, name);
+        return NULL;
+    }
+    RondoSchemaState *st = schema_state(store, si);
+    if (st->n_series >= st->schema->series_max) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_FULL, "%s: schema “%s” is full (series_max %u)",
+                    store->path, st->schema->name, st->schema->series_max);
+        return NULL;
+    }
+    RondoSeries *s = rondo_series_new(name, labels, si, st->n_series, store->series->len);
+    gboolean ok = store_adopt_series(store, s, error);
+    g_assert(ok); /* a fresh column in a checked store cannot fail */
+    if (!rondo_index_write(store, error)) {
+        g_hash_table_remove(store->by_key, s->key);
+        g_ptr_array_remove_index(store->series, store->series->len - 1);
+        st->n_series--;
+        return NULL;
+    }
+    /* The index is on disk: now the slab directories may name the series. */
+    ok = series_check_dirs(store, s, error);
+    g_assert(ok);
+    return s;
+}
+
+gsize
+rondo_store_record_batch(RondoStore *store, RondoSeries *const *series, const double *values,
+                         gsize n, guint64 timestamp_ns)
+{
+    gsize dropped = 0;
+    for (gsize i = 0; i < n; i++)
+        dropped += ring_write(series[i]->slab0, series[i]->column, values[i], timestamp_ns);
+    return dropped;
+}
+
+const char *
+rondo_store_get_path(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, NULL);
+    return store->path;
+}
+
+gboolean
+rondo_store_is_writable(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    return store->writable;
+}
+
+guint
+rondo_store_get_n_schemas(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    return store->schemas->len;
+}
+
+const RondoSchema *
+rondo_store_get_schema(const RondoStore *store, guint index)
+{
+    g_return_val_if_fail(store != NULL && index < store->schemas->len, NULL);
+    return schema_state(store, index)->schema;
+}
+
+guint64
+rondo_store_get_bytes(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    const char *files[] = {RONDO_META_FILE, RONDO_INDEX_FILE, RONDO_LOCK_FILE};
+    guint64 total = store->bytes;
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = g_build_filename(store->path, files[i], NULL);
+        GStatBuf st;
+        if (g_stat(path, &st) == 0)
+            total += (guint64)st.st_size;
+    }
+    return total;
+}
+
+guint
+rondo_store_get_n_series(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    return store->series->len;
+}
+
+RondoSeries *
+rondo_store_get_series(const RondoStore *store, guint id)
+{
+    g_return_val_if_fail(store != NULL, NULL);
+    return id < store->series->len ? g_ptr_array_index(store->series, id) : NULL;
+}
+
+RondoSlab *
+rondo_store_slab(const RondoStore *store, guint schema, guint tier)
+{
+    if (schema >= store->schemas->len)
+        return NULL;
+    RondoSchemaState *st = schema_state(store, schema);
+    return tier < st->schema->n_tiers ? st->slabs[tier] : NULL;
+}
+
+guint64
+rondo_store_get_dropped(const RondoStore *store, guint schema)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    RondoSlab *slab = rondo_store_slab(store, schema, 0);
+    return slab ? ring_load_u64(&slab->state->dropped) : 0;
+}
+
+guint64
+rondo_store_get_head(const RondoStore *store, guint schema, guint tier)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    RondoSlab *slab = rondo_store_slab(store, schema, tier);
+    return slab ? ring_load_u64_acquire(&slab->hdr->head_ns) : 0;
+}
+
+guint64
+rondo_store_get_consolidated(const RondoStore *store, guint schema, guint tier)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    RondoSlab *slab = rondo_store_slab(store, schema, tier);
+    return slab && tier > 0 ? ring_load_u64_acquire(&slab->state->filled_until_ns) : 0;
+}

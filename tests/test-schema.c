@@ -1,0 +1,118 @@
+/* test-schema.c - schemas: validation, the VMM preset, matchers, sizes. */
+#include "config.h"
+#include "testutil.h"
+
+static void
+test_preset_geometry(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoSchema) s = rondo_schema_new_vmm_preset("vmm", 30, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_schema_get_n_tiers(s), ==, 3);
+    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 0), ==, 1 * NS_PER_S);
+    g_assert_cmpuint(rondo_schema_get_tier_slots(s, 0), ==, 600);
+    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 1), ==, 10 * NS_PER_S);
+    g_assert_cmpuint(rondo_schema_get_tier_slots(s, 1), ==, 2160);
+    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 2), ==, 300 * NS_PER_S);
+    g_assert_cmpuint(rondo_schema_get_tier_slots(s, 2), ==, 2016);
+    /* 10 min, 6 h, 7 d */
+    g_assert_cmpuint(600 * 1, ==, 10 * 60);
+    g_assert_cmpuint(2160 * 10, ==, 6 * 3600);
+    g_assert_cmpuint(2016 * 300, ==, 7 * 86400);
+    /* S3: 30 series x 3 tiers under 2 MB, computed before anything exists. */
+    g_assert_cmpuint(rondo_schema_get_bytes(s), <, 2 * 1024 * 1024);
+    /* Tier 0: 128 + 30*32 -> 1088; ts 4800; 30 columns of 4800. */
+    g_assert_cmpuint(rondo_schema_get_tier_bytes(s, 0), ==, 1088 + 4800 + 30 * 4800);
+}
+
+static void
+test_invalid(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_null(rondo_schema_new("bad name", 1, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_null(rondo_schema_new("ok", 0, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+
+    g_autoptr(RondoSchema) s = rondo_schema_new("ok", 4, &error);
+    g_assert_no_error(error);
+    g_assert_true(rondo_schema_add_tier(s, NS_PER_S, 10, 0, &error));
+    /* Not a multiple of the tier below. */
+    g_assert_false(
+        rondo_schema_add_tier(s, NS_PER_S * 3 / 2, 10, RONDO_CF_BIT(RONDO_CF_MAX), &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_true(rondo_schema_add_tier(s, 10 * NS_PER_S, 10, RONDO_CF_BIT(RONDO_CF_MAX), &error));
+    /* Tier 2 may only keep what tier 1 keeps. */
+    g_assert_false(
+        rondo_schema_add_tier(s, 100 * NS_PER_S, 10, RONDO_CF_BIT(RONDO_CF_MIN), &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_false(rondo_schema_add_tier(s, 100 * NS_PER_S, 1, RONDO_CF_BIT(RONDO_CF_MAX), &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_false(rondo_schema_add_matcher(s, "__name__", RONDO_MATCH_REGEX, "(", &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+}
+
+static void
+test_consolidation_names(void)
+{
+    for (guint i = 0; i < RONDO_CF_N_FUNCTIONS; i++) {
+        RondoConsolidation cf;
+        g_assert_true(rondo_consolidation_from_string(rondo_consolidation_to_string(i), &cf));
+        g_assert_cmpuint(cf, ==, i);
+    }
+    g_assert_false(rondo_consolidation_from_string("median", NULL));
+}
+
+/* Series go to the first schema whose matchers all accept them. */
+static void
+test_matchers_route(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoSchema) vcpu = rondo_schema_new_vmm_preset("vcpu", 4, &error);
+    g_autoptr(RondoSchema) rest = rondo_schema_new_vmm_preset("rest", 4, &error);
+    g_assert_true(rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_REGEX, "vcpu_.*", &error));
+    g_assert_true(rondo_schema_add_matcher(vcpu, "reason", RONDO_MATCH_NOT_EQUAL, "skip", &error));
+    RondoSchema *both[] = {vcpu, rest};
+    g_autoptr(RondoStore) store = rondo_store_create(dir, both, 2, &error);
+    g_assert_no_error(error);
+
+    const char *io[] = {"reason", "io", NULL};
+    const char *skip[] = {"reason", "skip", NULL};
+    RondoSeries *a = rondo_store_register(store, "vcpu_exits_total", io, &error);
+    RondoSeries *b = rondo_store_register(store, "vcpu_exits_total", skip, &error);
+    RondoSeries *c = rondo_store_register(store, "vmm_rss_bytes", NULL, &error);
+    RondoSeries *d = rondo_store_register(store, "xvcpu_exits", NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_series_get_schema(a), ==, 0);
+    g_assert_cmpuint(rondo_series_get_schema(b), ==, 1);
+    g_assert_cmpuint(rondo_series_get_schema(c), ==, 1);
+    g_assert_cmpuint(rondo_series_get_schema(d), ==, 1); /* regexes are anchored */
+
+    /* No schema accepts: an error, not a crash. */
+    g_autoptr(RondoSchema) only = rondo_schema_new_vmm_preset("only", 2, &error);
+    g_assert_true(rondo_schema_add_matcher(only, "__name__", RONDO_MATCH_EQUAL, "x", &error));
+    g_autoptr(TestDir) dir2 = test_tmp_dir();
+    g_autoptr(RondoStore) store2 = rondo_store_create(dir2, &only, 1, &error);
+    g_assert_no_error(error);
+    g_assert_null(rondo_store_register(store2, "y", NULL, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND);
+    g_clear_pointer(&store, rondo_store_close);
+    g_clear_pointer(&store2, rondo_store_close);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/schema/preset-geometry", test_preset_geometry);
+    g_test_add_func("/schema/invalid", test_invalid);
+    g_test_add_func("/schema/consolidation-names", test_consolidation_names);
+    g_test_add_func("/schema/matchers-route", test_matchers_route);
+    return g_test_run();
+}

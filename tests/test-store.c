@@ -1,0 +1,242 @@
+/* test-store.c - store lifecycle, series registry, ring semantics, queries. */
+#include "config.h"
+#include <math.h>
+#include "testutil.h"
+
+#define S(n) ((guint64)(n)*NS_PER_S)
+
+static double
+value_at(RondoStore *store, RondoSeries *s, guint tier, guint64 t)
+{
+    RondoQueryIter it;
+    guint64 ts;
+    double v;
+    g_assert_true(rondo_query_iter_init(&it, store, s, tier, RONDO_CF_AVERAGE, t, t, NULL));
+    if (!rondo_query_iter_next(&it, &ts, &v))
+        return NAN;
+    g_assert_cmpuint(ts, ==, t);
+    g_assert_false(rondo_query_iter_next(&it, NULL, NULL));
+    return v;
+}
+
+/* create -> register -> write 10,000 points -> query -> verify -> reopen. */
+static void
+test_roundtrip_reopen(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 8);
+    RondoSeries *a = test_series(store, "vcpu_exits_total", 0);
+    guint64 bytes = rondo_store_get_bytes(store);
+
+    for (guint i = 0; i < 10000; i++)
+        g_assert_cmpint(rondo_series_record(a, i * 0.5, TEST_T0 + S(i)), ==, RONDO_RECORD_OK);
+    /* Tier 0 keeps the last 600 seconds: values 9400..9999 / 2. */
+    double sum = 0;
+    g_assert_cmpuint(test_count_points(store, a, 0, RONDO_CF_LAST, 0, G_MAXUINT64, &sum), ==, 600);
+    g_assert_cmpfloat(sum, ==, 0.5 * (9400.0 + 9999.0) * 600 / 2);
+    g_assert_cmpfloat(value_at(store, a, 0, TEST_T0 + S(9999)), ==, 9999 * 0.5);
+    g_assert_true(isnan(value_at(store, a, 0, TEST_T0 + S(9399)))); /* wrapped away */
+    g_assert_cmpuint(rondo_store_get_bytes(store), ==, bytes);      /* no growth */
+    rondo_store_close(store);
+
+    store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_store_get_n_series(store), ==, 1);
+    RondoSeries *again = test_series(store, "vcpu_exits_total", 0);
+    g_assert_cmpuint(rondo_series_get_id(again), ==, 0);
+    g_assert_cmpuint(test_count_points(store, again, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==,
+                     600);
+    g_assert_cmpfloat(value_at(store, again, 0, TEST_T0 + S(9999)), ==, 9999 * 0.5);
+    g_assert_cmpuint(rondo_store_get_bytes(store), ==, bytes);
+    rondo_store_close(store);
+}
+
+static void
+test_register_duplicate_and_full(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 2);
+    const char *ab[] = {"a", "1", "b", "2", NULL};
+    const char *ba[] = {"b", "2", "a", "1", NULL};
+    RondoSeries *x = rondo_store_register(store, "m", ab, &error);
+    RondoSeries *y = rondo_store_register(store, "m", ba, &error);
+    g_assert_no_error(error);
+    g_assert_true(x == y);
+    g_assert_cmpstr(rondo_series_get_key(x), ==, "m{a=\"1\",b=\"2\"}");
+    g_assert_nonnull(rondo_store_register(store, "m", NULL, &error));
+    g_assert_null(rondo_store_register(store, "m3", NULL, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_FULL);
+    g_clear_error(&error);
+    const char *bad[] = {"__x", "1", NULL};
+    g_assert_null(rondo_store_register(store, "m", bad, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_null(rondo_store_register(store, "0bad", NULL, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_assert_true(rondo_store_lookup(store, "m", ba) == x);
+    g_assert_null(rondo_store_lookup(store, "nope", NULL));
+}
+
+static void
+test_lock_and_readers(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) writer = test_store_new_preset(dir, 4);
+    RondoSeries *a = test_series(writer, "m", 0);
+    g_assert_cmpint(rondo_store_writer_pid(writer), ==, getpid());
+
+    g_assert_null(rondo_store_open(dir, RONDO_OPEN_WRITE, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_LOCKED);
+    g_clear_error(&error);
+
+    g_autoptr(RondoStore) reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    g_assert_false(rondo_store_is_writable(reader));
+    g_assert_null(rondo_store_register(reader, "new", NULL, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY);
+    g_clear_error(&error);
+    g_assert_false(rondo_store_consolidate(reader, 0, NULL, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY);
+    g_clear_error(&error);
+
+    /* The reader sees the writer's values at once, and its later series on refresh. */
+    rondo_series_record(a, 42, TEST_T0);
+    RondoSeries *ra = rondo_store_get_series(reader, 0);
+    g_assert_cmpfloat(value_at(reader, ra, 0, TEST_T0), ==, 42);
+    test_series(writer, "m", 1);
+    g_assert_cmpuint(rondo_store_get_n_series(reader), ==, 1);
+    g_assert_true(rondo_store_refresh(reader, &error));
+    g_assert_cmpuint(rondo_store_get_n_series(reader), ==, 2);
+
+    g_clear_pointer(&writer, rondo_store_close);
+    g_assert_cmpint(rondo_store_writer_pid(reader), ==, 0);
+}
+
+static void
+test_create_refuses_existing(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 1);
+    g_autoptr(RondoSchema) schema = rondo_schema_new_vmm_preset("vmm", 1, NULL);
+    g_assert_null(rondo_store_create(dir, &schema, 1, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_EXISTS);
+    g_clear_error(&error);
+    g_autoptr(TestDir) none = test_tmp_dir();
+    g_assert_null(rondo_store_open(none, RONDO_OPEN_READ_ONLY, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND);
+}
+
+/* Ring semantics, as docs/storage-format.md defines them. */
+static void
+test_ring_semantics(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 2);
+    RondoSeries *a = test_series(store, "m", 0);
+    RondoSeries *b = test_series(store, "m", 1);
+    guint64 head = TEST_T0 + S(1000);
+
+    /* Within one slot the last write wins; sub-slot timestamps land in the slot. */
+    rondo_series_record(a, 1, head);
+    rondo_series_record(a, 2, head + NS_PER_S / 2);
+    g_assert_cmpfloat(value_at(store, a, 0, head), ==, 2);
+    g_assert_true(isnan(value_at(store, b, 0, head))); /* b never wrote here */
+
+    /* A late write inside the window lands in its own slot. */
+    g_assert_cmpint(rondo_series_record(a, 3, head - S(599)), ==, RONDO_RECORD_OK);
+    g_assert_cmpfloat(value_at(store, a, 0, head - S(599)), ==, 3);
+    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head);
+
+    /* Older than the window: dropped and counted, nothing changes. */
+    g_assert_cmpint(rondo_series_record(a, 4, head - S(600)), ==, RONDO_RECORD_TOO_OLD);
+    g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, 1);
+    g_assert_cmpfloat(value_at(store, a, 0, head), ==, 2);
+
+    /* A gap of many slots: only the head moves; skipped slots read empty. */
+    rondo_series_record(b, 5, head + S(250));
+    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head + S(250));
+    g_assert_cmpfloat(value_at(store, a, 0, head), ==, 2);
+    g_assert_true(isnan(value_at(store, a, 0, head + S(100))));
+    g_assert_true(isnan(value_at(store, a, 0, head - S(599)))); /* now outside the window */
+
+    /* Same ring slot, next wrap: the old row is reset for every series. */
+    rondo_series_record(b, 6, head + S(600));
+    g_assert_true(isnan(value_at(store, a, 0, head + S(600))));
+    g_assert_true(isnan(value_at(store, a, 0, head)));
+    g_assert_cmpfloat(value_at(store, b, 0, head + S(600)), ==, 6);
+
+    /* A clock that jumps backwards by 100 s: a late write, inside the window. */
+    g_assert_cmpint(rondo_series_record(a, 7, head + S(500)), ==, RONDO_RECORD_OK);
+    g_assert_cmpfloat(value_at(store, a, 0, head + S(500)), ==, 7);
+    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head + S(600));
+
+    /* NaN marks a slot empty again. */
+    rondo_series_record(a, NAN, head + S(500));
+    g_assert_true(isnan(value_at(store, a, 0, head + S(500))));
+
+    /* Timestamps inside the first interval after the epoch are refused. */
+    g_assert_cmpint(rondo_series_record(a, 1, 5), ==, RONDO_RECORD_TOO_OLD);
+}
+
+static void
+test_record_batch(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 3);
+    RondoSeries *s[3] = {test_series(store, "m", 0), test_series(store, "m", 1),
+                         test_series(store, "m", 2)};
+    double v[3] = {1, 2, 3};
+    g_assert_cmpuint(rondo_store_record_batch(store, s, v, 3, TEST_T0 + S(700)), ==, 0);
+    g_assert_cmpuint(rondo_store_record_batch(store, s, v, 3, TEST_T0), ==, 3);
+    for (guint i = 0; i < 3; i++)
+        g_assert_cmpfloat(value_at(store, s[i], 0, TEST_T0 + S(700)), ==, v[i]);
+}
+
+/* Several schemas in one store keep separate slabs and windows. */
+static void
+test_several_schemas(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoSchema) fast = rondo_schema_new("fast", 2, &error);
+    g_assert_true(rondo_schema_add_tier(fast, NS_PER_S / 10, 100, 0, &error));
+    g_assert_true(rondo_schema_add_matcher(fast, "__name__", RONDO_MATCH_EQUAL, "f", &error));
+    g_autoptr(RondoSchema) slow = rondo_schema_new_vmm_preset("slow", 2, &error);
+    RondoSchema *both[] = {fast, slow};
+    RondoStore *store = rondo_store_create(dir, both, 2, &error);
+    g_assert_no_error(error);
+    RondoSeries *f = rondo_store_register(store, "f", NULL, &error);
+    RondoSeries *g = rondo_store_register(store, "g", NULL, &error);
+    for (guint i = 0; i < 1000; i++) {
+        rondo_series_record(f, i, TEST_T0 + i * NS_PER_S / 10);
+        rondo_series_record(g, i, TEST_T0 + i * NS_PER_S / 10);
+    }
+    /* fast: 100 slots of 100 ms; slow: 100 one-second slots, last value per second. */
+    g_assert_cmpuint(test_count_points(store, f, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==, 100);
+    g_assert_cmpuint(test_count_points(store, g, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==, 100);
+    g_assert_cmpfloat(value_at(store, g, 0, TEST_T0 + S(99)), ==, 999);
+    rondo_store_close(store);
+    store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_store_get_n_schemas(store), ==, 2);
+    g_assert_cmpuint(rondo_series_get_schema(rondo_store_lookup(store, "f", NULL)), ==, 0);
+    rondo_store_close(store);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/store/roundtrip-reopen", test_roundtrip_reopen);
+    g_test_add_func("/store/register-duplicate-full", test_register_duplicate_and_full);
+    g_test_add_func("/store/lock-and-readers", test_lock_and_readers);
+    g_test_add_func("/store/create-refuses-existing", test_create_refuses_existing);
+    g_test_add_func("/store/several-schemas", test_several_schemas);
+    g_test_add_func("/ring/semantics", test_ring_semantics);
+    g_test_add_func("/ring/record-batch", test_record_batch);
+    return g_test_run();
+}

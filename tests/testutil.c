@@ -1,0 +1,86 @@
+/* testutil.c - helpers shared by the test programs. */
+#include "config.h"
+#include <glib/gstdio.h>
+#include "testutil.h"
+
+char *
+test_tmp_dir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *base = g_dir_make_tmp("rondo-test-XXXXXX", &error);
+    g_assert_no_error(error);
+    char *dir = g_build_filename(base, "store", NULL);
+    g_free(base);
+    return dir;
+}
+
+void
+test_rm_rf(const char *path)
+{
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *p = g_build_filename(path, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            test_rm_rf(p);
+        else
+            g_unlink(p);
+    }
+    g_rmdir(path);
+}
+
+void
+test_tmp_free(char *dir)
+{
+    if (dir == NULL)
+        return;
+    g_autofree char *base = g_path_get_dirname(dir);
+    test_rm_rf(base);
+    g_free(dir);
+}
+
+RondoStore *
+test_store_new_preset(const char *dir, guint32 series_max)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoSchema) schema = rondo_schema_new_vmm_preset("vmm", series_max, &error);
+    g_assert_no_error(error);
+    RondoStore *store = rondo_store_create(dir, &schema, 1, &error);
+    g_assert_no_error(error);
+    return store;
+}
+
+RondoSeries *
+test_series(RondoStore *store, const char *name, guint i)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = g_strdup_printf("%u", i);
+    const char *labels[] = {"id", id, NULL};
+    RondoSeries *s = rondo_store_register(store, name, labels, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(s);
+    return s;
+}
+
+guint
+test_count_points(RondoStore *store, RondoSeries *s, guint tier, RondoConsolidation cf,
+                  guint64 start, guint64 end, double *ret_sum)
+{
+    g_autoptr(GError) error = NULL;
+    RondoQueryIter it;
+    guint64 t, prev = 0;
+    double v, sum = 0;
+    guint n = 0;
+
+    g_assert_true(rondo_query_iter_init(&it, store, s, tier, cf, start, end, &error));
+    g_assert_no_error(error);
+    while (rondo_query_iter_next(&it, &t, &v)) {
+        g_assert_cmpuint(t, >, prev);
+        prev = t;
+        sum += v;
+        n++;
+    }
+    if (ret_sum)
+        *ret_sum = sum;
+    return n;
+}

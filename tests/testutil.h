@@ -1,0 +1,27 @@
+/* testutil.h - what the test programs share: temporary stores and clocks. */
+#ifndef RONDO_TESTUTIL_H
+#define RONDO_TESTUTIL_H
+
+#include <glib.h>
+#include "rondo.h"
+
+#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
+/* A realistic epoch for simulated clocks: 2023-11-14 22:13:20 UTC. */
+#define TEST_T0 (G_GUINT64_CONSTANT(1700000000) * NS_PER_S)
+
+/* A fresh temporary directory path (not created); removed by test_tmp_free(). */
+char *test_tmp_dir(void);
+void test_tmp_free(char *dir);
+void test_rm_rf(const char *path);
+typedef char TestDir;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestDir, test_tmp_free)
+
+/* A store at dir with one VMM-preset schema named "vmm". */
+RondoStore *test_store_new_preset(const char *dir, guint32 series_max);
+/* Registers name{id="i"}. */
+RondoSeries *test_series(RondoStore *store, const char *name, guint i);
+/* Number of points a query returns, and their sum (for quick checks). */
+guint test_count_points(RondoStore *store, RondoSeries *s, guint tier, RondoConsolidation cf,
+                        guint64 start, guint64 end, double *ret_sum);
+
+#endif

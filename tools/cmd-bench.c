@@ -1,0 +1,363 @@
+/* cmd-bench.c - `rondo bench`: what record() costs, measured, with proofs.
+ *
+ * Method (docs/benchmarks.md repeats it with the figures):
+ *   - a temporary store with the VMM preset and --series series;
+ *   - the series are written round-robin, the timestamp advancing one
+ *     second per round, so every round opens (resets) a tier-0 slot and the
+ *     ring wraps every 600 rounds: the realistic worst case;
+ *   - each record() is timed alone with the time-stamp counter between
+ *     serialising fences; the timer's own cost (the median of empty timed
+ *     pairs) is measured the same way, printed, and subtracted;
+ *   - the measured loop runs in a forked child under a seccomp filter that
+ *     traps (and counts) every system call but exit, with the counting
+ *     allocator switched on: both counts are printed;
+ *   - a second, untimed loop gives the throughput.
+ */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "alloc-count.h"
+#include "rondo-tool.h"
+
+#if defined(__x86_64__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <x86intrin.h>
+#define HAVE_PROOFS 1
+#else
+#define HAVE_PROOFS 0
+#endif
+
+#define HIST_BUCKETS 8192 /* cycles; the last bucket collects the rest */
+#define NS_PER_S     G_GUINT64_CONSTANT(1000000000)
+
+/* Two write patterns, measured side by side in one run. */
+enum { PATTERN_SPARSE, PATTERN_DENSE, N_PATTERNS };
+static const char *const pattern_names[N_PATTERNS] = {
+    N_("sparse: each series once per second (a slot reset every round)"),
+    N_("dense: each series 100 times per second"),
+};
+static const guint pattern_rounds_per_slot[N_PATTERNS] = {1, 100};
+
+typedef struct {
+    guint64 hist[N_PATTERNS][HIST_BUCKETS];
+    guint64 timer_hist[HIST_BUCKETS];
+    guint64 throughput_cycles;
+    guint64 allocations;
+    guint64 syscalls;
+    guint64 first_syscall;
+    guint64 dropped;
+    int done;
+} BenchShared;
+
+static volatile sig_atomic_t trapped_syscalls;
+static volatile long first_trapped = -1;
+
+static inline guint64
+cycles_now(void)
+{
+#if HAVE_PROOFS
+    _mm_lfence();
+    guint64 t = __rdtsc();
+    _mm_lfence();
+    return t;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (guint64)ts.tv_sec * NS_PER_S + (guint64)ts.tv_nsec;
+#endif
+}
+
+/* Cycles per nanosecond, against CLOCK_MONOTONIC over 200 ms. */
+static double
+cycles_per_ns(void)
+{
+#if HAVE_PROOFS
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    guint64 c0 = cycles_now();
+    g_usleep(200000);
+    guint64 c1 = cycles_now();
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+    return (double)(c1 - c0) / ns;
+#else
+    return 1.0;
+#endif
+}
+
+#if HAVE_PROOFS
+static void
+on_sigsys(int sig, siginfo_t *info, void *ctx)
+{
+    if (trapped_syscalls == 0)
+        first_trapped = info->si_syscall;
+    trapped_syscalls++;
+}
+
+/* Every system call but exit, exit_group and rt_sigreturn traps to on_sigsys. */
+static gboolean
+seccomp_arm(void)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = G_N_ELEMENTS(filter), .filter = filter};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    return sigaction(SIGSYS, &sa, NULL) == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+#endif
+
+static inline void
+hist_add(guint64 *hist, guint64 cycles)
+{
+    hist[MIN(cycles, HIST_BUCKETS - 1)]++;
+}
+
+/* The measured loops; runs in the child, ends with _exit. */
+G_GNUC_NORETURN static void
+bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 records, guint64 t0)
+{
+    gboolean armed = FALSE;
+#if HAVE_PROOFS
+    armed = seccomp_arm();
+#endif
+    rondo_alloc_count = 0;
+    rondo_alloc_counting = 1;
+
+    for (guint64 i = 0; i < 1000000; i++) {
+        guint64 a = cycles_now();
+        guint64 b = cycles_now();
+        hist_add(out->timer_hist, b - a);
+    }
+    guint64 ts = t0, dropped = 0;
+    for (guint p = 0; p < N_PATTERNS; p++) {
+        guint64 per_slot = (guint64)n_series * pattern_rounds_per_slot[p];
+        for (guint64 i = 0; i < records; i++) {
+            guint s = (guint)(i % n_series);
+            if (i % per_slot == 0)
+                ts += NS_PER_S;
+            guint64 a = cycles_now();
+            dropped += rondo_series_record(series[s], (double)i, ts);
+            guint64 b = cycles_now();
+            hist_add(out->hist[p], b - a);
+        }
+    }
+    guint64 start = cycles_now();
+    for (guint64 i = 0; i < records; i++) {
+        guint s = (guint)(i % n_series);
+        if (s == 0)
+            ts += NS_PER_S;
+        dropped += rondo_series_record(series[s], (double)i, ts);
+    }
+    out->throughput_cycles = cycles_now() - start;
+
+    rondo_alloc_counting = 0;
+    out->allocations = rondo_alloc_count;
+    out->syscalls = (guint64)trapped_syscalls;
+    out->first_syscall = (guint64)first_trapped;
+    out->dropped = dropped;
+    out->done = armed ? 1 : 2;
+    _exit(0);
+}
+
+static guint64
+hist_percentile(const guint64 *hist, guint64 total, double q)
+{
+    guint64 want = (guint64)ceil(q * (double)total), seen = 0;
+    for (guint64 c = 0; c < HIST_BUCKETS; c++) {
+        seen += hist[c];
+        if (seen >= MAX(want, 1))
+            return c;
+    }
+    return HIST_BUCKETS - 1;
+}
+
+/* The smallest non-zero difference seen: the counter's step. */
+static guint64
+hist_step(const guint64 *hist)
+{
+    for (guint64 c = 1; c < HIST_BUCKETS; c++) {
+        if (hist[c])
+            return c;
+    }
+    return 0;
+}
+
+static double
+to_ns(guint64 cycles, guint64 overhead, double cpn)
+{
+    return cycles > overhead ? (double)(cycles - overhead) / cpn : 0.0;
+}
+
+static RondoStore *
+bench_store(const char *dir, guint n_series, RondoSeries **series, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, "store", NULL);
+    g_autoptr(RondoSchema) schema = rondo_schema_new_vmm_preset("vmm", n_series, error);
+    if (schema == NULL)
+        return NULL;
+    g_autoptr(RondoStore) store = rondo_store_create(path, &schema, 1, error);
+    if (store == NULL)
+        return NULL;
+    for (guint i = 0; i < n_series; i++) {
+        g_autofree char *id = g_strdup_printf("%u", i);
+        const char *labels[] = {"n", id, NULL};
+        series[i] = rondo_store_register(store, "bench_series", labels, error);
+        if (series[i] == NULL)
+            return NULL;
+    }
+    return g_steal_pointer(&store);
+}
+
+static void
+remove_tree(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            remove_tree(p);
+        else
+            g_unlink(p);
+    }
+    g_rmdir(dir);
+}
+
+static int
+bench_report(const BenchShared *r, guint64 records, guint n_series, double cpn,
+             guint64 bytes_before, guint64 bytes_after)
+{
+    typedef unsigned long long ull;
+    guint64 overhead = hist_percentile(r->timer_hist, 1000000, 0.5);
+    printf(
+        _("rondo bench: %llu records per pattern into %u series, VMM preset (tier 0: 600 × 1 s)\n"),
+        (ull)records, n_series);
+    printf(_("timer: %s at %.3f cycles/ns; its own cost %.1f ns (median of 1000000 empty "
+             "pairs), subtracted below\n"),
+           HAVE_PROOFS ? "rdtsc" : "clock_gettime", cpn, (double)overhead / cpn);
+    printf(_("timer resolution: %.1f ns (the smallest step the counter took)\n"),
+           (double)hist_step(r->timer_hist) / cpn);
+    for (guint p = 0; p < N_PATTERNS; p++) {
+        printf(_("record() latency, %s:\n  p50 %.1f ns  p99 %.1f ns  p999 %.1f ns  (%llu "
+                 "samples)\n"),
+               _(pattern_names[p]),
+               to_ns(hist_percentile(r->hist[p], records, 0.50), overhead, cpn),
+               to_ns(hist_percentile(r->hist[p], records, 0.99), overhead, cpn),
+               to_ns(hist_percentile(r->hist[p], records, 0.999), overhead, cpn), (ull)records);
+    }
+    double ns_per = (double)r->throughput_cycles / cpn / (double)records;
+    printf(_("throughput: %.1f ns per record, %.1f million records/s (untimed loop, sparse "
+             "pattern)\n"),
+           ns_per, 1e3 / ns_per);
+    if (RONDO_ALLOC_COUNT_AVAILABLE)
+        printf(_("heap allocations in the measured loops: %llu (counting allocator)\n"),
+               (ull)r->allocations);
+    else
+        printf(_("heap allocations: not counted (the sanitizer owns the allocator)\n"));
+    if (r->done == 1)
+        printf(_("system calls in the measured loops: %llu (seccomp filter trapping every "
+                 "call but exit)\n"),
+               (ull)r->syscalls);
+    else
+        printf(_("system calls: not checked (no seccomp filter on this architecture)\n"));
+    printf(_("dropped writes: %llu\n"), (ull)r->dropped);
+    printf(_("store bytes on disk: %llu before writing, %llu after (target < 2097152)\n"),
+           (ull)bytes_before, (ull)bytes_after);
+    gboolean ok = r->syscalls == 0 && r->dropped == 0 && bytes_before == bytes_after &&
+                  (!RONDO_ALLOC_COUNT_AVAILABLE || r->allocations == 0);
+    if (!ok)
+        rondo_tool_error(_("bench: a proof failed (see above)"));
+    return ok ? 0 : 1;
+}
+
+static int
+bench_run(guint64 records, guint n_series)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("rondo-bench-XXXXXX", &error);
+    g_autofree RondoSeries **series = g_new0(RondoSeries *, n_series);
+    if (dir == NULL) {
+        rondo_tool_error("%s", error->message);
+        return 1;
+    }
+    g_autoptr(RondoStore) store = bench_store(dir, n_series, series, &error);
+    if (store == NULL) {
+        rondo_tool_error("%s", error->message);
+        remove_tree(dir);
+        return 1;
+    }
+    guint64 bytes_before = rondo_store_get_bytes(store);
+    double cpn = cycles_per_ns();
+    BenchShared *shared =
+        mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    g_assert(shared != MAP_FAILED);
+    memset(shared, 0, sizeof *shared);
+    guint64 t0 = (guint64)g_get_real_time() * 1000;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        bench_child(shared, series, n_series, records, t0);
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int rc = 1;
+    if (pid < 0 || !WIFEXITED(status) || shared->done == 0)
+        rondo_tool_error(_("bench: the measuring process failed (status %d)"), status);
+    else
+        rc = bench_report(shared, records, n_series, cpn, bytes_before,
+                          rondo_store_get_bytes(store));
+    munmap(shared, sizeof *shared);
+    g_clear_pointer(&store, rondo_store_close);
+    remove_tree(dir);
+    return rc;
+}
+
+int
+rondo_cmd_bench(int argc, char **argv)
+{
+    gint64 records = 10000000;
+    gint series = 30;
+    GOptionEntry entries[] = {
+        {"records", 'n', 0, G_OPTION_ARG_INT64, &records, N_("records to write (default 10000000)"),
+         "N"},
+        {"series", 's', 0, G_OPTION_ARG_INT, &series, N_("series to write (default 30)"), "N"},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_option_context_set_summary(context, _("Measure record(): latency percentiles, throughput, "
+                                            "heap allocations, system calls and bytes on disk."));
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+    if (!rondo_tool_parse(context, &argc, &argv))
+        return EXIT_USAGE;
+    if (argc > 1 || records < 1000 || series < 1 || series > 4096) {
+        rondo_tool_error(_("bench: --records must be at least 1000, --series 1..4096, and no "
+                           "arguments are taken"));
+        return EXIT_USAGE;
+    }
+    return bench_run((guint64)records, (guint)series);
+}
