@@ -84,6 +84,7 @@ struct _RondoSeries {
     guint32 column;
     guint32 id;
     guint schema;
+    RondoStore *store; /* the owner, for the calls that need more than tier 0 */
     char *name;
     char **labels; /* sorted name, value pairs, NULL-terminated */
     char *key;

@@ -394,6 +394,64 @@ RONDO_API guint64 rondo_store_get_consolidated(const RondoStore *store, guint sc
 /* Pure consolidation of @n values; NaN inputs are excluded. */
 RONDO_API double rondo_consolidate_values(RondoConsolidation cf, const double *values, gsize n);
 
+/**
+ * rondo_series_restore:
+ * Writes @value for @cf's column of @tier at the slot holding @timestamp_ns,
+ * as a dump restore needs (tier 0 ignores @cf). For tiers above 0 the
+ * consolidation cursor moves past the slot, so consolidation never
+ * overwrites restored buckets. Writer only; not a hot-path call.
+ */
+RONDO_API gboolean rondo_series_restore(RondoSeries *series, guint tier, RondoConsolidation cf,
+                                        guint64 timestamp_ns, double value, GError **error);
+
+/* ----------------------------------------------------------------- drain */
+
+/**
+ * RondoDrain:
+ * A consumer's pass over the points written since its last commit, for
+ * export. Each consumer (a name) has a cursor per tier and schema, kept in
+ * the store directory as drain-<consumer>.json; readers may drain (the
+ * directory must be writable for the commit).
+ *
+ * A drain returns the points of complete slots only — tier 0 slots older
+ * than the head, tier N buckets already consolidated — in slot-time order,
+ * series order within a slot. Nothing moves until rondo_drain_commit(), which
+ * records the last slot whose points were all returned; a consumer that
+ * stops in the middle of a slot gets that slot again next time, so delivery
+ * is at-least-once with duplicates bounded by one slot. Writes that arrive
+ * late into a slot already drained are not returned.
+ */
+typedef struct _RondoDrain RondoDrain;
+
+/**
+ * rondo_drain_new:
+ * @consumer: [A-Za-z0-9_-], 1..64 characters.
+ * Returns: (transfer full): a drain positioned after the consumer's last
+ *   commit (or at the oldest data a new consumer can see), or NULL.
+ */
+RONDO_API RondoDrain *rondo_drain_new(RondoStore *store, const char *consumer, guint tier,
+                                      GError **error);
+
+/** Returns FALSE when no complete slot is left. Allocates nothing. */
+RONDO_API gboolean rondo_drain_next(RondoDrain *drain, RondoSeries **ret_series,
+                                    guint64 *ret_timestamp_ns, double *ret_value);
+
+/**
+ * rondo_drain_get_missed:
+ * Returns: slot times (summed over schemas) that left the tier's window
+ *   before this consumer drained them, in this pass.
+ */
+RONDO_API guint64 rondo_drain_get_missed(const RondoDrain *drain);
+/* Slot times missed over the consumer's whole life (persisted). */
+RONDO_API guint64 rondo_drain_get_missed_total(const RondoDrain *drain);
+/* The slot time (ns) this drain will resume after for @schema, 0 if none yet. */
+RONDO_API guint64 rondo_drain_get_cursor(const RondoDrain *drain, guint schema);
+
+/** Persists the cursors up to the last slot fully returned (atomic rewrite). */
+RONDO_API gboolean rondo_drain_commit(RondoDrain *drain, GError **error);
+RONDO_API void rondo_drain_free(RondoDrain *drain);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoDrain, rondo_drain_free)
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoSchema, rondo_schema_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoStore, rondo_store_close)
 

@@ -252,6 +252,7 @@ store_adopt_series(RondoStore *store, RondoSeries *s, GError **error)
         return FALSE;
     }
     s->slab0 = st->slabs[0];
+    s->store = store;
     st->n_series++;
     g_ptr_array_add(store->series, s);
     g_hash_table_insert(store->by_key, s->key, s);

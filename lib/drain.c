@@ -1,0 +1,300 @@
+/* drain.c - cursors for consumers that export a store's points.
+ *
+ * A consumer's cursors live in drain-<consumer>.<tier>.json: for each schema,
+ * the slot time before which everything has been delivered ("done until"),
+ * and the number of slot times it ever missed. The file is rewritten
+ * atomically on commit, so a consumer killed at any moment resumes from its
+ * last commit: at-least-once delivery, duplicates bounded by what was
+ * returned after that commit.
+ *
+ * Only complete slots are drained: for tier 0 those older than the head (the
+ * head slot may still be written), for higher tiers those already
+ * consolidated. A consumer whose cursor fell out of the window is moved to
+ * the oldest readable slot and told how many slot times it missed.
+ */
+#include "config.h"
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include "ring.h"
+
+struct _RondoDrain {
+    RondoStore *store;
+    char *consumer;
+    char *path;
+    guint tier;
+    guint64 missed, missed_total;
+    /* per schema */
+    guint64 done[RONDO_SCHEMAS_MAX];       /* committed: slot times < done delivered */
+    guint64 progress[RONDO_SCHEMAS_MAX];   /* returned so far in this pass */
+    guint64 limit[RONDO_SCHEMAS_MAX];      /* complete slot times are < limit */
+    GPtrArray *columns[RONDO_SCHEMAS_MAX]; /* column -> RondoSeries* */
+    /* iteration */
+    guint schema;
+    guint64 t;
+    guint32 col;
+};
+
+static gboolean
+consumer_valid(const char *name)
+{
+    gsize n = name ? strlen(name) : 0;
+    if (n == 0 || n > 64)
+        return FALSE;
+    for (gsize i = 0; i < n; i++) {
+        if (!g_ascii_isalnum(name[i]) && name[i] != '_' && name[i] != '-')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Reads the consumer's file into d->done[] and d->missed_total; absent is fine. */
+static gboolean
+drain_load(RondoDrain *d, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) local = NULL;
+
+    if (!json_parser_load_from_file(parser, d->path, &local)) {
+        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return TRUE;
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: %s", d->path, local->message);
+        return FALSE;
+    }
+    JsonNode *root = json_parser_get_root(parser);
+    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *cn = o ? json_object_get_member(o, "cursors") : NULL;
+    JsonNode *mn = o ? json_object_get_member(o, "missed_total") : NULL;
+    if (cn == NULL || !JSON_NODE_HOLDS_OBJECT(cn) || mn == NULL ||
+        json_node_get_value_type(mn) != G_TYPE_INT64 || json_node_get_int(mn) < 0) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a drain cursor file",
+                    d->path);
+        return FALSE;
+    }
+    d->missed_total = (guint64)json_node_get_int(mn);
+    JsonObject *cursors = json_node_get_object(cn);
+    for (guint s = 0; s < rondo_store_get_n_schemas(d->store); s++) {
+        const char *name = rondo_schema_get_name(rondo_store_get_schema(d->store, s));
+        JsonNode *v = json_object_get_member(cursors, name);
+        if (v == NULL)
+            continue;
+        if (json_node_get_value_type(v) != G_TYPE_INT64 || json_node_get_int(v) < 0) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: bad cursor for “%s”", d->path,
+                        name);
+            return FALSE;
+        }
+        d->done[s] = (guint64)json_node_get_int(v);
+    }
+    return TRUE;
+}
+
+/* Where this pass starts and ends for schema s; counts what was missed. */
+static void
+drain_position(RondoDrain *d, guint s)
+{
+    const RondoSlab *slab = rondo_store_slab(d->store, s, d->tier);
+    guint64 oldest = ring_oldest(slab);
+
+    d->limit[s] = d->tier == 0 ? ring_load_u64_acquire(&slab->hdr->head_ns)
+                               : ring_load_u64_acquire(&slab->state->filled_until_ns);
+    if (d->done[s] == 0)
+        d->done[s] = oldest; /* a new consumer starts at the oldest data */
+    else if (d->done[s] < oldest)
+        d->missed += (oldest - d->done[s]) / slab->interval_ns;
+    d->progress[s] = MAX(d->done[s], oldest);
+}
+
+RondoDrain *
+rondo_drain_new(RondoStore *store, const char *consumer, guint tier, GError **error)
+{
+    g_return_val_if_fail(store != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (!consumer_valid(consumer)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                    "consumer name “%s” is not 1 to 64 of [A-Za-z0-9_-]", consumer ? consumer : "");
+        return NULL;
+    }
+    for (guint s = 0; s < store->schemas->len; s++) {
+        if (rondo_store_slab(store, s, tier) == NULL) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND, "%s: schema “%s” has no tier %u",
+                        store->path, rondo_schema_get_name(rondo_store_get_schema(store, s)), tier);
+            return NULL;
+        }
+    }
+    g_autoptr(RondoDrain) d = g_new0(RondoDrain, 1);
+    g_autofree char *base = g_strdup_printf("drain-%s.%u.json", consumer, tier);
+    d->store = store;
+    d->consumer = g_strdup(consumer);
+    d->path = g_build_filename(store->path, base, NULL);
+    d->tier = tier;
+    if (!drain_load(d, error))
+        return NULL;
+    for (guint s = 0; s < store->schemas->len; s++) {
+        d->columns[s] = g_ptr_array_new();
+        drain_position(d, s);
+    }
+    for (guint i = 0; i < store->series->len; i++) {
+        RondoSeries *series = g_ptr_array_index(store->series, i);
+        GPtrArray *cols = d->columns[series->schema];
+        g_assert(series->column == cols->len); /* columns are dense, in id order */
+        g_ptr_array_add(cols, series);
+    }
+    d->schema = 0;
+    d->t = d->progress[0];
+    d->col = 0;
+    return g_steal_pointer(&d);
+}
+
+/* The column a drain reads: tier 0's raw values, else the average if kept. */
+static guint32
+drain_column(const RondoSlab *slab, guint tier, guint32 col)
+{
+    gint group = tier == 0 ? 0 : MAX(slab->group_of[RONDO_CF_AVERAGE], 0);
+    return (guint32)group * slab->series_max + col;
+}
+
+gboolean
+rondo_drain_next(RondoDrain *d, RondoSeries **ret_series, guint64 *ret_timestamp_ns,
+                 double *ret_value)
+{
+    g_return_val_if_fail(d != NULL, FALSE);
+    guint n_schemas = d->store->schemas->len;
+
+    while (d->schema < n_schemas) {
+        guint s = d->schema;
+        const RondoSlab *slab = rondo_store_slab(d->store, s, d->tier);
+        GPtrArray *cols = d->columns[s];
+        if (d->t == 0 || d->t >= d->limit[s]) {
+            if (++d->schema < n_schemas)
+                d->t = d->progress[d->schema];
+            d->col = 0;
+            continue;
+        }
+        while (d->col < cols->len) {
+            guint32 c = d->col++;
+            double v;
+            if (ring_read(slab, drain_column(slab, d->tier, c), d->t, &v)) {
+                *ret_series = g_ptr_array_index(cols, c);
+                *ret_timestamp_ns = d->t;
+                *ret_value = v;
+                return TRUE;
+            }
+        }
+        d->t += slab->interval_ns; /* every point of the slot was returned */
+        d->progress[s] = d->t;
+        d->col = 0;
+    }
+    return FALSE;
+}
+
+guint64
+rondo_drain_get_missed(const RondoDrain *drain)
+{
+    g_return_val_if_fail(drain != NULL, 0);
+    return drain->missed;
+}
+
+guint64
+rondo_drain_get_missed_total(const RondoDrain *drain)
+{
+    g_return_val_if_fail(drain != NULL, 0);
+    return drain->missed_total + drain->missed;
+}
+
+guint64
+rondo_drain_get_cursor(const RondoDrain *drain, guint schema)
+{
+    g_return_val_if_fail(drain != NULL && schema < drain->store->schemas->len, 0);
+    return drain->done[schema];
+}
+
+gboolean
+rondo_drain_commit(RondoDrain *d, GError **error)
+{
+    g_return_val_if_fail(d != NULL, FALSE);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(GError) local = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "version");
+    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_set_member_name(b, "consumer");
+    json_builder_add_string_value(b, d->consumer);
+    json_builder_set_member_name(b, "tier");
+    json_builder_add_int_value(b, d->tier);
+    json_builder_set_member_name(b, "missed_total");
+    json_builder_add_int_value(b, (gint64)(d->missed_total + d->missed));
+    json_builder_set_member_name(b, "cursors");
+    json_builder_begin_object(b);
+    for (guint s = 0; s < d->store->schemas->len; s++) {
+        json_builder_set_member_name(b, rondo_schema_get_name(rondo_store_get_schema(d->store, s)));
+        json_builder_add_int_value(b, (gint64)MAX(d->done[s], d->progress[s]));
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    g_autofree char *text = json_generator_to_data(gen, NULL);
+    if (!g_file_set_contents_full(d->path, text, -1,
+                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                  0644, &local)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s", local->message);
+        return FALSE;
+    }
+    for (guint s = 0; s < d->store->schemas->len; s++)
+        d->done[s] = MAX(d->done[s], d->progress[s]);
+    d->missed_total += d->missed;
+    d->missed = 0;
+    return TRUE;
+}
+
+void
+rondo_drain_free(RondoDrain *drain)
+{
+    if (drain == NULL)
+        return;
+    for (guint s = 0; s < RONDO_SCHEMAS_MAX; s++) {
+        if (drain->columns[s])
+            g_ptr_array_unref(drain->columns[s]);
+    }
+    g_free(drain->consumer);
+    g_free(drain->path);
+    g_free(drain);
+}
+
+gboolean
+rondo_series_restore(RondoSeries *series, guint tier, RondoConsolidation cf, guint64 timestamp_ns,
+                     double value, GError **error)
+{
+    g_return_val_if_fail(series != NULL && series->store != NULL, FALSE);
+    RondoStore *store = series->store;
+    RondoSlab *slab = rondo_store_slab(store, series->schema, tier);
+
+    if (!store->writable) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY, "%s: opened read-only", store->path);
+        return FALSE;
+    }
+    gint group = slab == NULL                ? -1
+                 : tier == 0                 ? 0
+                 : cf < RONDO_CF_N_FUNCTIONS ? slab->group_of[cf]
+                                             : -1;
+    if (group < 0) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND, "%s: tier %u does not keep the %s",
+                    series->key, tier,
+                    cf < RONDO_CF_N_FUNCTIONS ? rondo_consolidation_to_string(cf) : "?");
+        return FALSE;
+    }
+    if (ring_write(slab, (guint32)group * slab->series_max + series->column, value, timestamp_ns) !=
+        RONDO_RECORD_OK) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                    "%s: timestamp %" G_GUINT64_FORMAT " is older than tier %u's window",
+                    series->key, timestamp_ns, tier);
+        return FALSE;
+    }
+    guint64 end = timestamp_ns - timestamp_ns % slab->interval_ns + slab->interval_ns;
+    if (tier > 0 && ring_load_u64(&slab->state->filled_until_ns) < end)
+        ring_store_u64_release(&slab->state->filled_until_ns, end);
+    return TRUE;
+}

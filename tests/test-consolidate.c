@@ -1,0 +1,329 @@
+/* test-consolidate.c - tiers, query_auto and drain cursors, with hand-computed values.
+ *
+ * The named tests of the consolidation issue: 15 simulated minutes at 1 s
+ * fill tier 1 correctly; writing past tier 1's capacity cascades into tier
+ * 2; each function against values computed by hand; query_auto picks the
+ * right tier inside and across retentions; drains return only new points
+ * and report what they missed.
+ */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include "testutil.h"
+
+#define S(n) ((guint64)(n)*NS_PER_S)
+
+static double
+value_at(RondoStore *store, RondoSeries *s, guint tier, RondoConsolidation cf, guint64 t)
+{
+    RondoQueryIter it;
+    guint64 ts;
+    double v;
+    g_assert_true(rondo_query_iter_init(&it, store, s, tier, cf, t, t, NULL));
+    return rondo_query_iter_next(&it, &ts, &v) ? v : NAN;
+}
+
+static guint
+consolidate(RondoStore *store, guint64 now)
+{
+    g_autoptr(GError) error = NULL;
+    guint n = 0;
+    g_assert_true(rondo_store_consolidate(store, now, &n, &error));
+    g_assert_no_error(error);
+    return n;
+}
+
+static void
+test_functions_by_hand(void)
+{
+    const double v[] = {3, NAN, -1, 7, 2};
+    g_assert_cmpfloat(rondo_consolidate_values(RONDO_CF_AVERAGE, v, 5), ==, 11.0 / 4);
+    g_assert_cmpfloat(rondo_consolidate_values(RONDO_CF_MIN, v, 5), ==, -1);
+    g_assert_cmpfloat(rondo_consolidate_values(RONDO_CF_MAX, v, 5), ==, 7);
+    g_assert_cmpfloat(rondo_consolidate_values(RONDO_CF_LAST, v, 5), ==, 2);
+    g_assert_cmpfloat(rondo_consolidate_values(RONDO_CF_SUM, v, 5), ==, 11);
+    g_assert_cmpfloat(rondo_consolidate_values(RONDO_CF_COUNT, v, 5), ==, 4);
+    const double nans[] = {NAN, NAN};
+    for (guint cf = 0; cf < RONDO_CF_N_FUNCTIONS; cf++)
+        g_assert_true(isnan(rondo_consolidate_values(cf, nans, 2)));
+    g_assert_true(isnan(rondo_consolidate_values(RONDO_CF_SUM, NULL, 0)));
+}
+
+/* A schema keeping every function in tiers 1 and 2 (2 s x 5, 4 s x 5). */
+static RondoStore *
+all_functions_store(const char *dir)
+{
+    g_autoptr(GError) error = NULL;
+    guint32 all = RONDO_CF_BIT(RONDO_CF_N_FUNCTIONS) - 1;
+    g_autoptr(RondoSchema) s = rondo_schema_new("all", 2, &error);
+    g_assert_true(rondo_schema_add_tier(s, S(1), 10, 0, &error));
+    g_assert_true(rondo_schema_add_tier(s, S(2), 5, all, &error));
+    g_assert_true(rondo_schema_add_tier(s, S(4), 5, all, &error));
+    RondoStore *store = rondo_store_create(dir, &s, 1, &error);
+    g_assert_no_error(error);
+    return store;
+}
+
+/* Every function in tier 1 and its combination in tier 2, by hand. */
+static void
+test_each_function_cascade(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = all_functions_store(dir);
+    RondoSeries *a = test_series(store, "m", 0);
+    /* Seconds 2..5: 4, NaN(unwritten), 1, 6  ->  buckets [2,4) and [4,6). */
+    rondo_series_record(a, 4, TEST_T0 + S(2));
+    rondo_series_record(a, 1, TEST_T0 + S(4));
+    rondo_series_record(a, 6, TEST_T0 + S(5));
+    rondo_series_record(a, 0, TEST_T0 + S(8)); /* moves the head past both buckets */
+    /* By data alone tier 1 fills [2,4) [4,6) [6,8) (data starts at 2) and tier 2 [0,4);
+     * tier 2 [4,8) needs the clock: tier 1 holds nothing past 8 yet. */
+    g_assert_cmpuint(consolidate(store, 0), ==, 3 + 1);
+    g_assert_cmpuint(consolidate(store, TEST_T0 + S(8)), ==, 1);
+
+    guint64 b0 = TEST_T0 + S(2), b1 = TEST_T0 + S(4);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, b0), ==, 4);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_COUNT, b0), ==, 1);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, b1), ==, 3.5);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_MIN, b1), ==, 1);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_MAX, b1), ==, 6);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_LAST, b1), ==, 6);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_SUM, b1), ==, 7);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_COUNT, b1), ==, 2);
+
+    /* Tier 2 bucket [0,4) s of T0 holds tier-1 buckets [0,2) (NaN) and [2,4). */
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_AVERAGE, TEST_T0), ==, 4);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_COUNT, TEST_T0), ==, 1);
+    /* [4,8): tier-1 buckets [4,6) and [6,8) (NaN): the cascade of b1. */
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_SUM, b1), ==, 7);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_COUNT, b1), ==, 2);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_MAX, b1), ==, 6);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_MIN, b1), ==, 1);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_LAST, b1), ==, 6);
+
+    /* Idempotent: a second call produces nothing and changes nothing. */
+    g_assert_cmpuint(consolidate(store, 0), ==, 0);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, b1), ==, 3.5);
+}
+
+/* 15 simulated minutes at 1 s; consolidation every second, as the tick does. */
+static void
+test_fifteen_minutes_tier1(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 4);
+    RondoSeries *a = test_series(store, "m", 0);
+    guint buckets = 0;
+    for (guint i = 0; i < 900; i++) {
+        rondo_series_record(a, i, TEST_T0 + S(i));
+        buckets += consolidate(store, 0);
+    }
+    /* Tier 1 buckets [10k, 10k+10) for k = 0..88 are complete (head at 899). */
+    g_assert_cmpuint(rondo_store_get_consolidated(store, 0, 1), ==, TEST_T0 + S(890));
+    double sum = 0;
+    g_assert_cmpuint(test_count_points(store, a, 1, RONDO_CF_AVERAGE, 0, G_MAXUINT64, &sum), ==,
+                     89);
+    for (guint k = 0; k < 89; k++) {
+        g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, TEST_T0 + S(10 * k)), ==,
+                          10.0 * k + 4.5);
+        g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_MAX, TEST_T0 + S(10 * k)), ==,
+                          10.0 * k + 9);
+    }
+    /* Tier 0 kept only the last 600 s, but tier 1 has all 15 minutes. */
+    g_assert_cmpuint(test_count_points(store, a, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==, 600);
+    /* The cursor persists: reopen, and nothing is redone or lost. */
+    rondo_store_close(store);
+    store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(consolidate(store, 0), ==, 0);
+    a = rondo_store_get_series(store, 0);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, TEST_T0), ==, 4.5);
+    /* With a clock, the last buckets complete without another write: tier 1
+     * [890,900) and tier 2 [600,900). */
+    g_assert_cmpuint(consolidate(store, TEST_T0 + S(900)), ==, 2);
+    g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, TEST_T0 + S(890)), ==, 894.5);
+    rondo_store_close(store);
+}
+
+/* Past tier 1's 6 h: tier 2 holds the 5-minute averages of everything. */
+static void
+test_past_tier1_capacity(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 2);
+    RondoSeries *a = test_series(store, "m", 0);
+    const guint seconds = 7 * 3600; /* 7 hours */
+    for (guint i = 0; i < seconds; i++) {
+        rondo_series_record(a, i % 600, TEST_T0 + S(i));
+        if (i % 60 == 59)
+            consolidate(store, 0);
+    }
+    consolidate(store, TEST_T0 + S(seconds));
+    /* Tier 1 wrapped: it keeps 2160 buckets = 6 h. */
+    g_assert_cmpuint(test_count_points(store, a, 1, RONDO_CF_AVERAGE, 0, G_MAXUINT64, NULL), ==,
+                     2160);
+    /* Tier 2: 7 h / 5 min = 84 buckets; each 5 min of i % 600 averages 149.5 or 449.5. */
+    double sum = 0;
+    g_assert_cmpuint(test_count_points(store, a, 2, RONDO_CF_AVERAGE, 0, G_MAXUINT64, &sum), ==,
+                     84);
+    /* TEST_T0 is a multiple of 300 s, so 5-minute buckets align with the pattern. */
+    g_assert_cmpuint(TEST_T0 % S(300), ==, 0);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_AVERAGE, TEST_T0), ==, 149.5);
+    g_assert_cmpfloat(value_at(store, a, 2, RONDO_CF_AVERAGE, TEST_T0 + S(300)), ==, 449.5);
+    g_assert_cmpfloat(sum, ==, 42 * 149.5 + 42 * 449.5);
+}
+
+/* query_auto: the finest tier that covers the range, stitched without overlap. */
+static void
+test_query_auto_tiers(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 2);
+    RondoSeries *a = test_series(store, "m", 0);
+    const guint seconds = 2 * 3600;
+    for (guint i = 0; i < seconds; i++) {
+        rondo_series_record(a, i, TEST_T0 + S(i));
+        if (i % 10 == 9)
+            consolidate(store, 0);
+    }
+    guint64 end = TEST_T0 + S(seconds - 1);
+    RondoQueryIter it;
+    guint64 t, prev = 0;
+    double v;
+    guint per_tier[3] = {0};
+    guint64 first_of[3] = {0};
+
+    /* The last 5 minutes: inside tier 0's window, all from tier 0. */
+    g_assert_true(
+        rondo_query_iter_init_auto(&it, store, a, RONDO_CF_AVERAGE, end - S(299), end, NULL));
+    while (rondo_query_iter_next(&it, &t, &v)) {
+        g_assert_cmpuint(rondo_query_iter_get_tier(&it), ==, 0);
+        per_tier[0]++;
+    }
+    g_assert_cmpuint(per_tier[0], ==, 300);
+
+    /* The last hour: 10 min from tier 0, the 50 min before from tier 1. */
+    memset(per_tier, 0, sizeof per_tier);
+    g_assert_true(
+        rondo_query_iter_init_auto(&it, store, a, RONDO_CF_AVERAGE, end - S(3599), end, NULL));
+    while (rondo_query_iter_next(&it, &t, &v)) {
+        guint tier = rondo_query_iter_get_tier(&it);
+        g_assert_cmpuint(t, >, prev); /* time order, no overlap */
+        prev = t;
+        if (per_tier[tier]++ == 0)
+            first_of[tier] = t;
+        if (tier == 0)
+            g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / NS_PER_S));
+        else
+            g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / NS_PER_S) + 4.5);
+    }
+    g_assert_cmpuint(per_tier[0], ==, 600);
+    g_assert_cmpuint(first_of[0], ==, end - S(599));
+    g_assert_cmpuint(per_tier[1], ==, 300); /* 3000 s of 10 s buckets */
+    g_assert_cmpuint(first_of[1], ==, end - S(3599));
+    g_assert_cmpuint(per_tier[2], ==, 0);
+
+    /* A range wholly older than tier 0's window comes from tier 1 only. */
+    memset(per_tier, 0, sizeof per_tier);
+    g_assert_true(
+        rondo_query_iter_init_auto(&it, store, a, RONDO_CF_MAX, TEST_T0, TEST_T0 + S(99), NULL));
+    while (rondo_query_iter_next(&it, &t, &v))
+        per_tier[rondo_query_iter_get_tier(&it)]++;
+    g_assert_cmpuint(per_tier[1], ==, 10);
+    g_assert_cmpuint(per_tier[0] + per_tier[2], ==, 0);
+}
+
+static guint
+drain_all(RondoStore *store, const char *consumer, guint64 *ret_first, guint64 *ret_last,
+          guint64 *ret_missed)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoDrain) d = rondo_drain_new(store, consumer, 0, &error);
+    g_assert_no_error(error);
+    RondoSeries *s;
+    guint64 t, prev = 0;
+    double v;
+    guint n = 0;
+    while (rondo_drain_next(d, &s, &t, &v)) {
+        g_assert_cmpuint(t, >=, prev);
+        g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / NS_PER_S));
+        if (n == 0 && ret_first)
+            *ret_first = t;
+        prev = t;
+        n++;
+    }
+    if (ret_last)
+        *ret_last = prev;
+    if (ret_missed)
+        *ret_missed = rondo_drain_get_missed(d);
+    g_assert_true(rondo_drain_commit(d, &error));
+    g_assert_no_error(error);
+    return n;
+}
+
+static void
+test_drain_cursors(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 2);
+    RondoSeries *a = test_series(store, "m", 0);
+    guint64 first = 0, last = 0, missed = 0;
+
+    for (guint i = 0; i < 100; i++)
+        rondo_series_record(a, i, TEST_T0 + S(i));
+    /* Complete slots only: 0..98 (99 is the head, still open). */
+    g_assert_cmpuint(drain_all(store, "x", &first, &last, &missed), ==, 99);
+    g_assert_cmpuint(first, ==, TEST_T0);
+    g_assert_cmpuint(last, ==, TEST_T0 + S(98));
+    g_assert_cmpuint(missed, ==, 0);
+    /* Nothing new: nothing returned. */
+    g_assert_cmpuint(drain_all(store, "x", NULL, NULL, NULL), ==, 0);
+    for (guint i = 100; i < 150; i++)
+        rondo_series_record(a, i, TEST_T0 + S(i));
+    /* The cursor persists across reopen; another consumer has its own. */
+    rondo_store_close(store);
+    store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(drain_all(store, "x", &first, &last, NULL), ==, 50);
+    g_assert_cmpuint(first, ==, TEST_T0 + S(99));
+    g_assert_cmpuint(drain_all(store, "y", NULL, NULL, NULL), ==, 149);
+    rondo_store_close(store);
+
+    /* Falling behind past the window: told how much was missed. */
+    store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
+    g_assert_no_error(error);
+    a = rondo_store_get_series(store, 0);
+    for (guint i = 150; i < 1000; i++)
+        rondo_series_record(a, i, TEST_T0 + S(i));
+    g_assert_cmpuint(drain_all(store, "x", &first, NULL, &missed), ==, 599);
+    g_assert_cmpuint(first, ==, TEST_T0 + S(400));
+    g_assert_cmpuint(missed, ==, 400 - 149);
+
+    /* An uncommitted pass moves nothing. */
+    {
+        g_autoptr(RondoDrain) d = rondo_drain_new(store, "y", 0, &error);
+        RondoSeries *s;
+        guint64 t;
+        double v;
+        g_assert_true(rondo_drain_next(d, &s, &t, &v));
+    }
+    g_assert_cmpuint(drain_all(store, "y", &first, NULL, NULL), ==, 599);
+    g_assert_null(rondo_drain_new(store, "bad/name", 0, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    rondo_store_close(store);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/consolidate/functions-by-hand", test_functions_by_hand);
+    g_test_add_func("/consolidate/each-function-cascade", test_each_function_cascade);
+    g_test_add_func("/consolidate/fifteen-minutes-tier1", test_fifteen_minutes_tier1);
+    g_test_add_func("/consolidate/past-tier1-capacity", test_past_tier1_capacity);
+    g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
+    g_test_add_func("/drain/cursors", test_drain_cursors);
+    return g_test_run();
+}
