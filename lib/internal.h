@@ -64,8 +64,10 @@ typedef struct {
     guint32 n_columns;
     guint32 functions;
     gint8 group_of[RONDO_CF_N_FUNCTIONS]; /* function -> column group, -1 none */
-    /* Writer-side cache of the slot last written: skips the divisions. */
+    /* Writer-side cache of the head slot: skips the divisions. A width of 0
+     * means no slot is cached (after create or open). */
     guint64 cache_t;
+    guint64 cache_width;
     guint32 cache_r;
 } RondoSlab;
 

@@ -37,6 +37,8 @@ write_json(const char *dir, const char *file, JsonNode *root, GError **error)
     return TRUE;
 }
 
+/* A missing file is RONDO_ERROR_NOT_FOUND for meta.json (not a store at
+ * all) and RONDO_ERROR_CORRUPT for the others (a store missing a part). */
 static JsonNode *
 read_json(const char *dir, const char *file, GError **error)
 {
@@ -221,10 +223,16 @@ schema_from_json(JsonNode *node, GError **error)
     return g_steal_pointer(&schema);
 }
 
+/* Errors about content read from a file: the validators say INVALID (they
+ * also judge callers' arguments); coming from a file, that is corruption. */
 static void
 prefix_error(GError **error, const char *dir, const char *file)
 {
-    if (error && *error && (*error)->domain == RONDO_ERROR && !strstr((*error)->message, file))
+    if (error == NULL || *error == NULL || (*error)->domain != RONDO_ERROR)
+        return;
+    if ((*error)->code == RONDO_ERROR_INVALID)
+        (*error)->code = RONDO_ERROR_CORRUPT;
+    if (!strstr((*error)->message, file))
         g_prefix_error(error, "%s/%s: ", dir, file);
 }
 
@@ -321,7 +329,8 @@ series_from_json(JsonNode *node, guint expect_id, GError **error)
         !get_int(o, "id", 0, G_MAXUINT32, &id) || id != expect_id ||
         !get_int(o, "schema", 0, RONDO_SCHEMAS_MAX - 1, &schema) ||
         !get_int(o, "column", 0, RONDO_SERIES_MAX - 1, &column)) {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "series %u: bad or missing field",
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "series %u: a field (id, schema, column, name, labels) is missing or bad",
                     expect_id);
         return NULL;
     }
@@ -350,7 +359,15 @@ rondo_index_read(const char *dir, GError **error)
     g_autoptr(JsonNode) root = read_json(dir, RONDO_INDEX_FILE, error);
     if (root == NULL)
         return NULL;
-    JsonArray *arr = get_array(json_node_get_object(root), "series");
+    JsonObject *o = json_node_get_object(root);
+    gint64 version;
+    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version != RONDO_STORE_VERSION) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s/%s: index version is not %d (the only one supported)", dir,
+                    RONDO_INDEX_FILE, RONDO_STORE_VERSION);
+        return NULL;
+    }
+    JsonArray *arr = get_array(o, "series");
     if (arr == NULL) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: no series array", dir,
                     RONDO_INDEX_FILE);

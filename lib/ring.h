@@ -101,7 +101,7 @@ ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
     guint64 t;
     guint32 r;
 
-    if (G_LIKELY(ts - slab->cache_t < slab->interval_ns)) {
+    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
         t = slab->cache_t;
         r = slab->cache_r;
     } else {
@@ -117,6 +117,7 @@ ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
         if (t == ring_load_u64(&slab->hdr->head_ns)) {
             slab->cache_t = t;
             slab->cache_r = r;
+            slab->cache_width = slab->interval_ns;
         }
     }
     ring_store_f64(ring_cell(slab, column, r), v);
