@@ -1,9 +1,9 @@
-/* rondo-tool.h - what the rondo command's subcommands share.
+/* rondo-tool.h - what the rondo and rondo-query commands share.
  *
  * Each subcommand lives in its own cmd-*.c file and has the signature
  * below: it parses its own options (GOptionContext) and returns the exit
  * status: 0 success, 1 failure, 2 usage error. Errors go to stderr as
- * "rondo: WHAT: message".
+ * "PROGRAM: WHAT: message", PROGRAM being g_get_prgname().
  */
 #ifndef RONDO_TOOL_H
 #define RONDO_TOOL_H
@@ -14,13 +14,40 @@
 
 #define EXIT_USAGE 2
 
+#define RONDO_NS_PER_S G_GUINT64_CONSTANT(1000000000)
+
 typedef int (*RondoToolCommand)(int argc, char **argv);
 
 int rondo_cmd_bench(int argc, char **argv);
+int rondo_cmd_create(int argc, char **argv);
+int rondo_cmd_info(int argc, char **argv);
+int rondo_cmd_import(int argc, char **argv);
+int rondo_cmd_query(int argc, char **argv);
+int rondo_cmd_verify(int argc, char **argv);
+int rondo_cmd_dump(int argc, char **argv);
+int rondo_cmd_restore(int argc, char **argv);
+int rondo_cmd_consolidate(int argc, char **argv);
 
-/* Prints "rondo: message" on stderr. */
+/* Sets the program name, the locale and the message catalogue. */
+void rondo_tool_init(const char *prgname);
+/* Names the running subcommand ("rondo create") for --help and usage errors. */
+void rondo_tool_set_command(const char *command);
+const char *rondo_tool_command_name(void);
+/* Prints "PROGRAM: message" on stderr. */
 void rondo_tool_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
-/* Parses a subcommand's options; on failure prints the error, returns FALSE. */
+/* Prints "PROGRAM: DIR: message" for an error about a store, without
+ * naming DIR twice when the library's message already starts with it. */
+void rondo_tool_store_error(const char *dir, const GError *error);
+/* Parses a subcommand's options (adding --version, which prints and exits
+ * like --help does); on failure prints the error, returns FALSE. */
 gboolean rondo_tool_parse(GOptionContext *context, int *argc, char ***argv);
+/* After parsing: checks that exactly @n positional arguments are left
+ * (argv[0] is the command); prints a usage error otherwise. */
+gboolean rondo_tool_want_args(int argc, char **argv, int n, const char *what);
+/* Sets a G_OPTION_ERROR_BAD_VALUE error (input a user typed) and returns
+ * FALSE, for one-line error paths. */
+gboolean rondo_tool_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* The wall clock in nanoseconds since the epoch. */
+guint64 rondo_tool_now_ns(void);
 
 #endif /* RONDO_TOOL_H */

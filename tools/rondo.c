@@ -4,7 +4,6 @@
  * knows the table of commands and prints the overview for --help.
  */
 #include "config.h"
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include "rondo-tool.h"
@@ -16,29 +15,16 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
+    {"create", rondo_cmd_create, N_("create a store from a preset or a schema file")},
+    {"info", rondo_cmd_info, N_("describe a store: schemas, tiers, usage, cursors, size")},
+    {"import", rondo_cmd_import, N_("record points read from standard input")},
+    {"query", rondo_cmd_query, N_("print the points of the series a selector matches")},
+    {"verify", rondo_cmd_verify, N_("check every file of a store, repairing nothing")},
+    {"dump", rondo_cmd_dump, N_("write a whole store as portable JSON")},
+    {"restore", rondo_cmd_restore, N_("create a store from a dump")},
+    {"consolidate", rondo_cmd_consolidate, N_("fill the coarser tiers once, now")},
     {"bench", rondo_cmd_bench, N_("measure the cost of record() and of queries")},
 };
-
-void
-rondo_tool_error(const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    g_autofree char *msg = g_strdup_vprintf(format, ap);
-    va_end(ap);
-    fprintf(stderr, "rondo: %s\n", msg);
-}
-
-gboolean
-rondo_tool_parse(GOptionContext *context, int *argc, char ***argv)
-{
-    g_autoptr(GError) error = NULL;
-    if (!g_option_context_parse(context, argc, argv, &error)) {
-        rondo_tool_error("%s", error->message);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 static void
 usage(FILE *out)
@@ -53,11 +39,7 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
-    setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
-    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-    textdomain(GETTEXT_PACKAGE);
-
+    rondo_tool_init("rondo");
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
@@ -71,8 +53,10 @@ main(int argc, char **argv)
         return 0;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (g_str_equal(argv[1], commands[i].name))
+        if (g_str_equal(argv[1], commands[i].name)) {
+            rondo_tool_set_command(commands[i].name);
             return commands[i].run(argc - 1, argv + 1);
+        }
     }
     rondo_tool_error(_("unknown command “%s”; see “rondo --help”"), argv[1]);
     return EXIT_USAGE;

@@ -1,0 +1,102 @@
+/* import-line.c - parsing `rondo import` lines, one at a time.
+ *
+ * The series is written as a selector with only `=` matchers (the
+ * Prometheus exposition form), so the selector parser does the quoting
+ * rules; the value accepts NaN, +Inf and -Inf as Prometheus writes them.
+ */
+#include "config.h"
+#include <string.h>
+#include <glib/gi18n.h>
+#include "import-line.h"
+#include "rondo-tool.h"
+#include "selector.h"
+#include "value-format.h"
+
+static gboolean
+parse_integer_with_unit(const char *text, guint64 *ret_ns)
+{
+    static const struct {
+        const char *suffix;
+        guint64 scale;
+    } units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", RONDO_NS_PER_S}};
+    char *end = NULL;
+    if (!g_ascii_isdigit(text[0]))
+        return FALSE;
+    guint64 n = g_ascii_strtoull(text, &end, 10);
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+        if (g_str_equal(end, units[i].suffix)) {
+            if (n > G_MAXUINT64 / units[i].scale)
+                return FALSE;
+            *ret_ns = n * units[i].scale;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean
+rondo_import_timestamp_parse(const char *text, guint64 *ret_ns)
+{
+    guint64 sec = 0, frac = 0, scale = RONDO_NS_PER_S;
+    const char *p = text;
+    if (parse_integer_with_unit(text, ret_ns))
+        return TRUE;
+    if (!g_ascii_isdigit(*p))
+        return FALSE;
+    for (; g_ascii_isdigit(*p); p++) {
+        if (sec >= G_MAXUINT64 / RONDO_NS_PER_S / 10)
+            return FALSE;
+        sec = sec * 10 + (guint64)(*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; g_ascii_isdigit(*p) && scale > 1; p++) {
+            scale /= 10;
+            frac += (guint64)(*p - '0') * scale;
+        }
+    }
+    if (*p != '\0')
+        return FALSE;
+    *ret_ns = sec * RONDO_NS_PER_S + frac;
+    return TRUE;
+}
+
+gboolean
+rondo_import_line_parse(const char *text, RondoImportLine *ret, GError **error)
+{
+    gsize span = rondo_selector_span(text);
+    g_autofree char *series = g_strndup(text, span);
+    g_auto(GStrv) rest = g_strsplit_set(text + span, " \t", -1);
+    const char *words[3] = {NULL, NULL, NULL};
+    guint n = 0;
+    for (guint i = 0; rest[i]; i++) {
+        if (rest[i][0] == '\0')
+            continue;
+        if (n == 2)
+            return rondo_tool_set_error(error, _("unexpected “%s” after the timestamp"), rest[i]);
+        words[n++] = rest[i];
+    }
+    if (n < 2)
+        return rondo_tool_set_error(error, _("expected SERIES VALUE TIMESTAMP, got “%s”"), text);
+    g_autoptr(RondoSelector) sel = rondo_selector_parse(series, error);
+    if (sel == NULL || !rondo_selector_get_series(sel, &ret->name, &ret->labels, error))
+        return FALSE;
+    if (!rondo_value_parse(words[0], &ret->value)) {
+        rondo_import_line_clear(ret);
+        return rondo_tool_set_error(error, _("“%s” is not a number"), words[0]);
+    }
+    if (!rondo_import_timestamp_parse(words[1], &ret->t_ns) || ret->t_ns == 0) {
+        rondo_import_line_clear(ret);
+        return rondo_tool_set_error(error,
+                                    _("“%s” is not a timestamp (seconds, or an integer with ns, "
+                                      "us, ms or s)"),
+                                    words[1]);
+    }
+    return TRUE;
+}
+
+void
+rondo_import_line_clear(RondoImportLine *line)
+{
+    g_clear_pointer(&line->name, g_free);
+    g_clear_pointer(&line->labels, g_strfreev);
+}

@@ -1,0 +1,212 @@
+/* output.c - CSV, JSON and table output of a query result.
+ *
+ * CSV and JSON are for scripts: stable column order, exact values
+ * (value-format.h), no colour, independent of locale and terminal. Their
+ * shapes are documented in rondo-query(1); tests/tools keeps golden copies.
+ * The table is for people and may change.
+ */
+#include "config.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include "output.h"
+#include "timespec.h"
+#include "value-format.h"
+
+#define SPARK_WIDTH 24
+#define BOLD        "\033[1m"
+#define CYAN        "\033[36m"
+#define RESET       "\033[0m"
+
+gboolean
+rondo_format_from_string(const char *text, RondoFormat *ret_format)
+{
+    static const char *const names[] = {"table", "csv", "json"};
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (g_str_equal(text, names[i])) {
+            *ret_format = (RondoFormat)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void
+rondo_output_style_detect(RondoOutputStyle *style, FILE *out)
+{
+    const char *no_color = g_getenv("NO_COLOR");
+    const char *term = g_getenv("TERM");
+    const char *columns = g_getenv("COLUMNS");
+    gboolean tty = isatty(fileno(out));
+    struct winsize ws;
+
+    style->color = tty && (no_color == NULL || *no_color == '\0') &&
+                   !(term != NULL && g_str_equal(term, "dumb"));
+    style->utf8 = g_get_charset(NULL);
+    style->width = 80;
+    if (tty && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        style->width = ws.ws_col;
+    else if (columns != NULL && atoi(columns) >= 40)
+        style->width = (guint)atoi(columns);
+}
+
+static void
+write_csv(GString *out, const RondoResult *result)
+{
+    g_string_append(out, "series,timestamp,value\n");
+    for (guint i = 0; i < result->series->len; i++) {
+        const RondoResultSeries *s = g_ptr_array_index(result->series, i);
+        for (guint j = 0; j < s->points->len; j++) {
+            const RondoPoint *p = &g_array_index(s->points, RondoPoint, j);
+            char t[32], v[RONDO_VALUE_BUF];
+            rondo_time_format_seconds(p->t_ns, t, sizeof t);
+            rondo_value_format(p->value, v);
+            rondo_csv_append_field(out, s->key);
+            g_string_append_printf(out, ",%s,%s\n", t, v);
+        }
+    }
+}
+
+static void
+write_json_metric(GString *out, const RondoResultSeries *s)
+{
+    g_string_append(out, "{\"metric\":{\"__name__\":");
+    rondo_json_append_string(out, s->name);
+    for (gsize k = 0; s->labels[k] && s->labels[k + 1]; k += 2) {
+        g_string_append_c(out, ',');
+        rondo_json_append_string(out, s->labels[k]);
+        g_string_append_c(out, ':');
+        rondo_json_append_string(out, s->labels[k + 1]);
+    }
+    g_string_append(out, "},\"values\":[");
+    for (guint j = 0; j < s->points->len; j++) {
+        const RondoPoint *p = &g_array_index(s->points, RondoPoint, j);
+        char t[32], v[RONDO_VALUE_BUF];
+        rondo_time_format_seconds(p->t_ns, t, sizeof t);
+        rondo_value_format(p->value, v);
+        g_string_append_printf(out, "%s[%s,\"%s\"]", j ? "," : "", t, v);
+    }
+    g_string_append(out, "]}");
+}
+
+static void
+write_json(GString *out, const RondoResult *result)
+{
+    g_string_append(out, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                         "\"result\":[");
+    for (guint i = 0; i < result->series->len; i++) {
+        g_string_append(out, i ? ",\n" : "\n");
+        write_json_metric(out, g_ptr_array_index(result->series, i));
+    }
+    g_string_append(out, "\n]}}\n");
+}
+
+typedef struct {
+    double min, max, sum, last;
+} Summary;
+
+static Summary
+summarize(const RondoResultSeries *s)
+{
+    Summary sum = {INFINITY, -INFINITY, 0, NAN};
+    for (guint j = 0; j < s->points->len; j++) {
+        double v = g_array_index(s->points, RondoPoint, j).value;
+        sum.min = MIN(sum.min, v);
+        sum.max = MAX(sum.max, v);
+        sum.sum += v;
+        sum.last = v;
+    }
+    return sum;
+}
+
+/* One table row's cells: series, points, min, avg, max, last. */
+static char **
+table_row(const RondoResultSeries *s)
+{
+    Summary sum = summarize(s);
+    guint n = s->points->len;
+    double values[4] = {sum.min, sum.sum / n, sum.max, sum.last};
+    char **cells = g_new0(char *, 7);
+    cells[0] = g_strdup(s->key);
+    cells[1] = g_strdup_printf("%u", n);
+    for (int c = 0; c < 4; c++) {
+        char buf[RONDO_VALUE_BUF];
+        rondo_value_format_short(values[c], 6, buf);
+        cells[2 + c] = g_strdup(n ? buf : "-");
+    }
+    return cells;
+}
+
+static void
+pad(GString *out, const char *text, guint width, gboolean right)
+{
+    guint len = (guint)g_utf8_strlen(text, -1);
+    if (right)
+        for (guint i = len; i < width; i++)
+            g_string_append_c(out, ' ');
+    g_string_append(out, text);
+    if (!right)
+        for (guint i = len; i < width; i++)
+            g_string_append_c(out, ' ');
+}
+
+static void
+table_line(GString *out, char **cells, const guint *widths, const RondoOutputStyle *style,
+           gboolean header)
+{
+    for (int c = 0; c < 6; c++) {
+        gboolean tint = style->color && (header || c == 0);
+        if (tint)
+            g_string_append(out, header ? BOLD : CYAN);
+        pad(out, cells[c], widths[c], c > 0);
+        if (tint)
+            g_string_append(out, RESET);
+        g_string_append(out, "  ");
+    }
+}
+
+static void
+write_table(GString *out, const RondoResult *result, const RondoOutputStyle *style)
+{
+    char *header[] = {_("SERIES"), _("POINTS"), _("MIN"), _("AVG"), _("MAX"), _("LAST"), NULL};
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    guint widths[6] = {0};
+    for (guint i = 0; i < result->series->len; i++)
+        g_ptr_array_add(rows, table_row(g_ptr_array_index(result->series, i)));
+    for (int c = 0; c < 6; c++) {
+        widths[c] = (guint)g_utf8_strlen(header[c], -1);
+        for (guint i = 0; i < rows->len; i++) {
+            char **cells = g_ptr_array_index(rows, i);
+            widths[c] = MAX(widths[c], (guint)g_utf8_strlen(cells[c], -1));
+        }
+    }
+    table_line(out, header, widths, style, TRUE);
+    g_string_append_printf(out, "%s%s%s\n", style->color ? BOLD : "", _("TREND"),
+                           style->color ? RESET : "");
+    for (guint i = 0; i < rows->len; i++) {
+        table_line(out, g_ptr_array_index(rows, i), widths, style, FALSE);
+        rondo_sparkline_append(out, g_ptr_array_index(result->series, i), result->start_ns,
+                               result->end_ns, SPARK_WIDTH, style->utf8);
+        g_string_append_c(out, '\n');
+    }
+}
+
+void
+rondo_output_write(GString *out, const RondoResult *result, RondoFormat format,
+                   const RondoOutputStyle *style)
+{
+    switch (format) {
+    case RONDO_FORMAT_CSV:
+        write_csv(out, result);
+        break;
+    case RONDO_FORMAT_JSON:
+        write_json(out, result);
+        break;
+    default:
+        write_table(out, result, style);
+        break;
+    }
+}

@@ -1,0 +1,145 @@
+/* query-run.c - validate every word first, then touch the store.
+ *
+ * Usage errors (selector, times, tier, format) are found before any file is
+ * opened, so they always exit 2 with one line on stderr; trouble with the
+ * store or the server exits 1.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include "output.h"
+#include "query-run.h"
+#include "rondo-tool.h"
+#include "timespec.h"
+
+#define CHART_HEIGHT 12
+#define STEP_POINTS  250
+
+typedef struct {
+    guint tier;
+    RondoConsolidation cf;
+    RondoFormat format;
+    guint64 start_ns, end_ns, step_ns;
+} Plan;
+
+static gboolean
+plan_tier(const RondoQueryOptions *o, Plan *plan)
+{
+    char *end = NULL;
+    plan->tier = RONDO_QUERY_TIER_AUTO;
+    if (o->tier == NULL || g_str_equal(o->tier, "auto"))
+        return TRUE;
+    guint64 t = g_ascii_strtoull(o->tier, &end, 10);
+    if (end == o->tier || *end != '\0' || t >= RONDO_TIERS_MAX) {
+        rondo_tool_error(_("--tier: “%s” is not “auto” or a tier number 0..%u"), o->tier,
+                         RONDO_TIERS_MAX - 1);
+        return FALSE;
+    }
+    plan->tier = (guint)t;
+    return TRUE;
+}
+
+static gboolean
+plan_words(const RondoQueryOptions *o, Plan *plan)
+{
+    plan->cf = RONDO_CF_AVERAGE;
+    plan->format = RONDO_FORMAT_TABLE;
+    if (o->function && !rondo_consolidation_from_string(o->function, &plan->cf)) {
+        rondo_tool_error(_("--function: “%s” is not one of average, min, max, last, sum, count"),
+                         o->function);
+        return FALSE;
+    }
+    if (o->format && !rondo_format_from_string(o->format, &plan->format)) {
+        rondo_tool_error(_("--format: “%s” is not one of table, csv, json"), o->format);
+        return FALSE;
+    }
+    if (o->chart && o->format) {
+        rondo_tool_error(_("--chart draws a chart; it cannot be combined with --format"));
+        return FALSE;
+    }
+    if (o->url && (o->function || (o->tier && !g_str_equal(o->tier, "auto")))) {
+        rondo_tool_error(_("--tier and --function are not available with --url"));
+        return FALSE;
+    }
+    return plan_tier(o, plan);
+}
+
+static gboolean
+plan_times(const RondoQueryOptions *o, Plan *plan)
+{
+    g_autoptr(GError) error = NULL;
+    if (!rondo_time_range_resolve(o->start, o->end, o->range, rondo_tool_now_ns(), &plan->start_ns,
+                                  &plan->end_ns, &error)) {
+        rondo_tool_error("%s", error->message);
+        return FALSE;
+    }
+    plan->step_ns = (plan->end_ns - plan->start_ns) / STEP_POINTS;
+    plan->step_ns = MAX(RONDO_NS_PER_S, plan->step_ns - plan->step_ns % RONDO_NS_PER_S);
+    if (o->step != NULL && !rondo_duration_parse(o->step, &plan->step_ns, &error)) {
+        rondo_tool_error("--step: %s", error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static RondoResult *
+fetch_local(const RondoQueryOptions *o, const RondoSelector *selector, const Plan *plan)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoStore) store = rondo_store_open(o->store_dir, RONDO_OPEN_READ_ONLY, &error);
+    RondoResult *result = NULL;
+    if (store != NULL)
+        result = rondo_result_from_store(store, selector, plan->tier, plan->cf, plan->start_ns,
+                                         plan->end_ns, &error);
+    if (result == NULL)
+        rondo_tool_store_error(o->store_dir, error);
+    return result;
+}
+
+static RondoResult *
+fetch_remote(const RondoQueryOptions *o, const Plan *plan)
+{
+    g_autoptr(GError) error = NULL;
+    RondoResult *result =
+        o->fetch(o->url, o->selector, plan->start_ns, plan->end_ns, plan->step_ns, &error);
+    if (result == NULL)
+        rondo_tool_error("%s: %s", o->url, error->message);
+    return result;
+}
+
+static void
+print_result(const RondoQueryOptions *o, const RondoResult *result, const Plan *plan)
+{
+    RondoOutputStyle style;
+    g_autoptr(GString) out = g_string_new(NULL);
+    rondo_output_style_detect(&style, stdout);
+    if (result->series->len == 0 && plan->format == RONDO_FORMAT_TABLE)
+        rondo_tool_error(_("no series matches “%s”"), o->selector);
+    else if (o->chart)
+        rondo_chart_write(out, result, &style, CHART_HEIGHT);
+    else
+        rondo_output_write(out, result, plan->format, &style);
+    fwrite(out->str, 1, out->len, stdout);
+}
+
+int
+rondo_query_run(const RondoQueryOptions *o)
+{
+    g_autoptr(GError) error = NULL;
+    Plan plan = {0};
+    g_assert((o->store_dir == NULL) != (o->url == NULL));
+
+    g_autoptr(RondoSelector) selector = rondo_selector_parse(o->selector, &error);
+    if (selector == NULL) {
+        rondo_tool_error("%s", error->message);
+        return EXIT_USAGE;
+    }
+    if (!plan_words(o, &plan) || !plan_times(o, &plan))
+        return EXIT_USAGE;
+    g_autoptr(RondoResult) result =
+        o->store_dir ? fetch_local(o, selector, &plan) : fetch_remote(o, &plan);
+    if (result == NULL)
+        return 1;
+    print_result(o, result, &plan);
+    return fflush(stdout) == 0 ? 0 : 1;
+}

@@ -1,0 +1,150 @@
+/* remote.c - rondo-query --url: one synchronous HTTP request to rondod.
+ *
+ * rondod answers like Prometheus' /api/v1/query_range, so this also works
+ * against Prometheus itself. Values arrive as strings ("NaN", "+Inf") and
+ * timestamps as (possibly fractional) Unix seconds. Errors in the answer
+ * ({"status":"error","error":"..."}) are passed on verbatim.
+ */
+#include "config.h"
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <math.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include "remote.h"
+#include "rondo-tool.h"
+#include "timespec.h"
+#include "value-format.h"
+
+#define TIMEOUT_S 30
+
+static gboolean
+bad_answer(GError **error, const char *what)
+{
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("unexpected answer: %s"), what);
+    return FALSE;
+}
+
+static gboolean
+parse_point(JsonArray *pair, RondoPoint *ret, GError **error)
+{
+    if (json_array_get_length(pair) != 2)
+        return bad_answer(error, _("a point is not [time, value]"));
+    JsonNode *t = json_array_get_element(pair, 0);
+    JsonNode *v = json_array_get_element(pair, 1);
+    if (!JSON_NODE_HOLDS_VALUE(t) || !JSON_NODE_HOLDS_VALUE(v) ||
+        json_node_get_value_type(v) != G_TYPE_STRING)
+        return bad_answer(error, _("a point is not [time, value]"));
+    double secs = json_node_get_value_type(t) == G_TYPE_INT64 ? (double)json_node_get_int(t)
+                                                              : json_node_get_double(t);
+    if (!(secs >= 0) || !rondo_value_parse(json_node_get_string(v), &ret->value))
+        return bad_answer(error, _("a point is not [time, value]"));
+    ret->t_ns = (guint64)llround(secs * 1e9);
+    return TRUE;
+}
+
+static gboolean
+parse_series(RondoResult *result, JsonObject *o, GError **error)
+{
+    JsonObject *metric = json_object_get_object_member(o, "metric");
+    JsonArray *values = json_object_get_array_member(o, "values");
+    if (metric == NULL || values == NULL)
+        return bad_answer(error, _("a series lacks “metric” or “values”"));
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    const char *name = "";
+    g_autoptr(GList) members = json_object_get_members(metric);
+    for (GList *l = members; l; l = l->next) {
+        const char *v = json_object_get_string_member_with_default(metric, l->data, "");
+        if (g_str_equal(l->data, "__name__"))
+            name = v;
+        else
+            g_strv_builder_add_many(b, (const char *)l->data, v, NULL);
+    }
+    g_auto(GStrv) labels = g_strv_builder_end(b);
+    RondoResultSeries *s = rondo_result_add(result, name, (const char *const *)labels);
+    for (guint i = 0; i < json_array_get_length(values); i++) {
+        JsonArray *pair = json_array_get_array_element(values, i);
+        RondoPoint p;
+        if (pair == NULL || !parse_point(pair, &p, error))
+            return FALSE;
+        g_array_append_val(s->points, p);
+    }
+    return TRUE;
+}
+
+RondoResult *
+rondo_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end_ns, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    if (!json_parser_load_from_data(parser, json, (gssize)length, error))
+        return NULL;
+    JsonNode *root = json_parser_get_root(parser);
+    JsonObject *top = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    const char *status = top ? json_object_get_string_member_with_default(top, "status", "") : "";
+    if (top && g_str_equal(status, "error")) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            json_object_get_string_member_with_default(top, "error", status));
+        return NULL;
+    }
+    JsonObject *data = top ? json_object_get_object_member(top, "data") : NULL;
+    JsonArray *series = data ? json_object_get_array_member(data, "result") : NULL;
+    if (!g_str_equal(status, "success") || series == NULL)
+        return bad_answer(error, _("no “data.result” in a successful answer")), NULL;
+    g_autoptr(RondoResult) result = rondo_result_new(start_ns, end_ns);
+    for (guint i = 0; i < json_array_get_length(series); i++) {
+        JsonObject *o = json_array_get_object_element(series, i);
+        if (o == NULL || !parse_series(result, o, error))
+            return NULL;
+    }
+    rondo_result_sort(result);
+    return g_steal_pointer(&result);
+}
+
+static char *
+request_uri(const char *url, const char *selector, guint64 start_ns, guint64 end_ns,
+            guint64 step_ns)
+{
+    char s[32], e[32], st[32];
+    g_autofree char *query = g_uri_escape_string(selector, NULL, FALSE);
+    g_autofree char *base = g_strdup(url);
+    gsize len = strlen(base);
+    while (len > 0 && base[len - 1] == '/')
+        base[--len] = '\0';
+    rondo_time_format_seconds(start_ns, s, sizeof s);
+    rondo_time_format_seconds(end_ns, e, sizeof e);
+    rondo_time_format_seconds(step_ns, st, sizeof st);
+    return g_strdup_printf("%s/api/v1/query_range?query=%s&start=%s&end=%s&step=%s", base, query, s,
+                           e, st);
+}
+
+RondoResult *
+rondo_remote_fetch(const char *url, const char *selector, guint64 start_ns, guint64 end_ns,
+                   guint64 step_ns, GError **error)
+{
+    g_autofree char *uri = request_uri(url, selector, start_ns, end_ns, step_ns);
+    g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", TIMEOUT_S, NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+    if (msg == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("not an HTTP URL"));
+        return NULL;
+    }
+    g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, NULL, error);
+    if (body == NULL)
+        return NULL;
+    gsize size;
+    const char *data = g_bytes_get_data(body, &size);
+    guint status = soup_message_get_status(msg);
+    /* Prometheus puts a JSON error body on 400/422/503; use its message. */
+    g_autoptr(GError) local = NULL;
+    RondoResult *result = rondo_remote_parse(data ? data : "", size, start_ns, end_ns, &local);
+    if (result != NULL && status == SOUP_STATUS_OK)
+        return result;
+    rondo_result_free(result);
+    if (status != SOUP_STATUS_OK && (local == NULL || local->domain == JSON_PARSER_ERROR ||
+                                     local->code == G_IO_ERROR_INVALID_DATA))
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("HTTP %u %s"), status,
+                    soup_message_get_reason_phrase(msg));
+    else
+        g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
+}

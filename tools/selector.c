@@ -1,0 +1,327 @@
+/* selector.c - Prometheus series selectors, parsed by hand.
+ *
+ * Grammar (whitespace allowed between tokens):
+ *   selector := NAME | NAME '{' list '}' | '{' list '}'
+ *   list     := [ matcher { ',' matcher } [ ',' ] ]
+ *   matcher  := LABEL ( '=' | '!=' | '=~' | '!~' ) STRING
+ * NAME [a-zA-Z_:][a-zA-Z0-9_:]*, LABEL [a-zA-Z_][a-zA-Z0-9_]*. The name is
+ * kept as the matcher __name__ = NAME, so matching treats it like any label.
+ * Shared by `rondo query`, `rondo import` (series names) and rondo-query.
+ */
+#include "config.h"
+#include <string.h>
+#include <glib/gi18n.h>
+#include "selector.h"
+
+typedef struct {
+    char *label;
+    RondoMatchOp op;
+    char *value;
+    GRegex *regex; /* =~ and !~: anchored */
+} Matcher;
+
+struct _RondoSelector {
+    GPtrArray *matchers; /* Matcher* */
+};
+
+typedef struct {
+    const char *text;
+    const char *p;
+    GError **error;
+} Parser;
+
+static void
+matcher_free(gpointer data)
+{
+    Matcher *m = data;
+    g_free(m->label);
+    g_free(m->value);
+    if (m->regex)
+        g_regex_unref(m->regex);
+    g_free(m);
+}
+
+void
+rondo_selector_free(RondoSelector *selector)
+{
+    if (selector == NULL)
+        return;
+    g_ptr_array_unref(selector->matchers);
+    g_free(selector);
+}
+
+static gboolean
+fail(Parser *ps, const char *what)
+{
+    g_set_error(ps->error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("bad selector “%s”: %s at offset %u"), ps->text, what,
+                (unsigned)(ps->p - ps->text));
+    return FALSE;
+}
+
+static void
+skip_blanks(Parser *ps)
+{
+    while (g_ascii_isspace(*ps->p))
+        ps->p++;
+}
+
+static char *
+parse_ident(Parser *ps, gboolean colons)
+{
+    const char *s = ps->p;
+    if (!(g_ascii_isalpha(*s) || *s == '_' || (colons && *s == ':')))
+        return NULL;
+    while (g_ascii_isalnum(*s) || *s == '_' || (colons && *s == ':'))
+        s++;
+    char *id = g_strndup(ps->p, (gsize)(s - ps->p));
+    ps->p = s;
+    return id;
+}
+
+static char *
+parse_string(Parser *ps)
+{
+    char quote = *ps->p;
+    if (quote != '"' && quote != '\'' && quote != '`')
+        return fail(ps, _("expected a quoted value")), NULL;
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (ps->p++; *ps->p != quote; ps->p++) {
+        char c = *ps->p;
+        if (c == '\0')
+            return fail(ps, _("unterminated string")), NULL;
+        if (c == '\\' && quote != '`') {
+            c = *++ps->p;
+            if (c == 'n')
+                c = '\n';
+            else if (c == 't')
+                c = '\t';
+            else if (c != '\\' && c != '"' && c != '\'')
+                return fail(ps, _("unknown escape")), NULL;
+        }
+        g_string_append_c(s, c);
+    }
+    ps->p++;
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static gboolean
+parse_op(Parser *ps, RondoMatchOp *ret_op)
+{
+    static const struct {
+        const char *text;
+        RondoMatchOp op;
+    } ops[] = {
+        {"=~", RONDO_MATCH_REGEX},
+        {"!~", RONDO_MATCH_NOT_REGEX},
+        {"!=", RONDO_MATCH_NOT_EQUAL},
+        {"=", RONDO_MATCH_EQUAL},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
+        if (g_str_has_prefix(ps->p, ops[i].text)) {
+            ps->p += strlen(ops[i].text);
+            *ret_op = ops[i].op;
+            return TRUE;
+        }
+    }
+    return fail(ps, _("expected =, !=, =~ or !~"));
+}
+
+static gboolean
+add_matcher(Parser *ps, RondoSelector *sel, char *label, RondoMatchOp op, char *value)
+{
+    Matcher *m = g_new0(Matcher, 1);
+    m->label = label;
+    m->op = op;
+    m->value = value;
+    g_ptr_array_add(sel->matchers, m);
+    if (op != RONDO_MATCH_REGEX && op != RONDO_MATCH_NOT_REGEX)
+        return TRUE;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
+    m->regex = g_regex_new(anchored, G_REGEX_DOLLAR_ENDONLY, 0, &local);
+    if (m->regex == NULL)
+        return fail(ps, local->message);
+    return TRUE;
+}
+
+static gboolean
+parse_matcher(Parser *ps, RondoSelector *sel)
+{
+    g_autofree char *label = parse_ident(ps, FALSE);
+    RondoMatchOp op;
+    if (label == NULL)
+        return fail(ps, _("expected a label name"));
+    skip_blanks(ps);
+    if (!parse_op(ps, &op))
+        return FALSE;
+    skip_blanks(ps);
+    char *value = parse_string(ps);
+    if (value == NULL)
+        return FALSE;
+    return add_matcher(ps, sel, g_steal_pointer(&label), op, value);
+}
+
+static gboolean
+parse_braces(Parser *ps, RondoSelector *sel)
+{
+    ps->p++; /* '{' */
+    for (;;) {
+        skip_blanks(ps);
+        if (*ps->p == '}')
+            break;
+        if (!parse_matcher(ps, sel))
+            return FALSE;
+        skip_blanks(ps);
+        if (*ps->p == ',')
+            ps->p++;
+        else if (*ps->p != '}')
+            return fail(ps, _("expected “,” or “}”"));
+    }
+    ps->p++;
+    return TRUE;
+}
+
+RondoSelector *
+rondo_selector_parse(const char *text, GError **error)
+{
+    g_return_val_if_fail(text != NULL, NULL);
+    g_autoptr(RondoSelector) sel = g_new0(RondoSelector, 1);
+    Parser ps = {text, text, error};
+
+    sel->matchers = g_ptr_array_new_with_free_func(matcher_free);
+    skip_blanks(&ps);
+    char *name = parse_ident(&ps, TRUE);
+    if (name != NULL && !add_matcher(&ps, sel, g_strdup("__name__"), RONDO_MATCH_EQUAL, name))
+        return NULL;
+    skip_blanks(&ps);
+    if (*ps.p == '{' && !parse_braces(&ps, sel))
+        return NULL;
+    skip_blanks(&ps);
+    if (*ps.p != '\0')
+        return fail(&ps, _("unexpected character")), NULL;
+    if (sel->matchers->len == 0)
+        return fail(&ps, _("a selector needs a name or a matcher")), NULL;
+    return g_steal_pointer(&sel);
+}
+
+static const char *
+label_value(const char *name, const char *const *labels, const char *label)
+{
+    if (g_str_equal(label, "__name__"))
+        return name;
+    for (gsize i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
+        if (g_str_equal(labels[i], label))
+            return labels[i + 1];
+    }
+    return "";
+}
+
+gboolean
+rondo_selector_matches(const RondoSelector *selector, const char *name, const char *const *labels)
+{
+    g_return_val_if_fail(selector != NULL && name != NULL, FALSE);
+    for (guint i = 0; i < selector->matchers->len; i++) {
+        const Matcher *m = g_ptr_array_index(selector->matchers, i);
+        const char *v = label_value(name, labels, m->label);
+        gboolean ok;
+        switch (m->op) {
+        case RONDO_MATCH_EQUAL:
+            ok = g_str_equal(v, m->value);
+            break;
+        case RONDO_MATCH_NOT_EQUAL:
+            ok = !g_str_equal(v, m->value);
+            break;
+        case RONDO_MATCH_REGEX:
+            ok = g_regex_match(m->regex, v, 0, NULL);
+            break;
+        default:
+            ok = !g_regex_match(m->regex, v, 0, NULL);
+            break;
+        }
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+guint
+rondo_selector_get_n_matchers(const RondoSelector *selector)
+{
+    return selector->matchers->len;
+}
+
+const char *
+rondo_selector_get_matcher(const RondoSelector *selector, guint i, RondoMatchOp *ret_op,
+                           const char **ret_value)
+{
+    g_return_val_if_fail(i < selector->matchers->len, NULL);
+    const Matcher *m = g_ptr_array_index(selector->matchers, i);
+    if (ret_op)
+        *ret_op = m->op;
+    if (ret_value)
+        *ret_value = m->value;
+    return m->label;
+}
+
+static gboolean
+series_fail(GError **error, const char *what)
+{
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", what);
+    return FALSE;
+}
+
+gboolean
+rondo_selector_get_series(const RondoSelector *selector, char **ret_name, char ***ret_labels,
+                          GError **error)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    const char *name = NULL;
+    for (guint i = 0; i < selector->matchers->len; i++) {
+        const Matcher *m = g_ptr_array_index(selector->matchers, i);
+        if (m->op != RONDO_MATCH_EQUAL)
+            return series_fail(error, _("a series takes only = matchers"));
+        if (g_str_equal(m->label, "__name__")) {
+            if (name != NULL)
+                return series_fail(error, _("the series name is given twice"));
+            name = m->value;
+            continue;
+        }
+        for (guint j = 0; j < i; j++) {
+            const Matcher *o = g_ptr_array_index(selector->matchers, j);
+            if (g_str_equal(o->label, m->label))
+                return series_fail(error, _("a label is given twice"));
+        }
+        g_strv_builder_add_many(b, m->label, m->value, NULL);
+    }
+    if (name == NULL)
+        return series_fail(error, _("the series has no name"));
+    *ret_name = g_strdup(name);
+    *ret_labels = g_strv_builder_end(b);
+    return TRUE;
+}
+
+gsize
+rondo_selector_span(const char *text)
+{
+    const char *p = text;
+    char quote = 0;
+    int depth = 0;
+    for (; *p; p++) {
+        if (quote) {
+            if (*p == '\\' && quote != '`' && p[1])
+                p++;
+            else if (*p == quote)
+                quote = 0;
+        } else if (*p == '"' || *p == '\'' || *p == '`') {
+            quote = *p;
+        } else if (*p == '{') {
+            depth++;
+        } else if (*p == '}') {
+            depth--;
+        } else if (g_ascii_isspace(*p) && depth <= 0) {
+            break;
+        }
+    }
+    return (gsize)(p - text);
+}

@@ -1,0 +1,122 @@
+/* tool-util.c - the conventions every rondo command follows.
+ *
+ * Locale set-up, error messages in one shape ("PROGRAM: WHAT: message"),
+ * option parsing with --version added everywhere: kept in one place so
+ * that the two programs and their subcommands cannot drift apart.
+ */
+#include "config.h"
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rondo-tool.h"
+
+void
+rondo_tool_init(const char *prgname)
+{
+    g_set_prgname(prgname);
+    setlocale(LC_ALL, "");
+    /* RONDO_LOCALEDIR: catalogues of an uninstalled tree (tests). */
+    const char *dir = g_getenv("RONDO_LOCALEDIR");
+    bindtextdomain(GETTEXT_PACKAGE, dir && *dir ? dir : LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+}
+
+void
+rondo_tool_error(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    g_autofree char *msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    const char *prg = g_get_prgname();
+    fprintf(stderr, "%s: %s\n", prg ? prg : "rondo", msg);
+}
+
+void
+rondo_tool_store_error(const char *dir, const GError *error)
+{
+    g_assert(error != NULL);
+    if (dir == NULL || g_str_has_prefix(error->message, dir))
+        rondo_tool_error("%s", error->message);
+    else
+        rondo_tool_error("%s: %s", dir, error->message);
+}
+
+static gboolean
+print_version(const char *option, const char *value, gpointer data, GError **error)
+{
+    printf("%s %s\n", rondo_tool_command_name(), PACKAGE_VERSION);
+    exit(0);
+}
+
+/* "rondo create" while a subcommand runs, else the program's name. */
+static char *command_name;
+
+void
+rondo_tool_set_command(const char *command)
+{
+    g_free(command_name);
+    command_name = g_strdup_printf("%s %s", g_get_prgname(), command);
+}
+
+const char *
+rondo_tool_command_name(void)
+{
+    return command_name ? command_name : g_get_prgname();
+}
+
+gboolean
+rondo_tool_parse(GOptionContext *context, int *argc, char ***argv)
+{
+    static const GOptionEntry version_entries[] = {
+        {"version", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)print_version,
+         N_("Show the program's version and exit"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GError) error = NULL;
+
+    g_option_context_add_main_entries(context, version_entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+    /* --help's "Usage:" line names the program with g_get_prgname(). */
+    g_autofree char *prgname = g_strdup(g_get_prgname());
+    g_set_prgname(rondo_tool_command_name());
+    gboolean ok = g_option_context_parse(context, argc, argv, &error);
+    g_set_prgname(prgname);
+    if (!ok) {
+        rondo_tool_error("%s", error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+rondo_tool_want_args(int argc, char **argv, int n, const char *what)
+{
+    if (argc - 1 == n)
+        return TRUE;
+    if (argc - 1 < n)
+        rondo_tool_error(_("missing %s; see “%s --help”"), what, rondo_tool_command_name());
+    else
+        rondo_tool_error(_("unexpected argument “%s”; see “%s --help”"), argv[n + 1],
+                         rondo_tool_command_name());
+    return FALSE;
+}
+
+guint64
+rondo_tool_now_ns(void)
+{
+    return (guint64)g_get_real_time() * 1000;
+}
+
+gboolean
+rondo_tool_set_error(GError **error, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    g_autofree char *msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
+    return FALSE;
+}

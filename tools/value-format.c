@@ -1,0 +1,116 @@
+/* value-format.c - exact, locale-independent spelling of values.
+ *
+ * printf("%g") follows LC_NUMERIC (a German locale writes "0,5"), so every
+ * number meant for a machine goes through g_ascii_formatd/g_ascii_strtod.
+ */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include "value-format.h"
+
+static gboolean
+format_special(double value, char buf[RONDO_VALUE_BUF])
+{
+    if (isnan(value))
+        g_strlcpy(buf, "NaN", RONDO_VALUE_BUF);
+    else if (isinf(value))
+        g_strlcpy(buf, value > 0 ? "+Inf" : "-Inf", RONDO_VALUE_BUF);
+    else
+        return FALSE;
+    return TRUE;
+}
+
+void
+rondo_value_format(double value, char buf[RONDO_VALUE_BUF])
+{
+    static const char *const formats[] = {"%.15g", "%.16g", "%.17g"};
+    if (format_special(value, buf))
+        return;
+    for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
+        g_ascii_formatd(buf, RONDO_VALUE_BUF, formats[i], value);
+        if (g_ascii_strtod(buf, NULL) == value)
+            return;
+    }
+}
+
+void
+rondo_value_format_short(double value, int digits, char buf[RONDO_VALUE_BUF])
+{
+    static const char *const formats[] = {"%.3g", "%.4g", "%.5g", "%.6g"};
+    if (format_special(value, buf))
+        return;
+    gsize i = (gsize)CLAMP(digits - 3, 0, 3);
+    g_ascii_formatd(buf, RONDO_VALUE_BUF, formats[i], value);
+}
+
+gboolean
+rondo_value_parse(const char *text, double *ret_value)
+{
+    char *end = NULL;
+    if (text == NULL || *text == '\0' || g_ascii_isspace(*text))
+        return FALSE;
+    if (g_str_equal(text, "NaN")) {
+        *ret_value = NAN;
+        return TRUE;
+    }
+    if (g_str_equal(text, "+Inf") || g_str_equal(text, "Inf")) {
+        *ret_value = INFINITY;
+        return TRUE;
+    }
+    if (g_str_equal(text, "-Inf")) {
+        *ret_value = -INFINITY;
+        return TRUE;
+    }
+    double v = g_ascii_strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(v))
+        return FALSE;
+    *ret_value = v;
+    return TRUE;
+}
+
+void
+rondo_json_append_string(GString *out, const char *text)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        switch (*p) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        default:
+            if (*p < 0x20)
+                g_string_append_printf(out, "\\u%04x", *p);
+            else
+                g_string_append_c(out, (char)*p);
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+void
+rondo_csv_append_field(GString *out, const char *text)
+{
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        g_string_append(out, text);
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            g_string_append_c(out, '"');
+        g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+}

@@ -1,0 +1,22 @@
+/* value-format.h - numbers and strings spelled for machines: exact,
+ * locale-independent, and safe inside JSON and CSV. */
+#ifndef RONDO_VALUE_FORMAT_H
+#define RONDO_VALUE_FORMAT_H
+
+#include <glib.h>
+
+#define RONDO_VALUE_BUF 40
+
+/* The shortest text that reads back as the same double ("0.1", "42",
+ * "1e+300"); "NaN", "+Inf", "-Inf" as Prometheus spells them. */
+void rondo_value_format(double value, char buf[RONDO_VALUE_BUF]);
+/* Reads what rondo_value_format() writes (and plain decimal numbers). */
+gboolean rondo_value_parse(const char *text, double *ret_value);
+/* Like rondo_value_format() with @digits significant digits, for people. */
+void rondo_value_format_short(double value, int digits, char buf[RONDO_VALUE_BUF]);
+/* Appends @text as a JSON string literal, quotes included. */
+void rondo_json_append_string(GString *out, const char *text);
+/* Appends @text as a CSV field (RFC 4180: quoted when it must be). */
+void rondo_csv_append_field(GString *out, const char *text);
+
+#endif /* RONDO_VALUE_FORMAT_H */
