@@ -41,7 +41,6 @@ guint64 rondo_schema_hash(const RondoSchema *schema);
 gboolean rondo_schema_validate(const RondoSchema *schema, GError **error);
 gboolean rondo_schema_matches(const RondoSchema *schema, const char *name,
                               const char *const *labels);
-const char *rondo_match_op_to_string(RondoMatchOp op);
 gboolean rondo_match_op_from_string(const char *text, RondoMatchOp *ret_op);
 guint rondo_tier_n_functions(const RondoSchema *schema, guint tier);
 guint32 rondo_tier_effective_functions(const RondoSchema *schema, guint tier);

@@ -178,6 +178,17 @@ RONDO_API gboolean rondo_schema_add_tier(RondoSchema *schema, guint64 interval_n
 RONDO_API void rondo_schema_free(RondoSchema *schema);
 
 RONDO_API const char *rondo_schema_get_name(const RondoSchema *schema);
+RONDO_API guint rondo_schema_get_n_matchers(const RondoSchema *schema);
+/**
+ * rondo_schema_get_matcher:
+ * @ret_label, @ret_op, @ret_value: (out) (optional): the matcher's parts;
+ *   the strings live as long as the schema.
+ * Returns: FALSE if @index is out of range.
+ */
+RONDO_API gboolean rondo_schema_get_matcher(const RondoSchema *schema, guint index,
+                                            const char **ret_label, RondoMatchOp *ret_op,
+                                            const char **ret_value);
+RONDO_API const char *rondo_match_op_to_string(RondoMatchOp op);
 RONDO_API guint32 rondo_schema_get_series_max(const RondoSchema *schema);
 RONDO_API guint rondo_schema_get_n_tiers(const RondoSchema *schema);
 RONDO_API guint64 rondo_schema_get_tier_interval(const RondoSchema *schema, guint tier);

@@ -301,6 +301,30 @@ rondo_schema_get_name(const RondoSchema *schema)
     return schema->name;
 }
 
+guint
+rondo_schema_get_n_matchers(const RondoSchema *schema)
+{
+    g_return_val_if_fail(schema != NULL, 0);
+    return schema->matchers->len;
+}
+
+gboolean
+rondo_schema_get_matcher(const RondoSchema *schema, guint index, const char **ret_label,
+                         RondoMatchOp *ret_op, const char **ret_value)
+{
+    g_return_val_if_fail(schema != NULL, FALSE);
+    if (index >= schema->matchers->len)
+        return FALSE;
+    const RondoMatcher *m = g_ptr_array_index(schema->matchers, index);
+    if (ret_label)
+        *ret_label = m->label;
+    if (ret_op)
+        *ret_op = m->op;
+    if (ret_value)
+        *ret_value = m->value;
+    return TRUE;
+}
+
 guint32
 rondo_schema_get_series_max(const RondoSchema *schema)
 {

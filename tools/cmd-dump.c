@@ -135,13 +135,11 @@ rondo_cmd_dump(int argc, char **argv)
     if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
         return EXIT_USAGE;
     g_autoptr(RondoStore) store = rondo_store_open(argv[1], RONDO_OPEN_READ_ONLY, &error);
-    g_autoptr(GPtrArray) matchers = NULL;
-    if (store != NULL)
-        matchers = rondo_store_meta_matchers(argv[1], &error);
-    if (store == NULL || matchers == NULL) {
+    if (store == NULL) {
         rondo_tool_store_error(argv[1], error);
         return 1;
     }
+    g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(store);
     dump_store(store, matchers);
     return fflush(stdout) == 0 ? 0 : 1;
 }

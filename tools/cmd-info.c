@@ -186,7 +186,7 @@ rondo_cmd_info(int argc, char **argv)
         rondo_tool_store_error(argv[1], error);
         return 1;
     }
-    g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(argv[1], NULL);
+    g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(store);
     gint64 pid = rondo_store_writer_pid(store);
     printf(_("store %s: %llu bytes on disk\n"), argv[1],
            (unsigned long long)rondo_store_get_bytes(store));

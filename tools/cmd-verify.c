@@ -116,10 +116,6 @@ static guint
 check_store(Check *c)
 {
     guint slabs = 0;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(c->dir, &error);
-    if (matchers == NULL)
-        problem(c, "%s", error->message);
     for (guint s = 0; s < rondo_store_get_n_schemas(c->store); s++) {
         const RondoSchema *schema = rondo_store_get_schema(c->store, s);
         for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++, slabs++) {
