@@ -349,12 +349,29 @@ bench_run(guint64 records, guint n_series)
     return rc;
 }
 
+static int
+bench_query_run(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("rondo-bench-XXXXXX", &error);
+    if (dir == NULL) {
+        rondo_tool_error("%s", error->message);
+        return 1;
+    }
+    int rc = rondo_bench_query(dir);
+    remove_tree(dir);
+    return rc;
+}
+
 int
 rondo_cmd_bench(int argc, char **argv)
 {
     gint64 records = 10000000;
     gint series = 30;
+    gboolean query = FALSE;
     GOptionEntry entries[] = {
+        {"query", 'q', 0, G_OPTION_ARG_NONE, &query,
+         N_("measure the maintenance tick and queries instead of record()"), NULL},
         {"records", 'n', 0, G_OPTION_ARG_INT64, &records, N_("records to write (default 10000000)"),
          "N"},
         {"series", 's', 0, G_OPTION_ARG_INT, &series, N_("series to write (default 30)"), "N"},
@@ -371,5 +388,7 @@ rondo_cmd_bench(int argc, char **argv)
                            "arguments are taken"));
         return EXIT_USAGE;
     }
+    if (query)
+        return bench_query_run();
     return bench_run((guint64)records, (guint)series);
 }
