@@ -19,6 +19,7 @@
 typedef int (*RondoToolCommand)(int argc, char **argv);
 
 int rondo_cmd_bench(int argc, char **argv);
+int rondo_cmd_export(int argc, char **argv);
 /* `rondo bench --query` in a scratch directory @dir (bench-query.c). */
 int rondo_bench_query(const char *dir);
 int rondo_cmd_create(int argc, char **argv);

@@ -1,0 +1,511 @@
+/* test-delivery.c - the exporter's delivery guarantees against a fake
+ * receiver that fails on request: down, 5xx, 429 with Retry-After, slow,
+ * 400, 401, a consumer that falls behind, cancellation, and the exporting
+ * process killed with SIGKILL mid-export then restarted.
+ *
+ * The invariant checked after every scenario: every point of a complete
+ * slot that the receiver accepted (2xx) is there with its exact value and
+ * timestamp, nothing else is, and duplicates stay within one batch.
+ */
+#include "config.h"
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <gio/gio.h>
+#include "fake-receiver.h"
+#include "../testutil.h"
+
+#define CONSUMER "test"
+
+typedef struct {
+    TestDir *dir;
+    RondoStore *store;
+    FakeReceiver *rx;
+    guint n_series;
+} Fixture;
+
+static double
+point_value(guint series, guint64 t)
+{
+    return series * 1000.0 + (double)((t - TEST_T0) / NS_PER_S) + 0.25;
+}
+
+/* Records @seconds seconds from @from for every series; the last slot stays
+ * the head, incomplete, so it is not drained. */
+static void
+write_points(Fixture *f, guint64 from, guint seconds)
+{
+    for (guint k = 0; k < seconds; k++) {
+        guint64 t = from + k * NS_PER_S;
+        for (guint i = 0; i < f->n_series; i++)
+            rondo_series_record(rondo_store_get_series(f->store, i), point_value(i, t), t);
+    }
+}
+
+static void
+fixture_setup(Fixture *f, guint n_series)
+{
+    f->dir = test_tmp_dir();
+    f->store = test_store_new_preset(f->dir, 64);
+    f->n_series = n_series;
+    for (guint i = 0; i < n_series; i++)
+        test_series(f->store, "rondo_test_metric", i);
+    f->rx = fake_receiver_new();
+}
+
+static void
+fixture_setup_n(Fixture *f, gconstpointer n_series)
+{
+    fixture_setup(f, GPOINTER_TO_UINT(n_series));
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+    fake_receiver_free(f->rx);
+    rondo_store_close(f->store);
+    test_tmp_free(f->dir);
+}
+
+static RondoExporter *
+exporter_new(Fixture *f, guint batch)
+{
+    g_autoptr(GError) error = NULL;
+    RondoExporter *e = rondo_exporter_new(fake_receiver_url(f->rx), &error);
+    g_assert_no_error(error);
+    g_assert_true(rondo_exporter_set_batch(e, batch, 4 << 20, &error));
+    g_assert_true(rondo_exporter_set_timeouts(e, 1000, 2000, &error));
+    g_assert_true(rondo_exporter_set_retry(e, 4, 10, 50, 5000, &error));
+    return e;
+}
+
+/* Every point of a complete tier-0 slot: "key@ms" -> value. */
+static GHashTable *
+expected_points(Fixture *f)
+{
+    GHashTable *want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    guint64 head = rondo_store_get_head(f->store, 0, 0);
+    for (guint i = 0; i < f->n_series; i++) {
+        RondoSeries *s = rondo_store_get_series(f->store, i);
+        RondoQueryIter it;
+        guint64 t;
+        double v;
+        g_assert_true(
+            rondo_query_iter_init(&it, f->store, s, 0, RONDO_CF_AVERAGE, 0, head - 1, NULL));
+        while (rondo_query_iter_next(&it, &t, &v)) {
+            char *key =
+                g_strdup_printf("rondo_test_metric{id=%u}@%" G_GUINT64_FORMAT, i, t / 1000000);
+            g_hash_table_insert(want, key, g_memdup2(&v, sizeof v));
+        }
+    }
+    return want;
+}
+
+/* Asserts the receiver holds exactly the store's complete points; returns
+ * how many duplicates it received. */
+static guint
+check_received(Fixture *f)
+{
+    g_autoptr(GHashTable) want = expected_points(f);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GArray *got = fake_receiver_samples(f->rx);
+    guint dups = 0;
+    for (guint i = 0; i < got->len; i++) {
+        FakeSample *s = &g_array_index(got, FakeSample, i);
+        char *key = g_strdup_printf("%s@%" G_GINT64_FORMAT, s->key, s->timestamp_ms);
+        const double *v = g_hash_table_lookup(want, key);
+        if (v == NULL)
+            g_error("received %s which the store does not hold", key);
+        g_assert_cmpfloat(*v, ==, s->value);
+        if (!g_hash_table_add(seen, key))
+            dups++;
+    }
+    g_assert_cmpuint(g_hash_table_size(seen), ==, g_hash_table_size(want));
+    g_autofree char *violations = fake_receiver_violations(f->rx);
+    g_assert_cmpstr(violations, ==, "");
+    fake_samples_free(got);
+    return dups;
+}
+
+static guint64
+committed_cursor(Fixture *f)
+{
+    g_autoptr(RondoDrain) d = rondo_drain_new(f->store, CONSUMER, 0, NULL);
+    return rondo_drain_get_cursor(d, 0);
+}
+
+static void
+push_ok(RondoExporter *e, Fixture *f, RondoExportStats *st)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean ok = rondo_exporter_push(e, f->store, CONSUMER, 0, st, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+}
+
+static void
+test_basic(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 100);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 99 * f->n_series);
+    g_assert_cmpuint(st.batches_sent, ==, 1);
+    g_assert_cmpuint(st.retries + st.samples_dropped + st.slots_missed, ==, 0);
+    g_assert_cmpuint(st.last_timestamp_ns, ==, TEST_T0 + 98 * NS_PER_S);
+    g_assert_cmpuint(st.last_status, ==, 200);
+    g_assert_cmpuint(check_received(f), ==, 0);
+
+    /* The cursor persisted: nothing again; then the new points only. */
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 0);
+    write_points(f, TEST_T0 + 100 * NS_PER_S, 50);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 50 * f->n_series);
+    g_assert_cmpuint(check_received(f), ==, 0);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 2);
+    g_autofree char *auth = fake_receiver_last_authorization(f->rx);
+    g_assert_null(auth);
+}
+
+static void
+test_batching(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 100);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 301); /* 300 complete slots of 30 points */
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 9000);
+    /* slot-aligned: 3 slots (90 points) per batch of at most 100 */
+    g_autoptr(GArray) sizes = fake_receiver_request_sizes(f->rx);
+    g_assert_cmpuint(sizes->len, ==, 100);
+    for (guint i = 0; i < sizes->len; i++)
+        g_assert_cmpuint(g_array_index(sizes, guint, i), ==, 90);
+    g_assert_cmpuint(st.batches_sent, ==, 100);
+    g_assert_cmpuint(check_received(f), ==, 0);
+
+    /* the byte limit: 4 KiB uncompressed per request */
+    g_autoptr(GError) error = NULL;
+    g_assert_true(rondo_exporter_set_batch(e, 100000, 4096, &error));
+    write_points(f, TEST_T0 + 301 * NS_PER_S, 100);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.batches_sent, >, 1);
+    g_assert_cmpuint(fake_receiver_max_request_bytes(f->rx), <=, 4096);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+static void
+test_down(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    /* a port nothing listens on: bound, then closed */
+    g_autoptr(GSocket) sock =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+    g_assert_true(g_socket_bind(sock, any, FALSE, NULL));
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(sock, NULL);
+    guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+    g_socket_close(sock, NULL);
+    g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/write", port);
+    g_autoptr(RondoExporter) down = rondo_exporter_new(url, &error);
+    g_assert_true(rondo_exporter_set_retry(down, 3, 10, 20, 1000, &error));
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 20);
+    guint64 cursor = committed_cursor(f);
+    g_assert_false(rondo_exporter_push(down, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_cmpuint(st.retries, ==, 2);
+    g_assert_cmpuint(st.samples_sent, ==, 0);
+    g_assert_nonnull(rondo_exporter_get_last_message(down));
+    g_assert_cmpuint(committed_cursor(f), ==, cursor);
+
+    /* the receiver is back: everything arrives */
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 19 * f->n_series);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+static void
+test_5xx(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 5);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 6);
+    fake_receiver_script(f->rx, "500,503,200,502");
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.retries, ==, 3);
+    g_assert_cmpuint(st.batches_sent, ==, 5);
+    g_assert_cmpuint(check_received(f), ==, 0);
+
+    /* 5xx until the attempts run out: the cursor stays */
+    guint64 cursor = committed_cursor(f);
+    write_points(f, TEST_T0 + 6 * NS_PER_S, 3);
+    fake_receiver_script(f->rx, "500,500,500,500");
+    g_autoptr(GError) error = NULL;
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_cmpuint(st.retries, ==, 3);
+    g_assert_cmpuint(committed_cursor(f), ==, cursor);
+    g_assert_nonnull(g_strstr_len(rondo_exporter_get_last_message(e), -1, "500"));
+    push_ok(e, f, &st);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+static void
+test_429(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 5);
+    fake_receiver_script(f->rx, "429:1");
+    gint64 start = g_get_monotonic_time();
+    push_ok(e, f, &st);
+    g_assert_cmpint(g_get_monotonic_time() - start, >=, G_TIME_SPAN_SECOND);
+    g_assert_cmpuint(st.retries, ==, 1);
+    g_assert_cmpuint(check_received(f), ==, 0);
+
+    /* a Retry-After beyond the budget ends the push at once */
+    g_autoptr(GError) error = NULL;
+    g_assert_true(rondo_exporter_set_retry(e, 5, 10, 50, 500, &error));
+    write_points(f, TEST_T0 + 5 * NS_PER_S, 5);
+    fake_receiver_script(f->rx, "429:30");
+    start = g_get_monotonic_time();
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, G_TIME_SPAN_SECOND);
+    g_assert_cmpuint(st.last_status, ==, 429);
+}
+
+static void
+test_slow(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_assert_true(rondo_exporter_set_timeouts(e, 1000, 200, &error));
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 10);
+    fake_receiver_script(f->rx, "slow:1500");
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.retries, ==, 1);
+    g_usleep(1500 * 1000); /* let the slow answer land: a duplicate, accepted */
+    g_assert_cmpuint(check_received(f), <=, 2000);
+}
+
+static void
+test_400(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 30);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 4); /* 3 batches of one slot */
+    fake_receiver_script(f->rx, "200,400");
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.batches_sent, ==, 2);
+    g_assert_cmpuint(st.batches_dropped, ==, 1);
+    g_assert_cmpuint(st.samples_dropped, ==, f->n_series);
+    g_assert_cmpuint(st.retries, ==, 0);
+    g_assert_cmpstr(rondo_exporter_get_last_message(e), ==, "HTTP 400: fake receiver says 400");
+    /* the cursor moved past the dropped batch: nothing is sent again */
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent + st.samples_dropped, ==, 0);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 3);
+    GArray *got = fake_receiver_samples(f->rx);
+    g_assert_cmpuint(got->len, ==, 2 * f->n_series);
+    fake_samples_free(got);
+}
+
+static void
+test_401(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 4);
+    guint64 cursor = committed_cursor(f);
+    rondo_exporter_set_bearer_token(e, "s3cret");
+    fake_receiver_script(f->rx, "401");
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_REFUSED);
+    g_assert_cmpuint(committed_cursor(f), ==, cursor);
+    g_autofree char *bearer = fake_receiver_last_authorization(f->rx);
+    g_assert_cmpstr(bearer, ==, "Bearer s3cret");
+
+    rondo_exporter_set_basic_auth(e, "user", "pass");
+    push_ok(e, f, &st);
+    g_autofree char *basic = fake_receiver_last_authorization(f->rx);
+    g_assert_cmpstr(basic, ==, "Basic dXNlcjpwYXNz");
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+static void
+test_labels(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    RondoExportStats st;
+
+    g_assert_true(rondo_exporter_add_label(e, "vm", "vm-1", &error));
+    g_assert_true(rondo_exporter_add_label(e, "instance", "host", &error));
+    write_points(f, TEST_T0, 3);
+    push_ok(e, f, &st);
+    GArray *got = fake_receiver_samples(f->rx);
+    g_assert_cmpuint(got->len, ==, 2 * f->n_series);
+    for (guint i = 0; i < got->len; i++) {
+        const char *key = g_array_index(got, FakeSample, i).key;
+        g_assert_true(g_str_has_prefix(key, "rondo_test_metric{id="));
+        g_assert_true(g_str_has_suffix(key, ",instance=host,vm=vm-1}"));
+    }
+    fake_samples_free(got);
+}
+
+static void
+test_missed(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 10);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.slots_missed, ==, 0);
+    /* 1000 s more: tier 0 keeps 600 slots, so ~400 slot times were lost */
+    write_points(f, TEST_T0 + 10 * NS_PER_S, 1000);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.slots_missed, ==, 1010 - 600 - 9);
+    g_assert_cmpuint(st.samples_sent, ==, 599 * f->n_series);
+    g_autoptr(RondoDrain) d = rondo_drain_new(f->store, CONSUMER, 0, NULL);
+    g_assert_cmpuint(rondo_drain_get_missed_total(d), ==, 1010 - 600 - 9);
+}
+
+static gpointer
+cancel_later(gpointer data)
+{
+    g_usleep(200 * 1000);
+    rondo_exporter_cancel(data);
+    return NULL;
+}
+
+static void
+test_cancel(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_assert_true(rondo_exporter_set_retry(e, 10, 60000, 60000, 600000, &error));
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 5);
+    fake_receiver_script(f->rx, "503");
+    guint64 cursor = committed_cursor(f);
+    GThread *t = g_thread_new("cancel", cancel_later, e);
+    gint64 start = g_get_monotonic_time();
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_CANCELLED);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_TIME_SPAN_SECOND);
+    g_thread_join(t);
+    g_assert_cmpuint(committed_cursor(f), ==, cursor);
+    rondo_exporter_reset_cancel(e);
+
+    push_ok(e, f, &st);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+/* ------------------------------------------------------------- SIGKILL */
+
+static GPid
+spawn_pusher(Fixture *f, guint batch)
+{
+    const char *top = g_getenv("top_builddir");
+    g_autofree char *fixture =
+        g_build_filename(top ? top : ".", "tests", "export", "export-fixture", NULL);
+    g_autofree char *batch_arg = g_strdup_printf("--batch=%u", batch);
+    const char *argv[] = {
+        fixture, "push", f->dir, fake_receiver_url(f->rx), batch_arg, "--consumer=" CONSUMER, NULL};
+    g_autoptr(GError) error = NULL;
+    GPid pid = 0;
+    g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                  NULL, NULL, &pid, &error);
+    g_assert_no_error(error);
+    return pid;
+}
+
+static int
+wait_pusher(GPid pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        g_assert_cmpint(errno, ==, EINTR);
+    g_spawn_close_pid(pid);
+    return status;
+}
+
+/* The receiver accepts a batch and kills the sender before it hears 2xx. */
+static void
+test_kill_in_answer(Fixture *f, gconstpointer data)
+{
+    const guint batch = 300;
+    write_points(f, TEST_T0, 400);
+    GPid pid = spawn_pusher(f, batch);
+    fake_receiver_set_kill_pid(f->rx, pid);
+    fake_receiver_script(f->rx, "200,200,kill");
+    int status = wait_pusher(pid);
+    g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    pid = spawn_pusher(f, batch);
+    status = wait_pusher(pid);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    guint dups = check_received(f);
+    g_assert_cmpuint(dups, ==, 300); /* exactly the batch it never heard of */
+}
+
+/* Killed at a random moment while batches flow (seeded: replays). */
+static void
+test_kill_anytime(Fixture *f, gconstpointer data)
+{
+    const guint batch = 300;
+    write_points(f, TEST_T0, 590);
+    fake_receiver_set_latency(f->rx, 20);
+    for (guint round = 0; round < 3; round++) {
+        GPid pid = spawn_pusher(f, batch);
+        g_usleep((gulong)g_test_rand_int_range(50, 600) * 1000);
+        kill(pid, SIGKILL);
+        wait_pusher(pid);
+    }
+    GPid pid = spawn_pusher(f, batch);
+    int status = wait_pusher(pid);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    guint dups = check_received(f);
+    g_test_message("duplicates after 3 kills: %u", dups);
+    g_assert_cmpuint(dups, <=, 3 * batch); /* at most one batch per kill */
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn, n)                                                                           \
+    g_test_add("/export/delivery/" path, Fixture, GUINT_TO_POINTER(n), fixture_setup_n, fn,        \
+               fixture_teardown)
+    ADD("basic", test_basic, 5);
+    ADD("batching", test_batching, 30);
+    ADD("labels", test_labels, 3);
+    ADD("down", test_down, 5);
+    ADD("5xx", test_5xx, 5);
+    ADD("429", test_429, 5);
+    ADD("slow", test_slow, 5);
+    ADD("400", test_400, 30);
+    ADD("401", test_401, 5);
+    ADD("missed", test_missed, 5);
+    ADD("cancel", test_cancel, 5);
+    ADD("kill-in-answer", test_kill_in_answer, 30);
+    ADD("kill-anytime", test_kill_anytime, 30);
+    return g_test_run();
+}
