@@ -144,7 +144,8 @@ export_run(const char *dir, const ExportOptions *o)
         return 1;
     }
     RondoExportStats st = {0};
-    gboolean ok = rondo_exporter_push(e, store, o->consumer, (guint)o->tier, &st, &error);
+    const char *consumer = o->consumer ? o->consumer : "rondo-export";
+    gboolean ok = rondo_exporter_push(e, store, consumer, (guint)o->tier, &st, &error);
     print_summary(dir, &st, e);
     if (!ok) {
         rondo_tool_store_error(dir, error);
@@ -156,7 +157,8 @@ export_run(const char *dir, const ExportOptions *o)
 int
 rondo_cmd_export(int argc, char **argv)
 {
-    ExportOptions o = {.consumer = g_strdup("rondo-export")};
+    /* GOption does not free a default it replaces: defaults go in after parsing. */
+    ExportOptions o = {0};
     GOptionEntry entries[] = {
         {"url", 'u', 0, G_OPTION_ARG_STRING, &o.url,
          N_("The receiver's remote-write URL (required)"), N_("URL")},

@@ -86,7 +86,7 @@ static int
 cmd_push(int argc, char **argv)
 {
     gint batch = 2000;
-    g_autofree char *consumer = g_strdup("fixture");
+    g_autofree char *consumer = NULL; /* GOption would leak a default it replaces */
     g_auto(GStrv) labels = NULL;
     g_autoptr(GError) error = NULL;
     GOptionEntry entries[] = {
@@ -107,7 +107,7 @@ cmd_push(int argc, char **argv)
     if (e == NULL || !add_labels(e, labels, &error) ||
         !rondo_exporter_set_batch(e, (guint)batch, 4 << 20, &error) ||
         !rondo_exporter_set_retry(e, 5, 20, 200, 5000, &error) ||
-        !rondo_exporter_push(e, store, consumer, 0, &st, &error)) {
+        !rondo_exporter_push(e, store, consumer ? consumer : "fixture", 0, &st, &error)) {
         fprintf(stderr, "export-fixture: %s\n", error->message);
         return 1;
     }
