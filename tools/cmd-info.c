@@ -175,17 +175,13 @@ print_series(const RondoStore *store)
 int
 rondo_cmd_info(int argc, char **argv)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(context, _("Describe the store in DIR: schemas, tiers, slot "
                                             "usage, cursors, writer, series, size."));
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
-        return EXIT_USAGE;
-    g_autoptr(RondoStore) store = rondo_store_open(argv[1], RONDO_OPEN_READ_ONLY, &error);
-    if (store == NULL) {
-        rondo_tool_store_error(argv[1], error);
-        return 1;
-    }
+    int status = 0;
+    g_autoptr(RondoStore) store = rondo_tool_open_dir(context, &argc, &argv, &status);
+    if (store == NULL)
+        return status;
     g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(store);
     gint64 pid = rondo_store_writer_pid(store);
     printf(_("store %s: %llu bytes on disk\n"), argv[1],

@@ -131,17 +131,13 @@ check_store(Check *c)
 int
 rondo_cmd_verify(int argc, char **argv)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(context, _("Check every file of the store in DIR; change "
                                             "nothing. Exit status 1 on damage."));
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
-        return EXIT_USAGE;
-    g_autoptr(RondoStore) store = rondo_store_open(argv[1], RONDO_OPEN_READ_ONLY, &error);
-    if (store == NULL) {
-        rondo_tool_store_error(argv[1], error);
-        return 1;
-    }
+    int status = 0;
+    g_autoptr(RondoStore) store = rondo_tool_open_dir(context, &argc, &argv, &status);
+    if (store == NULL)
+        return status;
     Check c = {argv[1], store, 0, 0};
     guint slabs = check_store(&c);
     if (c.problems > 0) {

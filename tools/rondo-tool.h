@@ -47,6 +47,10 @@ gboolean rondo_tool_parse(GOptionContext *context, int *argc, char ***argv);
 /* After parsing: checks that exactly @n positional arguments are left
  * (argv[0] is the command); prints a usage error otherwise. */
 gboolean rondo_tool_want_args(int argc, char **argv, int n, const char *what);
+/* For commands that read one store: parses @context's options, expects one
+ * DIR argument and opens it read-only. On failure prints the error and
+ * returns NULL with *ret_status set to the exit status (2 usage, 1 failure). */
+RondoStore *rondo_tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_status);
 /* Sets a G_OPTION_ERROR_BAD_VALUE error (input a user typed) and returns
  * FALSE, for one-line error paths. */
 gboolean rondo_tool_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);

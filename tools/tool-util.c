@@ -120,3 +120,20 @@ rondo_tool_set_error(GError **error, const char *format, ...)
     g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
     return FALSE;
 }
+
+RondoStore *
+rondo_tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_status)
+{
+    g_autoptr(GError) error = NULL;
+    if (!rondo_tool_parse(context, argc, argv) ||
+        !rondo_tool_want_args(*argc, *argv, 1, _("DIR"))) {
+        *ret_status = EXIT_USAGE;
+        return NULL;
+    }
+    RondoStore *store = rondo_store_open((*argv)[1], RONDO_OPEN_READ_ONLY, &error);
+    if (store == NULL) {
+        rondo_tool_store_error((*argv)[1], error);
+        *ret_status = 1;
+    }
+    return store;
+}
