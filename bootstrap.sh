@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-config
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libprotobuf-c-dev protobuf-c-compiler
   libcurl4-openssl-dev libsnappy-dev"
-TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metrics"
+TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metrics chromium
+  wrk systemd man-db groff-base acpica-tools"
 
 if [ "${1:-}" = "--install-deps" ]; then
   if [ "$(id -u)" -ne 0 ]; then

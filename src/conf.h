@@ -1,0 +1,43 @@
+/* conf.h - rondod's settings: built-in defaults, then rondod.conf, then the command line. */
+#ifndef RONDOD_CONF_H
+#define RONDOD_CONF_H
+
+#include <glib.h>
+
+#define RONDOD_DEFAULT_CONFIG    SYSCONFDIR "/rondo/rondod.conf"
+#define RONDOD_DEFAULT_LISTEN    "127.0.0.1:9464"
+#define RONDOD_DEFAULT_STATE_DIR "/var/lib/rondo"
+
+/* Every tunable of the daemon; see rondod.conf(5) for the meaning of each. */
+typedef struct {
+    char *listen;          /* ADDR:PORT or [ADDR6]:PORT */
+    char *state_dir;       /* one store per subdirectory */
+    char *auth_token_file; /* NULL: no bearer token required */
+    char *dashboard_dir;   /* NULL: the installed one */
+    gboolean allow_remote; /* listening on a non-loopback address is allowed */
+    guint rescan_interval_s;
+    /* limits */
+    guint64 max_body_bytes;
+    guint64 max_query_range_s;
+    guint64 max_points_per_series;
+    guint64 max_samples;
+    guint max_concurrent_queries;
+} RondodConfig;
+
+/* Defaults for every field. Free with rondod_config_free(). */
+RondodConfig *rondod_config_new(void);
+void rondod_config_free(RondodConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondodConfig, rondod_config_free)
+
+/*
+ * Overlays the keys present in the key file at @path. A missing file is an
+ * error only when @must_exist; an unknown group or key, or a malformed
+ * value, is always an error naming the file, group and key.
+ */
+gboolean rondod_config_load(RondodConfig *config, const char *path, gboolean must_exist,
+                            GError **error);
+
+/* Checks cross-field rules (a limit of 0, a relative state directory, ...). */
+gboolean rondod_config_validate(const RondodConfig *config, GError **error);
+
+#endif

@@ -1,0 +1,627 @@
+/* eval.c - evaluating the PromQL subset over every step of a query at once.
+ *
+ * Every node evaluates to a scalar (one value per step) or to a set of
+ * series (one value per step each, NaN where a series has no value). A
+ * selector reads each matching series once over the whole query range, from
+ * the tier the step calls for, then walks the steps with two cursors, so a
+ * range query costs one pass over the points plus one pass over the steps.
+ *
+ * Semantics follow Prometheus: an instant selector takes the newest point
+ * within the lookback window (5 minutes, or two intervals of a coarse tier);
+ * rate() and increase() extrapolate like Prometheus' extrapolatedRate; the
+ * result of a function, an aggregation or arithmetic loses __name__.
+ *
+ * Limits: ctx->max_samples bounds the points read over all series.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "eval.h"
+#include "json.h"
+#include "labels.h"
+#include "registry.h"
+
+#define LOOKBACK_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
+
+G_DEFINE_QUARK(rondod - eval - error - quark, eval_error)
+
+typedef struct {
+    guint64 t;
+    double v;
+} Point;
+
+typedef struct {
+    const EvalContext *ctx;
+    guint n_steps;
+    guint64 samples;
+} Eval;
+
+static EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
+
+guint
+eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns)
+{
+    if (end_ns < start_ns)
+        return 0;
+    return (guint)MIN((end_ns - start_ns) / MAX(step_ns, 1) + 1, G_MAXUINT);
+}
+
+static guint64
+step_time(const Eval *ev, guint i)
+{
+    return ev->ctx->start_ns + (guint64)i * ev->ctx->step_ns;
+}
+
+static void
+eval_series_free(gpointer p)
+{
+    EvalSeries *s = p;
+    g_strfreev(s->labels);
+    g_free(s->v);
+    g_free(s);
+}
+
+static EvalSeries *
+eval_series_new(char **labels, guint n_steps)
+{
+    EvalSeries *s = g_new0(EvalSeries, 1);
+    s->labels = labels;
+    s->v = g_new(double, n_steps);
+    for (guint i = 0; i < n_steps; i++)
+        s->v[i] = NAN;
+    return s;
+}
+
+void
+eval_result_free(EvalResult *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->scalar_v);
+    if (r->series)
+        g_ptr_array_unref(r->series);
+    g_free(r);
+}
+
+static EvalResult *
+result_new(gboolean scalar, guint n_steps)
+{
+    EvalResult *r = g_new0(EvalResult, 1);
+    r->scalar = scalar;
+    r->n_steps = n_steps;
+    if (scalar)
+        r->scalar_v = g_new0(double, n_steps);
+    else
+        r->series = g_ptr_array_new_with_free_func(eval_series_free);
+    return r;
+}
+
+/* ------------------------------------------------------- reading points */
+
+/* The coarsest tier whose interval fits the step (and half the range). */
+static guint
+choose_tier(const RondoSchema *schema, guint64 step_ns, guint64 range_ns)
+{
+    guint k = 0;
+    for (guint t = 1; t < rondo_schema_get_n_tiers(schema); t++) {
+        guint64 iv = rondo_schema_get_tier_interval(schema, t);
+        if (iv <= step_ns && (range_ns == 0 || 2 * iv <= range_ns))
+            k = t;
+    }
+    return k;
+}
+
+static gboolean
+tier_covers(const RondoStore *store, guint schema_i, guint tier, guint64 from_ns)
+{
+    const RondoSchema *schema = rondo_store_get_schema(store, schema_i);
+    guint64 head = rondo_store_get_head(store, schema_i, tier);
+    guint64 span = (guint64)(rondo_schema_get_tier_slots(schema, tier) - 1) *
+                   rondo_schema_get_tier_interval(schema, tier);
+    return head != 0 && (head < span || from_ns >= head - span);
+}
+
+static gboolean
+iter_open(RondoQueryIter *it, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
+          guint64 from_ns, guint64 to_ns, guint64 range_ns, const EvalContext *ctx, GError **error)
+{
+    guint si = rondo_series_get_schema(s);
+    const RondoSchema *schema = rondo_store_get_schema(h->store, si);
+    guint tier = choose_tier(schema, ctx->step_ns, range_ns);
+    if (!tier_covers(h->store, si, tier, from_ns))
+        return rondo_query_iter_init_auto(it, h->store, s, cf, from_ns, to_ns, error);
+    if (tier > 0 && !(rondo_schema_get_tier_functions(schema, tier) & RONDO_CF_BIT(cf)))
+        cf = RONDO_CF_AVERAGE;
+    if (rondo_query_iter_init(it, h->store, s, tier, cf, from_ns, to_ns, NULL))
+        return TRUE;
+    return rondo_query_iter_init_auto(it, h->store, s, cf, from_ns, to_ns, error);
+}
+
+/*
+ * The lookback of an instant selector: two intervals of the tier it reads,
+ * or of the coarsest tier when the chosen one does not reach back far enough
+ * (the stitched read may then serve coarse buckets).
+ */
+static guint64
+lookback_ns(const StoreHandle *h, const RondoSeries *s, const EvalContext *ctx)
+{
+    guint si = rondo_series_get_schema(s);
+    const RondoSchema *schema = rondo_store_get_schema(h->store, si);
+    guint tier = choose_tier(schema, ctx->step_ns, 0);
+    guint64 from = ctx->start_ns > LOOKBACK_NS ? ctx->start_ns - LOOKBACK_NS : 0;
+    if (!tier_covers(h->store, si, tier, from))
+        tier = rondo_schema_get_n_tiers(schema) - 1;
+    return MAX(LOOKBACK_NS, 2 * rondo_schema_get_tier_interval(schema, tier));
+}
+
+static GArray *
+read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
+            guint64 back_ns, guint64 range_ns, GError **error)
+{
+    const EvalContext *ctx = ev->ctx;
+    guint64 from = ctx->start_ns > back_ns ? ctx->start_ns - back_ns : 0;
+    RondoQueryIter it;
+    if (!iter_open(&it, h, s, cf, from, ctx->end_ns, range_ns, ctx, error)) {
+        g_prefix_error(error, "store %s: ", h->name);
+        return NULL;
+    }
+    GArray *pts = g_array_new(FALSE, FALSE, sizeof(Point));
+    Point p;
+    while (rondo_query_iter_next(&it, &p.t, &p.v)) {
+        if (++ev->samples > ctx->max_samples) {
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES,
+                        "query processing would load too many samples into memory "
+                        "(limit max_samples=%" G_GUINT64_FORMAT ")",
+                        ctx->max_samples);
+            g_array_unref(pts);
+            return NULL;
+        }
+        g_array_append_val(pts, p);
+    }
+    return pts;
+}
+
+/* ------------------------------------------------------------ selectors */
+
+static void
+instant_fill(Eval *ev, const GArray *pts, guint64 lookback, double *out)
+{
+    guint j = 0;
+    for (guint i = 0; i < ev->n_steps; i++) {
+        guint64 t = step_time(ev, i);
+        while (j + 1 < pts->len && g_array_index(pts, Point, j + 1).t <= t)
+            j++;
+        if (j >= pts->len)
+            break;
+        const Point *p = &g_array_index(pts, Point, j);
+        if (p->t <= t && p->t + lookback > t)
+            out[i] = p->v;
+    }
+}
+
+/* Calls @fn(node) for every (store, series) the matchers accept. */
+typedef gboolean (*SeriesFunc)(Eval *ev, const Node *node, const StoreHandle *h,
+                               const RondoSeries *s, EvalResult *r, GError **error);
+
+static EvalResult *
+each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn, GError **error)
+{
+    g_autoptr(EvalResult) r = result_new(FALSE, ev->n_steps);
+    GPtrArray *handles = ev->ctx->handles;
+    for (guint i = 0; i < handles->len; i++) {
+        const StoreHandle *h = g_ptr_array_index(handles, i);
+        guint n = rondo_store_get_n_series(h->store);
+        for (guint id = 0; id < n; id++) {
+            const RondoSeries *s = rondo_store_get_series(h->store, id);
+            if (series_matches(h, s, matchers) && !fn(ev, node, h, s, r, error))
+                return NULL;
+        }
+    }
+    return g_steal_pointer(&r);
+}
+
+static gboolean
+select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
+               GError **error)
+{
+    guint64 lb = lookback_ns(h, s, ev->ctx);
+    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, 0, error);
+    if (pts == NULL)
+        return FALSE;
+    EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
+    instant_fill(ev, pts, lb, out->v);
+    g_ptr_array_add(r->series, out);
+    return TRUE;
+}
+
+/* ------------------------------------------------------------ functions */
+
+/* Prometheus' extrapolatedRate over points [lo, hi] of the window (t-range, t]. */
+static double
+extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean is_rate)
+{
+    if (n < 2)
+        return NAN;
+    double delta = p[n - 1].v - p[0].v;
+    for (guint i = 1; i < n; i++) {
+        if (p[i].v < p[i - 1].v)
+            delta += p[i - 1].v; /* a counter reset */
+    }
+    double start_s = (double)(t - range) / 1e9, end_s = (double)t / 1e9;
+    double first_s = (double)p[0].t / 1e9, last_s = (double)p[n - 1].t / 1e9;
+    double sampled = last_s - first_s, to_start = first_s - start_s, to_end = end_s - last_s;
+    double avg_gap = sampled / (n - 1), threshold = avg_gap * 1.1;
+    if (delta > 0 && p[0].v >= 0) {
+        double to_zero = sampled * (p[0].v / delta);
+        if (to_zero < to_start)
+            to_start = to_zero;
+    }
+    double interval = sampled + (to_start < threshold ? to_start : avg_gap / 2) +
+                      (to_end < threshold ? to_end : avg_gap / 2);
+    delta *= interval / sampled;
+    return is_rate ? delta / ((double)range / 1e9) : delta;
+}
+
+static double
+window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
+{
+    if (n == 0)
+        return NAN;
+    double acc = f == FN_MIN_OVER_TIME ? INFINITY : f == FN_MAX_OVER_TIME ? -INFINITY : 0;
+    switch (f) {
+    case FN_RATE:
+    case FN_INCREASE:
+        return extrapolated_delta(p, n, t, range, f == FN_RATE);
+    case FN_LAST_OVER_TIME:
+        return p[n - 1].v;
+    case FN_COUNT_OVER_TIME:
+        return n;
+    default:
+        break;
+    }
+    for (guint i = 0; i < n; i++) {
+        if (f == FN_MIN_OVER_TIME)
+            acc = MIN(acc, p[i].v);
+        else if (f == FN_MAX_OVER_TIME)
+            acc = MAX(acc, p[i].v);
+        else
+            acc += p[i].v;
+    }
+    return f == FN_AVG_OVER_TIME ? acc / n : acc;
+}
+
+static RondoConsolidation
+func_cf(FuncKind f)
+{
+    return f == FN_MIN_OVER_TIME   ? RONDO_CF_MIN
+           : f == FN_MAX_OVER_TIME ? RONDO_CF_MAX
+                                   : RONDO_CF_AVERAGE;
+}
+
+static gboolean
+select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
+             GError **error)
+{
+    FuncKind f = fn->func;
+    guint64 range = fn->lhs->range_ns;
+    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, range, error);
+    if (pts == NULL)
+        return FALSE;
+    g_auto(GStrv) labels = series_labelset(h, s);
+    EvalSeries *out = eval_series_new(labels_without(labels, "__name__"), ev->n_steps);
+    const Point *p = (const Point *)(gpointer)pts->data;
+    guint lo = 0, hi = 0; /* window [lo, hi) */
+    for (guint i = 0; i < ev->n_steps; i++) {
+        guint64 t = step_time(ev, i);
+        while (hi < pts->len && p[hi].t <= t)
+            hi++;
+        while (lo < hi && p[lo].t + range <= t)
+            lo++;
+        out->v[i] = window_apply(f, p + lo, hi - lo, t, range);
+    }
+    g_ptr_array_add(r->series, out);
+    return TRUE;
+}
+
+static EvalResult *
+eval_func(Eval *ev, const Node *n, GError **error)
+{
+    return each_series(ev, n->lhs->matchers, n, select_range, error);
+}
+
+/* ---------------------------------------------------------- aggregation */
+
+typedef struct {
+    char **labels;
+    double *acc;
+    guint *count;
+} Group;
+
+static void
+group_free(gpointer p)
+{
+    Group *g = p;
+    g_strfreev(g->labels);
+    g_free(g->acc);
+    g_free(g->count);
+    g_free(g);
+}
+
+/* The pairs of @labels named in @by, sorted as @labels is. */
+static char **
+labels_keep(char *const *labels, char *const *by)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; labels[i] != NULL; i += 2) {
+        if (g_strv_contains((const char *const *)by, labels[i]) && labels[i + 1][0] != '\0') {
+            g_ptr_array_add(out, g_strdup(labels[i]));
+            g_ptr_array_add(out, g_strdup(labels[i + 1]));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static void
+group_add(Group *g, AggKind agg, const double *v, guint n_steps)
+{
+    for (guint i = 0; i < n_steps; i++) {
+        if (isnan(v[i]))
+            continue;
+        double *a = &g->acc[i];
+        if (g->count[i] == 0)
+            *a = agg == AGG_COUNT ? 0 : v[i];
+        else if (agg == AGG_MIN)
+            *a = MIN(*a, v[i]);
+        else if (agg == AGG_MAX)
+            *a = MAX(*a, v[i]);
+        else if (agg == AGG_SUM || agg == AGG_AVG)
+            *a += v[i];
+        g->count[i]++;
+    }
+}
+
+static EvalSeries *
+group_finish(Group *g, AggKind agg, guint n_steps)
+{
+    EvalSeries *out = eval_series_new(g_steal_pointer(&g->labels), n_steps);
+    for (guint i = 0; i < n_steps; i++) {
+        if (g->count[i] == 0)
+            continue;
+        out->v[i] = agg == AGG_COUNT ? g->count[i]
+                    : agg == AGG_AVG ? g->acc[i] / g->count[i]
+                                     : g->acc[i];
+    }
+    return out;
+}
+
+static EvalResult *
+eval_agg(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) in = eval_node(ev, n->lhs, error);
+    if (in == NULL)
+        return NULL;
+    g_assert(!in->scalar);
+    g_autoptr(GHashTable) groups =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, group_free);
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    for (guint i = 0; i < in->series->len; i++) {
+        EvalSeries *s = g_ptr_array_index(in->series, i);
+        char **keep = labels_keep(s->labels, n->by);
+        char *key = labels_key(keep);
+        Group *g = g_hash_table_lookup(groups, key);
+        if (g == NULL) {
+            g = g_new0(Group, 1);
+            g->labels = keep;
+            g->acc = g_new0(double, ev->n_steps);
+            g->count = g_new0(guint, ev->n_steps);
+            g_hash_table_insert(groups, key, g);
+            g_ptr_array_add(order, g);
+        } else {
+            g_strfreev(keep);
+            g_free(key);
+        }
+        group_add(g, n->agg, s->v, ev->n_steps);
+    }
+    EvalResult *r = result_new(FALSE, ev->n_steps);
+    for (guint i = 0; i < order->len; i++)
+        g_ptr_array_add(r->series, group_finish(g_ptr_array_index(order, i), n->agg, ev->n_steps));
+    return r;
+}
+
+/* ----------------------------------------------------------- arithmetic */
+
+static double
+apply_op(char op, double a, double b)
+{
+    switch (op) {
+    case '+':
+        return a + b;
+    case '-':
+        return a - b;
+    case '*':
+        return a * b;
+    case '/':
+        return a / b;
+    }
+    g_assert_not_reached();
+}
+
+/* One side is a scalar (the parser ensures it); the result keeps the other's shape. */
+static EvalResult *
+eval_binary(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) a = eval_node(ev, n->lhs, error);
+    g_autoptr(EvalResult) b = a ? eval_node(ev, n->rhs, error) : NULL;
+    if (b == NULL)
+        return NULL;
+    if (a->scalar && b->scalar) {
+        for (guint i = 0; i < ev->n_steps; i++)
+            a->scalar_v[i] = apply_op(n->op, a->scalar_v[i], b->scalar_v[i]);
+        return g_steal_pointer(&a);
+    }
+    gboolean vec_left = !a->scalar;
+    EvalResult *vec = vec_left ? a : b, *sc = vec_left ? b : a;
+    for (guint k = 0; k < vec->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(vec->series, k);
+        char **dropped = labels_without(s->labels, "__name__");
+        g_strfreev(s->labels);
+        s->labels = dropped;
+        for (guint i = 0; i < ev->n_steps; i++) {
+            if (!isnan(s->v[i]))
+                s->v[i] = vec_left ? apply_op(n->op, s->v[i], sc->scalar_v[i])
+                                   : apply_op(n->op, sc->scalar_v[i], s->v[i]);
+        }
+    }
+    return vec_left ? g_steal_pointer(&a) : g_steal_pointer(&b);
+}
+
+static EvalResult *
+eval_neg(Eval *ev, const Node *n, GError **error)
+{
+    EvalResult *r = eval_node(ev, n->lhs, error);
+    if (r == NULL)
+        return NULL;
+    for (guint i = 0; r->scalar && i < ev->n_steps; i++)
+        r->scalar_v[i] = -r->scalar_v[i];
+    for (guint k = 0; !r->scalar && k < r->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(r->series, k);
+        char **dropped = labels_without(s->labels, "__name__");
+        g_strfreev(s->labels);
+        s->labels = dropped;
+        for (guint i = 0; i < ev->n_steps; i++)
+            s->v[i] = -s->v[i];
+    }
+    return r;
+}
+
+static EvalResult *
+eval_node(Eval *ev, const Node *n, GError **error)
+{
+    switch (n->kind) {
+    case NODE_NUMBER: {
+        EvalResult *r = result_new(TRUE, ev->n_steps);
+        for (guint i = 0; i < ev->n_steps; i++)
+            r->scalar_v[i] = n->number;
+        return r;
+    }
+    case NODE_SELECTOR:
+        g_assert(n->range_ns == 0);
+        return each_series(ev, n->matchers, n, select_instant, error);
+    case NODE_FUNC:
+        return eval_func(ev, n, error);
+    case NODE_AGG:
+        return eval_agg(ev, n, error);
+    case NODE_BINARY:
+        return eval_binary(ev, n, error);
+    case NODE_NEG:
+        return eval_neg(ev, n, error);
+    }
+    g_assert_not_reached();
+}
+
+static gint
+series_cmp(gconstpointer a, gconstpointer b)
+{
+    const EvalSeries *x = *(EvalSeries *const *)a, *y = *(EvalSeries *const *)b;
+    return labels_cmp(x->labels, y->labels);
+}
+
+EvalResult *
+eval_run(const Node *root, const EvalContext *ctx, GError **error)
+{
+    g_return_val_if_fail(root != NULL && ctx != NULL, NULL);
+    g_return_val_if_fail(ctx->end_ns >= ctx->start_ns && ctx->step_ns > 0, NULL);
+    Eval ev = {.ctx = ctx, .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns)};
+    EvalResult *r = eval_node(&ev, root, error);
+    if (r == NULL)
+        return NULL;
+    if (!r->scalar)
+        g_ptr_array_sort(r->series, series_cmp);
+    r->samples = ev.samples;
+    return r;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void
+write_sample(GString *out, guint64 t, double v)
+{
+    g_string_append_c(out, '[');
+    json_append_time(out, t);
+    g_string_append_c(out, ',');
+    json_append_value(out, v);
+    g_string_append_c(out, ']');
+}
+
+static void
+write_instant(const EvalResult *r, guint64 t, GString *out)
+{
+    if (r->scalar) {
+        g_string_append(out, "{\"resultType\":\"scalar\",\"result\":");
+        write_sample(out, t, r->scalar_v[0]);
+        g_string_append_c(out, '}');
+        return;
+    }
+    g_string_append(out, "{\"resultType\":\"vector\",\"result\":[");
+    gboolean first = TRUE;
+    for (guint k = 0; k < r->series->len; k++) {
+        const EvalSeries *s = g_ptr_array_index(r->series, k);
+        if (isnan(s->v[0]))
+            continue;
+        g_string_append(out, first ? "{\"metric\":" : ",{\"metric\":");
+        first = FALSE;
+        labels_write_json(out, s->labels);
+        g_string_append(out, ",\"value\":");
+        write_sample(out, t, s->v[0]);
+        g_string_append_c(out, '}');
+    }
+    g_string_append(out, "]}");
+}
+
+/* One matrix entry; nothing at all if the series has no value at any step. */
+static void
+write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint n,
+                    gboolean *first, GString *out)
+{
+    gsize mark = out->len;
+    g_string_append(out, *first ? "{\"metric\":" : ",{\"metric\":");
+    labels_write_json(out, labels);
+    g_string_append(out, ",\"values\":[");
+    gboolean any = FALSE;
+    for (guint i = 0; i < n; i++) {
+        if (isnan(v[i]))
+            continue;
+        if (any)
+            g_string_append_c(out, ',');
+        any = TRUE;
+        write_sample(out, ctx->start_ns + (guint64)i * ctx->step_ns, v[i]);
+    }
+    g_string_append(out, "]}");
+    if (!any)
+        g_string_truncate(out, mark);
+    else
+        *first = FALSE;
+}
+
+void
+eval_result_write_json(const EvalResult *r, const EvalContext *ctx, gboolean instant, GString *out)
+{
+    if (instant) {
+        write_instant(r, ctx->start_ns, out);
+        return;
+    }
+    g_string_append(out, "{\"resultType\":\"matrix\",\"result\":[");
+    gboolean first = TRUE;
+    if (r->scalar) {
+        char *none[] = {NULL};
+        write_matrix_series(none, r->scalar_v, ctx, r->n_steps, &first, out);
+    }
+    for (guint k = 0; !r->scalar && k < r->series->len; k++) {
+        const EvalSeries *s = g_ptr_array_index(r->series, k);
+        write_matrix_series(s->labels, s->v, ctx, r->n_steps, &first, out);
+    }
+    g_string_append(out, "]}");
+}

@@ -1,0 +1,47 @@
+/* eval.h - evaluating a parsed PromQL expression over the stores, one step at a time. */
+#ifndef RONDOD_EVAL_H
+#define RONDOD_EVAL_H
+
+#include <glib.h>
+#include "promql.h"
+
+#define EVAL_ERROR (eval_error_quark())
+GQuark eval_error_quark(void);
+typedef enum {
+    EVAL_ERROR_TOO_MANY_SAMPLES, /* the max_samples limit: HTTP 422 */
+    EVAL_ERROR_STORE,            /* a store refused a query */
+} EvalError;
+
+/* What to evaluate over: steps start, start+step, ... <= end. */
+typedef struct {
+    guint64 start_ns, end_ns, step_ns; /* an instant query: start == end */
+    guint64 max_samples;               /* points read, summed over series */
+    GPtrArray *handles;                /* StoreHandle*, acquired from the registry */
+} EvalContext;
+
+typedef struct {
+    char **labels; /* sorted name, value pairs, NULL-terminated */
+    double *v;     /* one per step; NaN = no value at that step */
+} EvalSeries;
+
+typedef struct {
+    gboolean scalar;
+    guint n_steps;
+    double *scalar_v;  /* when scalar: one per step */
+    GPtrArray *series; /* when not: EvalSeries*, sorted by labels */
+    guint64 samples;   /* points read from the stores */
+} EvalResult;
+
+/* Runs in any thread; reads only the stores in ctx->handles. */
+EvalResult *eval_run(const Node *root, const EvalContext *ctx, GError **error);
+void eval_result_free(EvalResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EvalResult, eval_result_free)
+
+/* Appends the Prometheus "data" object: vector/scalar when @instant, else matrix. */
+void eval_result_write_json(const EvalResult *r, const EvalContext *ctx, gboolean instant,
+                            GString *out);
+
+/* Steps in [start, end] at @step_ns (at least 1). */
+guint eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns);
+
+#endif

@@ -1,0 +1,390 @@
+/* handlers-prom.c - the Prometheus HTTP API subset Grafana and promtool use.
+ *
+ * /api/v1/query and /api/v1/query_range evaluate the PromQL subset of
+ * promql.c in a worker thread (jobs.c); /api/v1/series, /labels and
+ * /label/<name>/values only look at series names and labels, so they answer
+ * on the main loop. GET and POST (form) are both accepted, as Prometheus
+ * does. Errors use Prometheus' envelope and status codes: 400 bad_data for
+ * anything wrong with the request, 422 execution for limits hit while
+ * evaluating.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "eval.h"
+#include "handlers.h"
+#include "http.h"
+#include "server.h"
+#include "jobs.h"
+#include "json.h"
+#include "labels.h"
+
+#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
+
+typedef struct {
+    Node *expr;
+    EvalContext ctx;
+    gboolean instant;
+} PromQuery;
+
+static void
+prom_query_free(gpointer p)
+{
+    PromQuery *q = p;
+    promql_node_free(q->expr);
+    g_free(q);
+}
+
+static void
+prom_query_run(gpointer data, JobReply *reply)
+{
+    PromQuery *q = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvalResult) r = eval_run(q->expr, &q->ctx, &error);
+    if (r == NULL) {
+        reply->status = g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES)
+                            ? SOUP_STATUS_UNPROCESSABLE_ENTITY
+                            : SOUP_STATUS_BAD_REQUEST;
+        reply->body = g_string_new("{\"status\":\"error\",\"errorType\":");
+        json_append_string(reply->body, http_error_type(reply->status));
+        g_string_append(reply->body, ",\"error\":");
+        json_append_string(reply->body, error->message);
+        g_string_append(reply->body, "}\n");
+        return;
+    }
+    reply->body = g_string_new("{\"status\":\"success\",\"data\":");
+    eval_result_write_json(r, &q->ctx, q->instant, reply->body);
+    g_string_append(reply->body, "}\n");
+    reply->status = SOUP_STATUS_OK;
+}
+
+static Node *
+param_expr(SoupServerMessage *msg, const Params *p)
+{
+    const char *text = params_get(p, "query");
+    g_autoptr(GError) error = NULL;
+    if (text == NULL || text[0] == '\0') {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"query\": empty");
+        return NULL;
+    }
+    Node *n = promql_parse(text, &error);
+    if (n == NULL)
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"query\": %s",
+                           error->message);
+    return n;
+}
+
+static gboolean
+param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 dflt, guint64 *ret_ns)
+{
+    g_autoptr(GError) error = NULL;
+    const char *s = params_get(p, name);
+    if (s == NULL || s[0] == '\0') {
+        *ret_ns = dflt;
+        return TRUE;
+    }
+    if (parse_time(s, name, ret_ns, &error))
+        return TRUE;
+    http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
+    return FALSE;
+}
+
+static void
+submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
+{
+    q->ctx.max_samples = d->config->max_samples;
+    q->ctx.handles = registry_acquire(d->registry);
+    job_submit(d, msg, q->ctx.handles, prom_query_run, q, prom_query_free);
+}
+
+static void
+on_query(Daemon *d, SoupServerMessage *msg, const Params *p)
+{
+    guint64 now = (guint64)g_get_real_time() * 1000, t;
+    if (!param_time(msg, p, "time", now, &t))
+        return;
+    Node *expr = param_expr(msg, p);
+    if (expr == NULL)
+        return;
+    PromQuery *q = g_new0(PromQuery, 1);
+    q->expr = expr;
+    q->instant = TRUE;
+    q->ctx.start_ns = q->ctx.end_ns = t;
+    q->ctx.step_ns = 1;
+    submit(d, msg, q);
+}
+
+/* The range rules, each refusal naming its limit. */
+static gboolean
+check_range(Daemon *d, SoupServerMessage *msg, guint64 start, guint64 end, guint64 step)
+{
+    const RondodConfig *c = d->config;
+    if (end < start) {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST,
+                           "end timestamp must not be before start time");
+        return FALSE;
+    }
+    if (step == 0) {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST,
+                           "zero or negative query resolution step widths are not accepted. "
+                           "Try a positive integer");
+        return FALSE;
+    }
+    if ((end - start) / NS_PER_S > c->max_query_range_s) {
+        metrics_rejected(d->metrics, "limit");
+        http_respond_error(msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                           "query range of %" G_GUINT64_FORMAT
+                           "s exceeds the limit max_query_range=%" G_GUINT64_FORMAT "s",
+                           (end - start) / NS_PER_S, c->max_query_range_s);
+        return FALSE;
+    }
+    if (eval_count_steps(start, end, step) > c->max_points_per_series) {
+        metrics_rejected(d->metrics, "limit");
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST,
+                           "exceeded maximum resolution of %" G_GUINT64_FORMAT
+                           " points per timeseries (limit max_points_per_series). Try "
+                           "decreasing the query resolution (?step=XX)",
+                           c->max_points_per_series);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+on_query_range(Daemon *d, SoupServerMessage *msg, const Params *p)
+{
+    guint64 start, end, step;
+    g_autoptr(GError) error = NULL;
+    const char *names[] = {"start", "end", "step"};
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (params_get(p, names[i]) == NULL) {
+            http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "missing parameter \"%s\"", names[i]);
+            return;
+        }
+    }
+    if (!param_time(msg, p, "start", 0, &start) || !param_time(msg, p, "end", 0, &end))
+        return;
+    if (!parse_duration(params_get(p, "step"), "step", &step, &error)) {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
+        return;
+    }
+    if (!check_range(d, msg, start, end, step))
+        return;
+    Node *expr = param_expr(msg, p);
+    if (expr == NULL)
+        return;
+    PromQuery *q = g_new0(PromQuery, 1);
+    q->expr = expr;
+    q->ctx.start_ns = start;
+    q->ctx.end_ns = end;
+    q->ctx.step_ns = step;
+    submit(d, msg, q);
+}
+
+/* ------------------------------------------------ series, labels, values */
+
+/* The selectors of match[]; NULL after answering 400. An empty array: all series. */
+static GPtrArray *
+param_matches(SoupServerMessage *msg, const Params *p, gboolean required)
+{
+    g_autofree const char **texts = params_get_all(p, "match[]");
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)promql_node_free);
+    for (guint i = 0; texts[i] != NULL; i++) {
+        g_autoptr(GError) error = NULL;
+        Node *n = promql_parse(texts[i], &error);
+        if (n == NULL || n->kind != NODE_SELECTOR) {
+            http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"match[]\": %s",
+                               n ? "must be a series selector" : error->message);
+            promql_node_free(n);
+            return NULL;
+        }
+        g_ptr_array_add(out, n);
+    }
+    if (required && out->len == 0) {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "no match[] parameter provided");
+        return NULL;
+    }
+    return g_steal_pointer(&out);
+}
+
+static gboolean
+any_match(const GPtrArray *sels, const StoreHandle *h, const RondoSeries *s)
+{
+    if (sels->len == 0)
+        return TRUE;
+    for (guint i = 0; i < sels->len; i++) {
+        const Node *n = g_ptr_array_index(sels, i);
+        if (series_matches(h, s, n->matchers))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+typedef void (*SeriesVisit)(const StoreHandle *h, const RondoSeries *s, gpointer data);
+
+static void
+each_matching(Daemon *d, const GPtrArray *sels, SeriesVisit fn, gpointer data)
+{
+    GPtrArray *handles = registry_acquire(d->registry);
+    for (guint i = 0; i < handles->len; i++) {
+        const StoreHandle *h = g_ptr_array_index(handles, i);
+        for (guint id = 0; id < rondo_store_get_n_series(h->store); id++) {
+            const RondoSeries *s = rondo_store_get_series(h->store, id);
+            if (any_match(sels, h, s))
+                fn(h, s, data);
+        }
+    }
+    registry_release(handles);
+}
+
+static void
+visit_series(const StoreHandle *h, const RondoSeries *s, gpointer data)
+{
+    GString *out = data;
+    g_auto(GStrv) labels = series_labelset(h, s);
+    if (out->len > 1)
+        g_string_append_c(out, ',');
+    labels_write_json(out, labels);
+}
+
+static void
+on_series(Daemon *d, SoupServerMessage *msg, const Params *p)
+{
+    g_autoptr(GPtrArray) sels = param_matches(msg, p, TRUE);
+    if (sels == NULL)
+        return;
+    GString *out = g_string_new("[");
+    each_matching(d, sels, visit_series, out);
+    g_string_append_c(out, ']');
+    http_respond_success(msg, out);
+}
+
+static void
+visit_label_names(const StoreHandle *h, const RondoSeries *s, gpointer data)
+{
+    g_auto(GStrv) labels = series_labelset(h, s);
+    for (guint i = 0; labels[i] != NULL; i += 2)
+        g_hash_table_add(data, g_strdup(labels[i]));
+}
+
+typedef struct {
+    const char *name;
+    GHashTable *values;
+} ValuesVisit;
+
+static void
+visit_label_values(const StoreHandle *h, const RondoSeries *s, gpointer data)
+{
+    ValuesVisit *v = data;
+    const char *value = series_label_value(h, s, v->name);
+    if (value[0] != '\0')
+        g_hash_table_add(v->values, g_strdup(value));
+}
+
+static void
+respond_sorted_set(SoupServerMessage *msg, GHashTable *set)
+{
+    g_autofree const char **keys = (const char **)g_hash_table_get_keys_as_array(set, NULL);
+    guint n = g_hash_table_size(set);
+    qsort(keys, n, sizeof *keys, str_ptr_cmp);
+    GString *out = g_string_new("[");
+    for (guint i = 0; i < n; i++) {
+        if (i > 0)
+            g_string_append_c(out, ',');
+        json_append_string(out, keys[i]);
+    }
+    g_string_append_c(out, ']');
+    http_respond_success(msg, out);
+}
+
+static void
+on_labels(Daemon *d, SoupServerMessage *msg, const Params *p)
+{
+    g_autoptr(GPtrArray) sels = param_matches(msg, p, FALSE);
+    if (sels == NULL)
+        return;
+    g_autoptr(GHashTable) names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    each_matching(d, sels, visit_label_names, names);
+    respond_sorted_set(msg, names);
+}
+
+static gboolean
+label_name_is_valid(const char *s)
+{
+    if (!g_ascii_isalpha(s[0]) && s[0] != '_')
+        return FALSE;
+    for (; *s; s++) {
+        if (!g_ascii_isalnum(*s) && *s != '_')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+on_label_values(Daemon *d, SoupServerMessage *msg, const Params *p, const char *path)
+{
+    const char *rest = path + strlen("/api/v1/label/");
+    const char *slash = strchr(rest, '/');
+    g_autofree char *name = slash ? g_strndup(rest, (gsize)(slash - rest)) : NULL;
+    if (name == NULL || !g_str_equal(slash, "/values") || !label_name_is_valid(name)) {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid label name in the path");
+        return;
+    }
+    g_autoptr(GPtrArray) sels = param_matches(msg, p, FALSE);
+    if (sels == NULL)
+        return;
+    ValuesVisit v = {name, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    each_matching(d, sels, visit_label_values, &v);
+    respond_sorted_set(msg, v.values);
+    g_hash_table_unref(v.values);
+}
+
+static void
+on_buildinfo(SoupServerMessage *msg)
+{
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(
+        out,
+        "{\"version\":\"%s\",\"revision\":\"\",\"branch\":\"\","
+        "\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"none (rondod, C)\"}",
+        PACKAGE_VERSION);
+    http_respond_success(msg, out);
+}
+
+/* One handler for the family: libsoup matches /api/v1 as a path prefix. */
+static void
+on_api(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+       gpointer user_data)
+{
+    Daemon *d = user_data;
+    if (!http_check_method(msg, TRUE))
+        return;
+    g_autoptr(Params) p = http_get_params(msg);
+    if (p == NULL)
+        return;
+    if (g_str_equal(path, "/api/v1/query"))
+        on_query(d, msg, p);
+    else if (g_str_equal(path, "/api/v1/query_range"))
+        on_query_range(d, msg, p);
+    else if (g_str_equal(path, "/api/v1/series"))
+        on_series(d, msg, p);
+    else if (g_str_equal(path, "/api/v1/labels"))
+        on_labels(d, msg, p);
+    else if (g_str_has_prefix(path, "/api/v1/label/"))
+        on_label_values(d, msg, p, path);
+    else if (g_str_equal(path, "/api/v1/status/buildinfo"))
+        on_buildinfo(msg);
+    else if (g_str_equal(path, "/api/v1/metadata"))
+        http_respond_success(msg, g_string_new("{}"));
+    else if (g_str_equal(path, "/api/v1/query_exemplars"))
+        http_respond_success(msg, g_string_new("[]"));
+    else
+        http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such API endpoint: %s", path);
+}
+
+void
+handlers_register_prom(Daemon *d)
+{
+    server_add_handler(d, "/api/v1", on_api);
+}

@@ -1,0 +1,92 @@
+/* jobs.c - heavy queries off the main loop: pause, GTask thread, unpause.
+ *
+ * libsoup's server runs on one GMainContext: a handler that computes for a
+ * second stalls every other client for that second. A query handler that
+ * may be slow therefore pauses its message, hands the work to a GTask
+ * thread and returns; the completion callback, back on the main loop, sets
+ * the response and unpauses. The number of such jobs is bounded
+ * (max_concurrent_queries); beyond it clients get 429 and Retry-After.
+ *
+ * Ownership: the worker thread sees only the job (its data, the acquired
+ * store handles, the reply); the message and the Daemon stay on the main loop.
+ */
+#include "config.h"
+
+#include "http.h"
+#include "jobs.h"
+
+typedef struct {
+    Daemon *d;
+    SoupServerMessage *msg;
+    GPtrArray *handles;
+    JobFunc fn;
+    gpointer data;
+    GDestroyNotify data_free;
+    JobReply reply;
+} Job;
+
+static void
+job_free(Job *job)
+{
+    registry_release(job->handles);
+    if (job->data_free)
+        job->data_free(job->data);
+    if (job->reply.body)
+        g_string_free(job->reply.body, TRUE);
+    g_free(job->reply.retry_after);
+    g_object_unref(job->msg);
+    g_free(job);
+}
+
+static void
+job_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    Job *job = task_data;
+    job->fn(job->data, &job->reply);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void
+job_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Job *job = g_task_get_task_data(G_TASK(result));
+    job->d->heavy_in_flight--;
+    if (job->reply.retry_after)
+        soup_message_headers_replace(soup_server_message_get_response_headers(job->msg),
+                                     "Retry-After", job->reply.retry_after);
+    http_respond_json(job->msg, job->reply.status, g_steal_pointer(&job->reply.body));
+    soup_server_message_unpause(job->msg);
+    /* Free the job here, on the main loop, whichever thread drops the last task ref. */
+    g_task_set_task_data(G_TASK(result), NULL, NULL);
+}
+
+void
+job_submit(Daemon *d, SoupServerMessage *msg, GPtrArray *handles, JobFunc fn, gpointer data,
+           GDestroyNotify data_free)
+{
+    if (d->heavy_in_flight >= d->config->max_concurrent_queries) {
+        registry_release(handles);
+        if (data_free)
+            data_free(data);
+        metrics_rejected(d->metrics, "too_many_queries");
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                     "1");
+        http_respond_error(msg, HTTP_STATUS_TOO_MANY_REQUESTS,
+                           "too many concurrent queries (limit max_concurrent_queries=%u)",
+                           d->config->max_concurrent_queries);
+        return;
+    }
+    Job *job = g_new0(Job, 1);
+    job->d = d;
+    job->msg = g_object_ref(msg);
+    job->handles = handles;
+    job->fn = fn;
+    job->data = data;
+    job->data_free = data_free;
+    job->reply.status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+    d->heavy_in_flight++;
+    soup_server_message_pause(msg);
+    g_autoptr(GTask) task = g_task_new(NULL, NULL, job_done, NULL);
+    g_task_set_task_data(task, job, (GDestroyNotify)job_free);
+    g_task_run_in_thread(task, job_thread);
+}

@@ -1,0 +1,17 @@
+/* json.h - appending JSON to a GString, for responses too hot for json-glib trees. */
+#ifndef RONDOD_JSON_H
+#define RONDOD_JSON_H
+
+#include <glib.h>
+
+/* "s" with JSON escapes; invalid UTF-8 bytes become U+FFFD. */
+void json_append_string(GString *out, const char *s);
+/* A number as Prometheus writes it, inside quotes: "1.5", "NaN", "+Inf", "-Inf". */
+void json_append_value(GString *out, double v);
+/* Unix seconds with millisecond precision, unquoted: 1700000000 or 1700000000.25. */
+void json_append_time(GString *out, guint64 t_ns);
+
+/* The shortest text that reads back as @v ("NaN", "+Inf", "-Inf" for the rest). */
+void format_double(char *buf, gsize n, double v);
+
+#endif

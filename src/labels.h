@@ -1,0 +1,29 @@
+/* labels.h - the label set a stored series has on the HTTP API. */
+#ifndef RONDOD_LABELS_H
+#define RONDOD_LABELS_H
+
+#include <glib.h>
+#include "registry.h"
+
+/*
+ * A series' API labels: __name__ (the series name), store (the store's
+ * name, which wins over a stored label of that name) and its stored labels.
+ */
+const char *series_label_value(const StoreHandle *h, const RondoSeries *s, const char *name);
+/* TRUE if every Matcher* in @matchers accepts the series. */
+gboolean series_matches(const StoreHandle *h, const RondoSeries *s, const GPtrArray *matchers);
+/* Sorted name, value pairs, NULL-terminated (g_strfreev). */
+char **series_labelset(const StoreHandle *h, const RondoSeries *s);
+/* Appends {"a":"1",...} for sorted pairs. */
+void labels_write_json(GString *out, char *const *pairs);
+/* Pairs without the one named @name (a copy). */
+char **labels_without(char *const *pairs, const char *name);
+/* Prometheus order of label sets: pair by pair, name then value; a prefix sorts first. */
+int labels_cmp(char *const *a, char *const *b);
+/* A compact key of the pairs, equal for equal sets (for grouping). */
+char *labels_key(char *const *pairs);
+
+/* qsort() comparator for an array of char pointers. */
+int str_ptr_cmp(const void *a, const void *b);
+
+#endif

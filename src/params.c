@@ -1,0 +1,201 @@
+/* params.c - decoding request parameters and the time formats of the Prometheus API.
+ *
+ * soup_form_decode() folds repeated names into one, but the Prometheus API
+ * repeats match[]; so parameters are kept as an ordered list of pairs. Both
+ * the query string and an application/x-www-form-urlencoded body feed it,
+ * the query string first, as Go's net/http does for r.Form.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "params.h"
+
+#define NS_PER_S 1e9
+
+struct _Params {
+    GPtrArray *pairs; /* name, value, name, value, ... (owned) */
+    gboolean malformed;
+};
+
+static char *
+decode_component(const char *s, gsize len, gboolean *malformed)
+{
+    g_autofree char *plus = g_strndup(s, len);
+    g_strdelimit(plus, "+", ' ');
+    char *out = g_uri_unescape_string(plus, NULL);
+    if (out == NULL || !g_utf8_validate(out, -1, NULL)) {
+        *malformed = TRUE;
+        g_free(out);
+        return g_strdup("");
+    }
+    return out;
+}
+
+static void
+params_add_encoded(Params *p, const char *s, gsize len)
+{
+    const char *end = s + len;
+    while (s < end) {
+        const char *amp = memchr(s, '&', (gsize)(end - s));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(s, '=', (gsize)(stop - s));
+        if (stop > s) {
+            const char *name_end = eq ? eq : stop;
+            g_ptr_array_add(p->pairs, decode_component(s, (gsize)(name_end - s), &p->malformed));
+            g_ptr_array_add(p->pairs,
+                            eq ? decode_component(eq + 1, (gsize)(stop - eq - 1), &p->malformed)
+                               : g_strdup(""));
+        }
+        s = stop + 1;
+    }
+}
+
+Params *
+params_new(const char *query, const char *form, gsize form_len)
+{
+    Params *p = g_new0(Params, 1);
+    p->pairs = g_ptr_array_new_with_free_func(g_free);
+    if (query != NULL)
+        params_add_encoded(p, query, strlen(query));
+    if (form != NULL)
+        params_add_encoded(p, form, form_len);
+    return p;
+}
+
+void
+params_free(Params *p)
+{
+    if (p == NULL)
+        return;
+    g_ptr_array_unref(p->pairs);
+    g_free(p);
+}
+
+const char *
+params_get(const Params *p, const char *name)
+{
+    for (guint i = 0; i + 1 < p->pairs->len; i += 2) {
+        if (g_str_equal(g_ptr_array_index(p->pairs, i), name))
+            return g_ptr_array_index(p->pairs, i + 1);
+    }
+    return NULL;
+}
+
+const char **
+params_get_all(const Params *p, const char *name)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; i + 1 < p->pairs->len; i += 2) {
+        if (g_str_equal(g_ptr_array_index(p->pairs, i), name))
+            g_ptr_array_add(out, g_ptr_array_index(p->pairs, i + 1));
+    }
+    g_ptr_array_add(out, NULL);
+    return (const char **)g_ptr_array_free(out, FALSE);
+}
+
+gboolean
+params_is_malformed(const Params *p)
+{
+    return p->malformed;
+}
+
+/* Seconds as a decimal number; FALSE unless the whole string is one. */
+static gboolean
+parse_seconds(const char *s, double *ret)
+{
+    char *end = NULL;
+    double v = g_ascii_strtod(s, &end);
+    if (end == s || *end != '\0' || !isfinite(v))
+        return FALSE;
+    *ret = v;
+    return TRUE;
+}
+
+gboolean
+parse_time(const char *s, const char *what, guint64 *ret_ns, GError **error)
+{
+    double secs;
+    if (s != NULL && parse_seconds(s, &secs)) {
+        if (secs < 0 || secs > 1e10) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "invalid parameter \"%s\": time %s is out of range", what, s);
+            return FALSE;
+        }
+        *ret_ns = (guint64)llround(secs * 1000.0) * 1000000u;
+        return TRUE;
+    }
+    g_autoptr(GDateTime) dt = s ? g_date_time_new_from_iso8601(s, NULL) : NULL;
+    if (dt == NULL || g_date_time_to_unix(dt) < 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "invalid parameter \"%s\": cannot parse \"%s\" to a valid timestamp", what,
+                    s ? s : "");
+        return FALSE;
+    }
+    *ret_ns = (guint64)g_date_time_to_unix(dt) * 1000000000u +
+              (guint64)g_date_time_get_microsecond(dt) * 1000u;
+    return TRUE;
+}
+
+static guint64
+unit_ns(const char *u, gsize *ret_len)
+{
+    static const struct {
+        const char *name;
+        guint64 ns;
+    } units[] = {
+        {"ms", 1000000u},          {"s", 1000000000u},     {"m", 60000000000u},
+        {"h", 3600000000000u},     {"d", 86400000000000u}, {"w", 604800000000000u},
+        {"y", 31536000000000000u},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
+        gsize n = strlen(units[i].name);
+        if (strncmp(u, units[i].name, n) == 0) {
+            *ret_len = n;
+            return units[i].ns;
+        }
+    }
+    return 0;
+}
+
+gsize
+parse_prom_duration(const char *s, guint64 *ret_ns)
+{
+    const char *p = s;
+    guint64 total = 0;
+    while (g_ascii_isdigit(*p)) {
+        guint64 n = 0;
+        while (g_ascii_isdigit(*p) && n < G_MAXUINT32)
+            n = n * 10 + (guint64)(*p++ - '0');
+        gsize ulen = 0;
+        guint64 u = unit_ns(p, &ulen);
+        if (u == 0 || g_ascii_isdigit(*p) || n > G_MAXUINT64 / u - total / u)
+            return 0;
+        total += n * u;
+        p += ulen;
+    }
+    if (p == s)
+        return 0;
+    *ret_ns = total;
+    return (gsize)(p - s);
+}
+
+gboolean
+parse_duration(const char *s, const char *what, guint64 *ret_ns, GError **error)
+{
+    double secs;
+    guint64 ns = 0;
+    if (s != NULL && parse_seconds(s, &secs) && secs >= 0 && secs < 1e10) {
+        *ret_ns = (guint64)llround(secs * NS_PER_S);
+        return TRUE;
+    }
+    if (s != NULL && parse_prom_duration(s, &ns) == strlen(s)) {
+        *ret_ns = ns;
+        return TRUE;
+    }
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "invalid parameter \"%s\": cannot parse \"%s\" to a valid duration", what,
+                s ? s : "");
+    return FALSE;
+}

@@ -1,0 +1,608 @@
+/* promql.c - a recursive-descent parser for the PromQL subset rondod evaluates.
+ *
+ * Grammar (whitespace anywhere between tokens):
+ *   expr     := term (('+' | '-') term)*
+ *   term     := unary (('*' | '/') unary)*
+ *   unary    := '-' unary | '+' unary | primary
+ *   primary  := NUMBER | '(' expr ')' | agg | func | selector
+ *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
+ *   func     := FUNC '(' selector '[' DURATION ']' ')'
+ *   selector := [METRIC] ['{' matcher (',' matcher)* [','] '}']
+ *   matcher  := LABEL ('=' | '!=' | '=~' | '!~') STRING
+ *
+ * Why hand-written: the subset is small and every refusal must name the
+ * construct, so Grafana users see "offset is not supported", not a generic
+ * syntax error. Errors carry the 1-based character position.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+#include "promql.h"
+
+typedef struct {
+    const char *src;
+    const char *p;
+    guint depth;
+    GError **error;
+    gboolean failed;
+} Parser;
+
+static const char *const func_names[] = {
+    [FN_RATE] = "rate",
+    [FN_INCREASE] = "increase",
+    [FN_AVG_OVER_TIME] = "avg_over_time",
+    [FN_MIN_OVER_TIME] = "min_over_time",
+    [FN_MAX_OVER_TIME] = "max_over_time",
+    [FN_SUM_OVER_TIME] = "sum_over_time",
+    [FN_COUNT_OVER_TIME] = "count_over_time",
+    [FN_LAST_OVER_TIME] = "last_over_time",
+};
+
+static const char *const agg_names[] = {
+    [AGG_SUM] = "sum", [AGG_AVG] = "avg",     [AGG_MIN] = "min",
+    [AGG_MAX] = "max", [AGG_COUNT] = "count",
+};
+
+/* Words that are PromQL but not rondod's PromQL: refused by name. */
+static const char *const unsupported_words[] = {
+    "offset",  "bool",    "on",       "ignoring",     "group_left", "group_right",
+    "without", "and",     "or",       "unless",       "stddev",     "stdvar",
+    "topk",    "bottomk", "quantile", "count_values", "group",      NULL,
+};
+
+const char *
+promql_func_name(FuncKind f)
+{
+    return func_names[f];
+}
+
+static void
+matcher_free(gpointer p)
+{
+    Matcher *m = p;
+    g_free(m->label);
+    g_free(m->value);
+    if (m->re)
+        g_regex_unref(m->re);
+    g_free(m);
+}
+
+void
+promql_node_free(Node *node)
+{
+    if (node == NULL)
+        return;
+    if (node->matchers)
+        g_ptr_array_unref(node->matchers);
+    g_strfreev(node->by);
+    promql_node_free(node->lhs);
+    promql_node_free(node->rhs);
+    g_free(node);
+}
+
+gboolean
+matcher_matches(const Matcher *m, const char *value)
+{
+    switch (m->op) {
+    case MATCH_EQ:
+        return strcmp(value, m->value) == 0;
+    case MATCH_NE:
+        return strcmp(value, m->value) != 0;
+    case MATCH_RE:
+        return g_regex_match(m->re, value, 0, NULL);
+    case MATCH_NRE:
+        return !g_regex_match(m->re, value, 0, NULL);
+    }
+    g_assert_not_reached();
+}
+
+gboolean
+promql_node_is_scalar(const Node *node)
+{
+    switch (node->kind) {
+    case NODE_NUMBER:
+        return TRUE;
+    case NODE_NEG:
+        return promql_node_is_scalar(node->lhs);
+    case NODE_BINARY:
+        return promql_node_is_scalar(node->lhs) && promql_node_is_scalar(node->rhs);
+    default:
+        return FALSE;
+    }
+}
+
+/* ------------------------------------------------------------- lexing */
+
+G_GNUC_PRINTF(2, 3)
+static void
+fail(Parser *ps, const char *fmt, ...)
+{
+    if (ps->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(ps->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "parse error at char %d: %s",
+                (int)(ps->p - ps->src) + 1, msg);
+    ps->failed = TRUE;
+}
+
+static void
+skip_ws(Parser *ps)
+{
+    while (g_ascii_isspace(*ps->p))
+        ps->p++;
+}
+
+static gboolean
+accept(Parser *ps, const char *tok)
+{
+    skip_ws(ps);
+    gsize n = strlen(tok);
+    if (strncmp(ps->p, tok, n) != 0)
+        return FALSE;
+    ps->p += n;
+    return TRUE;
+}
+
+static gboolean
+expect(Parser *ps, const char *tok)
+{
+    if (accept(ps, tok))
+        return TRUE;
+    skip_ws(ps);
+    fail(ps, "expected \"%s\"%s%.10s", tok, *ps->p ? " but found " : " at end of input", ps->p);
+    return FALSE;
+}
+
+static gboolean
+is_ident_start(char c)
+{
+    return g_ascii_isalpha(c) || c == '_' || c == ':';
+}
+
+/* An identifier (metric names may contain ':'), or NULL without consuming. */
+static char *
+lex_ident(Parser *ps)
+{
+    skip_ws(ps);
+    const char *s = ps->p;
+    if (!is_ident_start(*s))
+        return NULL;
+    while (g_ascii_isalnum(*ps->p) || *ps->p == '_' || *ps->p == ':')
+        ps->p++;
+    return g_strndup(s, (gsize)(ps->p - s));
+}
+
+static char *
+lex_string(Parser *ps)
+{
+    skip_ws(ps);
+    char quote = *ps->p;
+    if (quote != '"' && quote != '\'' && quote != '`') {
+        fail(ps, "expected a quoted string");
+        return NULL;
+    }
+    GString *out = g_string_new(NULL);
+    for (ps->p++; *ps->p && *ps->p != quote; ps->p++) {
+        if (*ps->p == '\\' && quote != '`' && ps->p[1]) {
+            ps->p++;
+            char c = *ps->p;
+            g_string_append_c(out, c == 'n' ? '\n' : c == 't' ? '\t' : c);
+        } else {
+            g_string_append_c(out, *ps->p);
+        }
+    }
+    if (*ps->p != quote) {
+        fail(ps, "unterminated string");
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    ps->p++;
+    return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------- parsing */
+
+static Node *parse_expr(Parser *ps);
+
+static Node *
+node_new(NodeKind kind)
+{
+    Node *n = g_new0(Node, 1);
+    n->kind = kind;
+    return n;
+}
+
+static gboolean
+parse_match_op(Parser *ps, MatchOp *op)
+{
+    if (accept(ps, "=~"))
+        *op = MATCH_RE;
+    else if (accept(ps, "!~"))
+        *op = MATCH_NRE;
+    else if (accept(ps, "!="))
+        *op = MATCH_NE;
+    else if (accept(ps, "="))
+        *op = MATCH_EQ;
+    else {
+        fail(ps, "expected a label matcher operator (=, !=, =~, !~)");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static Matcher *
+matcher_new(Parser *ps, char *label, MatchOp op, char *value)
+{
+    Matcher *m = g_new0(Matcher, 1);
+    m->label = label;
+    m->op = op;
+    m->value = value;
+    if (op == MATCH_RE || op == MATCH_NRE) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
+        m->re = g_regex_new(anchored, G_REGEX_DOLLAR_ENDONLY, 0, &error);
+        if (m->re == NULL) {
+            fail(ps, "invalid regular expression \"%s\": %s", value, error->message);
+            matcher_free(m);
+            return NULL;
+        }
+    }
+    return m;
+}
+
+static gboolean
+parse_matchers(Parser *ps, GPtrArray *out)
+{
+    while (!accept(ps, "}")) {
+        g_autofree char *label = lex_ident(ps);
+        if (label == NULL || strchr(label, ':') != NULL) {
+            fail(ps, "expected a label name");
+            return FALSE;
+        }
+        MatchOp op;
+        if (!parse_match_op(ps, &op))
+            return FALSE;
+        char *value = lex_string(ps);
+        if (value == NULL)
+            return FALSE;
+        Matcher *m = matcher_new(ps, g_steal_pointer(&label), op, value);
+        if (m == NULL)
+            return FALSE;
+        g_ptr_array_add(out, m);
+        if (!accept(ps, ",")) {
+            if (!expect(ps, "}"))
+                return FALSE;
+            break;
+        }
+    }
+    return TRUE;
+}
+
+/* Prometheus refuses selectors that match everything: so do we. */
+static gboolean
+selector_check(Parser *ps, const GPtrArray *matchers)
+{
+    for (guint i = 0; i < matchers->len; i++) {
+        if (!matcher_matches(g_ptr_array_index(matchers, i), ""))
+            return TRUE;
+    }
+    fail(ps, "vector selector must contain at least one non-empty matcher");
+    return FALSE;
+}
+
+static Node *
+parse_selector(Parser *ps, char *name)
+{
+    g_autoptr(Node) n = node_new(NODE_SELECTOR);
+    n->matchers = g_ptr_array_new_with_free_func(matcher_free);
+    if (name != NULL)
+        g_ptr_array_add(n->matchers, matcher_new(ps, g_strdup("__name__"), MATCH_EQ, name));
+    if (accept(ps, "{") && !parse_matchers(ps, n->matchers))
+        return NULL;
+    if (!selector_check(ps, n->matchers))
+        return NULL;
+    if (accept(ps, "[")) {
+        skip_ws(ps);
+        gsize len = parse_prom_duration(ps->p, &n->range_ns);
+        if (len == 0 || n->range_ns == 0) {
+            fail(ps, "expected a duration such as 5m in [...]");
+            return NULL;
+        }
+        ps->p += len;
+        skip_ws(ps);
+        if (*ps->p == ':') {
+            fail(ps, "subqueries are not supported by rondod");
+            return NULL;
+        }
+        if (!expect(ps, "]"))
+            return NULL;
+    }
+    skip_ws(ps);
+    if (*ps->p == '@' || g_str_has_prefix(ps->p, "offset")) {
+        fail(ps, "the %s modifier is not supported by rondod", *ps->p == '@' ? "@" : "offset");
+        return NULL;
+    }
+    return g_steal_pointer(&n);
+}
+
+static char **
+parse_by(Parser *ps)
+{
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+    if (!expect(ps, "("))
+        return NULL;
+    while (!accept(ps, ")")) {
+        char *l = lex_ident(ps);
+        if (l == NULL) {
+            fail(ps, "expected a label name in by (...)");
+            return NULL;
+        }
+        g_ptr_array_add(labels, l);
+        if (accept(ps, ","))
+            continue;
+        if (!expect(ps, ")"))
+            return NULL;
+        break;
+    }
+    g_ptr_array_set_free_func(labels, NULL);
+    g_ptr_array_add(labels, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&labels), FALSE);
+}
+
+static Node *
+parse_agg(Parser *ps, AggKind agg)
+{
+    g_autoptr(Node) n = node_new(NODE_AGG);
+    n->agg = agg;
+    if (accept(ps, "by") && (n->by = parse_by(ps)) == NULL)
+        return NULL;
+    if (!expect(ps, "("))
+        return NULL;
+    n->lhs = parse_expr(ps);
+    if (n->lhs == NULL || !expect(ps, ")"))
+        return NULL;
+    if (n->by == NULL && accept(ps, "by") && (n->by = parse_by(ps)) == NULL)
+        return NULL;
+    if (n->by == NULL)
+        n->by = g_new0(char *, 1);
+    if (promql_node_is_scalar(n->lhs)) {
+        fail(ps, "%s() expects an instant vector, not a scalar", agg_names[agg]);
+        return NULL;
+    }
+    return g_steal_pointer(&n);
+}
+
+static Node *
+parse_func(Parser *ps, FuncKind f)
+{
+    g_autoptr(Node) n = node_new(NODE_FUNC);
+    n->func = f;
+    if (!expect(ps, "("))
+        return NULL;
+    char *name = lex_ident(ps);
+    n->lhs = parse_selector(ps, name);
+    if (n->lhs == NULL)
+        return NULL;
+    if (n->lhs->range_ns == 0) {
+        fail(ps, "%s() expects a range vector such as metric[5m]", func_names[f]);
+        return NULL;
+    }
+    if (!expect(ps, ")"))
+        return NULL;
+    return g_steal_pointer(&n);
+}
+
+static gint
+find_name(const char *const *names, guint n, const char *word)
+{
+    for (guint i = 0; i < n; i++) {
+        if (g_str_equal(names[i], word))
+            return (gint)i;
+    }
+    return -1;
+}
+
+/* An identifier: aggregation, function, number word or metric name. */
+static Node *
+parse_word(Parser *ps, char *word)
+{
+    g_autofree char *w = word;
+    skip_ws(ps);
+    gboolean call = *ps->p == '(' || g_str_has_prefix(ps->p, "by");
+    gint i;
+    if ((i = find_name(agg_names, G_N_ELEMENTS(agg_names), w)) >= 0 && call)
+        return parse_agg(ps, (AggKind)i);
+    if (g_strv_contains(unsupported_words, w)) {
+        fail(ps, "\"%s\" is not supported by rondod", w);
+        return NULL;
+    }
+    if (*ps->p == '(') {
+        if ((i = find_name(func_names, G_N_ELEMENTS(func_names), w)) >= 0)
+            return parse_func(ps, (FuncKind)i);
+        fail(ps,
+             "function \"%s\" is not supported by rondod (supported: rate, increase, "
+             "avg_over_time, min_over_time, max_over_time, sum_over_time, count_over_time, "
+             "last_over_time, and sum/avg/min/max/count by)",
+             w);
+        return NULL;
+    }
+    if (g_ascii_strcasecmp(w, "inf") == 0 || g_ascii_strcasecmp(w, "nan") == 0) {
+        Node *n = node_new(NODE_NUMBER);
+        n->number = g_ascii_strcasecmp(w, "inf") == 0 ? INFINITY : NAN;
+        return n;
+    }
+    return parse_selector(ps, g_steal_pointer(&w));
+}
+
+static Node *
+parse_number(Parser *ps)
+{
+    char *end = NULL;
+    double v = g_ascii_strtod(ps->p, &end);
+    if (end == ps->p || (end[0] && (g_ascii_isalpha(end[0]) || end[0] == '_'))) {
+        fail(ps, "malformed number (durations are only allowed inside [...])");
+        return NULL;
+    }
+    ps->p = end;
+    Node *n = node_new(NODE_NUMBER);
+    n->number = v;
+    return n;
+}
+
+static Node *
+parse_primary(Parser *ps)
+{
+    skip_ws(ps);
+    char c = *ps->p;
+    if (g_ascii_isdigit(c) || (c == '.' && g_ascii_isdigit(ps->p[1])))
+        return parse_number(ps);
+    if (accept(ps, "(")) {
+        g_autoptr(Node) n = parse_expr(ps);
+        return n && expect(ps, ")") ? g_steal_pointer(&n) : NULL;
+    }
+    if (c == '{')
+        return parse_selector(ps, NULL);
+    char *word = lex_ident(ps);
+    if (word != NULL)
+        return parse_word(ps, word);
+    if (c == '\0')
+        fail(ps, "unexpected end of input");
+    else
+        fail(ps, "unexpected character '%c'", c);
+    return NULL;
+}
+
+static Node *
+parse_unary(Parser *ps)
+{
+    if (++ps->depth > PROMQL_DEPTH_MAX) {
+        fail(ps, "expression nested deeper than %d", PROMQL_DEPTH_MAX);
+        return NULL;
+    }
+    Node *n;
+    if (accept(ps, "-")) {
+        Node *arg = parse_unary(ps);
+        n = arg ? node_new(NODE_NEG) : NULL;
+        if (n)
+            n->lhs = arg;
+    } else if (accept(ps, "+")) {
+        n = parse_unary(ps);
+    } else {
+        n = parse_primary(ps);
+    }
+    ps->depth--;
+    return n;
+}
+
+static Node *
+binary_new(Parser *ps, char op, Node *lhs, Node *rhs)
+{
+    if (!promql_node_is_scalar(lhs) && !promql_node_is_scalar(rhs)) {
+        fail(ps, "arithmetic between two vectors is not supported by rondod "
+                 "(one side must be a number)");
+        promql_node_free(lhs);
+        promql_node_free(rhs);
+        return NULL;
+    }
+    Node *n = node_new(NODE_BINARY);
+    n->op = op;
+    n->lhs = lhs;
+    n->rhs = rhs;
+    return n;
+}
+
+static Node *
+parse_binary_level(Parser *ps, const char *ops, Node *(*next)(Parser *))
+{
+    Node *lhs = next(ps);
+    while (lhs != NULL) {
+        skip_ws(ps);
+        char c = *ps->p;
+        if (c == '\0' || strchr(ops, c) == NULL)
+            break;
+        ps->p++;
+        Node *rhs = next(ps);
+        if (rhs == NULL) {
+            promql_node_free(lhs);
+            return NULL;
+        }
+        lhs = binary_new(ps, c, lhs, rhs);
+    }
+    return lhs;
+}
+
+static Node *
+parse_term(Parser *ps)
+{
+    return parse_binary_level(ps, "*/", parse_unary);
+}
+
+static Node *
+parse_expr(Parser *ps)
+{
+    return parse_binary_level(ps, "+-", parse_term);
+}
+
+/* A trailing comparison or set operator gets a precise refusal. */
+static void
+refuse_trailing(Parser *ps)
+{
+    skip_ws(ps);
+    const char *p = ps->p;
+    if (*p == '\0')
+        return;
+    if (strchr("<>=!%^", *p) != NULL)
+        fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * /)", p);
+    else
+        fail(ps, "unexpected \"%.16s\"", p);
+}
+
+/* A range selector anywhere but as a function's argument. */
+static gboolean
+has_bare_range(const Node *n)
+{
+    if (n == NULL || n->kind == NODE_FUNC)
+        return FALSE;
+    if (n->kind == NODE_SELECTOR)
+        return n->range_ns != 0;
+    return has_bare_range(n->lhs) || has_bare_range(n->rhs);
+}
+
+Node *
+promql_parse(const char *expr, GError **error)
+{
+    g_return_val_if_fail(expr != NULL, NULL);
+    Parser ps = {.src = expr, .p = expr, .error = error};
+    if (strlen(expr) > PROMQL_EXPR_MAX) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "expression longer than %d characters", PROMQL_EXPR_MAX);
+        return NULL;
+    }
+    if (!g_utf8_validate(expr, -1, NULL)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "expression is not UTF-8");
+        return NULL;
+    }
+    g_autoptr(Node) n = parse_expr(&ps);
+    if (n != NULL)
+        refuse_trailing(&ps);
+    if (ps.failed)
+        return NULL;
+    if (n == NULL) {
+        fail(&ps, "empty expression");
+        return NULL;
+    }
+    if (has_bare_range(n)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "a range vector selector is only supported inside rate(), increase() "
+                    "or *_over_time()");
+        return NULL;
+    }
+    return g_steal_pointer(&n);
+}

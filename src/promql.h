@@ -1,0 +1,80 @@
+/* promql.h - the subset of PromQL rondod answers: its syntax tree and parser. */
+#ifndef RONDOD_PROMQL_H
+#define RONDOD_PROMQL_H
+
+#include <gio/gio.h>
+
+/* Expression depth and size bounds: input from the network gets a limit. */
+#define PROMQL_EXPR_MAX  4096
+#define PROMQL_DEPTH_MAX 32
+
+typedef enum {
+    MATCH_EQ,  /* =  */
+    MATCH_NE,  /* != */
+    MATCH_RE,  /* =~ anchored */
+    MATCH_NRE, /* !~ anchored */
+} MatchOp;
+
+typedef struct {
+    char *label;
+    MatchOp op;
+    char *value;
+    GRegex *re; /* for MATCH_RE / MATCH_NRE */
+} Matcher;
+
+typedef enum {
+    NODE_NUMBER,   /* 1.5 */
+    NODE_SELECTOR, /* name{a="b"} or name{a="b"}[5m] */
+    NODE_FUNC,     /* rate(sel[5m]) */
+    NODE_AGG,      /* sum by (a) (expr) */
+    NODE_BINARY,   /* expr + expr (at least one side a scalar) */
+    NODE_NEG,      /* -expr */
+} NodeKind;
+
+typedef enum {
+    FN_RATE,
+    FN_INCREASE,
+    FN_AVG_OVER_TIME,
+    FN_MIN_OVER_TIME,
+    FN_MAX_OVER_TIME,
+    FN_SUM_OVER_TIME,
+    FN_COUNT_OVER_TIME,
+    FN_LAST_OVER_TIME,
+} FuncKind;
+
+typedef enum {
+    AGG_SUM,
+    AGG_AVG,
+    AGG_MIN,
+    AGG_MAX,
+    AGG_COUNT,
+} AggKind;
+
+typedef struct _Node Node;
+struct _Node {
+    NodeKind kind;
+    double number;       /* NODE_NUMBER */
+    GPtrArray *matchers; /* NODE_SELECTOR: Matcher* */
+    guint64 range_ns;    /* NODE_SELECTOR: 0 for an instant selector */
+    FuncKind func;       /* NODE_FUNC, argument in lhs */
+    AggKind agg;         /* NODE_AGG, argument in lhs */
+    char **by;           /* NODE_AGG: grouping labels (may be empty) */
+    char op;             /* NODE_BINARY: + - * / */
+    Node *lhs, *rhs;
+};
+
+/*
+ * Parses @expr. Anything outside the subset (another function, offset,
+ * vector-vector arithmetic, ...) is an error whose message says what is not
+ * supported and where.
+ */
+Node *promql_parse(const char *expr, GError **error);
+void promql_node_free(Node *node);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Node, promql_node_free)
+
+/* TRUE if the node evaluates to a scalar (numbers and arithmetic on them). */
+gboolean promql_node_is_scalar(const Node *node);
+gboolean matcher_matches(const Matcher *m, const char *value);
+const char *promql_func_name(FuncKind f);
+
+#endif

@@ -1,0 +1,444 @@
+/* registry.c - discovering the stores under the state directory and keeping them open.
+ *
+ * One store per subdirectory holding a meta.json; the directory name is the
+ * store's (the VM's) name. Discovery is a periodic rescan on the main loop
+ * (rescan_interval seconds): a GFileMonitor would miss stores created inside
+ * a directory that appeared between two events, and a scan of a few hundred
+ * directories costs microseconds.
+ *
+ * States of an entry:
+ *   READING  a read-only handle; some other process writes the store.
+ *   ADOPTED  no writer held the lock, so rondod opened the store for writing
+ *            and runs rondo_store_consolidate() once a second, so the coarse
+ *            tiers still receive the last minutes of a VM that stopped.
+ *   SETTLED  consolidation reached the end of the data; rondod released the
+ *            writer lock (so a restarted VMM can take it) and reads again.
+ *
+ * Invariants: everything here runs on the main loop; a handle whose busy
+ * count is not zero is never refreshed; symlinks leading out of the state
+ * directory are never followed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "registry.h"
+
+#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
+
+typedef enum {
+    ENTRY_READING,
+    ENTRY_ADOPTED,
+    ENTRY_SETTLED,
+} EntryState;
+
+typedef struct {
+    char *name;
+    char *path;
+    StoreHandle *h;
+    EntryState state;
+    ino_t meta_ino;        /* a store re-created under the same name gets reopened */
+    gint64 index_mtime_ns; /* series.json as last loaded: refresh only when it changed */
+} Entry;
+
+struct _Registry {
+    char *state_dir;
+    char *state_dir_real; /* resolved, for the symlink check */
+    GHashTable *entries;  /* name -> Entry* */
+    GHashTable *failed;   /* name -> meta.json inode whose open failed (logged once) */
+    gboolean ready;
+    guint scan_id, tick_id;
+};
+
+StoreHandle *
+store_handle_ref(StoreHandle *h)
+{
+    g_atomic_ref_count_inc(&h->rc);
+    return h;
+}
+
+void
+store_handle_unref(StoreHandle *h)
+{
+    if (h == NULL || !g_atomic_ref_count_dec(&h->rc))
+        return;
+    rondo_store_close(h->store);
+    g_free(h->name);
+    g_free(h);
+}
+
+static StoreHandle *
+store_handle_new(const char *name, RondoStore *store)
+{
+    StoreHandle *h = g_new0(StoreHandle, 1);
+    g_atomic_ref_count_init(&h->rc);
+    h->name = g_strdup(name);
+    h->store = store;
+    return h;
+}
+
+static void
+entry_free(gpointer p)
+{
+    Entry *e = p;
+    store_handle_unref(e->h);
+    g_free(e->name);
+    g_free(e->path);
+    g_free(e);
+}
+
+gboolean
+store_name_is_valid(const char *name)
+{
+    if (name == NULL || name[0] == '\0' || name[0] == '.' || strlen(name) > 255 ||
+        !g_utf8_validate(name, -1, NULL))
+        return FALSE;
+    for (const char *p = name; *p; p++) {
+        if (*p == '/' || *p == '\\' || g_ascii_iscntrl(*p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+Registry *
+registry_new(const char *state_dir)
+{
+    Registry *reg = g_new0(Registry, 1);
+    reg->state_dir = g_strdup(state_dir);
+    char *real = realpath(state_dir, NULL);
+    reg->state_dir_real = real ? g_strdup(real) : g_strdup(state_dir);
+    free(real);
+    reg->entries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
+    reg->failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return reg;
+}
+
+void
+registry_free(Registry *reg)
+{
+    if (reg == NULL)
+        return;
+    if (reg->scan_id)
+        g_source_remove(reg->scan_id);
+    if (reg->tick_id)
+        g_source_remove(reg->tick_id);
+    g_hash_table_destroy(reg->entries);
+    g_hash_table_destroy(reg->failed);
+    g_free(reg->state_dir);
+    g_free(reg->state_dir_real);
+    g_free(reg);
+}
+
+/* TRUE if @path is a directory inside the state directory (after symlinks). */
+static gboolean
+path_is_inside(const Registry *reg, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real == NULL)
+        return FALSE;
+    gsize n = strlen(reg->state_dir_real);
+    gboolean inside = strncmp(real, reg->state_dir_real, n) == 0 && real[n] == '/' &&
+                      strchr(real + n + 1, '/') == NULL;
+    GStatBuf st;
+    gboolean dir = g_stat(real, &st) == 0 && S_ISDIR(st.st_mode);
+    free(real);
+    return inside && dir;
+}
+
+/* The inode of the store's meta.json, or 0 if there is none (not a store). */
+static ino_t
+meta_inode(const char *path)
+{
+    g_autofree char *meta = g_build_filename(path, "meta.json", NULL);
+    GStatBuf st;
+    return g_stat(meta, &st) == 0 && S_ISREG(st.st_mode) ? st.st_ino : 0;
+}
+
+/* The modification time of the store's series index, 0 if unreadable. */
+static gint64
+index_mtime_ns(const char *path)
+{
+    g_autofree char *index = g_build_filename(path, "series.json", NULL);
+    struct stat st;
+    if (stat(index, &st) != 0)
+        return 0;
+    return (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+static void
+entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
+{
+    g_autoptr(GError) error = NULL;
+    RondoStore *store = rondo_store_open(path, RONDO_OPEN_READ_ONLY, &error);
+    if (store == NULL) {
+        gpointer logged = g_hash_table_lookup(reg->failed, name);
+        if (GPOINTER_TO_SIZE(logged) != (gsize)ino)
+            g_message("store %s: cannot open: %s", name, error->message);
+        g_hash_table_insert(reg->failed, g_strdup(name), GSIZE_TO_POINTER((gsize)ino));
+        return;
+    }
+    g_hash_table_remove(reg->failed, name);
+    Entry *e = g_new0(Entry, 1);
+    e->name = g_strdup(name);
+    e->path = g_strdup(path);
+    e->h = store_handle_new(name, store);
+    e->meta_ino = ino;
+    e->index_mtime_ns = index_mtime_ns(path);
+    g_hash_table_replace(reg->entries, e->name, e);
+    g_message("store %s: opened (%u series)", name, rondo_store_get_n_series(store));
+}
+
+/* Replaces the entry's handle by one opened with @flags; FALSE keeps the old one. */
+static gboolean
+entry_reopen(Entry *e, RondoOpenFlags flags, GError **error)
+{
+    RondoStore *store = rondo_store_open(e->path, flags, error);
+    if (store == NULL)
+        return FALSE;
+    store_handle_unref(e->h);
+    e->h = store_handle_new(e->name, store);
+    return TRUE;
+}
+
+static void
+entry_try_adopt(Entry *e)
+{
+    if (rondo_store_writer_pid(e->h->store) != 0) {
+        e->state = ENTRY_READING;
+        return;
+    }
+    if (e->state == ENTRY_SETTLED)
+        return; /* released on purpose; adopt again only after a writer came back */
+    g_autoptr(GError) error = NULL;
+    if (!entry_reopen(e, RONDO_OPEN_WRITE, &error)) {
+        if (!g_error_matches(error, RONDO_ERROR, RONDO_ERROR_LOCKED))
+            g_message("store %s: cannot adopt: %s", e->name, error->message);
+        return;
+    }
+    e->state = ENTRY_ADOPTED;
+    g_message("store %s: writer gone, adopted for consolidation", e->name);
+}
+
+/*
+ * New series from the writer: refresh the handle in place when no query
+ * reads it, else open a fresh handle (queries keep the old one), so that a
+ * steady query load cannot starve the refresh.
+ */
+static void
+entry_refresh(Entry *e)
+{
+    gint64 mtime = index_mtime_ns(e->path);
+    if (mtime == e->index_mtime_ns)
+        return;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = e->h->busy == 0 ? rondo_store_refresh(e->h->store, &error)
+                                  : entry_reopen(e, RONDO_OPEN_READ_ONLY, &error);
+    if (!ok) {
+        g_message("store %s: cannot refresh: %s", e->name, error->message);
+        return;
+    }
+    e->index_mtime_ns = mtime;
+}
+
+static void
+entry_update(Entry *e)
+{
+    if (e->state != ENTRY_ADOPTED)
+        entry_try_adopt(e);
+    if (e->state != ENTRY_ADOPTED)
+        entry_refresh(e);
+}
+
+static void
+scan_one(Registry *reg, const char *name, GHashTable *seen)
+{
+    if (!store_name_is_valid(name))
+        return;
+    g_autofree char *path = g_build_filename(reg->state_dir, name, NULL);
+    if (!path_is_inside(reg, path))
+        return;
+    ino_t ino = meta_inode(path);
+    if (ino == 0)
+        return;
+    g_hash_table_add(seen, g_strdup(name));
+    Entry *e = g_hash_table_lookup(reg->entries, name);
+    if (e != NULL && e->meta_ino != ino) {
+        g_message("store %s: re-created, reopening", name);
+        g_hash_table_remove(reg->entries, name);
+        e = NULL;
+    }
+    if (e == NULL)
+        entry_open(reg, name, path, ino);
+    else
+        entry_update(e);
+}
+
+void
+registry_scan(Registry *reg)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) dir = g_dir_open(reg->state_dir, 0, &error);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    if (dir == NULL) {
+        if (!reg->ready)
+            g_message("state directory: %s", error->message);
+    } else {
+        const char *name;
+        while ((name = g_dir_read_name(dir)) != NULL)
+            scan_one(reg, name, seen);
+    }
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, reg->entries);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        if (!g_hash_table_contains(seen, key)) {
+            g_message("store %s: gone", (const char *)key);
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    reg->ready = TRUE;
+}
+
+/* TRUE when every tier's last bucket covering the data is complete at @now_ns. */
+static gboolean
+store_settled(const RondoStore *store, guint64 now_ns)
+{
+    for (guint s = 0; s < rondo_store_get_n_schemas(store); s++) {
+        const RondoSchema *schema = rondo_store_get_schema(store, s);
+        guint n = rondo_schema_get_n_tiers(schema);
+        guint64 head = rondo_store_get_head(store, s, 0);
+        guint64 coarsest = rondo_schema_get_tier_interval(schema, n - 1);
+        if (head != 0 && now_ns < head + 2 * coarsest)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+entry_consolidate(Entry *e, guint64 now_ns)
+{
+    g_autoptr(GError) error = NULL;
+    guint buckets = 0;
+    if (!rondo_store_consolidate(e->h->store, now_ns, &buckets, &error)) {
+        g_message("store %s: consolidation failed: %s", e->name, error->message);
+        return;
+    }
+    if (buckets > 0 || !store_settled(e->h->store, now_ns))
+        return;
+    if (!entry_reopen(e, RONDO_OPEN_READ_ONLY, &error)) {
+        g_message("store %s: cannot reopen read-only: %s", e->name, error->message);
+        return;
+    }
+    e->state = ENTRY_SETTLED;
+    g_message("store %s: consolidation complete, writer lock released", e->name);
+}
+
+static gboolean
+on_tick(gpointer data)
+{
+    Registry *reg = data;
+    guint64 now_ns = (guint64)g_get_real_time() * 1000;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, reg->entries);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        Entry *e = value;
+        if (e->state == ENTRY_ADOPTED)
+            entry_consolidate(e, now_ns);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_scan(gpointer data)
+{
+    registry_scan(data);
+    return G_SOURCE_CONTINUE;
+}
+
+void
+registry_start(Registry *reg, guint rescan_s)
+{
+    g_return_if_fail(reg != NULL && rescan_s > 0);
+    registry_scan(reg);
+    reg->scan_id = g_timeout_add_seconds(rescan_s, on_scan, reg);
+    reg->tick_id = g_timeout_add_seconds(1, on_tick, reg);
+}
+
+gboolean
+registry_is_ready(const Registry *reg)
+{
+    return reg->ready;
+}
+
+guint
+registry_get_n_stores(const Registry *reg)
+{
+    return g_hash_table_size(reg->entries);
+}
+
+guint
+registry_get_n_adopted(const Registry *reg)
+{
+    guint n = 0;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, reg->entries);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        n += ((Entry *)value)->state == ENTRY_ADOPTED;
+    return n;
+}
+
+const char *
+registry_get_state_dir(const Registry *reg)
+{
+    return reg->state_dir;
+}
+
+gboolean
+registry_is_adopted(const Registry *reg, const char *name)
+{
+    Entry *e = g_hash_table_lookup(reg->entries, name);
+    return e != NULL && e->state == ENTRY_ADOPTED;
+}
+
+static gint
+handle_cmp(gconstpointer a, gconstpointer b)
+{
+    const StoreHandle *x = *(StoreHandle *const *)a, *y = *(StoreHandle *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+GPtrArray *
+registry_acquire(Registry *reg)
+{
+    GPtrArray *out = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, reg->entries);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        StoreHandle *h = ((Entry *)value)->h;
+        h->busy++;
+        g_ptr_array_add(out, store_handle_ref(h));
+    }
+    g_ptr_array_sort(out, handle_cmp);
+    return out;
+}
+
+void
+registry_release(GPtrArray *handles)
+{
+    if (handles == NULL)
+        return;
+    for (guint i = 0; i < handles->len; i++) {
+        StoreHandle *h = g_ptr_array_index(handles, i);
+        g_assert(h->busy > 0);
+        h->busy--;
+        store_handle_unref(h);
+    }
+    g_ptr_array_unref(handles);
+}

@@ -1,0 +1,61 @@
+/* registry.h - the stores under the state directory, kept open and current. */
+#ifndef RONDOD_REGISTRY_H
+#define RONDOD_REGISTRY_H
+
+#include <glib.h>
+#include "rondo.h"
+
+/*
+ * StoreHandle: one open RondoStore and the name it is served under.
+ * Reference counted so that a query thread can keep reading a store the
+ * registry has meanwhile replaced (adopted) or dropped (directory removed);
+ * the store closes with the last reference. @busy counts the queries using
+ * it and is touched on the main loop only: the registry refreshes a store's
+ * series list (which reallocates it) only while nobody reads it.
+ */
+typedef struct {
+    gatomicrefcount rc;
+    char *name;
+    RondoStore *store;
+    guint busy;
+} StoreHandle;
+
+StoreHandle *store_handle_ref(StoreHandle *h);
+void store_handle_unref(StoreHandle *h);
+
+typedef struct _Registry Registry;
+
+/* A registry of @state_dir (not scanned yet). */
+Registry *registry_new(const char *state_dir);
+void registry_free(Registry *reg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Registry, registry_free)
+
+/* Scans now, then every @rescan_s seconds, and consolidates adopted stores once a second. */
+void registry_start(Registry *reg, guint rescan_s);
+/* One scan: opens new stores, drops vanished ones, refreshes, adopts orphans. */
+void registry_scan(Registry *reg);
+
+/* TRUE once the first scan has completed. */
+gboolean registry_is_ready(const Registry *reg);
+guint registry_get_n_stores(const Registry *reg);
+guint registry_get_n_adopted(const Registry *reg);
+const char *registry_get_state_dir(const Registry *reg);
+
+/*
+ * The stores in name order, each referenced and marked busy: the caller may
+ * hand the array to another thread, and must give it back to
+ * registry_release() on the main loop.
+ */
+GPtrArray *registry_acquire(Registry *reg);
+void registry_release(GPtrArray *handles);
+
+/* TRUE if the store with this name was adopted (rondod is its writer). */
+gboolean registry_is_adopted(const Registry *reg, const char *name);
+
+/*
+ * A store name as it may come from a URL: 1..255 bytes of UTF-8 without
+ * '/', control characters or a leading '.', so never "..", never absolute.
+ */
+gboolean store_name_is_valid(const char *name);
+
+#endif

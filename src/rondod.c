@@ -1,0 +1,176 @@
+/* rondod.c - the rondo host daemon: serves every store under its state directory over HTTP.
+ *
+ * main() reads like the start-up script: options, configuration file,
+ * command-line overrides, the store registry, the HTTP server, the loop.
+ * Everything mutable belongs to the main loop; slow queries run in worker
+ * threads (jobs.c) that touch only what they were handed.
+ *
+ * Where a remote-write export worker will plug in later: it would be one
+ * more owner started here after registry_start(), draining the adopted and
+ * read-only stores through rondo_drain_*() and reporting into /readyz.
+ */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "registry.h"
+#include "server.h"
+
+typedef struct {
+    char *config;
+    char *listen;
+    char *state_dir;
+    char *auth_token_file;
+    char *dashboard_dir;
+    gboolean allow_remote;
+    gboolean version;
+} Options;
+
+static void
+options_clear(Options *o)
+{
+    g_free(o->config);
+    g_free(o->listen);
+    g_free(o->state_dir);
+    g_free(o->auth_token_file);
+    g_free(o->dashboard_dir);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
+static gboolean
+options_parse(Options *o, int *argc, char ***argv, GError **error)
+{
+    GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
+         N_("Configuration file (default " RONDOD_DEFAULT_CONFIG ")"), N_("FILE")},
+        {"listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
+         N_("Address to listen on (default " RONDOD_DEFAULT_LISTEN ")"), N_("ADDR:PORT")},
+        {"state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir,
+         N_("Directory holding one store per VM (default " RONDOD_DEFAULT_STATE_DIR ")"),
+         N_("DIR")},
+        {"auth-token-file", 't', 0, G_OPTION_ARG_FILENAME, &o->auth_token_file,
+         N_("Require this bearer token on every request but the probes"), N_("FILE")},
+        {"allow-remote", 0, 0, G_OPTION_ARG_NONE, &o->allow_remote,
+         N_("Allow listening on a non-loopback address"), NULL},
+        {"dashboard-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->dashboard_dir,
+         N_("Directory of the dashboard files (default " PKGDATADIR "/dashboard)"), N_("DIR")},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+    g_option_context_set_summary(ctx, _("Serve the rondo stores of this host over HTTP."));
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+    if (!g_option_context_parse(ctx, argc, argv, error))
+        return FALSE;
+    if (*argc > 1) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("unexpected argument “%s”"),
+                    (*argv)[1]);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+override(char **field, const char *value)
+{
+    if (value == NULL)
+        return;
+    g_free(*field);
+    *field = g_strdup(value);
+}
+
+/* The configuration file, then the command line over it. */
+static RondodConfig *
+config_build(const Options *o, GError **error)
+{
+    g_autoptr(RondodConfig) c = rondod_config_new();
+    const char *path = o->config ? o->config : RONDOD_DEFAULT_CONFIG;
+    if (!rondod_config_load(c, path, o->config != NULL, error))
+        return NULL;
+    override(&c->listen, o->listen);
+    override(&c->state_dir, o->state_dir);
+    override(&c->auth_token_file, o->auth_token_file);
+    override(&c->dashboard_dir, o->dashboard_dir);
+    c->allow_remote |= o->allow_remote;
+    if (!rondod_config_validate(c, error))
+        return NULL;
+    return g_steal_pointer(&c);
+}
+
+static gboolean
+on_quit(gpointer data)
+{
+    g_message("stopping");
+    g_main_loop_quit(data);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer data)
+{
+    g_message("SIGHUP: rescanning the state directory");
+    registry_scan(data);
+    return G_SOURCE_CONTINUE;
+}
+
+static int
+run(const RondodConfig *config)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Registry) registry = registry_new(config->state_dir);
+    g_autoptr(Metrics) metrics = metrics_new();
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    Daemon d = {
+        .config = config,
+        .registry = registry,
+        .metrics = metrics,
+        .dashboard_dir = config->dashboard_dir ? config->dashboard_dir : PKGDATADIR "/dashboard",
+        .started_us = g_get_monotonic_time(),
+    };
+
+    registry_start(registry, config->rescan_interval_s);
+    if (!server_start(&d, &error)) {
+        g_printerr("rondod: %s\n", error->message);
+        g_clear_object(&d.server);
+        return EXIT_FAILURE;
+    }
+    g_message("serving %u stores from %s", registry_get_n_stores(registry), config->state_dir);
+    g_unix_signal_add(SIGTERM, on_quit, loop);
+    g_unix_signal_add(SIGINT, on_quit, loop);
+    g_unix_signal_add(SIGHUP, on_hup, registry);
+    g_main_loop_run(loop);
+    soup_server_disconnect(d.server);
+    g_object_unref(d.server);
+    return EXIT_SUCCESS;
+}
+
+int
+main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    g_auto(Options) opts = {0};
+    g_autoptr(GError) error = NULL;
+    if (!options_parse(&opts, &argc, &argv, &error)) {
+        g_printerr("rondod: %s\n", error->message);
+        return 2;
+    }
+    if (opts.version) {
+        g_print("rondod %s\n", PACKAGE_VERSION);
+        return EXIT_SUCCESS;
+    }
+    g_autoptr(RondodConfig) config = config_build(&opts, &error);
+    if (config == NULL) {
+        g_printerr("rondod: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    return run(config);
+}

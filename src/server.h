@@ -1,0 +1,24 @@
+/* server.h - the SoupServer: listening, the early checks, request accounting. */
+#ifndef RONDOD_SERVER_H
+#define RONDOD_SERVER_H
+
+#include "daemon.h"
+
+/*
+ * Loads the bearer token (if configured), creates d->server with every
+ * handler, and listens: on the socket systemd passed (LISTEN_FDS), else on
+ * config->listen. A non-loopback address needs allow_remote.
+ */
+gboolean server_start(Daemon *d, GError **error);
+
+/*
+ * Registers @callback for @path (a prefix, as libsoup matches) together
+ * with the early checks: libsoup runs an early handler only for requests
+ * routed to the path it was registered with, so every path needs both.
+ */
+void server_add_handler(Daemon *d, const char *path, SoupServerCallback callback);
+
+/* Constant-time check of an Authorization header value against the token. */
+gboolean server_check_token(const Daemon *d, const char *authorization);
+
+#endif

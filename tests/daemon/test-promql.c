@@ -1,0 +1,188 @@
+/* test-promql.c - rondod's parsers and writers in isolation: the PromQL subset,
+ * request parameters, time and duration syntaxes, and the JSON number formats. */
+#include "config.h"
+
+#include <math.h>
+
+#include "json.h"
+#include "params.h"
+#include "promql.h"
+
+static void
+test_accepts(void)
+{
+    const char *ok[] = {
+        "1+1",
+        "-2 * (3 + 1) / 4",
+        "vm_memory_bytes",
+        "{__name__=~\"vm_.*\"}",
+        "up{job=\"a\", instance!=\"b\", x=~\"c|d\", y!~'e',}",
+        "rate(vm_cpu_seconds_total[1m30s])",
+        "sum by (store) (rate(x[5m]))",
+        "avg(max_over_time(x{a=\"1\"}[1h])) by (a, b)",
+        "count(x) * 2",
+        "2 / -x",
+        "Inf",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Node) n = promql_parse(ok[i], &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(n);
+    }
+}
+
+/* Each refusal names what is wrong. */
+static void
+test_refuses(void)
+{
+    const struct {
+        const char *expr, *msg;
+    } bad[] = {
+        {"", "end of input"},
+        {"foo(bar)", "not supported"},
+        {"x offset 5m", "offset"},
+        {"x @ 100", "@"},
+        {"a + b", "two vectors"},
+        {"x[5m]", "range vector"},
+        {"rate(x)", "range vector"},
+        {"rate(x[5m:1m])", "subqueries"},
+        {"{}", "non-empty matcher"},
+        {"{a=\"\"}", "non-empty matcher"},
+        {"x{a=~\"(\"}", "regular expression"},
+        {"sum(x", "expected"},
+        {"x > 1", "operator"},
+        {"topk(3, x)", "topk"},
+        {"5m", "malformed number"},
+        {"x{a=\"unterminated}", "unterminated"},
+        {"sum(1)", "instant vector"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Node) n = promql_parse(bad[i].expr, &error);
+        g_assert_null(n);
+        g_assert_nonnull(error);
+        if (strstr(error->message, bad[i].msg) == NULL)
+            g_error("“%s”: “%s” lacks “%s”", bad[i].expr, error->message, bad[i].msg);
+    }
+}
+
+static void
+test_depth_limit(void)
+{
+    g_autoptr(GString) deep = g_string_new(NULL);
+    for (guint i = 0; i < 100; i++)
+        g_string_append(deep, "-(");
+    g_string_append(deep, "1");
+    for (guint i = 0; i < 100; i++)
+        g_string_append_c(deep, ')');
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Node) n = promql_parse(deep->str, &error);
+    g_assert_null(n);
+    g_assert_nonnull(strstr(error->message, "deeper"));
+}
+
+static void
+test_matchers_anchored(void)
+{
+    g_autoptr(Node) n = promql_parse("{a=~\"b|c\"}", NULL);
+    const Matcher *m = g_ptr_array_index(n->matchers, 0);
+    g_assert_true(matcher_matches(m, "b"));
+    g_assert_true(matcher_matches(m, "c"));
+    g_assert_false(matcher_matches(m, "bc"));
+    g_assert_false(matcher_matches(m, "ab"));
+}
+
+static void
+test_durations(void)
+{
+    guint64 ns = 0;
+    g_assert_true(parse_duration("15", "step", &ns, NULL));
+    g_assert_cmpuint(ns, ==, 15000000000u);
+    g_assert_true(parse_duration("1m30s", "step", &ns, NULL));
+    g_assert_cmpuint(ns, ==, 90000000000u);
+    g_assert_true(parse_duration("500ms", "step", &ns, NULL));
+    g_assert_cmpuint(ns, ==, 500000000u);
+    g_assert_true(parse_duration("0.25", "step", &ns, NULL));
+    g_assert_cmpuint(ns, ==, 250000000u);
+    g_assert_false(parse_duration("1x", "step", &ns, NULL));
+    g_assert_false(parse_duration("-1", "step", &ns, NULL));
+    g_assert_false(parse_duration("99999999999999999999y", "step", &ns, NULL));
+}
+
+static void
+test_times(void)
+{
+    guint64 ns = 0;
+    g_assert_true(parse_time("1700000000.5", "t", &ns, NULL));
+    g_assert_cmpuint(ns, ==, 1700000000500000000u);
+    g_assert_true(parse_time("2023-11-14T22:13:20Z", "t", &ns, NULL));
+    g_assert_cmpuint(ns, ==, 1700000000000000000u);
+    g_autoptr(GError) error = NULL;
+    g_assert_false(parse_time("soon", "time", &ns, &error));
+    g_assert_nonnull(strstr(error->message, "\"time\""));
+    g_assert_false(parse_time("1e300", "t", &ns, NULL));
+}
+
+static void
+test_params(void)
+{
+    g_autoptr(Params) p = params_new("a=1&m%5B%5D=x&b=two+words", "m[]=y&c=", 8);
+    g_assert_cmpstr(params_get(p, "a"), ==, "1");
+    g_assert_cmpstr(params_get(p, "b"), ==, "two words");
+    g_assert_cmpstr(params_get(p, "c"), ==, "");
+    g_autofree const char **all = params_get_all(p, "m[]");
+    g_assert_cmpstr(all[0], ==, "x");
+    g_assert_cmpstr(all[1], ==, "y");
+    g_assert_null(all[2]);
+    g_assert_false(params_is_malformed(p));
+    g_autoptr(Params) bad = params_new("q=%zz", NULL, 0);
+    g_assert_true(params_is_malformed(bad));
+}
+
+static void
+test_json_numbers(void)
+{
+    const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        {0, "0"},
+        {-3, "-3"},
+        {1009, "1009"},
+        {1004.5, "1004.5"},
+        {0.1, "0.1"},
+        {1e20, "1e+20"},
+        {NAN, "NaN"},
+        {INFINITY, "+Inf"},
+        {-INFINITY, "-Inf"},
+        {1.0 / 3, "0.33333333333333331"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        format_double(buf, sizeof buf, cases[i].v);
+        g_assert_cmpstr(buf, ==, cases[i].text);
+    }
+    g_autoptr(GString) out = g_string_new(NULL);
+    json_append_time(out, 1700000000000000000u);
+    g_string_append_c(out, ' ');
+    json_append_time(out, 1700000000250000000u);
+    g_string_append_c(out, ' ');
+    json_append_string(out, "a\"b\\c\n\x01");
+    g_assert_cmpstr(out->str, ==, "1700000000 1700000000.25 \"a\\\"b\\\\c\\n\\u0001\"");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/promql/accepts", test_accepts);
+    g_test_add_func("/promql/refuses", test_refuses);
+    g_test_add_func("/promql/depth-limit", test_depth_limit);
+    g_test_add_func("/promql/matchers-anchored", test_matchers_anchored);
+    g_test_add_func("/params/durations", test_durations);
+    g_test_add_func("/params/times", test_times);
+    g_test_add_func("/params/decoding", test_params);
+    g_test_add_func("/json/numbers", test_json_numbers);
+    return g_test_run();
+}
