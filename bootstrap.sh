@@ -19,8 +19,18 @@ if [ "${1:-}" = "--install-deps" ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
+  # Another apt may hold the locks for a while (unattended upgrades): wait.
+  apt_get() {
+    tries=0
+    until apt-get -o DPkg::Lock::Timeout=120 "$@"; do
+      tries=$((tries + 1))
+      [ "$tries" -lt 10 ] || return 1
+      echo "bootstrap.sh: apt-get $1 failed, retrying in 15 s" >&2
+      sleep 15
+    done
+  }
+  apt_get update -q
   # shellcheck disable=SC2086
-  apt-get install -y -q --no-install-recommends $BUILD_DEPS $TEST_DEPS
+  apt_get install -y -q --no-install-recommends $BUILD_DEPS $TEST_DEPS
 fi
 autoreconf -fi
