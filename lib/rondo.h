@@ -270,6 +270,16 @@ RONDO_API RondoSeries *rondo_store_get_series(const RondoStore *store, guint id)
 RONDO_API RondoSeries *rondo_store_lookup(const RondoStore *store, const char *name,
                                           const char *const *labels);
 
+/**
+ * rondo_labels_lookup:
+ * @name: the series name, which the label "__name__" stands for.
+ * @labels: (nullable): NULL-terminated name, value, ... pairs.
+ * Returns: the value of @label, or "" when the series has no such label
+ *   (an absent label matches "", as in Prometheus).
+ */
+RONDO_API const char *rondo_labels_lookup(const char *name, const char *const *labels,
+                                          const char *label);
+
 RONDO_API guint rondo_series_get_id(const RondoSeries *series);
 RONDO_API const char *rondo_series_get_name(const RondoSeries *series);
 /* NULL-terminated name, value, ... pairs, sorted by name. */

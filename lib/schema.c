@@ -249,24 +249,12 @@ rondo_schema_hash(const RondoSchema *schema)
     return rondo_fnv1a64(s->str, s->len);
 }
 
-static const char *
-labels_get(const char *name, const char *const *labels, const char *label)
-{
-    if (g_str_equal(label, "__name__"))
-        return name;
-    for (gsize i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
-        if (g_str_equal(labels[i], label))
-            return labels[i + 1];
-    }
-    return "";
-}
-
 gboolean
 rondo_schema_matches(const RondoSchema *schema, const char *name, const char *const *labels)
 {
     for (guint i = 0; i < schema->matchers->len; i++) {
         const RondoMatcher *m = g_ptr_array_index(schema->matchers, i);
-        const char *v = labels_get(name, labels, m->label);
+        const char *v = rondo_labels_lookup(name, labels, m->label);
         gboolean hit;
         if (m->regex)
             hit = g_regex_match(m->regex, v, 0, NULL);

@@ -131,6 +131,19 @@ rondo_series_free(RondoSeries *series)
     g_free(series);
 }
 
+const char *
+rondo_labels_lookup(const char *name, const char *const *labels, const char *label)
+{
+    g_return_val_if_fail(label != NULL, "");
+    if (g_str_equal(label, "__name__"))
+        return name ? name : "";
+    for (gsize i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
+        if (g_str_equal(labels[i], label))
+            return labels[i + 1];
+    }
+    return "";
+}
+
 RondoRecordResult
 rondo_series_record(RondoSeries *series, double value, guint64 timestamp_ns)
 {

@@ -205,25 +205,13 @@ rondo_selector_parse(const char *text, GError **error)
     return g_steal_pointer(&sel);
 }
 
-static const char *
-label_value(const char *name, const char *const *labels, const char *label)
-{
-    if (g_str_equal(label, "__name__"))
-        return name;
-    for (gsize i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
-        if (g_str_equal(labels[i], label))
-            return labels[i + 1];
-    }
-    return "";
-}
-
 gboolean
 rondo_selector_matches(const RondoSelector *selector, const char *name, const char *const *labels)
 {
     g_return_val_if_fail(selector != NULL && name != NULL, FALSE);
     for (guint i = 0; i < selector->matchers->len; i++) {
         const Matcher *m = g_ptr_array_index(selector->matchers, i);
-        const char *v = label_value(name, labels, m->label);
+        const char *v = rondo_labels_lookup(name, labels, m->label);
         gboolean ok;
         switch (m->op) {
         case RONDO_MATCH_EQUAL:
