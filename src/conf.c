@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "conf.h"
 
@@ -23,6 +24,12 @@ rondod_config_new(void)
     c->max_points_per_series = 11000;
     c->max_samples = 5000000;
     c->max_concurrent_queries = 4;
+    c->export.interval_s = 10;
+    c->export.consumer = g_strdup("rondod");
+    c->export.batch_samples = 2000;
+    c->export.timeout_s = 30;
+    c->export.store_label = g_strdup("store");
+    c->export.not_ready_after_s = 60;
     return c;
 }
 
@@ -35,6 +42,12 @@ rondod_config_free(RondodConfig *config)
     g_free(config->state_dir);
     g_free(config->auth_token_file);
     g_free(config->dashboard_dir);
+    g_free(config->export.url);
+    g_free(config->export.consumer);
+    g_free(config->export.bearer_token_file);
+    g_free(config->export.basic_auth_file);
+    g_free(config->export.store_label);
+    g_strfreev(config->export.labels);
     g_free(config);
 }
 
@@ -45,6 +58,18 @@ static const char *const keys_rondod[] = {
 static const char *const keys_limits[] = {"max_body_bytes",         "max_query_range",
                                           "max_points_per_series",  "max_samples",
                                           "max_concurrent_queries", NULL};
+static const char *const keys_export[] = {"url",
+                                          "interval",
+                                          "tier",
+                                          "consumer",
+                                          "batch",
+                                          "timeout",
+                                          "bearer_token_file",
+                                          "basic_auth_file",
+                                          "store_label",
+                                          "labels",
+                                          "not_ready_after",
+                                          NULL};
 
 static gboolean
 check_keys(GKeyFile *kf, const char *path, const char *group, const char *const *known,
@@ -69,6 +94,7 @@ check_groups(GKeyFile *kf, const char *path, GError **error)
         const char *g = groups[i];
         const char *const *known = g_str_equal(g, "rondod")   ? keys_rondod
                                    : g_str_equal(g, "limits") ? keys_limits
+                                   : g_str_equal(g, "export") ? keys_export
                                                               : NULL;
         if (known == NULL) {
             g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
@@ -94,10 +120,10 @@ load_string(GKeyFile *kf, const char *group, const char *key, char **field, GErr
     return TRUE;
 }
 
-/* A positive integer key; 0 and negative values are refused here. */
+/* An integer key of at least @min (0 or 1); negative values are refused here. */
 static gboolean
-load_u64(GKeyFile *kf, const char *path, const char *group, const char *key, guint64 *field,
-         GError **error)
+load_u64_min(GKeyFile *kf, const char *path, const char *group, const char *key, guint64 min,
+             guint64 *field, GError **error)
 {
     if (!g_key_file_has_key(kf, group, key, NULL))
         return TRUE;
@@ -105,13 +131,23 @@ load_u64(GKeyFile *kf, const char *path, const char *group, const char *key, gui
     guint64 n = 0;
     if (v == NULL)
         return FALSE;
-    if (!g_ascii_string_to_unsigned(g_strstrip(v), 10, 1, G_MAXINT64, &n, NULL)) {
+    if (!g_ascii_string_to_unsigned(g_strstrip(v), 10, min, G_MAXINT64, &n, NULL)) {
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    _("%s: [%s] %s: “%s” is not a positive integer"), path, group, key, v);
+                    min == 0 ? _("%s: [%s] %s: “%s” is not a non-negative integer")
+                             : _("%s: [%s] %s: “%s” is not a positive integer"),
+                    path, group, key, v);
         return FALSE;
     }
     *field = n;
     return TRUE;
+}
+
+/* A positive integer key; 0 and negative values are refused here. */
+static gboolean
+load_u64(GKeyFile *kf, const char *path, const char *group, const char *key, guint64 *field,
+         GError **error)
+{
+    return load_u64_min(kf, path, group, key, 1, field, error);
 }
 
 static gboolean
@@ -162,6 +198,66 @@ load_limits_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **erro
            load_uint(kf, path, g, "max_concurrent_queries", &c->max_concurrent_queries, error);
 }
 
+/* A label name remote-write accepts and that is not reserved ("__" prefix). */
+static gboolean
+label_name_is_valid(const char *name)
+{
+    if (!g_ascii_isalpha(name[0]) && name[0] != '_')
+        return FALSE;
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_')
+            return FALSE;
+    }
+    return !g_str_has_prefix(name, "__");
+}
+
+/* "NAME=VALUE;NAME=VALUE" (GKeyFile's list syntax) into name, value pairs. */
+static gboolean
+load_labels(GKeyFile *kf, const char *path, char ***field, GError **error)
+{
+    if (!g_key_file_has_key(kf, "export", "labels", NULL))
+        return TRUE;
+    g_auto(GStrv) items = g_key_file_get_string_list(kf, "export", "labels", NULL, error);
+    if (items == NULL)
+        return FALSE;
+    g_autoptr(GStrvBuilder) pairs = g_strv_builder_new();
+    for (guint i = 0; items[i] != NULL; i++) {
+        char *eq = strchr(g_strstrip(items[i]), '=');
+        if (eq == NULL || eq[1] == '\0') {
+            g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        _("%s: [export] labels: “%s” is not NAME=VALUE"), path, items[i]);
+            return FALSE;
+        }
+        *eq = '\0';
+        g_strv_builder_add_many(pairs, items[i], eq + 1, NULL);
+    }
+    g_strfreev(*field);
+    *field = g_strv_builder_end(pairs);
+    return TRUE;
+}
+
+static gboolean
+load_export_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **error)
+{
+    const char *g = "export";
+    RondodExportConfig *x = &c->export;
+    guint64 tier = x->tier;
+    if (!load_string(kf, g, "url", &x->url, error) ||
+        !load_string(kf, g, "consumer", &x->consumer, error) ||
+        !load_string(kf, g, "bearer_token_file", &x->bearer_token_file, error) ||
+        !load_string(kf, g, "basic_auth_file", &x->basic_auth_file, error) ||
+        !load_string(kf, g, "store_label", &x->store_label, error) ||
+        !load_uint(kf, path, g, "interval", &x->interval_s, error) ||
+        !load_u64_min(kf, path, g, "tier", 0, &tier, error) ||
+        !load_uint(kf, path, g, "batch", &x->batch_samples, error) ||
+        !load_uint(kf, path, g, "timeout", &x->timeout_s, error) ||
+        !load_uint(kf, path, g, "not_ready_after", &x->not_ready_after_s, error) ||
+        !load_labels(kf, path, &x->labels, error))
+        return FALSE;
+    x->tier = (guint)MIN(tier, G_MAXUINT);
+    return TRUE;
+}
+
 gboolean
 rondod_config_load(RondodConfig *config, const char *path, gboolean must_exist, GError **error)
 {
@@ -176,7 +272,69 @@ rondod_config_load(RondodConfig *config, const char *path, gboolean must_exist, 
         return FALSE;
     }
     return check_groups(kf, path, error) && load_rondod_group(config, kf, path, error) &&
-           load_limits_group(config, kf, path, error);
+           load_limits_group(config, kf, path, error) && load_export_group(config, kf, path, error);
+}
+
+static gboolean
+invalid(GError **error, const char *message)
+{
+    g_set_error_literal(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, message);
+    return FALSE;
+}
+
+/* The extra labels: valid, unique, and none named like the store label. */
+static gboolean
+export_validate_labels(const RondodExportConfig *x, GError **error)
+{
+    if (!label_name_is_valid(x->store_label))
+        return invalid(error,
+                       _("[export] store_label must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, "
+                         "not starting with __)"));
+    for (guint i = 0; x->labels != NULL && x->labels[i] != NULL; i += 2) {
+        const char *name = x->labels[i];
+        gboolean repeated = g_str_equal(name, x->store_label);
+        for (guint j = 0; j < i; j += 2)
+            repeated |= g_str_equal(name, x->labels[j]);
+        if (!label_name_is_valid(name) || repeated) {
+            g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        _("[export] labels: “%s” is not a valid label name, or repeats one "
+                          "(store_label included)"),
+                        name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The drain cursor's name becomes part of a file name: [A-Za-z0-9_-]{1,64}. */
+static gboolean
+consumer_is_valid(const char *name)
+{
+    gsize n = strlen(name);
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
+            return FALSE;
+    }
+    return n >= 1 && n <= 64;
+}
+
+static gboolean
+export_validate(const RondodExportConfig *x, GError **error)
+{
+    if (x->url == NULL)
+        return TRUE;
+    if (!g_str_has_prefix(x->url, "http://") && !g_str_has_prefix(x->url, "https://"))
+        return invalid(error, _("[export] url must start with http:// or https://"));
+    if (x->bearer_token_file != NULL && x->basic_auth_file != NULL)
+        return invalid(error, _("[export] bearer_token_file and basic_auth_file exclude each "
+                                "other"));
+    if (x->consumer == NULL || x->store_label == NULL)
+        return invalid(error, _("[export] consumer and store_label must not be empty"));
+    if (!consumer_is_valid(x->consumer))
+        return invalid(error, _("[export] consumer must be 1 to 64 of [A-Za-z0-9_-]"));
+    if (x->batch_samples > 1000000)
+        return invalid(error, _("[export] batch must be at most 1000000"));
+    return export_validate_labels(x, error);
 }
 
 gboolean
@@ -198,5 +356,5 @@ rondod_config_validate(const RondodConfig *config, GError **error)
                     _("rescan_interval and max_concurrent_queries must be at least 1"));
         return FALSE;
     }
-    return TRUE;
+    return export_validate(&config->export, error);
 }

@@ -8,6 +8,21 @@
 #define RONDOD_DEFAULT_LISTEN    "127.0.0.1:9464"
 #define RONDOD_DEFAULT_STATE_DIR "/var/lib/rondo"
 
+/* [export]: Prometheus remote-write; see rondod.conf(5) and docs/export.md. */
+typedef struct {
+    char *url;               /* NULL: no export */
+    guint interval_s;        /* between two rounds over every store */
+    guint tier;              /* the tier exported */
+    char *consumer;          /* the drain cursor's name in every store */
+    guint batch_samples;     /* samples per request */
+    guint timeout_s;         /* one request, connecting included */
+    char *bearer_token_file; /* read once at start; never logged */
+    char *basic_auth_file;   /* USER:PASSWORD on the first line */
+    char *store_label;       /* the label naming the store, "store" */
+    char **labels;           /* NULL-terminated name, value pairs, or NULL */
+    guint not_ready_after_s; /* /readyz fails after export failed this long */
+} RondodExportConfig;
+
 /* Every tunable of the daemon; see rondod.conf(5) for the meaning of each. */
 typedef struct {
     char *listen;          /* ADDR:PORT or [ADDR6]:PORT */
@@ -22,6 +37,7 @@ typedef struct {
     guint64 max_points_per_series;
     guint64 max_samples;
     guint max_concurrent_queries;
+    RondodExportConfig export;
 } RondodConfig;
 
 /* Defaults for every field. Free with rondod_config_free(). */

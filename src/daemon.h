@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "conf.h"
+#include "export.h"
 #include "metrics.h"
 #include "registry.h"
 
@@ -16,6 +17,7 @@ typedef struct {
     const RondodConfig *config;
     Registry *registry;
     Metrics *metrics;
+    Export *export; /* NULL: no [export] url */
     SoupServer *server;
     const char *dashboard_dir;
     gboolean have_token;

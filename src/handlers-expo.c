@@ -50,30 +50,17 @@ latest_value(const StoreHandle *h, const RondoSeries *s, guint64 now_ns, double 
 }
 
 static void
-append_label_value(GString *out, const char *v)
-{
-    for (const char *p = v; *p; p++) {
-        if (*p == '\\' || *p == '"')
-            g_string_append_c(out, '\\');
-        if (*p == '\n')
-            g_string_append(out, "\\n");
-        else
-            g_string_append_c(out, *p);
-    }
-}
-
-static void
 write_sample(GString *out, const Sample *x)
 {
     g_string_append_printf(out, "%s{store=\"", rondo_series_get_name(x->s));
-    append_label_value(out, x->h->name);
+    labels_append_escaped(out, x->h->name);
     g_string_append_c(out, '"');
     const char *const *l = rondo_series_get_labels(x->s);
     for (guint i = 0; l != NULL && l[i] != NULL && l[i + 1] != NULL; i += 2) {
         if (g_str_equal(l[i], "store"))
             continue;
         g_string_append_printf(out, ",%s=\"", l[i]);
-        append_label_value(out, l[i + 1]);
+        labels_append_escaped(out, l[i + 1]);
         g_string_append_c(out, '"');
     }
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -133,6 +120,8 @@ on_metrics(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     registry_release(handles);
     metrics_write(d->metrics, out, registry_get_n_stores(d->registry),
                   registry_get_n_adopted(d->registry));
+    if (d->export != NULL)
+        export_write_metrics(d->export, out);
     http_respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", out);
 }
 

@@ -1,4 +1,4 @@
-/* handlers-probes.c - /healthz (the process answers) and /readyz (stores loaded).
+/* handlers-probes.c - /healthz (the process answers) and /readyz (stores loaded, export flowing).
  *
  * Probes bypass the bearer token (they reveal nothing but liveness), so a
  * systemd or container health check needs no secret.
@@ -27,6 +27,11 @@ on_readyz(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
         return;
     if (!registry_is_ready(d->registry)) {
         http_respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "stores not loaded yet");
+        return;
+    }
+    g_autofree char *reason = NULL;
+    if (d->export != NULL && !export_is_ready(d->export, &reason)) {
+        http_respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "%s", reason);
         return;
     }
     http_respond_text(msg, SOUP_STATUS_OK, "text/plain", g_string_new("ready\n"));

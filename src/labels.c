@@ -122,3 +122,16 @@ str_ptr_cmp(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
+
+void
+labels_append_escaped(GString *out, const char *v)
+{
+    for (const char *q = v; *q; q++) {
+        if (*q == '\\' || *q == '"')
+            g_string_append_c(out, '\\');
+        if (*q == '\n')
+            g_string_append(out, "\\n");
+        else
+            g_string_append_c(out, *q);
+    }
+}

@@ -23,6 +23,9 @@ int labels_cmp(char *const *a, char *const *b);
 /* A compact key of the pairs, equal for equal sets (for grouping). */
 char *labels_key(char *const *pairs);
 
+/* Appends @v escaped as a label value of the text exposition format. */
+void labels_append_escaped(GString *out, const char *v);
+
 /* qsort() comparator for an array of char pointers. */
 int str_ptr_cmp(const void *a, const void *b);
 

@@ -5,9 +5,9 @@
  * Everything mutable belongs to the main loop; slow queries run in worker
  * threads (jobs.c) that touch only what they were handed.
  *
- * Where a remote-write export worker will plug in later: it would be one
- * more owner started here after registry_start(), draining the adopted and
- * read-only stores through rondo_drain_*() and reporting into /readyz.
+ * With an [export] url, a remote-write export worker (export.c) is one more
+ * owner, started after registry_start() and stopped (cancelled, joined)
+ * as soon as the loop quits, before anything it borrowed goes away.
  */
 #include "config.h"
 
@@ -125,6 +125,7 @@ run(const RondodConfig *config)
     g_autoptr(Registry) registry = registry_new(config->state_dir);
     g_autoptr(Metrics) metrics = metrics_new();
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autoptr(Export) export = NULL;
     Daemon d = {
         .config = config,
         .registry = registry,
@@ -133,6 +134,11 @@ run(const RondodConfig *config)
         .started_us = g_get_monotonic_time(),
     };
 
+    if (config->export.url != NULL &&
+        (export = d.export = export_new(&config->export, registry, &error)) == NULL) {
+        g_printerr("rondod: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
     registry_start(registry, config->rescan_interval_s);
     if (!server_start(&d, &error)) {
         g_printerr("rondod: %s\n", error->message);
@@ -143,7 +149,11 @@ run(const RondodConfig *config)
     g_unix_signal_add(SIGTERM, on_quit, loop);
     g_unix_signal_add(SIGINT, on_quit, loop);
     g_unix_signal_add(SIGHUP, on_hup, registry);
+    if (export != NULL)
+        export_start(export);
     g_main_loop_run(loop);
+    if (export != NULL)
+        export_stop(export); /* cancels a push waiting on a receiver: quick */
     soup_server_disconnect(d.server);
     g_object_unref(d.server);
     return EXIT_SUCCESS;

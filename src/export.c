@@ -1,0 +1,450 @@
+/* export.c - the export worker: every interval, push every store to the remote-write receiver.
+ *
+ * rondo_exporter_push() blocks for requests and retry waits (seconds while
+ * a receiver is down), so it cannot run on the main loop, which answers
+ * HTTP. One worker thread does all the pushing, one store after another.
+ *
+ * Ownership (one owner per state):
+ *   - the worker owns the RondoExporters, one per store (each carries the
+ *     store label, and extra labels cannot be removed from an exporter);
+ *   - the main loop owns the Registry, the store handles' busy counts and
+ *     the ExportStatus (counters, readiness);
+ *   - they talk through two queues: to_worker carries the handles of a
+ *     round (or STOP), to_main carries one PushResult per store, each
+ *     followed by a g_main_context_invoke() that wakes the main loop;
+ *   - the one shared variable is the exporter being pushed (@current,
+ *     under @lock), so that export_stop() can cancel it from the main loop.
+ *
+ * A round: the worker asks the main loop for the stores
+ * (registry_acquire(): referenced, marked busy), pushes each, and hands
+ * each handle back with its outcome as soon as it is done, so a store is
+ * "busy" (not refreshed in place) only while it is being pushed. When the
+ * receiver itself fails (unavailable, refusing, bad URL) the round ends
+ * there: every other store would wait through the same retries; their
+ * cursors stay and the next round starts again.
+ *
+ * Invariants: the worker never touches the Registry or the ExportStatus;
+ * every handle acquired is released exactly once, on the main loop, also
+ * at shutdown (export_stop() drains both queues after the join).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "export-status.h"
+#include "export.h"
+
+typedef enum {
+    MSG_HANDLES,
+    MSG_STOP,
+} WorkerMsgKind;
+
+typedef struct {
+    WorkerMsgKind kind;
+    GPtrArray *handles; /* MSG_HANDLES: from registry_acquire() */
+} WorkerMsg;
+
+/* Worker -> main loop: one store's push. @h goes back to the registry. */
+typedef struct {
+    StoreHandle *h;
+    gboolean pushed; /* FALSE: skipped (round ended early or stopping) */
+    gboolean ok;
+    RondoExportStats stats;
+    GError *error;
+    char *receiver_message;
+} PushResult;
+
+struct _Export {
+    /* immutable after export_new() */
+    const RondodExportConfig *config;
+    char *bearer_token;
+    char *basic_user, *basic_password;
+    GMainContext *main_context;
+    GAsyncQueue *to_worker; /* WorkerMsg* */
+    GAsyncQueue *to_main;   /* PushResult* */
+
+    /* shared, under @lock */
+    GMutex lock;
+    gboolean stopping;
+    RondoExporter *current; /* being pushed; the worker frees it only after clearing this */
+
+    /* worker only */
+    GHashTable *exporters; /* store name -> RondoExporter* */
+
+    /* main loop only */
+    Registry *registry;
+    ExportStatus *status;
+    GThread *thread;
+    gboolean stopped;
+};
+
+/* ------------------------------------------------------ the main loop side */
+
+static void
+handle_release(StoreHandle *h)
+{
+    GPtrArray *one = g_ptr_array_new();
+    g_ptr_array_add(one, h);
+    registry_release(one);
+}
+
+static void
+push_result_free(PushResult *r)
+{
+    g_clear_error(&r->error);
+    g_free(r->receiver_message);
+    g_free(r);
+}
+
+static void
+result_consume(Export *e, PushResult *r)
+{
+    if (r->pushed) {
+        ExportOutcome o = {r->ok, r->stats, r->error, r->receiver_message};
+        export_status_account(e->status, r->h->name, &o);
+    }
+    handle_release(r->h);
+    push_result_free(r);
+}
+
+static gboolean
+on_results(gpointer data)
+{
+    Export *e = data;
+    PushResult *r;
+    while ((r = g_async_queue_try_pop(e->to_main)) != NULL)
+        result_consume(e, r);
+    return G_SOURCE_REMOVE;
+}
+
+/* The worker asks for a round's stores. */
+static gboolean
+on_acquire(gpointer data)
+{
+    Export *e = data;
+    if (e->stopped)
+        return G_SOURCE_REMOVE;
+    WorkerMsg *m = g_new0(WorkerMsg, 1);
+    m->kind = MSG_HANDLES;
+    m->handles = registry_acquire(e->registry);
+    g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < m->handles->len; i++)
+        g_hash_table_add(names, ((StoreHandle *)g_ptr_array_index(m->handles, i))->name);
+    export_status_keep_only(e->status, names);
+    g_async_queue_push(e->to_worker, m);
+    return G_SOURCE_REMOVE;
+}
+
+/* --------------------------------------------------------- the worker side */
+
+static RondoExporter *
+exporter_build(const Export *e, const char *store_name, GError **error)
+{
+    const RondodExportConfig *c = e->config;
+    g_autoptr(RondoExporter) x = rondo_exporter_new(c->url, error);
+    if (x == NULL)
+        return NULL;
+    if (e->bearer_token != NULL)
+        rondo_exporter_set_bearer_token(x, e->bearer_token);
+    else if (e->basic_user != NULL)
+        rondo_exporter_set_basic_auth(x, e->basic_user, e->basic_password);
+    guint timeout_ms = c->timeout_s * 1000;
+    if (!rondo_exporter_set_batch(x, c->batch_samples, 4 * 1024 * 1024, error) ||
+        !rondo_exporter_set_timeouts(x, MIN(timeout_ms, 5000), timeout_ms, error) ||
+        !rondo_exporter_add_label(x, c->store_label, store_name, error))
+        return NULL;
+    for (guint i = 0; c->labels != NULL && c->labels[i] != NULL; i += 2) {
+        if (!rondo_exporter_add_label(x, c->labels[i], c->labels[i + 1], error))
+            return NULL;
+    }
+    return g_steal_pointer(&x);
+}
+
+static RondoExporter *
+worker_exporter(Export *e, const char *store_name, GError **error)
+{
+    RondoExporter *x = g_hash_table_lookup(e->exporters, store_name);
+    if (x == NULL && (x = exporter_build(e, store_name, error)) != NULL)
+        g_hash_table_insert(e->exporters, g_strdup(store_name), x);
+    return x;
+}
+
+/* Exporters of stores that left the registry go (with their connections). */
+static void
+worker_prune(Export *e, const GPtrArray *handles)
+{
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, e->exporters);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        gboolean present = FALSE;
+        for (guint i = 0; i < handles->len && !present; i++)
+            present = g_str_equal(key, ((StoreHandle *)g_ptr_array_index(handles, i))->name);
+        if (!present)
+            g_hash_table_iter_remove(&it);
+    }
+}
+
+/* Publishes @x as the push export_stop() must cancel; FALSE once stopping. */
+static gboolean
+worker_begin(Export *e, RondoExporter *x)
+{
+    g_mutex_lock(&e->lock);
+    gboolean go = !e->stopping;
+    if (go)
+        e->current = x;
+    g_mutex_unlock(&e->lock);
+    return go;
+}
+
+static void
+worker_end(Export *e)
+{
+    g_mutex_lock(&e->lock);
+    e->current = NULL;
+    g_mutex_unlock(&e->lock);
+}
+
+/* Pushes one store into @r. Returns FALSE when the round should end. */
+static gboolean
+worker_push(Export *e, StoreHandle *h, PushResult *r)
+{
+    RondoExporter *x = worker_exporter(e, h->name, &r->error);
+    if (x == NULL) {
+        r->pushed = TRUE; /* this store's name cannot be a label value: its failure only */
+        return TRUE;
+    }
+    if (!worker_begin(e, x))
+        return FALSE;
+    r->pushed = TRUE;
+    r->ok = rondo_exporter_push(x, h->store, e->config->consumer, e->config->tier, &r->stats,
+                                &r->error);
+    worker_end(e);
+    r->receiver_message = g_strdup(rondo_exporter_get_last_message(x));
+    /* A store error (cursor not writable, say) is that store's; an export error the receiver's. */
+    return r->ok || r->error->domain != RONDO_EXPORT_ERROR;
+}
+
+/*
+ * Runs @fn on the main loop. Not g_main_context_invoke(): from a thread
+ * without a thread-default context it would run @fn right here whenever
+ * the main thread happens not to own the context (before the loop runs).
+ */
+static void
+worker_call_main(Export *e, GSourceFunc fn)
+{
+    GSource *s = g_idle_source_new();
+    g_source_set_callback(s, fn, e, NULL);
+    g_source_attach(s, e->main_context);
+    g_source_unref(s);
+}
+
+static void
+worker_post(Export *e, PushResult *r)
+{
+    g_async_queue_push(e->to_main, r);
+    worker_call_main(e, on_results);
+}
+
+static void
+worker_round(Export *e, GPtrArray *handles)
+{
+    worker_prune(e, handles);
+    gboolean go_on = TRUE;
+    for (guint i = 0; i < handles->len; i++) {
+        PushResult *r = g_new0(PushResult, 1);
+        r->h = g_ptr_array_index(handles, i); /* the reference moves to the result */
+        if (go_on)
+            go_on = worker_push(e, r->h, r);
+        worker_post(e, r);
+    }
+    g_ptr_array_unref(handles); /* no free function: the handles went with the results */
+}
+
+static gpointer
+worker_main(gpointer data)
+{
+    Export *e = data;
+    gint64 interval_us = (gint64)e->config->interval_s * G_USEC_PER_SEC;
+    gint64 next_us = g_get_monotonic_time();
+    for (;;) {
+        gint64 wait_us = next_us - g_get_monotonic_time();
+        WorkerMsg *m = wait_us > 0 ? g_async_queue_timeout_pop(e->to_worker, (guint64)wait_us)
+                                   : g_async_queue_try_pop(e->to_worker);
+        if (m == NULL) {
+            /* Time for a round. A round longer than the interval delays the next. */
+            next_us = MAX(next_us + interval_us, g_get_monotonic_time());
+            worker_call_main(e, on_acquire);
+            continue;
+        }
+        WorkerMsgKind kind = m->kind;
+        if (kind == MSG_HANDLES)
+            worker_round(e, m->handles);
+        g_free(m);
+        if (kind == MSG_STOP)
+            return NULL;
+    }
+}
+
+/* --------------------------------------------------------------- lifecycle */
+
+/* The first line of @path, trimmed; secrets never come from the command line. */
+static char *
+read_secret(const char *key, const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, error)) {
+        g_prefix_error(error, "[export] %s: ", key);
+        return NULL;
+    }
+    char *nl = strchr(text, '\n');
+    if (nl != NULL)
+        *nl = '\0';
+    g_strstrip(text);
+    if (text[0] == '\0') {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("[export] %s: %s is empty"), key,
+                    path);
+        return NULL;
+    }
+    return g_steal_pointer(&text);
+}
+
+static gboolean
+export_load_secrets(Export *e, GError **error)
+{
+    const RondodExportConfig *c = e->config;
+    if (c->bearer_token_file != NULL) {
+        e->bearer_token = read_secret("bearer_token_file", c->bearer_token_file, error);
+        return e->bearer_token != NULL;
+    }
+    if (c->basic_auth_file == NULL)
+        return TRUE;
+    g_autofree char *secret = read_secret("basic_auth_file", c->basic_auth_file, error);
+    if (secret == NULL)
+        return FALSE;
+    gsize len = strlen(secret);
+    char *colon = strchr(secret, ':');
+    if (colon != NULL) {
+        e->basic_user = g_strndup(secret, (gsize)(colon - secret));
+        e->basic_password = g_strdup(colon + 1);
+    }
+    explicit_bzero(secret, len);
+    if (colon == NULL)
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    _("[export] basic_auth_file: %s does not hold USER:PASSWORD"),
+                    c->basic_auth_file);
+    return colon != NULL;
+}
+
+static void
+export_log_start(const Export *e)
+{
+    g_autoptr(GUri) uri = g_uri_parse(e->config->url, G_URI_FLAGS_NONE, NULL);
+    g_autofree char *shown =
+        uri ? g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO | G_URI_HIDE_QUERY)
+            : g_strdup("(url)");
+    g_message("export: remote-write to %s every %u s, tier %u, consumer %s", shown,
+              e->config->interval_s, e->config->tier, e->config->consumer);
+}
+
+Export *
+export_new(const RondodExportConfig *config, Registry *registry, GError **error)
+{
+    g_return_val_if_fail(config != NULL && config->url != NULL && registry != NULL, NULL);
+    Export *e = g_new0(Export, 1);
+    e->config = config;
+    e->registry = registry;
+    e->main_context = g_main_context_ref(g_main_context_default());
+    e->to_worker = g_async_queue_new();
+    e->to_main = g_async_queue_new();
+    g_mutex_init(&e->lock);
+    e->exporters =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)rondo_exporter_free);
+    e->status = export_status_new(config->not_ready_after_s);
+    g_autoptr(RondoExporter) probe = NULL;
+    if (!export_load_secrets(e, error) || !(probe = exporter_build(e, "probe", error))) {
+        export_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void
+export_start(Export *e)
+{
+    g_return_if_fail(e != NULL && e->thread == NULL);
+    export_log_start(e);
+    e->thread = g_thread_new("rondod-export", worker_main, e);
+}
+
+/* After the join: what the worker left in the queues goes back to the registry. */
+static void
+export_drain_queues(Export *e)
+{
+    WorkerMsg *m;
+    while ((m = g_async_queue_try_pop(e->to_worker)) != NULL) {
+        registry_release(m->handles); /* NULL for MSG_STOP */
+        g_free(m);
+    }
+    on_results(e);
+    /* Wake-ups the worker posted that have not run yet must not run after free. */
+    GSource *s;
+    while ((s = g_main_context_find_source_by_user_data(e->main_context, e)) != NULL)
+        g_source_destroy(s);
+}
+
+void
+export_stop(Export *e)
+{
+    g_return_if_fail(e != NULL);
+    if (e->stopped)
+        return;
+    e->stopped = TRUE;
+    g_mutex_lock(&e->lock);
+    e->stopping = TRUE;
+    if (e->current != NULL)
+        rondo_exporter_cancel(e->current);
+    g_mutex_unlock(&e->lock);
+    if (e->thread != NULL) {
+        WorkerMsg *m = g_new0(WorkerMsg, 1);
+        m->kind = MSG_STOP;
+        g_async_queue_push_front(e->to_worker, m);
+        g_thread_join(g_steal_pointer(&e->thread));
+    }
+    export_drain_queues(e);
+}
+
+void
+export_free(Export *e)
+{
+    if (e == NULL)
+        return;
+    export_stop(e);
+    g_hash_table_destroy(e->exporters);
+    export_status_free(e->status);
+    g_async_queue_unref(e->to_worker);
+    g_async_queue_unref(e->to_main);
+    g_mutex_clear(&e->lock);
+    g_main_context_unref(e->main_context);
+    if (e->bearer_token != NULL)
+        explicit_bzero(e->bearer_token, strlen(e->bearer_token));
+    if (e->basic_password != NULL)
+        explicit_bzero(e->basic_password, strlen(e->basic_password));
+    g_free(e->bearer_token);
+    g_free(e->basic_user);
+    g_free(e->basic_password);
+    g_free(e);
+}
+
+void
+export_write_metrics(const Export *e, GString *out)
+{
+    export_status_write(e->status, out, (guint64)g_get_real_time() * 1000);
+}
+
+gboolean
+export_is_ready(const Export *e, char **ret_reason)
+{
+    return export_status_is_ready(e->status, ret_reason);
+}
