@@ -11,7 +11,7 @@ BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-conf
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libprotobuf-c-dev protobuf-c-compiler
   libcurl4-openssl-dev libsnappy-dev"
 TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metrics chromium
-  wrk systemd man-db groff-base acpica-tools"
+  wrk systemd man-db groff-base acpica-tools cpio"
 
 if [ "${1:-}" = "--install-deps" ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,418 @@
+/* guest.c - the built-in guest: a tiny freestanding workload for rondo-demo-vmm.
+ *
+ * Why: under a software hypervisor (about 1.5 M guest instructions per
+ * second) a Linux kernel does not boot in useful time, yet the demo must
+ * show a VM doing real work. This guest does, once per wall-clock second
+ * until the VMM's workload length is over:
+ *   1. a CPU burst (integer hashing),
+ *   2. virtio-blk I/O: writes a few sectors, flushes, reads them back and
+ *      checks every byte,
+ *   3. one line on the serial console,
+ *   4. idles with HLT, woken by the PIT at 100 Hz, until the next second.
+ * Then it prints a summary (bytes moved, errors) and resets through the
+ * i8042. The VMM's integration test checks that summary against the disk
+ * and the metrics store.
+ *
+ * Runs in 64-bit long mode with the VMM's identity map; no libc, no SSE.
+ */
+#include <stdint.h>
+
+#define COM1             0x3f8
+#define GUESTCTL_MS      0x510
+#define GUESTCTL_SECONDS 0x514
+#define VIRTIO_MMIO_BASE 0xd0000000ul
+#define SECTOR           512u
+#define IO_SECTORS       4u
+#define IO_SLOTS         64u
+#define QUEUE_SIZE       8u
+#define BURST_ROUNDS     50000u
+#define PIT_HZ           100u
+
+/* ------------------------------------------------------------ port I/O */
+
+static inline void
+outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t
+inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline void
+barrier(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The compiler may emit calls to these even when freestanding. */
+void *memset(void *dst, int c, unsigned long n);
+void *memcpy(void *dst, const void *src, unsigned long n);
+
+void *
+memset(void *dst, int c, unsigned long n)
+{
+    volatile uint8_t *d = dst;
+    while (n--)
+        *d++ = (uint8_t)c;
+    return dst;
+}
+
+void *
+memcpy(void *dst, const void *src, unsigned long n)
+{
+    volatile uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+/* ------------------------------------------------------------- console */
+
+static void
+put_char(char c)
+{
+    outb(COM1, (uint8_t)c);
+}
+
+static void
+put_str(const char *s)
+{
+    while (*s)
+        put_char(*s++);
+}
+
+static void
+put_u64(uint64_t v)
+{
+    char buf[21];
+    int i = 20;
+    buf[i] = 0;
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_str(&buf[i]);
+}
+
+/* ---------------------------------------------------- interrupts, time */
+
+struct idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t zero;
+} __attribute__((packed));
+
+struct idt_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+static struct idt_gate idt[256];
+static volatile uint64_t ticks;
+
+extern char guest_irq_stub[], guest_fault_stub[];
+void guest_irq(void);
+void guest_fault(uint64_t *frame);
+int guest_main(void);
+
+static void
+idt_set(unsigned vector, void *handler)
+{
+    uint64_t a = (uint64_t)handler;
+    idt[vector] =
+        (struct idt_gate){(uint16_t)a, 0x10, 0, 0x8e, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
+}
+
+static void
+idt_load(void)
+{
+    for (unsigned v = 0; v < 256; v++)
+        idt_set(v, v < 32 ? guest_fault_stub : guest_irq_stub);
+    struct idt_pointer p = {sizeof idt - 1, (uint64_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void
+guest_irq(void)
+{
+    ticks++;
+    outb(0x20, 0x20); /* EOI to the master PIC */
+}
+
+void
+guest_fault(uint64_t *frame)
+{
+    put_str("rondo-guest: CPU exception, rip/error ");
+    put_u64(frame[0]);
+    put_str(" ");
+    put_u64(frame[1]);
+    put_str("\n");
+    outb(0x64, 0xfe);
+}
+
+/* 8259 PICs remapped to vectors 0x20..0x2f, only IRQ 0 (the PIT) unmasked. */
+static void
+pic_init(void)
+{
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20);
+    outb(0xa1, 0x28);
+    outb(0x21, 0x04);
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xa1, 0x01);
+    outb(0x21, 0xfe);
+    outb(0xa1, 0xff);
+}
+
+/* PIT channel 0, mode 2 (rate generator) at PIT_HZ. */
+static void
+pit_init(void)
+{
+    uint32_t divisor = 1193182u / PIT_HZ;
+    outb(0x43, 0x34);
+    outb(0x40, (uint8_t)divisor);
+    outb(0x40, (uint8_t)(divisor >> 8));
+}
+
+static uint32_t
+now_ms(void)
+{
+    return inl(GUESTCTL_MS);
+}
+
+/* Sleeps with HLT until the VMM's clock reaches @deadline_ms. */
+static void
+idle_until(uint32_t deadline_ms)
+{
+    while ((int32_t)(now_ms() - deadline_ms) < 0)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* ------------------------------------------------------------ CPU burst */
+
+static uint64_t
+cpu_burst(uint64_t seed)
+{
+    uint64_t h = seed ^ 0xcbf29ce484222325ull;
+    for (uint32_t i = 0; i < BURST_ROUNDS; i++) {
+        h ^= i;
+        h *= 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/* ----------------------------------------------------- virtio-blk driver */
+
+struct virtq_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+
+struct virtq_avail {
+    uint16_t flags;
+    uint16_t idx;
+    uint16_t ring[QUEUE_SIZE];
+    uint16_t used_event;
+};
+
+struct virtq_used_elem {
+    uint32_t id;
+    uint32_t len;
+};
+
+struct virtq_used {
+    uint16_t flags;
+    uint16_t idx;
+    struct virtq_used_elem ring[QUEUE_SIZE];
+    uint16_t avail_event;
+};
+
+struct blk_req_header {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+
+#define VIRTQ_DESC_F_NEXT  1
+#define VIRTQ_DESC_F_WRITE 2
+#define BLK_T_IN           0
+#define BLK_T_OUT          1
+#define BLK_T_FLUSH        4
+
+static struct virtq_desc vq_desc[QUEUE_SIZE] __attribute__((aligned(16)));
+static struct virtq_avail vq_avail __attribute__((aligned(2)));
+static struct virtq_used vq_used __attribute__((aligned(4)));
+static struct blk_req_header req_header;
+static volatile uint8_t req_status;
+static uint8_t io_buffer[IO_SECTORS * SECTOR];
+static uint64_t disk_sectors;
+static uint64_t bytes_written, bytes_read, blk_errors;
+
+static volatile uint32_t *
+mmio(uint32_t offset)
+{
+    return (volatile uint32_t *)(VIRTIO_MMIO_BASE + offset);
+}
+
+static void
+queue_address(uint32_t low_reg, void *p)
+{
+    *mmio(low_reg) = (uint32_t)(uint64_t)p;
+    *mmio(low_reg + 4) = (uint32_t)((uint64_t)p >> 32);
+}
+
+/* The virtio 1.x initialisation sequence (spec 3.1.1). Returns 0 if no disk. */
+static int
+blk_init(void)
+{
+    if (*mmio(0x000) != 0x74726976 || *mmio(0x004) != 2 || *mmio(0x008) != 2)
+        return 0;
+    *mmio(0x070) = 0;     /* reset */
+    *mmio(0x070) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
+    *mmio(0x024) = 1;     /* driver features 32..63: VIRTIO_F_VERSION_1 */
+    *mmio(0x020) = 1;
+    *mmio(0x024) = 0; /* 0..31: VIRTIO_BLK_F_FLUSH */
+    *mmio(0x020) = 1u << 9;
+    *mmio(0x070) = 1 | 2 | 8; /* FEATURES_OK */
+    if (!(*mmio(0x070) & 8))
+        return 0;
+    *mmio(0x030) = 0;
+    if (*mmio(0x034) < QUEUE_SIZE)
+        return 0;
+    *mmio(0x038) = QUEUE_SIZE;
+    queue_address(0x080, vq_desc);
+    queue_address(0x090, &vq_avail);
+    queue_address(0x0a0, &vq_used);
+    *mmio(0x044) = 1;             /* QueueReady */
+    *mmio(0x070) = 1 | 2 | 8 | 4; /* DRIVER_OK */
+    disk_sectors = *mmio(0x100) | ((uint64_t)*mmio(0x104) << 32);
+    return disk_sectors >= IO_SECTORS;
+}
+
+/* One request, header + optional data + status; waits for its completion. */
+static int
+blk_request(uint32_t type, uint64_t sector, uint32_t data_len)
+{
+    req_header = (struct blk_req_header){type, 0, sector};
+    req_status = 0xff;
+    unsigned n = 0;
+    vq_desc[n] =
+        (struct virtq_desc){(uint64_t)&req_header, sizeof req_header, VIRTQ_DESC_F_NEXT, 1};
+    n++;
+    if (data_len > 0) {
+        uint16_t flags = VIRTQ_DESC_F_NEXT | (type == BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
+        vq_desc[n] = (struct virtq_desc){(uint64_t)io_buffer, data_len, flags, 2};
+        n++;
+    } else {
+        vq_desc[0].next = 2;
+    }
+    vq_desc[2] = (struct virtq_desc){(uint64_t)&req_status, 1, VIRTQ_DESC_F_WRITE, 0};
+    uint16_t used_before = vq_used.idx;
+    vq_avail.ring[vq_avail.idx % QUEUE_SIZE] = 0;
+    barrier();
+    vq_avail.idx++;
+    barrier();
+    *mmio(0x050) = 0; /* QueueNotify: the VMM completes it during this exit */
+    while (*(volatile uint16_t *)&vq_used.idx == used_before)
+        __asm__ volatile("pause");
+    *mmio(0x064) = *mmio(0x060); /* acknowledge the interrupt */
+    return req_status == 0 ? 0 : -1;
+}
+
+static uint8_t
+pattern_byte(uint64_t cycle, uint32_t i)
+{
+    return (uint8_t)(cycle * 31u + i * 7u + (i >> 9));
+}
+
+/* Writes IO_SECTORS sectors, flushes, reads them back and compares. */
+static void
+blk_cycle(uint64_t cycle)
+{
+    uint64_t slots = disk_sectors / IO_SECTORS;
+    uint64_t sector = (cycle % (slots < IO_SLOTS ? slots : IO_SLOTS)) * IO_SECTORS;
+    for (uint32_t i = 0; i < sizeof io_buffer; i++)
+        io_buffer[i] = pattern_byte(cycle, i);
+    if (blk_request(BLK_T_OUT, sector, sizeof io_buffer) != 0 ||
+        blk_request(BLK_T_FLUSH, 0, 0) != 0)
+        blk_errors++;
+    bytes_written += sizeof io_buffer;
+    memset(io_buffer, 0, sizeof io_buffer);
+    if (blk_request(BLK_T_IN, sector, sizeof io_buffer) != 0)
+        blk_errors++;
+    bytes_read += sizeof io_buffer;
+    for (uint32_t i = 0; i < sizeof io_buffer; i++) {
+        if (io_buffer[i] != pattern_byte(cycle, i)) {
+            blk_errors++;
+            break;
+        }
+    }
+}
+
+/* ----------------------------------------------------------------- main */
+
+static void
+print_summary(uint64_t cycles, uint64_t hash)
+{
+    put_str("rondo-guest: done cycles=");
+    put_u64(cycles);
+    put_str(" blk_write_bytes=");
+    put_u64(bytes_written);
+    put_str(" blk_read_bytes=");
+    put_u64(bytes_read);
+    put_str(" errors=");
+    put_u64(blk_errors);
+    put_str(" hash=");
+    put_u64(hash & 0xffff);
+    put_str("\n");
+}
+
+int
+guest_main(void)
+{
+    put_str("rondo-guest: hello from the built-in guest\n");
+    idt_load();
+    pic_init();
+    pit_init();
+    int have_disk = blk_init();
+    put_str(have_disk ? "rondo-guest: virtio-blk sectors=" : "rondo-guest: no disk\n");
+    if (have_disk) {
+        put_u64(disk_sectors);
+        put_str("\n");
+    }
+    uint32_t seconds = inl(GUESTCTL_SECONDS);
+    uint32_t start = now_ms();
+    uint64_t cycle = 0, hash = 0;
+    while (now_ms() - start < seconds * 1000u) {
+        uint32_t burst_start = now_ms();
+        hash ^= cpu_burst(cycle);
+        uint32_t burst_ms = now_ms() - burst_start;
+        if (have_disk)
+            blk_cycle(cycle);
+        put_str("rondo-guest: cycle ");
+        put_u64(cycle);
+        put_str(" cpu_ms=");
+        put_u64(burst_ms);
+        put_str(blk_errors ? " blk FAILED\n" : " ok\n");
+        cycle++;
+        idle_until(start + (uint32_t)cycle * 1000u);
+    }
+    print_summary(cycle, hash);
+    return 0;
+}

@@ -1,0 +1,334 @@
+/* metrics.c - the store behind VmMetrics, and the 1 s maintenance thread.
+ *
+ * Why: the VMM is its own exporter. At start it opens (or creates) a rondo
+ * store with two schemas, one per recording thread (see metrics.h), and
+ * registers every series up front so the hot path never registers, looks up
+ * or allocates. A maintenance thread wakes once a second (on the second
+ * boundary) to sample what only the process or the kernel knows - RSS, open
+ * fds, uptime, and KVM's in-kernel vCPU counters from the binary stats fd,
+ * which count exits that never reach userspace - and to consolidate the
+ * store's tiers. It never touches the vCPU schema, so it cannot block or
+ * race the vCPU thread.
+ */
+#include "config.h"
+
+#include "metrics.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <linux/kvm.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#define METRICS_SERIES_MAX_PER_SCHEMA 16
+#define METRICS_KVM_STATS_MAX         9
+#define METRICS_TICK_US               G_USEC_PER_SEC
+
+/* In-kernel vCPU statistics worth a series each (cumulative counters). */
+static const char *const kvm_stat_names[METRICS_KVM_STATS_MAX] = {
+    "exits",          "halt_exits",   "io_exits",    "mmio_exits",     "irq_exits",
+    "irq_injections", "signal_exits", "halt_wakeup", "insn_emulation",
+};
+
+typedef struct {
+    RondoSeries *series;
+    guint64 offset_bytes; /* in the stats data block */
+} KvmStat;
+
+struct VmMetrics {
+    RondoStore *store;
+    VmMetricsHot hot;
+    RondoSeries *rss_bytes, *open_fds, *uptime_seconds;
+    gint64 start_us;
+    int stats_fd;
+    guint64 stats_data_offset;
+    KvmStat kvm_stats[METRICS_KVM_STATS_MAX];
+    guint n_kvm_stats;
+    GThread *thread;
+    GMutex lock;
+    GCond cond;
+    gboolean stopping;
+};
+
+static const char *const exit_reasons[VM_EXIT_N_KINDS] = {
+    "io", "mmio", "hlt", "intr", "shutdown", "assist", "other",
+};
+static const char *const blk_ops[VM_BLK_N_OPS] = {"read", "write", "flush", "other"};
+static const char *const blk_dirs[VM_BLK_N_DIRS] = {"read", "write"};
+
+static RondoStore *
+metrics_store_create(const char *dir, GError **error)
+{
+    g_autoptr(RondoSchema) vcpu =
+        rondo_schema_new_vmm_preset("vcpu", METRICS_SERIES_MAX_PER_SCHEMA, error);
+    if (vcpu == NULL ||
+        !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_REGEX, "vcpu_.*|blk_.*", error))
+        return NULL;
+    g_autoptr(RondoSchema) vmm =
+        rondo_schema_new_vmm_preset("vmm", METRICS_SERIES_MAX_PER_SCHEMA, error);
+    if (vmm == NULL)
+        return NULL;
+    RondoSchema *schemas[] = {vcpu, vmm};
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        int saved = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
+                    _("cannot create store directory %s: %s"), dir, g_strerror(saved));
+        return NULL;
+    }
+    return rondo_store_create(dir, schemas, G_N_ELEMENTS(schemas), error);
+}
+
+static RondoStore *
+metrics_store_open(const char *dir, GError **error)
+{
+    g_autofree char *meta = g_build_filename(dir, "meta.json", NULL);
+    if (g_file_test(meta, G_FILE_TEST_EXISTS))
+        return rondo_store_open(dir, RONDO_OPEN_WRITE, error);
+    return metrics_store_create(dir, error);
+}
+
+static gboolean
+metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
+                 const char *value, GError **error)
+{
+    const char *labels[] = {label, value, NULL};
+    *ret = rondo_store_register(m->store, name, label != NULL ? labels : NULL, error);
+    if (*ret == NULL)
+        g_prefix_error(error, _("series %s: "), name);
+    return *ret != NULL;
+}
+
+static gboolean
+metrics_register_hot(VmMetrics *m, GError **error)
+{
+    VmMetricsHot *h = &m->hot;
+    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
+        if (!metrics_register(m, &h->exits[i], "vcpu_exits_total", "reason", exit_reasons[i],
+                              error))
+            return FALSE;
+    for (guint i = 0; i < VM_BLK_N_OPS; i++)
+        if (!metrics_register(m, &h->blk_requests[i], "blk_requests_total", "op", blk_ops[i],
+                              error))
+            return FALSE;
+    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
+        if (!metrics_register(m, &h->blk_bytes[i], "blk_bytes_total", "direction", blk_dirs[i],
+                              error))
+            return FALSE;
+    return metrics_register(m, &h->run_duration.series, "vcpu_run_duration_ns", NULL, NULL,
+                            error) &&
+           metrics_register(m, &h->exit_duration.series, "vcpu_exit_duration_ns", NULL, NULL,
+                            error) &&
+           metrics_register(m, &h->blk_duration.series, "blk_request_duration_ns", NULL, NULL,
+                            error);
+}
+
+VmMetrics *
+vm_metrics_open(const char *store_dir, GError **error)
+{
+    g_autoptr(VmMetrics) m = g_new0(VmMetrics, 1);
+    m->stats_fd = -1;
+    m->start_us = g_get_monotonic_time();
+    g_mutex_init(&m->lock);
+    g_cond_init(&m->cond);
+    m->store = metrics_store_open(store_dir, error);
+    if (m->store == NULL) {
+        g_prefix_error(error, _("metrics store %s: "), store_dir);
+        return NULL;
+    }
+    if (!metrics_register_hot(m, error) ||
+        !metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
+        !metrics_register(m, &m->open_fds, "vmm_open_fds", NULL, NULL, error) ||
+        !metrics_register(m, &m->uptime_seconds, "vmm_uptime_seconds", NULL, NULL, error))
+        return NULL;
+    return g_steal_pointer(&m);
+}
+
+VmMetricsHot *
+vm_metrics_hot(VmMetrics *metrics)
+{
+    return metrics != NULL ? &metrics->hot : NULL;
+}
+
+void
+vm_metrics_hot_publish(VmMetricsHot *h, guint64 now_ns)
+{
+    if (h == NULL)
+        return;
+    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
+        rondo_series_record(h->exits[i], (double)h->exit_counts[i], now_ns);
+    for (guint i = 0; i < VM_BLK_N_OPS; i++)
+        rondo_series_record(h->blk_requests[i], (double)h->blk_counts[i], now_ns);
+    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
+        rondo_series_record(h->blk_bytes[i], (double)h->blk_bytes_total[i], now_ns);
+}
+
+const char *
+vm_metrics_get_path(const VmMetrics *metrics)
+{
+    return rondo_store_get_path(metrics->store);
+}
+
+/* ------------------------------------------------------ KVM binary stats */
+
+static gboolean
+kvm_stats_pread(int fd, void *buf, gsize len, guint64 offset)
+{
+    ssize_t n = pread(fd, buf, len, (off_t)offset);
+    return n == (ssize_t)len;
+}
+
+static gint
+kvm_stat_index(const char *name)
+{
+    for (guint i = 0; i < METRICS_KVM_STATS_MAX; i++)
+        if (strcmp(name, kvm_stat_names[i]) == 0)
+            return (gint)i;
+    return -1;
+}
+
+/* Finds our counters among the fd's descriptors and registers a series for
+ * each one present. Missing stats are simply not recorded. */
+static gboolean
+kvm_stats_setup(VmMetrics *m, GError **error)
+{
+    struct kvm_stats_header hdr;
+    if (!kvm_stats_pread(m->stats_fd, &hdr, sizeof hdr, 0) || hdr.name_size == 0 ||
+        hdr.name_size > 4096 || hdr.num_desc > 4096)
+        return TRUE; /* unreadable: no KVM series, not an error */
+    gsize desc_bytes = sizeof(struct kvm_stats_desc) + hdr.name_size;
+    g_autofree guint8 *descs = g_malloc0(desc_bytes * hdr.num_desc);
+    if (!kvm_stats_pread(m->stats_fd, descs, desc_bytes * hdr.num_desc, hdr.desc_offset))
+        return TRUE;
+    m->stats_data_offset = hdr.data_offset;
+    for (guint32 i = 0; i < hdr.num_desc; i++) {
+        struct kvm_stats_desc *d = (struct kvm_stats_desc *)(void *)(descs + i * desc_bytes);
+        d->name[hdr.name_size - 1] = '\0';
+        gint wanted = kvm_stat_index(d->name);
+        if (wanted < 0 || d->size != 1 || m->n_kvm_stats == METRICS_KVM_STATS_MAX)
+            continue;
+        g_autofree char *series = g_strconcat("kvm_", d->name, "_total", NULL);
+        KvmStat *s = &m->kvm_stats[m->n_kvm_stats];
+        if (!metrics_register(m, &s->series, series, "vcpu", "0", error))
+            return FALSE;
+        s->offset_bytes = d->offset;
+        m->n_kvm_stats++;
+    }
+    return TRUE;
+}
+
+static void
+kvm_stats_sample(VmMetrics *m, guint64 now_ns)
+{
+    for (guint i = 0; i < m->n_kvm_stats; i++) {
+        guint64 value;
+        if (kvm_stats_pread(m->stats_fd, &value, sizeof value,
+                            m->stats_data_offset + m->kvm_stats[i].offset_bytes))
+            rondo_series_record(m->kvm_stats[i].series, (double)value, now_ns);
+    }
+}
+
+/* ------------------------------------------------------ the maintenance */
+
+static double
+process_rss_bytes(void)
+{
+    g_autofree char *statm = NULL;
+    if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
+        return NAN;
+    unsigned long long size_pages = 0, rss_pages = 0;
+    if (sscanf(statm, "%llu %llu", &size_pages, &rss_pages) != 2)
+        return NAN;
+    return (double)rss_pages * (double)sysconf(_SC_PAGESIZE);
+}
+
+static double
+process_open_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL)
+        return NAN;
+    guint n = 0;
+    const struct dirent *e;
+    while ((e = readdir(dir)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(dir);
+    return (double)(n > 0 ? n - 1 : 0); /* minus the directory's own fd */
+}
+
+static void
+metrics_tick(VmMetrics *m)
+{
+    guint64 now_ns = vm_metrics_now_ns();
+    g_autoptr(GError) error = NULL;
+    rondo_series_record(m->rss_bytes, process_rss_bytes(), now_ns);
+    rondo_series_record(m->open_fds, process_open_fds(), now_ns);
+    rondo_series_record(m->uptime_seconds,
+                        (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC, now_ns);
+    kvm_stats_sample(m, now_ns);
+    if (!rondo_store_consolidate(m->store, now_ns, NULL, &error))
+        g_printerr("rondo-demo-vmm: consolidate: %s\n", error->message);
+}
+
+/* Sleeps until just past the next whole wall-clock second, or until stopped.
+ * Returns FALSE when stopping. */
+static gboolean
+metrics_wait_tick(VmMetrics *m)
+{
+    gint64 wall_us = g_get_real_time();
+    gint64 until_next_us = METRICS_TICK_US - wall_us % METRICS_TICK_US + 10000;
+    gint64 deadline = g_get_monotonic_time() + until_next_us;
+    g_mutex_lock(&m->lock);
+    while (!m->stopping && g_get_monotonic_time() < deadline)
+        g_cond_wait_until(&m->cond, &m->lock, deadline);
+    gboolean stopping = m->stopping;
+    g_mutex_unlock(&m->lock);
+    return !stopping;
+}
+
+static gpointer
+metrics_thread(gpointer data)
+{
+    VmMetrics *m = data;
+    metrics_tick(m);
+    while (metrics_wait_tick(m))
+        metrics_tick(m);
+    metrics_tick(m); /* the final state, at the moment of stopping */
+    return NULL;
+}
+
+gboolean
+vm_metrics_start(VmMetrics *metrics, int vcpu_stats_fd, GError **error)
+{
+    g_assert(metrics->thread == NULL);
+    metrics->stats_fd = vcpu_stats_fd;
+    if (vcpu_stats_fd >= 0 && !kvm_stats_setup(metrics, error))
+        return FALSE;
+    metrics->thread = g_thread_try_new("rondo-maint", metrics_thread, metrics, error);
+    return metrics->thread != NULL;
+}
+
+void
+vm_metrics_close(VmMetrics *metrics)
+{
+    if (metrics == NULL)
+        return;
+    if (metrics->thread != NULL) {
+        g_mutex_lock(&metrics->lock);
+        metrics->stopping = TRUE;
+        g_cond_signal(&metrics->cond);
+        g_mutex_unlock(&metrics->lock);
+        g_thread_join(metrics->thread);
+    }
+    if (metrics->stats_fd >= 0)
+        close(metrics->stats_fd);
+    rondo_store_close(metrics->store);
+    g_mutex_clear(&metrics->lock);
+    g_cond_clear(&metrics->cond);
+    g_free(metrics);
+}
