@@ -2,7 +2,8 @@
 # bootstrap.sh - prepare a fresh checkout for ./configure.
 #   ./bootstrap.sh                  regenerate the build system (autoreconf)
 #   ./bootstrap.sh --install-deps   also install the Debian 12 build and test
-#                                   dependencies with apt-get (needs root)
+#                                   dependencies with apt-get (as root, or
+#                                   through sudo for a normal user)
 set -eu
 cd "$(dirname "$0")"
 
@@ -14,15 +15,20 @@ TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metri
   wrk systemd man-db groff-base acpica-tools cpio"
 
 if [ "${1:-}" = "--install-deps" ]; then
+  # apt-get runs as root: directly, or through sudo for a normal user.
+  as_root=
   if [ "$(id -u)" -ne 0 ]; then
-    echo "bootstrap.sh: --install-deps needs root (try: sudo $0 --install-deps)" >&2
-    exit 1
+    command -v sudo >/dev/null || {
+      echo "bootstrap.sh: --install-deps needs root: run it as root, or install sudo" >&2
+      exit 1
+    }
+    as_root=sudo
   fi
   export DEBIAN_FRONTEND=noninteractive
   # Another apt may hold the locks for a while (unattended upgrades): wait.
   apt_get() {
     tries=0
-    until apt-get -o DPkg::Lock::Timeout=120 "$@"; do
+    until $as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 "$@"; do
       tries=$((tries + 1))
       [ "$tries" -lt 10 ] || return 1
       echo "bootstrap.sh: apt-get $1 failed, retrying in 15 s" >&2
