@@ -50,19 +50,10 @@ decode(double v, guint64 *ret_slot, guint *ret_series)
 static RondoStore *
 concurrent_store_create(const char *dir)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(RondoSchema) schema = rondo_schema_new("race", N_SERIES, &error);
     guint32 fns =
         RONDO_CF_BIT(RONDO_CF_MIN) | RONDO_CF_BIT(RONDO_CF_MAX) | RONDO_CF_BIT(RONDO_CF_LAST);
-
-    g_assert_no_error(error);
-    g_assert_true(rondo_schema_add_tier(schema, IV0_NS, SLOTS0, 0, &error));
-    g_assert_true(rondo_schema_add_tier(schema, IV1_NS, SLOTS1, fns, &error));
-    RondoStore *store = rondo_store_create(dir, &schema, 1, &error);
-    g_assert_no_error(error);
-    for (guint s = 0; s < N_SERIES; s++)
-        test_series(store, "race", s);
-    return store;
+    return test_store_new_two_tiers(dir, "race", N_SERIES, IV0_NS, SLOTS0, IV1_NS, SLOTS1, fns,
+                                    "race");
 }
 
 /* xorshift64: the writer's cheap, deterministic randomness. */

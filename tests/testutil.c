@@ -50,6 +50,23 @@ test_store_new_preset(const char *dir, guint32 series_max)
     return store;
 }
 
+RondoStore *
+test_store_new_two_tiers(const char *dir, const char *schema_name, guint n_series, guint64 iv0,
+                         guint32 slots0, guint64 iv1, guint32 slots1, guint32 functions,
+                         const char *series_name)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoSchema) schema = rondo_schema_new(schema_name, n_series, &error);
+    g_assert_no_error(error);
+    g_assert_true(rondo_schema_add_tier(schema, iv0, slots0, 0, &error));
+    g_assert_true(rondo_schema_add_tier(schema, iv1, slots1, functions, &error));
+    RondoStore *store = rondo_store_create(dir, &schema, 1, &error);
+    g_assert_no_error(error);
+    for (guint s = 0; s < n_series; s++)
+        test_series(store, series_name, s);
+    return store;
+}
+
 RondoSeries *
 test_series(RondoStore *store, const char *name, guint i)
 {

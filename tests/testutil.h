@@ -19,6 +19,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestDir, test_tmp_free)
 
 /* A store at dir with one VMM-preset schema named "vmm". */
 RondoStore *test_store_new_preset(const char *dir, guint32 series_max);
+/* A store at dir with one schema of two tiers (iv0 x slots0 raw, iv1 x slots1
+ * keeping @functions) and @n_series series series_name{id="0".."n-1"}. */
+RondoStore *test_store_new_two_tiers(const char *dir, const char *schema_name, guint n_series,
+                                     guint64 iv0, guint32 slots0, guint64 iv1, guint32 slots1,
+                                     guint32 functions, const char *series_name);
 /* Registers name{id="i"}. */
 RondoSeries *test_series(RondoStore *store, const char *name, guint i);
 /* Number of points a query returns, and their sum (for quick checks). */
