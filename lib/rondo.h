@@ -234,7 +234,8 @@ RONDO_API const char *rondo_store_get_path(const RondoStore *store);
 RONDO_API gboolean rondo_store_is_writable(const RondoStore *store);
 RONDO_API guint rondo_store_get_n_schemas(const RondoStore *store);
 RONDO_API const RondoSchema *rondo_store_get_schema(const RondoStore *store, guint index);
-/* Bytes of every file of the store as created (meta, index and slabs). */
+/* Bytes on disk now: the slabs (fixed at creation) plus meta.json, series.json
+ * (which grows with registrations) and lock. Writing values never changes it. */
 RONDO_API guint64 rondo_store_get_bytes(const RondoStore *store);
 
 /**
