@@ -308,19 +308,13 @@ bench_report(const BenchShared *r, guint64 records, guint n_series, double cpn,
 }
 
 static int
-bench_run(guint64 records, guint n_series)
+bench_run(const char *dir, guint64 records, guint n_series)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *dir = g_dir_make_tmp("rondo-bench-XXXXXX", &error);
     g_autofree RondoSeries **series = g_new0(RondoSeries *, n_series);
-    if (dir == NULL) {
-        rondo_tool_error("%s", error->message);
-        return 1;
-    }
     g_autoptr(RondoStore) store = bench_store(dir, n_series, series, &error);
     if (store == NULL) {
         rondo_tool_error("%s", error->message);
-        remove_tree(dir);
         return 1;
     }
     guint64 bytes_before = rondo_store_get_bytes(store);
@@ -344,22 +338,6 @@ bench_run(guint64 records, guint n_series)
         rc = bench_report(shared, records, n_series, cpn, bytes_before,
                           rondo_store_get_bytes(store));
     munmap(shared, sizeof *shared);
-    g_clear_pointer(&store, rondo_store_close);
-    remove_tree(dir);
-    return rc;
-}
-
-static int
-bench_query_run(void)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree char *dir = g_dir_make_tmp("rondo-bench-XXXXXX", &error);
-    if (dir == NULL) {
-        rondo_tool_error("%s", error->message);
-        return 1;
-    }
-    int rc = rondo_bench_query(dir);
-    remove_tree(dir);
     return rc;
 }
 
@@ -372,14 +350,18 @@ rondo_cmd_bench(int argc, char **argv)
     GOptionEntry entries[] = {
         {"query", 'q', 0, G_OPTION_ARG_NONE, &query,
          N_("measure the maintenance tick and queries instead of record()"), NULL},
-        {"records", 'n', 0, G_OPTION_ARG_INT64, &records, N_("records to write (default 10000000)"),
-         "N"},
-        {"series", 's', 0, G_OPTION_ARG_INT, &series, N_("series to write (default 30)"), "N"},
+        {"records", 'n', 0, G_OPTION_ARG_INT64, &records,
+         N_("records to write per pattern (default 10000000; not with --query)"), "N"},
+        {"series", 's', 0, G_OPTION_ARG_INT, &series,
+         N_("series to write (default 30; not with --query)"), "N"},
         {NULL},
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
-    g_option_context_set_summary(context, _("Measure record(): latency percentiles, throughput, "
-                                            "heap allocations, system calls and bytes on disk."));
+    g_option_context_set_summary(context,
+                                 _("Measure record(): latency percentiles, throughput, heap "
+                                   "allocations, system calls and bytes on disk. With --query, "
+                                   "measure the maintenance tick and queries on 7 simulated days "
+                                   "of 30 series instead."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     if (!rondo_tool_parse(context, &argc, &argv))
         return EXIT_USAGE;
@@ -388,7 +370,13 @@ rondo_cmd_bench(int argc, char **argv)
                            "arguments are taken"));
         return EXIT_USAGE;
     }
-    if (query)
-        return bench_query_run();
-    return bench_run((guint64)records, (guint)series);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("rondo-bench-XXXXXX", &error);
+    if (dir == NULL) {
+        rondo_tool_error("%s", error->message);
+        return 1;
+    }
+    int rc = query ? rondo_bench_query(dir) : bench_run(dir, (guint64)records, (guint)series);
+    remove_tree(dir);
+    return rc;
 }
