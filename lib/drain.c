@@ -15,6 +15,7 @@
 #include "config.h"
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include "file.h"
 #include "ring.h"
 
 struct _RondoDrain {
@@ -106,6 +107,13 @@ drain_position(RondoDrain *d, guint s)
 RondoDrain *
 rondo_drain_new(RondoStore *store, const char *consumer, guint tier, GError **error)
 {
+    return rondo_drain_new_at(store, NULL, consumer, tier, error);
+}
+
+RondoDrain *
+rondo_drain_new_at(RondoStore *store, const char *cursor_dir, const char *consumer, guint tier,
+                   GError **error)
+{
     g_return_val_if_fail(store != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -125,7 +133,7 @@ rondo_drain_new(RondoStore *store, const char *consumer, guint tier, GError **er
     g_autofree char *base = g_strdup_printf("drain-%s.%u.json", consumer, tier);
     d->store = store;
     d->consumer = g_strdup(consumer);
-    d->path = g_build_filename(store->path, base, NULL);
+    d->path = g_build_filename(cursor_dir != NULL ? cursor_dir : store->path, base, NULL);
     d->tier = tier;
     if (!drain_load(d, error))
         return NULL;
@@ -208,12 +216,25 @@ rondo_drain_get_cursor(const RondoDrain *drain, guint schema)
     return drain->done[schema];
 }
 
+RondoStore *
+rondo_drain_get_store(const RondoDrain *drain)
+{
+    g_return_val_if_fail(drain != NULL, NULL);
+    return drain->store;
+}
+
+guint
+rondo_drain_get_tier(const RondoDrain *drain)
+{
+    g_return_val_if_fail(drain != NULL, 0);
+    return drain->tier;
+}
+
 gboolean
 rondo_drain_commit(RondoDrain *d, GError **error)
 {
     g_return_val_if_fail(d != NULL, FALSE);
     g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(GError) local = NULL;
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "version");
@@ -237,12 +258,8 @@ rondo_drain_commit(RondoDrain *d, GError **error)
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     json_generator_set_root(gen, root);
     g_autofree char *text = json_generator_to_data(gen, NULL);
-    if (!g_file_set_contents_full(d->path, text, -1,
-                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                  0644, &local)) {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s", local->message);
+    if (!rondo_file_replace(d->path, text, strlen(text), error))
         return FALSE;
-    }
     for (guint s = 0; s < d->store->schemas->len; s++)
         d->done[s] = MAX(d->done[s], d->progress[s]);
     d->missed_total += d->missed;

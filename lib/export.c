@@ -515,21 +515,36 @@ exporter_push_all(RondoExporter *e, RondoStore *store, RondoDrain *drain, RondoE
 }
 
 gboolean
-rondo_exporter_push(RondoExporter *e, RondoStore *store, const char *consumer, guint tier,
-                    RondoExportStats *ret_stats, GError **error)
+rondo_exporter_push_drain(RondoExporter *e, RondoDrain *drain, RondoExportStats *ret_stats,
+                          GError **error)
 {
-    g_return_val_if_fail(e != NULL && store != NULL, FALSE);
+    g_return_val_if_fail(e != NULL && drain != NULL, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
     RondoExportStats stats = {0};
     gboolean ok = FALSE;
+    RondoStore *store = rondo_drain_get_store(drain);
 
     g_clear_pointer(&e->last_message, g_free);
-    g_autoptr(RondoDrain) drain = rondo_drain_new(store, consumer, tier, error);
-    if (drain != NULL && tier_exportable(store, tier, error)) {
+    if (tier_exportable(store, rondo_drain_get_tier(drain), error)) {
         stats.slots_missed = rondo_drain_get_missed(drain);
         ok = exporter_push_all(e, store, drain, &stats, error);
     }
     if (ret_stats)
         *ret_stats = stats;
     return ok;
+}
+
+gboolean
+rondo_exporter_push(RondoExporter *e, RondoStore *store, const char *consumer, guint tier,
+                    RondoExportStats *ret_stats, GError **error)
+{
+    g_return_val_if_fail(e != NULL && store != NULL, FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+    g_autoptr(RondoDrain) drain = rondo_drain_new(store, consumer, tier, error);
+    if (drain == NULL) {
+        if (ret_stats)
+            *ret_stats = (RondoExportStats){0};
+        return FALSE;
+    }
+    return rondo_exporter_push_drain(e, drain, ret_stats, error);
 }

@@ -123,9 +123,12 @@ GPtrArray *rondo_index_read(const char *dir, GError **error);
 char *rondo_slab_path(const char *dir, const char *schema, guint tier);
 RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 
-#define RONDO_META_FILE     "meta.json"
-#define RONDO_INDEX_FILE    "series.json"
-#define RONDO_LOCK_FILE     "lock"
-#define RONDO_STORE_VERSION 1
+#define RONDO_META_FILE        "meta.json"
+#define RONDO_INDEX_FILE       "series.json"
+#define RONDO_LOCK_FILE        "lock"
+#define RONDO_LOCK_ADOPT       "adopt" /* after the pid in the lock file of an adopter */
+#define RONDO_HANDOVER_FILE    "handover"
+#define RONDO_HANDOVER_WAIT_MS 10000
+#define RONDO_STORE_VERSION    1
 
 #endif /* RONDO_INTERNAL_H */

@@ -8,6 +8,7 @@
 #include "config.h"
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include "file.h"
 #include "internal.h"
 
 char *
@@ -22,19 +23,12 @@ write_json(const char *dir, const char *file, JsonNode *root, GError **error)
 {
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autofree char *path = g_build_filename(dir, file, NULL);
-    g_autoptr(GError) local = NULL;
 
     json_generator_set_pretty(gen, TRUE);
     json_generator_set_root(gen, root);
     gsize len = 0;
     g_autofree char *text = json_generator_to_data(gen, &len);
-    if (!g_file_set_contents_full(path, text, (gssize)len,
-                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                  0644, &local)) {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s", local->message);
-        return FALSE;
-    }
-    return TRUE;
+    return rondo_file_replace(path, text, len, error);
 }
 
 /* A missing file is RONDO_ERROR_NOT_FOUND for meta.json (not a store at

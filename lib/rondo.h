@@ -206,6 +206,7 @@ typedef struct _RondoSeries RondoSeries;
 typedef enum {
     RONDO_OPEN_READ_ONLY = 0,
     RONDO_OPEN_WRITE = 1 << 0,
+    RONDO_OPEN_ADOPT = 1 << 1,
 } RondoOpenFlags;
 
 /**
@@ -224,8 +225,34 @@ RONDO_API RondoStore *rondo_store_create(const char *path, RondoSchema *const *s
  * Opens an existing store. RONDO_OPEN_WRITE takes the writer lock and fails
  * with RONDO_ERROR_LOCKED if another process holds it. Every file is
  * checked; nothing is modified to repair damage.
+ *
+ * Adoption: a process that finishes the consolidation of a store whose
+ * writer is gone (rondod) opens it with RONDO_OPEN_WRITE | RONDO_OPEN_ADOPT,
+ * which marks the lock as held by an adopter, and calls
+ * rondo_store_handover_requested() about once a second. A writer that finds
+ * the lock held by an adopter asks for it back and waits up to 10 s (this
+ * call blocks meanwhile); the adopter closes its handle when asked. Only
+ * then does a writer get RONDO_ERROR_LOCKED.
  */
 RONDO_API RondoStore *rondo_store_open(const char *path, RondoOpenFlags flags, GError **error);
+
+/**
+ * rondo_store_handover_requested:
+ * Returns: TRUE when a writer waits for the store (see rondo_store_open()):
+ *   an adopter should close it now, and should not adopt it meanwhile.
+ *   Makes a system call; for an adopter's tick, not a hot path.
+ */
+RONDO_API gboolean rondo_store_handover_requested(const RondoStore *store);
+
+/**
+ * rondo_store_open_or_create:
+ * Opens the store at @path for writing (as rondo_store_open() with
+ * RONDO_OPEN_WRITE) when it holds one, else creates it with @schemas (as
+ * rondo_store_create()). An existing store keeps its own schemas: compare
+ * them if it matters. For a VMM that starts on the same store every time.
+ */
+RONDO_API RondoStore *rondo_store_open_or_create(const char *path, RondoSchema *const *schemas,
+                                                 guint n_schemas, GError **error);
 
 /** rondo_store_close: unmaps everything and releases the lock. NULL is accepted. */
 RONDO_API void rondo_store_close(RondoStore *store);
@@ -432,8 +459,10 @@ RONDO_API gboolean rondo_series_restore(RondoSeries *series, guint tier, RondoCo
  * RondoDrain:
  * A consumer's pass over the points written since its last commit, for
  * export. Each consumer (a name) has a cursor per tier and schema, kept in
- * the store directory as drain-<consumer>.json; readers may drain (the
- * directory must be writable for the commit).
+ * the file drain-<consumer>.<tier>.json: in the store directory
+ * (rondo_drain_new()), or in a directory of the consumer's own
+ * (rondo_drain_new_at()), so that a reader that may not write into the store
+ * (rondod serving a VM's store) can still export it.
  *
  * A drain returns the points of complete slots only — tier 0 slots older
  * than the head, tier N buckets already consolidated — in slot-time order,
@@ -454,6 +483,17 @@ typedef struct _RondoDrain RondoDrain;
 RONDO_API RondoDrain *rondo_drain_new(RondoStore *store, const char *consumer, guint tier,
                                       GError **error);
 
+/**
+ * rondo_drain_new_at:
+ * @cursor_dir: (nullable): the directory of the cursor file, which must
+ *   exist; NULL is the store directory, as rondo_drain_new().
+ *
+ * As rondo_drain_new(), with the cursor kept in @cursor_dir. One directory
+ * holds the cursors of one store: give each store a directory of its own.
+ */
+RONDO_API RondoDrain *rondo_drain_new_at(RondoStore *store, const char *cursor_dir,
+                                         const char *consumer, guint tier, GError **error);
+
 /** Returns FALSE when no complete slot is left. Allocates nothing. */
 RONDO_API gboolean rondo_drain_next(RondoDrain *drain, RondoSeries **ret_series,
                                     guint64 *ret_timestamp_ns, double *ret_value);
@@ -471,6 +511,9 @@ RONDO_API guint64 rondo_drain_get_cursor(const RondoDrain *drain, guint schema);
 
 /** Persists the cursors up to the last slot fully returned (atomic rewrite). */
 RONDO_API gboolean rondo_drain_commit(RondoDrain *drain, GError **error);
+/* The store and the tier the drain reads; the store is borrowed. */
+RONDO_API RondoStore *rondo_drain_get_store(const RondoDrain *drain);
+RONDO_API guint rondo_drain_get_tier(const RondoDrain *drain);
 RONDO_API void rondo_drain_free(RondoDrain *drain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoDrain, rondo_drain_free)
 
@@ -674,6 +717,15 @@ RONDO_API gboolean rondo_exporter_set_retry(RondoExporter *exporter, guint attem
 RONDO_API gboolean rondo_exporter_push(RondoExporter *exporter, RondoStore *store,
                                        const char *consumer, guint tier,
                                        RondoExportStats *ret_stats, GError **error);
+
+/**
+ * rondo_exporter_push_drain:
+ * As rondo_exporter_push(), over a drain the caller made (for a cursor
+ * outside the store, rondo_drain_new_at()); the drain's store and tier are
+ * exported and its cursor committed as batches are delivered.
+ */
+RONDO_API gboolean rondo_exporter_push_drain(RondoExporter *exporter, RondoDrain *drain,
+                                             RondoExportStats *ret_stats, GError **error);
 
 /**
  * rondo_exporter_get_last_message:

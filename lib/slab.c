@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "file.h"
 #include "ring.h"
 
 guint64
@@ -98,11 +99,10 @@ rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GErro
 {
     g_assert(tier < schema->n_tiers);
     guint64 bytes = rondo_schema_get_tier_bytes(schema, tier);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        io_error(error, path, "cannot create");
+    g_autofree char *dir = g_path_get_dirname(path);
+    int fd = rondo_file_create(path, O_RDWR | O_EXCL, rondo_file_dir_is_shared(dir), error);
+    if (fd < 0)
         return NULL;
-    }
     int rc = posix_fallocate(fd, 0, (off_t)bytes);
     if (rc != 0) {
         errno = rc;

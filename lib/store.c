@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "file.h"
 #include "ring.h"
 
 static void
@@ -64,35 +65,84 @@ lock_read_pid(int fd)
     return n > 0 ? g_ascii_strtoll(buf, NULL, 10) : 0;
 }
 
-/* Take the writer lock and write our pid into the lock file. */
+/* The lock file says "PID\n" for a writer, "PID adopt\n" for an adopter. */
 static gboolean
-store_lock(RondoStore *store, GError **error)
+lock_held_by_adopter(int fd)
 {
-    g_autofree char *path = g_build_filename(store->path, RONDO_LOCK_FILE, NULL);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot open: %s", path, g_strerror(e));
-        return FALSE;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int e = errno;
-        gint64 pid = lock_read_pid(fd);
-        close(fd);
-        if (e == EWOULDBLOCK) {
-            g_set_error(error, RONDO_ERROR, RONDO_ERROR_LOCKED,
-                        "%s: another writer holds the store (pid %" G_GINT64_FORMAT ")",
-                        store->path, pid);
-        } else {
-            g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot lock: %s", path,
-                        g_strerror(e));
-        }
-        return FALSE;
-    }
+    char buf[64] = {0};
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    return n > 0 && strstr(buf, " " RONDO_LOCK_ADOPT) != NULL;
+}
+
+/*
+ * The hand-over: a writer that finds the lock held by an adopter writes its
+ * pid into the request file and waits; the adopter sees the request
+ * (rondo_store_handover_requested()) and closes its handle within its next
+ * tick. Returns 0 with the lock taken, else the errno of the last try.
+ */
+static int
+lock_ask_handover(RondoStore *store, int fd)
+{
+    g_autofree char *path = g_build_filename(store->path, RONDO_HANDOVER_FILE, NULL);
+    int req =
+        rondo_file_create(path, O_WRONLY | O_TRUNC, rondo_file_dir_is_shared(store->path), NULL);
+    if (req < 0)
+        return EWOULDBLOCK;
     char pid[32];
     int n = g_snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    gboolean sent = pwrite(req, pid, (size_t)n, 0) == n;
+    close(req);
+    int e = EWOULDBLOCK;
+    for (guint waited = 0; sent && waited < RONDO_HANDOVER_WAIT_MS; waited += 50) {
+        g_usleep(50 * 1000);
+        e = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+        if (e != EWOULDBLOCK)
+            break;
+    }
+    g_unlink(path);
+    return e;
+}
+
+static gboolean
+lock_error(RondoStore *store, int fd, const char *path, int e, gboolean adopter, GError **error)
+{
+    gint64 pid = lock_read_pid(fd);
+    if (e == EWOULDBLOCK && adopter)
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_LOCKED,
+                    "%s: adopted by pid %" G_GINT64_FORMAT
+                    ", which did not hand it over within %u s",
+                    store->path, pid, RONDO_HANDOVER_WAIT_MS / 1000);
+    else if (e == EWOULDBLOCK)
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_LOCKED,
+                    "%s: another writer holds the store (pid %" G_GINT64_FORMAT ")", store->path,
+                    pid);
+    else
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot lock: %s", path, g_strerror(e));
+    return FALSE;
+}
+
+/* Take the writer lock (asking an adopter to hand it over) and say who holds it. */
+static gboolean
+store_lock(RondoStore *store, gboolean adopt, GError **error)
+{
+    g_autofree char *path = g_build_filename(store->path, RONDO_LOCK_FILE, NULL);
+    int fd = rondo_file_create(path, O_RDWR, rondo_file_dir_is_shared(store->path), error);
+    if (fd < 0)
+        return FALSE;
+    int e = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+    gboolean adopter = e == EWOULDBLOCK && lock_held_by_adopter(fd);
+    if (adopter && !adopt)
+        e = lock_ask_handover(store, fd);
+    if (e != 0) {
+        lock_error(store, fd, path, e, adopter, error);
+        close(fd);
+        return FALSE;
+    }
+    char pid[48];
+    int n =
+        g_snprintf(pid, sizeof pid, adopt ? "%d " RONDO_LOCK_ADOPT "\n" : "%d\n", (int)getpid());
     if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
-        int e = errno;
+        e = errno;
         close(fd);
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot write: %s", path,
                     g_strerror(e));
@@ -100,6 +150,18 @@ store_lock(RondoStore *store, GError **error)
     }
     store->lock_fd = fd;
     return TRUE;
+}
+
+gboolean
+rondo_store_handover_requested(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    g_autofree char *path = g_build_filename(store->path, RONDO_HANDOVER_FILE, NULL);
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return FALSE;
+    gint64 age_s = g_get_real_time() / G_USEC_PER_SEC - (gint64)st.st_mtim.tv_sec;
+    return age_s <= 3 * RONDO_HANDOVER_WAIT_MS / 1000; /* else a waiter that died */
 }
 
 gint64
@@ -175,12 +237,8 @@ schemas_check(RondoSchema *const *schemas, guint n, GError **error)
 static gboolean
 dir_prepare(const char *path, GError **error)
 {
-    if (g_mkdir_with_parents(path, 0755) < 0) {
-        int e = errno;
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot create: %s", path,
-                    g_strerror(e));
+    if (!rondo_file_mkdir(path, error))
         return FALSE;
-    }
     g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
     if (dir == NULL || g_dir_read_name(dir) != NULL) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_EXISTS, "%s: exists and is not empty", path);
@@ -198,7 +256,7 @@ rondo_store_create(const char *path, RondoSchema *const *schemas, guint n_schema
     if (!schemas_check(schemas, n_schemas, error) || !dir_prepare(path, error))
         return NULL;
     g_autoptr(RondoStore) store = store_new(path, TRUE);
-    if (!store_lock(store, error))
+    if (!store_lock(store, FALSE, error))
         return NULL;
     for (guint i = 0; i < n_schemas; i++)
         store_add_schema(store, rondo_schema_copy(schemas[i]));
@@ -311,7 +369,7 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     if (schemas == NULL)
         return NULL;
     g_autoptr(RondoStore) store = store_new(path, writable);
-    if (writable && !store_lock(store, error))
+    if (writable && !store_lock(store, (flags & RONDO_OPEN_ADOPT) != 0, error))
         return NULL;
     for (guint i = 0; i < schemas->len; i++)
         store_add_schema(store, rondo_schema_copy(g_ptr_array_index(schemas, i)));
@@ -319,6 +377,18 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     if (!store_attach_slabs(store, FALSE, error) || !store_load_index(store, writable, error))
         return NULL;
     return g_steal_pointer(&store);
+}
+
+RondoStore *
+rondo_store_open_or_create(const char *path, RondoSchema *const *schemas, guint n_schemas,
+                           GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_autofree char *meta = g_build_filename(path, RONDO_META_FILE, NULL);
+    struct stat st;
+    if (lstat(meta, &st) == 0 || errno != ENOENT)
+        return rondo_store_open(path, RONDO_OPEN_WRITE, error);
+    return rondo_store_create(path, schemas, n_schemas, error);
 }
 
 gboolean
