@@ -25,7 +25,10 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
-#define METRICS_SERIES_MAX_PER_SCHEMA 16
+/* Room to spare: the vCPU schema holds 16 series per vCPU today and the VMM
+ * schema 12; a later version's new series still fit in a store an older one
+ * created. */
+#define METRICS_SERIES_MAX_PER_SCHEMA 32
 #define METRICS_KVM_STATS_MAX         9
 #define METRICS_TICK_US               G_USEC_PER_SEC
 
@@ -49,11 +52,20 @@ struct VmMetrics {
     guint64 stats_data_offset;
     KvmStat kvm_stats[METRICS_KVM_STATS_MAX];
     guint n_kvm_stats;
+    gboolean hot_off; /* a vCPU series could not be registered */
     GThread *thread;
     GMutex lock;
     GCond cond;
     gboolean stopping;
 };
+
+/* A series a full schema could not take is NULL: not recorded. */
+static inline void
+vm_record(RondoSeries *series, double value, guint64 now_ns)
+{
+    if (G_LIKELY(series != NULL))
+        rondo_series_record(series, value, now_ns);
+}
 
 static const char *const exit_reasons[VM_EXIT_N_KINDS] = {
     "io", "mmio", "hlt", "intr", "shutdown", "assist", "other",
@@ -62,7 +74,7 @@ static const char *const blk_ops[VM_BLK_N_OPS] = {"read", "write", "flush", "oth
 static const char *const blk_dirs[VM_BLK_N_DIRS] = {"read", "write"};
 
 static RondoStore *
-metrics_store_create(const char *dir, GError **error)
+metrics_store_open(const char *dir, GError **error)
 {
     g_autoptr(RondoSchema) vcpu =
         rondo_schema_new_vmm_preset("vcpu", METRICS_SERIES_MAX_PER_SCHEMA, error);
@@ -74,22 +86,7 @@ metrics_store_create(const char *dir, GError **error)
     if (vmm == NULL)
         return NULL;
     RondoSchema *schemas[] = {vcpu, vmm};
-    if (g_mkdir_with_parents(dir, 0755) < 0) {
-        int saved = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
-                    _("cannot create store directory %s: %s"), dir, g_strerror(saved));
-        return NULL;
-    }
-    return rondo_store_create(dir, schemas, G_N_ELEMENTS(schemas), error);
-}
-
-static RondoStore *
-metrics_store_open(const char *dir, GError **error)
-{
-    g_autofree char *meta = g_build_filename(dir, "meta.json", NULL);
-    if (g_file_test(meta, G_FILE_TEST_EXISTS))
-        return rondo_store_open(dir, RONDO_OPEN_WRITE, error);
-    return metrics_store_create(dir, error);
+    return rondo_store_open_or_create(dir, schemas, G_N_ELEMENTS(schemas), error);
 }
 
 static gboolean
@@ -97,10 +94,18 @@ metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *
                  const char *value, GError **error)
 {
     const char *labels[] = {label, value, NULL};
-    *ret = rondo_store_register(m->store, name, label != NULL ? labels : NULL, error);
-    if (*ret == NULL)
-        g_prefix_error(error, _("series %s: "), name);
-    return *ret != NULL;
+    g_autoptr(GError) local = NULL;
+    *ret = rondo_store_register(m->store, name, label != NULL ? labels : NULL, &local);
+    if (*ret != NULL)
+        return TRUE;
+    if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FULL)) {
+        /* An older, smaller store: the VM runs, this series is not recorded. */
+        g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: %s\n"), name,
+                   local->message);
+        return TRUE;
+    }
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), _("series %s: "), name);
+    return FALSE;
 }
 
 static gboolean
@@ -127,6 +132,20 @@ metrics_register_hot(VmMetrics *m, GError **error)
                             error);
 }
 
+/* The hot path records every vCPU series or none: it never tests for NULL. */
+static gboolean
+hot_complete(const VmMetricsHot *h)
+{
+    gboolean all = h->run_duration.series && h->exit_duration.series && h->blk_duration.series;
+    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
+        all = all && h->exits[i];
+    for (guint i = 0; i < VM_BLK_N_OPS; i++)
+        all = all && h->blk_requests[i];
+    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
+        all = all && h->blk_bytes[i];
+    return all;
+}
+
 VmMetrics *
 vm_metrics_open(const char *store_dir, GError **error)
 {
@@ -145,13 +164,17 @@ vm_metrics_open(const char *store_dir, GError **error)
         !metrics_register(m, &m->open_fds, "vmm_open_fds", NULL, NULL, error) ||
         !metrics_register(m, &m->uptime_seconds, "vmm_uptime_seconds", NULL, NULL, error))
         return NULL;
+    m->hot_off = !hot_complete(&m->hot);
+    if (m->hot_off)
+        g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
+                     "(their schema is full); the VM runs without them\n"));
     return g_steal_pointer(&m);
 }
 
 VmMetricsHot *
 vm_metrics_hot(VmMetrics *metrics)
 {
-    return metrics != NULL ? &metrics->hot : NULL;
+    return metrics != NULL && !metrics->hot_off ? &metrics->hot : NULL;
 }
 
 void
@@ -228,7 +251,7 @@ kvm_stats_sample(VmMetrics *m, guint64 now_ns)
         guint64 value;
         if (kvm_stats_pread(m->stats_fd, &value, sizeof value,
                             m->stats_data_offset + m->kvm_stats[i].offset_bytes))
-            rondo_series_record(m->kvm_stats[i].series, (double)value, now_ns);
+            vm_record(m->kvm_stats[i].series, (double)value, now_ns);
     }
 }
 
@@ -266,10 +289,10 @@ metrics_tick(VmMetrics *m)
 {
     guint64 now_ns = vm_metrics_now_ns();
     g_autoptr(GError) error = NULL;
-    rondo_series_record(m->rss_bytes, process_rss_bytes(), now_ns);
-    rondo_series_record(m->open_fds, process_open_fds(), now_ns);
-    rondo_series_record(m->uptime_seconds,
-                        (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC, now_ns);
+    vm_record(m->rss_bytes, process_rss_bytes(), now_ns);
+    vm_record(m->open_fds, process_open_fds(), now_ns);
+    vm_record(m->uptime_seconds, (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC,
+              now_ns);
     kvm_stats_sample(m, now_ns);
     if (!rondo_store_consolidate(m->store, now_ns, NULL, &error))
         g_printerr("rondo-demo-vmm: consolidate: %s\n", error->message);
