@@ -26,6 +26,7 @@ rondod_config_new(void)
     c->max_concurrent_queries = 4;
     c->export.interval_s = 10;
     c->export.consumer = g_strdup("rondod");
+    c->export.cursor_dir = g_strdup(RONDOD_DEFAULT_CURSOR_DIR);
     c->export.batch_samples = 2000;
     c->export.timeout_s = 30;
     c->export.store_label = g_strdup("store");
@@ -44,6 +45,7 @@ rondod_config_free(RondodConfig *config)
     g_free(config->dashboard_dir);
     g_free(config->export.url);
     g_free(config->export.consumer);
+    g_free(config->export.cursor_dir);
     g_free(config->export.bearer_token_file);
     g_free(config->export.basic_auth_file);
     g_free(config->export.store_label);
@@ -62,6 +64,7 @@ static const char *const keys_export[] = {"url",
                                           "interval",
                                           "tier",
                                           "consumer",
+                                          "cursor_dir",
                                           "batch",
                                           "timeout",
                                           "bearer_token_file",
@@ -244,6 +247,7 @@ load_export_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **erro
     guint64 tier = x->tier;
     if (!load_string(kf, g, "url", &x->url, error) ||
         !load_string(kf, g, "consumer", &x->consumer, error) ||
+        !load_string(kf, g, "cursor_dir", &x->cursor_dir, error) ||
         !load_string(kf, g, "bearer_token_file", &x->bearer_token_file, error) ||
         !load_string(kf, g, "basic_auth_file", &x->basic_auth_file, error) ||
         !load_string(kf, g, "store_label", &x->store_label, error) ||
@@ -332,6 +336,8 @@ export_validate(const RondodExportConfig *x, GError **error)
         return invalid(error, _("[export] consumer and store_label must not be empty"));
     if (!consumer_is_valid(x->consumer))
         return invalid(error, _("[export] consumer must be 1 to 64 of [A-Za-z0-9_-]"));
+    if (x->cursor_dir == NULL || !g_path_is_absolute(x->cursor_dir))
+        return invalid(error, _("[export] cursor_dir must be an absolute path"));
     if (x->batch_samples > 1000000)
         return invalid(error, _("[export] batch must be at most 1000000"));
     return export_validate_labels(x, error);

@@ -4,16 +4,19 @@
 
 #include <glib.h>
 
-#define RONDOD_DEFAULT_CONFIG    SYSCONFDIR "/rondo/rondod.conf"
-#define RONDOD_DEFAULT_LISTEN    "127.0.0.1:9464"
-#define RONDOD_DEFAULT_STATE_DIR "/var/lib/rondo"
+#define RONDOD_DEFAULT_CONFIG     SYSCONFDIR "/rondo/rondod.conf"
+#define RONDOD_DEFAULT_LISTEN     "127.0.0.1:9464"
+#define RONDOD_DEFAULT_STATE_DIR  "/var/lib/rondo"
+#define RONDOD_DEFAULT_CURSOR_DIR "/var/lib/rondod/cursors"
+#define RONDOD_GROUP              "rondo" /* the system group of rondod and the VMMs */
 
 /* [export]: Prometheus remote-write; see rondod.conf(5) and docs/export.md. */
 typedef struct {
     char *url;               /* NULL: no export */
     guint interval_s;        /* between two rounds over every store */
     guint tier;              /* the tier exported */
-    char *consumer;          /* the drain cursor's name in every store */
+    char *consumer;          /* the drain cursor's name */
+    char *cursor_dir;        /* rondod's own: one subdirectory of cursors per store */
     guint batch_samples;     /* samples per request */
     guint timeout_s;         /* one request, connecting included */
     char *bearer_token_file; /* read once at start; never logged */

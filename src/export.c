@@ -29,6 +29,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -206,6 +207,44 @@ worker_end(Export *e)
     g_mutex_unlock(&e->lock);
 }
 
+/*
+ * The store's cursor directory under cursor_dir, created on first use. A
+ * cursor an older rondod kept in the store directory is carried over once,
+ * so an upgrade neither re-sends nor skips anything.
+ */
+static char *
+worker_cursor_dir(Export *e, StoreHandle *h, GError **error)
+{
+    const RondodExportConfig *c = e->config;
+    g_autofree char *dir = g_build_filename(c->cursor_dir, h->name, NULL);
+    if (g_mkdir_with_parents(dir, 0750) < 0) {
+        int saved = errno;
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, _("cannot create %s: %s"), dir,
+                    g_strerror(saved));
+        return NULL;
+    }
+    g_autofree char *base = g_strdup_printf("drain-%s.%u.json", c->consumer, c->tier);
+    g_autofree char *mine = g_build_filename(dir, base, NULL);
+    g_autofree char *old = g_build_filename(rondo_store_get_path(h->store), base, NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!g_file_test(mine, G_FILE_TEST_EXISTS) && g_file_get_contents(old, &text, &len, NULL) &&
+        !g_file_set_contents_full(mine, text, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0640,
+                                  error))
+        return NULL;
+    return g_steal_pointer(&dir);
+}
+
+static gboolean
+worker_push_store(Export *e, RondoExporter *x, StoreHandle *h, PushResult *r)
+{
+    g_autofree char *dir = worker_cursor_dir(e, h, &r->error);
+    g_autoptr(RondoDrain) drain =
+        dir ? rondo_drain_new_at(h->store, dir, e->config->consumer, e->config->tier, &r->error)
+            : NULL;
+    return drain != NULL && rondo_exporter_push_drain(x, drain, &r->stats, &r->error);
+}
+
 /* Pushes one store into @r. Returns FALSE when the round should end. */
 static gboolean
 worker_push(Export *e, StoreHandle *h, PushResult *r)
@@ -218,8 +257,7 @@ worker_push(Export *e, StoreHandle *h, PushResult *r)
     if (!worker_begin(e, x))
         return FALSE;
     r->pushed = TRUE;
-    r->ok = rondo_exporter_push(x, h->store, e->config->consumer, e->config->tier, &r->stats,
-                                &r->error);
+    r->ok = worker_push_store(e, x, h, r);
     worker_end(e);
     r->receiver_message = g_strdup(rondo_exporter_get_last_message(x));
     /* A store error (cursor not writable, say) is that store's; an export error the receiver's. */

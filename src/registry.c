@@ -13,6 +13,10 @@
  *            tiers still receive the last minutes of a VM that stopped.
  *   SETTLED  consolidation reached the end of the data; rondod released the
  *            writer lock (so a restarted VMM can take it) and reads again.
+ * A VMM that starts again while rondod holds its store asks for it back
+ * (rondo_store_handover_requested()); rondod gives it up on its next tick
+ * and reads again. A store rondod may not write (its files are not
+ * group-writable) is served read-only: that is said once, with the fix.
  *
  * Invariants: everything here runs on the main loop; a handle whose busy
  * count is not zero is never refreshed; symlinks leading out of the state
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "conf.h"
 #include "registry.h"
 
 #define NS_PER_S G_GUINT64_CONSTANT(1000000000)
@@ -40,8 +45,9 @@ typedef struct {
     char *path;
     StoreHandle *h;
     EntryState state;
-    ino_t meta_ino;        /* a store re-created under the same name gets reopened */
-    gint64 index_mtime_ns; /* series.json as last loaded: refresh only when it changed */
+    ino_t meta_ino;         /* a store re-created under the same name gets reopened */
+    gboolean adopt_refused; /* said once: served read-only */
+    gint64 index_mtime_ns;  /* series.json as last loaded: refresh only when it changed */
 } Entry;
 
 struct _Registry {
@@ -210,16 +216,37 @@ entry_try_adopt(Entry *e)
         e->state = ENTRY_READING;
         return;
     }
-    if (e->state == ENTRY_SETTLED)
+    if (e->state == ENTRY_SETTLED || rondo_store_handover_requested(e->h->store))
         return; /* released on purpose; adopt again only after a writer came back */
     g_autoptr(GError) error = NULL;
-    if (!entry_reopen(e, RONDO_OPEN_WRITE, &error)) {
-        if (!g_error_matches(error, RONDO_ERROR, RONDO_ERROR_LOCKED))
-            g_message("store %s: cannot adopt: %s", e->name, error->message);
+    if (!entry_reopen(e, RONDO_OPEN_WRITE | RONDO_OPEN_ADOPT, &error)) {
+        if (!g_error_matches(error, RONDO_ERROR, RONDO_ERROR_LOCKED) && !e->adopt_refused)
+            g_message("store %s: served read-only; rondod cannot finish its consolidation "
+                      "(%s): let the group %s write the store's files (create stores in a "
+                      "set-group-ID directory such as %s, or run the VMM with umask 0007)",
+                      e->name, error->message, RONDOD_GROUP, RONDOD_DEFAULT_STATE_DIR);
+        e->adopt_refused = TRUE;
         return;
     }
+    e->adopt_refused = FALSE;
     e->state = ENTRY_ADOPTED;
     g_message("store %s: writer gone, adopted for consolidation", e->name);
+}
+
+/* A writer came back for its store: give it up at once and read again. */
+static gboolean
+entry_hand_over(Entry *e)
+{
+    if (!rondo_store_handover_requested(e->h->store))
+        return FALSE;
+    g_autoptr(GError) error = NULL;
+    if (!entry_reopen(e, RONDO_OPEN_READ_ONLY, &error)) {
+        g_message("store %s: cannot reopen read-only: %s", e->name, error->message);
+        return FALSE;
+    }
+    e->state = ENTRY_READING;
+    g_message("store %s: handed back to its writer", e->name);
+    return TRUE;
 }
 
 /*
@@ -347,7 +374,7 @@ on_tick(gpointer data)
     g_hash_table_iter_init(&it, reg->entries);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         Entry *e = value;
-        if (e->state == ENTRY_ADOPTED)
+        if (e->state == ENTRY_ADOPTED && !entry_hand_over(e))
             entry_consolidate(e, now_ns);
     }
     return G_SOURCE_CONTINUE;

@@ -8,6 +8,13 @@
  * With an [export] url, a remote-write export worker (export.c) is one more
  * owner, started after registry_start() and stopped (cancelled, joined)
  * as soon as the loop quits, before anything it borrowed goes away.
+ *
+ * SIGHUP (systemctl reload) reads the configuration again: [limits],
+ * [export] and the token take effect at once; listen, state_dir,
+ * allow_remote and dashboard_dir need a restart (said in the journal). A
+ * configuration that does not load or validate is refused and the running
+ * one kept. Replaced configurations stay allocated until exit, as threads
+ * may still read their limits.
  */
 #include "config.h"
 
@@ -110,22 +117,70 @@ on_quit(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+    Daemon *d;
+    const Options *options;
+    GPtrArray *configs; /* every configuration loaded, the current one last */
+} Reload;
+
+static void
+reload_say_restart(const RondodConfig *old, const RondodConfig *c)
+{
+    if (g_strcmp0(old->listen, c->listen) != 0 || g_strcmp0(old->state_dir, c->state_dir) != 0 ||
+        g_strcmp0(old->dashboard_dir, c->dashboard_dir) != 0 ||
+        old->allow_remote != c->allow_remote || old->rescan_interval_s != c->rescan_interval_s)
+        g_message("reload: listen, state_dir, allow_remote, dashboard_dir and rescan_interval "
+                  "take effect on restart");
+}
+
+/* Replaces the export worker by one for @c; FALSE keeps the old one. */
+static gboolean
+reload_export(Daemon *d, const RondodConfig *c, GError **error)
+{
+    Export *next = NULL;
+    if (c->export.url != NULL && (next = export_new(&c->export, d->registry, error)) == NULL)
+        return FALSE;
+    if (d->export != NULL) {
+        export_stop(d->export);
+        export_free(d->export);
+    }
+    d->export = next;
+    if (next != NULL)
+        export_start(next);
+    return TRUE;
+}
+
 static gboolean
 on_hup(gpointer data)
 {
-    g_message("SIGHUP: rescanning the state directory");
-    registry_scan(data);
+    Reload *r = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondodConfig) c = config_build(r->options, &error);
+    const RondodConfig *old = r->d->config;
+    if (c == NULL || !reload_export(r->d, c, &error)) {
+        g_message("reload refused, the running configuration stays: %s", error->message);
+        return G_SOURCE_CONTINUE;
+    }
+    reload_say_restart(old, c);
+    r->d->config = c;
+    if (!server_reload_token(r->d, &error))
+        g_message("reload: the token stays the old one: %s", error->message);
+    g_ptr_array_add(r->configs, g_steal_pointer(&c));
+    registry_scan(r->d->registry);
+    g_message("reload: configuration read again%s", r->d->export ? ", export running" : "");
     return G_SOURCE_CONTINUE;
 }
 
 static int
-run(const RondodConfig *config)
+run(RondodConfig *config, const Options *options)
 {
     g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) configs =
+        g_ptr_array_new_with_free_func((GDestroyNotify)rondod_config_free);
+    g_ptr_array_add(configs, config);
     g_autoptr(Registry) registry = registry_new(config->state_dir);
     g_autoptr(Metrics) metrics = metrics_new();
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    g_autoptr(Export) export = NULL;
     Daemon d = {
         .config = config,
         .registry = registry,
@@ -135,7 +190,7 @@ run(const RondodConfig *config)
     };
 
     if (config->export.url != NULL &&
-        (export = d.export = export_new(&config->export, registry, &error)) == NULL) {
+        (d.export = export_new(&config->export, registry, &error)) == NULL) {
         g_printerr("rondod: %s\n", error->message);
         return EXIT_FAILURE;
     }
@@ -143,17 +198,21 @@ run(const RondodConfig *config)
     if (!server_start(&d, &error)) {
         g_printerr("rondod: %s\n", error->message);
         g_clear_object(&d.server);
+        g_clear_pointer(&d.export, export_free);
         return EXIT_FAILURE;
     }
     g_message("serving %u stores from %s", registry_get_n_stores(registry), config->state_dir);
     g_unix_signal_add(SIGTERM, on_quit, loop);
     g_unix_signal_add(SIGINT, on_quit, loop);
-    g_unix_signal_add(SIGHUP, on_hup, registry);
-    if (export != NULL)
-        export_start(export);
+    Reload reload = {&d, options, configs};
+    g_unix_signal_add(SIGHUP, on_hup, &reload);
+    if (d.export != NULL)
+        export_start(d.export);
     g_main_loop_run(loop);
-    if (export != NULL)
-        export_stop(export); /* cancels a push waiting on a receiver: quick */
+    if (d.export != NULL) {
+        export_stop(d.export); /* cancels a push waiting on a receiver: quick */
+        export_free(d.export);
+    }
     soup_server_disconnect(d.server);
     g_object_unref(d.server);
     return EXIT_SUCCESS;
@@ -177,10 +236,10 @@ main(int argc, char **argv)
         g_print("rondod %s\n", PACKAGE_VERSION);
         return EXIT_SUCCESS;
     }
-    g_autoptr(RondodConfig) config = config_build(&opts, &error);
+    RondodConfig *config = config_build(&opts, &error);
     if (config == NULL) {
         g_printerr("rondod: %s\n", error->message);
         return EXIT_FAILURE;
     }
-    return run(config);
+    return run(config, &opts); /* takes the configuration */
 }

@@ -280,3 +280,15 @@ server_start(Daemon *d, GError **error)
     log_uris(d);
     return TRUE;
 }
+
+gboolean
+server_reload_token(Daemon *d, GError **error)
+{
+    Daemon next = *d;
+    next.have_token = FALSE;
+    if (!load_token(&next, error))
+        return FALSE;
+    d->have_token = next.have_token;
+    memcpy(d->token_digest, next.token_digest, sizeof d->token_digest);
+    return TRUE;
+}

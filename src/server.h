@@ -18,6 +18,12 @@ gboolean server_start(Daemon *d, GError **error);
  */
 void server_add_handler(Daemon *d, const char *path, SoupServerCallback callback);
 
+/*
+ * Re-reads the token of the configuration now in d->config (for a reload).
+ * On failure the old token stays in force.
+ */
+gboolean server_reload_token(Daemon *d, GError **error);
+
 /* Constant-time check of an Authorization header value against the token. */
 gboolean server_check_token(const Daemon *d, const char *authorization);
 

@@ -9,7 +9,10 @@
 #      arrives and /readyz recovers;
 #   c) rondod SIGKILLed between a receiver's 2xx and the cursor commit
 #      (export-proxy.py relays to the receiver and kills on the 3rd accepted
-#      batch), then restarted: every point arrives, duplicates <= one batch.
+#      batch), then restarted: every point arrives, duplicates <= one batch;
+#   d) rondod started without [export], then SIGHUP with an [export] section:
+#      the export starts; a cursor an older rondod left in the store directory
+#      is carried over to cursor_dir, so exactly the points after it arrive.
 # The stores come from tests/export/export-fixture, whose expectation files
 # tests/export/receiver-check.py compares with what the receiver holds.
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
@@ -87,7 +90,8 @@ rows() {
 # metric NAME: the value of one sample line of rondod's /metrics, or empty.
 metric() { curl -s "$URL/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
 
-# write_conf FILE PORT [key=value...]: an [export] section towards PORT.
+# write_conf FILE PORT [key=value...]: an [export] section towards PORT, the
+# cursors in FILE.cursors (one configuration, one exporter's state).
 write_conf() {
 	f=$1
 	p=$2
@@ -95,6 +99,7 @@ write_conf() {
 	{
 		printf '[rondod]\nrescan_interval=1\n[export]\n'
 		printf 'url=http://127.0.0.1:%s/api/v1/write\ninterval=1\n' "$p"
+		printf 'cursor_dir=%s.cursors\n' "$f"
 		for kv in "$@"; do echo "$kv"; done
 	} >"$f"
 }
@@ -238,8 +243,44 @@ case_c() {
 	servers_stop
 }
 
+# --- d) export switched on by a reload, an old cursor carried over
+case_d() {
+	STATE="$SCRATCH/d"
+	"$EXPORT_FIXTURE" write "$STATE/vm-1" --series 4 --seconds 120 --expect "$SCRATCH/d.expect" ||
+		return 1
+	mid_ms=$(awk 'NR == 1 { a = $2 } { b = $2 } END { printf "%d", (a + b) / 2000 * 1000 }' \
+		"$SCRATCH/d.expect")
+	awk -v m="$mid_ms" '$2 > m' "$SCRATCH/d.expect" >"$SCRATCH/d.after"
+	printf '{"version":1,"consumer":"rondod","tier":0,"missed_total":0,"cursors":{"vmm":%s000000}}\n' \
+		"$mid_ms" >"$STATE/vm-1/drain-rondod.0.json"
+	rport=$(free_port)
+	vm_start "$rport" "$SCRATCH/vm-d" || return 1
+	printf '[rondod]\nrescan_interval=1\n' >"$SCRATCH/d.conf"
+	rondod_start "$SCRATCH/d.conf" --state-dir "$STATE" || return 1
+	sleep 2
+	[ "$(rows "$rport")" = "" ] || [ "$(rows "$rport")" = 0 ] &&
+		tap_ok "d: nothing is exported before the reload" ||
+		tap_fail "d: nothing is exported before the reload" "rows $(rows "$rport")"
+	write_conf "$SCRATCH/d.conf" "$rport"
+	kill -HUP "$RONDOD_PID"
+	check_receiver "d: after SIGHUP exactly the points after the old cursor arrive" \
+		"$rport" "$SCRATCH/d.after"
+	[ -f "$SCRATCH/d.conf.cursors/vm-1/drain-rondod.0.json" ] &&
+		tap_ok "d: the cursor lives in cursor_dir" ||
+		tap_fail "d: the cursor lives in cursor_dir" "$(ls -R "$SCRATCH/d.conf.cursors" 2>&1)"
+	echo 'max_samples=x' >>"$SCRATCH/d.conf"
+	kill -HUP "$RONDOD_PID"
+	sleep 1
+	grep -q 'reload refused' "$SCRATCH/rondod.log" && kill -0 "$RONDOD_PID" &&
+		tap_ok "d: a bad configuration is refused on reload, rondod runs on" ||
+		tap_fail "d: a bad configuration is refused on reload" "$(tail -3 "$SCRATCH/rondod.log")"
+	rondod_stop
+	servers_stop
+}
+
 case_a || tap_fail "a: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_b || tap_fail "b: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_c || tap_fail "c: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
+case_d || tap_fail "d: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 tap_done
 [ "$TAP_FAILED" -eq 0 ]
