@@ -28,6 +28,7 @@ struct _RondoDrain {
     guint64 done[RONDO_SCHEMAS_MAX];       /* committed: slot times < done delivered */
     guint64 progress[RONDO_SCHEMAS_MAX];   /* returned so far in this pass */
     guint64 limit[RONDO_SCHEMAS_MAX];      /* complete slot times are < limit */
+    gboolean writer_gone;                  /* nobody but an adopter holds the store */
     GPtrArray *columns[RONDO_SCHEMAS_MAX]; /* column -> RondoSeries* */
     /* iteration */
     guint schema;
@@ -97,6 +98,9 @@ drain_position(RondoDrain *d, guint s)
 
     d->limit[s] = d->tier == 0 ? ring_load_u64_acquire(&slab->hdr->head_ns)
                                : ring_load_u64_acquire(&slab->state->filled_until_ns);
+    /* With no writer left the head's slot is final too: a VM's last second. */
+    if (d->tier == 0 && d->limit[s] != 0 && d->writer_gone)
+        d->limit[s] += slab->interval_ns;
     if (d->done[s] == 0)
         d->done[s] = oldest; /* a new consumer starts at the oldest data */
     else if (d->done[s] < oldest)
@@ -137,6 +141,7 @@ rondo_drain_new_at(RondoStore *store, const char *cursor_dir, const char *consum
     d->tier = tier;
     if (!drain_load(d, error))
         return NULL;
+    d->writer_gone = store->writable ? store->adopted : rondo_store_writer_pid(store) == 0;
     for (guint s = 0; s < store->schemas->len; s++) {
         d->columns[s] = g_ptr_array_new();
         drain_position(d, s);

@@ -108,6 +108,7 @@ typedef struct {
 struct _RondoStore {
     char *path;
     gboolean writable;
+    gboolean adopted; /* RONDO_OPEN_ADOPT: the writer is gone */
     int lock_fd;
     GPtrArray *schemas; /* RondoSchemaState* */
     GPtrArray *series;  /* RondoSeries*, index = id */

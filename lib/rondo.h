@@ -465,7 +465,8 @@ RONDO_API gboolean rondo_series_restore(RondoSeries *series, guint tier, RondoCo
  * (rondod serving a VM's store) can still export it.
  *
  * A drain returns the points of complete slots only — tier 0 slots older
- * than the head, tier N buckets already consolidated — in slot-time order,
+ * than the head (and the head's slot too once no writer holds the store, or
+ * only an adopter), tier N buckets already consolidated — in slot-time order,
  * series order within a slot. Nothing moves until rondo_drain_commit(), which
  * records the last slot whose points were all returned; a consumer that
  * stops in the middle of a slot gets that slot again next time, so delivery

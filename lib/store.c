@@ -149,6 +149,7 @@ store_lock(RondoStore *store, gboolean adopt, GError **error)
         return FALSE;
     }
     store->lock_fd = fd;
+    store->adopted = adopt;
     return TRUE;
 }
 

@@ -2,9 +2,10 @@
  *
  *   export-fixture write DIR --series N --seconds S --end S --expect FILE
  *       creates a VMM-preset store with N series rondo_export_test{id="i"}
- *       and S seconds of points ending at second --end (the last one stays
- *       the incomplete head slot); writes the points an export must deliver
- *       to FILE as "id timestamp_ms value" lines (%.17g).
+ *       and S seconds of points ending at second --end; writes the points an
+ *       export must deliver (all of them: the writer is gone when it exits,
+ *       so the head's slot is final) to FILE as "id timestamp_ms value"
+ *       lines (%.17g).
  *   export-fixture push DIR URL [--batch N] [--consumer C] [--label K=V]...
  *       one rondo_exporter_push() from a read-only open, as a separate
  *       process that the tests can kill; prints its stats.
@@ -60,8 +61,7 @@ cmd_write(int argc, char **argv)
             guint64 t = (guint64)(end_s - seconds + 1 + k) * NS_PER_S;
             double v = fixture_value(i, k);
             rondo_series_record(s, v, t);
-            if (k + 1 < (guint)seconds) /* the head slot is not drained */
-                g_string_append_printf(out, "%u %" G_GUINT64_FORMAT " %.17g\n", i, t / 1000000, v);
+            g_string_append_printf(out, "%u %" G_GUINT64_FORMAT " %.17g\n", i, t / 1000000, v);
         }
     }
     if (!g_file_set_contents(expect, out->str, (gssize)out->len, &error)) {
