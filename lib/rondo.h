@@ -288,8 +288,25 @@ RONDO_API RondoSeries *rondo_store_register(RondoStore *store, const char *name,
 /**
  * rondo_store_refresh:
  * For read-only stores: load series registered by the writer since open.
+ * Checks the slab files first, as rondo_store_check_files().
  */
 RONDO_API gboolean rondo_store_refresh(RondoStore *store, GError **error);
+
+/**
+ * rondo_store_check_files:
+ * Checks that every slab file still has the size it had when it was mapped
+ * (one fstat per slab; no allocation). A slab truncated under a mapping
+ * kills the process that touches the lost pages with SIGBUS, and a library
+ * installs no signal handler: a long-lived reader (rondod) calls this
+ * before each query on a store and sets a failing store aside.
+ *
+ * Residual race: a truncation between this check and the reads that follow
+ * is not caught; the check makes the window one query long instead of the
+ * process' life. Only a process that can write the store's files can cause
+ * it.
+ * Returns: TRUE, or FALSE with RONDO_ERROR_CORRUPT naming the slab file.
+ */
+RONDO_API gboolean rondo_store_check_files(const RondoStore *store, GError **error);
 
 RONDO_API guint rondo_store_get_n_series(const RondoStore *store);
 /* Series by store-wide id, 0..n_series-1, in registration order. */
