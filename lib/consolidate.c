@@ -149,6 +149,8 @@ rondo_store_consolidate(RondoStore *store, guint64 now_ns, guint *ret_buckets, G
                     "%s: consolidation needs the store opened for writing", store->path);
         return FALSE;
     }
+    if (!rondo_store_check_files(store, error))
+        return FALSE; /* reading a truncated slab would be SIGBUS */
     guint total = 0;
     for (guint i = 0; i < store->schemas->len; i++) {
         RondoSchemaState *st = g_ptr_array_index(store->schemas, i);

@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include "file.h"
+#include "json-load.h"
 #include "ring.h"
 
 struct _RondoDrain {
@@ -53,17 +54,16 @@ consumer_valid(const char *name)
 static gboolean
 drain_load(RondoDrain *d, GError **error)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) root = rondo_json_load(d->path, RONDO_DRAIN_BYTES_MAX, &local);
 
-    if (!json_parser_load_from_file(parser, d->path, &local)) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    if (root == NULL) {
+        if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_NOT_FOUND))
             return TRUE;
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: %s", d->path, local->message);
+        g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
-    JsonNode *root = json_parser_get_root(parser);
-    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonObject *o = json_node_get_object(root);
     JsonNode *cn = o ? json_object_get_member(o, "cursors") : NULL;
     JsonNode *mn = o ? json_object_get_member(o, "missed_total") : NULL;
     if (cn == NULL || !JSON_NODE_HOLDS_OBJECT(cn) || mn == NULL ||

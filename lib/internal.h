@@ -48,6 +48,7 @@ guint32 rondo_tier_effective_functions(const RondoSchema *schema, guint tier);
 /* ----------------------------------------------------------------- slab */
 typedef struct {
     char *path;
+    int fd; /* kept open for rondo_slab_check() */
     guint8 *map;
     gsize map_bytes;
     RondoSlabHeader *hdr;
@@ -77,6 +78,8 @@ RondoSlab *rondo_slab_open(const char *path, const RondoSchema *schema, guint ti
                            gboolean writable, GError **error);
 void rondo_slab_close(RondoSlab *slab);
 gboolean rondo_slab_sync(RondoSlab *slab, GError **error);
+/* RONDO_ERROR_CORRUPT when the file no longer has the size mapped (SIGBUS ahead). */
+gboolean rondo_slab_check(const RondoSlab *slab, GError **error);
 
 /* --------------------------------------------------------------- series */
 struct _RondoSeries {
@@ -108,8 +111,9 @@ typedef struct {
 struct _RondoStore {
     char *path;
     gboolean writable;
-    gboolean adopted; /* RONDO_OPEN_ADOPT: the writer is gone */
-    int lock_fd;
+    gboolean adopted;   /* RONDO_OPEN_ADOPT: the writer is gone */
+    int dir_fd;         /* a writer's: flock'ed, the writer lock */
+    int lock_fd;        /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas; /* RondoSchemaState* */
     GPtrArray *series;  /* RondoSeries*, index = id */
     GHashTable *by_key; /* key -> RondoSeries* (borrowed) */
@@ -120,7 +124,11 @@ struct _RondoStore {
 gboolean rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error);
 GPtrArray *rondo_meta_read(const char *dir, GError **error);
 gboolean rondo_index_write(const RondoStore *store, GError **error);
-GPtrArray *rondo_index_read(const char *dir, GError **error);
+GPtrArray *rondo_index_read(const char *dir, gsize bytes_max, GError **error);
+/* The most series.json may hold for @store: RONDO_INDEX_SERIES_BYTES per
+ * series it can hold, at most RONDO_INDEX_BYTES_MAX. The writer refuses a
+ * registration past it, so that readers never refuse what it wrote. */
+gsize rondo_index_bytes_max(const RondoStore *store);
 char *rondo_slab_path(const char *dir, const char *schema, guint tier);
 RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 
@@ -131,5 +139,12 @@ RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 #define RONDO_HANDOVER_FILE    "handover"
 #define RONDO_HANDOVER_WAIT_MS 10000
 #define RONDO_STORE_VERSION    1
+#define RONDO_TMP_INFIX        ".tmp-" /* .FILE.tmp-XXXXXX, rondo_file_replace() */
+
+/* Size limits of the JSON files, checked before reading and after writing. */
+#define RONDO_META_BYTES_MAX     ((gsize)1 << 20)
+#define RONDO_INDEX_SERIES_BYTES ((gsize)64 << 10)
+#define RONDO_INDEX_BYTES_MAX    ((gsize)64 << 20)
+#define RONDO_DRAIN_BYTES_MAX    ((gsize)64 << 10)
 
 #endif /* RONDO_INTERNAL_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "file.h"
 #include "internal.h"
+#include "json-load.h"
 
 char *
 rondo_slab_path(const char *dir, const char *schema, guint tier)
@@ -18,8 +19,19 @@ rondo_slab_path(const char *dir, const char *schema, guint tier)
     return g_build_filename(dir, base, NULL);
 }
 
+gsize
+rondo_index_bytes_max(const RondoStore *store)
+{
+    guint64 series_max = 0;
+    for (guint i = 0; i < store->schemas->len; i++)
+        series_max +=
+            ((RondoSchemaState *)g_ptr_array_index(store->schemas, i))->schema->series_max;
+    return (gsize)MIN((guint64)RONDO_INDEX_BYTES_MAX, RONDO_INDEX_SERIES_BYTES * (series_max + 1));
+}
+
+/* Writes @root as @dir/@file, refusing more than a reader accepts (@bytes_max). */
 static gboolean
-write_json(const char *dir, const char *file, JsonNode *root, GError **error)
+write_json(const char *dir, const char *file, JsonNode *root, gsize bytes_max, GError **error)
 {
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autofree char *path = g_build_filename(dir, file, NULL);
@@ -28,30 +40,32 @@ write_json(const char *dir, const char *file, JsonNode *root, GError **error)
     json_generator_set_root(gen, root);
     gsize len = 0;
     g_autofree char *text = json_generator_to_data(gen, &len);
+    if (len > bytes_max) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_FULL,
+                    "%s: would be %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
+                    " a reader accepts",
+                    path, len, bytes_max);
+        return FALSE;
+    }
     return rondo_file_replace(path, text, len, error);
 }
 
-/* A missing file is RONDO_ERROR_NOT_FOUND for meta.json (not a store at
- * all) and RONDO_ERROR_CORRUPT for the others (a store missing a part). */
+/* A missing file is RONDO_ERROR_NOT_FOUND; for meta.json, not a store at all. */
 static JsonNode *
-read_json(const char *dir, const char *file, GError **error)
+read_json(const char *dir, const char *file, gsize bytes_max, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, file, NULL);
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) local = NULL;
-
-    if (!json_parser_load_from_file(parser, path, &local)) {
-        gboolean missing = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-        g_set_error(error, RONDO_ERROR, missing ? RONDO_ERROR_NOT_FOUND : RONDO_ERROR_CORRUPT,
-                    missing ? "%s: missing (not a rondo store?)" : "%s: %s", path, local->message);
-        return NULL;
-    }
-    JsonNode *root = json_parser_get_root(parser);
-    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a JSON object", path);
-        return NULL;
-    }
-    return json_node_copy(root);
+    JsonNode *root = rondo_json_load(path, bytes_max, &local);
+    if (root != NULL)
+        return root;
+    if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_NOT_FOUND) &&
+        g_str_equal(file, RONDO_META_FILE))
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND, "%s: missing (not a rondo store?)",
+                    path);
+    else
+        g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
 }
 
 static JsonNode *
@@ -118,7 +132,7 @@ rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError *
     json_builder_end_array(b);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return write_json(dir, RONDO_META_FILE, root, error);
+    return write_json(dir, RONDO_META_FILE, root, RONDO_META_BYTES_MAX, error);
 }
 
 /* Checked member access: a missing or mistyped member is corruption. */
@@ -233,7 +247,7 @@ prefix_error(GError **error, const char *dir, const char *file)
 GPtrArray *
 rondo_meta_read(const char *dir, GError **error)
 {
-    g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, error);
+    g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, RONDO_META_BYTES_MAX, error);
     if (root == NULL)
         return NULL;
     JsonObject *o = json_node_get_object(root);
@@ -308,7 +322,7 @@ rondo_index_write(const RondoStore *store, GError **error)
     json_builder_end_array(b);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return write_json(store->path, RONDO_INDEX_FILE, root, error);
+    return write_json(store->path, RONDO_INDEX_FILE, root, rondo_index_bytes_max(store), error);
 }
 
 static RondoSeries *
@@ -348,9 +362,9 @@ series_from_json(JsonNode *node, guint expect_id, GError **error)
 }
 
 GPtrArray *
-rondo_index_read(const char *dir, GError **error)
+rondo_index_read(const char *dir, gsize bytes_max, GError **error)
 {
-    g_autoptr(JsonNode) root = read_json(dir, RONDO_INDEX_FILE, error);
+    g_autoptr(JsonNode) root = read_json(dir, RONDO_INDEX_FILE, bytes_max, error);
     if (root == NULL)
         return NULL;
     JsonObject *o = json_node_get_object(root);

@@ -28,9 +28,10 @@
  *
  * THREADS AND PROCESSES
  *
- *   One process at a time opens a store for writing (a lock file enforces
- *   it); any number of processes open it read-only, at any time, without
- *   disturbing the writer. Inside the writer, the series of one schema are
+ *   One process at a time opens a store for writing (a flock on the store
+ *   directory enforces it, which deleting a file cannot defeat); any number
+ *   of processes open it read-only, at any time, without disturbing the
+ *   writer. Inside the writer, the series of one schema are
  *   recorded by one thread at a time; different schemas may be recorded from
  *   different threads concurrently. rondo_store_consolidate() may run in
  *   another thread than the recorders: it only reads tier 0.
@@ -45,6 +46,15 @@
  *   lock and calls nothing in GLib. A RondoSeries holds everything it needs.
  *   When a write opens a slot for a new interval it resets that slot's row
  *   (one value per series of the schema, at most series_max stores).
+ *
+ * FILES FROM OUTSIDE
+ *
+ *   Every file of a store must be a regular file, not a symbolic link; a
+ *   link, FIFO or device in its place is refused with RONDO_ERROR_CORRUPT
+ *   naming it, and nothing blocks. JSON files are read only under a size
+ *   limit and a nesting depth of 64 (docs/storage-format.md, section 1).
+ *   A slab truncated while mapped would raise SIGBUS in the process that
+ *   reads it: see rondo_store_check_files().
  *
  * LIFETIMES
  *
@@ -215,7 +225,10 @@ typedef enum {
  * @schemas: (array length=n_schemas): copied; the caller keeps ownership.
  *
  * Creates the store with every slab at its final size, then opens it for
- * writing. Returns: (transfer full): the store, or NULL with @error set.
+ * writing. A creation that fails once it holds the lock (a full disk, an
+ * I/O error) removes every file it made, and @path too if it made it, so
+ * nothing half-made is taken for a store and a new create may follow.
+ * Returns: (transfer full): the store, or NULL with @error set.
  */
 RONDO_API RondoStore *rondo_store_create(const char *path, RondoSchema *const *schemas,
                                          guint n_schemas, GError **error);
@@ -224,7 +237,9 @@ RONDO_API RondoStore *rondo_store_create(const char *path, RondoSchema *const *s
  * rondo_store_open:
  * Opens an existing store. RONDO_OPEN_WRITE takes the writer lock and fails
  * with RONDO_ERROR_LOCKED if another process holds it. Every file is
- * checked; nothing is modified to repair damage.
+ * checked (see FILES FROM OUTSIDE above); nothing is modified to repair
+ * damage. A writer removes the temporary files a killed writer left
+ * (.meta.json.tmp-*, .series.json.tmp-*); a reader changes nothing.
  *
  * Adoption: a process that finishes the consolidation of a store whose
  * writer is gone (rondod) opens it with RONDO_OPEN_WRITE | RONDO_OPEN_ADOPT,
@@ -267,7 +282,8 @@ RONDO_API guint64 rondo_store_get_bytes(const RondoStore *store);
 
 /**
  * rondo_store_writer_pid:
- * Returns: the pid holding the writer lock, or 0 when no process does.
+ * Returns: the pid holding the writer lock, or 0 when no process does (or
+ *   when its lock file was deleted and no longer says which one does).
  */
 RONDO_API gint64 rondo_store_writer_pid(const RondoStore *store);
 
@@ -279,8 +295,12 @@ RONDO_API gint64 rondo_store_writer_pid(const RondoStore *store);
  * Registers a series, or finds it if it already exists (same name and
  * labels, in any order). The index is on disk before this returns.
  * Returns: (transfer none): the series, valid until the store is closed;
- *   NULL with RONDO_ERROR_FULL when its schema is full, RONDO_ERROR_NOT_FOUND
- *   when no schema accepts it.
+ *   NULL with RONDO_ERROR_FULL when its schema is full (or series.json would
+ *   pass its size limit), RONDO_ERROR_NOT_FOUND when no schema accepts it,
+ *   RONDO_ERROR_CORRUPT when the slab directory already names another
+ *   series in its column (another process wrote the store), RONDO_ERROR_IO
+ *   when the index cannot be written. On failure the series is not
+ *   registered and the store stays usable.
  */
 RONDO_API RondoSeries *rondo_store_register(RondoStore *store, const char *name,
                                             const char *const *labels, GError **error);
@@ -288,8 +308,25 @@ RONDO_API RondoSeries *rondo_store_register(RondoStore *store, const char *name,
 /**
  * rondo_store_refresh:
  * For read-only stores: load series registered by the writer since open.
+ * Checks the slab files first, as rondo_store_check_files().
  */
 RONDO_API gboolean rondo_store_refresh(RondoStore *store, GError **error);
+
+/**
+ * rondo_store_check_files:
+ * Checks that every slab file still has the size it had when it was mapped
+ * (one fstat per slab; no allocation). A slab truncated under a mapping
+ * kills the process that touches the lost pages with SIGBUS, and a library
+ * installs no signal handler: a long-lived reader (rondod) calls this
+ * before each query on a store and sets a failing store aside.
+ *
+ * Residual race: a truncation between this check and the reads that follow
+ * is not caught; the check makes the window one query long instead of the
+ * process' life. Only a process that can write the store's files can cause
+ * it.
+ * Returns: TRUE, or FALSE with RONDO_ERROR_CORRUPT naming the slab file.
+ */
+RONDO_API gboolean rondo_store_check_files(const RondoStore *store, GError **error);
 
 RONDO_API guint rondo_store_get_n_series(const RondoStore *store);
 /* Series by store-wide id, 0..n_series-1, in registration order. */
@@ -428,7 +465,9 @@ RONDO_API guint64 rondo_store_get_head(const RondoStore *store, guint schema, gu
  * head or @now_ns has passed its end), cascading 0 -> 1 -> 2 ...; idempotent.
  * Bounded by each tier's ring size per call; allocates nothing per bucket.
  * Writer only. Late writes into a tier-0 slot after its bucket was
- * consolidated stay in tier 0 only.
+ * consolidated stay in tier 0 only. Checks the slab files first, as
+ * rondo_store_check_files(), and fails with RONDO_ERROR_CORRUPT rather than
+ * read a truncated slab.
  */
 RONDO_API gboolean rondo_store_consolidate(RondoStore *store, guint64 now_ns, guint *ret_buckets,
                                            GError **error);
@@ -479,7 +518,9 @@ typedef struct _RondoDrain RondoDrain;
  * rondo_drain_new:
  * @consumer: [A-Za-z0-9_-], 1..64 characters.
  * Returns: (transfer full): a drain positioned after the consumer's last
- *   commit (or at the oldest data a new consumer can see), or NULL.
+ *   commit (or at the oldest data a new consumer can see), or NULL;
+ *   RONDO_ERROR_CORRUPT naming the cursor file when it is damaged, larger
+ *   than 64 KiB, nested too deep, a link or a special file.
  */
 RONDO_API RondoDrain *rondo_drain_new(RondoStore *store, const char *consumer, guint tier,
                                       GError **error);

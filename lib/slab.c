@@ -69,6 +69,7 @@ slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier, gu
     hdr->checksum = rondo_crc32(hdr, G_STRUCT_OFFSET(RondoSlabHeader, checksum));
 }
 
+/* Maps @fd, which the slab then owns (closed on failure too). */
 static RondoSlab *
 slab_map(const char *path, int fd, gsize bytes, gboolean writable, GError **error)
 {
@@ -76,11 +77,13 @@ slab_map(const char *path, int fd, gsize bytes, gboolean writable, GError **erro
     void *map = mmap(NULL, bytes, prot, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) {
         int e = errno;
+        close(fd);
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot map: %s", path, g_strerror(e));
         return NULL;
     }
     RondoSlab *slab = g_new0(RondoSlab, 1);
     slab->path = g_strdup(path);
+    slab->fd = fd;
     slab->map = map;
     slab->map_bytes = bytes;
     return slab;
@@ -103,16 +106,12 @@ rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GErro
     int fd = rondo_file_create(path, O_RDWR | O_EXCL, rondo_file_dir_is_shared(dir), error);
     if (fd < 0)
         return NULL;
-    int rc = posix_fallocate(fd, 0, (off_t)bytes);
-    if (rc != 0) {
-        errno = rc;
-        io_error(error, path, "cannot allocate");
+    if (!rondo_file_allocate(fd, path, bytes, error)) {
         close(fd);
         unlink(path);
         return NULL;
     }
     RondoSlab *slab = slab_map(path, fd, bytes, TRUE, error);
-    close(fd);
     if (slab == NULL) {
         unlink(path);
         return NULL;
@@ -177,18 +176,10 @@ rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, gboolea
                 GError **error)
 {
     g_assert(tier < schema->n_tiers);
-    int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     struct stat st;
-
-    if (fd < 0) {
-        io_error(error, path, "cannot open");
+    int fd = rondo_file_open(path, writable ? O_RDWR : O_RDONLY, &st, error);
+    if (fd < 0)
         return NULL;
-    }
-    if (fstat(fd, &st) < 0) {
-        io_error(error, path, "cannot stat");
-        close(fd);
-        return NULL;
-    }
     RondoSlabHeader hdr;
     gsize size = (gsize)st.st_size;
     memset(&hdr, 0, sizeof hdr);
@@ -201,8 +192,8 @@ rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, gboolea
         close(fd);
         return NULL;
     }
+    /* The size was checked against the schema: the map covers the file. */
     RondoSlab *slab = slab_map(path, fd, size, writable, error);
-    close(fd);
     if (slab == NULL)
         return NULL;
     slab_bind(slab, schema, tier);
@@ -217,12 +208,29 @@ rondo_slab_sync(RondoSlab *slab, GError **error)
     return TRUE;
 }
 
+gboolean
+rondo_slab_check(const RondoSlab *slab, GError **error)
+{
+    struct stat st;
+    if (fstat(slab->fd, &st) < 0)
+        return io_error(error, slab->path, "cannot stat");
+    if ((guint64)st.st_size != slab->map_bytes) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "%s: truncated or extended while mapped: %" G_GUINT64_FORMAT
+                    " bytes, expected %" G_GSIZE_FORMAT,
+                    slab->path, (guint64)st.st_size, slab->map_bytes);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 void
 rondo_slab_close(RondoSlab *slab)
 {
     if (slab == NULL)
         return;
     munmap(slab->map, slab->map_bytes);
+    close(slab->fd);
     g_free(slab->path);
     g_free(slab);
 }

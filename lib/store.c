@@ -36,6 +36,7 @@ store_new(const char *path, gboolean writable)
     RondoStore *store = g_new0(RondoStore, 1);
     store->path = g_strdup(path);
     store->writable = writable;
+    store->dir_fd = -1;
     store->lock_fd = -1;
     store->schemas = g_ptr_array_new_with_free_func(schema_state_free);
     store->series = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_series_free);
@@ -52,26 +53,61 @@ rondo_store_close(RondoStore *store)
     g_ptr_array_unref(store->series);
     g_ptr_array_unref(store->schemas);
     if (store->lock_fd >= 0)
-        close(store->lock_fd); /* releases the flock */
+        close(store->lock_fd);
+    if (store->dir_fd >= 0)
+        close(store->dir_fd); /* releases the writer lock */
     g_free(store->path);
     g_free(store);
 }
 
-static gint64
-lock_read_pid(int fd)
+/*
+ * The writer lock is flock(LOCK_EX) on the store directory itself: unlike a
+ * file in it, the directory cannot be unlinked from under the writer. The
+ * writer also flocks the file `lock`, as librondo 0.1 did alone, so that a
+ * 0.1 writer and a newer one still exclude each other; and writes its pid
+ * there ("PID\n", "PID adopt\n" for an adopter) for messages and the
+ * hand-over. Returns 0 with both locks taken, else an errno.
+ */
+static int
+lock_try(int dir_fd, int lock_fd)
 {
-    char buf[32] = {0};
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    return n > 0 ? g_ascii_strtoll(buf, NULL, 10) : 0;
+    if (flock(dir_fd, LOCK_EX | LOCK_NB) != 0)
+        return errno;
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        (void)flock(dir_fd, LOCK_UN);
+        return e;
+    }
+    return 0;
 }
 
-/* The lock file says "PID\n" for a writer, "PID adopt\n" for an adopter. */
-static gboolean
-lock_held_by_adopter(int fd)
+/* What the lock file says; "" when it cannot be read. */
+static void
+lock_read(const char *store_path, char buf[static 64])
 {
-    char buf[64] = {0};
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    return n > 0 && strstr(buf, " " RONDO_LOCK_ADOPT) != NULL;
+    g_autofree char *path = g_build_filename(store_path, RONDO_LOCK_FILE, NULL);
+    memset(buf, 0, 64);
+    int fd = rondo_file_open(path, O_RDONLY, NULL, NULL);
+    if (fd >= 0) {
+        (void)!pread(fd, buf, 63, 0);
+        close(fd);
+    }
+}
+
+static gint64
+lock_read_pid(const char *store_path)
+{
+    char buf[64];
+    lock_read(store_path, buf);
+    return g_ascii_strtoll(buf, NULL, 10);
+}
+
+static gboolean
+lock_held_by_adopter(const char *store_path)
+{
+    char buf[64];
+    lock_read(store_path, buf);
+    return strstr(buf, " " RONDO_LOCK_ADOPT) != NULL;
 }
 
 /*
@@ -81,7 +117,7 @@ lock_held_by_adopter(int fd)
  * tick. Returns 0 with the lock taken, else the errno of the last try.
  */
 static int
-lock_ask_handover(RondoStore *store, int fd)
+lock_ask_handover(RondoStore *store, int dir_fd, int lock_fd)
 {
     g_autofree char *path = g_build_filename(store->path, RONDO_HANDOVER_FILE, NULL);
     int req =
@@ -95,7 +131,7 @@ lock_ask_handover(RondoStore *store, int fd)
     int e = EWOULDBLOCK;
     for (guint waited = 0; sent && waited < RONDO_HANDOVER_WAIT_MS; waited += 50) {
         g_usleep(50 * 1000);
-        e = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+        e = lock_try(dir_fd, lock_fd);
         if (e != EWOULDBLOCK)
             break;
     }
@@ -104,9 +140,9 @@ lock_ask_handover(RondoStore *store, int fd)
 }
 
 static gboolean
-lock_error(RondoStore *store, int fd, const char *path, int e, gboolean adopter, GError **error)
+lock_error(RondoStore *store, int e, gboolean adopter, GError **error)
 {
-    gint64 pid = lock_read_pid(fd);
+    gint64 pid = lock_read_pid(store->path);
     if (e == EWOULDBLOCK && adopter)
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_LOCKED,
                     "%s: adopted by pid %" G_GINT64_FORMAT
@@ -117,40 +153,54 @@ lock_error(RondoStore *store, int fd, const char *path, int e, gboolean adopter,
                     "%s: another writer holds the store (pid %" G_GINT64_FORMAT ")", store->path,
                     pid);
     else
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot lock: %s", path, g_strerror(e));
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot lock: %s", store->path,
+                    g_strerror(e));
     return FALSE;
 }
 
-/* Take the writer lock (asking an adopter to hand it over) and say who holds it. */
+/* Take the writer lock (asking an adopter to hand it over) and say who holds it.
+ * The store keeps both descriptors: closing it releases the lock. */
 static gboolean
 store_lock(RondoStore *store, gboolean adopt, GError **error)
 {
     g_autofree char *path = g_build_filename(store->path, RONDO_LOCK_FILE, NULL);
-    int fd = rondo_file_create(path, O_RDWR, rondo_file_dir_is_shared(store->path), error);
-    if (fd < 0)
-        return FALSE;
-    int e = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
-    gboolean adopter = e == EWOULDBLOCK && lock_held_by_adopter(fd);
-    if (adopter && !adopt)
-        e = lock_ask_handover(store, fd);
-    if (e != 0) {
-        lock_error(store, fd, path, e, adopter, error);
-        close(fd);
-        return FALSE;
-    }
-    char pid[48];
-    int n =
-        g_snprintf(pid, sizeof pid, adopt ? "%d " RONDO_LOCK_ADOPT "\n" : "%d\n", (int)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
-        e = errno;
-        close(fd);
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot write: %s", path,
+    store->dir_fd = open(store->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (store->dir_fd < 0) {
+        int e = errno;
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot open: %s", store->path,
                     g_strerror(e));
         return FALSE;
     }
-    store->lock_fd = fd;
+    store->lock_fd = rondo_file_create(path, O_RDWR, rondo_file_dir_is_shared(store->path), error);
+    if (store->lock_fd < 0)
+        return FALSE;
+    int e = lock_try(store->dir_fd, store->lock_fd);
+    gboolean adopter = e == EWOULDBLOCK && lock_held_by_adopter(store->path);
+    if (adopter && !adopt)
+        e = lock_ask_handover(store, store->dir_fd, store->lock_fd);
+    if (e != 0)
+        return lock_error(store, e, adopter, error);
+    char pid[48];
+    int n =
+        g_snprintf(pid, sizeof pid, adopt ? "%d " RONDO_LOCK_ADOPT "\n" : "%d\n", (int)getpid());
     store->adopted = adopt;
-    return TRUE;
+    return rondo_file_rewrite(store->lock_fd, path, pid, (gsize)n, error);
+}
+
+/* A writer killed inside rondo_file_replace() leaves .FILE.tmp-XXXXXX behind;
+ * only a writer replaces meta.json and series.json, so under the lock any
+ * such file of theirs is a leftover. Drain cursors' are not touched: their
+ * consumers may be readers, without the lock. */
+static void
+store_remove_leftovers(const RondoStore *store)
+{
+    g_autoptr(GDir) dir = g_dir_open(store->path, 0, NULL);
+    const char *name;
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        if (g_str_has_prefix(name, "." RONDO_INDEX_FILE RONDO_TMP_INFIX) ||
+            g_str_has_prefix(name, "." RONDO_META_FILE RONDO_TMP_INFIX))
+            (void)unlinkat(store->dir_fd, name, 0);
+    }
 }
 
 gboolean
@@ -170,14 +220,16 @@ rondo_store_writer_pid(const RondoStore *store)
 {
     g_return_val_if_fail(store != NULL, 0);
     g_autofree char *path = g_build_filename(store->path, RONDO_LOCK_FILE, NULL);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    gint64 pid = 0;
-    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-        pid = lock_read_pid(fd);
-    close(fd);
-    return pid;
+    int dir_fd = open(store->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int lock_fd = rondo_file_open(path, O_RDONLY, NULL, NULL);
+    /* Held when either lock is: a 0.1 writer takes only the file's. */
+    gboolean held = (dir_fd >= 0 && flock(dir_fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) ||
+                    (lock_fd >= 0 && flock(lock_fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK);
+    if (dir_fd >= 0)
+        close(dir_fd);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    return held ? lock_read_pid(store->path) : 0;
 }
 
 static RondoSchemaState *
@@ -236,16 +288,65 @@ schemas_check(RondoSchema *const *schemas, guint n, GError **error)
 }
 
 static gboolean
-dir_prepare(const char *path, GError **error)
+dir_is_empty(const char *path, const char *except)
 {
-    if (!rondo_file_mkdir(path, error))
-        return FALSE;
     g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    if (dir == NULL || g_dir_read_name(dir) != NULL) {
+    const char *name;
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        if (except == NULL || !g_str_equal(name, except))
+            return FALSE;
+    }
+    return dir != NULL;
+}
+
+static gboolean
+dir_prepare(const char *path, gboolean *ret_created, GError **error)
+{
+    if (!rondo_file_mkdir(path, ret_created, error))
+        return FALSE;
+    if (!dir_is_empty(path, NULL)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_EXISTS, "%s: exists and is not empty", path);
         return FALSE;
     }
     return TRUE;
+}
+
+/* Undoes a creation that failed after taking the lock: removes every file it
+ * may have made, then the directory if it made it, so that nothing
+ * half-created is taken for a store and the next create finds the place free. */
+static void
+store_create_undo(RondoStore *store, gboolean dir_created)
+{
+    const char *files[] = {RONDO_META_FILE, RONDO_INDEX_FILE, RONDO_LOCK_FILE};
+    for (guint i = 0; i < store->schemas->len; i++) {
+        const RondoSchema *schema = schema_state(store, i)->schema;
+        for (guint t = 0; t < schema->n_tiers; t++) {
+            g_autofree char *base = g_strdup_printf("%s.%u.slab", schema->name, t);
+            (void)unlinkat(store->dir_fd, base, 0);
+        }
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+        (void)unlinkat(store->dir_fd, files[i], 0);
+    store_remove_leftovers(store);
+    g_autofree char *path = g_strdup(store->path);
+    rondo_store_close(store);
+    if (dir_created)
+        (void)g_rmdir(path);
+}
+
+/* Everything rondo_store_create() makes once it holds the lock; meta.json last. */
+static gboolean
+store_create_files(RondoStore *store, RondoSchema *const *schemas, guint n_schemas, GError **error)
+{
+    if (!dir_is_empty(store->path, RONDO_LOCK_FILE)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_EXISTS,
+                    "%s: another process created a store here meanwhile", store->path);
+        return FALSE;
+    }
+    for (guint i = 0; i < n_schemas; i++)
+        store_add_schema(store, rondo_schema_copy(schemas[i]));
+    return store_attach_slabs(store, TRUE, error) && rondo_index_write(store, error) &&
+           rondo_meta_write(store->path, schemas, n_schemas, error);
 }
 
 RondoStore *
@@ -254,17 +355,19 @@ rondo_store_create(const char *path, RondoSchema *const *schemas, guint n_schema
     g_return_val_if_fail(path != NULL && (schemas != NULL || n_schemas == 0), NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    if (!schemas_check(schemas, n_schemas, error) || !dir_prepare(path, error))
+    gboolean dir_created = FALSE;
+    if (!schemas_check(schemas, n_schemas, error) || !dir_prepare(path, &dir_created, error))
         return NULL;
     g_autoptr(RondoStore) store = store_new(path, TRUE);
-    if (!store_lock(store, FALSE, error))
-        return NULL;
-    for (guint i = 0; i < n_schemas; i++)
-        store_add_schema(store, rondo_schema_copy(schemas[i]));
-    if (!store_attach_slabs(store, TRUE, error) || !rondo_index_write(store, error) ||
-        !rondo_meta_write(path, schemas, n_schemas, error))
-        return NULL;
-    return g_steal_pointer(&store);
+    g_autoptr(GError) local = NULL;
+    if (store_lock(store, FALSE, &local) && store_create_files(store, schemas, n_schemas, &local))
+        return g_steal_pointer(&store);
+    /* Another creator's files are not ours to remove. */
+    if (store->dir_fd >= 0 && !g_error_matches(local, RONDO_ERROR, RONDO_ERROR_LOCKED) &&
+        !g_error_matches(local, RONDO_ERROR, RONDO_ERROR_EXISTS))
+        store_create_undo(g_steal_pointer(&store), dir_created);
+    g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
 }
 
 /* The slab directory entries of a series, in every tier of its schema. */
@@ -342,7 +445,7 @@ store_check_unindexed(RondoStore *store, GError **error)
 static gboolean
 store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
 {
-    g_autoptr(GPtrArray) list = rondo_index_read(store->path, error);
+    g_autoptr(GPtrArray) list = rondo_index_read(store->path, rondo_index_bytes_max(store), error);
     if (list == NULL)
         return FALSE;
     if (list->len < store->series->len) {
@@ -377,6 +480,8 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     /* A reader may race a registration: only the writer sees a stable index. */
     if (!store_attach_slabs(store, FALSE, error) || !store_load_index(store, writable, error))
         return NULL;
+    if (writable)
+        store_remove_leftovers(store);
     return g_steal_pointer(&store);
 }
 
@@ -393,10 +498,24 @@ rondo_store_open_or_create(const char *path, RondoSchema *const *schemas, guint 
 }
 
 gboolean
+rondo_store_check_files(const RondoStore *store, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    for (guint i = 0; i < store->schemas->len; i++) {
+        const RondoSchemaState *st = schema_state(store, i);
+        for (guint t = 0; t < st->schema->n_tiers; t++) {
+            if (!rondo_slab_check(st->slabs[t], error))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean
 rondo_store_refresh(RondoStore *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);
-    return store_load_index(store, FALSE, error);
+    return rondo_store_check_files(store, error) && store_load_index(store, FALSE, error);
 }
 
 static guint
@@ -416,6 +535,35 @@ rondo_store_lookup(const RondoStore *store, const char *name, const char *const 
     g_auto(GStrv) sorted = rondo_labels_sorted(labels);
     g_autofree char *key = rondo_series_key_build(name, (const char *const *)sorted);
     return g_hash_table_lookup(store->by_key, key);
+}
+
+/* The slab directories have no entry at @column yet: else another process
+ * (a second writer, a copied slab) registered a series the index lacks. */
+static gboolean
+column_is_free(const RondoStore *store, const RondoSchemaState *st, guint32 column, GError **error)
+{
+    for (guint t = 0; t < st->schema->n_tiers; t++) {
+        const RondoSlab *slab = st->slabs[t];
+        if (__atomic_load_n(&slab->dir[column].flags, __ATOMIC_ACQUIRE) & RONDO_DIR_USED) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                        "%s: directory entry %u is used but %s/%s does not list it (another "
+                        "writer?)",
+                        slab->path, column, store->path, RONDO_INDEX_FILE);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Forgets the series registered last (its registration failed). */
+static void
+store_drop_last_series(RondoStore *store, RondoSchemaState *st)
+{
+    g_assert(store->series->len > 0 && st->n_series > 0);
+    RondoSeries *s = g_ptr_array_index(store->series, store->series->len - 1);
+    g_hash_table_remove(store->by_key, s->key);
+    g_ptr_array_remove_index(store->series, store->series->len - 1);
+    st->n_series--;
 }
 
 RondoSeries *
@@ -445,18 +593,17 @@ rondo_store_register(RondoStore *store, const char *name, const char *const *lab
                     store->path, st->schema->name, st->schema->series_max);
         return NULL;
     }
+    if (!column_is_free(store, st, st->n_series, error))
+        return NULL;
     RondoSeries *s = rondo_series_new(name, labels, si, st->n_series, store->series->len);
     gboolean ok = store_adopt_series(store, s, error);
     g_assert(ok); /* a fresh column in a checked store cannot fail */
-    if (!rondo_index_write(store, error)) {
-        g_hash_table_remove(store->by_key, s->key);
-        g_ptr_array_remove_index(store->series, store->series->len - 1);
-        st->n_series--;
+    /* The index is on disk first: then the slab directories may name the
+     * series. Both steps read what another process could have damaged. */
+    if (!rondo_index_write(store, error) || !series_check_dirs(store, s, error)) {
+        store_drop_last_series(store, st);
         return NULL;
     }
-    /* The index is on disk: now the slab directories may name the series. */
-    ok = series_check_dirs(store, s, error);
-    g_assert(ok);
     return s;
 }
 

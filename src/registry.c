@@ -48,6 +48,7 @@ typedef struct {
     ino_t meta_ino;         /* a store re-created under the same name gets reopened */
     gboolean adopt_refused; /* said once: served read-only */
     gint64 index_mtime_ns;  /* series.json as last loaded: refresh only when it changed */
+    gboolean damaged;       /* said once: a slab changed size under the map, not served */
 } Entry;
 
 struct _Registry {
@@ -440,6 +441,21 @@ handle_cmp(gconstpointer a, gconstpointer b)
     return strcmp(x->name, y->name);
 }
 
+/* A slab truncated under the map would kill rondod (SIGBUS) on the next
+ * read: such a store is set aside, said once, and the others are served. */
+static gboolean
+entry_files_ok(Entry *e)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean ok = rondo_store_check_files(e->h->store, &error);
+    if (!ok && !e->damaged)
+        g_message("store %s: not served: %s", e->name, error->message);
+    else if (ok && e->damaged)
+        g_message("store %s: its files are whole again, served", e->name);
+    e->damaged = !ok;
+    return ok;
+}
+
 GPtrArray *
 registry_acquire(Registry *reg)
 {
@@ -448,6 +464,8 @@ registry_acquire(Registry *reg)
     gpointer value;
     g_hash_table_iter_init(&it, reg->entries);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (!entry_files_ok(value))
+            continue;
         StoreHandle *h = ((Entry *)value)->h;
         h->busy++;
         g_ptr_array_add(out, store_handle_ref(h));

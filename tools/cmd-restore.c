@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
+#include "json-input.h"
 #include "rondo-tool.h"
 #include "schema-file.h"
 #include "value-format.h"
@@ -174,13 +175,16 @@ rondo_cmd_restore(int argc, char **argv)
                                             "standard input."));
     if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
         return EXIT_USAGE;
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
-    if (!json_parser_load_from_stream(parser, in, NULL, &error)) {
+    g_autoptr(GBytes) dump = rondo_json_input_read(in, RONDO_DUMP_BYTES_MAX, &error);
+    gsize len = 0;
+    const char *data = dump ? g_bytes_get_data(dump, &len) : NULL;
+    g_autoptr(JsonNode) root = dump ? rondo_json_input_parse(data, len, &error) : NULL;
+    if (root == NULL) {
         rondo_tool_error(_("restore: standard input: %s"), error->message);
         return 1;
     }
-    if (!restore(argv[1], json_parser_get_root(parser), &count, &error)) {
+    if (!restore(argv[1], root, &count, &error)) {
         rondo_tool_store_error(argv[1], error);
         return 1;
     }

@@ -52,12 +52,11 @@ check_cursors(Check *c, guint si, guint tier)
     guint64 interval = rondo_schema_get_tier_interval(schema, tier);
     guint64 head = rondo_store_get_head(c->store, si, tier);
     guint64 done = tier ? rondo_store_get_consolidated(c->store, si, tier) : 0;
+    g_autofree char *base = g_strdup_printf("%s.%u.slab", rondo_schema_get_name(schema), tier);
     if (head % interval != 0)
-        problem(c, _("schema %s tier %u: head is not on a slot boundary"),
-                rondo_schema_get_name(schema), tier);
+        problem(c, _("%s: head is not on a slot boundary"), base);
     if (done % interval != 0)
-        problem(c, _("schema %s tier %u: consolidation cursor is not on a slot boundary"),
-                rondo_schema_get_name(schema), tier);
+        problem(c, _("%s: consolidation cursor is not on a slot boundary"), base);
 }
 
 /* Every point of one series in one column of one tier. */

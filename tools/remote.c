@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
+#include "json-input.h"
 #include "remote.h"
 #include "rondo-tool.h"
 #include "timespec.h"
@@ -75,10 +76,9 @@ parse_series(RondoResult *result, JsonObject *o, GError **error)
 RondoResult *
 rondo_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end_ns, GError **error)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
-    if (!json_parser_load_from_data(parser, json, (gssize)length, error))
+    g_autoptr(JsonNode) root = rondo_json_input_parse(json, length, error);
+    if (root == NULL)
         return NULL;
-    JsonNode *root = json_parser_get_root(parser);
     JsonObject *top = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
     const char *status = top ? json_object_get_string_member_with_default(top, "status", "") : "";
     if (top && g_str_equal(status, "error")) {
@@ -128,7 +128,8 @@ rondo_remote_fetch(const char *url, const char *selector, guint64 start_ns, guin
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("not an HTTP URL"));
         return NULL;
     }
-    g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, NULL, error);
+    g_autoptr(GInputStream) in = soup_session_send(session, msg, NULL, error);
+    g_autoptr(GBytes) body = in ? rondo_json_input_read(in, RONDO_ANSWER_BYTES_MAX, error) : NULL;
     if (body == NULL)
         return NULL;
     gsize size;

@@ -129,6 +129,11 @@ fails "missing argument" 2 "rondo: missing DIR" "$R" info
 fails "store and url together" 2 "rondo-query: " "$Q" --store "$st" --url http://x x
 fails "create over a store" 1 "rondo: $st" "$R" create "$st"
 fails "restore from garbage" 1 "rondo: restore: " sh -c "echo '{' | '$R' restore '$T/garbage'"
+fails "restore from JSON nested 80000 deep" 1 "rondo: restore: standard input: JSON nested" \
+    sh -c "head -c 80000 /dev/zero | tr '\\0' '[' | '$R' restore '$T/deep'"
+cp -r "$st" "$T/deep-meta" && head -c 80000 /dev/zero | tr '\0' '{' >"$T/deep-meta/meta.json"
+fails "info on a meta.json nested 80000 deep" 1 "rondo: $T/deep-meta/meta.json: nested" \
+    "$R" info "$T/deep-meta"
 printf 'cpu_usage{vm="a",core="0"} 7 1714564810\nno_value\nm 1 2 3\nm{a=~"x"} 1 1714564811\n' \
     >"$T/bad.txt"
 "$R" import "$st" <"$T/bad.txt" >"$T/out" 2>"$T/err"

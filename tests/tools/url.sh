@@ -18,13 +18,16 @@ class H(http.server.BaseHTTPRequestHandler):
         if q.get("query") == ["reject_me"]:
             code, body = 400, {"status": "error", "errorType": "bad_data",
                                "error": "parse error at char 5"}
+        elif q.get("query") == ["deep"]:
+            code, body = 200, None
         else:
             code, body = 200, {"status": "success", "data": {"resultType": "matrix", "result": [
                 {"metric": {"__name__": "vcpu_exits_total", "reason": "io"},
                  "values": [[1714564800, "1"], [1714564810.5, "NaN"], [1714564820, "+Inf"]]},
                 {"metric": {"__name__": "cpu_usage", "core": "0"},
                  "values": [[1714564800, "0.25"]]}]}}
-        data = json.dumps(body).encode()
+        data = json.dumps(body).encode() if q.get("query") != ["deep"] else \
+            (b"[" * 80000) + b"{}" + (b"]" * 80000)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -52,6 +55,8 @@ else
 fi
 fails "server error is passed on" 1 "rondo-query: $url: parse error at char 5" \
     "$Q" --url "$url" reject_me --range 1m
+fails "an answer nested 80000 deep is refused" 1 "rondo-query: $url: JSON nested deeper" \
+    "$Q" --url "$url" deep --range 1m
 fails "--tier is refused with --url" 2 "rondo-query: " "$Q" --url "$url" x --tier 1
 fails "no server" 1 "rondo-query: http://127.0.0.1:9/: " "$Q" --url http://127.0.0.1:9/ x
 done_testing
