@@ -303,8 +303,17 @@ rondo_series_restore(RondoSeries *series, guint tier, RondoConsolidation cf, gui
                     cf < RONDO_CF_N_FUNCTIONS ? rondo_consolidation_to_string(cf) : "?");
         return FALSE;
     }
-    if (ring_write(slab, (guint32)group * slab->series_max + series->column, value, timestamp_ns) !=
-        RONDO_RECORD_OK) {
+    RondoRecordResult res =
+        ring_write(slab, (guint32)group * slab->series_max + series->column, value, timestamp_ns);
+    if (res == RONDO_RECORD_OUT_OF_RANGE) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                    "%s: timestamp %" G_GUINT64_FORMAT
+                    " ns is outside the valid range %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+                    " ns (2000-01-01 to 2200-01-01 UTC)",
+                    series->key, timestamp_ns, RONDO_TIME_MIN_NS, RONDO_TIME_MAX_NS);
+        return FALSE;
+    }
+    if (res != RONDO_RECORD_OK) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                     "%s: timestamp %" G_GUINT64_FORMAT " is older than tier %u's window",
                     series->key, timestamp_ns, tier);

@@ -73,6 +73,16 @@ G_BEGIN_DECLS
 #define RONDO_LABELS_MAX  32
 #define RONDO_NAME_MAX    255
 
+/* The timestamps a store keeps: RONDO_TIME_MIN_NS <= timestamp_ns <
+ * RONDO_TIME_MAX_NS, nanoseconds since the Unix epoch from 2000-01-01 to
+ * 2200-01-01 UTC. A point outside is refused (RONDO_RECORD_OUT_OF_RANGE), so
+ * a timestamp in the wrong unit cannot move a tier's head to 1970 or to the
+ * far future. A tier's window (interval_ns * slots) is at most the length of
+ * this range, so slot arithmetic on stored times stays far from overflow. */
+#define RONDO_TIME_MIN_NS   G_GUINT64_CONSTANT(946684800000000000)
+#define RONDO_TIME_MAX_NS   G_GUINT64_CONSTANT(7258118400000000000)
+#define RONDO_WINDOW_MAX_NS (RONDO_TIME_MAX_NS - RONDO_TIME_MIN_NS)
+
 /* ---------------------------------------------------------------- errors */
 
 #define RONDO_ERROR (rondo_error_quark())
@@ -323,21 +333,27 @@ RONDO_API guint rondo_series_get_schema(const RondoSeries *series);
  * @RONDO_RECORD_OK: the value is stored.
  * @RONDO_RECORD_TOO_OLD: the timestamp is older than tier 0's window (the
  *   head minus slots-1); the value was dropped and counted.
+ * @RONDO_RECORD_OUT_OF_RANGE: the timestamp is outside RONDO_TIME_MIN_NS ..
+ *   RONDO_TIME_MAX_NS (probably in the wrong unit); the value was dropped
+ *   and counted, nothing else changed.
  */
 typedef enum {
     RONDO_RECORD_OK = 0,
     RONDO_RECORD_TOO_OLD = 1,
+    RONDO_RECORD_OUT_OF_RANGE = 2,
 } RondoRecordResult;
 
 /**
  * rondo_series_record:
- * @timestamp_ns: nanoseconds since the Unix epoch, at least one tier-0
- *   interval past it.
+ * @timestamp_ns: nanoseconds since the Unix epoch, in RONDO_TIME_MIN_NS ..
+ *   RONDO_TIME_MAX_NS (exclusive).
  *
  * Stores @value as the series' value for the tier-0 slot holding
  * @timestamp_ns; a later write into the same slot replaces it. Writes into
- * older slots still inside the window land there; older ones are dropped.
- * A NaN value marks the slot empty. Never blocks, allocates or fails.
+ * older slots still inside the window land there; older ones are dropped,
+ * and so are timestamps outside the valid range (one compare, off the path
+ * of a write into the current slot). A NaN value marks the slot empty.
+ * Never blocks or allocates.
  * Only on a store opened for writing (asserted in debug builds).
  */
 RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double value,
@@ -346,15 +362,15 @@ RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double valu
 /**
  * rondo_store_record_batch:
  * Records @n values at one timestamp; the same rules as rondo_series_record().
- * Returns: how many values were dropped as too old.
+ * Returns: how many values were dropped (too old or out of range).
  */
 RONDO_API gsize rondo_store_record_batch(RondoStore *store, RondoSeries *const *series,
                                          const double *values, gsize n, guint64 timestamp_ns);
 
 /**
  * rondo_store_get_dropped:
- * Returns: how many writes tier 0 of @schema has dropped as too old since
- * the store was created (persisted in the slab header).
+ * Returns: how many writes tier 0 of @schema has dropped, as too old or out
+ * of range, since the store was created (persisted in the slab state).
  */
 RONDO_API guint64 rondo_store_get_dropped(const RondoStore *store, guint schema);
 
