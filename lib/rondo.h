@@ -374,6 +374,40 @@ RONDO_API gsize rondo_store_record_batch(RondoStore *store, RondoSeries *const *
  */
 RONDO_API guint64 rondo_store_get_dropped(const RondoStore *store, guint schema);
 
+/**
+ * RondoCheckFunc:
+ * @problem: one problem, starting with the path of the file it is in.
+ * @user_data: as given to rondo_store_check().
+ */
+typedef void (*RondoCheckFunc)(const char *problem, gpointer user_data);
+
+/**
+ * rondo_store_check:
+ * @now_ns: the caller's clock, or 0 to leave out the check against it.
+ * @report: (nullable) (scope call): called once per problem found.
+ *
+ * Checks, beyond what rondo_store_open() checks, every invariant readers
+ * rely on (docs/storage-format.md), in every slab:
+ *   - head_ns, first_ns and filled_until_ns are 0 or slot times in the
+ *     valid time range (RONDO_TIME_MIN_NS);
+ *   - first_ns is set once the head is, and not after it;
+ *   - filled_until_ns is 0 in tier 0, and at most one bucket after the
+ *     head in higher tiers;
+ *   - the head is at most a day after @now_ns;
+ *   - every ring slot holds 0, the reset marker, or a slot time of its own
+ *     ring position, not after the head and not before first_ns;
+ *   - every USED directory entry belongs to a series of series.json, with
+ *     its key hash and id.
+ * A series whose directory entries are still zero is not damage (a
+ * registration interrupted by a crash; the next writer fills them).
+ * Changes nothing; safe while a writer runs (a read-only @store re-reads
+ * series.json, hence the non-const store). Reads every slot time: O(size
+ * of the slot time columns).
+ * Returns: the number of problems found.
+ */
+RONDO_API guint rondo_store_check(RondoStore *store, guint64 now_ns, RondoCheckFunc report,
+                                  gpointer user_data);
+
 /* ----------------------------------------------------------------- query */
 
 /**
