@@ -10,7 +10,12 @@
  * Only complete slots are drained: for tier 0 those older than the head (the
  * head slot may still be written), for higher tiers those already
  * consolidated. A consumer whose cursor fell out of the window is moved to
- * the oldest readable slot and told how many slot times it missed.
+ * the oldest readable slot and told how many slot times it missed: those
+ * from its cursor, or from the oldest slot time the tier ever held
+ * (first_ns) if that is later, so a cursor from before the store existed
+ * counts at most the store's own history. A cursor after the newest
+ * complete slot is refused (RONDO_ERROR_CORRUPT): no commit on this store
+ * wrote it.
  */
 #include "config.h"
 #include <json-glib/json-glib.h>
@@ -88,20 +93,37 @@ drain_load(RondoDrain *d, GError **error)
     return TRUE;
 }
 
-/* Where this pass starts and ends for schema s; counts what was missed. */
-static void
-drain_position(RondoDrain *d, guint s)
+/* Where this pass starts and ends for schema s; counts what was missed.
+ * A cursor after the newest complete slot, or off the slot grid, cannot
+ * come from a commit on this store: the store was replaced or damaged. */
+static gboolean
+drain_position(RondoDrain *d, guint s, GError **error)
 {
     const RondoSlab *slab = rondo_store_slab(d->store, s, d->tier);
     guint64 oldest = ring_oldest(slab);
+    guint64 first = ring_load_u64(&slab->state->first_ns);
+    guint64 done = d->done[s];
 
     d->limit[s] = d->tier == 0 ? ring_load_u64_acquire(&slab->hdr->head_ns)
                                : ring_load_u64_acquire(&slab->state->filled_until_ns);
-    if (d->done[s] == 0)
-        d->done[s] = oldest; /* a new consumer starts at the oldest data */
-    else if (d->done[s] < oldest)
-        d->missed += (oldest - d->done[s]) / slab->interval_ns;
-    d->progress[s] = MAX(d->done[s], oldest);
+    /* (Older cursors are moved up to the window below, aligned or not.) */
+    if (done > d->limit[s] || (done >= oldest && done % slab->interval_ns != 0)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "%s: the cursor of schema “%s”, %" G_GUINT64_FORMAT
+                    ", is not a slot time up to the newest complete slot (%" G_GUINT64_FORMAT
+                    "): the store was replaced or damaged; remove the file to export from "
+                    "the oldest data again",
+                    d->path, rondo_schema_get_name(rondo_store_get_schema(d->store, s)), done,
+                    d->limit[s]);
+        return FALSE;
+    }
+    if (done == 0)
+        done = oldest;      /* a new consumer starts at the oldest data */
+    else if (done < oldest) /* only slot times the tier ever held count as missed */
+        d->missed += (oldest - MAX(done, first)) / slab->interval_ns;
+    d->done[s] = done;
+    d->progress[s] = MAX(done, oldest);
+    return TRUE;
 }
 
 RondoDrain *
@@ -139,7 +161,8 @@ rondo_drain_new_at(RondoStore *store, const char *cursor_dir, const char *consum
         return NULL;
     for (guint s = 0; s < store->schemas->len; s++) {
         d->columns[s] = g_ptr_array_new();
-        drain_position(d, s);
+        if (!drain_position(d, s, error))
+            return NULL;
     }
     for (guint i = 0; i < store->series->len; i++) {
         RondoSeries *series = g_ptr_array_index(store->series, i);

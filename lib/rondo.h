@@ -527,6 +527,18 @@ typedef struct _RondoDrain RondoDrain;
 /**
  * rondo_drain_new:
  * @consumer: [A-Za-z0-9_-], 1..64 characters.
+ *
+ * A cursor older than the tier's window moves up to its oldest slot; the
+ * slot times skipped are counted as missed (rondo_drain_get_missed()), but
+ * only those from the oldest slot time the tier ever held (its first_ns):
+ * a cursor from before the store's first point counts at most the store's
+ * own history, never the years since 1970.
+ * A cursor after the newest complete slot (tier 0's head, a higher tier's
+ * consolidation cursor), or inside the window but not on a slot boundary,
+ * was not written by a commit on this store (the store was re-created,
+ * restored or damaged): it is refused with RONDO_ERROR_CORRUPT naming the
+ * file, rather than silently exporting nothing until the data catches up.
+ * Removing the file makes the consumer a new one.
  * Returns: (transfer full): a drain positioned after the consumer's last
  *   commit (or at the oldest data a new consumer can see), or NULL.
  */
