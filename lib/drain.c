@@ -10,7 +10,12 @@
  * Only complete slots are drained: for tier 0 those older than the head (the
  * head slot may still be written), for higher tiers those already
  * consolidated. A consumer whose cursor fell out of the window is moved to
- * the oldest readable slot and told how many slot times it missed.
+ * the oldest readable slot and told how many slot times it missed: those
+ * from its cursor, or from the oldest slot time the tier ever held
+ * (first_ns) if that is later, so a cursor from before the store existed
+ * counts at most the store's own history. A cursor after the newest
+ * complete slot is refused (RONDO_ERROR_CORRUPT): no commit on this store
+ * wrote it.
  */
 #include "config.h"
 #include <json-glib/json-glib.h>
@@ -89,23 +94,40 @@ drain_load(RondoDrain *d, GError **error)
     return TRUE;
 }
 
-/* Where this pass starts and ends for schema s; counts what was missed. */
-static void
-drain_position(RondoDrain *d, guint s)
+/* Where this pass starts and ends for schema s; counts what was missed.
+ * A cursor after the newest complete slot, or off the slot grid, cannot
+ * come from a commit on this store: the store was replaced or damaged. */
+static gboolean
+drain_position(RondoDrain *d, guint s, GError **error)
 {
     const RondoSlab *slab = rondo_store_slab(d->store, s, d->tier);
     guint64 oldest = ring_oldest(slab);
+    guint64 first = ring_load_u64(&slab->state->first_ns);
+    guint64 done = d->done[s];
 
     d->limit[s] = d->tier == 0 ? ring_load_u64_acquire(&slab->hdr->head_ns)
                                : ring_load_u64_acquire(&slab->state->filled_until_ns);
     /* With no writer left the head's slot is final too: a VM's last second. */
     if (d->tier == 0 && d->limit[s] != 0 && d->writer_gone)
         d->limit[s] += slab->interval_ns;
-    if (d->done[s] == 0)
-        d->done[s] = oldest; /* a new consumer starts at the oldest data */
-    else if (d->done[s] < oldest)
-        d->missed += (oldest - d->done[s]) / slab->interval_ns;
-    d->progress[s] = MAX(d->done[s], oldest);
+    /* (Older cursors are moved up to the window below, aligned or not.) */
+    if (done > d->limit[s] || (done >= oldest && done % slab->interval_ns != 0)) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "%s: the cursor of schema “%s”, %" G_GUINT64_FORMAT
+                    ", is not a slot time up to the newest complete slot (%" G_GUINT64_FORMAT
+                    "): the store was replaced or damaged; remove the file to export from "
+                    "the oldest data again",
+                    d->path, rondo_schema_get_name(rondo_store_get_schema(d->store, s)), done,
+                    d->limit[s]);
+        return FALSE;
+    }
+    if (done == 0)
+        done = oldest;      /* a new consumer starts at the oldest data */
+    else if (done < oldest) /* only slot times the tier ever held count as missed */
+        d->missed += (oldest - MAX(done, first)) / slab->interval_ns;
+    d->done[s] = done;
+    d->progress[s] = MAX(done, oldest);
+    return TRUE;
 }
 
 RondoDrain *
@@ -144,7 +166,8 @@ rondo_drain_new_at(RondoStore *store, const char *cursor_dir, const char *consum
     d->writer_gone = store->writable ? store->adopted : rondo_store_writer_pid(store) == 0;
     for (guint s = 0; s < store->schemas->len; s++) {
         d->columns[s] = g_ptr_array_new();
-        drain_position(d, s);
+        if (!drain_position(d, s, error))
+            return NULL;
     }
     for (guint i = 0; i < store->series->len; i++) {
         RondoSeries *series = g_ptr_array_index(store->series, i);
@@ -308,8 +331,17 @@ rondo_series_restore(RondoSeries *series, guint tier, RondoConsolidation cf, gui
                     cf < RONDO_CF_N_FUNCTIONS ? rondo_consolidation_to_string(cf) : "?");
         return FALSE;
     }
-    if (ring_write(slab, (guint32)group * slab->series_max + series->column, value, timestamp_ns) !=
-        RONDO_RECORD_OK) {
+    RondoRecordResult res =
+        ring_write(slab, (guint32)group * slab->series_max + series->column, value, timestamp_ns);
+    if (res == RONDO_RECORD_OUT_OF_RANGE) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                    "%s: timestamp %" G_GUINT64_FORMAT
+                    " ns is outside the valid range %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+                    " ns (2000-01-01 to 2200-01-01 UTC)",
+                    series->key, timestamp_ns, RONDO_TIME_MIN_NS, RONDO_TIME_MAX_NS);
+        return FALSE;
+    }
+    if (res != RONDO_RECORD_OK) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                     "%s: timestamp %" G_GUINT64_FORMAT " is older than tier %u's window",
                     series->key, timestamp_ns, tier);

@@ -10,6 +10,8 @@
  *   - t inside the window (head - t < window): the slot is written; if it
  *     holds another time it is first reset (claimed).
  *   - t older than the window: dropped and counted.
+ *   - a timestamp outside RONDO_TIME_MIN_NS..RONDO_TIME_MAX_NS: dropped and
+ *     counted; nothing else changes (so the head never leaves the range).
  *   - a gap of many slots is only a head move; the skipped slots keep older
  *     times and so read as empty. A clock that jumps backwards produces
  *     writes of the previous two kinds.
@@ -94,6 +96,28 @@ ring_advance(RondoSlab *slab, guint64 t)
     return TRUE;
 }
 
+/* TRUE if ts is a timestamp a store keeps (one compare). */
+static inline gboolean
+ring_time_valid(guint64 ts)
+{
+    return ts - RONDO_TIME_MIN_NS < RONDO_TIME_MAX_NS - RONDO_TIME_MIN_NS;
+}
+
+/* TRUE if every timestamp of slot time t's slot is valid: only such a slot
+ * may be cached, since cached writes skip the range check. */
+static inline gboolean
+ring_slot_valid(const RondoSlab *slab, guint64 t)
+{
+    return t - RONDO_TIME_MIN_NS <= RONDO_WINDOW_MAX_NS - slab->interval_ns;
+}
+
+static inline RondoRecordResult
+ring_refuse(RondoSlab *slab, RondoRecordResult why)
+{
+    ring_store_u64(&slab->state->dropped, ring_load_u64(&slab->state->dropped) + 1);
+    return why;
+}
+
 /* Store v in column at timestamp ts. Writer only; one thread per slab. */
 static inline RondoRecordResult
 ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
@@ -105,16 +129,17 @@ ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
         t = slab->cache_t;
         r = slab->cache_r;
     } else {
+        /* The range check replaces the old "t == 0" one: no extra cost. */
+        if (G_UNLIKELY(!ring_time_valid(ts)))
+            return ring_refuse(slab, RONDO_RECORD_OUT_OF_RANGE);
         t = ts - ts % slab->interval_ns;
-        if (G_UNLIKELY(t == 0 || !ring_advance(slab, t))) {
-            ring_store_u64(&slab->state->dropped, ring_load_u64(&slab->state->dropped) + 1);
-            return RONDO_RECORD_TOO_OLD;
-        }
+        if (G_UNLIKELY(!ring_advance(slab, t)))
+            return ring_refuse(slab, RONDO_RECORD_TOO_OLD);
         r = ring_slot_for_time(slab, t);
         if (ring_load_u64(&slab->ts[r]) != t)
             ring_claim(slab, r, t);
         /* Only the head slot is cached: writes to it need no window check. */
-        if (t == ring_load_u64(&slab->hdr->head_ns)) {
+        if (t == ring_load_u64(&slab->hdr->head_ns) && ring_slot_valid(slab, t)) {
             slab->cache_t = t;
             slab->cache_r = r;
             slab->cache_width = slab->interval_ns;

@@ -83,6 +83,16 @@ G_BEGIN_DECLS
 #define RONDO_LABELS_MAX  32
 #define RONDO_NAME_MAX    255
 
+/* The timestamps a store keeps: RONDO_TIME_MIN_NS <= timestamp_ns <
+ * RONDO_TIME_MAX_NS, nanoseconds since the Unix epoch from 2000-01-01 to
+ * 2200-01-01 UTC. A point outside is refused (RONDO_RECORD_OUT_OF_RANGE), so
+ * a timestamp in the wrong unit cannot move a tier's head to 1970 or to the
+ * far future. A tier's window (interval_ns * slots) is at most the length of
+ * this range, so slot arithmetic on stored times stays far from overflow. */
+#define RONDO_TIME_MIN_NS   G_GUINT64_CONSTANT(946684800000000000)
+#define RONDO_TIME_MAX_NS   G_GUINT64_CONSTANT(7258118400000000000)
+#define RONDO_WINDOW_MAX_NS (RONDO_TIME_MAX_NS - RONDO_TIME_MIN_NS)
+
 /* ---------------------------------------------------------------- errors */
 
 #define RONDO_ERROR (rondo_error_quark())
@@ -360,21 +370,27 @@ RONDO_API guint rondo_series_get_schema(const RondoSeries *series);
  * @RONDO_RECORD_OK: the value is stored.
  * @RONDO_RECORD_TOO_OLD: the timestamp is older than tier 0's window (the
  *   head minus slots-1); the value was dropped and counted.
+ * @RONDO_RECORD_OUT_OF_RANGE: the timestamp is outside RONDO_TIME_MIN_NS ..
+ *   RONDO_TIME_MAX_NS (probably in the wrong unit); the value was dropped
+ *   and counted, nothing else changed.
  */
 typedef enum {
     RONDO_RECORD_OK = 0,
     RONDO_RECORD_TOO_OLD = 1,
+    RONDO_RECORD_OUT_OF_RANGE = 2,
 } RondoRecordResult;
 
 /**
  * rondo_series_record:
- * @timestamp_ns: nanoseconds since the Unix epoch, at least one tier-0
- *   interval past it.
+ * @timestamp_ns: nanoseconds since the Unix epoch, in RONDO_TIME_MIN_NS ..
+ *   RONDO_TIME_MAX_NS (exclusive).
  *
  * Stores @value as the series' value for the tier-0 slot holding
  * @timestamp_ns; a later write into the same slot replaces it. Writes into
- * older slots still inside the window land there; older ones are dropped.
- * A NaN value marks the slot empty. Never blocks, allocates or fails.
+ * older slots still inside the window land there; older ones are dropped,
+ * and so are timestamps outside the valid range (one compare, off the path
+ * of a write into the current slot). A NaN value marks the slot empty.
+ * Never blocks or allocates.
  * Only on a store opened for writing (asserted in debug builds).
  */
 RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double value,
@@ -383,17 +399,51 @@ RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double valu
 /**
  * rondo_store_record_batch:
  * Records @n values at one timestamp; the same rules as rondo_series_record().
- * Returns: how many values were dropped as too old.
+ * Returns: how many values were dropped (too old or out of range).
  */
 RONDO_API gsize rondo_store_record_batch(RondoStore *store, RondoSeries *const *series,
                                          const double *values, gsize n, guint64 timestamp_ns);
 
 /**
  * rondo_store_get_dropped:
- * Returns: how many writes tier 0 of @schema has dropped as too old since
- * the store was created (persisted in the slab header).
+ * Returns: how many writes tier 0 of @schema has dropped, as too old or out
+ * of range, since the store was created (persisted in the slab state).
  */
 RONDO_API guint64 rondo_store_get_dropped(const RondoStore *store, guint schema);
+
+/**
+ * RondoCheckFunc:
+ * @problem: one problem, starting with the path of the file it is in.
+ * @user_data: as given to rondo_store_check().
+ */
+typedef void (*RondoCheckFunc)(const char *problem, gpointer user_data);
+
+/**
+ * rondo_store_check:
+ * @now_ns: the caller's clock, or 0 to leave out the check against it.
+ * @report: (nullable) (scope call): called once per problem found.
+ *
+ * Checks, beyond what rondo_store_open() checks, every invariant readers
+ * rely on (docs/storage-format.md), in every slab:
+ *   - head_ns, first_ns and filled_until_ns are 0 or slot times in the
+ *     valid time range (RONDO_TIME_MIN_NS);
+ *   - first_ns is set once the head is, and not after it;
+ *   - filled_until_ns is 0 in tier 0, and at most one bucket after the
+ *     head in higher tiers;
+ *   - the head is at most a day after @now_ns;
+ *   - every ring slot holds 0, the reset marker, or a slot time of its own
+ *     ring position, not after the head and not before first_ns;
+ *   - every USED directory entry belongs to a series of series.json, with
+ *     its key hash and id.
+ * A series whose directory entries are still zero is not damage (a
+ * registration interrupted by a crash; the next writer fills them).
+ * Changes nothing; safe while a writer runs (a read-only @store re-reads
+ * series.json, hence the non-const store). Reads every slot time: O(size
+ * of the slot time columns).
+ * Returns: the number of problems found.
+ */
+RONDO_API guint rondo_store_check(RondoStore *store, guint64 now_ns, RondoCheckFunc report,
+                                  gpointer user_data);
 
 /* ----------------------------------------------------------------- query */
 
@@ -517,6 +567,18 @@ typedef struct _RondoDrain RondoDrain;
 /**
  * rondo_drain_new:
  * @consumer: [A-Za-z0-9_-], 1..64 characters.
+ *
+ * A cursor older than the tier's window moves up to its oldest slot; the
+ * slot times skipped are counted as missed (rondo_drain_get_missed()), but
+ * only those from the oldest slot time the tier ever held (its first_ns):
+ * a cursor from before the store's first point counts at most the store's
+ * own history, never the years since 1970.
+ * A cursor after the newest complete slot (tier 0's head, a higher tier's
+ * consolidation cursor), or inside the window but not on a slot boundary,
+ * was not written by a commit on this store (the store was re-created,
+ * restored or damaged): it is refused with RONDO_ERROR_CORRUPT naming the
+ * file, rather than silently exporting nothing until the data catches up.
+ * Removing the file makes the consumer a new one.
  * Returns: (transfer full): a drain positioned after the consumer's last
  *   commit (or at the oldest data a new consumer can see), or NULL;
  *   RONDO_ERROR_CORRUPT naming the cursor file when it is damaged, larger

@@ -173,6 +173,13 @@ rondo_schema_add_tier(RondoSchema *schema, guint64 interval_ns, guint32 slots, g
                     schema->name, n, RONDO_SLOTS_MAX);
         return FALSE;
     }
+    if (interval_ns > RONDO_WINDOW_MAX_NS / slots) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                    "schema “%s” tier %u: %u slots of %" G_GUINT64_FORMAT
+                    " ns span more than the 200 years of valid timestamps",
+                    schema->name, n, slots, interval_ns);
+        return FALSE;
+    }
     if (n > 0) {
         const RondoTier *below = &schema->tiers[n - 1];
         if (interval_ns <= below->interval_ns || interval_ns % below->interval_ns != 0) {

@@ -23,13 +23,25 @@ name_valid(const char *s, gboolean colon_ok)
     return TRUE;
 }
 
+/* A bad name is echoed in the error, but only its first 64 characters. */
+static char *
+name_excerpt(const char *name)
+{
+    g_autofree char *valid = g_utf8_make_valid(name ? name : "", -1);
+    if (g_utf8_strlen(valid, -1) <= 64)
+        return g_steal_pointer(&valid);
+    const char *cut = g_utf8_offset_to_pointer(valid, 64);
+    return g_strdup_printf("%.*s…", (int)(cut - valid), valid);
+}
+
 gboolean
 rondo_series_validate(const char *name, const char *const *labels, GError **error)
 {
     if (!name_valid(name, TRUE)) {
+        g_autofree char *echo = name_excerpt(name);
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
-                    "series name “%s” is not [a-zA-Z_:][a-zA-Z0-9_:]* (at most %d bytes)",
-                    name ? name : "", RONDO_NAME_MAX);
+                    "series name “%s” is not [a-zA-Z_:][a-zA-Z0-9_:]* (at most %d bytes)", echo,
+                    RONDO_NAME_MAX);
         return FALSE;
     }
     gsize n = labels ? g_strv_length((char **)labels) : 0;

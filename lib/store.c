@@ -613,7 +613,8 @@ rondo_store_record_batch(RondoStore *store, RondoSeries *const *series, const do
 {
     gsize dropped = 0;
     for (gsize i = 0; i < n; i++)
-        dropped += ring_write(series[i]->slab0, series[i]->column, values[i], timestamp_ns);
+        dropped += ring_write(series[i]->slab0, series[i]->column, values[i], timestamp_ns) !=
+                   RONDO_RECORD_OK;
     return dropped;
 }
 

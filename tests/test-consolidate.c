@@ -317,6 +317,57 @@ test_drain_cursors(void)
     rondo_store_close(store);
 }
 
+static void
+cursor_write(const char *dir, const char *consumer, guint64 cursor)
+{
+    g_autofree char *base = g_strdup_printf("drain-%s.0.json", consumer);
+    g_autofree char *path = g_build_filename(dir, base, NULL);
+    g_autofree char *text =
+        g_strdup_printf("{\"version\":1,\"consumer\":\"%s\",\"tier\":0,"
+                        "\"missed_total\":0,\"cursors\":{\"vmm\":%" G_GUINT64_FORMAT "}}",
+                        consumer, cursor);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+/* Cursors that no commit on this store wrote. */
+static void
+test_drain_foreign_cursors(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 1);
+    RondoSeries *a = test_series(store, "m", 0);
+    guint64 first = 0, missed = 0;
+
+    for (guint i = 0; i < 1000; i++)
+        rondo_series_record(a, i, TEST_T0 + S(i));
+    /* Before anything the store held (1 ns after the epoch): only the slot
+     * times the tier held and lost count as missed, not 1.7e9 of them. */
+    cursor_write(dir, "ancient", 1);
+    g_assert_cmpuint(drain_all(store, "ancient", &first, NULL, &missed), ==, 599);
+    g_assert_cmpuint(first, ==, TEST_T0 + S(400));
+    g_assert_cmpuint(missed, ==, 400);
+    /* Inside the store's history, before the window: counted from the cursor. */
+    cursor_write(dir, "behind", TEST_T0 + S(100));
+    g_assert_cmpuint(drain_all(store, "behind", NULL, NULL, &missed), ==, 599);
+    g_assert_cmpuint(missed, ==, 300);
+    /* At the head (the newest complete slot ends there): fine, nothing new. */
+    cursor_write(dir, "current", TEST_T0 + S(999));
+    g_assert_cmpuint(drain_all(store, "current", NULL, NULL, NULL), ==, 0);
+
+    /* After the head, or off the slot grid inside the window: refused, naming
+     * the file. */
+    static const guint64 bad[] = {TEST_T0 + S(1000), TEST_T0 + S(5000), TEST_T0 + S(900) + 1};
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        cursor_write(dir, "future", bad[i]);
+        g_assert_null(rondo_drain_new(store, "future", 0, &error));
+        g_assert_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT);
+        g_assert_nonnull(strstr(error->message, "drain-future.0.json"));
+        g_assert_nonnull(strstr(error->message, "remove the file"));
+        g_clear_error(&error);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -327,5 +378,6 @@ main(int argc, char **argv)
     g_test_add_func("/consolidate/past-tier1-capacity", test_past_tier1_capacity);
     g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
     g_test_add_func("/drain/cursors", test_drain_cursors);
+    g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
     return g_test_run();
 }

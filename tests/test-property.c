@@ -99,7 +99,11 @@ model_write(Model *m, guint32 column, double v, guint64 ts)
     guint64 t = ts - ts % m->interval_ns;
 
     g_assert(column < m->n_series);
-    if (t == 0 || (t <= m->head_ns && m->head_ns - t >= model_window_ns(m))) {
+    if (ts < RONDO_TIME_MIN_NS || ts >= RONDO_TIME_MAX_NS) {
+        m->dropped++;
+        return RONDO_RECORD_OUT_OF_RANGE;
+    }
+    if ((t <= m->head_ns && m->head_ns - t >= model_window_ns(m))) {
         m->dropped++;
         return RONDO_RECORD_TOO_OLD;
     }
@@ -260,8 +264,10 @@ world_next_ts(World *w, const Model *m)
         return w->now_ns - (guint64)g_rand_double_range(w->rand, 0, (double)(window + 3 * iv));
     } else if (r < 88) {
         w->now_ns -= (guint64)g_rand_double_range(w->rand, 0, 2.0 * (double)window);
-    } else if (r < 90) {
+    } else if (r < 89) {
         return (guint64)g_rand_double_range(w->rand, 0, (double)iv);
+    } else if (r < 90) { /* out of range: a timestamp in the wrong unit */
+        return RONDO_TIME_MAX_NS + (guint64)g_rand_double_range(w->rand, 0, 1.1e19);
     }
     return w->now_ns;
 }
@@ -302,8 +308,8 @@ world_op_batch(World *w, guint op)
         guint id = (guint)g_rand_int_range(w->rand, 0, (gint32)w->n_series);
         batch[i] = w->series[id];
         values[i] = world_next_value(w);
-        expect += model_write(&w->models[w->schema_of[id]], w->column_of[id], values[i], ts) ==
-                  RONDO_RECORD_TOO_OLD;
+        expect += model_write(&w->models[w->schema_of[id]], w->column_of[id], values[i], ts) !=
+                  RONDO_RECORD_OK;
     }
     gsize got = rondo_store_record_batch(w->store, batch, values, n, ts);
     prop_check(got == expect,
@@ -467,7 +473,7 @@ test_tiny_timestamp_after_open(void)
     store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
     g_assert_no_error(error);
     a = rondo_store_get_series(store, 0);
-    g_assert_cmpint(rondo_series_record(a, 99.0, 5), ==, RONDO_RECORD_TOO_OLD);
+    g_assert_cmpint(rondo_series_record(a, 99.0, 5), ==, RONDO_RECORD_OUT_OF_RANGE);
     g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, 1);
     double sum = 0;
     g_assert_cmpuint(test_count_points(store, a, 0, RONDO_CF_LAST, 0, G_MAXUINT64, &sum), ==, 1);

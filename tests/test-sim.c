@@ -56,7 +56,7 @@ static gboolean
 m_write(MTier *m, guint group, guint s, double v, guint64 ts)
 {
     guint64 t = ts - ts % m->iv;
-    if (t == 0) {
+    if (ts < RONDO_TIME_MIN_NS || ts >= RONDO_TIME_MAX_NS) {
         m->dropped++;
         return FALSE;
     }

@@ -1,6 +1,7 @@
 /* test-store.c - store lifecycle, series registry, ring semantics, queries. */
 #include "config.h"
 #include <math.h>
+#include <string.h>
 #include "testutil.h"
 
 #define S(n) ((guint64)(n)*NS_PER_S)
@@ -178,8 +179,49 @@ test_ring_semantics(void)
     rondo_series_record(a, NAN, head + S(500));
     g_assert_true(isnan(value_at(store, a, 0, head + S(500))));
 
-    /* Timestamps inside the first interval after the epoch are refused. */
-    g_assert_cmpint(rondo_series_record(a, 1, 5), ==, RONDO_RECORD_TOO_OLD);
+    /* Timestamps outside the valid range are refused, and only counted. */
+    guint64 dropped = rondo_store_get_dropped(store, 0);
+    g_assert_cmpint(rondo_series_record(a, 1, 5), ==, RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpint(rondo_series_record(a, 1, RONDO_TIME_MIN_NS - 1), ==,
+                    RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpint(rondo_series_record(a, 1, RONDO_TIME_MAX_NS), ==, RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpint(rondo_series_record(a, 1, G_MAXUINT64 - 5), ==, RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, dropped + 4);
+    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head + S(600));
+}
+
+/* The edges of the valid range, with a 7 s interval that does not divide
+ * them: the slot holding RONDO_TIME_MAX_NS - 1 also covers invalid times,
+ * which the head-slot cache must not let through. */
+static void
+test_time_range(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store =
+        test_store_new_two_tiers(dir, "r", 1, S(7), 4, S(14), 4, RONDO_CF_BIT(RONDO_CF_LAST), "m");
+    RondoSeries *a = rondo_store_get_series(store, 0);
+
+    g_assert_cmpuint(RONDO_TIME_MAX_NS % S(7), !=, 0);
+    g_assert_cmpint(rondo_series_record(a, 1, RONDO_TIME_MAX_NS - 1), ==, RONDO_RECORD_OK);
+    g_assert_cmpint(rondo_series_record(a, 2, RONDO_TIME_MAX_NS), ==, RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpint(rondo_series_record(a, 3, RONDO_TIME_MAX_NS - 1), ==, RONDO_RECORD_OK);
+    g_assert_cmpint(rondo_series_record(a, 4, RONDO_TIME_MAX_NS + 1), ==,
+                    RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, 2);
+    guint64 head = rondo_store_get_head(store, 0, 0);
+    g_assert_cmpuint(head, <, RONDO_TIME_MAX_NS);
+    g_assert_cmpfloat(value_at(store, a, 0, head), ==, 3);
+    /* Restoring a bucket out of range is an error naming the range. */
+    g_assert_false(rondo_series_restore(a, 1, RONDO_CF_LAST, 5, 1.0, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "outside"));
+    g_clear_error(&error);
+
+    /* A window longer than the range cannot be made. */
+    g_autoptr(RondoSchema) big = rondo_schema_new("big", 1, NULL);
+    g_assert_false(rondo_schema_add_tier(big, RONDO_WINDOW_MAX_NS / 2 + 1, 2, 0, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
 }
 
 static void
@@ -237,6 +279,7 @@ main(int argc, char **argv)
     g_test_add_func("/store/create-refuses-existing", test_create_refuses_existing);
     g_test_add_func("/store/several-schemas", test_several_schemas);
     g_test_add_func("/ring/semantics", test_ring_semantics);
+    g_test_add_func("/ring/time-range", test_time_range);
     g_test_add_func("/ring/record-batch", test_record_batch);
     return g_test_run();
 }

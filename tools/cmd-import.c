@@ -70,6 +70,23 @@ read_line(RondoStore *store, const char *text, guint lineno, GArray *points, Sum
     rondo_import_line_clear(&l);
 }
 
+/* Reads one line into @buf (RONDO_IMPORT_LINE_MAX + 2 bytes) without its
+ * end of line; a longer line is consumed up to its end and only flagged, so
+ * memory stays bounded whatever the input. FALSE at the end of input. */
+static gboolean
+line_read(FILE *in, char *buf, gboolean *ret_too_long)
+{
+    if (fgets(buf, RONDO_IMPORT_LINE_MAX + 2, in) == NULL)
+        return FALSE;
+    gsize n = strlen(buf);
+    *ret_too_long = n > RONDO_IMPORT_LINE_MAX && buf[n - 1] != '\n';
+    /* Skip the rest of a long line a chunk at a time; buf is scratch then. */
+    while (*ret_too_long && buf[n - 1] != '\n' && fgets(buf, RONDO_IMPORT_LINE_MAX + 2, in))
+        n = strlen(buf);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return TRUE;
+}
+
 static gboolean
 consolidate(RondoStore *store, Summary *sum, GError **error)
 {
@@ -89,7 +106,8 @@ record_points(RondoStore *store, GArray *points, Summary *sum, GError **error)
         if (i > 0 && p->t_ns > g_array_index(points, Point, i - 1).t_ns &&
             !consolidate(store, sum, error))
             return FALSE;
-        if (rondo_series_record(p->series, p->value, p->t_ns) == RONDO_RECORD_TOO_OLD)
+        /* Out of range cannot happen: the parser refused those lines. */
+        if (rondo_series_record(p->series, p->value, p->t_ns) != RONDO_RECORD_OK)
             sum->dropped++;
         else
             sum->points++;
@@ -116,14 +134,18 @@ rondo_cmd_import(int argc, char **argv)
     }
     g_autoptr(GArray) points = g_array_new(FALSE, FALSE, sizeof(Point));
     Summary sum = {0};
-    char *line = NULL;
-    size_t cap = 0;
+    g_autofree char *line = g_malloc(RONDO_IMPORT_LINE_MAX + 2);
     guint lineno = 0;
-    while (getline(&line, &cap, stdin) >= 0) {
-        line[strcspn(line, "\r\n")] = '\0';
-        read_line(store, line, ++lineno, points, &sum);
+    gboolean too_long;
+    while (line_read(stdin, line, &too_long)) {
+        if (!too_long) {
+            read_line(store, line, ++lineno, points, &sum);
+            continue;
+        }
+        rondo_tool_error(_("import: line %u: longer than %d bytes, skipped"), ++lineno,
+                         RONDO_IMPORT_LINE_MAX);
+        sum.bad++;
     }
-    free(line);
     if (!record_points(store, points, &sum, &error)) {
         rondo_tool_store_error(argv[1], error);
         return 1;

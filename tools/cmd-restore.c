@@ -7,6 +7,7 @@
  * restored bucket and a later writer never overwrites them.
  */
 #include "config.h"
+#include <math.h>
 #include <stdio.h>
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
@@ -86,26 +87,94 @@ store_from_json(const char *dir, JsonArray *schemas, GError **error)
     return rondo_store_create(dir, (RondoSchema *const *)list->pdata, list->len, error);
 }
 
+/* What happened to the dump's points: each is written or refused; after
+ * the restore the store is counted, so the summary says what it holds. */
+typedef struct {
+    guint64 points;       /* in the dump, NaN ones left out (they read as empty) */
+    guint64 out_of_range; /* refused: timestamp outside the valid range */
+    guint64 too_old;      /* refused: older than the tier's window at the time */
+    guint64 kept;         /* found in the store afterwards */
+} Tally;
+
+/* The point's timestamp, or FALSE (with the message) when it is out of range. */
+static gboolean
+point_time(JsonNode *node, guint64 *ret_ns, GError **error)
+{
+    GType type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
+    g_autofree char *given = NULL;
+    guint64 ns = 0;
+    if (type == G_TYPE_INT64 && json_node_get_int(node) >= 0) {
+        ns = (guint64)json_node_get_int(node);
+        given = g_strdup_printf("%" G_GUINT64_FORMAT, ns);
+    } else if (type == G_TYPE_INT64) {
+        given = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+    } else if (type == G_TYPE_DOUBLE) { /* an integer too large for int64 */
+        given = g_strdup_printf("%.0f", json_node_get_double(node));
+    } else {
+        return bad_dump(error, _("a point is not [nanoseconds, \"value\"]"));
+    }
+    *ret_ns = ns;
+    return rondo_tool_check_time(given, ns, error);
+}
+
 static gboolean
 restore_points(RondoSeries *series, guint tier, RondoConsolidation cf, JsonArray *points,
-               guint64 *count, GError **error)
+               Tally *tally, GError **error)
 {
     for (guint i = 0; i < json_array_get_length(points); i++) {
         JsonArray *p = json_array_get_array_element(points, i);
+        g_autoptr(GError) refused = NULL;
+        guint64 t;
         double v;
         if (p == NULL || json_array_get_length(p) != 2 ||
             !rondo_value_parse(json_array_get_string_element(p, 1), &v))
             return bad_dump(error, _("a point is not [nanoseconds, \"value\"]"));
-        gint64 t = json_array_get_int_element(p, 0);
-        if (t <= 0 || !rondo_series_restore(series, tier, cf, (guint64)t, v, error))
-            return error && *error ? FALSE : bad_dump(error, _("bad timestamp"));
-        (*count)++;
+        gboolean counted = !isnan(v); /* a NaN point reads as empty: not counted */
+        tally->points += counted;
+        if (!point_time(json_array_get_element(p, 0), &t, &refused)) {
+            if (refused->domain != G_OPTION_ERROR)
+                return g_propagate_error(error, g_steal_pointer(&refused)), FALSE;
+            rondo_tool_error(_("restore: %s: tier %u %s point %u: %s (dumps hold nanoseconds)"),
+                             rondo_series_get_key(series), tier, rondo_consolidation_to_string(cf),
+                             i, refused->message);
+            tally->out_of_range += counted;
+        } else if (!rondo_series_restore(series, tier, cf, t, v, &refused)) {
+            if (!g_error_matches(refused, RONDO_ERROR, RONDO_ERROR_INVALID))
+                return g_propagate_error(error, g_steal_pointer(&refused)), FALSE;
+            tally->too_old += counted;
+        }
     }
     return TRUE;
 }
 
+/* Counts the points the store holds, over every series, tier and function. */
+static guint64
+store_count_points(RondoStore *store)
+{
+    guint64 n = 0;
+    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
+        RondoSeries *series = rondo_store_get_series(store, id);
+        const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(series));
+        for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
+            guint32 fns =
+                t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+            for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+                RondoQueryIter it;
+                guint64 ts;
+                double v;
+                if (!(fns & RONDO_CF_BIT(f)) ||
+                    !rondo_query_iter_init(&it, store, series, t, f, 0, G_MAXUINT64, NULL))
+                    continue;
+                while (rondo_query_iter_next(&it, &ts, &v))
+                    n++;
+            }
+        }
+    }
+    return n;
+}
+
 static gboolean
-restore_series(RondoStore *store, JsonObject *o, guint64 *count, GError **error)
+restore_series(RondoStore *store, JsonObject *o, Tally *tally, GError **error)
 {
     JsonObject *lo = json_object_get_object_member(o, "labels");
     JsonArray *tiers = json_object_get_array_member(o, "tiers");
@@ -134,7 +203,7 @@ restore_series(RondoStore *store, JsonObject *o, guint64 *count, GError **error)
             if (!rondo_consolidation_from_string(l->data, &cf) || points == NULL)
                 return bad_dump(error, _("unknown function"));
             guint tier = (guint)json_object_get_int_member_with_default(to, "tier", t);
-            if (!restore_points(series, tier, cf, points, count, error))
+            if (!restore_points(series, tier, cf, points, tally, error))
                 return FALSE;
         }
     }
@@ -142,7 +211,7 @@ restore_series(RondoStore *store, JsonObject *o, guint64 *count, GError **error)
 }
 
 static gboolean
-restore(const char *dir, JsonNode *root, guint64 *count, GError **error)
+restore(const char *dir, JsonNode *root, Tally *tally, GError **error)
 {
     JsonObject *top = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
     if (top == NULL ||
@@ -159,9 +228,10 @@ restore(const char *dir, JsonNode *root, guint64 *count, GError **error)
         return FALSE;
     for (guint i = 0; i < json_array_get_length(series); i++) {
         JsonObject *o = json_array_get_object_element(series, i);
-        if (o == NULL ? !bad_dump(error, _("bad series")) : !restore_series(store, o, count, error))
+        if (o == NULL ? !bad_dump(error, _("bad series")) : !restore_series(store, o, tally, error))
             return FALSE;
     }
+    tally->kept = store_count_points(store);
     return TRUE;
 }
 
@@ -170,7 +240,7 @@ rondo_cmd_restore(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
-    guint64 count = 0;
+    Tally tally = {0};
     g_option_context_set_summary(context, _("Create the store DIR from a “rondo dump” read from "
                                             "standard input."));
     if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
@@ -184,10 +254,22 @@ rondo_cmd_restore(int argc, char **argv)
         rondo_tool_error(_("restore: standard input: %s"), error->message);
         return 1;
     }
-    if (!restore(argv[1], root, &count, &error)) {
+    if (!restore(argv[1], root, &tally, &error)) {
         rondo_tool_store_error(argv[1], error);
         return 1;
     }
-    printf(_("restored %s: %llu points\n"), argv[1], (unsigned long long)count);
-    return 0;
+    if (tally.kept == tally.points && tally.out_of_range + tally.too_old == 0) {
+        printf(_("restored %s: %llu points\n"), argv[1], (unsigned long long)tally.kept);
+        return 0;
+    }
+    /* Refused points, and points a newer point pushed out of the window. */
+    guint64 lost =
+        tally.points - MIN(tally.points, tally.kept + tally.out_of_range + tally.too_old);
+    printf(_("restored %s: %llu of %llu points; refused %llu outside the valid time range, %llu "
+             "older than their tier's window; %llu not kept (out of the window of newer points, or "
+             "repeated)\n"),
+           argv[1], (unsigned long long)tally.kept, (unsigned long long)tally.points,
+           (unsigned long long)tally.out_of_range, (unsigned long long)tally.too_old,
+           (unsigned long long)lost);
+    return 1;
 }

@@ -2,10 +2,12 @@
  *
  * rondo_store_open() already checks every slab header (magic, version,
  * schema hash, size, CRC) and the series index against the slab
- * directories. On top of that, through the public API only, this checks
- * what a reader relies on: every slab file has its exact size, cursors are
- * aligned, every point of every tier and function lies inside the tier's
- * window in strictly increasing slot times, and every series is found
+ * directories. rondo_store_check() adds every invariant readers rely on
+ * (cursors against each other and the clock, slot times against their ring
+ * position, used directory entries against series.json). On top of that,
+ * through the public API only, this checks every slab file's exact size,
+ * that every point of every tier and function lies inside the tier's
+ * window in strictly increasing slot times, and that every series is found
  * again by its identity. Problems go to stderr one per line; the exit
  * status is 1 if there is any.
  */
@@ -111,9 +113,18 @@ check_series(Check *c, const RondoSeries *series)
     }
 }
 
-static guint
-check_store(Check *c)
+static void
+report_problem(const char *what, gpointer user_data)
 {
+    Check *c = user_data;
+    rondo_tool_error("%s", what); /* names the file, under c->dir */
+    c->problems++;
+}
+
+static guint
+check_store(Check *c, RondoStore *store)
+{
+    rondo_store_check(store, rondo_tool_now_ns(), report_problem, c);
     guint slabs = 0;
     for (guint s = 0; s < rondo_store_get_n_schemas(c->store); s++) {
         const RondoSchema *schema = rondo_store_get_schema(c->store, s);
@@ -138,7 +149,7 @@ rondo_cmd_verify(int argc, char **argv)
     if (store == NULL)
         return status;
     Check c = {argv[1], store, 0, 0};
-    guint slabs = check_store(&c);
+    guint slabs = check_store(&c, store);
     if (c.problems > 0) {
         rondo_tool_error(_("%s: %u problems found"), argv[1], c.problems);
         return 1;

@@ -25,9 +25,8 @@ parse_integer_with_unit(const char *text, guint64 *ret_ns)
     guint64 n = g_ascii_strtoull(text, &end, 10);
     for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
         if (g_str_equal(end, units[i].suffix)) {
-            if (n > G_MAXUINT64 / units[i].scale)
-                return FALSE;
-            *ret_ns = n * units[i].scale;
+            /* Too large saturates: the caller's range check explains it. */
+            *ret_ns = n > G_MAXUINT64 / units[i].scale ? G_MAXUINT64 : n * units[i].scale;
             return TRUE;
         }
     }
@@ -44,9 +43,10 @@ rondo_import_timestamp_parse(const char *text, guint64 *ret_ns)
     if (!g_ascii_isdigit(*p))
         return FALSE;
     for (; g_ascii_isdigit(*p); p++) {
-        if (sec >= G_MAXUINT64 / RONDO_NS_PER_S / 10)
-            return FALSE;
-        sec = sec * 10 + (guint64)(*p - '0');
+        if (sec < G_MAXUINT64 / RONDO_NS_PER_S / 10)
+            sec = sec * 10 + (guint64)(*p - '0');
+        else
+            sec = G_MAXUINT64 / RONDO_NS_PER_S; /* saturates, as above */
     }
     if (*p == '.') {
         for (p++; g_ascii_isdigit(*p) && scale > 1; p++) {
@@ -60,6 +60,37 @@ rondo_import_timestamp_parse(const char *text, guint64 *ret_ns)
     return TRUE;
 }
 
+/* A guess at the unit meant: the digits given, read as s, ms, us or ns,
+ * that fall inside the valid range. */
+static char *
+unit_hint(const char *given)
+{
+    static const struct {
+        const char *suffix;
+        guint64 scale;
+    } units[] = {{"", RONDO_NS_PER_S}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
+    guint64 n = g_ascii_strtoull(given, NULL, 10);
+    for (gsize i = 0; i < G_N_ELEMENTS(units) && n != G_MAXUINT64; i++) {
+        if (n <= G_MAXUINT64 / units[i].scale && n * units[i].scale >= RONDO_TIME_MIN_NS &&
+            n * units[i].scale < RONDO_TIME_MAX_NS)
+            return g_strdup_printf(_("did you mean “%" G_GUINT64_FORMAT "%s”? A plain number is "
+                                     "seconds; ms, us or ns after it name other units"),
+                                   n, units[i].suffix);
+    }
+    return g_strdup(_("did you give seconds, milliseconds, microseconds or nanoseconds? A plain "
+                      "number is seconds; ms, us or ns after it name other units"));
+}
+
+static gboolean
+timestamp_check(const char *given, guint64 ns, GError **error)
+{
+    g_autoptr(GError) range = NULL;
+    if (rondo_tool_check_time(given, ns, &range))
+        return TRUE;
+    g_autofree char *hint = unit_hint(given);
+    return rondo_tool_set_error(error, "%s; %s", range->message, hint);
+}
+
 gboolean
 rondo_import_line_parse(const char *text, RondoImportLine *ret, GError **error)
 {
@@ -71,25 +102,35 @@ rondo_import_line_parse(const char *text, RondoImportLine *ret, GError **error)
     for (guint i = 0; rest[i]; i++) {
         if (rest[i][0] == '\0')
             continue;
-        if (n == 2)
-            return rondo_tool_set_error(error, _("unexpected “%s” after the timestamp"), rest[i]);
+        if (n == 2) {
+            g_autofree char *echo = rondo_tool_excerpt(rest[i]);
+            return rondo_tool_set_error(error, _("unexpected “%s” after the timestamp"), echo);
+        }
         words[n++] = rest[i];
     }
-    if (n < 2)
-        return rondo_tool_set_error(error, _("expected SERIES VALUE TIMESTAMP, got “%s”"), text);
+    if (n < 2) {
+        g_autofree char *echo = rondo_tool_excerpt(text);
+        return rondo_tool_set_error(error, _("expected SERIES VALUE TIMESTAMP, got “%s”"), echo);
+    }
     g_autoptr(RondoSelector) sel = rondo_selector_parse(series, error);
     if (sel == NULL || !rondo_selector_get_series(sel, &ret->name, &ret->labels, error))
         return FALSE;
+    g_autofree char *value_echo = rondo_tool_excerpt(words[0]);
+    g_autofree char *time_echo = rondo_tool_excerpt(words[1]);
     if (!rondo_value_parse(words[0], &ret->value)) {
         rondo_import_line_clear(ret);
-        return rondo_tool_set_error(error, _("“%s” is not a number"), words[0]);
+        return rondo_tool_set_error(error, _("“%s” is not a number"), value_echo);
     }
-    if (!rondo_import_timestamp_parse(words[1], &ret->t_ns) || ret->t_ns == 0) {
+    if (!rondo_import_timestamp_parse(words[1], &ret->t_ns)) {
         rondo_import_line_clear(ret);
         return rondo_tool_set_error(error,
                                     _("“%s” is not a timestamp (seconds, or an integer with ns, "
                                       "us, ms or s)"),
-                                    words[1]);
+                                    time_echo);
+    }
+    if (!timestamp_check(words[1], ret->t_ns, error)) {
+        rondo_import_line_clear(ret);
+        return FALSE;
     }
     return TRUE;
 }

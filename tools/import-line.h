@@ -4,6 +4,10 @@
 
 #include <glib.h>
 
+/* The longest line `rondo import` reads, in bytes without the newline
+ * (rondo(1)); longer lines are skipped and reported. */
+#define RONDO_IMPORT_LINE_MAX 65536
+
 typedef struct {
     char *name;
     char **labels; /* NULL-terminated pairs */
@@ -11,13 +15,16 @@ typedef struct {
     guint64 t_ns;
 } RondoImportLine;
 
-/* Parses @text; FALSE with a translated message in @error if it is bad.
+/* Parses @text; FALSE with a translated message in @error if it is bad,
+ * including a timestamp outside RONDO_TIME_MIN_NS..RONDO_TIME_MAX_NS (with
+ * a guess at the unit meant).
  * On success the caller clears @ret with rondo_import_line_clear(). */
 gboolean rondo_import_line_parse(const char *text, RondoImportLine *ret, GError **error);
 void rondo_import_line_clear(RondoImportLine *line);
 
 /* A timestamp: seconds with an optional fraction ("1714564800.25"), or an
- * integer with a unit suffix: ns, us, ms, s. */
+ * integer with a unit suffix: ns, us, ms, s. A value too large for 64 bits
+ * gives G_MAXUINT64 (out of range), not a syntax error. */
 gboolean rondo_import_timestamp_parse(const char *text, guint64 *ret_ns);
 
 #endif /* RONDO_IMPORT_LINE_H */

@@ -55,7 +55,8 @@ labels_sorted(const char *const *labels)
     for (gsize i = 0; i < n; i++)
         idx[i] = labels[2 * i];
     /* sort the names, then look each value up: labels are few */
-    qsort(idx, n, sizeof *idx, compare_pairs);
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(idx, n, sizeof *idx, compare_pairs);
     for (gsize i = 0; i < n; i++) {
         pairs[2 * i] = g_strdup(idx[i]);
         for (gsize j = 0; j < n; j++) {

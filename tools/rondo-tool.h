@@ -54,6 +54,14 @@ RondoStore *rondo_tool_open_dir(GOptionContext *context, int *argc, char ***argv
 /* Sets a G_OPTION_ERROR_BAD_VALUE error (input a user typed) and returns
  * FALSE, for one-line error paths. */
 gboolean rondo_tool_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* At most RONDO_TOOL_ECHO_MAX characters of @text (valid UTF-8, "…" added
+ * when cut), for echoing user input in an error message. Free with g_free(). */
+#define RONDO_TOOL_ECHO_MAX 64
+char *rondo_tool_excerpt(const char *text);
+/* FALSE with an error when @ns is outside RONDO_TIME_MIN_NS ..
+ * RONDO_TIME_MAX_NS: the message quotes @given (the timestamp as the user
+ * wrote it) and states the range. */
+gboolean rondo_tool_check_time(const char *given, guint64 ns, GError **error);
 /* The wall clock in nanoseconds since the epoch. */
 guint64 rondo_tool_now_ns(void);
 

@@ -11,6 +11,7 @@
 #include "config.h"
 #include <string.h>
 #include <glib/gi18n.h>
+#include "rondo-tool.h"
 #include "selector.h"
 
 typedef struct {
@@ -53,9 +54,9 @@ rondo_selector_free(RondoSelector *selector)
 static gboolean
 fail(Parser *ps, const char *what)
 {
+    g_autofree char *echo = rondo_tool_excerpt(ps->text);
     g_set_error(ps->error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                _("bad selector “%s”: %s at offset %u"), ps->text, what,
-                (unsigned)(ps->p - ps->text));
+                _("bad selector “%s”: %s at offset %u"), echo, what, (unsigned)(ps->p - ps->text));
     return FALSE;
 }
 
@@ -149,7 +150,7 @@ static gboolean
 parse_matcher(Parser *ps, RondoSelector *sel)
 {
     g_autofree char *label = parse_ident(ps, FALSE);
-    RondoMatchOp op;
+    RondoMatchOp op = RONDO_MATCH_EQUAL;
     if (label == NULL)
         return fail(ps, _("expected a label name"));
     skip_blanks(ps);

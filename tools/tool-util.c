@@ -137,3 +137,26 @@ rondo_tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_s
     }
     return store;
 }
+
+char *
+rondo_tool_excerpt(const char *text)
+{
+    g_autofree char *valid = g_utf8_make_valid(text, -1);
+    if (g_utf8_strlen(valid, -1) <= RONDO_TOOL_ECHO_MAX)
+        return g_steal_pointer(&valid);
+    const char *cut = g_utf8_offset_to_pointer(valid, RONDO_TOOL_ECHO_MAX);
+    return g_strdup_printf("%.*s…", (int)(cut - valid), valid);
+}
+
+gboolean
+rondo_tool_check_time(const char *given, guint64 ns, GError **error)
+{
+    if (ns >= RONDO_TIME_MIN_NS && ns < RONDO_TIME_MAX_NS)
+        return TRUE;
+    g_autofree char *echo = rondo_tool_excerpt(given);
+    return rondo_tool_set_error(
+        error,
+        _("timestamp “%s” is outside the range a store keeps, 2000-01-01 "
+          "to 2200-01-01 UTC (%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " s)"),
+        echo, RONDO_TIME_MIN_NS / RONDO_NS_PER_S, RONDO_TIME_MAX_NS / RONDO_NS_PER_S);
+}
