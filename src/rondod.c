@@ -142,7 +142,7 @@ run(const RondodConfig *config)
     registry_start(registry, config->rescan_interval_s);
     if (!server_start(&d, &error)) {
         g_printerr("rondod: %s\n", error->message);
-        g_clear_object(&d.server);
+        server_stop(&d);
         return EXIT_FAILURE;
     }
     g_message("serving %u stores from %s", registry_get_n_stores(registry), config->state_dir);
@@ -154,8 +154,7 @@ run(const RondodConfig *config)
     g_main_loop_run(loop);
     if (export != NULL)
         export_stop(export); /* cancels a push waiting on a receiver: quick */
-    soup_server_disconnect(d.server);
-    g_object_unref(d.server);
+    server_stop(&d);
     return EXIT_SUCCESS;
 }
 
