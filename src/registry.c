@@ -255,10 +255,9 @@ entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
     if (store == NULL) {
         if (fds_exhausted())
             return; /* not the store's fault: try again next scan, logged by registry_scan */
-        if (!g_hash_table_contains(reg->failed, name))
-            g_message("store %s: cannot open: %s (tried again once meta.json or series.json "
-                      "changes)",
-                      name, error->message);
+        g_message("store %s: cannot open: %s (tried again once meta.json or series.json "
+                  "changes)",
+                  name, error->message);
         g_hash_table_insert(reg->failed, g_strdup(name), store_stamp_new(path));
         return;
     }
