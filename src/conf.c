@@ -24,6 +24,8 @@ rondod_config_new(void)
     c->max_points_per_series = 11000;
     c->max_samples = 5000000;
     c->max_concurrent_queries = 4;
+    c->max_connections = 512;
+    c->idle_timeout_s = 30;
     c->export.interval_s = 10;
     c->export.consumer = g_strdup("rondod");
     c->export.cursor_dir = g_strdup(RONDOD_DEFAULT_CURSOR_DIR);
@@ -57,9 +59,9 @@ rondod_config_free(RondodConfig *config)
 static const char *const keys_rondod[] = {
     "listen",          "state_dir", "auth_token_file", "dashboard_dir", "allow_remote",
     "rescan_interval", NULL};
-static const char *const keys_limits[] = {"max_body_bytes",         "max_query_range",
-                                          "max_points_per_series",  "max_samples",
-                                          "max_concurrent_queries", NULL};
+static const char *const keys_limits[] = {
+    "max_body_bytes",         "max_query_range", "max_points_per_series", "max_samples",
+    "max_concurrent_queries", "max_connections", "idle_timeout",          NULL};
 static const char *const keys_export[] = {"url",
                                           "interval",
                                           "tier",
@@ -198,7 +200,9 @@ load_limits_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **erro
            load_u64(kf, path, g, "max_query_range", &c->max_query_range_s, error) &&
            load_u64(kf, path, g, "max_points_per_series", &c->max_points_per_series, error) &&
            load_u64(kf, path, g, "max_samples", &c->max_samples, error) &&
-           load_uint(kf, path, g, "max_concurrent_queries", &c->max_concurrent_queries, error);
+           load_uint(kf, path, g, "max_concurrent_queries", &c->max_concurrent_queries, error) &&
+           load_uint(kf, path, g, "max_connections", &c->max_connections, error) &&
+           load_uint(kf, path, g, "idle_timeout", &c->idle_timeout_s, error);
 }
 
 /* A label name remote-write accepts and that is not reserved ("__" prefix). */

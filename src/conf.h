@@ -40,6 +40,8 @@ typedef struct {
     guint64 max_points_per_series;
     guint64 max_samples;
     guint max_concurrent_queries;
+    guint max_connections; /* client connections open at once */
+    guint idle_timeout_s;  /* to send a whole request, or between two */
     RondodExportConfig export;
 } RondodConfig;
 

@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "conf.h"
+#include "conns.h"
 #include "export.h"
 #include "metrics.h"
 #include "registry.h"
@@ -19,6 +20,7 @@ typedef struct {
     Metrics *metrics;
     Export *export; /* NULL: no [export] url */
     SoupServer *server;
+    Conns *conns; /* the client connections of server */
     const char *dashboard_dir;
     gboolean have_token;
     guint8 token_digest[32]; /* SHA-256 of the bearer token */

@@ -36,8 +36,9 @@ static const char *const routes[] = {
 };
 #define N_ROUTES G_N_ELEMENTS(routes)
 
-static const char *const reasons[] = {"auth", "body_too_large", "length_required",
-                                      "too_many_queries", "limit"};
+static const char *const reasons[] = {"auth",        "body_too_large",   "length_required",
+                                      "bad_length",  "too_many_queries", "limit",
+                                      "connections", "idle_timeout"};
 #define N_REASONS G_N_ELEMENTS(reasons)
 
 typedef struct {

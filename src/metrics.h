@@ -15,7 +15,10 @@ void metrics_request_started(Metrics *m);
 void metrics_request_finished(Metrics *m, const char *route, guint code, double seconds,
                               guint64 bytes);
 void metrics_request_aborted(Metrics *m);
-/* @reason: auth, body_too_large, length_required, too_many_queries, limit. */
+/*
+ * @reason: auth, body_too_large, length_required, bad_length, too_many_queries, limit,
+ * connections (over max_connections), idle_timeout.
+ */
 void metrics_rejected(Metrics *m, const char *reason);
 
 /* The handler label for a request path: known routes, "/dashboard" or "other". */

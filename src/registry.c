@@ -18,6 +18,15 @@
  * and reads again. A store rondod may not write (its files are not
  * group-writable) is served read-only: that is said once, with the fix.
  *
+ * Failures are remembered so that a bad store costs one attempt, not one
+ * per rescan (a 23 MB series.json that does not parse would otherwise be
+ * parsed again every rescan_interval on the main loop): a store that
+ * failed to open is tried again only once the inode, size or mtime of its
+ * meta.json or series.json changed. A failure while descriptors are
+ * exhausted (EMFILE, ENFILE) is not the store's fault: nothing is
+ * remembered, and a state directory that cannot be read for that reason
+ * keeps every store as it was.
+ *
  * Invariants: everything here runs on the main loop; a handle whose busy
  * count is not zero is never refreshed; symlinks leading out of the state
  * directory are never followed.
@@ -25,9 +34,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "registry.h"
@@ -51,12 +62,26 @@ typedef struct {
     gboolean damaged;       /* said once: a slab changed size under the map, not served */
 } Entry;
 
+/* One file as a failed open saw it. */
+typedef struct {
+    ino_t ino;
+    gint64 size;
+    gint64 mtime_ns;
+} FileStamp;
+
+/* A store's two files as a failed open saw them: retried only when they change. */
+typedef struct {
+    FileStamp meta, index;
+} StoreStamp;
+
 struct _Registry {
     char *state_dir;
     char *state_dir_real; /* resolved, for the symlink check */
     GHashTable *entries;  /* name -> Entry* */
-    GHashTable *failed;   /* name -> meta.json inode whose open failed (logged once) */
+    GHashTable *failed;   /* name -> StoreStamp* of the files whose open failed (logged once) */
+    GHashTable *ignored;  /* names that are not store names, logged once */
     gboolean ready;
+    gboolean dir_failing; /* the state directory could not be read last time (logged once) */
     guint scan_id, tick_id;
 };
 
@@ -119,7 +144,8 @@ registry_new(const char *state_dir)
     reg->state_dir_real = real ? g_strdup(real) : g_strdup(state_dir);
     free(real);
     reg->entries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
-    reg->failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    reg->failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    reg->ignored = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return reg;
 }
 
@@ -134,6 +160,7 @@ registry_free(Registry *reg)
         g_source_remove(reg->tick_id);
     g_hash_table_destroy(reg->entries);
     g_hash_table_destroy(reg->failed);
+    g_hash_table_destroy(reg->ignored);
     g_free(reg->state_dir);
     g_free(reg->state_dir_real);
     g_free(reg);
@@ -176,15 +203,69 @@ index_mtime_ns(const char *path)
 }
 
 static void
+file_stamp(const char *dir, const char *file, FileStamp *ret)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    struct stat st;
+    FileStamp stamp = {0};
+    if (stat(path, &st) == 0) {
+        stamp.ino = st.st_ino;
+        stamp.size = (gint64)st.st_size;
+        stamp.mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    }
+    *ret = stamp;
+}
+
+static gboolean
+file_stamp_equal(const FileStamp *a, const FileStamp *b)
+{
+    return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
+static StoreStamp *
+store_stamp_new(const char *path)
+{
+    StoreStamp *stamp = g_new0(StoreStamp, 1);
+    file_stamp(path, "meta.json", &stamp->meta);
+    file_stamp(path, "series.json", &stamp->index);
+    return stamp;
+}
+
+/* TRUE if the store at @path failed to open before and neither of its files changed since. */
+static gboolean
+failed_unchanged(const Registry *reg, const char *name, const char *path)
+{
+    const StoreStamp *was = g_hash_table_lookup(reg->failed, name);
+    if (was == NULL)
+        return FALSE;
+    g_autofree StoreStamp *now = store_stamp_new(path);
+    return file_stamp_equal(&was->meta, &now->meta) && file_stamp_equal(&was->index, &now->index);
+}
+
+/* TRUE when this process cannot open one more file: a failure then says nothing of a store. */
+static gboolean
+fds_exhausted(void)
+{
+    int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return FALSE;
+    }
+    return errno == EMFILE || errno == ENFILE;
+}
+
+static void
 entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
 {
     g_autoptr(GError) error = NULL;
     RondoStore *store = rondo_store_open(path, RONDO_OPEN_READ_ONLY, &error);
     if (store == NULL) {
-        gpointer logged = g_hash_table_lookup(reg->failed, name);
-        if (GPOINTER_TO_SIZE(logged) != (gsize)ino)
-            g_message("store %s: cannot open: %s", name, error->message);
-        g_hash_table_insert(reg->failed, g_strdup(name), GSIZE_TO_POINTER((gsize)ino));
+        if (fds_exhausted())
+            return; /* not the store's fault: try again next scan, logged by registry_scan */
+        g_message("store %s: cannot open: %s (tried again once meta.json or series.json "
+                  "changes)",
+                  name, error->message);
+        g_hash_table_insert(reg->failed, g_strdup(name), store_stamp_new(path));
         return;
     }
     g_hash_table_remove(reg->failed, name);
@@ -264,11 +345,12 @@ entry_refresh(Entry *e)
     g_autoptr(GError) error = NULL;
     gboolean ok = e->h->busy == 0 ? rondo_store_refresh(e->h->store, &error)
                                   : entry_reopen(e, RONDO_OPEN_READ_ONLY, &error);
-    if (!ok) {
-        g_message("store %s: cannot refresh: %s", e->name, error->message);
-        return;
-    }
-    e->index_mtime_ns = mtime;
+    if (!ok && fds_exhausted())
+        return; /* not the index's fault: try again next scan */
+    if (!ok)
+        g_message("store %s: cannot refresh: %s (tried again once series.json changes)", e->name,
+                  error->message);
+    e->index_mtime_ns = mtime; /* a failed index is not parsed again until it changes */
 }
 
 static void
@@ -280,11 +362,24 @@ entry_update(Entry *e)
         entry_refresh(e);
 }
 
+/* A directory entry that is no store name ("..x", control characters): said once per name. */
 static void
-scan_one(Registry *reg, const char *name, GHashTable *seen)
+scan_ignore(Registry *reg, const char *name, GHashTable *ignored)
 {
-    if (!store_name_is_valid(name))
+    if (!g_hash_table_contains(reg->ignored, name)) {
+        g_autofree char *printable = g_strescape(name, NULL);
+        g_message("state directory: ignoring “%s”: not a valid store name", printable);
+    }
+    g_hash_table_add(ignored, g_strdup(name));
+}
+
+static void
+scan_one(Registry *reg, const char *name, GHashTable *seen, GHashTable *ignored)
+{
+    if (!store_name_is_valid(name)) {
+        scan_ignore(reg, name, ignored);
         return;
+    }
     g_autofree char *path = g_build_filename(reg->state_dir, name, NULL);
     if (!path_is_inside(reg, path))
         return;
@@ -298,10 +393,47 @@ scan_one(Registry *reg, const char *name, GHashTable *seen)
         g_hash_table_remove(reg->entries, name);
         e = NULL;
     }
-    if (e == NULL)
+    if (e == NULL && !failed_unchanged(reg, name, path))
         entry_open(reg, name, path, ino);
-    else
+    else if (e != NULL)
         entry_update(e);
+}
+
+/* Forgets what @seen (this scan) no longer holds: vanished stores and failures. */
+static void
+scan_forget(Registry *reg, GHashTable *seen)
+{
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, reg->entries);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        if (!g_hash_table_contains(seen, key)) {
+            g_message("store %s: gone", (const char *)key);
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    g_hash_table_iter_init(&it, reg->failed);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        if (!g_hash_table_contains(seen, key))
+            g_hash_table_iter_remove(&it);
+    }
+}
+
+/*
+ * The state directory cannot be read. Out of descriptors (or memory) says
+ * nothing of the stores: keep them all. Logged once until a scan succeeds.
+ */
+static gboolean
+scan_failed(Registry *reg, const GError *error)
+{
+    gboolean transient = g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_MFILE) ||
+                         g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NFILE) ||
+                         g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM);
+    if (!reg->dir_failing)
+        g_message("state directory: %s%s", error->message,
+                  transient && reg->ready ? " (keeping the stores known, retrying)" : "");
+    reg->dir_failing = TRUE;
+    return transient;
 }
 
 void
@@ -310,24 +442,23 @@ registry_scan(Registry *reg)
     g_autoptr(GError) error = NULL;
     g_autoptr(GDir) dir = g_dir_open(reg->state_dir, 0, &error);
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) ignored = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-    if (dir == NULL) {
-        if (!reg->ready)
-            g_message("state directory: %s", error->message);
-    } else {
+    if (dir == NULL && scan_failed(reg, error)) {
+        reg->ready = TRUE;
+        return;
+    }
+    if (dir != NULL) {
+        if (reg->dir_failing)
+            g_message("state directory: readable again");
+        reg->dir_failing = FALSE;
         const char *name;
         while ((name = g_dir_read_name(dir)) != NULL)
-            scan_one(reg, name, seen);
+            scan_one(reg, name, seen, ignored);
+        g_hash_table_destroy(reg->ignored);
+        reg->ignored = g_steal_pointer(&ignored);
     }
-    GHashTableIter it;
-    gpointer key, value;
-    g_hash_table_iter_init(&it, reg->entries);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        if (!g_hash_table_contains(seen, key)) {
-            g_message("store %s: gone", (const char *)key);
-            g_hash_table_iter_remove(&it);
-        }
-    }
+    scan_forget(reg, seen);
     reg->ready = TRUE;
 }
 

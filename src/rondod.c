@@ -197,7 +197,7 @@ run(RondodConfig *config, const Options *options)
     registry_start(registry, config->rescan_interval_s);
     if (!server_start(&d, &error)) {
         g_printerr("rondod: %s\n", error->message);
-        g_clear_object(&d.server);
+        server_stop(&d);
         g_clear_pointer(&d.export, export_free);
         return EXIT_FAILURE;
     }
@@ -213,8 +213,7 @@ run(RondodConfig *config, const Options *options)
         export_stop(d.export); /* cancels a push waiting on a receiver: quick */
         export_free(d.export);
     }
-    soup_server_disconnect(d.server);
-    g_object_unref(d.server);
+    server_stop(&d);
     return EXIT_SUCCESS;
 }
 

@@ -3,14 +3,21 @@
  * Safety first, because Debian's libsoup documentation warns against
  * exposing SoupServer to untrusted clients:
  *   - loopback only, unless allow_remote is set;
+ *   - connections are accepted by conns.c, which bounds their number and
+ *     how long they may idle or trickle a request;
  *   - an early handler (after the headers, before the body) refuses a bad
- *     bearer token (401), a Content-Length over max_body_bytes (413) and a
- *     body without a length (411: libsoup would read a chunked body of any
- *     size into memory);
+ *     bearer token (401), a Content-Length that is not one decimal number
+ *     (400), one over max_body_bytes or 64 bits (413), and a body without
+ *     a length (411: libsoup would read a chunked body of any size into
+ *     memory). libsoup would still read an announced body before sending
+ *     such an answer, so a refused request that announces one is answered
+ *     at once and its connection closed (conns_answer_now());
+ *   - whatever the headers said, a request body past max_body_bytes drops
+ *     the connection (got-chunk);
  *   - the token is compared as SHA-256 digests in constant time, so neither
  *     its bytes nor its length leak through timing.
  * Every request is counted (metrics.c) from request-started to
- * request-finished or request-aborted.
+ * request-finished or request-aborted, or to its early answer.
  */
 #include "config.h"
 
@@ -22,7 +29,8 @@
 #include "http.h"
 #include "server.h"
 
-#define T0_KEY "rondod-t0"
+#define T0_KEY         "rondod-t0"
+#define LISTEN_BACKLOG 1024 /* the kernel caps it at net.core.somaxconn */
 
 /* ------------------------------------------------------------ the token */
 
@@ -82,50 +90,101 @@ is_probe(const char *path)
     return g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz");
 }
 
+/* Counts @msg as finished (libsoup reports no end for a request answered early). */
+static void
+account_finished(Daemon *d, SoupServerMessage *msg)
+{
+    const gint64 *t0 = g_object_get_data(G_OBJECT(msg), T0_KEY);
+    double seconds = t0 ? (double)(g_get_monotonic_time() - *t0) / 1e6 : 0;
+    GUri *uri = soup_server_message_get_uri(msg);
+    SoupMessageBody *body = soup_server_message_get_response_body(msg);
+    metrics_request_finished(d->metrics, route_for_path(uri ? g_uri_get_path(uri) : NULL),
+                             soup_server_message_get_status(msg), seconds,
+                             body ? (guint64)body->length : 0);
+}
+
+/* TRUE if the request announces a body: a Transfer-Encoding, or a Content-Length but "0". */
+static gboolean
+announces_body(SoupMessageHeaders *h)
+{
+    const char *len = soup_message_headers_get_list(h, "Content-Length");
+    return soup_message_headers_get_list(h, "Transfer-Encoding") != NULL ||
+           (len != NULL && !g_str_equal(len, "0"));
+}
+
+/* Refuses with @status at once, unread body and all, and closes the connection. */
+static gboolean
+refuse_body(Daemon *d, SoupServerMessage *msg, const char *reason, guint status, const char *text)
+{
+    metrics_rejected(d->metrics, reason);
+    http_respond_error(msg, status, "%s", text);
+    account_finished(d, msg);
+    conns_answer_now(d->conns, msg);
+    return FALSE;
+}
+
+/*
+ * Content-Length as RFC 9110 has it, one decimal number: a sign, garbage
+ * or a repeated header ("5, 7") is 400, anything over max_body_bytes
+ * (64-bit overflow included) 413.
+ */
+static gboolean
+check_length(Daemon *d, SoupServerMessage *msg, const char *value)
+{
+    guint64 max = d->config->max_body_bytes, len = 0;
+    g_autofree char *v = g_strstrip(g_strdup(value));
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    if (g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT64, &len, &error) && len <= max)
+        return TRUE;
+    if (error == NULL)
+        text = g_strdup_printf("request body of %" G_GUINT64_FORMAT
+                               " bytes exceeds the limit max_body_bytes=%" G_GUINT64_FORMAT,
+                               len, max);
+    else if (g_error_matches(error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+        text = g_strdup_printf("Content-Length %.40s overflows 64 bits; the limit is "
+                               "max_body_bytes=%" G_GUINT64_FORMAT,
+                               v, max);
+    if (text != NULL)
+        return refuse_body(d, msg, "body_too_large", SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, text);
+    text = g_strdup_printf(v[0] == '-' ? "Content-Length %.40s is negative"
+                                       : "Content-Length “%.40s” is not one decimal number",
+                           v);
+    return refuse_body(d, msg, "bad_length", SOUP_STATUS_BAD_REQUEST, text);
+}
+
+/* The body as the headers announce it: FALSE after answering 400, 411 or 413. */
 static gboolean
 check_body(Daemon *d, SoupServerMessage *msg)
 {
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
     SoupEncoding enc = soup_message_headers_get_encoding(h);
-    if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF) {
-        metrics_rejected(d->metrics, "length_required");
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                                     "close");
-        http_respond_error(msg, SOUP_STATUS_LENGTH_REQUIRED,
+    if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF)
+        return refuse_body(d, msg, "length_required", SOUP_STATUS_LENGTH_REQUIRED,
                            "request bodies need a Content-Length (chunked bodies are refused)");
-        return FALSE;
-    }
-    goffset len =
-        enc == SOUP_ENCODING_CONTENT_LENGTH ? soup_message_headers_get_content_length(h) : 0;
-    if ((guint64)len > d->config->max_body_bytes) {
-        metrics_rejected(d->metrics, "body_too_large");
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                                     "close");
-        http_respond_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                           "request body of %" G_GINT64_FORMAT
-                           " bytes exceeds the limit max_body_bytes=%" G_GUINT64_FORMAT,
-                           (gint64)len, d->config->max_body_bytes);
-        return FALSE;
-    }
-    return TRUE;
+    const char *value = soup_message_headers_get_list(h, "Content-Length");
+    return value == NULL || check_length(d, msg, value);
 }
 
+/* The token first: nothing of a body is read for a client that may not send one. */
 static void
 on_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
          gpointer user_data)
 {
     Daemon *d = user_data;
-    if (!is_probe(path)) {
-        SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-        if (!server_check_token(d, soup_message_headers_get_one(h, "Authorization"))) {
-            metrics_rejected(d->metrics, "auth");
-            soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                                         "WWW-Authenticate", "Bearer realm=\"rondod\"");
-            http_respond_error(msg, SOUP_STATUS_UNAUTHORIZED, "missing or wrong bearer token");
-            return;
-        }
+    SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+    if (is_probe(path) || server_check_token(d, soup_message_headers_get_one(h, "Authorization"))) {
+        check_body(d, msg);
+        return;
     }
-    check_body(d, msg);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
+                                 "Bearer realm=\"rondod\"");
+    if (announces_body(h)) {
+        refuse_body(d, msg, "auth", SOUP_STATUS_UNAUTHORIZED, "missing or wrong bearer token");
+        return;
+    }
+    metrics_rejected(d->metrics, "auth");
+    http_respond_error(msg, SOUP_STATUS_UNAUTHORIZED, "missing or wrong bearer token");
 }
 
 void
@@ -137,6 +196,19 @@ server_add_handler(Daemon *d, const char *path, SoupServerCallback callback)
 
 /* ------------------------------------------------------- accounting */
 
+/* Whatever the headers said: a body past max_body_bytes drops the connection. */
+static void
+on_got_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+    Daemon *d = user_data;
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    if ((guint64)body->length <= d->config->max_body_bytes)
+        return;
+    metrics_rejected(d->metrics, "body_too_large");
+    soup_message_body_truncate(body);
+    conns_abort(d->conns, msg);
+}
+
 static void
 on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
@@ -144,20 +216,17 @@ on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_dat
     gint64 *t0 = g_new(gint64, 1);
     *t0 = g_get_monotonic_time();
     g_object_set_data_full(G_OBJECT(msg), T0_KEY, t0, g_free);
+    g_signal_connect(msg, "got-chunk", G_CALLBACK(on_got_chunk), d);
+    /* one request per connection: see conns.c */
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
     metrics_request_started(d->metrics);
 }
 
 static void
 on_request_finished(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
-    Daemon *d = user_data;
-    const gint64 *t0 = g_object_get_data(G_OBJECT(msg), T0_KEY);
-    double seconds = t0 ? (double)(g_get_monotonic_time() - *t0) / 1e6 : 0;
-    GUri *uri = soup_server_message_get_uri(msg);
-    SoupMessageBody *body = soup_server_message_get_response_body(msg);
-    metrics_request_finished(d->metrics, route_for_path(uri ? g_uri_get_path(uri) : NULL),
-                             soup_server_message_get_status(msg), seconds,
-                             body ? (guint64)body->length : 0);
+    account_finished(user_data, msg);
 }
 
 static void
@@ -180,6 +249,32 @@ check_local(const Daemon *d, GInetAddress *addr, const char *what, GError **erro
                   "--allow-remote to listen there"),
                 what, s);
     return FALSE;
+}
+
+/* A listening TCP socket with a backlog that absorbs bursts (libsoup's is 10). */
+static GSocket *
+socket_listen(GSocketAddress *addr, GError **error)
+{
+    g_autoptr(GSocket) s = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
+                                        G_SOCKET_PROTOCOL_TCP, error);
+    if (s == NULL)
+        return NULL;
+    g_socket_set_listen_backlog(s, LISTEN_BACKLOG);
+    if (!g_socket_bind(s, addr, TRUE, error) || !g_socket_listen(s, error))
+        return NULL;
+    return g_steal_pointer(&s);
+}
+
+static gboolean
+accept_on(Daemon *d, GSocket *s, GError **error)
+{
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(s, error);
+    if (bound == NULL)
+        return FALSE;
+    conns_listen(d->conns, s);
+    g_autofree char *where = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(bound));
+    g_message("listening on http://%s/", where);
+    return TRUE;
 }
 
 /* systemd socket activation: LISTEN_PID is us and LISTEN_FDS >= 1 (fd 3). */
@@ -208,7 +303,7 @@ listen_activated(Daemon *d, gboolean *ret_done, GError **error)
     if (!check_local(d, addr, _("the socket passed by systemd listens on"), error))
         return FALSE;
     *ret_done = TRUE;
-    return soup_server_listen_socket(d->server, sock, 0, error);
+    return accept_on(d, sock, error);
 }
 
 /* "ADDR:PORT", "[ADDR6]:PORT" or "localhost:PORT". */
@@ -244,21 +339,8 @@ listen_configured(Daemon *d, GError **error)
     if (sa == NULL ||
         !check_local(d, g_inet_socket_address_get_address(sa), _("listen address"), error))
         return FALSE;
-    return soup_server_listen(d->server, G_SOCKET_ADDRESS(sa), 0, error);
-}
-
-static void
-log_uris(const Daemon *d)
-{
-    GSList *uris = soup_server_get_uris(d->server);
-    for (GSList *l = uris; l != NULL; l = l->next) {
-        g_autofree char *s = g_uri_to_string(l->data);
-        g_message("listening on %s", s);
-    }
-    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-    if (!d->have_token && d->config->allow_remote)
-        g_message("allow_remote is set and no auth_token_file: anyone who reaches the port can "
-                  "read every store");
+    g_autoptr(GSocket) s = socket_listen(G_SOCKET_ADDRESS(sa), error);
+    return s != NULL && accept_on(d, s, error);
 }
 
 gboolean
@@ -270,6 +352,8 @@ server_start(Daemon *d, GError **error)
     g_signal_connect(d->server, "request-started", G_CALLBACK(on_request_started), d);
     g_signal_connect(d->server, "request-finished", G_CALLBACK(on_request_finished), d);
     g_signal_connect(d->server, "request-aborted", G_CALLBACK(on_request_aborted), d);
+    d->conns =
+        conns_new(d->server, d->metrics, d->config->max_connections, d->config->idle_timeout_s);
     handlers_register(d);
 
     gboolean done = FALSE;
@@ -277,7 +361,9 @@ server_start(Daemon *d, GError **error)
         return FALSE;
     if (!done && !listen_configured(d, error))
         return FALSE;
-    log_uris(d);
+    if (!d->have_token && d->config->allow_remote)
+        g_message("allow_remote is set and no auth_token_file: anyone who reaches the port can "
+                  "read every store");
     return TRUE;
 }
 
@@ -291,4 +377,14 @@ server_reload_token(Daemon *d, GError **error)
     d->have_token = next.have_token;
     memcpy(d->token_digest, next.token_digest, sizeof d->token_digest);
     return TRUE;
+}
+
+void
+server_stop(Daemon *d)
+{
+    if (d->server == NULL)
+        return;
+    soup_server_disconnect(d->server);
+    g_clear_pointer(&d->conns, conns_free);
+    g_clear_object(&d->server);
 }

@@ -7,9 +7,12 @@
 /*
  * Loads the bearer token (if configured), creates d->server with every
  * handler, and listens: on the socket systemd passed (LISTEN_FDS), else on
- * config->listen. A non-loopback address needs allow_remote.
+ * config->listen. A non-loopback address needs allow_remote. Connections
+ * are accepted by d->conns (conns.c).
  */
 gboolean server_start(Daemon *d, GError **error);
+/* Stops listening, closes every connection, frees d->server; after a failed start too. */
+void server_stop(Daemon *d);
 
 /*
  * Registers @callback for @path (a prefix, as libsoup matches) together
