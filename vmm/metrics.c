@@ -124,11 +124,11 @@ metrics_register_hot(VmMetrics *m, GError **error)
         if (!metrics_register(m, &h->blk_bytes[i], "blk_bytes_total", "direction", blk_dirs[i],
                               error))
             return FALSE;
-    return metrics_register(m, &h->run_duration.series, "vcpu_run_duration_ns", NULL, NULL,
+    return metrics_register(m, &h->run_duration.series, "vcpu_run_duration_seconds", NULL, NULL,
                             error) &&
-           metrics_register(m, &h->exit_duration.series, "vcpu_exit_duration_ns", NULL, NULL,
+           metrics_register(m, &h->exit_duration.series, "vcpu_exit_duration_seconds", NULL, NULL,
                             error) &&
-           metrics_register(m, &h->blk_duration.series, "blk_request_duration_ns", NULL, NULL,
+           metrics_register(m, &h->blk_duration.series, "blk_request_duration_seconds", NULL, NULL,
                             error);
 }
 

@@ -6,9 +6,9 @@
  *           the inline functions below (the hot path);
  *   "vmm"   everything else (process and KVM statistics), recorded only by
  *           the maintenance thread, which also consolidates once a second.
- * Counters are recorded as their running total; durations as the mean of
- * the current second so far, so each 1 s slot ends up holding that
- * second's mean.
+ * Counters are recorded as their running total; durations, measured in
+ * nanoseconds, as the mean of the current second so far in seconds (the
+ * Prometheus base unit), so each 1 s slot ends up holding that second's mean.
  */
 #pragma once
 
@@ -112,7 +112,7 @@ vm_mean_add(VmMean *mean, double value, guint64 now_ns)
         *mean = (VmMean){mean->series, second, 0, 0};
     mean->sum += value;
     mean->count++;
-    rondo_series_record(mean->series, mean->sum / mean->count, now_ns);
+    rondo_series_record(mean->series, mean->sum / mean->count * 1e-9, now_ns);
 }
 
 /* One vCPU exit: @run_ns spent in KVM_RUN, @exit_ns handling the exit. */
