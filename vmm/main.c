@@ -54,6 +54,7 @@ typedef struct {
     gint memory_mib;
     gint timeout_seconds;
     gint workload_seconds;
+    gboolean version;
 } Options;
 
 typedef struct {
@@ -107,6 +108,7 @@ options_parse(Options *o, int *argc, char ***argv, GError **error)
          N_("ID")},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_seconds,
          N_("Stop the VM after this many seconds (default: no limit)"), N_("SECONDS")},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL},
         {"kvm-device", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o->kvm_device, NULL, NULL},
         {NULL},
     };
@@ -391,8 +393,10 @@ main(int argc, char **argv)
     Demo d = {0};
     g_autoptr(GError) error = NULL;
     int status = EXIT_USAGE;
-    if (options_parse(&d.opt, &argc, &argv, &error) && argc == 1 &&
-        options_check(&d.opt, &d.linux_guest, &error))
+    if (options_parse(&d.opt, &argc, &argv, &error) && argc == 1 && d.opt.version) {
+        g_print("rondo-demo-vmm %s\n", PACKAGE_VERSION);
+        status = EXIT_SUCCESS;
+    } else if (error == NULL && argc == 1 && options_check(&d.opt, &d.linux_guest, &error))
         status = demo_boot(&d, &error);
     else if (error == NULL)
         g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("unexpected argument '%s'"),

@@ -260,6 +260,14 @@ test_usage(void)
     g_assert_cmpint(WEXITSTATUS(r.status), ==, 2);
     g_assert_true(g_str_has_prefix(r.err, "rondo-demo-vmm: "));
     run_clear(&r);
+
+    run_prepare(&r);
+    const char *version[] = {"--version", NULL};
+    run_vmm(&r, version);
+    g_assert_true(WIFEXITED(r.status));
+    g_assert_cmpint(WEXITSTATUS(r.status), ==, 0);
+    g_assert_cmpstr(r.out, ==, "rondo-demo-vmm " PACKAGE_VERSION "\n");
+    run_clear(&r);
 }
 
 /* Reads the child's stdout line by line until one contains @needle;
