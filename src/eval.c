@@ -25,7 +25,12 @@
 
 #define LOOKBACK_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
 
-G_DEFINE_QUARK(rondod - eval - error - quark, eval_error)
+/* Not G_DEFINE_QUARK: clang-format would space its argument (lib/error.c). */
+GQuark
+eval_error_quark(void)
+{
+    return g_quark_from_static_string("rondod-eval-error-quark");
+}
 
 typedef struct {
     guint64 t;
