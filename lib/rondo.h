@@ -110,6 +110,9 @@ RONDO_API GQuark rondo_error_quark(void);
  * @RONDO_ERROR_NOT_FOUND: no such series, schema, tier or store.
  * @RONDO_ERROR_READ_ONLY: the store was opened read-only.
  * @RONDO_ERROR_EXISTS: the store to create already exists.
+ *
+ * Error messages are English and never translated: the library has no
+ * message catalogue and marks no string for translation.
  */
 typedef enum {
     RONDO_ERROR_IO,

@@ -218,7 +218,7 @@ worker_cursor_dir(Export *e, StoreHandle *h, GError **error)
     g_autofree char *dir = g_build_filename(c->cursor_dir, h->name, NULL);
     if (g_mkdir_with_parents(dir, 0750) < 0) {
         int saved = errno;
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, _("cannot create %s: %s"), dir,
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "cannot create %s: %s", dir,
                     g_strerror(saved));
         return NULL;
     }

@@ -289,7 +289,8 @@ static gboolean
 on_stop_signal(gpointer data)
 {
     Demo *d = data;
-    d->stop_cause = "signal";
+    /* TRANSLATORS: what stopped the VM, in "stopped by %s after %.1f s". */
+    d->stop_cause = N_("signal");
     vcpu_request_stop(d->vcpu, VCPU_STOP_REQUESTED);
     return G_SOURCE_CONTINUE;
 }
@@ -298,7 +299,8 @@ static gboolean
 on_timeout(gpointer data)
 {
     Demo *d = data;
-    d->stop_cause = "timeout";
+    /* TRANSLATORS: what stopped the VM, in "stopped by %s after %.1f s". */
+    d->stop_cause = N_("timeout");
     d->timeout_source = 0;
     vcpu_request_stop(d->vcpu, VCPU_STOP_REQUESTED);
     return G_SOURCE_REMOVE;
@@ -337,8 +339,9 @@ demo_report(Demo *d, GError **error)
         g_printerr(_("rondo-demo-vmm: guest reset after %.1f s; metrics in %s\n"), seconds, store);
         return EXIT_SUCCESS;
     case VCPU_STOP_REQUESTED:
+        /* TRANSLATORS: %s is "signal", "timeout" or "request", translated. */
         g_printerr(_("rondo-demo-vmm: stopped by %s after %.1f s; metrics in %s\n"),
-                   d->stop_cause != NULL ? d->stop_cause : "request", seconds, store);
+                   _(d->stop_cause != NULL ? d->stop_cause : N_("request")), seconds, store);
         return EXIT_SUCCESS;
     case VCPU_STOP_SHUTDOWN:
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -386,7 +389,9 @@ int
 main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* RONDO_LOCALEDIR: catalogues of an uninstalled tree (tests). */
+    const char *localedir = g_getenv("RONDO_LOCALEDIR");
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
