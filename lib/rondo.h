@@ -93,6 +93,10 @@ G_BEGIN_DECLS
 #define RONDO_TIME_MAX_NS   G_GUINT64_CONSTANT(7258118400000000000)
 #define RONDO_WINDOW_MAX_NS (RONDO_TIME_MAX_NS - RONDO_TIME_MIN_NS)
 
+/* Time units: timestamps and intervals are nanoseconds (guint64). */
+#define RONDO_NS_PER_S  G_GUINT64_CONSTANT(1000000000)
+#define RONDO_NS_PER_MS G_GUINT64_CONSTANT(1000000)
+
 /* ---------------------------------------------------------------- errors */
 
 #define RONDO_ERROR (rondo_error_quark())

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "testutil.h"
 
-#define S(n) ((guint64)(n)*NS_PER_S)
+#define S(n) ((guint64)(n)*RONDO_NS_PER_S)
 
 static double
 value_at(RondoStore *store, RondoSeries *s, guint tier, guint64 t)
@@ -143,7 +143,7 @@ test_ring_semantics(void)
 
     /* Within one slot the last write wins; sub-slot timestamps land in the slot. */
     rondo_series_record(a, 1, head);
-    rondo_series_record(a, 2, head + NS_PER_S / 2);
+    rondo_series_record(a, 2, head + RONDO_NS_PER_S / 2);
     g_assert_cmpfloat(value_at(store, a, 0, head), ==, 2);
     g_assert_true(isnan(value_at(store, b, 0, head))); /* b never wrote here */
 
@@ -245,7 +245,7 @@ test_several_schemas(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(TestDir) dir = test_tmp_dir();
     g_autoptr(RondoSchema) fast = rondo_schema_new("fast", 2, &error);
-    g_assert_true(rondo_schema_add_tier(fast, NS_PER_S / 10, 100, 0, &error));
+    g_assert_true(rondo_schema_add_tier(fast, RONDO_NS_PER_S / 10, 100, 0, &error));
     g_assert_true(rondo_schema_add_matcher(fast, "__name__", RONDO_MATCH_EQUAL, "f", &error));
     g_autoptr(RondoSchema) slow = rondo_schema_new_vmm_preset("slow", 2, &error);
     RondoSchema *both[] = {fast, slow};
@@ -254,8 +254,8 @@ test_several_schemas(void)
     RondoSeries *f = rondo_store_register(store, "f", NULL, &error);
     RondoSeries *g = rondo_store_register(store, "g", NULL, &error);
     for (guint i = 0; i < 1000; i++) {
-        rondo_series_record(f, i, TEST_T0 + i * NS_PER_S / 10);
-        rondo_series_record(g, i, TEST_T0 + i * NS_PER_S / 10);
+        rondo_series_record(f, i, TEST_T0 + i * RONDO_NS_PER_S / 10);
+        rondo_series_record(g, i, TEST_T0 + i * RONDO_NS_PER_S / 10);
     }
     /* fast: 100 slots of 100 ms; slow: 100 one-second slots, last value per second. */
     g_assert_cmpuint(test_count_points(store, f, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==, 100);
