@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <glib/gstdio.h>
-#include "rondo.h"
+#include "rondo-export.h"
 
 #define NS_PER_S G_GUINT64_CONSTANT(1000000000)
 

@@ -13,7 +13,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include "rondo.h"
+#include "rondo-export.h"
 
 #define NS_PER_S G_GUINT64_CONSTANT(1000000000)
 
