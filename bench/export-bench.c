@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <glib/gstdio.h>
-#include "rondo.h"
+#include "rondo-export.h"
 
 typedef struct {
     gint stores, series, minutes, batch;

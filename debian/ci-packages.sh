@@ -22,8 +22,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 ci_dir=${RONDO_CI_DIR:-/var/tmp/rondo-ci}
 repo=$ci_dir/repo
 list=/etc/apt/sources.list.d/rondo-local.list
-all_pkgs="librondo0 librondo-dev rondo-tools rondod rondo-demo-vmm"
+all_pkgs="librondo1 librondo-export0 librondo-dev rondo-tools rondod rondo-demo-vmm"
 install_pkgs="rondo-tools rondod rondo-demo-vmm librondo-dev"
+# Packages renamed since (librondo0: librondo.so.0 became librondo.so.1):
+# purged with a previous run's packages, never installed again.
+old_pkgs="librondo0"
 export DEBIAN_FRONTEND=noninteractive
 
 step() { printf '\n=== packages: %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
@@ -33,7 +36,7 @@ die() { echo "ci-packages: $*" >&2; exit 1; }
 
 installed_rondo_pkgs() {
   # shellcheck disable=SC2086
-  dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $all_pkgs 2>/dev/null |
+  dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $all_pkgs $old_pkgs 2>/dev/null |
     awk '$1 != "un" && NF == 2 { print $2 }'
 }
 

@@ -88,7 +88,8 @@ make_state() {
 	END=$("$FIXTURE" "$dir" "$@") || return 1
 }
 
-# rondod_start CONFIG [options]: starts rondod, sets URL. Returns 1 if it does not come up.
+# rondod_start CONFIG [options]: starts rondod, sets URL. Returns 1 if it does not come up
+# within 30 s (a loaded 2-core machine running the suite in parallel can take seconds).
 rondod_start() {
 	conf=$1
 	shift
@@ -97,7 +98,7 @@ rondod_start() {
 		>"$log" 2>&1 &
 	RONDOD_PID=$!
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 300 ]; do
 		port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$log" | head -n 1)
 		if [ -n "$port" ]; then
 			URL="http://127.0.0.1:$port"

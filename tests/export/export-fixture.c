@@ -13,7 +13,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include "rondo.h"
+#include "rondo-export.h"
 
 static double
 fixture_value(guint id, guint k)

@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include "fake-receiver.h"
 #include "../testutil.h"
+#include "rondo-export.h"
 
 #define CONSUMER "test"
 
