@@ -59,18 +59,6 @@ for _ in range(100):
         pass'
 }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; FALSE on timeout.
-wait_for() {
-	n=$(($1 * 5))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
-
 vm_up() { curl -sf -o /dev/null "http://127.0.0.1:$1/health"; }
 
 # vm_start PORT DATA_DIR: a fresh victoria-metrics, ready.
