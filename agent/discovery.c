@@ -6,6 +6,10 @@
  * second, and soon after any event, catches everything. The scan is the
  * truth; the monitors only make it early.
  *
+ * The watched directory may appear after the agent starts (it belongs to
+ * whatever launches the VMs): until it does, the scan looks for it each
+ * second and its monitor is made when it is there.
+ *
  * A VM is known by its id and the inode of its FIFO (or socket): once its
  * collector has finished, the same files do not start another one; a FIFO
  * made anew (a new Firecracker process) does.
@@ -42,6 +46,7 @@ struct Discovery {
     guint scan_id;
     guint n_active;
     gboolean shutting_down;
+    gboolean said_missing; /* logged that the watched directory is missing */
 };
 
 gboolean
@@ -168,7 +173,13 @@ discovery_scan_now(gpointer data)
     d->scan_id = 0;
     if (d->shutting_down)
         return G_SOURCE_REMOVE;
-    g_autoptr(GDir) dir = g_dir_open(d->watch_dir, 0, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) dir = g_dir_open(d->watch_dir, 0, &error);
+    if (dir == NULL && !d->said_missing)
+        g_message(_("waiting for %s: %s"), d->watch_dir, error->message);
+    d->said_missing = dir == NULL;
+    if (dir != NULL && d->monitor == NULL)
+        d->monitor = discovery_monitor(d, d->watch_dir, NULL); /* else the scan alone */
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     const char *name;
     while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
@@ -189,14 +200,9 @@ discovery_scan_now(gpointer data)
 }
 
 Discovery *
-discovery_new(const DiscoveryConfig *cfg, GError **error)
+discovery_new(const DiscoveryConfig *cfg)
 {
     g_return_val_if_fail(cfg != NULL && cfg->watch_dir != NULL && cfg->state_dir != NULL, NULL);
-    if (!g_file_test(cfg->watch_dir, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("%s: no such directory"),
-                    cfg->watch_dir);
-        return NULL;
-    }
     Discovery *d = g_new0(Discovery, 1);
     d->watch_dir = g_strdup(cfg->watch_dir);
     d->state_dir = g_strdup(cfg->state_dir);
@@ -205,11 +211,6 @@ discovery_new(const DiscoveryConfig *cfg, GError **error)
     d->ch_socket_name = g_strdup(cfg->ch_socket_name);
     d->series_max = cfg->series_max;
     d->entries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
-    d->monitor = discovery_monitor(d, d->watch_dir, error);
-    if (d->monitor == NULL) {
-        discovery_free(d);
-        return NULL;
-    }
     discovery_scan_now(d);
     return d;
 }

@@ -20,8 +20,8 @@ typedef struct {
 
 typedef struct Discovery Discovery;
 
-/* Watches @cfg->watch_dir (copied), which must exist, and scans it once. */
-Discovery *discovery_new(const DiscoveryConfig *cfg, GError **error);
+/* Watches @cfg->watch_dir (copied; it may appear later) and scans it once. */
+Discovery *discovery_new(const DiscoveryConfig *cfg);
 /* Once a second: scans again (in case an event was missed) and ticks every collector. */
 void discovery_tick(Discovery *d, guint64 now_ns);
 /* Collectors not finished yet (running or closing their store). */

@@ -211,10 +211,9 @@ agent_start(Agent *a, GError **error)
     if (o->store == NULL) {
         DiscoveryConfig cfg = {o->watch_dir,   o->state_dir,      o->fifo_name,
                                o->socket_name, o->ch_socket_name, (guint32)o->series_max};
-        a->discovery = discovery_new(&cfg, error);
-        if (a->discovery != NULL)
-            g_message(_("watching %s; stores in %s"), o->watch_dir, o->state_dir);
-        return a->discovery != NULL;
+        g_message(_("watching %s; stores in %s"), o->watch_dir, o->state_dir);
+        a->discovery = discovery_new(&cfg);
+        return TRUE;
     }
     gboolean fc = o->metrics_fifo != NULL;
     CollectorConfig cfg = {o->vm_id, o->store, o->metrics_fifo,

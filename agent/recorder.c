@@ -155,21 +155,44 @@ series_last_value(RondoStore *store, RondoSeries *series)
     return last;
 }
 
+/* One by one, after the batch was refused: whatever fits is registered. */
+static RondoSeries *
+job_register_one(Job *job, const Sample *s, const char *const *labels)
+{
+    g_autoptr(GError) error = NULL;
+    RondoSeries *series = rondo_store_register(job->store, s->name, labels, &error);
+    if (series == NULL && job->refusal == NULL)
+        job->refusal = g_strdup_printf("%s: %s", s->name, error->message);
+    return series;
+}
+
+/* All the samples' series with one index write (rondo_store_register_all);
+ * if that is refused (a schema full), each on its own. */
 static void
 job_register(Job *job)
 {
-    for (guint i = 0; i < job->samples->len; i++) {
+    guint n = job->samples->len;
+    g_autofree const char **names = g_new0(const char *, n + 1);
+    g_autofree const char **pairs = g_new0(const char *, 3 * n + 1);
+    g_autofree const char *const **labels = g_new0(const char *const *, n + 1);
+    for (guint i = 0; i < n; i++) {
         const Sample *s = g_ptr_array_index(job->samples, i);
-        const char *labels[] = {"device", s->device, NULL};
-        g_autoptr(GError) error = NULL;
-        RondoSeries *series =
-            rondo_store_register(job->store, s->name, s->device != NULL ? labels : NULL, &error);
-        double total = 0;
-        if (series == NULL && job->refusal == NULL)
-            job->refusal = g_strdup_printf("%s: %s", s->name, error->message);
-        else if (series != NULL && s->kind == SAMPLE_DELTA)
-            total = series_last_value(job->store, series);
-        g_ptr_array_add(job->series, series);
+        names[i] = s->name;
+        pairs[3 * i] = "device";
+        pairs[3 * i + 1] = s->device;
+        labels[i] = s->device != NULL ? &pairs[3 * i] : NULL;
+    }
+    g_ptr_array_set_size(job->series, (gint)n);
+    if (!rondo_store_register_all(job->store, n, names, labels, (RondoSeries **)job->series->pdata,
+                                  NULL))
+        for (guint i = 0; i < n; i++)
+            job->series->pdata[i] =
+                job_register_one(job, g_ptr_array_index(job->samples, i), labels[i]);
+    for (guint i = 0; i < n; i++) {
+        const Sample *s = g_ptr_array_index(job->samples, i);
+        RondoSeries *series = g_ptr_array_index(job->series, i);
+        double total =
+            series != NULL && s->kind == SAMPLE_DELTA ? series_last_value(job->store, series) : 0;
         g_array_append_val(job->totals, total);
     }
 }

@@ -4,10 +4,10 @@
  * (sample.h) and go out as rondo_series_record() calls: a gauge or a total
  * as it is, a delta added to the series' running total first. A set that
  * names a series not registered yet waits in a bounded queue while a
- * worker thread opens the store and registers the series (each
- * registration rewrites and fsyncs series.json: ~300 of them must not
- * stall the other VMs' collectors); sets behind it wait too, so totals
- * grow in the order the VMM wrote them.
+ * worker thread opens the store and registers the series, all of a set
+ * at once (rondo_store_register_all(): one rewrite and fsync of
+ * series.json, still too slow for a main loop that serves every VM);
+ * sets behind it wait too, so totals grow in the order the VMM wrote them.
  *
  * Running totals continue from the newest value a store already holds, so
  * an agent restarted during a VM's life does not reset its counters.

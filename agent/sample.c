@@ -45,8 +45,10 @@ sample_set_free(SampleSet *set)
 void
 sample_set_add_counts(SampleSet *set, const SampleCount *counts, gsize n)
 {
-    for (gsize i = 0; i < n; i++)
-        sample_set_add(set, counts[i].name, NULL, SAMPLE_TOTAL, (double)counts[i].value);
+    for (gsize i = n; i-- > 0;) {
+        Sample s = {g_strdup(counts[i].name), NULL, SAMPLE_TOTAL, (double)counts[i].value};
+        g_array_prepend_val(set->samples, s);
+    }
 }
 
 char *

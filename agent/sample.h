@@ -49,7 +49,9 @@ sample_set_get(const SampleSet *set, guint i)
     return &g_array_index(set->samples, Sample, i);
 }
 
-/* A counter of the agent's own, added as a SAMPLE_TOTAL without a device. */
+/* A counter of the agent's own, added as a SAMPLE_TOTAL without a device,
+ * in front of the set's samples: registered first, a store whose schema is
+ * too small for the VM's metrics still keeps the agent's. */
 typedef struct {
     const char *name;
     guint64 value;
