@@ -103,16 +103,14 @@ options_parse(Options *o, int *argc, char ***argv, GError **error)
 static const char *
 options_check(Options *o)
 {
-    const char *defaults[][2] = {{"/run/firecracker", NULL},
-                                 {"/var/lib/rondo", NULL},
-                                 {"metrics.fifo", NULL},
-                                 {"api.sock", NULL},
-                                 {"ch.sock", NULL}};
+    const char *const defaults[] = {"/run/firecracker", "/var/lib/rondo", "metrics.fifo",
+                                    "api.sock", "ch.sock"};
     char **fields[] = {&o->watch_dir, &o->state_dir, &o->fifo_name, &o->socket_name,
                        &o->ch_socket_name};
+    G_STATIC_ASSERT(G_N_ELEMENTS(defaults) == G_N_ELEMENTS(fields));
     for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
         if (*fields[i] == NULL)
-            *fields[i] = g_strdup(defaults[i][0]);
+            *fields[i] = g_strdup(defaults[i]);
     if (o->series_max == 0)
         o->series_max = SERIES_MAX_DFLT;
     gboolean single = o->metrics_fifo != NULL || o->ch_api_socket != NULL;
