@@ -323,6 +323,27 @@ RONDO_API RondoSeries *rondo_store_register(RondoStore *store, const char *name,
                                             const char *const *labels, GError **error);
 
 /**
+ * rondo_store_register_all:
+ * @names: (array length=n): series names, as rondo_store_register().
+ * @labels: (array length=n) (nullable): each series' NULL-terminated name,
+ *   value pairs, or NULL (for one series, or @labels NULL for all).
+ * @ret_series: (out) (array length=n): each series, valid until the store is
+ *   closed; written on success only.
+ *
+ * Registers or finds @n series as rondo_store_register() would, writing
+ * the index once for all of them: a writer that starts with hundreds of
+ * series pays for one rewrite and fsync of series.json instead of one per
+ * series. All or nothing: when one series cannot be registered (an invalid
+ * name, no schema accepting it, its schema full) or the index cannot be
+ * written, none of the new ones is, and @error names the problem
+ * (rondo_store_register()'s codes). The same series may appear twice.
+ * Returns: TRUE, or FALSE with @error set; the store stays usable.
+ */
+RONDO_API gboolean rondo_store_register_all(RondoStore *store, guint n, const char *const *names,
+                                            const char *const *const *labels,
+                                            RondoSeries **ret_series, GError **error);
+
+/**
  * rondo_store_refresh:
  * For read-only stores: load series registered by the writer since open.
  * Checks the slab files first, as rondo_store_check_files().

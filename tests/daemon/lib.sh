@@ -1,6 +1,6 @@
 # lib.sh - shared helpers of the rondod integration tests (sourced, POSIX sh).
 #
-# Provides TAP output (tap_ok, tap_fail, tap_skip, tap_done), a scratch
+# Provides TAP output (tap_ok, tap_fail, tap_skip, tap_done), wait_for, a scratch
 # directory, a fixture state directory, and rondod_start / rondod_stop: rondod
 # listens on a free loopback port (port 0; the port is read back from its
 # log) and is always stopped on exit, whatever happened (trap). free_port and
@@ -111,6 +111,18 @@ rondod_start() {
 	echo "# rondod did not start:"
 	sed 's/^/#   /' "$log"
 	RONDOD_PID=
+	return 1
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; FALSE on timeout.
+wait_for() {
+	n=$(($1 * 5))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
 	return 1
 }
 
