@@ -139,6 +139,8 @@ poweroff() {
     kill -9 "$NSPAWN_PID" 2>/dev/null || true
   fi
   wait "$NSPAWN_PID" 2>/dev/null || true
+  # An init that outlived nspawn (killed) would keep the port and the mounts.
+  [ -n "$INIT_PID" ] && kill -9 "$INIT_PID" 2>/dev/null || true
   NSPAWN_PID=
 }
 trap poweroff EXIT
@@ -160,9 +162,12 @@ boot() {
     --machine=rondo-deploy --bind="$cache/archives:/var/cache/apt/archives" \
     >"$work/nspawn.log" 2>&1 &
   NSPAWN_PID=$!
-  for _ in $(seq 100); do
-    INIT_PID=$(pgrep -P "$NSPAWN_PID" | head -n 1 || true)
-    [ -n "$INIT_PID" ] && break
+  # The container's init is nspawn's child running systemd (an intermediate
+  # child of nspawn's comes and goes first).
+  for _ in $(seq 150); do
+    INIT_PID=$(pgrep -P "$NSPAWN_PID" -x systemd | head -n 1 || true)
+    [ -n "$INIT_PID" ] && [ -e "/proc/$INIT_PID/ns/cgroup" ] && break
+    INIT_PID=
     sleep 0.2
   done
   [ -n "$INIT_PID" ] || { cat "$work/nspawn.log" >&2; die "the container did not start"; }
