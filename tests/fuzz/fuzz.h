@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Separates the files of one input (store, json targets); in the dictionaries. */
 #define FUZZ_SEP "\n--8<--\n"
 
-/* A warning or critical (g_return_if_fail) is a finding: makes them fatal. Idempotent. */
+/* A warning or critical (g_return_if_fail) is a finding: makes them abort(), and
+ * silences other messages. Idempotent. */
 void fuzz_init(void);
 /* The process' scratch directory, made on first use, removed at exit. */
 const char *fuzz_dir(void);
