@@ -147,7 +147,8 @@ check_directory(Checker *c, RondoStore *store, guint si, const guint32 *used_end
     RondoSchemaState *st = g_ptr_array_index(store->schemas, si);
     g_autoptr(GPtrArray) by_column = g_ptr_array_new();
 
-    for (guint i = 0; i < store->series->len; i++) {
+    guint n = rondo_store_get_n_series(store);
+    for (guint i = 0; i < n; i++) {
         RondoSeries *s = g_ptr_array_index(store->series, i);
         if (s->schema == si)
             g_ptr_array_add(by_column, s);

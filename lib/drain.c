@@ -176,7 +176,8 @@ rondo_drain_new_at(RondoStore *store, const char *cursor_dir, const char *consum
         if (!drain_position(d, s, error))
             return NULL;
     }
-    for (guint i = 0; i < store->series->len; i++) {
+    guint n = rondo_store_get_n_series(store);
+    for (guint i = 0; i < n; i++) {
         RondoSeries *series = g_ptr_array_index(store->series, i);
         GPtrArray *cols = d->columns[series->schema];
         g_assert(series->column == cols->len); /* columns are dense, in id order */

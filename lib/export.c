@@ -36,7 +36,12 @@ struct _RondoExporter {
     GCond cond;
 };
 
-G_DEFINE_QUARK(rondo - export - error - quark, rondo_export_error)
+/* Not G_DEFINE_QUARK: see lib/error.c. */
+GQuark
+rondo_export_error_quark(void)
+{
+    return g_quark_from_static_string("rondo-export-error-quark");
+}
 
 /* ------------------------------------------------------------ settings */
 

@@ -118,7 +118,10 @@ struct _RondoStore {
     int dir_fd;         /* a writer's: flock'ed, the writer lock */
     int lock_fd;        /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas; /* RondoSchemaState* */
-    GPtrArray *series;  /* RondoSeries*, index = id */
+    GPtrArray *series;  /* RondoSeries*, index = id; sized for every schema's series_max
+                         * at open, so it never moves: readers in other threads use
+                         * the first n_published entries while a refresh appends */
+    guint n_published;  /* release-stored after each append; acquire-loaded by readers */
     GHashTable *by_key; /* key -> RondoSeries* (borrowed) */
     guint64 bytes;
 };

@@ -110,6 +110,9 @@ RONDO_API GQuark rondo_error_quark(void);
  * @RONDO_ERROR_NOT_FOUND: no such series, schema, tier or store.
  * @RONDO_ERROR_READ_ONLY: the store was opened read-only.
  * @RONDO_ERROR_EXISTS: the store to create already exists.
+ *
+ * Error messages are English and never translated: the library has no
+ * message catalogue and marks no string for translation.
  */
 typedef enum {
     RONDO_ERROR_IO,
@@ -319,6 +322,14 @@ RONDO_API RondoSeries *rondo_store_register(RondoStore *store, const char *name,
  * rondo_store_refresh:
  * For read-only stores: load series registered by the writer since open.
  * Checks the slab files first, as rondo_store_check_files().
+ *
+ * Threads: one thread refreshes while others read the same store —
+ * rondo_store_get_n_series(), rondo_store_get_series(), rondo_store_lookup(),
+ * queries and drains — without a lock: the series array is sized for every
+ * schema's series_max at open and never moves, and the count is published
+ * after each new series (release/acquire). Readers see the series published
+ * when they asked; a RondoSeries pointer stays valid until the store is
+ * closed. Never call it from two threads at once, nor beside a close.
  */
 RONDO_API gboolean rondo_store_refresh(RondoStore *store, GError **error);
 

@@ -265,6 +265,26 @@ store_add_schema(RondoStore *store, RondoSchema *owned)
     g_ptr_array_add(store->schemas, st);
 }
 
+/* Every schema's series_max: the most series the store can ever hold. */
+static guint
+store_series_capacity(const RondoStore *store)
+{
+    guint n = 0;
+    for (guint i = 0; i < store->schemas->len; i++)
+        n += schema_state(store, i)->schema->series_max;
+    return n;
+}
+
+/* Sizes the (still empty) series array once the schemas are known. */
+static void
+store_reserve_series(RondoStore *store)
+{
+    g_assert(store->series->len == 0);
+    g_ptr_array_unref(store->series);
+    store->series =
+        g_ptr_array_new_full(store_series_capacity(store) + 1, (GDestroyNotify)rondo_series_free);
+}
+
 static gboolean
 schemas_check(RondoSchema *const *schemas, guint n, GError **error)
 {
@@ -345,6 +365,7 @@ store_create_files(RondoStore *store, RondoSchema *const *schemas, guint n_schem
     }
     for (guint i = 0; i < n_schemas; i++)
         store_add_schema(store, rondo_schema_copy(schemas[i]));
+    store_reserve_series(store);
     return store_attach_slabs(store, TRUE, error) && rondo_index_write(store, error) &&
            rondo_meta_write(store->path, schemas, n_schemas, error);
 }
@@ -416,8 +437,10 @@ store_adopt_series(RondoStore *store, RondoSeries *s, GError **error)
     s->slab0 = st->slabs[0];
     s->store = store;
     st->n_series++;
+    g_assert(store->series->len < store_series_capacity(store)); /* never reallocates */
     g_ptr_array_add(store->series, s);
     g_hash_table_insert(store->by_key, s->key, s);
+    __atomic_store_n(&store->n_published, store->series->len, __ATOMIC_RELEASE);
     return TRUE;
 }
 
@@ -477,6 +500,7 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
         return NULL;
     for (guint i = 0; i < schemas->len; i++)
         store_add_schema(store, rondo_schema_copy(g_ptr_array_index(schemas, i)));
+    store_reserve_series(store);
     /* A reader may race a registration: only the writer sees a stable index. */
     if (!store_attach_slabs(store, FALSE, error) || !store_load_index(store, writable, error))
         return NULL;
@@ -534,7 +558,17 @@ rondo_store_lookup(const RondoStore *store, const char *name, const char *const 
     g_return_val_if_fail(store != NULL && name != NULL, NULL);
     g_auto(GStrv) sorted = rondo_labels_sorted(labels);
     g_autofree char *key = rondo_series_key_build(name, (const char *const *)sorted);
-    return g_hash_table_lookup(store->by_key, key);
+    if (store->writable)
+        return g_hash_table_lookup(store->by_key, key);
+    /* A reader's refresh may be adding to the table in another thread: scan
+     * what is published instead (a few hundred keys at most). */
+    guint n = rondo_store_get_n_series(store);
+    for (guint i = 0; i < n; i++) {
+        RondoSeries *s = g_ptr_array_index(store->series, i);
+        if (g_str_equal(s->key, key))
+            return s;
+    }
+    return NULL;
 }
 
 /* The slab directories have no entry at @column yet: else another process
@@ -562,6 +596,7 @@ store_drop_last_series(RondoStore *store, RondoSchemaState *st)
     g_assert(store->series->len > 0 && st->n_series > 0);
     RondoSeries *s = g_ptr_array_index(store->series, store->series->len - 1);
     g_hash_table_remove(store->by_key, s->key);
+    __atomic_store_n(&store->n_published, store->series->len - 1, __ATOMIC_RELEASE);
     g_ptr_array_remove_index(store->series, store->series->len - 1);
     st->n_series--;
 }
@@ -665,14 +700,14 @@ guint
 rondo_store_get_n_series(const RondoStore *store)
 {
     g_return_val_if_fail(store != NULL, 0);
-    return store->series->len;
+    return __atomic_load_n(&store->n_published, __ATOMIC_ACQUIRE);
 }
 
 RondoSeries *
 rondo_store_get_series(const RondoStore *store, guint id)
 {
     g_return_val_if_fail(store != NULL, NULL);
-    return id < store->series->len ? g_ptr_array_index(store->series, id) : NULL;
+    return id < rondo_store_get_n_series(store) ? g_ptr_array_index(store->series, id) : NULL;
 }
 
 RondoSlab *

@@ -22,10 +22,16 @@
 #include "json.h"
 #include "labels.h"
 #include "registry.h"
+#include "tiers.h"
 
 #define LOOKBACK_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
 
-G_DEFINE_QUARK(rondod - eval - error - quark, eval_error)
+/* Not G_DEFINE_QUARK: clang-format would space its argument (lib/error.c). */
+GQuark
+eval_error_quark(void)
+{
+    return g_quark_from_static_string("rondod-eval-error-quark");
+}
 
 typedef struct {
     guint64 t;
@@ -100,45 +106,6 @@ result_new(gboolean scalar, guint n_steps)
 
 /* ------------------------------------------------------- reading points */
 
-/* The coarsest tier whose interval fits the step (and half the range). */
-static guint
-choose_tier(const RondoSchema *schema, guint64 step_ns, guint64 range_ns)
-{
-    guint k = 0;
-    for (guint t = 1; t < rondo_schema_get_n_tiers(schema); t++) {
-        guint64 iv = rondo_schema_get_tier_interval(schema, t);
-        if (iv <= step_ns && (range_ns == 0 || 2 * iv <= range_ns))
-            k = t;
-    }
-    return k;
-}
-
-static gboolean
-tier_covers(const RondoStore *store, guint schema_i, guint tier, guint64 from_ns)
-{
-    const RondoSchema *schema = rondo_store_get_schema(store, schema_i);
-    guint64 head = rondo_store_get_head(store, schema_i, tier);
-    guint64 span = (guint64)(rondo_schema_get_tier_slots(schema, tier) - 1) *
-                   rondo_schema_get_tier_interval(schema, tier);
-    return head != 0 && (head < span || from_ns >= head - span);
-}
-
-static gboolean
-iter_open(RondoQueryIter *it, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
-          guint64 from_ns, guint64 to_ns, guint64 range_ns, const EvalContext *ctx, GError **error)
-{
-    guint si = rondo_series_get_schema(s);
-    const RondoSchema *schema = rondo_store_get_schema(h->store, si);
-    guint tier = choose_tier(schema, ctx->step_ns, range_ns);
-    if (!tier_covers(h->store, si, tier, from_ns))
-        return rondo_query_iter_init_auto(it, h->store, s, cf, from_ns, to_ns, error);
-    if (tier > 0 && !(rondo_schema_get_tier_functions(schema, tier) & RONDO_CF_BIT(cf)))
-        cf = RONDO_CF_AVERAGE;
-    if (rondo_query_iter_init(it, h->store, s, tier, cf, from_ns, to_ns, NULL))
-        return TRUE;
-    return rondo_query_iter_init_auto(it, h->store, s, cf, from_ns, to_ns, error);
-}
-
 /*
  * The lookback of an instant selector: two intervals of the tier it reads,
  * or of the coarsest tier when the chosen one does not reach back far enough
@@ -149,7 +116,7 @@ lookback_ns(const StoreHandle *h, const RondoSeries *s, const EvalContext *ctx)
 {
     guint si = rondo_series_get_schema(s);
     const RondoSchema *schema = rondo_store_get_schema(h->store, si);
-    guint tier = choose_tier(schema, ctx->step_ns, 0);
+    guint tier = tier_choose(schema, ctx->step_ns, 0);
     guint64 from = ctx->start_ns > LOOKBACK_NS ? ctx->start_ns - LOOKBACK_NS : 0;
     if (!tier_covers(h->store, si, tier, from))
         tier = rondo_schema_get_n_tiers(schema) - 1;
@@ -162,11 +129,14 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolida
 {
     const EvalContext *ctx = ev->ctx;
     guint64 from = ctx->start_ns > back_ns ? ctx->start_ns - back_ns : 0;
+    const TierRead r = {.cf = cf,
+                        .from_ns = from,
+                        .to_ns = ctx->end_ns,
+                        .step_ns = ctx->step_ns,
+                        .range_ns = range_ns};
     RondoQueryIter it;
-    if (!iter_open(&it, h, s, cf, from, ctx->end_ns, range_ns, ctx, error)) {
-        g_prefix_error(error, "store %s: ", h->name);
+    if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
-    }
     GArray *pts = g_array_new(FALSE, FALSE, sizeof(Point));
     Point p;
     while (rondo_query_iter_next(&it, &p.t, &p.v)) {

@@ -7,8 +7,8 @@
  * Ownership (one owner per state):
  *   - the worker owns the RondoExporters, one per store (each carries the
  *     store label, and extra labels cannot be removed from an exporter);
- *   - the main loop owns the Registry, the store handles' busy counts and
- *     the ExportStatus (counters, readiness);
+ *   - the main loop owns the Registry and the ExportStatus (counters,
+ *     readiness);
  *   - they talk through two queues: to_worker carries the handles of a
  *     round (or STOP), to_main carries one PushResult per store, each
  *     followed by a g_main_context_invoke() that wakes the main loop;
@@ -16,9 +16,8 @@
  *     under @lock), so that export_stop() can cancel it from the main loop.
  *
  * A round: the worker asks the main loop for the stores
- * (registry_acquire(): referenced, marked busy), pushes each, and hands
- * each handle back with its outcome as soon as it is done, so a store is
- * "busy" (not refreshed in place) only while it is being pushed. When the
+ * (registry_acquire(): referenced), pushes each, and hands each handle back
+ * with its outcome as soon as it is done. When the
  * receiver itself fails (unavailable, refusing, bad URL) the round ends
  * there: every other store would wait through the same retries; their
  * cursors stay and the next round starts again.
@@ -219,7 +218,7 @@ worker_cursor_dir(Export *e, StoreHandle *h, GError **error)
     g_autofree char *dir = g_build_filename(c->cursor_dir, h->name, NULL);
     if (g_mkdir_with_parents(dir, 0750) < 0) {
         int saved = errno;
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, _("cannot create %s: %s"), dir,
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "cannot create %s: %s", dir,
                     g_strerror(saved));
         return NULL;
     }

@@ -43,14 +43,11 @@ prom_query_run(gpointer data, JobReply *reply)
     g_autoptr(GError) error = NULL;
     g_autoptr(EvalResult) r = eval_run(q->expr, &q->ctx, &error);
     if (r == NULL) {
-        reply->status = g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES)
+        job_reply_error(reply,
+                        g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES)
                             ? SOUP_STATUS_UNPROCESSABLE_ENTITY
-                            : SOUP_STATUS_BAD_REQUEST;
-        reply->body = g_string_new("{\"status\":\"error\",\"errorType\":");
-        json_append_string(reply->body, http_error_type(reply->status));
-        g_string_append(reply->body, ",\"error\":");
-        json_append_string(reply->body, error->message);
-        g_string_append(reply->body, "}\n");
+                            : SOUP_STATUS_BAD_REQUEST,
+                        "%s", error->message);
         return;
     }
     reply->body = g_string_new("{\"status\":\"success\",\"data\":");

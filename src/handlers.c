@@ -10,6 +10,7 @@ handlers_register(Daemon *d)
     handlers_register_probes(d);
     handlers_register_native(d);
     handlers_register_prom(d);
+    handlers_register_read(d);
     handlers_register_exposition(d);
     handlers_register_dashboard(d);
 }

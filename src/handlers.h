@@ -10,6 +10,7 @@ void handlers_register(Daemon *d);
 void handlers_register_probes(Daemon *d);     /* /healthz, /readyz */
 void handlers_register_native(Daemon *d);     /* /metrics/query, /metrics/health, /metrics/info */
 void handlers_register_prom(Daemon *d);       /* /api/v1/... */
+void handlers_register_read(Daemon *d);       /* /api/v1/read (remote-read) */
 void handlers_register_exposition(Daemon *d); /* /metrics */
 void handlers_register_dashboard(Daemon *d);  /* / and its files */
 

@@ -47,6 +47,17 @@ http_error_type(guint status)
     }
 }
 
+GString *
+http_error_body(guint status, const char *text)
+{
+    GString *body = g_string_new("{\"status\":\"error\",\"errorType\":");
+    json_append_string(body, http_error_type(status));
+    g_string_append(body, ",\"error\":");
+    json_append_string(body, text);
+    g_string_append(body, "}\n");
+    return body;
+}
+
 void
 http_respond_error(SoupServerMessage *msg, guint status, const char *fmt, ...)
 {
@@ -54,12 +65,7 @@ http_respond_error(SoupServerMessage *msg, guint status, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    GString *body = g_string_new("{\"status\":\"error\",\"errorType\":");
-    json_append_string(body, http_error_type(status));
-    g_string_append(body, ",\"error\":");
-    json_append_string(body, text);
-    g_string_append(body, "}\n");
-    http_respond_json(msg, status, body);
+    http_respond_json(msg, status, http_error_body(status, text));
 }
 
 void
@@ -70,6 +76,16 @@ http_respond_success(SoupServerMessage *msg, GString *data)
     http_respond_json(msg, SOUP_STATUS_OK, data);
 }
 
+/* Answers 405 with the methods allowed; FALSE. */
+static gboolean
+refuse_method(SoupServerMessage *msg, const char *allow)
+{
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", allow);
+    http_respond_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method %s not allowed",
+                       soup_server_message_get_method(msg));
+    return FALSE;
+}
+
 gboolean
 http_check_method(SoupServerMessage *msg, gboolean post)
 {
@@ -78,10 +94,15 @@ http_check_method(SoupServerMessage *msg, gboolean post)
     const char *m = soup_server_message_get_method(msg);
     if (m == SOUP_METHOD_GET || m == SOUP_METHOD_HEAD || (post && m == SOUP_METHOD_POST))
         return TRUE;
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
-                                 post ? "GET, HEAD, POST" : "GET, HEAD");
-    http_respond_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method %s not allowed", m);
-    return FALSE;
+    return refuse_method(msg, post ? "GET, HEAD, POST" : "GET, HEAD");
+}
+
+gboolean
+http_check_post(SoupServerMessage *msg)
+{
+    if (http_already_answered(msg))
+        return FALSE;
+    return soup_server_message_get_method(msg) == SOUP_METHOD_POST || refuse_method(msg, "POST");
 }
 
 static gboolean

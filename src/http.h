@@ -19,6 +19,8 @@ void http_respond_text(SoupServerMessage *msg, guint status, const char *content
  */
 G_GNUC_PRINTF(3, 4)
 void http_respond_error(SoupServerMessage *msg, guint status, const char *fmt, ...);
+/* The error envelope of @status and @text, as a new string. */
+GString *http_error_body(guint status, const char *text);
 /* The Prometheus success envelope around @data (taken), status 200. */
 void http_respond_success(SoupServerMessage *msg, GString *data);
 
@@ -30,6 +32,8 @@ gboolean http_already_answered(SoupServerMessage *msg);
 /* FALSE (after answering 405) unless the method is GET, HEAD or (if @post) POST. */
 /* Both checks return FALSE at once if the early handler answered. */
 gboolean http_check_method(SoupServerMessage *msg, gboolean post);
+/* FALSE (after answering 405) unless the method is POST. */
+gboolean http_check_post(SoupServerMessage *msg);
 /* Query string plus an urlencoded POST body; NULL after answering 400. */
 Params *http_get_params(SoupServerMessage *msg);
 

@@ -51,13 +51,31 @@ job_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     Job *job = g_task_get_task_data(G_TASK(result));
     job->d->heavy_in_flight--;
-    if (job->reply.retry_after)
-        soup_message_headers_replace(soup_server_message_get_response_headers(job->msg),
-                                     "Retry-After", job->reply.retry_after);
-    http_respond_json(job->msg, job->reply.status, g_steal_pointer(&job->reply.body));
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(job->msg);
+    const JobReply *r = &job->reply;
+    if (r->retry_after)
+        soup_message_headers_replace(h, "Retry-After", r->retry_after);
+    if (r->content_encoding)
+        soup_message_headers_replace(h, "Content-Encoding", r->content_encoding);
+    http_respond_text(job->msg, r->status, r->content_type ? r->content_type : "application/json",
+                      g_steal_pointer(&job->reply.body));
     soup_server_message_unpause(job->msg);
     /* Free the job here, on the main loop, whichever thread drops the last task ref. */
     g_task_set_task_data(G_TASK(result), NULL, NULL);
+}
+
+void
+job_reply_error(JobReply *reply, guint status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (reply->body != NULL)
+        g_string_free(reply->body, TRUE);
+    reply->status = status;
+    reply->content_type = reply->content_encoding = NULL;
+    reply->body = http_error_body(status, text);
 }
 
 void

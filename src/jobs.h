@@ -7,9 +7,15 @@
 /* What a job answers: filled in the worker thread, sent from the main loop. */
 typedef struct {
     guint status;
-    GString *body; /* JSON; owned by the reply */
+    GString *body; /* owned by the reply */
     char *retry_after;
+    const char *content_type;     /* static; NULL: application/json */
+    const char *content_encoding; /* static; NULL: none */
 } JobReply;
+
+/* Sets @reply to the JSON error envelope with @status (see http_respond_error()). */
+G_GNUC_PRINTF(3, 4)
+void job_reply_error(JobReply *reply, guint status, const char *fmt, ...);
 
 typedef void (*JobFunc)(gpointer data, JobReply *reply);
 

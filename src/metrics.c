@@ -32,6 +32,7 @@ static const char *const routes[] = {
     "/api/v1/labels",
     "/api/v1/label/:name/values",
     "/api/v1/status/buildinfo",
+    "/api/v1/read",
     "other",
 };
 #define N_ROUTES G_N_ELEMENTS(routes)

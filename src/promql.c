@@ -60,7 +60,7 @@ promql_func_name(FuncKind f)
     return func_names[f];
 }
 
-static void
+void
 matcher_free(gpointer p)
 {
     Matcher *m = p;
@@ -237,23 +237,36 @@ parse_match_op(Parser *ps, MatchOp *op)
     return TRUE;
 }
 
-static Matcher *
-matcher_new(Parser *ps, char *label, MatchOp op, char *value)
+Matcher *
+matcher_new(const char *label, MatchOp op, const char *value, GError **error)
 {
-    Matcher *m = g_new0(Matcher, 1);
-    m->label = label;
-    m->op = op;
-    m->value = value;
+    g_return_val_if_fail(label != NULL && value != NULL && op <= MATCH_NRE, NULL);
+    g_autoptr(GRegex) re = NULL;
     if (op == MATCH_RE || op == MATCH_NRE) {
-        g_autoptr(GError) error = NULL;
         g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
-        m->re = g_regex_new(anchored, G_REGEX_DOLLAR_ENDONLY, 0, &error);
-        if (m->re == NULL) {
-            fail(ps, "invalid regular expression \"%s\": %s", value, error->message);
-            matcher_free(m);
+        g_autoptr(GError) local = NULL;
+        re = g_regex_new(anchored, G_REGEX_DOLLAR_ENDONLY, 0, &local);
+        if (re == NULL) {
+            g_set_error(error, G_REGEX_ERROR, local->code, "invalid regular expression \"%s\": %s",
+                        value, local->message);
             return NULL;
         }
     }
+    Matcher *m = g_new0(Matcher, 1);
+    m->label = g_strdup(label);
+    m->op = op;
+    m->value = g_strdup(value);
+    m->re = g_steal_pointer(&re);
+    return m;
+}
+
+static Matcher *
+parse_matcher_new(Parser *ps, const char *label, MatchOp op, const char *value)
+{
+    g_autoptr(GError) error = NULL;
+    Matcher *m = matcher_new(label, op, value, &error);
+    if (m == NULL)
+        fail(ps, "%s", error->message);
     return m;
 }
 
@@ -269,10 +282,10 @@ parse_matchers(Parser *ps, GPtrArray *out)
         MatchOp op;
         if (!parse_match_op(ps, &op))
             return FALSE;
-        char *value = lex_string(ps);
+        g_autofree char *value = lex_string(ps);
         if (value == NULL)
             return FALSE;
-        Matcher *m = matcher_new(ps, g_steal_pointer(&label), op, value);
+        Matcher *m = parse_matcher_new(ps, label, op, value);
         if (m == NULL)
             return FALSE;
         g_ptr_array_add(out, m);
@@ -298,12 +311,13 @@ selector_check(Parser *ps, const GPtrArray *matchers)
 }
 
 static Node *
-parse_selector(Parser *ps, char *name)
+parse_selector(Parser *ps, char *name_taken)
 {
+    g_autofree char *name = name_taken;
     g_autoptr(Node) n = node_new(NODE_SELECTOR);
     n->matchers = g_ptr_array_new_with_free_func(matcher_free);
     if (name != NULL)
-        g_ptr_array_add(n->matchers, matcher_new(ps, g_strdup("__name__"), MATCH_EQ, name));
+        g_ptr_array_add(n->matchers, matcher_new("__name__", MATCH_EQ, name, NULL));
     if (accept(ps, "{") && !parse_matchers(ps, n->matchers))
         return NULL;
     if (!selector_check(ps, n->matchers))

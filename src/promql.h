@@ -74,6 +74,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Node, promql_node_free)
 
 /* TRUE if the node evaluates to a scalar (numbers and arithmetic on them). */
 gboolean promql_node_is_scalar(const Node *node);
+/*
+ * A matcher of @label against @value (both copied). A regular expression is
+ * anchored as Prometheus anchors it, ^(?:value)$, and compiled by GRegex
+ * (PCRE): NULL with @error set if it does not compile.
+ */
+Matcher *matcher_new(const char *label, MatchOp op, const char *value, GError **error);
+/* Takes a Matcher*; for g_ptr_array_new_with_free_func(). */
+void matcher_free(gpointer m);
 gboolean matcher_matches(const Matcher *m, const char *value);
 const char *promql_func_name(FuncKind f);
 

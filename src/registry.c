@@ -27,9 +27,9 @@
  * remembered, and a state directory that cannot be read for that reason
  * keeps every store as it was.
  *
- * Invariants: everything here runs on the main loop; a handle whose busy
- * count is not zero is never refreshed; symlinks leading out of the state
- * directory are never followed.
+ * Invariants: everything here runs on the main loop (query threads only read
+ * the handles they were given, which rondo_store_refresh() allows); symlinks
+ * leading out of the state directory are never followed.
  */
 #include "config.h"
 
@@ -331,11 +331,7 @@ entry_hand_over(Entry *e)
     return TRUE;
 }
 
-/*
- * New series from the writer: refresh the handle in place when no query
- * reads it, else open a fresh handle (queries keep the old one), so that a
- * steady query load cannot starve the refresh.
- */
+/* New series from the writer: refreshed in place, queries may be reading. */
 static void
 entry_refresh(Entry *e)
 {
@@ -343,8 +339,7 @@ entry_refresh(Entry *e)
     if (mtime == e->index_mtime_ns)
         return;
     g_autoptr(GError) error = NULL;
-    gboolean ok = e->h->busy == 0 ? rondo_store_refresh(e->h->store, &error)
-                                  : entry_reopen(e, RONDO_OPEN_READ_ONLY, &error);
+    gboolean ok = rondo_store_refresh(e->h->store, &error);
     if (!ok && fds_exhausted())
         return; /* not the index's fault: try again next scan */
     if (!ok)
@@ -597,9 +592,7 @@ registry_acquire(Registry *reg)
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         if (!entry_files_ok(value))
             continue;
-        StoreHandle *h = ((Entry *)value)->h;
-        h->busy++;
-        g_ptr_array_add(out, store_handle_ref(h));
+        g_ptr_array_add(out, store_handle_ref(((Entry *)value)->h));
     }
     g_ptr_array_sort(out, handle_cmp);
     return out;
@@ -611,10 +604,7 @@ registry_release(GPtrArray *handles)
     if (handles == NULL)
         return;
     for (guint i = 0; i < handles->len; i++) {
-        StoreHandle *h = g_ptr_array_index(handles, i);
-        g_assert(h->busy > 0);
-        h->busy--;
-        store_handle_unref(h);
+        store_handle_unref(g_ptr_array_index(handles, i));
     }
     g_ptr_array_unref(handles);
 }

@@ -9,15 +9,14 @@
  * StoreHandle: one open RondoStore and the name it is served under.
  * Reference counted so that a query thread can keep reading a store the
  * registry has meanwhile replaced (adopted) or dropped (directory removed);
- * the store closes with the last reference. @busy counts the queries using
- * it and is touched on the main loop only: the registry refreshes a store's
- * series list (which reallocates it) only while nobody reads it.
+ * the store closes with the last reference. The main loop refreshes the
+ * store's series in place while query threads read it, which
+ * rondo_store_refresh() allows.
  */
 typedef struct {
     gatomicrefcount rc;
     char *name;
     RondoStore *store;
-    guint busy;
 } StoreHandle;
 
 StoreHandle *store_handle_ref(StoreHandle *h);
@@ -42,9 +41,8 @@ guint registry_get_n_adopted(const Registry *reg);
 const char *registry_get_state_dir(const Registry *reg);
 
 /*
- * The stores in name order, each referenced and marked busy: the caller may
- * hand the array to another thread, and must give it back to
- * registry_release() on the main loop.
+ * The stores in name order, each referenced: the caller may hand the array
+ * to another thread, and gives it back to registry_release().
  */
 GPtrArray *registry_acquire(Registry *reg);
 void registry_release(GPtrArray *handles);

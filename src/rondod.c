@@ -52,20 +52,26 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 static gboolean
 options_parse(Options *o, int *argc, char ***argv, GError **error)
 {
+    /* The defaults are configure-time paths: formatted into the translated
+     * text, as xgettext cannot see through the macros. */
+    g_autofree char *config_help =
+        g_strdup_printf(_("Configuration file (default %s)"), RONDOD_DEFAULT_CONFIG);
+    g_autofree char *listen_help =
+        g_strdup_printf(_("Address to listen on (default %s)"), RONDOD_DEFAULT_LISTEN);
+    g_autofree char *state_dir_help = g_strdup_printf(
+        _("Directory holding one store per VM (default %s)"), RONDOD_DEFAULT_STATE_DIR);
+    g_autofree char *dashboard_help = g_strdup_printf(
+        _("Directory of the dashboard files (default %s)"), PKGDATADIR "/dashboard");
     GOptionEntry entries[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
-         N_("Configuration file (default " RONDOD_DEFAULT_CONFIG ")"), N_("FILE")},
-        {"listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
-         N_("Address to listen on (default " RONDOD_DEFAULT_LISTEN ")"), N_("ADDR:PORT")},
-        {"state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir,
-         N_("Directory holding one store per VM (default " RONDOD_DEFAULT_STATE_DIR ")"),
-         N_("DIR")},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config, config_help, N_("FILE")},
+        {"listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen, listen_help, N_("ADDR:PORT")},
+        {"state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir, state_dir_help, N_("DIR")},
         {"auth-token-file", 't', 0, G_OPTION_ARG_FILENAME, &o->auth_token_file,
          N_("Require this bearer token on every request but the probes"), N_("FILE")},
         {"allow-remote", 0, 0, G_OPTION_ARG_NONE, &o->allow_remote,
          N_("Allow listening on a non-loopback address"), NULL},
-        {"dashboard-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->dashboard_dir,
-         N_("Directory of the dashboard files (default " PKGDATADIR "/dashboard)"), N_("DIR")},
+        {"dashboard-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->dashboard_dir, dashboard_help,
+         N_("DIR")},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL},
         {NULL},
     };
@@ -221,7 +227,9 @@ int
 main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* RONDO_LOCALEDIR: catalogues of an uninstalled tree (tests). */
+    const char *localedir = g_getenv("RONDO_LOCALEDIR");
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 

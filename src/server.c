@@ -238,16 +238,23 @@ on_request_aborted(SoupServer *server, SoupServerMessage *msg, gpointer user_dat
 
 /* ------------------------------------------------------------ listening */
 
+/* @activated: the address is that of the socket systemd passed. */
 static gboolean
-check_local(const Daemon *d, GInetAddress *addr, const char *what, GError **error)
+check_local(const Daemon *d, GInetAddress *addr, gboolean activated, GError **error)
 {
     if (g_inet_address_get_is_loopback(addr) || d->config->allow_remote)
         return TRUE;
     g_autofree char *s = g_inet_address_to_string(addr);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                _("%s %s is not a loopback address: set allow_remote=true or pass "
-                  "--allow-remote to listen there"),
-                what, s);
+    if (activated)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    _("the socket passed by systemd listens on %s, not a loopback address: set "
+                      "allow_remote=true or pass --allow-remote to listen there"),
+                    s);
+    else
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    _("listen address %s is not a loopback address: set allow_remote=true or "
+                      "pass --allow-remote to listen there"),
+                    s);
     return FALSE;
 }
 
@@ -300,7 +307,7 @@ listen_activated(Daemon *d, gboolean *ret_done, GError **error)
         return FALSE;
     }
     GInetAddress *addr = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local));
-    if (!check_local(d, addr, _("the socket passed by systemd listens on"), error))
+    if (!check_local(d, addr, TRUE, error))
         return FALSE;
     *ret_done = TRUE;
     return accept_on(d, sock, error);
@@ -336,8 +343,7 @@ static gboolean
 listen_configured(Daemon *d, GError **error)
 {
     g_autoptr(GInetSocketAddress) sa = parse_listen(d->config->listen, error);
-    if (sa == NULL ||
-        !check_local(d, g_inet_socket_address_get_address(sa), _("listen address"), error))
+    if (sa == NULL || !check_local(d, g_inet_socket_address_get_address(sa), FALSE, error))
         return FALSE;
     g_autoptr(GSocket) s = socket_listen(G_SOCKET_ADDRESS(sa), error);
     return s != NULL && accept_on(d, s, error);

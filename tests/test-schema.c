@@ -106,6 +106,14 @@ test_matchers_route(void)
     g_clear_pointer(&store2, rondo_store_close);
 }
 
+/* The domains' names, as GError users (and logs) see them. */
+static void
+test_error_domains(void)
+{
+    g_assert_cmpstr(g_quark_to_string(RONDO_ERROR), ==, "rondo-error-quark");
+    g_assert_cmpstr(g_quark_to_string(RONDO_EXPORT_ERROR), ==, "rondo-export-error-quark");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -113,6 +121,7 @@ main(int argc, char **argv)
     g_test_add_func("/schema/preset-geometry", test_preset_geometry);
     g_test_add_func("/schema/invalid", test_invalid);
     g_test_add_func("/schema/consolidation-names", test_consolidation_names);
+    g_test_add_func("/schema/error-domains", test_error_domains);
     g_test_add_func("/schema/matchers-route", test_matchers_route);
     return g_test_run();
 }

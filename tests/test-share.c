@@ -153,6 +153,60 @@ test_cursor_dir(void)
     test_rm_rf(cursors);
 }
 
+typedef struct {
+    RondoStore *reader;
+    gint stop;
+    guint checks;
+} Readers;
+
+/* What a query thread does while the main loop refreshes: every published
+ * series is whole and can be found by its key. */
+static gpointer
+reader_loop(gpointer data)
+{
+    Readers *r = data;
+    guint checks = 0;
+    while (!g_atomic_int_get(&r->stop)) {
+        guint n = rondo_store_get_n_series(r->reader);
+        for (guint i = 0; i < n; i++) {
+            RondoSeries *s = rondo_store_get_series(r->reader, i);
+            g_assert_nonnull(s);
+            g_assert_cmpuint(rondo_series_get_id(s), ==, i);
+            const char *const *labels = rondo_series_get_labels(s);
+            g_assert_true(rondo_store_lookup(r->reader, rondo_series_get_name(s), labels) == s);
+            checks++;
+        }
+    }
+    g_atomic_int_add(&r->checks, checks);
+    return NULL;
+}
+
+/* rondo_store_refresh() beside readers in other threads (rondod's case). */
+static void
+test_refresh_while_reading(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *writer = test_store_new_preset(dir, 64);
+    test_series(writer, "x", 0);
+    Readers r = {rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error), 0, 0};
+    g_assert_no_error(error);
+    GThread *t[2] = {g_thread_new("r0", reader_loop, &r), g_thread_new("r1", reader_loop, &r)};
+    for (guint i = 1; i < 64; i++) {
+        test_series(writer, "x", i);
+        g_assert_true(rondo_store_refresh(r.reader, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(rondo_store_get_n_series(r.reader), ==, i + 1);
+    }
+    g_atomic_int_set(&r.stop, 1);
+    g_thread_join(t[0]);
+    g_thread_join(t[1]);
+    g_assert_cmpuint(r.checks, >, 0);
+    g_test_message("%u series checked by the readers", r.checks);
+    rondo_store_close(r.reader);
+    rondo_store_close(writer);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -161,5 +215,6 @@ main(int argc, char **argv)
     g_test_add_func("/share/handover", test_handover);
     g_test_add_func("/share/open-or-create", test_open_or_create);
     g_test_add_func("/share/cursor-dir", test_cursor_dir);
+    g_test_add_func("/share/refresh-while-reading", test_refresh_while_reading);
     return g_test_run();
 }

@@ -73,9 +73,9 @@ unit_hint(const char *given)
     for (gsize i = 0; i < G_N_ELEMENTS(units) && n != G_MAXUINT64; i++) {
         if (n <= G_MAXUINT64 / units[i].scale && n * units[i].scale >= RONDO_TIME_MIN_NS &&
             n * units[i].scale < RONDO_TIME_MAX_NS)
-            return g_strdup_printf(_("did you mean “%" G_GUINT64_FORMAT "%s”? A plain number is "
+            return g_strdup_printf(_("did you mean “%llu%s”? A plain number is "
                                      "seconds; ms, us or ns after it name other units"),
-                                   n, units[i].suffix);
+                                   (unsigned long long)n, units[i].suffix);
     }
     return g_strdup(_("did you give seconds, milliseconds, microseconds or nanoseconds? A plain "
                       "number is seconds; ms, us or ns after it name other units"));

@@ -16,8 +16,8 @@ rondo_json_input_read(GInputStream *in, gsize bytes_max, GError **error)
         if (n == 0)
             return g_byte_array_free_to_bytes(g_steal_pointer(&buf));
         if (buf->len + (gsize)n > bytes_max) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                        _("more than %" G_GSIZE_FORMAT " bytes"), bytes_max);
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, _("more than %zu bytes"),
+                        bytes_max);
             return NULL;
         }
         g_byte_array_append(buf, chunk, (guint)n);
@@ -30,8 +30,7 @@ rondo_json_input_parse(const char *data, gsize len, GError **error)
     gsize at = 0;
     if (!rondo_json_depth_ok(data, len, RONDO_JSON_DEPTH_MAX, &at)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    _("JSON nested deeper than %d levels (at byte %" G_GSIZE_FORMAT ")"),
-                    RONDO_JSON_DEPTH_MAX, at);
+                    _("JSON nested deeper than %d levels (at byte %zu)"), RONDO_JSON_DEPTH_MAX, at);
         return NULL;
     }
     g_autoptr(JsonParser) parser = json_parser_new();

@@ -154,9 +154,9 @@ rondo_tool_check_time(const char *given, guint64 ns, GError **error)
     if (ns >= RONDO_TIME_MIN_NS && ns < RONDO_TIME_MAX_NS)
         return TRUE;
     g_autofree char *echo = rondo_tool_excerpt(given);
-    return rondo_tool_set_error(
-        error,
-        _("timestamp “%s” is outside the range a store keeps, 2000-01-01 "
-          "to 2200-01-01 UTC (%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " s)"),
-        echo, RONDO_TIME_MIN_NS / RONDO_NS_PER_S, RONDO_TIME_MAX_NS / RONDO_NS_PER_S);
+    return rondo_tool_set_error(error,
+                                _("timestamp “%s” is outside the range a store keeps, 2000-01-01 "
+                                  "to 2200-01-01 UTC (%llu to %llu s)"),
+                                echo, (unsigned long long)(RONDO_TIME_MIN_NS / RONDO_NS_PER_S),
+                                (unsigned long long)(RONDO_TIME_MAX_NS / RONDO_NS_PER_S));
 }

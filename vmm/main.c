@@ -54,6 +54,7 @@ typedef struct {
     gint memory_mib;
     gint timeout_seconds;
     gint workload_seconds;
+    gboolean version;
 } Options;
 
 typedef struct {
@@ -107,6 +108,7 @@ options_parse(Options *o, int *argc, char ***argv, GError **error)
          N_("ID")},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_seconds,
          N_("Stop the VM after this many seconds (default: no limit)"), N_("SECONDS")},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL},
         {"kvm-device", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o->kvm_device, NULL, NULL},
         {NULL},
     };
@@ -287,7 +289,8 @@ static gboolean
 on_stop_signal(gpointer data)
 {
     Demo *d = data;
-    d->stop_cause = "signal";
+    /* TRANSLATORS: what stopped the VM, in "stopped by %s after %.1f s". */
+    d->stop_cause = N_("signal");
     vcpu_request_stop(d->vcpu, VCPU_STOP_REQUESTED);
     return G_SOURCE_CONTINUE;
 }
@@ -296,7 +299,8 @@ static gboolean
 on_timeout(gpointer data)
 {
     Demo *d = data;
-    d->stop_cause = "timeout";
+    /* TRANSLATORS: what stopped the VM, in "stopped by %s after %.1f s". */
+    d->stop_cause = N_("timeout");
     d->timeout_source = 0;
     vcpu_request_stop(d->vcpu, VCPU_STOP_REQUESTED);
     return G_SOURCE_REMOVE;
@@ -335,8 +339,9 @@ demo_report(Demo *d, GError **error)
         g_printerr(_("rondo-demo-vmm: guest reset after %.1f s; metrics in %s\n"), seconds, store);
         return EXIT_SUCCESS;
     case VCPU_STOP_REQUESTED:
+        /* TRANSLATORS: %s is "signal", "timeout" or "request", translated. */
         g_printerr(_("rondo-demo-vmm: stopped by %s after %.1f s; metrics in %s\n"),
-                   d->stop_cause != NULL ? d->stop_cause : "request", seconds, store);
+                   _(d->stop_cause != NULL ? d->stop_cause : N_("request")), seconds, store);
         return EXIT_SUCCESS;
     case VCPU_STOP_SHUTDOWN:
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -384,15 +389,19 @@ int
 main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* RONDO_LOCALEDIR: catalogues of an uninstalled tree (tests). */
+    const char *localedir = g_getenv("RONDO_LOCALEDIR");
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
     Demo d = {0};
     g_autoptr(GError) error = NULL;
     int status = EXIT_USAGE;
-    if (options_parse(&d.opt, &argc, &argv, &error) && argc == 1 &&
-        options_check(&d.opt, &d.linux_guest, &error))
+    if (options_parse(&d.opt, &argc, &argv, &error) && argc == 1 && d.opt.version) {
+        g_print("rondo-demo-vmm %s\n", PACKAGE_VERSION);
+        status = EXIT_SUCCESS;
+    } else if (error == NULL && argc == 1 && options_check(&d.opt, &d.linux_guest, &error))
         status = demo_boot(&d, &error);
     else if (error == NULL)
         g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("unexpected argument '%s'"),

@@ -295,7 +295,7 @@ metrics_tick(VmMetrics *m)
               now_ns);
     kvm_stats_sample(m, now_ns);
     if (!rondo_store_consolidate(m->store, now_ns, NULL, &error))
-        g_printerr("rondo-demo-vmm: consolidate: %s\n", error->message);
+        g_printerr(_("rondo-demo-vmm: consolidate: %s\n"), error->message);
 }
 
 /* Sleeps until just past the next whole wall-clock second, or until stopped.

@@ -283,7 +283,7 @@ vcpu_handle_exit(Vcpu *vcpu, VmExitKind *ret_kind, GError **error)
         return vcpu_handle_internal(vcpu, error);
     default:
         *ret_kind = VM_EXIT_OTHER;
-        return vcpu_fail(error, "unexpected exit reason", run->exit_reason, 0);
+        return vcpu_fail(error, _("unexpected exit reason"), run->exit_reason, 0);
     }
 }
 

@@ -44,33 +44,6 @@ servers_stop() {
 }
 trap 'servers_stop; cleanup' EXIT
 
-# A free port below the ephemeral range, so that no client socket or port-0
-# listener (rondod's) takes it between this test and the receiver's start.
-free_port() {
-	python3 -c '
-import random, socket
-for _ in range(100):
-    p = random.randrange(20000, 32000)
-    try:
-        socket.socket().bind(("127.0.0.1", p))
-        print(p)
-        break
-    except OSError:
-        pass'
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; FALSE on timeout.
-wait_for() {
-	n=$(($1 * 5))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
-
 vm_up() { curl -sf -o /dev/null "http://127.0.0.1:$1/health"; }
 
 # vm_start PORT DATA_DIR: a fresh victoria-metrics, ready.

@@ -3,7 +3,8 @@
 # Provides TAP output (tap_ok, tap_fail, tap_skip, tap_done), a scratch
 # directory, a fixture state directory, and rondod_start / rondod_stop: rondod
 # listens on a free loopback port (port 0; the port is read back from its
-# log) and is always stopped on exit, whatever happened (trap).
+# log) and is always stopped on exit, whatever happened (trap). free_port and
+# wait_for serve the tests that start other servers (receivers, Prometheus).
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -51,6 +52,33 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# free_port: a free loopback port below the ephemeral range, so that no client
+# socket or port-0 listener (rondod's) takes it before the server that needs it.
+free_port() {
+	python3 -c '
+import random, socket
+for _ in range(100):
+    p = random.randrange(20000, 32000)
+    try:
+        socket.socket().bind(("127.0.0.1", p))
+        print(p)
+        break
+    except OSError:
+        pass'
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; FALSE on timeout.
+wait_for() {
+	n=$(($1 * 5))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
 
 # make_state DIR [fixture options]: stores vm1, vm2 with data ending at $END.
 make_state() {

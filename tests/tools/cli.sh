@@ -231,6 +231,17 @@ if [ -f "$mo" ]; then
     else
         not_ok "rondo --help in German"
     fi
+    # The daemon and the VMM bind the same catalogue (when they are built).
+    for p in "src/rondod:Konfigurationsdatei" "vmm/rondo-demo-vmm:Gast-RAM"; do
+        prog="$top_builddir/${p%%:*}"
+        if [ ! -x "$prog" ]; then
+            ok "${p%%:*} --help in German # SKIP not built"
+        elif RONDO_LOCALEDIR="$T/locale" LANGUAGE=de "$prog" --help | grep -q "${p#*:}"; then
+            ok "${p%%:*} --help in German"
+        else
+            not_ok "${p%%:*} --help in German"
+        fi
+    done
 else
     ok "rondo --help in German # SKIP po/de.gmo not built"
 fi

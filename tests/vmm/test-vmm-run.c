@@ -165,7 +165,9 @@ check_store(const Run *r, guint64 write_bytes, guint64 read_bytes)
     g_assert_cmpuint(gap, ==, 1);
     n = series_points(store, "vcpu_exits_total", "reason", "io", r, &last, &gap);
     g_assert_cmpuint(n, >=, WORKLOAD_SECONDS);
-    g_assert_cmpuint(gap, ==, 1);
+    /* An exit series gets a point in each second the guest exits: the
+     * emulated guest (kvm-pvm) can stall for a second on a loaded machine. */
+    g_assert_cmpuint(gap, <=, 2);
     g_assert_cmpfloat(last, >, 0);
     series_points(store, "vcpu_exits_total", "reason", "mmio", r, &last, NULL);
     g_assert_cmpfloat(last, >, 0);
@@ -259,6 +261,14 @@ test_usage(void)
     g_assert_true(WIFEXITED(r.status));
     g_assert_cmpint(WEXITSTATUS(r.status), ==, 2);
     g_assert_true(g_str_has_prefix(r.err, "rondo-demo-vmm: "));
+    run_clear(&r);
+
+    run_prepare(&r);
+    const char *version[] = {"--version", NULL};
+    run_vmm(&r, version);
+    g_assert_true(WIFEXITED(r.status));
+    g_assert_cmpint(WEXITSTATUS(r.status), ==, 0);
+    g_assert_cmpstr(r.out, ==, "rondo-demo-vmm " PACKAGE_VERSION "\n");
     run_clear(&r);
 }
 

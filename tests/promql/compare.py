@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""compare.py - the same PromQL battery against two Prometheus servers, answers compared.
+
+    compare.py REMOTE_URL NATIVE_URL END
+
+REMOTE reads rondod through remote_read, NATIVE holds the same samples in
+its TSDB (see compare.sh and promql-fixture.c; END is the fixture's last
+sample, a whole minute). Every case is an /api/v1/query or query_range
+request; an answer pair is
+  identical      same result type, same series (label sets), same
+                 timestamps, same values as Prometheus formats them
+                 (so NaN = NaN);
+  within bound   (tier 1 only) the same but for values within
+                 TIER1_REL_BOUND of the native value, or TIER1_ABS_BOUND;
+  differing      anything else;
+  not evaluable  either server answered an error.
+Tier 0 cases read only samples inside rondod's raw window: rondod serves
+them as recorded, so the answers must be identical (>= 95 % required).
+Tier 1 cases read the archive store further back than tier 0 reaches:
+rondod serves 60 s consolidated buckets there (average; max for
+max_over_time, min for min_over_time) where the native server has 15 s
+samples, so values may differ within the bound, never beyond it.
+Any warning in REMOTE's answers fails the run: Prometheus turns a failed
+remote read into a warning on an empty, successful answer.
+Lines starting with '#' are the report; the others explain failures.
+"""
+import json
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+TIER0_REQUIRED = 0.95
+# The archive's gauge is a 3 h sine of amplitude 10 around 20, its counter
+# linear: a 60 s average moves a value by at most 10 * 2 pi / 180 min *
+# 60 s ~ 0.35 (1.7 % of 20), a bucket max or min by as much.
+TIER1_REL_BOUND = 0.02
+TIER1_ABS_BOUND = 0.05
+
+MIN = 60
+HOUR = 3600
+
+TIER0_EXPRS = [
+    'http_requests_total',
+    'http_requests_total{method="get"}',
+    'http_requests_total{code=~"2.."}',
+    'http_requests_total{code!~"5.*",store="node-b"}',
+    '{__name__=~"cpu_.*"}',
+    'build_info',
+    'rate(http_requests_total[5m])',
+    'rate(cpu_seconds_total[1m])',
+    'irate(http_requests_total[5m])',
+    'increase(http_requests_total[10m])',
+    'rate(http_requests_total{store="node-b"}[30m])',
+    'sum by (store) (rate(http_requests_total[5m]))',
+    'sum without (cpu) (rate(cpu_seconds_total[2m]))',
+    'avg_over_time(temperature_celsius[5m])',
+    'max_over_time(memory_bytes[10m])',
+    'min_over_time(temperature_celsius[3m])',
+    'quantile_over_time(0.9, temperature_celsius[10m])',
+    'stddev_over_time(memory_bytes[5m])',
+    'count(temperature_celsius)',
+    'count by (store) (queue_length)',
+    'avg by (sensor) (temperature_celsius)',
+    'quantile(0.5, temperature_celsius)',
+    'topk(2, memory_bytes)',
+    'bottomk(1, temperature_celsius)',
+    'memory_bytes / 1024 / 1024',
+    'temperature_celsius * 9 / 5 + 32',
+    'deriv(temperature_celsius[10m])',
+    'delta(temperature_celsius[5m])',
+    'resets(http_requests_total[30m])',
+    'changes(queue_length[10m])',
+    'last_over_time(queue_length[10m])',
+    'count_over_time(queue_length[10m])',
+    'queue_length > 10',
+    'predict_linear(memory_bytes[10m], 600)',
+    'rate(cpu_seconds_total[5m]) / on(store) group_left sum by (store) (rate(cpu_seconds_total[5m]))',
+    'absent(nonexistent_metric)',
+]
+
+TIER1_EXPRS = [
+    'archive_temperature',
+    'avg_over_time(archive_temperature[10m])',
+    'max_over_time(archive_temperature[30m])',
+    'min_over_time(archive_temperature[30m])',
+    'rate(archive_requests_total[10m])',
+    'increase(archive_requests_total[30m])',
+]
+
+
+def cases(end):
+    """(tier, kind, expr, params) for the whole battery."""
+    t0_instant = [end, end - 17 * MIN + 7, end - 61 * MIN + 3]
+    t0_range = [(end - 110 * MIN, end, 60), (end - 30 * MIN, end, 15),
+                (end - 90 * MIN + 5, end - 60 * MIN + 5, 37)]
+    t1_instant = [end - 5 * HOUR, end - 4 * HOUR + 30, end - 3 * HOUR + 7]
+    t1_range = [(end - 5 * HOUR - 30 * MIN, end - 3 * HOUR, 300),
+                (end - 5 * HOUR, end - 3 * HOUR, 60),
+                (end - 5 * HOUR - 30 * MIN, end, 600)]
+    for tier, exprs, instants, ranges in ((0, TIER0_EXPRS, t0_instant, t0_range),
+                                          (1, TIER1_EXPRS, t1_instant, t1_range)):
+        for expr in exprs:
+            for t in instants:
+                yield tier, 'instant', expr, {'query': expr, 'time': t}
+            for start, stop, step in ranges:
+                yield tier, 'range', expr, {'query': expr, 'start': start, 'end': stop,
+                                            'step': step}
+
+
+def fetch(base, kind, params):
+    path = '/api/v1/query' if kind == 'instant' else '/api/v1/query_range'
+    url = base + path + '?' + urllib.parse.urlencode(params)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        try:
+            return json.load(e)
+        except ValueError:
+            return {'status': 'error', 'error': 'HTTP %d' % e.code}
+
+
+def series_of(answer):
+    """{label set: [(timestamp, value string), ...]} and the result type."""
+    data = answer['data']
+    kind = data['resultType']
+    if kind in ('scalar', 'string'):
+        return kind, {(): [tuple(data['result'])]}
+    out = {}
+    for r in data['result']:
+        key = tuple(sorted(r['metric'].items()))
+        out[key] = [tuple(v) for v in (r['values'] if kind == 'matrix' else [r['value']])]
+    return kind, out
+
+
+def close(a, b):
+    fa, fb = float(a), float(b)
+    if a == b:
+        return True
+    return abs(fa - fb) <= max(TIER1_ABS_BOUND, TIER1_REL_BOUND * abs(fb))
+
+
+def deviation(remote, native):
+    """The largest |remote - native| over matching points, and relative to |native|."""
+    _, rs = series_of(remote)
+    _, ns = series_of(native)
+    worst = (0.0, 0.0)
+    for key in ns:
+        for (_, a), (_, b) in zip(rs.get(key, []), ns[key]):
+            d = abs(float(a) - float(b))
+            if d == d:
+                worst = max(worst[0], d), max(worst[1], d / abs(float(b)) if float(b) else 0)
+    return worst
+
+
+def verdict(remote, native, tier):
+    """'identical', 'within bound', 'differing' or 'not evaluable', and why."""
+    if remote.get('status') != 'success' or native.get('status') != 'success':
+        return 'not evaluable', 'remote: %s; native: %s' % (remote.get('error'),
+                                                           native.get('error'))
+    rk, rs = series_of(remote)
+    nk, ns = series_of(native)
+    if rk != nk:
+        return 'differing', 'result type %s, native %s' % (rk, nk)
+    if rs == ns:
+        return 'identical', ''
+    if set(rs) != set(ns):
+        return 'differing', 'series only remote: %s; only native: %s' % (
+            sorted(set(rs) - set(ns))[:3], sorted(set(ns) - set(rs))[:3])
+    for key in ns:
+        rts = [t for t, _ in rs[key]]
+        nts = [t for t, _ in ns[key]]
+        if rts != nts:
+            return 'differing', '%s: timestamps differ (%d remote, %d native)' % (
+                dict(key), len(rts), len(nts))
+    for key in ns:
+        for (t, a), (_, b) in zip(rs[key], ns[key]):
+            if a != b and (tier == 0 or not close(a, b)):
+                return 'differing', '%s @%s: remote %s, native %s' % (dict(key), t, a, b)
+    return 'within bound', ''
+
+
+def main():
+    remote, native, end = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    verdicts = ('identical', 'within bound', 'differing', 'not evaluable')
+    counts = {}
+    warnings = []
+    nonempty = 0
+    failures = []
+    worst = (0.0, 0.0)
+    for tier, kind, expr, params in cases(end):
+        r = fetch(remote, kind, params)
+        n = fetch(native, kind, params)
+        if r.get('warnings'):
+            warnings.append('%s %s: %s' % (kind, expr, r['warnings']))
+        v, why = verdict(r, n, tier)
+        row = counts.setdefault((tier, kind), dict.fromkeys(verdicts, 0))
+        row[v] += 1
+        if n.get('status') == 'success' and n['data']['result']:
+            nonempty += 1
+        if v == 'within bound':
+            d = deviation(r, n)
+            worst = max(worst[0], d[0]), max(worst[1], d[1])
+        if v in ('differing', 'not evaluable'):
+            failures.append('tier %d %s %s %s: %s: %s' % (tier, kind, expr, params, v, why))
+
+    print('# %-16s %6s %10s %13s %10s %14s' % ('cases', 'total', *verdicts))
+    totals = {}
+    for (tier, kind), row in sorted(counts.items()):
+        total = sum(row.values())
+        t = totals.setdefault(tier, dict.fromkeys(verdicts, 0))
+        for k in verdicts:
+            t[k] += row[k]
+        print('# tier %d %-9s %6d %10d %13d %10d %14d' % (tier, kind, total, *row.values()))
+    for tier, row in sorted(totals.items()):
+        print('# tier %d %-9s %6d %10d %13d %10d %14d' % (tier, 'all', sum(row.values()),
+                                                          *row.values()))
+    t0 = totals.get(0, dict.fromkeys(verdicts, 0))
+    t0_total = sum(t0.values())
+    share = t0['identical'] / t0_total if t0_total else 0
+    print('# tier 0: %d of %d cases identical (%.1f %%; required %.0f %%); '
+          '%d answers of the native server not empty' % (t0['identical'], t0_total,
+                                                          100 * share, 100 * TIER0_REQUIRED,
+                                                          nonempty))
+    print('# tier 1: values within %.0f %% or %g of the native ones required; largest '
+          'deviation %.3g (%.2f %%)' % (100 * TIER1_REL_BOUND, TIER1_ABS_BOUND, worst[0],
+                                        100 * worst[1]))
+    for f in failures:
+        print(f)
+    ok = True
+    if t0_total < 150 or share < TIER0_REQUIRED:
+        print('tier 0: below the required share of identical answers')
+        ok = False
+    t1 = totals.get(1, {})
+    if t1.get('differing', 0) or t1.get('not evaluable', 0):
+        print('tier 1: answers outside the bound')
+        ok = False
+    for w in warnings:
+        print('warning from the remote-reading Prometheus: ' + w)
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
