@@ -8,6 +8,7 @@ Seeds are small and deterministic: a tiny store made with BUILDDIR's
 remote-write golden file of tests/export, and inputs written here. Run
 again after a format change; regression inputs (regress-*) are kept.
 """
+import importlib.util
 import json
 import os
 import pathlib
@@ -18,6 +19,12 @@ import tempfile
 SEP = b"\n--8<--\n"
 TOP = pathlib.Path(__file__).resolve().parent.parent.parent
 CORPUS = TOP / "tests" / "fuzz" / "corpus"
+
+# Protobuf and snappy (literal blocks) encoders: the remote-read test's.
+_spec = importlib.util.spec_from_file_location("read_check", TOP / "tests/promql/read-check.py")
+read_check = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(read_check)
+varint, field, snappy = read_check.varint, read_check.field_bytes, read_check.snappy_compress
 
 SCHEMA = """\
 [schema vcpu]
@@ -128,39 +135,15 @@ def params_seeds():
     write_all("params", "params", seeds)
 
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def snappy_literal(data):
-    """Snappy block format with literals only: what a receiver must accept."""
-    out = bytearray(varint(len(data)))
-    for i in range(0, len(data), 60):
-        chunk = data[i:i + 60]
-        out.append((len(chunk) - 1) << 2)
-        out += chunk
-    return bytes(out)
-
-
-def field(num, payload):
-    return varint(num << 3 | 2) + varint(len(payload)) + payload
-
-
 def remote_write_seeds():
     golden = (TOP / "tests/export/write-request.golden").read_bytes()
-    write("remote-write", "golden", snappy_literal(golden))
+    write("remote-write", "golden", snappy(golden))
     label = lambda n, v: field(1, field(1, n.encode()) + field(2, v.encode()))
     sample = lambda v, t: field(2, b"\x09" + v + b"\x10" + varint(t))
     one = (label("__name__", "up") + label("job", "a") + label("z", "")
            + sample(b"\x00" * 7 + b"\x40", 1700000000000) + sample(b"\x00" * 8, 1700000001000))
-    write("remote-write", "one-series", snappy_literal(field(1, one)))
-    write("remote-write", "empty", snappy_literal(b""))
+    write("remote-write", "one-series", snappy(field(1, one)))
+    write("remote-write", "empty", snappy(b""))
 
 
 def main():
