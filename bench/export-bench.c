@@ -19,9 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <glib/gstdio.h>
-#include "rondo.h"
-
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
+#include "rondo-export.h"
 
 typedef struct {
     gint stores, series, minutes, batch;
@@ -64,7 +62,7 @@ bench_record(RondoStore *store, guint index, guint64 from_s, guint n)
         for (guint i = 0; i < rondo_store_get_n_series(store); i++) {
             double v = i % 2 ? (double)((t * 7919 + i * 104729 + index) % 10000) / 100.0
                              : (double)(t - 1700000000) * (i + 1) * 1000.0;
-            rondo_series_record(rondo_store_get_series(store, i), v, t * NS_PER_S);
+            rondo_series_record(rondo_store_get_series(store, i), v, t * RONDO_NS_PER_S);
         }
     }
 }

@@ -22,8 +22,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 ci_dir=${RONDO_CI_DIR:-/var/tmp/rondo-ci}
 repo=$ci_dir/repo
 list=/etc/apt/sources.list.d/rondo-local.list
-all_pkgs="librondo0 librondo-dev rondo-tools rondod rondo-demo-vmm"
-install_pkgs="rondo-tools rondod rondo-demo-vmm librondo-dev"
+all_pkgs="librondo1 librondo-export0 librondo-dev rondo-tools rondod rondo-fc-agent rondo-demo-vmm"
+install_pkgs="rondo-tools rondod rondo-fc-agent rondo-demo-vmm librondo-dev"
+# Packages renamed since (librondo0: librondo.so.0 became librondo.so.1):
+# purged with a previous run's packages, never installed again.
+old_pkgs="librondo0"
 export DEBIAN_FRONTEND=noninteractive
 
 step() { printf '\n=== packages: %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
@@ -33,7 +36,7 @@ die() { echo "ci-packages: $*" >&2; exit 1; }
 
 installed_rondo_pkgs() {
   # shellcheck disable=SC2086
-  dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $all_pkgs 2>/dev/null |
+  dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $all_pkgs $old_pkgs 2>/dev/null |
     awk '$1 != "un" && NF == 2 { print $2 }'
 }
 
@@ -79,12 +82,12 @@ echo "deb [trusted=yes] file:$repo ./" >"$list"
 apt-get update -q -o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- \
   -o APT::Get::List-Cleanup=0
 # rondo-demo-vmm is only built from a tree that has the VMM (debian/rules).
-tests=(tools daemon library demo-vmm)
+tests=(tools daemon library fc-agent demo-vmm)
 if ! grep -q '^Package: rondo-demo-vmm$' "$repo/Packages"; then
   echo "WARNING: rondo-demo-vmm was not built (no vmm/ in this tree): not installed, not tested" >&2
   install_pkgs=${install_pkgs/rondo-demo-vmm/}
   all_pkgs=${all_pkgs/rondo-demo-vmm/}
-  tests=(tools daemon library)
+  tests=(tools daemon library fc-agent)
 fi
 # shellcheck disable=SC2086
 apt-get install -y -q $install_pkgs

@@ -1,13 +1,15 @@
-/* export.h - the remote-write exporter's pieces, private to librondo.
+/* export.h - the remote-write exporter's pieces, private to librondo-export.
  *
  * remote-write.c encodes (pure), export-http.c makes one POST and says what
  * to do about its answer, export.c batches drained points and drives the
- * delivery policy. Nothing here is exported (hidden visibility).
+ * delivery policy. Nothing here is exported (hidden visibility,
+ * librondo-export.sym). librondo-export sees librondo through its public
+ * header only: internal.h refuses to be included here.
  */
-#ifndef RONDO_EXPORT_H
-#define RONDO_EXPORT_H
+#ifndef EXPORT_H
+#define EXPORT_H
 
-#include "rondo.h"
+#include "rondo-export.h"
 
 /* The largest label set the encoder accepts per series, __name__ included. */
 #define EXPORT_LABELS_MAX (1 + RONDO_LABELS_MAX + RONDO_LABELS_MAX)
@@ -58,4 +60,4 @@ void export_http_post(ExportHttp *http, GBytes *body, ExportAnswer *ret_answer);
 /* The verdict for an HTTP status (pure; exposed for the policy's tests). */
 ExportVerdict export_verdict_for_status(guint status);
 
-#endif /* RONDO_EXPORT_H */
+#endif /* EXPORT_H */

@@ -7,6 +7,13 @@
 #ifndef RONDO_INTERNAL_H
 #define RONDO_INTERNAL_H
 
+/* Only librondo's own objects are compiled with RONDO_COMPILATION: this
+ * stops librondo-export (and anything else built beside the library) from
+ * reaching past the public API. */
+#ifndef RONDO_COMPILATION
+#error "internal.h is private to librondo; use rondo.h"
+#endif
+
 #include "rondo.h"
 #include "format.h"
 

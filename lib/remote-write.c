@@ -18,7 +18,6 @@
 #include "remote-write.pb-c.h"
 
 #define NAME_LABEL "__name__"
-#define NS_PER_MS  G_GUINT64_CONSTANT(1000000)
 
 typedef struct {
     const char *name;
@@ -111,7 +110,7 @@ samples_check(const RondoExportSeries *s, GError **error)
 {
     g_return_val_if_fail(s->n_samples == 0 || (s->timestamps_ns && s->values), FALSE);
     for (gsize i = 1; i < s->n_samples; i++) {
-        if (s->timestamps_ns[i] / NS_PER_MS <= s->timestamps_ns[i - 1] / NS_PER_MS) {
+        if (s->timestamps_ns[i] / RONDO_NS_PER_MS <= s->timestamps_ns[i - 1] / RONDO_NS_PER_MS) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                         "%s: samples not in increasing millisecond order at %" G_GUINT64_FORMAT
                         " ns",
@@ -179,7 +178,7 @@ request_fill(Request *r, const RondoExportSeries *series, gsize n_series, gsize 
         for (gsize j = 0; j < s->n_samples; j++, k++) {
             r->samples[k] = (Prometheus__Sample)PROMETHEUS__SAMPLE__INIT;
             r->samples[k].value = s->values[j];
-            r->samples[k].timestamp = (gint64)(s->timestamps_ns[j] / NS_PER_MS);
+            r->samples[k].timestamp = (gint64)(s->timestamps_ns[j] / RONDO_NS_PER_MS);
             r->sample_ptrs[k] = &r->samples[k];
         }
         r->ts_ptrs[i] = &r->ts[i];

@@ -9,8 +9,6 @@
 #include <string.h>
 #include "internal.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
-
 static const char *const cf_names[RONDO_CF_N_FUNCTIONS] = {
     "average", "min", "max", "last", "sum", "count",
 };
@@ -111,9 +109,10 @@ rondo_schema_new_vmm_preset(const char *name, guint32 series_max, GError **error
     g_autoptr(RondoSchema) schema = rondo_schema_new(name, series_max, error);
     guint32 coarse = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX);
 
-    if (schema == NULL || !rondo_schema_add_tier(schema, 1 * NS_PER_S, 600, 0, error) ||
-        !rondo_schema_add_tier(schema, 10 * NS_PER_S, 2160, coarse, error) ||
-        !rondo_schema_add_tier(schema, 300 * NS_PER_S, 2016, RONDO_CF_BIT(RONDO_CF_AVERAGE), error))
+    if (schema == NULL || !rondo_schema_add_tier(schema, 1 * RONDO_NS_PER_S, 600, 0, error) ||
+        !rondo_schema_add_tier(schema, 10 * RONDO_NS_PER_S, 2160, coarse, error) ||
+        !rondo_schema_add_tier(schema, 300 * RONDO_NS_PER_S, 2016, RONDO_CF_BIT(RONDO_CF_AVERAGE),
+                               error))
         return NULL;
     return g_steal_pointer(&schema);
 }

@@ -607,6 +607,25 @@ rondo_store_register(RondoStore *store, const char *name, const char *const *lab
     g_return_val_if_fail(store != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+    RondoSeries *s = NULL;
+    return rondo_store_register_all(store, 1, &name, &labels, &s, error) ? s : NULL;
+}
+
+/* Forgets the last @n series registered (a batch that failed). */
+static void
+store_drop_last_n(RondoStore *store, guint n)
+{
+    for (; n > 0; n--) {
+        const RondoSeries *last = g_ptr_array_index(store->series, store->series->len - 1);
+        store_drop_last_series(store, schema_state(store, last->schema));
+    }
+}
+
+/* Finds or adds (in memory only) one series of a batch; *added counts the new ones. */
+static RondoSeries *
+store_register_one(RondoStore *store, const char *name, const char *const *labels, guint *added,
+                   GError **error)
+{
     if (!rondo_series_validate(name, labels, error))
         return NULL;
     RondoSeries *found = rondo_store_lookup(store, name, labels);
@@ -633,13 +652,38 @@ rondo_store_register(RondoStore *store, const char *name, const char *const *lab
     RondoSeries *s = rondo_series_new(name, labels, si, st->n_series, store->series->len);
     gboolean ok = store_adopt_series(store, s, error);
     g_assert(ok); /* a fresh column in a checked store cannot fail */
-    /* The index is on disk first: then the slab directories may name the
-     * series. Both steps read what another process could have damaged. */
-    if (!rondo_index_write(store, error) || !series_check_dirs(store, s, error)) {
-        store_drop_last_series(store, st);
-        return NULL;
-    }
+    (*added)++;
     return s;
+}
+
+gboolean
+rondo_store_register_all(RondoStore *store, guint n, const char *const *names,
+                         const char *const *const *labels, RondoSeries **ret_series, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    g_return_val_if_fail(n == 0 || (names != NULL && ret_series != NULL), FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+    g_autofree RondoSeries **out = g_new0(RondoSeries *, n + 1);
+    guint added = 0;
+    for (guint i = 0; i < n; i++) {
+        out[i] =
+            store_register_one(store, names[i], labels != NULL ? labels[i] : NULL, &added, error);
+        if (out[i] == NULL) {
+            store_drop_last_n(store, added);
+            return FALSE;
+        }
+    }
+    /* As rondo_store_register(): the index first, then the slab directories. */
+    gboolean ok = added == 0 || rondo_index_write(store, error);
+    for (guint i = store->series->len - added; ok && i < store->series->len; i++)
+        ok = series_check_dirs(store, g_ptr_array_index(store->series, i), error);
+    if (!ok) {
+        store_drop_last_n(store, added);
+        return FALSE;
+    }
+    memcpy(ret_series, out, n * sizeof *out);
+    return TRUE;
 }
 
 gsize

@@ -24,8 +24,6 @@
 #include "export-status.h"
 #include "labels.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
-
 typedef struct {
     guint64 samples_sent, batches_sent, bytes_sent;
     guint64 samples_dropped, batches_dropped;
@@ -212,8 +210,9 @@ gauge_value(const char *name, const StoreCounters *c, guint64 now_ns, gboolean *
     *ret_known = TRUE;
     if (g_str_equal(name, "rondod_export_lag_seconds")) {
         *ret_known = c->last_timestamp_ns != 0;
-        return now_ns > c->last_timestamp_ns ? (double)(now_ns - c->last_timestamp_ns) / NS_PER_S
-                                             : 0;
+        return now_ns > c->last_timestamp_ns
+                   ? (double)(now_ns - c->last_timestamp_ns) / RONDO_NS_PER_S
+                   : 0;
     }
     if (g_str_equal(name, "rondod_export_last_success_timestamp_seconds")) {
         *ret_known = c->last_success_us != 0;

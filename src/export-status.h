@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "rondo.h"
+#include "rondo-export.h"
 
 /* One rondo_exporter_push() as the worker saw it. */
 typedef struct {

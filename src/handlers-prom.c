@@ -20,8 +20,6 @@
 #include "json.h"
 #include "labels.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
-
 typedef struct {
     Node *expr;
     EvalContext ctx;
@@ -128,12 +126,12 @@ check_range(Daemon *d, SoupServerMessage *msg, guint64 start, guint64 end, guint
                            "Try a positive integer");
         return FALSE;
     }
-    if ((end - start) / NS_PER_S > c->max_query_range_s) {
+    if ((end - start) / RONDO_NS_PER_S > c->max_query_range_s) {
         metrics_rejected(d->metrics, "limit");
         http_respond_error(msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
                            "query range of %" G_GUINT64_FORMAT
                            "s exceeds the limit max_query_range=%" G_GUINT64_FORMAT "s",
-                           (end - start) / NS_PER_S, c->max_query_range_s);
+                           (end - start) / RONDO_NS_PER_S, c->max_query_range_s);
         return FALSE;
     }
     if (eval_count_steps(start, end, step) > c->max_points_per_series) {

@@ -44,8 +44,7 @@
 
 #define READ_QUERIES_MAX  64
 #define READ_MATCHERS_MAX 64
-#define READ_PLAIN_FACTOR 16 /* uncompressed request: at most this times max_body_bytes */
-#define NS_PER_MS         G_GUINT64_CONSTANT(1000000)
+#define READ_PLAIN_FACTOR 16   /* uncompressed request: at most this times max_body_bytes */
 #define PB_FIELD1_LEN     0x0a /* protobuf key of field 1, length-delimited */
 
 #define READ_ERROR (read_error_quark())
@@ -142,9 +141,9 @@ ms_to_ns(gint64 ms, gboolean last)
 {
     if (ms < 0)
         return 0;
-    if ((guint64)ms >= G_MAXUINT64 / NS_PER_MS)
+    if ((guint64)ms >= G_MAXUINT64 / RONDO_NS_PER_MS)
         return G_MAXUINT64;
-    return (guint64)ms * NS_PER_MS + (last ? NS_PER_MS - 1 : 0);
+    return (guint64)ms * RONDO_NS_PER_MS + (last ? RONDO_NS_PER_MS - 1 : 0);
 }
 
 /* The column coarse tiers serve a function of the PromQL engine. */
@@ -329,7 +328,7 @@ read_samples(ReadJob *job, const ReadQuery *q, const ReadSeries *rs, GArray *sam
             return FALSE;
         }
         Prometheus__Sample sample = PROMETHEUS__SAMPLE__INIT;
-        sample.timestamp = (gint64)(t_ns / NS_PER_MS);
+        sample.timestamp = (gint64)(t_ns / RONDO_NS_PER_MS);
         sample.value = v;
         /* a tier finer than a millisecond: one sample per millisecond on the wire */
         if (samples->len > 0 &&

@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "params.h"
-
-#define NS_PER_S 1e9
+#include "rondo.h"
 
 struct _Params {
     GPtrArray *pairs; /* name, value, name, value, ... (owned) */
@@ -187,7 +186,7 @@ parse_duration(const char *s, const char *what, guint64 *ret_ns, GError **error)
     double secs;
     guint64 ns = 0;
     if (s != NULL && parse_seconds(s, &secs) && secs >= 0 && secs < 1e10) {
-        *ret_ns = (guint64)llround(secs * NS_PER_S);
+        *ret_ns = (guint64)llround(secs * (double)RONDO_NS_PER_S);
         return TRUE;
     }
     if (s != NULL && parse_prom_duration(s, &ns) == strlen(s)) {

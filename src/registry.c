@@ -43,8 +43,6 @@
 #include "conf.h"
 #include "registry.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
-
 typedef enum {
     ENTRY_READING,
     ENTRY_ADOPTED,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "testutil.h"
 
-#define S(n) ((guint64)(n)*NS_PER_S)
+#define S(n) ((guint64)(n)*RONDO_NS_PER_S)
 
 static double
 value_at(RondoStore *store, RondoSeries *s, guint tier, RondoConsolidation cf, guint64 t)
@@ -214,9 +214,9 @@ test_query_auto_tiers(void)
         if (per_tier[tier]++ == 0)
             first_of[tier] = t;
         if (tier == 0)
-            g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / NS_PER_S));
+            g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / RONDO_NS_PER_S));
         else
-            g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / NS_PER_S) + 4.5);
+            g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / RONDO_NS_PER_S) + 4.5);
     }
     g_assert_cmpuint(per_tier[0], ==, 600);
     g_assert_cmpuint(first_of[0], ==, end - S(599));
@@ -247,7 +247,7 @@ drain_all(RondoStore *store, const char *consumer, guint64 *ret_first, guint64 *
     guint n = 0;
     while (rondo_drain_next(d, &s, &t, &v)) {
         g_assert_cmpuint(t, >=, prev);
-        g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / NS_PER_S));
+        g_assert_cmpfloat(v, ==, (double)((t - TEST_T0) / RONDO_NS_PER_S));
         if (n == 0 && ret_first)
             *ret_first = t;
         prev = t;

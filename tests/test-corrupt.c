@@ -33,10 +33,10 @@ corrupt_schema(guint32 series_max)
     guint32 avg_max = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX);
 
     g_assert_no_error(error);
-    g_assert_true(rondo_schema_add_tier(schema, NS_PER_S, SLOTS0, 0, &error));
-    g_assert_true(rondo_schema_add_tier(schema, 10 * NS_PER_S, 30, avg_max, &error));
-    g_assert_true(
-        rondo_schema_add_tier(schema, 60 * NS_PER_S, 10, RONDO_CF_BIT(RONDO_CF_AVERAGE), &error));
+    g_assert_true(rondo_schema_add_tier(schema, RONDO_NS_PER_S, SLOTS0, 0, &error));
+    g_assert_true(rondo_schema_add_tier(schema, 10 * RONDO_NS_PER_S, 30, avg_max, &error));
+    g_assert_true(rondo_schema_add_tier(schema, 60 * RONDO_NS_PER_S, 10,
+                                        RONDO_CF_BIT(RONDO_CF_AVERAGE), &error));
     return schema;
 }
 
@@ -52,8 +52,8 @@ store_populate(const char *dir, guint32 series_max)
     RondoSeries *a = test_series(store, "vcpu_exits_total", 0);
     RondoSeries *b = test_series(store, "vcpu_exits_total", 1);
     for (guint i = 0; i < N_POINTS; i++) {
-        rondo_series_record(a, i, TEST_T0 + i * NS_PER_S);
-        rondo_series_record(b, 1000 + i, TEST_T0 + i * NS_PER_S);
+        rondo_series_record(a, i, TEST_T0 + i * RONDO_NS_PER_S);
+        rondo_series_record(b, 1000 + i, TEST_T0 + i * RONDO_NS_PER_S);
     }
     g_assert_true(rondo_store_consolidate(store, 0, NULL, &error));
     g_assert_no_error(error);
@@ -73,7 +73,7 @@ store_check_data(RondoStore *store)
         g_assert_true(
             rondo_query_iter_init(&it, store, series, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL));
         while (rondo_query_iter_next(&it, &t, &v)) {
-            guint i = (guint)((t - TEST_T0) / NS_PER_S);
+            guint i = (guint)((t - TEST_T0) / RONDO_NS_PER_S);
             g_assert_cmpfloat(v, ==, s * 1000.0 + i);
             n++;
         }
@@ -822,24 +822,24 @@ test_format_reader(void)
     g_autofree char *canon =
         g_strdup_printf("vmm\n%u\nt %" G_GUINT64_FORMAT " 60 8\nt %" G_GUINT64_FORMAT
                         " 30 5\nt %" G_GUINT64_FORMAT " 10 1\n",
-                        SERIES_MAX, NS_PER_S, 10 * NS_PER_S, 60 * NS_PER_S);
+                        SERIES_MAX, RONDO_NS_PER_S, 10 * RONDO_NS_PER_S, 60 * RONDO_NS_PER_S);
     guint64 hash = ref_fnv1a64(canon);
     g_autoptr(GBytes) b0 = file_read(dir, SLAB0);
     g_autoptr(GBytes) b1 = file_read(dir, SLAB1);
     gsize n0, n1;
     const guint8 *p0 = g_bytes_get_data(b0, &n0), *p1 = g_bytes_get_data(b1, &n1);
-    guint64 last = TEST_T0 + (N_POINTS - 1) * NS_PER_S;
+    guint64 last = TEST_T0 + (N_POINTS - 1) * RONDO_NS_PER_S;
 
-    check_header(p0, n0, 0, RONDO_CF_BIT(RONDO_CF_LAST), SLOTS0, NS_PER_S, hash);
+    check_header(p0, n0, 0, RONDO_CF_BIT(RONDO_CF_LAST), SLOTS0, RONDO_NS_PER_S, hash);
     check_header(p1, n1, 1, RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX), 30,
-                 10 * NS_PER_S, hash);
+                 10 * RONDO_NS_PER_S, hash);
     /* head_ns; the state block: filled_until, dropped, first_ns. */
     g_assert_cmpuint(le64_at(p0, 56), ==, last);
     g_assert_cmpuint(le64_at(p0, 64), ==, 0);
     g_assert_cmpuint(le64_at(p0, 72), ==, 0);
     g_assert_cmpuint(le64_at(p0, 80), ==, TEST_T0);
-    g_assert_cmpuint(le64_at(p1, 64), ==, TEST_T0 + 90 * NS_PER_S); /* 9 full 10 s buckets */
-    g_assert_cmpuint(le64_at(p1, 56), ==, TEST_T0 + 80 * NS_PER_S);
+    g_assert_cmpuint(le64_at(p1, 64), ==, TEST_T0 + 90 * RONDO_NS_PER_S); /* 9 full 10 s buckets */
+    g_assert_cmpuint(le64_at(p1, 56), ==, TEST_T0 + 80 * RONDO_NS_PER_S);
     /* Directory entries: FNV-1a 64 of the key with the low bit set, id, flags. */
     for (guint s = 0; s < SERIES_MAX; s++) {
         g_autofree char *key = g_strdup_printf("vcpu_exits_total{id=\"%u\"}", s);
@@ -852,11 +852,11 @@ test_format_reader(void)
     /* Tier 0: the last 60 seconds; older slot times are not there. */
     g_assert_cmpfloat(ref_read(p0, last, 0), ==, N_POINTS - 1);
     g_assert_cmpfloat(ref_read(p0, last, 1), ==, 1000 + N_POINTS - 1);
-    g_assert_cmpfloat(ref_read(p0, last - 59 * NS_PER_S, 0), ==, N_POINTS - 60);
-    g_assert_true(isnan(ref_read(p0, last - 60 * NS_PER_S, 0)));
+    g_assert_cmpfloat(ref_read(p0, last - 59 * RONDO_NS_PER_S, 0), ==, N_POINTS - 60);
+    g_assert_true(isnan(ref_read(p0, last - 60 * RONDO_NS_PER_S, 0)));
     g_assert_true(isnan(ref_read(p0, last, 2))); /* an unused column */
     /* Tier 1: group 0 = average, group 1 = max; column = group * series_max + column. */
-    guint64 b = TEST_T0 + 50 * NS_PER_S;
+    guint64 b = TEST_T0 + 50 * RONDO_NS_PER_S;
     g_assert_cmpfloat(ref_read(p1, b, 0), ==, 54.5);
     g_assert_cmpfloat(ref_read(p1, b, 1), ==, 1054.5);
     g_assert_cmpfloat(ref_read(p1, b, SERIES_MAX + 0), ==, 59);

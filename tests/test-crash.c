@@ -126,7 +126,8 @@ check_tier0(RondoStore *store, guint64 completed)
 
     g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, 0);
     if (completed == 0) {
-        g_assert_cmpuint(head, ==, 0);
+        /* Killed during the very first record: it may have moved the head. */
+        g_assert_true(head == 0 || head == slot_time(0));
         return 0;
     }
     /* The head is the last completed record's slot, or the one in flight. */
@@ -313,6 +314,18 @@ test_sigkill_rounds(void)
     munmap(shared, sizeof *shared);
 }
 
+/* RONDO_TORTURE_SLOW=N stretches the time before a kill N times, for a
+ * writer N times slower (valgrind), so that children still reach drain commits. */
+static guint
+torture_delay_us(void)
+{
+    const char *env = g_getenv("RONDO_TORTURE_SLOW");
+    guint64 slow = 1;
+    if (env != NULL && *env != '\0')
+        g_assert_true(g_ascii_string_to_unsigned(env, 10, 1, 1000, &slow, NULL));
+    return (guint)(TORTURE_DELAY_US * slow);
+}
+
 static guint
 torture_kills(void)
 {
@@ -340,7 +353,7 @@ test_torture(void)
     for (; done < kills && g_get_monotonic_time() < deadline; done++) {
         gboolean after_open = g_rand_int_range(rand, 0, 4) != 0; /* 1 in 4 may die opening */
         guint delay_us =
-            (guint)g_rand_int_range(rand, 0, (after_open ? TORTURE_DELAY_US : OPEN_DELAY_US) + 1);
+            (guint)g_rand_int_range(rand, 0, (after_open ? torture_delay_us() : OPEN_DELAY_US) + 1);
         guint64 completed = kill_round(dir, shared, after_open, delay_us, TRUE);
         checked += check_store(dir, RONDO_OPEN_READ_ONLY, completed);
         g_autoptr(GError) error = NULL;

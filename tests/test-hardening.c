@@ -97,8 +97,8 @@ store_make(const char *dir)
     RondoSeries *a = test_series(store, "x", 0);
     RondoSeries *b = test_series(store, "x", 1);
     for (guint i = 0; i < 30; i++) {
-        rondo_series_record(a, i, TEST_T0 + i * NS_PER_S);
-        rondo_series_record(b, i, TEST_T0 + i * NS_PER_S);
+        rondo_series_record(a, i, TEST_T0 + i * RONDO_NS_PER_S);
+        rondo_series_record(b, i, TEST_T0 + i * RONDO_NS_PER_S);
     }
     rondo_store_close(store);
 }
@@ -312,7 +312,7 @@ test_truncated_while_mapped(void)
     g_assert_false(rondo_store_refresh(reader, &error));
     g_assert_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT);
     g_clear_error(&error);
-    g_assert_false(rondo_store_consolidate(writer, TEST_T0 + 600 * NS_PER_S, NULL, &error));
+    g_assert_false(rondo_store_consolidate(writer, TEST_T0 + 600 * RONDO_NS_PER_S, NULL, &error));
     g_assert_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT);
 }
 

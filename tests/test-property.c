@@ -150,7 +150,7 @@ typedef struct {
 static RondoSchema *
 world_schema(World *w, guint i, guint32 series_max)
 {
-    static const guint64 intervals[] = {1000, NS_PER_S, 10 * NS_PER_S};
+    static const guint64 intervals[] = {1000, RONDO_NS_PER_S, 10 * RONDO_NS_PER_S};
     static const guint32 slots[] = {2, 3, 10, 64};
     g_autoptr(GError) error = NULL;
     guint64 iv = intervals[g_rand_int_range(w->rand, 0, G_N_ELEMENTS(intervals))];
@@ -466,7 +466,7 @@ test_tiny_timestamp_after_open(void)
     RondoStore *store = test_store_new_preset(dir, 1);
     RondoSeries *a = test_series(store, "m", 0);
     /* A slot time that lives in ring slot 0 of the 600-slot tier 0. */
-    guint64 t0 = (TEST_T0 / (600 * NS_PER_S)) * 600 * NS_PER_S;
+    guint64 t0 = (TEST_T0 / (600 * RONDO_NS_PER_S)) * 600 * RONDO_NS_PER_S;
 
     g_assert_cmpint(rondo_series_record(a, 1.0, t0), ==, RONDO_RECORD_OK);
     rondo_store_close(store);

@@ -122,7 +122,7 @@ test_cursor_dir(void)
     RondoStore *store = test_store_new_preset(dir, 2);
     RondoSeries *s = test_series(store, "x", 0);
     for (guint i = 0; i < 5; i++)
-        rondo_series_record(s, i, TEST_T0 + i * NS_PER_S);
+        rondo_series_record(s, i, TEST_T0 + i * RONDO_NS_PER_S);
     rondo_store_close(store);
 
     store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);

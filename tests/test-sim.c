@@ -215,7 +215,7 @@ compare_auto(Sim *sim)
     RondoConsolidation cf =
         (RondoConsolidation)g_rand_int_range(sim->rand, 0, RONDO_CF_N_FUNCTIONS);
     guint64 start =
-        sim->now - MIN(sim->now, (guint64)g_rand_int_range(sim->rand, 0, 400) * NS_PER_S);
+        sim->now - MIN(sim->now, (guint64)g_rand_int_range(sim->rand, 0, 400) * RONDO_NS_PER_S);
     RondoQueryIter it;
     guint64 t, prev = 0;
     double v, mv;
@@ -295,7 +295,7 @@ sim_schema(Sim *sim)
 {
     GRand *r = sim->rand;
     g_autoptr(RondoSchema) s = rondo_schema_new("sim", MAX_SERIES, NULL);
-    guint64 iv = NS_PER_S;
+    guint64 iv = RONDO_NS_PER_S;
     guint32 fns = 0;
     sim->n_tiers = (guint)g_rand_int_range(r, 1, MAX_TIERS + 1);
     for (guint k = 0; k < sim->n_tiers; k++) {
@@ -346,7 +346,7 @@ step_write(Sim *sim)
     MTier *m = &sim->tier[0];
     guint s = (guint)g_rand_int_range(r, 0, (gint32)sim->n_series);
     gint32 kind = g_rand_int_range(r, 0, 10);
-    guint64 ts = sim->now + (guint64)g_rand_int_range(r, 0, 1000) * (NS_PER_S / 1000);
+    guint64 ts = sim->now + (guint64)g_rand_int_range(r, 0, 1000) * (RONDO_NS_PER_S / 1000);
     if (kind == 7 || kind == 8) /* late, maybe inside the window */
         ts -= MIN(ts, (guint64)g_rand_int_range(r, 1, (gint32)m->slots + 3) * m->iv);
     else if (kind == 9) /* far in the past */
@@ -366,14 +366,15 @@ step_clock(Sim *sim)
     gint32 kind = g_rand_int_range(r, 0, 20);
     guint64 d;
     if (kind < 16)
-        d = (guint64)g_rand_int_range(r, 1, 3000) * (NS_PER_S / 1000);
+        d = (guint64)g_rand_int_range(r, 1, 3000) * (RONDO_NS_PER_S / 1000);
     else if (kind < 18)
         d = sim->tier[0].window * (guint64)g_rand_int_range(r, 1, 4);
     else
         d = 0;
     if (kind >= 18) { /* backwards */
-        guint64 back = (guint64)g_rand_int_range(r, 1, 2 * (gint32)sim->tier[0].slots) * NS_PER_S;
-        sim->now -= MIN(back, sim->now - NS_PER_S);
+        guint64 back =
+            (guint64)g_rand_int_range(r, 1, 2 * (gint32)sim->tier[0].slots) * RONDO_NS_PER_S;
+        sim->now -= MIN(back, sim->now - RONDO_NS_PER_S);
         sim_log(sim, "clock back to %+" G_GINT64_FORMAT " ms",
                 (gint64)(sim->now - TEST_T0) / 1000000);
         return;
@@ -461,7 +462,7 @@ sim_run(guint seed, guint steps)
     sim.rand = g_rand_new_with_seed(seed);
     sim.dir = dir;
     sim.log = g_string_new(NULL);
-    sim.now = TEST_T0 + (guint64)g_rand_int_range(sim.rand, 0, 1000) * NS_PER_S;
+    sim.now = TEST_T0 + (guint64)g_rand_int_range(sim.rand, 0, 1000) * RONDO_NS_PER_S;
     g_autoptr(RondoSchema) schema = sim_schema(&sim);
     sim.store = rondo_store_create(dir, &schema, 1, NULL);
     g_assert_nonnull(sim.store);

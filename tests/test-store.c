@@ -4,7 +4,7 @@
 #include <string.h>
 #include "testutil.h"
 
-#define S(n) ((guint64)(n)*NS_PER_S)
+#define S(n) ((guint64)(n)*RONDO_NS_PER_S)
 
 static double
 value_at(RondoStore *store, RondoSeries *s, guint tier, guint64 t)
@@ -80,6 +80,52 @@ test_register_duplicate_and_full(void)
     g_assert_null(rondo_store_lookup(store, "nope", NULL));
 }
 
+/* One index write for many series; all or nothing; the index survives a reopen. */
+static void
+test_register_all(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 4);
+    const char *dev[] = {"device", "d0", NULL};
+    RondoSeries *first = rondo_store_register(store, "a", NULL, &error);
+    g_assert_no_error(error);
+    const char *names[] = {"a", "b", "b", "c"};
+    const char *const *labels[] = {NULL, dev, dev, NULL};
+    RondoSeries *got[4] = {NULL};
+    g_assert_true(rondo_store_register_all(store, 4, names, labels, got, &error));
+    g_assert_no_error(error);
+    g_assert_true(got[0] == first);
+    g_assert_true(got[1] == got[2]);
+    g_assert_cmpstr(rondo_series_get_key(got[1]), ==, "b{device=\"d0\"}");
+    g_assert_cmpuint(rondo_store_get_n_series(store), ==, 3);
+
+    /* two more do not fit in 4: neither is registered, got[] stays */
+    const char *more[] = {"d", "e"};
+    RondoSeries *none[2] = {NULL};
+    g_assert_false(rondo_store_register_all(store, 2, more, NULL, none, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_FULL);
+    g_clear_error(&error);
+    g_assert_null(none[0]);
+    g_assert_null(rondo_store_lookup(store, "d", NULL));
+    g_assert_cmpuint(rondo_store_get_n_series(store), ==, 3);
+    const char *bad[] = {"f", "0bad"};
+    g_assert_false(rondo_store_register_all(store, 2, bad, NULL, none, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_nonnull(rondo_store_register(store, "d", NULL, &error));
+    rondo_store_close(store);
+
+    store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_store_get_n_series(store), ==, 4);
+    g_assert_nonnull(rondo_store_lookup(store, "b", dev));
+    g_assert_true(rondo_store_register_all(store, 1, more, NULL, none, &error)); /* finds "d" */
+    g_assert_false(rondo_store_register_all(store, 1, more + 1, NULL, none, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY);
+    rondo_store_close(store);
+}
+
 static void
 test_lock_and_readers(void)
 {
@@ -143,7 +189,7 @@ test_ring_semantics(void)
 
     /* Within one slot the last write wins; sub-slot timestamps land in the slot. */
     rondo_series_record(a, 1, head);
-    rondo_series_record(a, 2, head + NS_PER_S / 2);
+    rondo_series_record(a, 2, head + RONDO_NS_PER_S / 2);
     g_assert_cmpfloat(value_at(store, a, 0, head), ==, 2);
     g_assert_true(isnan(value_at(store, b, 0, head))); /* b never wrote here */
 
@@ -245,7 +291,7 @@ test_several_schemas(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(TestDir) dir = test_tmp_dir();
     g_autoptr(RondoSchema) fast = rondo_schema_new("fast", 2, &error);
-    g_assert_true(rondo_schema_add_tier(fast, NS_PER_S / 10, 100, 0, &error));
+    g_assert_true(rondo_schema_add_tier(fast, RONDO_NS_PER_S / 10, 100, 0, &error));
     g_assert_true(rondo_schema_add_matcher(fast, "__name__", RONDO_MATCH_EQUAL, "f", &error));
     g_autoptr(RondoSchema) slow = rondo_schema_new_vmm_preset("slow", 2, &error);
     RondoSchema *both[] = {fast, slow};
@@ -254,8 +300,8 @@ test_several_schemas(void)
     RondoSeries *f = rondo_store_register(store, "f", NULL, &error);
     RondoSeries *g = rondo_store_register(store, "g", NULL, &error);
     for (guint i = 0; i < 1000; i++) {
-        rondo_series_record(f, i, TEST_T0 + i * NS_PER_S / 10);
-        rondo_series_record(g, i, TEST_T0 + i * NS_PER_S / 10);
+        rondo_series_record(f, i, TEST_T0 + i * RONDO_NS_PER_S / 10);
+        rondo_series_record(g, i, TEST_T0 + i * RONDO_NS_PER_S / 10);
     }
     /* fast: 100 slots of 100 ms; slow: 100 one-second slots, last value per second. */
     g_assert_cmpuint(test_count_points(store, f, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==, 100);
@@ -275,6 +321,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/store/roundtrip-reopen", test_roundtrip_reopen);
     g_test_add_func("/store/register-duplicate-full", test_register_duplicate_and_full);
+    g_test_add_func("/store/register-all", test_register_all);
     g_test_add_func("/store/lock-and-readers", test_lock_and_readers);
     g_test_add_func("/store/create-refuses-existing", test_create_refuses_existing);
     g_test_add_func("/store/several-schemas", test_several_schemas);

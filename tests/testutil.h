@@ -5,10 +5,9 @@
 #include <glib.h>
 #include "rondo.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
 /* A realistic epoch for simulated clocks, a multiple of 10 minutes:
  * 2023-11-14 22:20:00 UTC. */
-#define TEST_T0 (G_GUINT64_CONSTANT(1700000400) * NS_PER_S)
+#define TEST_T0 (G_GUINT64_CONSTANT(1700000400) * RONDO_NS_PER_S)
 
 /* A fresh temporary directory path (not created); removed by test_tmp_free(). */
 char *test_tmp_dir(void);

@@ -15,9 +15,8 @@
 #include <time.h>
 #include "rondo-tool.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
-#define SERIES   30
-#define DAYS     7
+#define SERIES 30
+#define DAYS   7
 
 enum { TICK_NONE, TICK_TIER1, TICK_TIER2, N_TICK_KINDS };
 static const char *const tick_names[N_TICK_KINDS] = {
@@ -31,7 +30,7 @@ now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (guint64)ts.tv_sec * NS_PER_S + (guint64)ts.tv_nsec;
+    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
 }
 
 static int
@@ -57,7 +56,7 @@ static void
 fill_store(RondoStore *store, RondoSeries **series, guint64 t0, GArray **ticks)
 {
     for (guint64 sec = 0; sec < (guint64)DAYS * 86400; sec++) {
-        guint64 ts = t0 + sec * NS_PER_S;
+        guint64 ts = t0 + sec * RONDO_NS_PER_S;
         for (guint s = 0; s < SERIES; s++)
             rondo_series_record(series[s], (double)((sec + s) % 600), ts);
         guint64 before2 = rondo_store_get_consolidated(store, 0, 2);
@@ -139,7 +138,8 @@ rondo_bench_query(const char *dir)
     GArray *ticks[N_TICK_KINDS];
     for (guint k = 0; k < N_TICK_KINDS; k++)
         ticks[k] = g_array_new(FALSE, FALSE, sizeof(guint64));
-    guint64 t0 = ((guint64)g_get_real_time() * 1000) / (300 * NS_PER_S) * (300 * NS_PER_S);
+    guint64 t0 =
+        ((guint64)g_get_real_time() * 1000) / (300 * RONDO_NS_PER_S) * (300 * RONDO_NS_PER_S);
     fill_store(store, series, t0, ticks);
     report_ticks(ticks);
     for (guint k = 0; k < N_TICK_KINDS; k++)
@@ -151,13 +151,13 @@ rondo_bench_query(const char *dir)
         guint64 span;
         guint tier;
     } ranges[] = {
-        {N_("10 min"), 600 * NS_PER_S, 0},
-        {N_("6 h"), 6 * 3600 * NS_PER_S, 1},
-        {N_("7 d"), 7 * 86400 * NS_PER_S, 2},
+        {N_("10 min"), 600 * RONDO_NS_PER_S, 0},
+        {N_("6 h"), 6 * 3600 * RONDO_NS_PER_S, 1},
+        {N_("7 d"), 7 * 86400 * RONDO_NS_PER_S, 2},
     };
     printf(_("queries of one series, ranges ending at the newest point:\n"));
     for (guint i = 0; i < G_N_ELEMENTS(ranges); i++) {
-        guint64 start = end - ranges[i].span + NS_PER_S;
+        guint64 start = end - ranges[i].span + RONDO_NS_PER_S;
         g_autofree char *tier_label =
             g_strdup_printf(_("%s, tier %u"), _(ranges[i].label), ranges[i].tier);
         g_autofree char *auto_label = g_strdup_printf(_("%s, query_auto"), _(ranges[i].label));

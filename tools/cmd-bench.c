@@ -40,7 +40,6 @@
 #endif
 
 #define HIST_BUCKETS 8192 /* cycles; the last bucket collects the rest */
-#define NS_PER_S     G_GUINT64_CONSTANT(1000000000)
 
 /* Two write patterns, measured side by side in one run. */
 enum { PATTERN_SPARSE, PATTERN_DENSE, N_PATTERNS };
@@ -75,7 +74,7 @@ cycles_now(void)
 #else
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (guint64)ts.tv_sec * NS_PER_S + (guint64)ts.tv_nsec;
+    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
 #endif
 }
 
@@ -159,7 +158,7 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
         for (guint64 i = 0; i < records; i++) {
             guint s = (guint)(i % n_series);
             if (i % per_slot == 0)
-                ts += NS_PER_S;
+                ts += RONDO_NS_PER_S;
             guint64 a = cycles_now();
             dropped += rondo_series_record(series[s], (double)i, ts);
             guint64 b = cycles_now();
@@ -170,7 +169,7 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
     for (guint64 i = 0; i < records; i++) {
         guint s = (guint)(i % n_series);
         if (s == 0)
-            ts += NS_PER_S;
+            ts += RONDO_NS_PER_S;
         dropped += rondo_series_record(series[s], (double)i, ts);
     }
     out->throughput_cycles = cycles_now() - start;

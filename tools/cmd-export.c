@@ -10,6 +10,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
+#include "rondo-export.h"
 #include "rondo-tool.h"
 
 int rondo_cmd_export(int argc, char **argv); /* until rondo-tool.h lists it */

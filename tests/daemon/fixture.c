@@ -22,8 +22,6 @@
 
 #include "rondo.h"
 
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
-
 typedef struct {
     gint stores, first, series, minutes, hold_s;
     gint64 end_s;
@@ -86,16 +84,16 @@ fill_store(const char *dir, guint k, const FixtureOptions *o, GError **error)
     if (store == NULL || !register_all(store, n, series, error))
         return FALSE;
     guint points = (guint)o->minutes * 60;
-    guint64 t0 = ((guint64)o->end_s - points + 1) * NS_PER_S;
+    guint64 t0 = ((guint64)o->end_s - points + 1) * RONDO_NS_PER_S;
     for (guint i = 0; i < points; i++) {
         values[0] = (double)i * k;
         values[1] = (double)i * 2 * k;
         values[2] = 1000.0 * k + i % 10;
         for (guint j = 3; j < n; j++)
             values[j] = (double)(j - 3) + i % 7;
-        rondo_store_record_batch(store, series, values, n, t0 + (guint64)i * NS_PER_S);
+        rondo_store_record_batch(store, series, values, n, t0 + (guint64)i * RONDO_NS_PER_S);
     }
-    if (!rondo_store_consolidate(store, (guint64)(o->end_s + 1) * NS_PER_S, NULL, error))
+    if (!rondo_store_consolidate(store, (guint64)(o->end_s + 1) * RONDO_NS_PER_S, NULL, error))
         return FALSE;
     return o->hold_s == 0 || hold_store(store, o, error);
 }

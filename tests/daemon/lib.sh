@@ -1,6 +1,6 @@
 # lib.sh - shared helpers of the rondod integration tests (sourced, POSIX sh).
 #
-# Provides TAP output (tap_ok, tap_fail, tap_skip, tap_done), a scratch
+# Provides TAP output (tap_ok, tap_fail, tap_skip, tap_done), wait_for, a scratch
 # directory, a fixture state directory, and rondod_start / rondod_stop: rondod
 # listens on a free loopback port (port 0; the port is read back from its
 # log) and is always stopped on exit, whatever happened (trap). free_port and
@@ -88,7 +88,8 @@ make_state() {
 	END=$("$FIXTURE" "$dir" "$@") || return 1
 }
 
-# rondod_start CONFIG [options]: starts rondod, sets URL. Returns 1 if it does not come up.
+# rondod_start CONFIG [options]: starts rondod, sets URL. Returns 1 if it does not come up
+# within 30 s (a loaded 2-core machine running the suite in parallel can take seconds).
 rondod_start() {
 	conf=$1
 	shift
@@ -97,7 +98,7 @@ rondod_start() {
 		>"$log" 2>&1 &
 	RONDOD_PID=$!
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 300 ]; do
 		port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$log" | head -n 1)
 		if [ -n "$port" ]; then
 			URL="http://127.0.0.1:$port"
@@ -110,6 +111,18 @@ rondod_start() {
 	echo "# rondod did not start:"
 	sed 's/^/#   /' "$log"
 	RONDOD_PID=
+	return 1
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; FALSE on timeout.
+wait_for() {
+	n=$(($1 * 5))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
 	return 1
 }
 

@@ -119,7 +119,8 @@ if (ulimit -n 64) 2>/dev/null; then
 	RONDOD="$SCRATCH/ulimited"
 	printf '#!/bin/sh\nulimit -n 64 && exec "%s" "$@"\n' "$RONDOD_REAL" >"$RONDOD"
 	chmod +x "$RONDOD"
-	rondod_start "$SCRATCH/fd.conf" --state-dir "$STATE"
+	rondod_start "$SCRATCH/fd.conf" --state-dir "$STATE" ||
+		tap_fail "fd exhaustion: rondod starts with 64 descriptors" "$(cat "$SCRATCH/rondod.log")"
 	RONDOD=$RONDOD_REAL
 	n=$($CLIENT "${URL##*:}" idle 100 2.5)
 	echo "# $n of 100 idle connections connected while rondod had 64 descriptors"

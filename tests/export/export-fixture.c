@@ -13,9 +13,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include "rondo.h"
-
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
+#include "rondo-export.h"
 
 static double
 fixture_value(guint id, guint k)
@@ -58,7 +56,7 @@ cmd_write(int argc, char **argv)
         RondoSeries *s = rondo_store_register(store, "rondo_export_test", labels, &error);
         g_assert_no_error(error);
         for (guint k = 0; k < (guint)seconds; k++) {
-            guint64 t = (guint64)(end_s - seconds + 1 + k) * NS_PER_S;
+            guint64 t = (guint64)(end_s - seconds + 1 + k) * RONDO_NS_PER_S;
             double v = fixture_value(i, k);
             rondo_series_record(s, v, t);
             g_string_append_printf(out, "%u %" G_GUINT64_FORMAT " %.17g\n", i, t / 1000000, v);

@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include "fake-receiver.h"
 #include "../testutil.h"
+#include "rondo-export.h"
 
 #define CONSUMER "test"
 
@@ -27,7 +28,7 @@ typedef struct {
 static double
 point_value(guint series, guint64 t)
 {
-    return series * 1000.0 + (double)((t - TEST_T0) / NS_PER_S) + 0.25;
+    return series * 1000.0 + (double)((t - TEST_T0) / RONDO_NS_PER_S) + 0.25;
 }
 
 /* Records @seconds seconds from @from for every series; the last slot stays
@@ -36,7 +37,7 @@ static void
 write_points(Fixture *f, guint64 from, guint seconds)
 {
     for (guint k = 0; k < seconds; k++) {
-        guint64 t = from + k * NS_PER_S;
+        guint64 t = from + k * RONDO_NS_PER_S;
         for (guint i = 0; i < f->n_series; i++)
             rondo_series_record(rondo_store_get_series(f->store, i), point_value(i, t), t);
     }
@@ -154,14 +155,14 @@ test_basic(Fixture *f, gconstpointer data)
     g_assert_cmpuint(st.samples_sent, ==, 99 * f->n_series);
     g_assert_cmpuint(st.batches_sent, ==, 1);
     g_assert_cmpuint(st.retries + st.samples_dropped + st.slots_missed, ==, 0);
-    g_assert_cmpuint(st.last_timestamp_ns, ==, TEST_T0 + 98 * NS_PER_S);
+    g_assert_cmpuint(st.last_timestamp_ns, ==, TEST_T0 + 98 * RONDO_NS_PER_S);
     g_assert_cmpuint(st.last_status, ==, 200);
     g_assert_cmpuint(check_received(f), ==, 0);
 
     /* The cursor persisted: nothing again; then the new points only. */
     push_ok(e, f, &st);
     g_assert_cmpuint(st.samples_sent, ==, 0);
-    write_points(f, TEST_T0 + 100 * NS_PER_S, 50);
+    write_points(f, TEST_T0 + 100 * RONDO_NS_PER_S, 50);
     push_ok(e, f, &st);
     g_assert_cmpuint(st.samples_sent, ==, 50 * f->n_series);
     g_assert_cmpuint(check_received(f), ==, 0);
@@ -190,7 +191,7 @@ test_batching(Fixture *f, gconstpointer data)
     /* the byte limit: 4 KiB uncompressed per request */
     g_autoptr(GError) error = NULL;
     g_assert_true(rondo_exporter_set_batch(e, 100000, 4096, &error));
-    write_points(f, TEST_T0 + 301 * NS_PER_S, 100);
+    write_points(f, TEST_T0 + 301 * RONDO_NS_PER_S, 100);
     push_ok(e, f, &st);
     g_assert_cmpuint(st.batches_sent, >, 1);
     g_assert_cmpuint(fake_receiver_max_request_bytes(f->rx), <=, 4096);
@@ -246,7 +247,7 @@ test_5xx(Fixture *f, gconstpointer data)
 
     /* 5xx until the attempts run out: the cursor stays */
     guint64 cursor = committed_cursor(f);
-    write_points(f, TEST_T0 + 6 * NS_PER_S, 3);
+    write_points(f, TEST_T0 + 6 * RONDO_NS_PER_S, 3);
     fake_receiver_script(f->rx, "500,500,500,500");
     g_autoptr(GError) error = NULL;
     g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
@@ -275,7 +276,7 @@ test_429(Fixture *f, gconstpointer data)
     /* a Retry-After beyond the budget ends the push at once */
     g_autoptr(GError) error = NULL;
     g_assert_true(rondo_exporter_set_retry(e, 5, 10, 50, 500, &error));
-    write_points(f, TEST_T0 + 5 * NS_PER_S, 5);
+    write_points(f, TEST_T0 + 5 * RONDO_NS_PER_S, 5);
     fake_receiver_script(f->rx, "429:30");
     start = g_get_monotonic_time();
     g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
@@ -378,7 +379,7 @@ test_missed(Fixture *f, gconstpointer data)
     push_ok(e, f, &st);
     g_assert_cmpuint(st.slots_missed, ==, 0);
     /* 1000 s more: tier 0 keeps 600 slots, so ~400 slot times were lost */
-    write_points(f, TEST_T0 + 10 * NS_PER_S, 1000);
+    write_points(f, TEST_T0 + 10 * RONDO_NS_PER_S, 1000);
     push_ok(e, f, &st);
     g_assert_cmpuint(st.slots_missed, ==, 1010 - 600 - 9);
     g_assert_cmpuint(st.samples_sent, ==, 599 * f->n_series);

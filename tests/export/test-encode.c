@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 #include "remote-write.pb-c.h"
-#include "rondo.h"
+#include "rondo-export.h"
 
 #define T0_NS G_GUINT64_CONSTANT(1700000400000000000)
 #define S     G_GUINT64_CONSTANT(1000000000)
@@ -188,6 +188,13 @@ test_exporter_settings(void)
     g_assert_null(rondo_exporter_get_last_message(e));
 }
 
+/* The domain's name, as GError users (and logs) see it. */
+static void
+test_error_domain(void)
+{
+    g_assert_cmpstr(g_quark_to_string(RONDO_EXPORT_ERROR), ==, "rondo-export-error-quark");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,5 +204,6 @@ main(int argc, char **argv)
     g_test_add_func("/export/encode/no-samples", test_no_samples);
     g_test_add_func("/export/encode/invalid", test_invalid);
     g_test_add_func("/export/exporter/settings", test_exporter_settings);
+    g_test_add_func("/export/error-domain", test_error_domain);
     return g_test_run();
 }

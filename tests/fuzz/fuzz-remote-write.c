@@ -12,7 +12,7 @@
 #include <string.h>
 #include "decode.h"
 #include "fuzz.h"
-#include "rondo.h"
+#include "rondo-export.h"
 
 #define BODY_BYTES_MAX ((gsize)4 << 20)
 #define SAMPLE_NS_MAX  (G_MAXUINT64 / 1000000)

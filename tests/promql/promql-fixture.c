@@ -24,7 +24,6 @@
 
 #include "rondo.h"
 
-#define NS_PER_S    G_GUINT64_CONSTANT(1000000000)
 #define STEP_S      15
 #define MAIN_POINTS 480  /* 2 h */
 #define ARCH_POINTS 1440 /* 6 h */
@@ -133,8 +132,8 @@ store_new(const char *dir, const char *name, GError **error)
     g_autoptr(RondoSchema) schema = rondo_schema_new("promql", 16, error);
     guint32 coarse =
         RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MIN) | RONDO_CF_BIT(RONDO_CF_MAX);
-    if (schema == NULL || !rondo_schema_add_tier(schema, STEP_S * NS_PER_S, 600, 0, error) ||
-        !rondo_schema_add_tier(schema, 60 * NS_PER_S, 1440, coarse, error))
+    if (schema == NULL || !rondo_schema_add_tier(schema, STEP_S * RONDO_NS_PER_S, 600, 0, error) ||
+        !rondo_schema_add_tier(schema, 60 * RONDO_NS_PER_S, 1440, coarse, error))
         return NULL;
     RondoSchema *const schemas[] = {schema};
     return rondo_store_create(path, schemas, 1, error);
@@ -195,17 +194,17 @@ write_store(const char *dir, const char *name, guint k, const SeriesSpec *specs,
             if (isnan(v))
                 continue;
             prev[j] = v;
-            rondo_series_record(series[j], v, (guint64)t_s * NS_PER_S);
+            rondo_series_record(series[j], v, (guint64)t_s * RONDO_NS_PER_S);
             g_autofree char *key = om_series(&specs[j], name);
             g_string_append_printf(out, "%s %.17g %" G_GINT64_FORMAT "\n", key, v, t_s);
         }
         if ((i + 1) % CONSOLIDATE == 0 &&
-            !rondo_store_consolidate(store, ((guint64)t_s + 1) * NS_PER_S, NULL, error))
+            !rondo_store_consolidate(store, ((guint64)t_s + 1) * RONDO_NS_PER_S, NULL, error))
             return FALSE;
     }
     for (guint l = 0; l < lines->len; l++)
         g_string_append(om, ((GString *)g_ptr_array_index(lines, l))->str);
-    return rondo_store_consolidate(store, ((guint64)end_s + 1) * NS_PER_S, NULL, error);
+    return rondo_store_consolidate(store, ((guint64)end_s + 1) * RONDO_NS_PER_S, NULL, error);
 }
 
 int

@@ -1,0 +1,60 @@
+#!/bin/sh
+# ldd.sh - the layers' dependencies (docs/architecture.md, "Layers"), as the
+# dynamic linker sees them (TAP):
+#   - librondo (the core a VMM embeds) needs none of libcurl, libsnappy,
+#     libprotobuf-c, directly (readelf NEEDED) or through anything it loads
+#     (ldd);
+#   - rondo-demo-vmm loads the core and not librondo-export, so none of them
+#     either;
+#   - librondo-export needs all three, and librondo.
+set -u
+b="${top_builddir:-.}"
+core="$b/lib/.libs/librondo.so"
+export_so="$b/lib/.libs/librondo-export.so"
+# libtool leaves the real program in .libs; it finds the libraries through
+# LD_LIBRARY_PATH, as the libtool wrapper would set it.
+vmm="$b/vmm/.libs/rondo-demo-vmm"
+LD_LIBRARY_PATH="$b/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH
+network='libcurl libsnappy libprotobuf-c'
+echo "1..5"
+
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+loaded() { ldd "$1" | awk '{ print $1 }'; }
+# none_of N DESCRIPTION LIST: ok when LIST names none of $network.
+none_of() {
+  found=
+  for lib in $network; do
+    echo "$3" | grep -q "^$lib\.so" && found="$found $lib"
+  done
+  if [ -z "$found" ]; then echo "ok $1 - $2 needs none of $network"; else
+    echo "not ok $1 - $2 needs:$found"; fi
+}
+
+if [ ! -f "$core" ] || [ ! -f "$export_so" ]; then
+  for i in 1 2 3 4 5; do echo "not ok $i - libraries not built"; done
+  exit 0
+fi
+none_of 1 "librondo.so (NEEDED)" "$(needed "$core")"
+none_of 2 "librondo.so (ldd)" "$(loaded "$core")"
+
+if [ -f "$vmm" ]; then
+  vmm_libs=$(loaded "$vmm")
+  none_of 3 "rondo-demo-vmm (ldd)" "$vmm_libs"
+  if echo "$vmm_libs" | grep -q '^librondo\.so\.' && ! echo "$vmm_libs" | grep -q '^librondo-export'; then
+    echo "ok 4 - rondo-demo-vmm loads librondo and not librondo-export"
+  else
+    echo "not ok 4 - rondo-demo-vmm loads:"; echo "$vmm_libs" | sed 's/^/# /'
+  fi
+else
+  echo "ok 3 # SKIP rondo-demo-vmm not built"
+  echo "ok 4 # SKIP rondo-demo-vmm not built"
+fi
+
+missing=
+export_needed=$(needed "$export_so")
+for lib in librondo $network; do
+  echo "$export_needed" | grep -q "^$lib\.so" || missing="$missing $lib"
+done
+if [ -z "$missing" ]; then echo "ok 5 - librondo-export.so needs librondo $network"; else
+  echo "not ok 5 - librondo-export.so does not need:$missing"; fi
