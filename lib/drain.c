@@ -34,6 +34,7 @@ struct _RondoDrain {
     guint64 done[RONDO_SCHEMAS_MAX];       /* committed: slot times < done delivered */
     guint64 progress[RONDO_SCHEMAS_MAX];   /* returned so far in this pass */
     guint64 limit[RONDO_SCHEMAS_MAX];      /* complete slot times are < limit */
+    guint64 end[RONDO_SCHEMAS_MAX];        /* a pass stops here: limit, or past the head */
     gboolean writer_gone;                  /* nobody but an adopter holds the store */
     GPtrArray *columns[RONDO_SCHEMAS_MAX]; /* column -> RondoSeries* */
     /* iteration */
@@ -110,6 +111,12 @@ drain_position(RondoDrain *d, guint s, GError **error)
     /* With no writer left the head's slot is final too: a VM's last second. */
     if (d->tier == 0 && d->limit[s] != 0 && d->writer_gone)
         d->limit[s] += slab->interval_ns;
+    /* No point lies past the head's slot: a damaged filled_until_ns far
+     * ahead of it must not make a pass step through billions of empty slots. */
+    guint64 head = ring_load_u64_acquire(&slab->hdr->head_ns);
+    guint64 past_head =
+        head > G_MAXUINT64 - slab->interval_ns ? G_MAXUINT64 : head + slab->interval_ns;
+    d->end[s] = MIN(d->limit[s], past_head);
     /* (Older cursors are moved up to the window below, aligned or not.) */
     if (done > d->limit[s] || (done >= oldest && done % slab->interval_ns != 0)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
@@ -201,7 +208,7 @@ rondo_drain_next(RondoDrain *d, RondoSeries **ret_series, guint64 *ret_timestamp
         guint s = d->schema;
         const RondoSlab *slab = rondo_store_slab(d->store, s, d->tier);
         GPtrArray *cols = d->columns[s];
-        if (d->t == 0 || d->t >= d->limit[s]) {
+        if (d->t == 0 || d->t >= d->end[s]) {
             if (++d->schema < n_schemas)
                 d->t = d->progress[d->schema];
             d->col = 0;

@@ -84,6 +84,9 @@ RondoSlab *rondo_slab_create(const char *path, const RondoSchema *schema, guint 
 RondoSlab *rondo_slab_open(const char *path, const RondoSchema *schema, guint tier,
                            gboolean writable, GError **error);
 void rondo_slab_close(RondoSlab *slab);
+/* The header a new slab of @bytes bytes gets (the fuzz targets make them too). */
+void rondo_slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier,
+                            guint64 bytes);
 gboolean rondo_slab_sync(RondoSlab *slab, GError **error);
 /* RONDO_ERROR_CORRUPT when the file no longer has the size mapped (SIGBUS ahead). */
 gboolean rondo_slab_check(const RondoSlab *slab, GError **error);

@@ -180,7 +180,10 @@ tier_from_json(RondoSchema *schema, JsonNode *node, GError **error)
     }
     for (guint i = 0; i < json_array_get_length(fns); i++) {
         RondoConsolidation cf;
-        const char *name = json_array_get_string_element(fns, i);
+        /* Not json_array_get_string_element(): a non-string is input, not a critical. */
+        JsonNode *fn = json_array_get_element(fns, i);
+        const char *name =
+            json_node_get_value_type(fn) == G_TYPE_STRING ? json_node_get_string(fn) : NULL;
         if (name == NULL || !rondo_consolidation_from_string(name, &cf)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
                         "schema “%s”: unknown consolidation function", schema->name);

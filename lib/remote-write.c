@@ -173,7 +173,8 @@ request_fill(Request *r, const RondoExportSeries *series, gsize n_series, gsize 
         r->ts[i].n_labels = r->label_end[i] - lo;
         r->ts[i].labels = &r->pb_label_ptrs[lo];
         r->ts[i].n_samples = s->n_samples;
-        r->ts[i].samples = &r->sample_ptrs[k];
+        /* No samples: no pointer into an empty (NULL) array. */
+        r->ts[i].samples = s->n_samples > 0 ? &r->sample_ptrs[k] : NULL;
         for (gsize j = 0; j < s->n_samples; j++, k++) {
             r->samples[k] = (Prometheus__Sample)PROMETHEUS__SAMPLE__INIT;
             r->samples[k].value = s->values[j];

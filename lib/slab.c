@@ -35,11 +35,11 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier)
     guint64 ts_off = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)schema->series_max * 32);
     guint64 stride_bytes = rondo_align_up((guint64)t->slots * 8);
 
-    slab->hdr = (RondoSlabHeader *)slab->map;
-    slab->state = (RondoSlabState *)(slab->map + RONDO_SLAB_STATE_OFFSET);
-    slab->dir = (RondoDirEntry *)(slab->map + RONDO_SLAB_DIR_OFFSET);
-    slab->ts = (guint64 *)(slab->map + ts_off);
-    slab->values = (double *)(slab->map + ts_off + stride_bytes);
+    slab->hdr = (RondoSlabHeader *)(void *)slab->map;
+    slab->state = (RondoSlabState *)(void *)(slab->map + RONDO_SLAB_STATE_OFFSET);
+    slab->dir = (RondoDirEntry *)(void *)(slab->map + RONDO_SLAB_DIR_OFFSET);
+    slab->ts = (guint64 *)(void *)(slab->map + ts_off);
+    slab->values = (double *)(void *)(slab->map + ts_off + stride_bytes);
     slab->interval_ns = t->interval_ns;
     slab->slots = t->slots;
     slab->window_ns = t->interval_ns * t->slots;
@@ -52,8 +52,8 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier)
         slab->group_of[f] = (slab->functions & RONDO_CF_BIT(f)) ? (gint8)group++ : -1;
 }
 
-static void
-slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier, guint64 bytes)
+void
+rondo_slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier, guint64 bytes)
 {
     memset(hdr, 0, sizeof *hdr);
     memcpy(hdr->magic, RONDO_SLAB_MAGIC, 8);
@@ -119,7 +119,7 @@ rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GErro
     slab_bind(slab, schema, tier);
     for (gsize i = 0; i < (gsize)slab->n_columns * slab->stride; i++)
         slab->values[i] = NAN;
-    slab_header_init(slab->hdr, schema, tier, bytes);
+    rondo_slab_header_init(slab->hdr, schema, tier, bytes);
     if (!rondo_slab_sync(slab, error)) {
         rondo_slab_close(slab);
         unlink(path);

@@ -3,11 +3,13 @@
 #include "config.h"
 #include <libsoup/soup.h>
 #include <signal.h>
-#include <snappy-c.h>
 #include <stdio.h>
 #include <string.h>
+#include "decode.h"
 #include "fake-receiver.h"
-#include "remote-write.pb-c.h"
+
+/* The exporter's largest batch (rondo_exporter_set_batch()). */
+#define BODY_BYTES_MAX ((gsize)256 << 20)
 
 struct _FakeReceiver {
     GThread *thread;
@@ -79,20 +81,13 @@ decode(FakeReceiver *r, GBytes *body)
 {
     gsize n = 0, out_n = 0;
     const char *data = g_bytes_get_data(body, &n);
-    if (snappy_uncompressed_length(data, n, &out_n) != SNAPPY_OK) {
-        violation(r, "body is not snappy block format");
-        return NULL;
-    }
-    g_autofree char *out = g_malloc(MAX(out_n, 1));
-    if (snappy_uncompress(data, n, out, &out_n) != SNAPPY_OK) {
-        violation(r, "snappy body does not decompress");
+    const char *problem = NULL;
+    Prometheus__WriteRequest *req = write_request_decode(data, n, BODY_BYTES_MAX, &out_n, &problem);
+    if (req == NULL) {
+        violation(r, problem);
         return NULL;
     }
     r->max_bytes = MAX(r->max_bytes, out_n);
-    Prometheus__WriteRequest *req =
-        prometheus__write_request__unpack(NULL, out_n, (const guint8 *)out);
-    if (req == NULL)
-        violation(r, "body is not a WriteRequest");
     return req;
 }
 

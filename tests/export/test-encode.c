@@ -108,6 +108,28 @@ test_deterministic(void)
     g_assert_cmpuint(g_bytes_get_size(empty), ==, 0);
 }
 
+/* A series without samples (found by fuzz-remote-write: it pointed into an
+ * empty sample array, undefined behaviour) encodes as a series of none. */
+static void
+test_no_samples(void)
+{
+    static const RondoExportSeries series[] = {
+        {.name = "idle"},
+        {.name = "busy", .timestamps_ns = cpu_ts, .values = cpu_values, .n_samples = 1},
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) b = rondo_remote_write_encode(series, 2, NULL, &error);
+    g_assert_no_error(error);
+    gsize n = 0;
+    const guint8 *data = g_bytes_get_data(b, &n);
+    Prometheus__WriteRequest *req = prometheus__write_request__unpack(NULL, n, data);
+    g_assert_nonnull(req);
+    g_assert_cmpuint(req->n_timeseries, ==, 2);
+    g_assert_cmpuint(req->timeseries[0]->n_samples, ==, 0);
+    g_assert_cmpuint(req->timeseries[1]->n_samples, ==, 1);
+    prometheus__write_request__free_unpacked(req, NULL);
+}
+
 static void
 expect_invalid(const RondoExportSeries *s, const char *const *extra_labels)
 {
@@ -179,6 +201,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/export/encode/golden", test_golden);
     g_test_add_func("/export/encode/deterministic", test_deterministic);
+    g_test_add_func("/export/encode/no-samples", test_no_samples);
     g_test_add_func("/export/encode/invalid", test_invalid);
     g_test_add_func("/export/exporter/settings", test_exporter_settings);
     g_test_add_func("/export/error-domain", test_error_domain);

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""gen-corpus.py - writes the seed corpora of tests/fuzz/corpus/.
+
+    tests/fuzz/gen-corpus.py BUILDDIR
+
+Seeds are small and deterministic: a tiny store made with BUILDDIR's
+`rondo create` and `rondo import` from tests/tools/points.txt, the
+remote-write golden file of tests/export, and inputs written here. Run
+again after a format change; regression inputs (regress-*) are kept.
+"""
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+SEP = b"\n--8<--\n"
+TOP = pathlib.Path(__file__).resolve().parent.parent.parent
+CORPUS = TOP / "tests" / "fuzz" / "corpus"
+
+# Protobuf and snappy (literal blocks) encoders: the remote-read test's.
+_spec = importlib.util.spec_from_file_location("read_check", TOP / "tests/promql/read-check.py")
+read_check = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(read_check)
+varint, field, snappy = read_check.varint, read_check.field_bytes, read_check.snappy_compress
+
+SCHEMA = """\
+[schema vcpu]
+series_max = 2
+match = __name__=~vcpu_.*
+tier = 1s:8
+tier = 4s:4:average,max,count
+
+[schema rest]
+series_max = 2
+tier = 1s:8
+tier = 1m:2:average,last
+"""
+
+
+def write(target, name, data):
+    d = CORPUS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / ("seed-" + name)).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def write_all(target, prefix, items):
+    for i, item in enumerate(items):
+        write(target, "%s-%d" % (prefix, i), item)
+
+
+def make_store(builddir, path):
+    rondo = str(pathlib.Path(builddir) / "tools" / "rondo")
+    schema = pathlib.Path(path).parent / "schema.conf"
+    schema.write_text(SCHEMA)
+    subprocess.run([rondo, "create", "--schema", str(schema), path], check=True,
+                   stdout=subprocess.DEVNULL)
+    lines = [l for l in (TOP / "tests/tools/points.txt").read_text().splitlines()
+             if l and not l.startswith("#")]
+    lines = lines[:12] + ['vcpu_exits_total{reason="io"} %d %d' % (i, 1714564800 + i)
+                          for i in range(10)]
+    subprocess.run([rondo, "import", path], input="\n".join(lines) + "\n", text=True,
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([rondo, "consolidate", path], check=True, stdout=subprocess.DEVNULL)
+    return lines
+
+
+def store_seeds(builddir):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "store")
+        lines = make_store(builddir, path)
+        files = pathlib.Path(path)
+        meta = (files / "meta.json").read_bytes()
+        index = (files / "series.json").read_bytes()
+        slabs = [(files / ("%s.%d.slab" % (s, t))).read_bytes()
+                 for s in ("vcpu", "rest") for t in (0, 1)]
+    whole = SEP.join([meta, index] + slabs)
+    write("store", "fit", b"\x01" + whole)
+    write("store", "raw", b"\x00" + whole)
+    write("store", "no-series", b"\x01" + SEP.join([meta, b'{"version":1,"series":[]}']))
+    write("store", "meta-only", b"\x00" + meta)
+    write("json", "meta", b"\x00" + meta)
+    write("json", "series", b"\x01" + index)
+    return lines
+
+
+def json_seeds():
+    t0 = 1700000000 * 10**9
+    for tier, step, name in ((0, 10**9, "cursor-0"), (1, 10 * 10**9, "cursor-1")):
+        cursor = {"version": 1, "consumer": "fuzz", "tier": tier, "missed_total": 3,
+                  "cursors": {"vmm": t0 + 3 * step, "other": t0 + step}}
+        write("json", name, bytes([2 | tier << 2]) + json.dumps(cursor).encode())
+    write("json", "cursor-empty", b"\x02{\"missed_total\":0,\"cursors\":{}}")
+
+
+def import_seeds(lines):
+    write_all("import-line", "points", lines[:3])
+    extra = [
+        'up 1 1714564800.25',
+        'cpu{vm="a\\"b",core="0"} NaN 1714564800000ms',
+        'disk_bytes{dev="vda"} -Inf 1714564800000000us',
+        'x{} +Inf 1714564800000000000ns',
+        'x 2.5e3 1714564800s',
+        '{__name__="y",a="1"} 0x10 17145648000000000000ns',
+    ]
+    write_all("import-line", "line", extra)
+
+
+def promql_seeds():
+    exprs = [
+        '-2 * (3 + 1) / 4',
+        '{__name__=~"vm_.*"}',
+        'up{job="a", instance!="b", x=~"c|d", y!~\'e\',}',
+        'rate(vm_cpu_seconds_total[1m30s])',
+        'sum by (store) (rate(x[5m]))',
+        'avg(max_over_time(x{a="1"}[1h])) by (a, b)',
+        'count(increase(y[10s])) * 2 - min(last_over_time(z[1w]))',
+        'x offset 5m',
+        'rate(x[5m:1m])',
+        'topk(3, x)',
+    ]
+    write_all("promql", "expr", exprs)
+
+
+def params_seeds():
+    seeds = [
+        b"query=rate(x%5B5m%5D)&time=1700000000.5",
+        b"query=up&start=2023-11-14T22:13:20Z&end=2023-11-14T23:13:20.5%2B01:00&step=1m30s",
+        b"match[]=up&match%5B%5D=%7Bvm%3D%22a%22%7D&start=1&end=2&timeout=500ms",
+        b"a=1&b=two+words\x00step=15&time=1700000000&lookback_delta=1h",
+        b"q=%zz&range=99999999999999999999y&step=-1",
+    ]
+    write_all("params", "params", seeds)
+
+
+def remote_write_seeds():
+    golden = (TOP / "tests/export/write-request.golden").read_bytes()
+    write("remote-write", "golden", snappy(golden))
+    label = lambda n, v: field(1, field(1, n.encode()) + field(2, v.encode()))
+    sample = lambda v, t: field(2, b"\x09" + v + b"\x10" + varint(t))
+    one = (label("__name__", "up") + label("job", "a") + label("z", "")
+           + sample(b"\x00" * 7 + b"\x40", 1700000000000) + sample(b"\x00" * 8, 1700000001000))
+    write("remote-write", "one-series", snappy(field(1, one)))
+    write("remote-write", "empty", snappy(b""))
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    lines = store_seeds(sys.argv[1])
+    json_seeds()
+    import_seeds(lines)
+    promql_seeds()
+    params_seeds()
+    remote_write_seeds()
+
+
+if __name__ == "__main__":
+    main()
