@@ -114,18 +114,6 @@ rondod_start() {
 	return 1
 }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; FALSE on timeout.
-wait_for() {
-	n=$(($1 * 5))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
-
 # http METHOD PATH [curl args...]: sets CODE and BODY.
 http() {
 	method=$1

@@ -384,6 +384,8 @@ step_journal() {
     not_ok "rondod never restarted on failure" "NRestarts=$restarts"
   local all
   all=$(inside journalctl --no-pager -o cat)
+  inside journalctl --no-pager >"$work/journal-all.txt" 2>&1 || true # an artefact to read
+  echo "# the container's journal: $work/journal-all.txt"
   if echo "$all" | grep -E 'SIGSYS|status=31|code=killed|Permission denied|CRITICAL|assertion'; then
     not_ok "the journal has no SIGSYS, kill, 'Permission denied' or assertion"
   else
