@@ -5,8 +5,11 @@
  * ones. A read names the step and window it will be evaluated at; the
  * coarsest tier fine enough for both answers it with the fewest points,
  * which is what rondod's own PromQL does. A remote read feeds Prometheus'
- * engine, which computes over raw samples: it asks for tier 0 first
- * (raw_first) and gets coarse buckets only for what tier 0 no longer holds.
+ * engine, which computes over raw samples: it ignores the hints (raw_first),
+ * takes tier 0 where it covers the whole range and otherwise the stitched
+ * read (coarse buckets only for what tier 0 no longer holds). Serving the
+ * whole range from the tier the hints suggest would feed buckets to
+ * rate() at the recent end too, and the answer would depend on the range.
  */
 #include "config.h"
 
@@ -41,9 +44,7 @@ iter_open(RondoQueryIter *it, const StoreHandle *h, const RondoSeries *s, const 
     guint si = rondo_series_get_schema(s);
     const RondoSchema *schema = rondo_store_get_schema(h->store, si);
     RondoConsolidation cf = r->cf;
-    guint tier = tier_choose(schema, r->step_ns, r->range_ns);
-    if (r->raw_first && tier_covers(h->store, si, 0, r->from_ns))
-        tier = 0;
+    guint tier = r->raw_first ? 0 : tier_choose(schema, r->step_ns, r->range_ns);
     if (!tier_covers(h->store, si, tier, r->from_ns))
         return rondo_query_iter_init_auto(it, h->store, s, cf, r->from_ns, r->to_ns, error);
     if (tier > 0 && !(rondo_schema_get_tier_functions(schema, tier) & RONDO_CF_BIT(cf)))

@@ -45,6 +45,7 @@ prom_start() {
 }
 
 promql_setup
+echo "# the fixture ends at $END (PROMQL_END=$END replays this run)"
 
 if ! promtool tsdb create-blocks-from openmetrics "$OM" "$SCRATCH/native-tsdb" \
 	>"$SCRATCH/promtool.log" 2>&1; then

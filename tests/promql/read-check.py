@@ -309,8 +309,9 @@ def main():
     def bucket(t, fn):
         return fn([raw[t + d] for d in range(0, 60000, 15000) if t + d in raw])
 
-    def stitched():
-        got = rd.read([query(end_ms - six_h, end_ms, [(EQ, '__name__', 'archive_temperature')])])
+    def stitched(hints=None):
+        got = rd.read([query(end_ms - six_h, end_ms, [(EQ, '__name__', 'archive_temperature')],
+                             hints)])
         (labels, samples), = got[0]
         tier0_start = end_ms - 599 * 15000
         old = [(t, v) for t, v in samples if t < tier0_start]
@@ -325,6 +326,8 @@ def main():
                 return 'at %d: %r, the 60 s average is %r' % (t, v, want)
         return ''
     ck.check('beyond tier 0: 60 s averages, then the raw samples', stitched)
+    ck.check('the same with hints of a coarse step (rate over 10 m every 10 m)',
+             lambda: stitched({'step_ms': 600000, 'func': 'rate', 'range_ms': 600000}))
 
     def coarse(func, fn):
         def run():
