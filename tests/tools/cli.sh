@@ -131,6 +131,26 @@ fails "create over a store" 1 "rondo: $st" "$R" create "$st"
 fails "restore from garbage" 1 "rondo: restore: " sh -c "echo '{' | '$R' restore '$T/garbage'"
 fails "restore from JSON nested 80000 deep" 1 "rondo: restore: standard input: JSON nested" \
     sh -c "head -c 80000 /dev/zero | tr '\\0' '[' | '$R' restore '$T/deep'"
+# Mistyped members: "not a rondo dump", never a GLib critical (fatal here).
+if command -v python3 >/dev/null 2>&1; then
+    k=0
+    for edit in 'd["version"] = "1"' 'd["schemas"] = {}' 'd["schemas"][0]["matchers"] = 5' \
+        'd["schemas"][0]["matchers"] = [{"label": 1, "op": "=", "value": "x"}]' \
+        'd["schemas"][0]["tiers"][0]["functions"] = [1]' 'd["schemas"][0]["tiers"][0] = []' \
+        'd["schemas"][0]["series_max"] = 2.5' 'd["series"][0]["labels"]["vm"] = 1' \
+        'd["series"][0]["name"] = ["x"]' 'd["series"][0]["tiers"][0]["points"] = []' \
+        'd["series"][0]["tiers"][0]["tier"] = "0"' \
+        'd["series"][0]["tiers"][0]["points"]["last"][0] = "x"' \
+        'd["series"][0]["tiers"][0]["points"]["last"][0][1] = 7'; do
+        k=$((k + 1))
+        python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+$edit
+json.dump(d, open(sys.argv[2], 'w'))" "$T/dump1.json" "$T/typed$k.json"
+        fails "restore, mistyped member: $edit" 1 "rondo: .*: not a rondo dump: " \
+            env G_DEBUG=fatal-criticals sh -c "'$R' restore '$T/typed$k' <'$T/typed$k.json'"
+    done
+fi
 cp -r "$st" "$T/deep-meta" && head -c 80000 /dev/zero | tr '\0' '{' >"$T/deep-meta/meta.json"
 fails "info on a meta.json nested 80000 deep" 1 "rondo: $T/deep-meta/meta.json: nested" \
     "$R" info "$T/deep-meta"
