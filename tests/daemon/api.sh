@@ -265,5 +265,18 @@ else
 		tap_fail "the refusal names the key" "$(cat "$SCRATCH/typo.log")"
 fi
 
+# A value GLib would half-read (a bad escape) or that is not UTF-8: one line
+# naming file, group and key (fuzz-conf found both raising GLib warnings).
+printf '[export]\nurl=http://x\\q\\\n' >"$SCRATCH/escape.conf"
+printf '[rondod]\nlisten=127.0.0.1\377:0\n' >"$SCRATCH/utf8.conf"
+for c in escape utf8; do
+	if "$RONDOD" --config "$SCRATCH/$c.conf" --state-dir "$STATE" >"$SCRATCH/$c.log" 2>&1; then
+		tap_fail "a configuration value with a bad $c is refused"
+	elif [ "$(wc -l <"$SCRATCH/$c.log")" -eq 1 ] && grep -q "$c.conf: \[" "$SCRATCH/$c.log"; then
+		tap_ok "a configuration value with a bad $c: one line naming file, group and key"
+	else
+		tap_fail "the refusal of a bad $c" "$(cat "$SCRATCH/$c.log")"
+	fi
+done
 tap_done
 [ "$TAP_FAILED" -eq 0 ]
