@@ -182,6 +182,15 @@ def remote_write_seeds():
     write("remote-write", "empty", snappy(b""))
 
 
+def conf_seeds():
+    write("conf", "shipped", (TOP / "data" / "rondod.conf").read_bytes())
+    write("conf", "export", "[rondod]\nlisten=127.0.0.1:0\nstate_dir=/var/lib/rondo\n"
+          "[limits]\nmax_samples=1000\nmax_body_bytes=1048576\n"
+          "[export]\nurl=http://127.0.0.1:8428/api/v1/write\ninterval_s=5\n"
+          "labels=host=a;dc=b\nbearer_token_file=/etc/rondo/token\n")
+    write("conf", "bad", "[rondod]\nlisten=\n[nope]\nx=1\n")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -189,6 +198,7 @@ def main():
     dump_seeds(dump)
     remote_read_seeds()
     vmm_metrics_seeds()
+    conf_seeds()
     json_seeds()
     import_seeds(lines)
     promql_seeds()
