@@ -94,7 +94,10 @@ rondo_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end
     const char *status = rondo_json_get_string(top, "status");
     if (status != NULL && g_str_equal(status, "error")) {
         const char *message = rondo_json_get_string(top, "error");
-        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, message ? message : status);
+        const char *type = rondo_json_get_string(top, "errorType");
+        if (message == NULL || message[0] == '\0')
+            message = type != NULL && type[0] != '\0' ? type : _("an error without a message");
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, message);
         return NULL;
     }
     JsonArray *series = rondo_json_get_array(rondo_json_get_object(top, "data"), "result");
