@@ -17,6 +17,7 @@
 #include "server.h"
 #include "json.h"
 #include "labels.h"
+#include "process-metrics.h"
 
 #define STALE_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
 
@@ -122,6 +123,7 @@ on_metrics(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
                   registry_get_n_adopted(d->registry));
     if (d->export != NULL)
         export_write_metrics(d->export, out);
+    process_metrics_write(out);
     http_respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", out);
 }
 

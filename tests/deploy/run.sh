@@ -256,6 +256,8 @@ step_endpoints() {
     "$URL/api/v1/label/__name__/values" '"vcpu_exits_total" in j["data"]'
   check "$when: /metrics is rondod's own, accepted by promtool" \
     sh -c "curl -sf '$URL/metrics' | promtool check metrics"
+  check "$when: /metrics has process_* under the unit's /proc restrictions" \
+    sh -c "curl -sf '$URL/metrics' | grep -c '^process_' | grep -qx 6"
   check "$when: promtool query instant" \
     sh -c "promtool query instant '$URL' 'vcpu_exits_total{store=\"vm1\"}' | grep -q reason"
   check "$when: the dashboard page" sh -c "curl -sf '$URL/' | grep -qi '<html'"
