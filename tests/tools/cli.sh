@@ -117,6 +117,33 @@ fails "corrupt store: verify" 1 "rondo: $T/corrupt/vcpu.1.slab: " "$R" verify "$
 fails "corrupt store: query" 1 "rondo: $T/corrupt" "$R" query "$T/corrupt" x
 fails "bad selector" 2 "rondo: bad selector" "$R" query "$st" 'x{a=}'
 fails "bad selector (rondo-query)" 2 "rondo-query: bad selector" "$Q" --store "$st" '{'
+# Errors that say what to do.
+fails "a store directory that does not exist" 1 "rondo-query: $T/none: no such directory\$" \
+    "$Q" --store "$T/none" up
+mkdir -p "$T/empty-dir"
+fails "a directory that is not a store" 1 \
+    "rondo-query: $T/empty-dir: not a rondo store (no meta.json); “rondo create $T/empty-dir” makes one\$" \
+    "$Q" --store "$T/empty-dir" up
+fails "an unknown metric: did you mean, exit 1" 1 \
+    "rondo-query: $st: no series is called “cpu_usag”; did you mean “cpu_usage”?\$" \
+    "$Q" --store "$st" cpu_usag
+fails "an unknown metric, nothing near: rondo info lists them (csv too)" 1 \
+    "rondo-query: $st: no series is called “zzz” (“rondo info $st” lists them)\$" \
+    "$Q" --store "$st" 'zzz{a="b"}' --format csv
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null)
+fails "rondod not running: how to start it" 1 \
+    "rondo-query: http://127.0.0.1:$port: .*; is rondod running? (sudo systemctl start rondod)\$" \
+    "$Q" --url "http://127.0.0.1:$port" up
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+    # A store shared with a group the user is not in: name the group to join.
+    cp -r "$st" "$T/grp" && chgrp -R daemon "$T/grp" && chmod -R g+rwX,o-rwx "$T/grp" &&
+        chmod 0755 "$T" && chmod g+s "$T/grp"
+    fails "permission denied: the group to join" 1 \
+        "rondo-query: $T/grp/meta.json: cannot open: .*; the store is shared with the group “daemon”: join it (sudo adduser nobody daemon) and log in again\$" \
+        env LANG=C setpriv --reuid=nobody --regid=nogroup --clear-groups "$Q" --store "$T/grp" up
+else
+    ok "# SKIP permission denied: needs root and setpriv to act as another user"
+fi
 fails "bad range" 2 "rondo-query: “10x”" "$Q" --store "$st" x --range 10x
 fails "bad time" 2 "rondo: “tomorrow”" "$R" query "$st" x --start tomorrow
 fails "range ends before it starts" 2 "rondo: " "$R" query "$st" x --start $END --end $START
