@@ -202,7 +202,7 @@ printf 'm 1 17145648000000000000ns\nm 2 1714564800000\nm 3 1714564801\n' |
 status=$?
 cat >"$T/want" <<EOT
 rondo: import: line 1: timestamp “17145648000000000000ns” $RANGE; did you give seconds, milliseconds, microseconds or nanoseconds? $UNITS
-rondo: import: line 2: timestamp “1714564800000” $RANGE; did you mean “1714564800000ms”? $UNITS
+rondo: import: line 2: timestamp “1714564800000” $RANGE; did you mean “1714564800000ms”? $UNITS (--format prometheus reads milliseconds)
 EOT
 if [ $status -eq 1 ] && cmp -s "$T/err" "$T/want" && grep -q '^imported 1 points' "$T/out"; then
     ok "import: out-of-range timestamps refused with line, value, range and unit hint"
@@ -236,6 +236,42 @@ if [ "$(wc -c <"$T/err")" -lt 300 ] && grep -q -- '--…”' "$T/err"; then
 else
     not_ok "import long name" "$(wc -c <"$T/err") bytes on stderr"
 fi
+
+# --- a scrape of /metrics: Prometheus' and OpenMetrics' text formats
+before=$(date +%s)
+ago=$((before - 10))
+cat >"$T/scrape.prom" <<EOT
+# HELP http_requests_total Requests.
+# TYPE http_requests_total counter
+http_requests_total{code="200"} 1027
+http_requests_total{code="400"} 3 ${ago}500
+# EOF
+EOT
+"$R" create "$T/scrape" --series-max 8 >/dev/null
+if "$R" import --format prometheus --now "$T/scrape" <"$T/scrape.prom" >"$T/out" 2>"$T/err" &&
+    grep -q '^imported 2 points (2 new series)' "$T/out" &&
+    "$Q" --store "$T/scrape" 'http_requests_total{code="400"}' --range 1m --tier 0 --format csv |
+    grep -q ",$ago,3\$" &&
+    "$Q" --store "$T/scrape" 'http_requests_total{code="200"}' --range 1m --tier 0 \
+        --format csv | awk -F, -v b="$before" 'NR > 1 && $2 >= b && $3 == 1027 { f = 1 } END { exit !f }'; then
+    ok "import --format prometheus --now: milliseconds as written, no timestamp at the current time"
+else
+    not_ok "import --format prometheus --now" "$(cat "$T/out" "$T/err")" \
+        "$("$Q" --store "$T/scrape" '{__name__=~".+"}' --range 1m --tier 0 --format csv)"
+fi
+"$R" create "$T/scrape-om" --series-max 8 >/dev/null
+printf 'up{job="a"} 1 %s.25 # {trace_id="x"} 1.0 %s.2\n# EOF\n' "$ago" "$ago" >"$T/scrape.om"
+if "$R" import --format openmetrics "$T/scrape-om" <"$T/scrape.om" >"$T/out" 2>"$T/err" &&
+    grep -q '^imported 1 points' "$T/out"; then
+    ok "import --format openmetrics: seconds, an exemplar after the value is left out"
+else
+    not_ok "import --format openmetrics" "$(cat "$T/out" "$T/err")"
+fi
+fails "import: no timestamp without --now says so" 1 \
+    "rondo: import: line 1: expected SERIES VALUE TIMESTAMP, got “up 1” (--now gives samples without a timestamp the current time)\$" \
+    sh -c "echo 'up 1' | '$R' import '$T/scrape' >/dev/null"
+fails "import: an unknown --format" 2 "rondo: --format: “csv” is not one of rondo, prometheus, openmetrics\$" \
+    "$R" import --format csv "$T/scrape"
 
 # --- restore says what it kept and what it refused
 sed 's/\[1714564800000000000,/[17145648000000000000,/' "$T/dump1.json" >"$T/far.json"

@@ -181,13 +181,13 @@ test_import_lines(void)
 {
     g_autoptr(GError) error = NULL;
     RondoImportLine l = {0};
-    g_assert_true(rondo_import_line_parse("m{a=\"x y\"} 1.5 1714564800.5", &l, &error));
+    g_assert_true(rondo_import_line_parse("m{a=\"x y\"} 1.5 1714564800.5", NULL, &l, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(l.name, ==, "m");
     g_assert_cmpfloat(l.value, ==, 1.5);
     g_assert_cmpuint(l.t_ns, ==, G_GUINT64_CONSTANT(1714564800500000000));
     rondo_import_line_clear(&l);
-    g_assert_true(rondo_import_line_parse("m NaN 1714564800123ms", &l, &error));
+    g_assert_true(rondo_import_line_parse("m NaN 1714564800123ms", NULL, &l, &error));
     g_assert_true(isnan(l.value));
     g_assert_cmpuint(l.t_ns, ==, G_GUINT64_CONSTANT(1714564800123000000));
     rondo_import_line_clear(&l);
@@ -196,7 +196,7 @@ test_import_lines(void)
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) e = NULL;
         RondoImportLine b = {0};
-        if (rondo_import_line_parse(bad[i], &b, &e))
+        if (rondo_import_line_parse(bad[i], NULL, &b, &e))
             g_error("“%s” was accepted", bad[i]);
         g_assert_nonnull(e);
         g_assert_null(b.name);
