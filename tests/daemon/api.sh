@@ -122,6 +122,26 @@ http GET /api/v1/label/store/values
 expect "GET /api/v1/label/store/values" 200 '["vm1","vm2"]'
 http GET /api/v1/label/__name__/values
 expect "GET /api/v1/label/__name__/values" 200 '["vm_cpu_seconds_total","vm_memory_bytes"]'
+http GET /api/v1/series -G --data-urlencode 'match[]={__name__=~"vm_.*"}'
+if printf '%s' "$BODY" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["data"]
+keys = [sorted(x.items()) for x in d]
+sys.exit(0 if len(keys) > 2 and keys == sorted(keys) else 1)'; then
+	tap_ok "GET /api/v1/series: sorted by label set, as Prometheus sorts"
+else
+	tap_fail "GET /api/v1/series: sorted by label set" "$BODY"
+fi
+http GET /api/v1/series -G --data-urlencode 'match[]=vm_memory_bytes' --data-urlencode start=1000 \
+	--data-urlencode end=2000
+expect "GET /api/v1/series with a range before the data: none" 200 '"data":[]'
+http GET /api/v1/series -G --data-urlencode 'match[]=vm_memory_bytes' \
+	--data-urlencode "start=$((END - 60))"
+expect "GET /api/v1/series with a start inside the data" 200 '"store":"vm1"' '"store":"vm2"'
+http GET /api/v1/labels -G --data-urlencode end=2000
+expect "GET /api/v1/labels with an end before the data: none" 200 '"data":[]'
+http GET /api/v1/label/store/values -G --data-urlencode "start=$((END + 3600))"
+expect "GET /api/v1/label/store/values with a start after the data: none" 200 '"data":[]'
 http GET /api/v1/status/buildinfo
 expect "GET /api/v1/status/buildinfo" 200 '"version":'
 
