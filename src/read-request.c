@@ -14,7 +14,12 @@
 #include "read-request.h"
 #include "remote-read.pb-c.h"
 
-G_DEFINE_QUARK(rondod - read - error - quark, read_error)
+/* Not G_DEFINE_QUARK: clang-format would space its argument (lib/error.c). */
+GQuark
+read_error_quark(void)
+{
+    return g_quark_from_static_string("rondod-read-error-quark");
+}
 
 static GBytes *
 request_uncompress(const char *data, gsize len, guint64 max_plain_bytes, GError **error)
