@@ -95,8 +95,8 @@ submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
     job_submit(d, msg, q->ctx.handles, prom_query_run, q, prom_query_free);
 }
 
-static void
-on_query(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     guint64 now = (guint64)g_get_real_time() * 1000, t;
     if (!param_time(msg, p, "time", now, &t))
@@ -148,8 +148,8 @@ check_range(Daemon *d, SoupServerMessage *msg, guint64 start, guint64 end, guint
     return TRUE;
 }
 
-static void
-on_query_range(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_query_range(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     guint64 start, end, step;
     g_autoptr(GError) error = NULL;
@@ -291,8 +291,8 @@ labelset_cmp(gconstpointer a, gconstpointer b)
 }
 
 /* Every matching series' label set, sorted as Prometheus sorts them. */
-static void
-on_series(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_series(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     SeriesFilter f = {0};
     if (!series_filter_init(&f, msg, p, TRUE)) {
@@ -351,8 +351,8 @@ respond_sorted_set(SoupServerMessage *msg, GHashTable *set)
     http_respond_success(msg, out);
 }
 
-static void
-on_labels(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_labels(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     SeriesFilter f = {0};
     if (!series_filter_init(&f, msg, p, FALSE)) {
@@ -377,8 +377,8 @@ label_name_is_valid(const char *s)
     return TRUE;
 }
 
-static void
-on_label_values(Daemon *d, SoupServerMessage *msg, const Params *p, const char *path)
+void
+handle_prom_label_values(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     const char *rest = path + strlen("/api/v1/label/");
     const char *slash = strchr(rest, '/');
@@ -399,8 +399,8 @@ on_label_values(Daemon *d, SoupServerMessage *msg, const Params *p, const char *
     g_hash_table_unref(v.values);
 }
 
-static void
-on_buildinfo(SoupServerMessage *msg)
+void
+handle_prom_buildinfo(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     GString *out = g_string_new(NULL);
     g_string_append_printf(
@@ -411,39 +411,20 @@ on_buildinfo(SoupServerMessage *msg)
     http_respond_success(msg, out);
 }
 
-/* One handler for the family: libsoup matches /api/v1 as a path prefix. */
-static void
-on_api(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-       gpointer user_data)
+void
+handle_prom_metadata(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_method(msg, TRUE))
-        return;
-    g_autoptr(Params) p = http_get_params(msg);
-    if (p == NULL)
-        return;
-    if (g_str_equal(path, "/api/v1/query"))
-        on_query(d, msg, p);
-    else if (g_str_equal(path, "/api/v1/query_range"))
-        on_query_range(d, msg, p);
-    else if (g_str_equal(path, "/api/v1/series"))
-        on_series(d, msg, p);
-    else if (g_str_equal(path, "/api/v1/labels"))
-        on_labels(d, msg, p);
-    else if (g_str_has_prefix(path, "/api/v1/label/"))
-        on_label_values(d, msg, p, path);
-    else if (g_str_equal(path, "/api/v1/status/buildinfo"))
-        on_buildinfo(msg);
-    else if (g_str_equal(path, "/api/v1/metadata"))
-        http_respond_success(msg, g_string_new("{}"));
-    else if (g_str_equal(path, "/api/v1/query_exemplars"))
-        http_respond_success(msg, g_string_new("[]"));
-    else
-        http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such API endpoint: %s", path);
+    http_respond_success(msg, g_string_new("{}"));
 }
 
 void
-handlers_register_prom(Daemon *d)
+handle_prom_exemplars(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    server_add_handler(d, "/api/v1", on_api);
+    http_respond_success(msg, g_string_new("[]"));
+}
+
+void
+handle_prom_unknown(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
+{
+    http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such API endpoint: %s", path);
 }

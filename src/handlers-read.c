@@ -287,13 +287,9 @@ is_remote_read(SoupMessageHeaders *h)
            (encoding == NULL || g_ascii_strcasecmp(encoding, "snappy") == 0);
 }
 
-static void
-on_read(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-        gpointer user_data)
+void
+handle_remote_read(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_path(msg, path, "/api/v1/read") || !http_check_post(msg))
-        return;
     if (!is_remote_read(soup_server_message_get_request_headers(msg))) {
         http_respond_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
                            "remote-read requests are application/x-protobuf with "
@@ -308,10 +304,4 @@ on_read(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
                                : d->config->max_body_bytes * READ_PLAIN_FACTOR;
     job->handles = registry_acquire(d->registry);
     job_submit(d, msg, job->handles, read_run, job, read_job_free);
-}
-
-void
-handlers_register_read(Daemon *d)
-{
-    server_add_handler(d, "/api/v1/read", on_read);
 }
