@@ -122,10 +122,12 @@ summarize(const RondoResultSeries *s)
     return sum;
 }
 
-/* One table row's cells: series, points, min, avg, max, last. */
+/* One table row's cells: series, points, min, avg, max, last (in the
+ * series' unit, unless @raw). */
 static char **
-table_row(const RondoResultSeries *s)
+table_row(const RondoResultSeries *s, gboolean raw)
 {
+    RondoUnit unit = rondo_unit_of_name(s->name);
     Summary sum = summarize(s);
     guint n = s->points->len;
     double values[4] = {sum.min, sum.sum / n, sum.max, sum.last};
@@ -134,7 +136,10 @@ table_row(const RondoResultSeries *s)
     cells[1] = g_strdup_printf("%u", n);
     for (int c = 0; c < 4; c++) {
         char buf[RONDO_VALUE_BUF];
-        rondo_value_format_short(values[c], 6, buf);
+        if (raw)
+            rondo_value_format_short(values[c], 6, buf);
+        else
+            rondo_value_format_human(values[c], unit, buf);
         cells[2 + c] = g_strdup(n ? buf : "-");
     }
     return cells;
@@ -175,7 +180,7 @@ write_table(GString *out, const RondoResult *result, const RondoOutputStyle *sty
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     guint widths[6] = {0};
     for (guint i = 0; i < result->series->len; i++)
-        g_ptr_array_add(rows, table_row(g_ptr_array_index(result->series, i)));
+        g_ptr_array_add(rows, table_row(g_ptr_array_index(result->series, i), style->raw));
     for (int c = 0; c < 6; c++) {
         widths[c] = (guint)g_utf8_strlen(header[c], -1);
         for (guint i = 0; i < rows->len; i++) {

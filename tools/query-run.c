@@ -191,6 +191,7 @@ print_result(const RondoQueryOptions *o, const RondoResult *result, const Plan *
     RondoOutputStyle style;
     g_autoptr(GString) out = g_string_new(NULL);
     rondo_output_style_detect(&style, stdout);
+    style.raw = o->raw;
     if (result->series->len == 0 && plan->format == RONDO_FORMAT_TABLE)
         rondo_tool_error(_("no series matches “%s”"), o->selector);
     else if (o->chart)

@@ -28,6 +28,8 @@ golden "query --tier 1 --function max (csv)" "$G/query-tier1.csv" \
     "$R" query "$st" "$ALL" --start $START --end $END --tier 1 --function max --format csv
 golden "rondo-query table (no TTY)" "$G/query.table" \
     "$Q" --store "$st" "$ALL" --start 2024-05-01T12:00:00Z --end $END
+golden "rondo-query table --raw: plain numbers" "$G/query-raw.table" \
+    "$Q" --store "$st" "$ALL" --start 2024-05-01T12:00:00Z --end $END --raw
 golden "rondo-query --chart" "$G/chart.txt" \
     "$Q" --store "$st" 'cpu_usage{vm="a"}' --start $START --end $END --chart
 golden "rondo query and rondo-query agree (csv)" "$G/query.csv" \

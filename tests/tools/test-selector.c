@@ -220,6 +220,36 @@ test_values(void)
     g_assert_false(rondo_value_parse("1,5", &v));
 }
 
+static void
+test_values_human(void)
+{
+    static const struct {
+        const char *name;
+        double value;
+        const char *want;
+    } cases[] = {
+        {"mem_bytes", 4096, "4 KiB"},
+        {"mem_bytes", 13005312, "12.4 MiB"},
+        {"disk_read_bytes_total", 512, "512 B"},
+        {"mem_bytes", 0, "0 B"},
+        {"exit_latency_seconds", 0.0032, "3.2 ms"},
+        {"cpu_seconds_total", 5400, "1.5 h"},
+        {"wait_seconds", 2.5e-7, "250 ns"},
+        {"vcpu_exits_total", 12984300, "12.98M"},
+        {"vcpu_exits_total", 999, "999"},
+        {"temperature", -1500, "-1.5k"},
+        {"mem_bytes", NAN, "NaN"},
+        {"x_seconds", INFINITY, "+Inf"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char buf[RONDO_VALUE_BUF];
+        rondo_value_format_human(cases[i].value, rondo_unit_of_name(cases[i].name), buf);
+        g_assert_cmpstr(buf, ==, cases[i].want);
+    }
+    g_assert_cmpint(rondo_unit_of_name("bytes"), ==, RONDO_UNIT_NONE);
+    g_assert_cmpint(rondo_unit_of_name("x_seconds_total"), ==, RONDO_UNIT_SECONDS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -236,5 +266,6 @@ main(int argc, char **argv)
     g_test_add_func("/timespec/times", test_times);
     g_test_add_func("/import/lines", test_import_lines);
     g_test_add_func("/value/format", test_values);
+    g_test_add_func("/value/human", test_values_human);
     return g_test_run();
 }
