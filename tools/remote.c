@@ -51,6 +51,7 @@ parse_point(JsonArray *pair, RondoPoint *ret, GError **error)
         !rondo_value_parse(v, &ret->value))
         return bad_answer(error, _("a point is not [time, value]"));
     ret->t_ns = (guint64)llround(secs * 1e9);
+    ret->tier = RONDO_POINT_TIER_UNKNOWN;
     return TRUE;
 }
 

@@ -196,7 +196,7 @@ owner_of() { inside stat -c %U "$1"; }
 slab_points() {
   # tier-0 points of every series of vm1 as rondo-query reads them from the store
   inside rondo-query --store /var/lib/rondo/vm1 '{__name__=~".+"}' --tier 0 --range 1h --format csv |
-    awk -F, 'NR > 1 && $NF != "" && $NF != "NaN"' | wc -l
+    awk -F, 'NR > 1 && $(NF - 1) != "" && $(NF - 1) != "NaN"' | wc -l
 }
 
 # --------------------------------------------------------------- the steps

@@ -253,7 +253,7 @@ EOT
 if "$R" import --format prometheus --now "$T/scrape" <"$T/scrape.prom" >"$T/out" 2>"$T/err" &&
     grep -q '^imported 2 points (2 new series)' "$T/out" &&
     "$Q" --store "$T/scrape" 'http_requests_total{code="400"}' --range 1m --tier 0 --format csv |
-    grep -q ",$ago,3\$" &&
+    grep -q ",$ago,3,0\$" &&
     "$Q" --store "$T/scrape" 'http_requests_total{code="200"}' --range 1m --tier 0 \
         --format csv | awk -F, -v b="$before" 'NR > 1 && $2 >= b && $3 == 1027 { f = 1 } END { exit !f }'; then
     ok "import --format prometheus --now: milliseconds as written, no timestamp at the current time"
