@@ -4,7 +4,7 @@
 #   a) discovery: VMs appear and leave under the watched directory - a steady
 #      8 s Firecracker, one writing garbage, cut and 2 MiB lines, one whose API
 #      never answers, one dying mid-line, one without an API socket, a Cloud
-#      Hypervisor, and four more starting and ending at random (the seed is
+#      Hypervisor, and fourteen more starting and ending at random (the seed is
 #      printed; RONDO_AGENT_SEED replays it);
 #   b) every store holds exactly what its VM wrote (check-store.py): a point
 #      per line per metric, running totals equal to the sums of the deltas;
@@ -51,7 +51,7 @@ echo "# seed $SEED (RONDO_AGENT_SEED=$SEED replays it)"
 RANDOM_VMS=$(python3 -c "
 import random
 r = random.Random($SEED)
-print(' '.join('fc:r%d:%.1f:%d' % (i, r.uniform(0, 3), r.randint(2, 5)) for i in range(4)))")
+print(' '.join('fc:r%d:%.1f:%d' % (i, r.uniform(0, 3), r.randint(2, 5)) for i in range(14)))")
 VMS="fc:steady:0:8 fc:junk:0:6:garbage fc:stall:0:4:stall fc:cut:0.5:6:cut fc:quiet:0:5:nosocket
 	ch:chv:0:6 $RANDOM_VMS"
 N_VMS=$(echo $VMS | wc -w)
@@ -77,7 +77,7 @@ else
 fi
 
 # b) the stores against the ledgers
-for vm in steady junk cut quiet chv r0 r1 r2 r3 solo; do
+for vm in steady junk cut quiet chv $(seq -f 'r%g' 0 13) solo; do
 	kind=fc
 	[ "$vm" = chv ] && kind=ch
 	if out=$(python3 "$CHECK" $kind "$STATE/$vm" "$LEDGER" "$vm" "$QUERY" 2>&1); then
