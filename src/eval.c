@@ -107,19 +107,20 @@ result_new(gboolean scalar, guint n_steps)
 /* ------------------------------------------------------- reading points */
 
 /*
- * The lookback of an instant selector: two intervals of the tier it reads,
- * or of the coarsest tier when the chosen one does not reach back far enough
- * (the stitched read may then serve coarse buckets).
+ * The lookback of an instant selector: Prometheus' 5 minutes wherever the
+ * raw tier 0 serves; where only coarser tiers reach back (the stitched
+ * read), two intervals of the finest of them that does, so that a bucket
+ * is always within reach.
  */
 static guint64
 lookback_ns(const StoreHandle *h, const RondoSeries *s, const EvalContext *ctx)
 {
     guint si = rondo_series_get_schema(s);
     const RondoSchema *schema = rondo_store_get_schema(h->store, si);
-    guint tier = tier_choose(schema, ctx->step_ns, 0);
     guint64 from = ctx->start_ns > LOOKBACK_NS ? ctx->start_ns - LOOKBACK_NS : 0;
-    if (!tier_covers(h->store, si, tier, from))
-        tier = rondo_schema_get_n_tiers(schema) - 1;
+    guint tier = 0, n = rondo_schema_get_n_tiers(schema);
+    while (tier + 1 < n && !tier_covers(h->store, si, tier, from))
+        tier++;
     return MAX(LOOKBACK_NS, 2 * rondo_schema_get_tier_interval(schema, tier));
 }
 
@@ -133,7 +134,8 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolida
                         .from_ns = from,
                         .to_ns = ctx->end_ns,
                         .step_ns = ctx->step_ns,
-                        .range_ns = range_ns};
+                        .range_ns = range_ns,
+                        .raw_first = TRUE};
     RondoQueryIter it;
     if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
@@ -166,7 +168,7 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, double *out)
         if (j >= pts->len)
             break;
         const Point *p = &g_array_index(pts, Point, j);
-        if (p->t <= t && p->t + lookback > t)
+        if (p->t <= t && p->t + lookback >= t) /* [t - lookback, t], as Prometheus 2 */
             out[i] = p->v;
     }
 }
@@ -208,7 +210,9 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
 
 /* ------------------------------------------------------------ functions */
 
-/* Prometheus' extrapolatedRate over points [lo, hi] of the window (t-range, t]. */
+/* Prometheus' extrapolatedRate over the points of the window [t-range, t].
+ * Durations are taken between the integer timestamps first, as Prometheus
+ * takes them between milliseconds: the same doubles come out. */
 static double
 extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean is_rate)
 {
@@ -219,9 +223,8 @@ extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean i
         if (p[i].v < p[i - 1].v)
             delta += p[i - 1].v; /* a counter reset */
     }
-    double start_s = (double)(t - range) / 1e9, end_s = (double)t / 1e9;
-    double first_s = (double)p[0].t / 1e9, last_s = (double)p[n - 1].t / 1e9;
-    double sampled = last_s - first_s, to_start = first_s - start_s, to_end = end_s - last_s;
+    double sampled = (double)(p[n - 1].t - p[0].t) / 1e9;
+    double to_start = (double)(p[0].t - (t - range)) / 1e9, to_end = (double)(t - p[n - 1].t) / 1e9;
     double avg_gap = sampled / (n - 1), threshold = avg_gap * 1.1;
     if (delta > 0 && p[0].v >= 0) {
         double to_zero = sampled * (p[0].v / delta);
@@ -230,8 +233,47 @@ extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean i
     }
     double interval = sampled + (to_start < threshold ? to_start : avg_gap / 2) +
                       (to_end < threshold ? to_end : avg_gap / 2);
-    delta *= interval / sampled;
-    return is_rate ? delta / ((double)range / 1e9) : delta;
+    double factor = interval / sampled; /* in Prometheus' order: the same last bit */
+    if (is_rate)
+        factor /= (double)range / 1e9;
+    return delta * factor;
+}
+
+/* Neumaier's compensated addition of @inc to *@sum, as Prometheus sums. */
+static void
+kahan_add(double inc, double *sum, double *c)
+{
+    double t = *sum + inc;
+    if (fabs(*sum) >= fabs(inc))
+        *c += (*sum - t) + inc;
+    else
+        *c += (inc - t) + *sum;
+    *sum = t;
+}
+
+/* sum_over_time: compensated; an infinite sum is returned as it is. */
+static double
+window_sum(const Point *p, guint n)
+{
+    double sum = 0, c = 0;
+    for (guint i = 0; i < n; i++)
+        kahan_add(p[i].v, &sum, &c);
+    return isinf(sum) ? sum : sum + c;
+}
+
+/* avg_over_time: the running mean, compensated, as Prometheus 2 computes
+ * it (so the last bit agrees); infinities keep the mean infinite. */
+static double
+window_avg(const Point *p, guint n)
+{
+    double mean = 0, c = 0;
+    for (guint i = 0; i < n; i++) {
+        double count = i + 1, v = p[i].v;
+        if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
+            continue;
+        kahan_add(v / count - mean / count, &mean, &c);
+    }
+    return isinf(mean) ? mean : mean + c;
 }
 
 static double
@@ -239,7 +281,7 @@ window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
 {
     if (n == 0)
         return NAN;
-    double acc = f == FN_MIN_OVER_TIME ? INFINITY : f == FN_MAX_OVER_TIME ? -INFINITY : 0;
+    double acc = f == FN_MIN_OVER_TIME ? INFINITY : -INFINITY;
     switch (f) {
     case FN_RATE:
     case FN_INCREASE:
@@ -248,18 +290,20 @@ window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
         return p[n - 1].v;
     case FN_COUNT_OVER_TIME:
         return n;
+    case FN_SUM_OVER_TIME:
+        return window_sum(p, n);
+    case FN_AVG_OVER_TIME:
+        return window_avg(p, n);
     default:
         break;
     }
     for (guint i = 0; i < n; i++) {
         if (f == FN_MIN_OVER_TIME)
             acc = MIN(acc, p[i].v);
-        else if (f == FN_MAX_OVER_TIME)
-            acc = MAX(acc, p[i].v);
         else
-            acc += p[i].v;
+            acc = MAX(acc, p[i].v);
     }
-    return f == FN_AVG_OVER_TIME ? acc / n : acc;
+    return acc;
 }
 
 static RondoConsolidation
@@ -280,14 +324,17 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     if (pts == NULL)
         return FALSE;
     g_auto(GStrv) labels = series_labelset(h, s);
-    EvalSeries *out = eval_series_new(labels_without(labels, "__name__"), ev->n_steps);
+    /* Prometheus keeps the name for last_over_time() only. */
+    EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv(labels)
+                                                             : labels_without(labels, "__name__"),
+                                      ev->n_steps);
     const Point *p = (const Point *)(gpointer)pts->data;
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
         guint64 t = step_time(ev, i);
         while (hi < pts->len && p[hi].t <= t)
             hi++;
-        while (lo < hi && p[lo].t + range <= t)
+        while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
             lo++;
         out->v[i] = window_apply(f, p + lo, hi - lo, t, range);
     }
@@ -319,13 +366,16 @@ group_free(gpointer p)
     g_free(g);
 }
 
-/* The pairs of @labels named in @by, sorted as @labels is. */
+/* The pairs of @labels named in @by (or, @without, all but those and
+ * __name__), sorted as @labels is. */
 static char **
-labels_keep(char *const *labels, char *const *by)
+labels_keep(char *const *labels, char *const *by, gboolean without)
 {
     GPtrArray *out = g_ptr_array_new();
     for (guint i = 0; labels[i] != NULL; i += 2) {
-        if (g_strv_contains((const char *const *)by, labels[i]) && labels[i + 1][0] != '\0') {
+        gboolean named = g_strv_contains((const char *const *)by, labels[i]);
+        gboolean keep = without ? !named && !g_str_equal(labels[i], "__name__") : named;
+        if (keep && labels[i + 1][0] != '\0') {
             g_ptr_array_add(out, g_strdup(labels[i]));
             g_ptr_array_add(out, g_strdup(labels[i + 1]));
         }
@@ -379,7 +429,7 @@ eval_agg(Eval *ev, const Node *n, GError **error)
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     for (guint i = 0; i < in->series->len; i++) {
         EvalSeries *s = g_ptr_array_index(in->series, i);
-        char **keep = labels_keep(s->labels, n->by);
+        char **keep = labels_keep(s->labels, n->by, n->without);
         char *key = labels_key(keep);
         Group *g = g_hash_table_lookup(groups, key);
         if (g == NULL) {

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -53,6 +54,61 @@ format_u64(char *buf, guint64 v)
     return n;
 }
 
+/* The fewest significant digits that read back as @v (v finite, not 0):
+ * @digits without a point or trailing zeros, @ret_exp the decimal exponent
+ * of the first digit (v = 0.DIGITS x 10^(exp + 1)). */
+static void
+shortest_digits(double v, char digits[20], int *ret_exp)
+{
+    char e[40], fmt[8];
+    for (int prec = 0; prec <= 16; prec++) {
+        g_snprintf(fmt, sizeof fmt, "%%.%de", prec);
+        g_ascii_formatd(e, sizeof e, fmt, fabs(v));
+        if (g_ascii_strtod(e, NULL) == fabs(v))
+            break;
+    }
+    gsize n = 0;
+    const char *p = e;
+    for (; *p != 'e'; p++) {
+        if (g_ascii_isdigit(*p))
+            digits[n++] = *p;
+    }
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
+    digits[n] = '\0';
+    *ret_exp = atoi(p + 1);
+}
+
+/* d[.ddd]e±XX, as Go's strconv writes 'e' (two exponent digits at least). */
+static void
+format_exponent(char *buf, gsize n, gboolean neg, const char *digits, int exp)
+{
+    g_snprintf(buf, n, "%s%c%s%se%c%02d", neg ? "-" : "", digits[0], digits[1] ? "." : "",
+               digits + 1, exp < 0 ? '-' : '+', ABS(exp));
+}
+
+/* Plain decimal, as Go's strconv writes 'f' with the shortest digits. */
+static void
+format_fixed(char *buf, gsize n, gboolean neg, const char *digits, int exp)
+{
+    GString *s = g_string_new(neg ? "-" : "");
+    gsize nd = strlen(digits);
+    if (exp < 0) {
+        g_string_append(s, "0.");
+        for (int i = -1; i > exp; i--)
+            g_string_append_c(s, '0');
+        g_string_append(s, digits);
+    } else {
+        for (gsize i = 0; i <= (gsize)exp || i < nd; i++) {
+            if (i == (gsize)exp + 1)
+                g_string_append_c(s, '.');
+            g_string_append_c(s, i < nd ? digits[i] : '0');
+        }
+    }
+    g_strlcpy(buf, s->str, n);
+    g_string_free(s, TRUE);
+}
+
 void
 format_double(char *buf, gsize n, double v)
 {
@@ -66,14 +122,21 @@ format_double(char *buf, gsize n, double v)
     }
     if (isnan(v)) {
         g_strlcpy(buf, "NaN", n);
-    } else if (isinf(v)) {
-        g_strlcpy(buf, v > 0 ? "+Inf" : "-Inf", n);
-    } else {
-        /* %.15g is exact for most stored values; fall back to 17 digits. */
-        g_ascii_formatd(buf, (int)n, "%.15g", v);
-        if (g_ascii_strtod(buf, NULL) != v)
-            g_ascii_formatd(buf, (int)n, "%.17g", v);
+        return;
     }
+    if (isinf(v)) {
+        g_strlcpy(buf, v > 0 ? "+Inf" : "-Inf", n);
+        return;
+    }
+    /* Prometheus' API: the shortest digits that read back, in plain decimal,
+     * or with an exponent below 1e-6 and from 1e21 on. */
+    char digits[20];
+    int exp;
+    shortest_digits(v, digits, &exp);
+    if (fabs(v) < 1e-6 || fabs(v) >= 1e21)
+        format_exponent(buf, n, v < 0, digits, exp);
+    else
+        format_fixed(buf, n, v < 0, digits, exp);
 }
 
 void

@@ -49,9 +49,8 @@ static const char *const agg_names[] = {
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
 static const char *const unsupported_words[] = {
-    "offset",  "bool",    "on",       "ignoring",     "group_left", "group_right",
-    "without", "and",     "or",       "unless",       "stddev",     "stdvar",
-    "topk",    "bottomk", "quantile", "count_values", "group",      NULL,
+    "offset", "bool",   "on",   "ignoring", "group_left", "group_right",  "and",   "or", "unless",
+    "stddev", "stdvar", "topk", "bottomk",  "quantile",   "count_values", "group", NULL,
 };
 
 const char *
@@ -132,11 +131,31 @@ fail(Parser *ps, const char *fmt, ...)
     ps->failed = TRUE;
 }
 
+/* Blanks, and comments: # to the end of the line, as in PromQL. */
 static void
 skip_ws(Parser *ps)
 {
-    while (g_ascii_isspace(*ps->p))
-        ps->p++;
+    for (;;) {
+        while (g_ascii_isspace(*ps->p))
+            ps->p++;
+        if (*ps->p != '#')
+            return;
+        while (*ps->p != '\0' && *ps->p != '\n')
+            ps->p++;
+    }
+}
+
+/* The keyword @word (case-insensitive, as PromQL's keywords are) and no
+ * more of an identifier after it. */
+static gboolean
+accept_keyword(Parser *ps, const char *word)
+{
+    skip_ws(ps);
+    gsize n = strlen(word);
+    if (g_ascii_strncasecmp(ps->p, word, n) != 0 || g_ascii_isalnum(ps->p[n]) || ps->p[n] == '_')
+        return FALSE;
+    ps->p += n;
+    return TRUE;
 }
 
 static gboolean
@@ -355,7 +374,7 @@ parse_by(Parser *ps)
     while (!accept(ps, ")")) {
         char *l = lex_ident(ps);
         if (l == NULL) {
-            fail(ps, "expected a label name in by (...)");
+            fail(ps, "expected a label name in by/without (...)");
             return NULL;
         }
         g_ptr_array_add(labels, l);
@@ -370,19 +389,31 @@ parse_by(Parser *ps)
     return (char **)g_ptr_array_free(g_steal_pointer(&labels), FALSE);
 }
 
+/* An optional by (...) or without (...); FALSE after a parse error. */
+static gboolean
+parse_grouping(Parser *ps, Node *n)
+{
+    gboolean by = accept_keyword(ps, "by");
+    if (!by && !accept_keyword(ps, "without"))
+        return TRUE;
+    n->without = !by;
+    n->by = parse_by(ps);
+    return n->by != NULL;
+}
+
 static Node *
 parse_agg(Parser *ps, AggKind agg)
 {
     g_autoptr(Node) n = node_new(NODE_AGG);
     n->agg = agg;
-    if (accept(ps, "by") && (n->by = parse_by(ps)) == NULL)
+    if (!parse_grouping(ps, n))
         return NULL;
     if (!expect(ps, "("))
         return NULL;
     n->lhs = parse_expr(ps);
     if (n->lhs == NULL || !expect(ps, ")"))
         return NULL;
-    if (n->by == NULL && accept(ps, "by") && (n->by = parse_by(ps)) == NULL)
+    if (n->by == NULL && !parse_grouping(ps, n))
         return NULL;
     if (n->by == NULL)
         n->by = g_new0(char *, 1);
@@ -423,15 +454,24 @@ find_name(const char *const *names, guint n, const char *word)
     return -1;
 }
 
+/* Aggregation operators are keywords: SUM is sum. */
+static gint
+find_agg(const char *word)
+{
+    g_autofree char *lower = g_ascii_strdown(word, -1);
+    return find_name(agg_names, G_N_ELEMENTS(agg_names), lower);
+}
+
 /* An identifier: aggregation, function, number word or metric name. */
 static Node *
 parse_word(Parser *ps, char *word)
 {
     g_autofree char *w = word;
     skip_ws(ps);
-    gboolean call = *ps->p == '(' || g_str_has_prefix(ps->p, "by");
+    gboolean call = *ps->p == '(' || g_ascii_strncasecmp(ps->p, "by", 2) == 0 ||
+                    g_ascii_strncasecmp(ps->p, "without", 7) == 0;
     gint i;
-    if ((i = find_name(agg_names, G_N_ELEMENTS(agg_names), w)) >= 0 && call)
+    if ((i = find_agg(w)) >= 0 && call)
         return parse_agg(ps, (AggKind)i);
     if (g_strv_contains(unsupported_words, w)) {
         fail(ps, "\"%s\" is not supported by rondod", w);
@@ -443,7 +483,7 @@ parse_word(Parser *ps, char *word)
         fail(ps,
              "function \"%s\" is not supported by rondod (supported: rate, increase, "
              "avg_over_time, min_over_time, max_over_time, sum_over_time, count_over_time, "
-             "last_over_time, and sum/avg/min/max/count by)",
+             "last_over_time, and sum/avg/min/max/count by/without)",
              w);
         return NULL;
     }
@@ -572,6 +612,14 @@ refuse_trailing(Parser *ps)
     const char *p = ps->p;
     if (*p == '\0')
         return;
+    static const char *const set_ops[] = {"and", "or", "unless"};
+    for (guint i = 0; i < G_N_ELEMENTS(set_ops); i++) {
+        if (accept_keyword(ps, set_ops[i])) {
+            ps->p = p;
+            fail(ps, "the set operator \"%s\" is not supported by rondod", set_ops[i]);
+            return;
+        }
+    }
     if (strchr("<>=!%^", *p) != NULL)
         fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * /)", p);
     else

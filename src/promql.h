@@ -59,6 +59,7 @@ struct _Node {
     FuncKind func;       /* NODE_FUNC, argument in lhs */
     AggKind agg;         /* NODE_AGG, argument in lhs */
     char **by;           /* NODE_AGG: grouping labels (may be empty) */
+    gboolean without;    /* NODE_AGG: @by lists the labels to drop, not to keep */
     char op;             /* NODE_BINARY: + - * / */
     Node *lhs, *rhs;
 };

@@ -101,15 +101,16 @@ expect "max_over_time" 200 '"1009"]'
 http POST /api/v1/query --data-urlencode "time=$END" \
 	--data-urlencode 'query=min_over_time(vm_memory_bytes{store="vm1"}[1m])'
 expect "min_over_time" 200 '"1000"]'
+# The window is [t - 10s, t], both ends included, as in Prometheus 2: 11 points.
 http POST /api/v1/query --data-urlencode "time=$END" \
 	--data-urlencode 'query=avg_over_time(vm_memory_bytes{store="vm2"}[10s])'
-expect "avg_over_time" 200 '"2004.5"]'
+expect "avg_over_time" 200 '"2004.909090909091"]'
 http POST /api/v1/query --data-urlencode "time=$END" --data-urlencode 'query=vm_memory_bytes * 2'
 expect "vector * scalar drops __name__" 200 '{"store":"vm1"}' '"2018"]'
 http GET /api/v1/query_range -G --data-urlencode 'query=vm_memory_bytes{store="vm1"}' \
 	--data-urlencode "start=$((END - 60))" --data-urlencode "end=$END" --data-urlencode step=15s
-expect "GET /api/v1/query_range (step 15s reads the 10 s tier)" 200 '"resultType":"matrix"' \
-	'"values":[[' "[$((END - 60)),\"1004.5\"]"
+expect "GET /api/v1/query_range (step 15s reads the raw tier 0, which covers the range)" 200 \
+	'"resultType":"matrix"' '"values":[[' "[$((END - 60)),\"1009\"]"
 http POST /api/v1/query_range --data-urlencode 'query=sum(rate(vm_cpu_seconds_total[1m]))' \
 	--data-urlencode "start=$((END - 300))" --data-urlencode "end=$END" --data-urlencode step=60
 expect "POST /api/v1/query_range sum(rate)" 200 '"metric":{}' "[$((END - 300)),\"9\"]"

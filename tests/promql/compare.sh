@@ -12,6 +12,9 @@
 # cases (the archive store, older than tier 0) must stay within the bound
 # documented in compare.py. Any warning in the remote Prometheus' answers
 # (a failed remote read is a warning on an empty answer) fails the test.
+# Then the same battery asked of rondod directly ("subset"): every case its
+# own PromQL evaluates must be identical on tier 0, within the bound on
+# tier 1; the cases it refuses are counted.
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
 . "$top_srcdir/tests/promql/common.sh"
 
@@ -84,6 +87,20 @@ if [ -n "$REMOTE" ] && [ -n "$NATIVE" ]; then
 	else
 		tap_fail "PromQL over remote-read answers as over the native TSDB" \
 			"$(grep -v '^#' "$SCRATCH/compare.out" | head -n 60)"
+	fi
+fi
+# rondod's own PromQL, asked directly: every expression of the battery it
+# accepts must answer as the native Prometheus does.
+if [ -n "$NATIVE" ]; then
+	COMPARE_TOKEN=$PROMQL_TOKEN python3 "$top_srcdir/tests/promql/compare.py" "$URL" "$NATIVE" \
+		"$END" subset >"$SCRATCH/subset.out" 2>&1
+	status=$?
+	sed -n 's/^# /# native subset: /p' "$SCRATCH/subset.out"
+	if [ $status -eq 0 ]; then
+		tap_ok "rondod's own PromQL answers as Prometheus on every expression it accepts"
+	else
+		tap_fail "rondod's own PromQL answers as Prometheus on every expression it accepts" \
+			"$(grep -v '^#' "$SCRATCH/subset.out" | head -n 40)"
 	fi
 fi
 curl -s -H "Authorization: Bearer $PROMQL_TOKEN" "$URL/metrics" >"$SCRATCH/metrics"
