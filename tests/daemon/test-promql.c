@@ -23,6 +23,10 @@ test_accepts(void)
         "count(x) * 2",
         "2 / -x",
         "Inf",
+        "sum without (cpu) (rate(x[5m]))",
+        "count(x) without (a, b)",
+        "SUM BY (store) (x)",
+        "x # a comment\n + 1 # another",
     };
     for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autoptr(GError) error = NULL;
@@ -53,6 +57,9 @@ test_refuses(void)
         {"sum(x", "expected"},
         {"x > 1", "operator"},
         {"topk(3, x)", "topk"},
+        {"a and b", "set operator \"and\""},
+        {"a unless b", "set operator \"unless\""},
+        {"sum without x", "expected \"(\""},
         {"5m", "malformed number"},
         {"x{a=\"unterminated}", "unterminated"},
         {"sum(1)", "instant vector"},
