@@ -20,7 +20,7 @@
 
 /* How far ahead of the caller's clock a head may be: clocks of different
  * hosts disagree, and a dump may be restored elsewhere. */
-#define CHECK_CLOCK_SLACK_NS (G_GUINT64_CONSTANT(86400) * 1000000000)
+#define CHECK_CLOCK_SLACK_NS (G_GUINT64_CONSTANT(86400) * RONDO_NS_PER_S)
 
 typedef struct {
     RondoCheckFunc report;
@@ -124,7 +124,7 @@ check_cursors(Checker *c, const RondoSlab *slab, guint tier, guint64 now_ns)
         problem(c, slab,
                 "the head %" G_GUINT64_FORMAT " is %" G_GUINT64_FORMAT
                 " s in the future: points at the present time are refused as too old",
-                head, (head - now_ns) / 1000000000);
+                head, (head - now_ns) / RONDO_NS_PER_S);
 }
 
 /* Snapshot of the directory: the number of leading columns that may be used,

@@ -24,7 +24,7 @@
 #include "registry.h"
 #include "tiers.h"
 
-#define LOOKBACK_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
+#define LOOKBACK_NS (G_GUINT64_CONSTANT(300) * RONDO_NS_PER_S)
 
 /* Not G_DEFINE_QUARK: clang-format would space its argument (lib/error.c). */
 GQuark

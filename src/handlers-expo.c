@@ -19,7 +19,7 @@
 #include "labels.h"
 #include "process-metrics.h"
 
-#define STALE_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
+#define STALE_NS (G_GUINT64_CONSTANT(300) * RONDO_NS_PER_S)
 
 typedef struct {
     const StoreHandle *h;

@@ -16,7 +16,7 @@
 #include "json.h"
 #include "labels.h"
 
-#define DEFAULT_RANGE_NS (G_GUINT64_CONSTANT(600) * 1000000000u)
+#define DEFAULT_RANGE_NS (G_GUINT64_CONSTANT(600) * RONDO_NS_PER_S)
 
 typedef struct {
     StoreHandle *h; /* borrowed from the job's handles */
@@ -126,7 +126,7 @@ parse_range(Daemon *d, SoupServerMessage *msg, const Params *p, NativeQuery *q)
         http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "end must not be before start");
         return FALSE;
     }
-    if ((q->end_ns - q->start_ns) / 1000000000u > d->config->max_query_range_s) {
+    if ((q->end_ns - q->start_ns) / RONDO_NS_PER_S > d->config->max_query_range_s) {
         metrics_rejected(d->metrics, "limit");
         http_respond_error(msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
                            "query range exceeds the limit max_query_range=%" G_GUINT64_FORMAT "s",

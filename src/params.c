@@ -132,7 +132,7 @@ parse_time(const char *s, const char *what, guint64 *ret_ns, GError **error)
                     s ? s : "");
         return FALSE;
     }
-    *ret_ns = (guint64)g_date_time_to_unix(dt) * 1000000000u +
+    *ret_ns = (guint64)g_date_time_to_unix(dt) * RONDO_NS_PER_S +
               (guint64)g_date_time_get_microsecond(dt) * 1000u;
     return TRUE;
 }

@@ -197,7 +197,7 @@ index_mtime_ns(const char *path)
     struct stat st;
     if (stat(index, &st) != 0)
         return 0;
-    return (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    return (gint64)st.st_mtim.tv_sec * (gint64)RONDO_NS_PER_S + st.st_mtim.tv_nsec;
 }
 
 static void
@@ -209,7 +209,7 @@ file_stamp(const char *dir, const char *file, FileStamp *ret)
     if (stat(path, &st) == 0) {
         stamp.ino = st.st_ino;
         stamp.size = (gint64)st.st_size;
-        stamp.mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        stamp.mtime_ns = (gint64)st.st_mtim.tv_sec * (gint64)RONDO_NS_PER_S + st.st_mtim.tv_nsec;
     }
     *ret = stamp;
 }

@@ -14,8 +14,6 @@
 
 #define EXIT_USAGE 2
 
-#define RONDO_NS_PER_S G_GUINT64_CONSTANT(1000000000)
-
 typedef int (*RondoToolCommand)(int argc, char **argv);
 
 int rondo_cmd_bench(int argc, char **argv);

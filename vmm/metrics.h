@@ -101,13 +101,13 @@ vm_metrics_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (guint64)ts.tv_sec * G_GUINT64_CONSTANT(1000000000) + (guint64)ts.tv_nsec;
+    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
 }
 
 static inline void
 vm_mean_add(VmMean *mean, double value, guint64 now_ns)
 {
-    guint64 second = now_ns / G_GUINT64_CONSTANT(1000000000);
+    guint64 second = now_ns / RONDO_NS_PER_S;
     if (second != mean->second)
         *mean = (VmMean){mean->series, second, 0, 0};
     mean->sum += value;
