@@ -400,6 +400,12 @@ step_fc_agent() {
     inside apt-get install -y -q rondo-fc-agent python3
   check "rondo-fc-agent is active (enabled on installation)" \
     wait_until 20 inside systemctl is-active rondo-fc-agent
+  local score
+  score=$(inside systemd-analyze security rondo-fc-agent.service --no-pager 2>&1 |
+    sed -n 's/.*Overall exposure level for rondo-fc-agent.service: \([0-9.]*\).*/\1/p')
+  awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }' &&
+    ok "systemd-analyze security rondo-fc-agent.service: $score (<= 2.0)" ||
+    not_ok "systemd-analyze security rondo-fc-agent.service <= 2.0" "score '$score'"
   check "a launcher user fclaunch in the group fcvm" \
     inside sh -c 'groupadd --system fcvm && useradd --system --gid fcvm fclaunch'
   inside mkdir -p /etc/systemd/system/rondo-fc-agent.service.d
