@@ -41,7 +41,8 @@ const state = {
 
 function $(id) { return document.getElementById(id); }
 
-function countError() {
+function countError(e) {
+  console.error("dashboard:", e.message || e.reason);
   document.body.dataset.errors = String(Number(document.body.dataset.errors) + 1);
 }
 window.addEventListener("error", countError);
@@ -181,8 +182,13 @@ function bindControls() {
   $("metric").onchange = (e) => setView({ metric: e.target.value });
   $("by").onchange = (e) => setView({ by: e.target.value });
   $("token").onchange = refresh;
+  $("auth").onsubmit = (e) => {
+    e.preventDefault();
+    refresh();
+  };
   window.addEventListener("hashchange", applyView);
-  new ResizeObserver(resizeCharts).observe($("charts"));
+  // Resizing in the observer's own callback can loop; the next frame cannot.
+  new ResizeObserver(() => requestAnimationFrame(resizeCharts)).observe($("charts"));
 }
 
 function schedule() {
@@ -389,9 +395,6 @@ function drawChart(plan, result, focused) {
 
 function describeChart(entry, plan, cols, points) {
   const d = entry.box.dataset;
-  const x = entry.plot.scales.x;
-  d.rangeStart = String(x.min);
-  d.rangeEnd = String(x.max);
   d.step = String(plan.step);
   d.tier = String(plan.tier.tier);
   d.query = plan.query;
@@ -458,7 +461,7 @@ function chartOptions(entry, metric, labels, width, height) {
         incrs: Units.baseUnit(metric) === "bytes" ? BINARY_INCRS : undefined,
         values: (u, ticks) => yTicks(entry, ticks.map(fmt)) },
     ],
-    hooks: { setSelect: [zoomTo] },
+    hooks: { setSelect: [zoomTo], setScale: [(u, key) => key === "x" && showRange(entry, u)] },
   };
 }
 
@@ -467,6 +470,12 @@ function yRange(entry, metric, min, max) {
   if (entry.empty || min == null || !Number.isFinite(min)) return [0, 1];
   if (Units.isCounter(metric)) min = Math.min(0, min);
   return uPlot.rangeNum(min, max, 0.1, true);
+}
+
+// What uPlot drew on the x axis, for the test to compare with the URL's range.
+function showRange(entry, u) {
+  entry.box.dataset.rangeStart = String(u.scales.x.min);
+  entry.box.dataset.rangeEnd = String(u.scales.x.max);
 }
 
 // The y tick labels, also written to data-ticks for the test; none when empty.
