@@ -449,7 +449,7 @@ function chartOptions(entry, metric, labels, width, height) {
       y: { range: (u, min, max) => yRange(entry, metric, min, max) },
     },
     series: [
-      { value: (u, t) => t == null ? "--" : fmtTime(t) },
+      { label: "Time", value: (u, t) => t == null ? "latest" : fmtTime(t) },
       ...labels.map((label, i) => ({
         label, stroke: COLOURS[i % COLOURS.length], width: 1.5, points: { show: false },
         value: (u, v, si, di) => fmt(di == null ? lastValue(u.data[si] || []) : v),
