@@ -17,11 +17,12 @@
 // - The facts the chromium test checks are data-* attributes: on <body>
 //   data-state, data-charts, data-points, data-errors; on each chart data-metric,
 //   data-kind, data-range-start/end, data-step, data-tier, data-query, data-last,
-//   data-state, data-ticks.
+//   data-state, data-ticks, data-series (shown/all).
 "use strict";
 
 const PRESETS = { "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800 };
 const PERIODS = { off: 0, "5s": 5, "15s": 15, "1m": 60 };
+const TOPS = ["3", "5", "10"];
 const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400];
 const POINTS_TARGET = 300;
 const QUERIES_PARALLEL = 3;
@@ -67,6 +68,7 @@ function parseView(hash) {
     refresh: p.get("refresh") in PERIODS ? p.get("refresh") : "5s",
     metric: p.get("metric") || "",
     by: p.get("by") === "store" ? "store" : "series",
+    top: TOPS.includes(p.get("top")) ? Number(p.get("top")) : 0,
   };
 }
 
@@ -82,6 +84,7 @@ function viewHash(v) {
   p.set("refresh", v.refresh);
   if (v.metric) p.set("metric", v.metric);
   if (v.by !== "series") p.set("by", v.by);
+  if (v.top) p.set("top", v.top);
   return "#" + p.toString().replace(/%2C/g, ",");
 }
 
@@ -131,10 +134,23 @@ function showControls(v) {
   $("to").value = localInput(r.end);
   $("refresh").value = v.refresh;
   $("by").value = v.by;
+  $("top").value = String(v.top);
 }
 
+// A sliding preset's From/To follow the clock, unless someone is typing there.
+function showRange(range) {
+  const typing = [$("from"), $("to")].includes(document.activeElement);
+  if (state.view.range === "custom" || typing) return;
+  $("from").value = localInput(range.start);
+  $("to").value = localInput(range.end);
+}
+
+// Rebuilt only when something changed, so that keyboard focus stays put.
 function renderStores(all, chosen) {
   const box = $("stores");
+  const signature = JSON.stringify([all.map((s) => [s.name, s.series.length, s.adopted]), chosen]);
+  if (box.dataset.signature === signature) return;
+  box.dataset.signature = signature;
   box.querySelectorAll("label").forEach((el) => el.remove());
   for (const s of all) {
     const label = document.createElement("label");
@@ -181,6 +197,8 @@ function bindControls() {
   $("refresh").onchange = (e) => setView({ refresh: e.target.value });
   $("metric").onchange = (e) => setView({ metric: e.target.value });
   $("by").onchange = (e) => setView({ by: e.target.value });
+  $("top").onchange = (e) => setView({ top: Number(e.target.value) });
+  $("zoomout").onclick = zoomOut;
   $("token").onchange = refresh;
   $("auth").onsubmit = (e) => {
     e.preventDefault();
@@ -189,6 +207,18 @@ function bindControls() {
   window.addEventListener("hashchange", applyView);
   // Resizing in the observer's own callback can loop; the next frame cannot.
   new ResizeObserver(() => requestAnimationFrame(resizeCharts)).observe($("charts"));
+}
+
+// Twice the span: the next preset, or an absolute range widened on both sides.
+function zoomOut() {
+  const v = state.view;
+  const r = timeRange(v);
+  const span = r.end - r.start;
+  const bigger = Object.keys(PRESETS).find((k) => PRESETS[k] > span);
+  if (v.range !== "custom" && bigger) return setView({ range: bigger });
+  const now = Math.floor(Date.now() / 1000);
+  const to = Math.min(now, r.end + Math.ceil(span / 2));
+  setView({ range: "custom", from: to - 2 * span, to });
 }
 
 function schedule() {
@@ -275,11 +305,11 @@ function tierFor(tiers, step, start) {
   return { tier: pick.tier, interval: pick.interval_seconds, stitched: start < reach };
 }
 
-function planChart(metric, tiers, stores, range, step, by) {
+function planChart(metric, tiers, stores, range, step, view) {
   const start = Math.ceil(range.start / step) * step;
-  const query = promql(metric, stores, step, by);
+  const query = promql(metric, stores, step, view.by);
   return {
-    metric, range, step, query,
+    metric, range, step, query, top: view.top,
     tier: tierFor(tiers, step, start),
     params: { query, start, end: range.end, step },
   };
@@ -303,11 +333,12 @@ async function refresh() {
     const shown = metrics.has(view.metric) ? [view.metric] : [...metrics.keys()];
     const range = timeRange(view);
     const step = stepFor(range.end - range.start);
-    const plans = shown.map((m) => planChart(m, metrics.get(m), stores, range, step, view.by));
+    const plans = shown.map((m) => planChart(m, metrics.get(m), stores, range, step, view));
     const answers = await inPool(plans, QUERIES_PARALLEL,
       (p) => api("/api/v1/query_range", p.params, abort.signal));
     if (gen !== state.gen) return;
     drawAll(plans, answers, stores, shown.length === 1 && view.metric !== "");
+    showRange(range);
   } catch (e) {
     if (gen !== state.gen || e.name === "AbortError") return;
     setStatus(e.message, true);
@@ -372,7 +403,19 @@ function countPoints(cols) {
   return n;
 }
 
-function drawChart(plan, result, focused) {
+// The `top` series with the highest mean over the range (all of them if top is 0).
+function topSeries(result, top) {
+  if (!top || result.length <= top) return result;
+  const mean = (s) => {
+    const vs = s.values.map(([, v]) => Number(v)).filter(Number.isFinite);
+    return vs.length ? vs.reduce((a, v) => a + v, 0) / vs.length : -Infinity;
+  };
+  const ranked = result.map((s) => [mean(s), s]).sort((a, b) => b[0] - a[0]);
+  return ranked.slice(0, top).map(([, s]) => s);
+}
+
+function drawChart(plan, all, focused) {
+  const result = topSeries(all, plan.top);
   const labels = result.map((s) => seriesLabel(s.metric));
   let cols = toColumns(result, plan);
   const points = countPoints(cols);
@@ -390,6 +433,9 @@ function drawChart(plan, result, focused) {
   entry.plot.setData(cols);
   entry.plot.setScale("x", { min: plan.range.start, max: plan.range.end });
   describeChart(entry, plan, cols, points);
+  entry.box.dataset.series = result.length + "/" + all.length;
+  entry.box.querySelector(".top").textContent =
+    result.length < all.length ? "top " + result.length + " of " + all.length : "";
   return points;
 }
 
@@ -416,7 +462,7 @@ function newChart(plan, labels, focused, signature) {
   box.dataset.metric = metric;
   box.dataset.kind = Units.isCounter(metric) ? "counter" : "gauge";
   box.innerHTML = '<figcaption><button type="button" class="title"></button>' +
-    '<span class="unit"></span><span class="tier"></span></figcaption>' +
+    '<span class="unit"></span><span class="top"></span><span class="tier"></span></figcaption>' +
     '<div class="plot"><p class="nodata" hidden>no data in range</p></div>';
   const title = box.querySelector(".title");
   title.textContent = metric;
@@ -461,7 +507,7 @@ function chartOptions(entry, metric, labels, width, height) {
         incrs: Units.baseUnit(metric) === "bytes" ? BINARY_INCRS : undefined,
         values: (u, ticks) => yTicks(entry, ticks.map(fmt)) },
     ],
-    hooks: { setSelect: [zoomTo], setScale: [(u, key) => key === "x" && showRange(entry, u)] },
+    hooks: { setSelect: [zoomTo], setScale: [(u, key) => key === "x" && noteXRange(entry, u)] },
   };
 }
 
@@ -473,7 +519,7 @@ function yRange(entry, metric, min, max) {
 }
 
 // What uPlot drew on the x axis, for the test to compare with the URL's range.
-function showRange(entry, u) {
+function noteXRange(entry, u) {
   entry.box.dataset.rangeStart = String(u.scales.x.min);
   entry.box.dataset.rangeEnd = String(u.scales.x.max);
 }
