@@ -154,10 +154,15 @@ states=$(cut -f 6 "$SCRATCH/empty.tsv" | sort -u)
 # 4. The default view (no hash, live refresh on) and a focused metric in a narrow window.
 dump default ""
 check_page default ready
-dump narrow "stores=vm1,vm2&range=5m&metric=vm_cpu_seconds_total" 420
+dump narrow "stores=vm1,vm2&range=5m&metric=vm_cpu_seconds_total&top=3" 420
+labels=$(grep -o 'u-label">vm[12][^<]*' "$SCRATCH/narrow.html" | sed 's/.*>//' | sort | tr '\n' ,)
 [ "$(body_attr narrow charts)" = 1 ] && [ "$(body_attr narrow errors)" = 0 ] &&
 	tap_ok "narrow: one metric focused, no errors" ||
 	tap_fail "narrow: one metric focused, no errors" "$(head -c 1000 "$SCRATCH/narrow.html")"
+# The slowest counter of the fixture is vcpu 0 of vm1 (1 s/s; the others 2, 2 and 4).
+[ "$labels" = "vm1 vcpu=1,vm2 vcpu=0,vm2 vcpu=1," ] && grep -q 'data-series="3/4"' "$SCRATCH/narrow.html" &&
+	tap_ok "narrow: the top 3 of 4 series leave out vm1 vcpu=0" ||
+	tap_fail "narrow: the top 3 of 4 series leave out vm1 vcpu=0" "legend: $labels"
 
 # Screenshots, as test artefacts.
 SHOT="${RONDOD_SCREENSHOT:-$SCRATCH/dashboard.png}"
