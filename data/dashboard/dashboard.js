@@ -15,7 +15,7 @@
 // - Each refresh takes a generation number and an AbortController: a later one
 //   aborts any older one still in flight, and an older one never draws.
 // - The facts the chromium test checks are data-* attributes: on <body>
-//   data-state, data-charts, data-points, data-errors; on each chart data-metric,
+//   data-state, data-charts, data-points, data-errors, data-view; on each chart data-metric,
 //   data-kind, data-range-start/end, data-step, data-tier, data-query, data-last,
 //   data-state, data-ticks, data-series (shown/all).
 "use strict";
@@ -94,8 +94,17 @@ function setView(changes) {
   if (hash !== location.hash) location.hash = hash;
 }
 
+// Completes the hash with what the page chose (defaults, the first store) without
+// a new history entry, so that the address always holds the whole view.
+function rememberView() {
+  const hash = viewHash(state.view);
+  if (hash !== location.hash) history.replaceState(null, "", hash);
+  document.body.dataset.view = hash;
+}
+
 function applyView() {
   state.view = parseView(location.hash);
+  rememberView();
   showControls(state.view);
   schedule();
   refresh();
@@ -327,6 +336,10 @@ async function refresh() {
     if (gen !== state.gen) return;
     const view = state.view;
     const stores = chosenStores(info.stores, view);
+    if (view.stores.join() !== stores.join()) {
+      view.stores = stores;
+      rememberView();
+    }
     renderStores(info.stores, stores);
     const metrics = metricsOf(info.stores.filter((s) => stores.includes(s.name)));
     renderMetricSelect(metrics, view.metric);
