@@ -154,6 +154,11 @@ states=$(cut -f 6 "$SCRATCH/empty.tsv" | sort -u)
 # 4. The default view (no hash, live refresh on) and a focused metric in a narrow window.
 dump default ""
 check_page default ready
+view=$(body_attr default view | sed 's/&amp;/\&/g')
+case "$view" in
+"#stores=vm1&range=15m&refresh=5s") tap_ok "default: the URL holds the view chosen ($view)" ;;
+*) tap_fail "default: the URL holds the view chosen" "data-view=$view" ;;
+esac
 dump narrow "stores=vm1,vm2&range=5m&metric=vm_cpu_seconds_total&top=3" 420
 labels=$(grep -o 'u-label">vm[12][^<]*' "$SCRATCH/narrow.html" | sed 's/.*>//' | sort | tr '\n' ,)
 [ "$(body_attr narrow charts)" = 1 ] && [ "$(body_attr narrow errors)" = 0 ] &&
