@@ -330,11 +330,11 @@ async function refresh() {
   const gen = ++state.gen;
   if (state.abort) state.abort.abort();
   const abort = state.abort = new AbortController();
+  const view = state.view;
   document.body.dataset.state = "loading";
   try {
     const info = await api("/metrics/info", null, abort.signal);
     if (gen !== state.gen) return;
-    const view = state.view;
     const stores = chosenStores(info.stores, view);
     if (view.stores.join() !== stores.join()) {
       view.stores = stores;
