@@ -26,7 +26,8 @@ rondod_start "$CONF" --state-dir "$STATE" || {
 	exit 1
 }
 
-# chromium_run HASH [WIDTH] [chromium options]: the dashboard with that view.
+# chromium_run HASH [WIDTH] [chromium options]: the dashboard with that view (the page
+# at $PAGE if set, else rondod's).
 chromium_run() {
 	hash=$1
 	width=${2:-1200}
@@ -34,13 +35,18 @@ chromium_run() {
 	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$(mktemp -d "$SCRATCH/profile.XXXXXX")" --window-size="$width,800" \
-		--virtual-time-budget=5000 --enable-logging=stderr --v=0 "$@" "$URL/#$hash"
+		--virtual-time-budget=5000 --enable-logging=stderr --v=0 "$@" "${PAGE:-$URL/}#$hash"
 }
 
-# dump NAME HASH [WIDTH]: the DOM of that view in $SCRATCH/NAME.html, chromium's log in NAME.log,
+# dump NAME HASH [WIDTH [chromium options]]: the DOM of that view in $SCRATCH/NAME.html, chromium's log in NAME.log,
 # and one line per chart in NAME.tsv: metric kind start end step state last points ticks query.
 dump() {
-	chromium_run "$2" "${3:-1200}" --dump-dom >"$SCRATCH/$1.html" 2>"$SCRATCH/$1.log"
+	name=$1
+	hash=$2
+	width=${3:-1200}
+	if [ $# -ge 3 ]; then shift 3; else shift $#; fi
+	chromium_run "$hash" "$width" "$@" --dump-dom >"$SCRATCH/$name.html" 2>"$SCRATCH/$name.log"
+	set -- "$name"
 	python3 - "$SCRATCH/$1.html" >"$SCRATCH/$1.tsv" <<'EOF'
 import html.parser, sys
 class Charts(html.parser.HTMLParser):
@@ -168,6 +174,27 @@ labels=$(grep -o 'u-label">vm[12][^<]*' "$SCRATCH/narrow.html" | sed 's/.*>//' |
 [ "$labels" = "vm1 vcpu=1,vm2 vcpu=0,vm2 vcpu=1," ] && grep -q 'data-series="3/4"' "$SCRATCH/narrow.html" &&
 	tap_ok "narrow: the top 3 of 4 series leave out vm1 vcpu=0" ||
 	tap_fail "narrow: the top 3 of 4 series leave out vm1 vcpu=0" "legend: $labels"
+
+# 5. No race: the view changes (to vm2 over 5 minutes) while the first refresh (two VMs, 7
+# days) waits for its answers; only the new view may be drawn. The page is index.html from
+# a file, with a <base> at rondod (hence --disable-web-security) and a script that delays
+# every answer to the first view by a second and changes the hash after 100 ms.
+SLOW="<script>let slow = true; const real = window.fetch;
+window.fetch = (url, opts) => new Promise((ok) => setTimeout(ok, slow ? 1000 : 0)).then(() => real(url, opts));
+setTimeout(() => { slow = false; location.hash = 'stores=vm2\\&range=5m\\&refresh=off'; }, 100);</script>"
+curl -s "$URL/index.html" | sed "s|<head>|<head><base href=\"$URL/\">$(echo "$SLOW" | tr '\n' ' ')|" \
+	>"$SCRATCH/race-page.html"
+PAGE="file://$SCRATCH/race-page.html" dump race "stores=vm1,vm2&range=7d&refresh=off" 1200 \
+	--disable-web-security --allow-file-access-from-files
+stores=$(grep -o 'u-label">vm[12]' "$SCRATCH/race.html" | sed 's/.*>//' | sort -u | tr '\n' ,)
+view=$(body_attr race view | sed 's/&amp;/\&/g')
+if [ "$stores" = "vm2," ] && [ "$view" = "#stores=vm2&range=5m&refresh=off" ] &&
+	[ "$(body_attr race errors)" = 0 ] && [ "$(body_attr race state)" = ready ]; then
+	tap_ok "race: a view changed mid-refresh draws only the new one"
+else
+	tap_fail "race: a view changed mid-refresh draws only the new one" "legend stores: $stores" \
+		"view: $view" "$(grep -o '<body[^>]*>' "$SCRATCH/race.html")" "$(grep CONSOLE "$SCRATCH/race.log")"
+fi
 
 # Screenshots, as test artefacts.
 SHOT="${RONDOD_SCREENSHOT:-$SCRATCH/dashboard.png}"
