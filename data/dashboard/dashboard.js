@@ -62,10 +62,10 @@ function parseView(hash) {
   const custom = from > 0 && to > from;
   return {
     stores: (p.get("stores") || "").split(",").filter(Boolean),
-    range: custom ? "custom" : p.get("range") in PRESETS ? p.get("range") : "15m",
+    range: custom ? "custom" : Object.hasOwn(PRESETS, p.get("range")) ? p.get("range") : "15m",
     from: custom ? from : null,
     to: custom ? to : null,
-    refresh: p.get("refresh") in PERIODS ? p.get("refresh") : "5s",
+    refresh: Object.hasOwn(PERIODS, p.get("refresh")) ? p.get("refresh") : "5s",
     metric: p.get("metric") || "",
     by: p.get("by") === "store" ? "store" : "series",
     top: TOPS.includes(p.get("top")) ? Number(p.get("top")) : 0,
