@@ -3,11 +3,13 @@
 #
 # The page writes what it drew as data-* attributes (data/dashboard/dashboard.js says
 # which); chromium's --dump-dom gives them back after --virtual-time-budget. Checked:
-# one chart per metric, every chart's x axis equal to the range in the URL (a preset and
-# an absolute one), units in the axis ticks and the legend, a counter drawn as the rate
-# that /api/v1/query_range gives for the chart's own query, the "no data in range" state,
-# and no script errors. Screenshots are kept (RONDOD_SCREENSHOT, and the same name with
-# -empty / -narrow for two more views). SKIPs when chromium is missing.
+# one chart per metric, both VMs overlaid, every chart's x axis equal to the range in the
+# URL (a preset, an absolute range, one without data), units in the axis ticks and the
+# legend, a counter drawn as the rate that /api/v1/query_range gives for the chart's own
+# query, the "no data in range" state, the default view written into the URL, top-N in a
+# narrow window, no stale drawing when the view changes mid-refresh, and no script errors
+# (data-errors and chromium's console log). Screenshots are kept (RONDOD_SCREENSHOT, and
+# the same name with -empty / -narrow for two more views). SKIPs when chromium is missing.
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
