@@ -464,6 +464,12 @@ function describeChart(entry, plan, cols, points) {
   entry.box.querySelector(".tier").textContent = "step " + Units.duration(plan.step) + " · tier " +
     t.tier + " (" + Units.duration(t.interval) + ")" + (t.stitched ? " + coarser" : "");
   entry.box.querySelector(".nodata").hidden = points > 0;
+  const plot = entry.box.querySelector(".plot");
+  plot.setAttribute("role", "img");
+  plot.setAttribute("aria-label", plan.metric + ", " + Units.label(plan.metric) + ", " +
+    fmtTime(plan.range.start) + " to " + fmtTime(plan.range.end) + ": " +
+    (points ? (cols.length - 1) + " series, latest " + Units.format(plan.metric, lastValue(cols[1]))
+      : "no data in range"));
 }
 
 function chartHeight(focused) { return focused ? 360 : 200; }
