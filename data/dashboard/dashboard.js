@@ -318,7 +318,7 @@ function planChart(metric, tiers, stores, range, step, view) {
   const start = Math.ceil(range.start / step) * step;
   const query = promql(metric, stores, step, view.by);
   return {
-    metric, range, step, query, top: view.top,
+    metric, range, step, query, stores, top: view.top,
     tier: tierFor(tiers, step, start),
     params: { query, start, end: range.end, step },
   };
@@ -430,17 +430,18 @@ function topSeries(result, top) {
 function drawChart(plan, all, focused) {
   const result = topSeries(all, plan.top);
   const labels = result.map((s) => seriesLabel(s.metric));
+  const colours = seriesColours(result, plan.stores);
   let cols = toColumns(result, plan);
   const points = countPoints(cols);
   if (!points) cols = [[]];
-  const signature = [focused, points > 0, ...labels].join("\n");
+  const signature = [focused, points > 0, ...labels, ...colours].join("\n");
   let entry = state.charts.get(plan.metric);
   if (entry && entry.signature !== signature) {
     entry.plot.destroy();
     entry.box.remove();
     entry = null;
   }
-  if (!entry) entry = newChart(plan, points ? labels : [], focused, signature);
+  if (!entry) entry = newChart(plan, points ? labels : [], colours, focused, signature);
   entry.range = plan.range;
   entry.empty = !points;
   entry.plot.setData(cols);
@@ -474,7 +475,14 @@ function describeChart(entry, plan, cols, points) {
 
 function chartHeight(focused) { return focused ? 360 : 200; }
 
-function newChart(plan, labels, focused, signature) {
+// With one series per VM, a VM has the same colour in every chart; else by position.
+function seriesColours(result, stores) {
+  const perStore = new Set(result.map((s) => s.metric.store)).size === result.length;
+  return result.map((s, i) =>
+    COLOURS[(perStore ? Math.max(0, stores.indexOf(s.metric.store)) : i) % COLOURS.length]);
+}
+
+function newChart(plan, labels, colours, focused, signature) {
   const metric = plan.metric;
   const box = document.createElement("figure");
   box.className = "chart" + (focused ? " focused" : "");
@@ -492,7 +500,7 @@ function newChart(plan, labels, focused, signature) {
   insertSorted(box, metric);
   const entry = { box, signature, range: plan.range, empty: true };
   const width = Math.max(200, box.clientWidth - 16);
-  const opts = chartOptions(entry, metric, labels, width, chartHeight(focused));
+  const opts = chartOptions(entry, metric, labels, colours, width, chartHeight(focused));
   opts.legend = { show: labels.length > 0 };
   entry.plot = new uPlot(opts, [[], ...labels.map(() => [])], box.querySelector(".plot"));
   state.charts.set(metric, entry);
@@ -504,7 +512,7 @@ function insertSorted(box, metric) {
   $("charts").insertBefore(box, after || null);
 }
 
-function chartOptions(entry, metric, labels, width, height) {
+function chartOptions(entry, metric, labels, colours, width, height) {
   const fmt = (v) => Units.format(metric, v);
   return {
     width, height,
@@ -516,7 +524,7 @@ function chartOptions(entry, metric, labels, width, height) {
     series: [
       { label: "Time", value: (u, t) => t == null ? "latest" : fmtTime(t) },
       ...labels.map((label, i) => ({
-        label, stroke: COLOURS[i % COLOURS.length], width: 1.5, points: { show: false },
+        label, stroke: colours[i], width: 1.5, points: { show: false },
         value: (u, v, si, di) => fmt(di == null ? lastValue(u.data[si] || []) : v),
       })),
     ],
