@@ -16,6 +16,7 @@ static const struct {
 } files[] = {
     {"index.html", "text/html; charset=utf-8"},
     {"dashboard.js", "text/javascript; charset=utf-8"},
+    {"units.js", "text/javascript; charset=utf-8"},
     {"dashboard.css", "text/css; charset=utf-8"},
     {"uPlot.iife.js", "text/javascript; charset=utf-8"},
     {"uPlot.css", "text/css; charset=utf-8"},
