@@ -304,14 +304,13 @@ function promql(metric, stores, step, by) {
   return by === "store" ? "sum by (store) (" + expr + ")" : expr;
 }
 
-// rondod reads the coarsest tier whose interval is at most the step, stitched
-// with coarser ones where it no longer reaches back to the start (docs/http-api.md).
-function tierFor(tiers, step, start) {
-  let pick = tiers[0];
-  for (const t of tiers)
-    if (t.interval_seconds <= step && t.interval_seconds >= pick.interval_seconds) pick = t;
-  const reach = pick.head - pick.slots * pick.interval_seconds;
-  return { tier: pick.tier, interval: pick.interval_seconds, stitched: start < reach };
+// rondod reads the raw tier 0 wherever it reaches back to the start; beyond it the
+// stitched read: the finest tier that reaches back serves the oldest part, finer tiers
+// the rest (docs/http-api.md, "Tier choice"). The step does not choose the tier.
+function tierFor(tiers, start) {
+  const reaches = (t) => t.head > 0 && start >= t.head - (t.slots - 1) * t.interval_seconds;
+  const pick = tiers.find(reaches) || tiers[tiers.length - 1];
+  return { tier: pick.tier, interval: pick.interval_seconds, stitched: pick.tier > 0 };
 }
 
 function planChart(metric, tiers, stores, range, step, view) {
@@ -319,7 +318,7 @@ function planChart(metric, tiers, stores, range, step, view) {
   const query = promql(metric, stores, step, view.by);
   return {
     metric, range, step, query, stores, top: view.top,
-    tier: tierFor(tiers, step, start),
+    tier: tierFor(tiers, start),
     params: { query, start, end: range.end, step },
   };
 }
@@ -462,8 +461,9 @@ function describeChart(entry, plan, cols, points) {
   d.state = points ? "data" : "empty";
   d.last = points ? String(lastValue(cols[1])) : "";
   const t = plan.tier;
-  entry.box.querySelector(".tier").textContent = "step " + Units.duration(plan.step) + " · tier " +
-    t.tier + " (" + Units.duration(t.interval) + ")" + (t.stitched ? " + coarser" : "");
+  entry.box.querySelector(".tier").textContent = "step " + Units.duration(plan.step) +
+    (t.stitched ? " · tiers " + t.tier + "→0 (" + Units.duration(t.interval) + " … raw)"
+                : " · tier 0 (" + Units.duration(t.interval) + ")");
   entry.box.querySelector(".nodata").hidden = points > 0;
   const plot = entry.box.querySelector(".plot");
   plot.setAttribute("role", "img");
