@@ -70,9 +70,17 @@ drain_load(RondoDrain *d, GError **error)
         return FALSE;
     }
     JsonObject *o = json_node_get_object(root);
+    JsonNode *vn = o ? json_object_get_member(o, "version") : NULL;
+    if (vn != NULL && json_node_get_value_type(vn) == G_TYPE_INT64 &&
+        json_node_get_int(vn) != RONDO_DRAIN_VERSION) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: drain cursor version %" G_GINT64_FORMAT " is not supported (this is %d)",
+                    d->path, json_node_get_int(vn), RONDO_DRAIN_VERSION);
+        return FALSE;
+    }
     JsonNode *cn = o ? json_object_get_member(o, "cursors") : NULL;
     JsonNode *mn = o ? json_object_get_member(o, "missed_total") : NULL;
-    if (cn == NULL || !JSON_NODE_HOLDS_OBJECT(cn) || mn == NULL ||
+    if (vn == NULL || cn == NULL || !JSON_NODE_HOLDS_OBJECT(cn) || mn == NULL ||
         json_node_get_value_type(mn) != G_TYPE_INT64 || json_node_get_int(mn) < 0) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a drain cursor file",
                     d->path);
@@ -274,7 +282,7 @@ rondo_drain_commit(RondoDrain *d, GError **error)
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_add_int_value(b, RONDO_DRAIN_VERSION);
     json_builder_set_member_name(b, "consumer");
     json_builder_add_string_value(b, d->consumer);
     json_builder_set_member_name(b, "tier");

@@ -118,13 +118,20 @@ schema_to_json(const RondoSchema *schema)
 gboolean
 rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error)
 {
+    return rondo_meta_write_version(dir, RONDO_STORE_VERSION, schemas, n, error);
+}
+
+gboolean
+rondo_meta_write_version(const char *dir, guint version, RondoSchema *const *schemas, guint n,
+                         GError **error)
+{
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "format");
     json_builder_add_string_value(b, "rondo-store");
     json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_add_int_value(b, version);
     json_builder_set_member_name(b, "schemas");
     json_builder_begin_array(b);
     for (guint i = 0; i < n; i++)
@@ -248,7 +255,7 @@ prefix_error(GError **error, const char *dir, const char *file)
 }
 
 GPtrArray *
-rondo_meta_read(const char *dir, GError **error)
+rondo_meta_read(const char *dir, guint *ret_version, GError **error)
 {
     g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, RONDO_META_BYTES_MAX, error);
     if (root == NULL)
@@ -263,10 +270,11 @@ rondo_meta_read(const char *dir, GError **error)
                     RONDO_META_FILE);
         return NULL;
     }
-    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version != RONDO_STORE_VERSION) {
+    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version < RONDO_STORE_VERSION_V1 ||
+        version > RONDO_STORE_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
-                    "%s/%s: store version is not %d (the only one supported)", dir, RONDO_META_FILE,
-                    RONDO_STORE_VERSION);
+                    "%s/%s: store version is not %d to %d (the ones this library reads)", dir,
+                    RONDO_META_FILE, RONDO_STORE_VERSION_V1, RONDO_STORE_VERSION);
         return NULL;
     }
     guint n = schemas ? json_array_get_length(schemas) : 0;
@@ -284,6 +292,8 @@ rondo_meta_read(const char *dir, GError **error)
         }
         g_ptr_array_add(out, s);
     }
+    if (ret_version)
+        *ret_version = (guint)version;
     return g_steal_pointer(&out);
 }
 
@@ -317,7 +327,7 @@ rondo_index_write(const RondoStore *store, GError **error)
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_add_int_value(b, RONDO_INDEX_VERSION);
     json_builder_set_member_name(b, "series");
     json_builder_begin_array(b);
     for (guint i = 0; i < store->series->len; i++)
@@ -372,10 +382,10 @@ rondo_index_read(const char *dir, gsize bytes_max, GError **error)
         return NULL;
     JsonObject *o = json_node_get_object(root);
     gint64 version;
-    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version != RONDO_STORE_VERSION) {
+    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version != RONDO_INDEX_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s/%s: index version is not %d (the only one supported)", dir,
-                    RONDO_INDEX_FILE, RONDO_STORE_VERSION);
+                    RONDO_INDEX_FILE, RONDO_INDEX_VERSION);
         return NULL;
     }
     JsonArray *arr = get_array(o, "series");

@@ -296,6 +296,43 @@ RONDO_API const RondoSchema *rondo_store_get_schema(const RondoStore *store, gui
 /* Bytes on disk now: the slabs (fixed at creation) plus meta.json, series.json
  * (which grows with registrations) and lock. Writing values never changes it. */
 RONDO_API guint64 rondo_store_get_bytes(const RondoStore *store);
+/* The size of one slab file of the open store, in the store's format version
+ * (rondo_schema_get_tier_bytes() gives the size a new store's slab gets);
+ * 0 when there is no such schema or tier. */
+RONDO_API guint64 rondo_store_get_tier_bytes(const RondoStore *store, guint schema, guint tier);
+
+/**
+ * RONDO_FORMAT_VERSION:
+ * The store format version this library writes. It also reads
+ * RONDO_FORMAT_VERSION_OLDEST and later; a store of an older version than
+ * RONDO_FORMAT_VERSION opens read-only only (for writing:
+ * RONDO_ERROR_VERSION naming `rondo upgrade DIR`) until
+ * rondo_store_upgrade() converts it.
+ */
+#define RONDO_FORMAT_VERSION        2
+#define RONDO_FORMAT_VERSION_OLDEST 1
+
+/* The format version of the open store's files (meta.json's "version"). */
+RONDO_API guint rondo_store_get_format_version(const RondoStore *store);
+
+/**
+ * rondo_store_upgrade:
+ * @path: a store directory, of any version this library reads.
+ * @ret_from_version: (out) (optional): the version the store had.
+ *
+ * Converts the store in place to RONDO_FORMAT_VERSION, every value and
+ * slot time bit for bit, under the writer lock (RONDO_ERROR_LOCKED while a
+ * writer runs). Crash-safe: the new files are written and checked in the
+ * hidden directory .upgrade beside the old ones, which stay untouched
+ * until the new ones are complete; then they replace them, meta.json last.
+ * A call after a crash finishes (or restarts) what the interrupted one
+ * began; a store already at RONDO_FORMAT_VERSION is left as it is. Readers
+ * opening the store while the files are swapped may get RONDO_ERROR_VERSION;
+ * readers that have it open keep reading the old files.
+ * Returns: FALSE with @error set on failure; the store is then as it was,
+ *   or (after the swap began) completed by the next call.
+ */
+RONDO_API gboolean rondo_store_upgrade(const char *path, guint *ret_from_version, GError **error);
 
 /**
  * rondo_store_writer_pid:
