@@ -836,7 +836,8 @@ test_format_reader(void)
     g_assert_cmpuint(test_le64_at(p0, 64), ==, 0);
     g_assert_cmpuint(test_le64_at(p0, 72), ==, 0);
     g_assert_cmpuint(test_le64_at(p0, 80), ==, TEST_T0);
-    g_assert_cmpuint(test_le64_at(p1, 64), ==, TEST_T0 + 90 * RONDO_NS_PER_S); /* 9 full 10 s buckets */
+    g_assert_cmpuint(test_le64_at(p1, 64), ==,
+                     TEST_T0 + 90 * RONDO_NS_PER_S); /* 9 full 10 s buckets */
     g_assert_cmpuint(test_le64_at(p1, 56), ==, TEST_T0 + 80 * RONDO_NS_PER_S);
     /* Directory entries: FNV-1a 64 of the key with the low bit set, id, flags. */
     for (guint s = 0; s < SERIES_MAX; s++) {
