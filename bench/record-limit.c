@@ -10,7 +10,9 @@
  * round: sparse opens a slot every round, dense every 100 rounds).
  *
  * Per run, alternating librondo and the limit: an untimed loop of each per
- * pattern (mean ns per record), then librondo timed record by record with
+ * pattern (mean ns per record; in the tree also librondo's fast path
+ * inlined into the caller, a prototype that measures what an inline
+ * record() in an installed header would gain), then librondo timed record by record with
  * rdtsc between lfences, the timer's own median cost subtracted (p50, p99).
  * Figures are the medians of 5 runs. Not installed: a benchmark, run by hand
  * (docs/benchmarks.md).
@@ -30,6 +32,9 @@
 #endif
 #include <glib/gstdio.h>
 #include "rondo.h"
+#ifdef RECORD_LIMIT_INLINE
+#include "ring.h"
+#endif
 
 #define RUNS         5
 #define LIMIT_SLOTS  600
@@ -50,8 +55,13 @@ typedef struct {
     guint64 cache_t, cache_r;
 } Limit;
 
+/* Who records: librondo's exported call, the same fast path inlined into
+ * the caller (a prototype of an inline record() in an installed header;
+ * only built in the tree, where lib/ring.h is at hand), or the limit. */
+enum { WHO_CALL, WHO_INLINE, WHO_LIMIT, N_WHO };
+
 typedef struct {
-    double lib_mean[N_PATTERNS], limit_mean[N_PATTERNS];
+    double lib_mean[N_PATTERNS], inline_mean[N_PATTERNS], limit_mean[N_PATTERNS];
     double p50[N_PATTERNS], p99[N_PATTERNS];
 } RunFigures;
 
@@ -111,10 +121,36 @@ limit_open(Limit *l, const char *dir, guint n_series)
     l->cache_r = 0;
 }
 
-/* Untimed: ns per record of librondo (limit == NULL) or of the limit. The
- * loops are nested, so no division is timed with the records. */
+/* rondo_series_record() with its cached half inlined, the rest called. */
+static inline RondoRecordResult
+record_inline(RondoSeries *series, double v, guint64 ts)
+{
+#ifdef RECORD_LIMIT_INLINE
+    RondoSlab *slab = series->slab0;
+    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
+        ring_cell_store(&series->cells0[slab->cache_r], slab->cache_t, v);
+        return RONDO_RECORD_OK;
+    }
+#endif
+    return rondo_series_record(series, v, ts);
+}
+
+static inline gboolean
+record_one(int who, RondoSeries *series, Limit *limit, guint s, double v, guint64 ts)
+{
+    if (who == WHO_LIMIT) {
+        limit_record(limit, s, v, ts);
+        return TRUE;
+    }
+    if (who == WHO_INLINE)
+        return record_inline(series, v, ts) == RONDO_RECORD_OK;
+    return rondo_series_record(series, v, ts) == RONDO_RECORD_OK;
+}
+
+/* Untimed: ns per record of @who. The loops are nested, so no division is
+ * timed with the records. */
 static double
-untimed(RondoSeries **series, Limit *limit, guint n, guint p, guint64 records, guint64 *ts,
+untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 records, guint64 *ts,
         double cpn)
 {
     guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot, dropped = 0;
@@ -123,10 +159,9 @@ untimed(RondoSeries **series, Limit *limit, guint n, guint p, guint64 records, g
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
             for (guint s = 0; s < n; s++) {
-                if (limit)
-                    limit_record(limit, s, (double)s, *ts);
-                else
-                    dropped += rondo_series_record(series[s], (double)s, *ts);
+                if (G_UNLIKELY(
+                        !record_one(who, series ? series[s] : NULL, limit, s, (double)s, *ts)))
+                    dropped++; /* a branch, not a sum: no chain through memory */
             }
         }
     }
@@ -210,8 +245,9 @@ run_once(RunFigures *f, const char *dir, guint n, guint64 records, double cpn, g
     limit_open(&limit, dir, n);
     guint64 ts_lib = (guint64)g_get_real_time() * 1000, ts_limit = ts_lib;
     for (guint p = 0; p < N_PATTERNS; p++) {
-        f->lib_mean[p] = untimed(series, NULL, n, p, records, &ts_lib, cpn);
-        f->limit_mean[p] = untimed(NULL, &limit, n, p, records, &ts_limit, cpn);
+        f->lib_mean[p] = untimed(WHO_CALL, series, NULL, n, p, records, &ts_lib, cpn);
+        f->limit_mean[p] = untimed(WHO_LIMIT, NULL, &limit, n, p, records, &ts_limit, cpn);
+        f->inline_mean[p] = untimed(WHO_INLINE, series, NULL, n, p, records, &ts_lib, cpn);
     }
     for (guint p = 0; p < N_PATTERNS; p++)
         timed(series, n, p, records, &ts_lib, cpn, overhead, &f->p50[p], &f->p99[p]);
@@ -248,6 +284,10 @@ report(const RunFigures *runs, guint n, guint64 records)
         printf("%-6s untimed: librondo %.2f ns/record, limit %.2f ns/record, ratio %.2f "
                "(target <= 1.5)\n",
                pattern_names[p], lib, lim, lib / lim);
+#ifdef RECORD_LIMIT_INLINE
+        printf("%-6s untimed: librondo inlined %.2f ns/record, ratio %.2f\n", pattern_names[p],
+               MEDIAN(inline_mean[p]), MEDIAN(inline_mean[p]) / lim);
+#endif
         printf("%-6s librondo timed: p50 %.1f ns  p99 %.1f ns\n", pattern_names[p], MEDIAN(p50[p]),
                MEDIAN(p99[p]));
     }
