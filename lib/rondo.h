@@ -37,15 +37,19 @@
  *   another thread than the recorders: it only reads tier 0.
  *
  *   Readers never see a torn value or a value from a previous wrap of the
- *   ring: each ring slot carries its slot time, which the writer invalidates
- *   before reusing the slot and publishes again afterwards (a seqlock).
+ *   ring: each value carries its slot time (each cell in tier 0, each row in
+ *   the other tiers), which the writer invalidates before storing a value of
+ *   another time and publishes again afterwards (a seqlock).
  *
  * THE HOT PATH
  *
  *   rondo_series_record() allocates nothing, makes no system call, takes no
  *   lock and calls nothing in GLib. A RondoSeries holds everything it needs.
- *   When a write opens a slot for a new interval it resets that slot's row
- *   (one value per series of the schema, at most series_max stores).
+ *   A write touches the tier's head and one 16-byte cell of the series,
+ *   whatever series_max is, also when it opens a slot for a new interval.
+ *   It is a call, not an inline function: the cell layout and the writer's
+ *   cache stay private to the library, so a format change never needs the
+ *   recording program rebuilt (docs/benchmarks.md measures both).
  *
  * FILES FROM OUTSIDE
  *
@@ -176,7 +180,7 @@ RONDO_API RondoSchema *rondo_schema_new(const char *name, guint32 series_max, GE
 /**
  * rondo_schema_new_vmm_preset:
  * The VMM preset: 1 s x 10 min (raw), 10 s x 6 h (average, max),
- * 5 min x 7 d (average), no matchers. 30 series take 1.7 MB on disk.
+ * 5 min x 7 d (average), no matchers. 30 series take 1.8 MB on disk.
  */
 RONDO_API RondoSchema *rondo_schema_new_vmm_preset(const char *name, guint32 series_max,
                                                    GError **error);
@@ -504,8 +508,9 @@ typedef void (*RondoCheckFunc)(const char *problem, gpointer user_data);
  *   - filled_until_ns is 0 in tier 0, and at most one bucket after the
  *     head in higher tiers;
  *   - the head is at most a day after @now_ns;
- *   - every ring slot holds 0, the reset marker, or a slot time of its own
- *     ring position, not after the head and not before first_ns;
+ *   - every tag (a tier-0 cell's, a row's above) holds 0, the reset marker,
+ *     or a slot time of its own ring position, not after the head and not
+ *     before first_ns;
  *   - every USED directory entry belongs to a series of series.json, with
  *     its key hash and id.
  * A series whose directory entries are still zero is not damage (a
