@@ -3,8 +3,9 @@
  * Method (docs/benchmarks.md repeats it with the figures):
  *   - a temporary store with the VMM preset and --series series;
  *   - the series are written round-robin, the timestamp advancing one
- *     second per round, so every round opens (resets) a tier-0 slot and the
- *     ring wraps every 600 rounds: the realistic worst case;
+ *     second per round, so every round opens a tier-0 slot (each record
+ *     claims its cell) and the ring wraps every 600 rounds: the realistic
+ *     worst case;
  *   - each record() is timed alone with the time-stamp counter between
  *     serialising fences; the timer's own cost (the median of empty timed
  *     pairs) is measured the same way, printed, and subtracted;
@@ -44,7 +45,7 @@
 /* Two write patterns, measured side by side in one run. */
 enum { PATTERN_SPARSE, PATTERN_DENSE, N_PATTERNS };
 static const char *const pattern_names[N_PATTERNS] = {
-    N_("sparse: each series once per second (a slot reset every round)"),
+    N_("sparse: each series once per second (a slot opened every round)"),
     N_("dense: each series 100 times per second"),
 };
 static const guint pattern_rounds_per_slot[N_PATTERNS] = {1, 100};
