@@ -27,10 +27,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 #include <glib/gstdio.h>
+#include "cycles.h"
 #include "rondo.h"
 #ifdef RECORD_LIMIT_INLINE
 #include "ring.h"
@@ -64,35 +62,6 @@ typedef struct {
     double lib_mean[N_PATTERNS], inline_mean[N_PATTERNS], limit_mean[N_PATTERNS];
     double p50[N_PATTERNS], p99[N_PATTERNS];
 } RunFigures;
-
-/* The time-stamp counter between fences; elsewhere the monotonic clock. */
-static inline guint64
-cycles_now(void)
-{
-#if defined(__x86_64__)
-    _mm_lfence();
-    guint64 t = __rdtsc();
-    _mm_lfence();
-    return t;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
-#endif
-}
-
-static double
-cycles_per_ns(void)
-{
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    guint64 c0 = cycles_now();
-    g_usleep(200000);
-    guint64 c1 = cycles_now();
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (double)(c1 - c0) /
-           ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec));
-}
 
 /* The limit design's record: value, then the slot time (release). */
 static inline void
@@ -154,7 +123,7 @@ untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 r
         double cpn)
 {
     guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot, dropped = 0;
-    guint64 start = cycles_now();
+    guint64 start = rondo_cycles_now();
     for (guint64 k = 0; k < slots; k++) {
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
@@ -165,7 +134,7 @@ untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 r
             }
         }
     }
-    guint64 cycles = cycles_now() - start;
+    guint64 cycles = rondo_cycles_now() - start;
     g_assert(dropped == 0);
     return (double)cycles / cpn / (double)(slots * per_slot);
 }
@@ -193,9 +162,9 @@ timed(RondoSeries **series, guint n, guint p, guint64 records, guint64 *ts, doub
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
             for (guint s = 0; s < n; s++) {
-                guint64 a = cycles_now();
+                guint64 a = rondo_cycles_now();
                 rondo_series_record(series[s], (double)s, *ts);
-                guint64 b = cycles_now();
+                guint64 b = rondo_cycles_now();
                 hist[MIN(b - a, HIST_BUCKETS - 1)]++;
             }
         }
@@ -211,8 +180,8 @@ timer_overhead(void)
 {
     g_autofree guint64 *hist = g_new0(guint64, HIST_BUCKETS);
     for (guint i = 0; i < 1000000; i++) {
-        guint64 a = cycles_now();
-        guint64 b = cycles_now();
+        guint64 a = rondo_cycles_now();
+        guint64 b = rondo_cycles_now();
         hist[MIN(b - a, HIST_BUCKETS - 1)]++;
     }
     return percentile(hist, 1000000, 0.5);
@@ -304,7 +273,7 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: record-limit [RECORDS >= 1000 [SERIES 1..4096]]\n");
         return 2;
     }
-    double cpn = cycles_per_ns();
+    double cpn = rondo_cycles_per_ns();
     guint64 overhead = timer_overhead();
     RunFigures runs[RUNS];
     for (guint i = 0; i < RUNS; i++) {
