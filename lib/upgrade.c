@@ -29,16 +29,22 @@
 #define UPGRADE_STAGING ".upgrade"
 #define UPGRADE_DONE    ".upgrade-done"
 
-/* Removes @dir and the plain files in it (a staging directory has no more). */
-static gboolean
-upgrade_remove_dir(const char *dir, GError **error)
+/* The names in @dir, read whole before any of them is renamed away. */
+static GPtrArray *
+upgrade_list(const char *dir)
 {
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        g_autofree char *p = g_build_filename(dir, name, NULL);
-        (void)g_unlink(p);
-    }
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL)
+        g_ptr_array_add(names, g_strdup(name));
+    return names;
+}
+
+/* Removes the directory @dir, which must be empty; gone already is fine. */
+static gboolean
+upgrade_rmdir(const char *dir, GError **error)
+{
     if (g_rmdir(dir) != 0 && errno != ENOENT) {
         int e = errno;
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "%s: cannot remove: %s", dir,
@@ -48,26 +54,40 @@ upgrade_remove_dir(const char *dir, GError **error)
     return TRUE;
 }
 
-/* Step 4: the files of DONE over the old ones, meta.json last. */
+/* Removes @dir and the plain files in it (a staging directory has no more). */
+static gboolean
+upgrade_remove_dir(const char *dir, GError **error)
+{
+    g_autoptr(GPtrArray) names = upgrade_list(dir);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *p = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
+        (void)g_unlink(p);
+    }
+    return upgrade_rmdir(dir, error);
+}
+
+/* Step 4: the files of DONE over the old ones, meta.json last; DONE goes
+ * only once it is empty, so a failure leaves it for the next call. */
 static gboolean
 upgrade_swap(const char *path, GError **error)
 {
     g_autofree char *done = g_build_filename(path, UPGRADE_DONE, NULL);
-    g_autoptr(GDir) d = g_dir_open(done, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        if (g_str_equal(name, RONDO_META_FILE))
-            continue;
+    g_autoptr(GPtrArray) names = upgrade_list(done);
+    gboolean meta = FALSE;
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
         g_autofree char *from = g_build_filename(done, name, NULL);
         g_autofree char *to = g_build_filename(path, name, NULL);
-        if (!rondo_file_rename(from, to, error))
+        if (g_str_equal(name, RONDO_META_FILE))
+            meta = TRUE;
+        else if (!rondo_file_rename(from, to, error))
             return FALSE;
     }
-    g_autofree char *meta = g_build_filename(done, RONDO_META_FILE, NULL);
+    g_autofree char *meta_from = g_build_filename(done, RONDO_META_FILE, NULL);
     g_autofree char *meta_to = g_build_filename(path, RONDO_META_FILE, NULL);
-    if (g_file_test(meta, G_FILE_TEST_EXISTS) && !rondo_file_rename(meta, meta_to, error))
+    if (meta && !rondo_file_rename(meta_from, meta_to, error))
         return FALSE;
-    return upgrade_remove_dir(done, error);
+    return upgrade_rmdir(done, error);
 }
 
 /* Step 1, under the lock: what a killed upgrade left is finished or undone. */
