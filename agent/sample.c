@@ -59,7 +59,12 @@ sample_key(const Sample *sample)
     return g_strconcat(sample->name, "\x1f", sample->device, NULL);
 }
 
-G_DEFINE_QUARK(agent - parse - error - quark, agent_parse_error)
+/* Not G_DEFINE_QUARK: clang-format would space its argument (lib/error.c). */
+GQuark
+agent_parse_error_quark(void)
+{
+    return g_quark_from_static_string("rondo-fc-agent-parse-error-quark");
+}
 
 void
 sample_name_sanitize(GString *name)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include "file.h"
 #include "json-load.h"
+#include "json-typed.h"
 #include "ring.h"
 
 struct _RondoDrain {
@@ -69,36 +70,34 @@ drain_load(RondoDrain *d, GError **error)
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
-    JsonObject *o = json_node_get_object(root);
-    JsonNode *vn = o ? json_object_get_member(o, "version") : NULL;
-    if (vn != NULL && json_node_get_value_type(vn) == G_TYPE_INT64 &&
-        json_node_get_int(vn) != RONDO_DRAIN_VERSION) {
+    JsonObject *o = rondo_json_object(root);
+    JsonObject *cursors = rondo_json_get_object(o, "cursors");
+    gint64 missed, version;
+    gboolean versioned = rondo_json_get_int(o, "version", 0, G_MAXINT64, &version);
+    if (versioned && version != RONDO_DRAIN_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s: drain cursor version %" G_GINT64_FORMAT " is not supported (this is %d)",
-                    d->path, json_node_get_int(vn), RONDO_DRAIN_VERSION);
+                    d->path, version, RONDO_DRAIN_VERSION);
         return FALSE;
     }
-    JsonNode *cn = o ? json_object_get_member(o, "cursors") : NULL;
-    JsonNode *mn = o ? json_object_get_member(o, "missed_total") : NULL;
-    if (vn == NULL || cn == NULL || !JSON_NODE_HOLDS_OBJECT(cn) || mn == NULL ||
-        json_node_get_value_type(mn) != G_TYPE_INT64 || json_node_get_int(mn) < 0) {
+    if (!versioned || cursors == NULL ||
+        !rondo_json_get_int(o, "missed_total", 0, G_MAXINT64, &missed)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a drain cursor file",
                     d->path);
         return FALSE;
     }
-    d->missed_total = (guint64)json_node_get_int(mn);
-    JsonObject *cursors = json_node_get_object(cn);
+    d->missed_total = (guint64)missed;
     for (guint s = 0; s < rondo_store_get_n_schemas(d->store); s++) {
         const char *name = rondo_schema_get_name(rondo_store_get_schema(d->store, s));
-        JsonNode *v = json_object_get_member(cursors, name);
-        if (v == NULL)
+        gint64 done;
+        if (!json_object_has_member(cursors, name))
             continue;
-        if (json_node_get_value_type(v) != G_TYPE_INT64 || json_node_get_int(v) < 0) {
+        if (!rondo_json_get_int(cursors, name, 0, G_MAXINT64, &done)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: bad cursor for “%s”", d->path,
                         name);
             return FALSE;
         }
-        d->done[s] = (guint64)json_node_get_int(v);
+        d->done[s] = (guint64)done;
     }
     return TRUE;
 }

@@ -115,8 +115,14 @@ rondo_file_mkdir(const char *path, gboolean *ret_created, GError **error)
     if (!rondo_file_dir_is_shared(parent))
         return TRUE;
     /* The kernel gave it the parent's group and set-group-ID bit; the umask
-     * may have taken the group's write bit. */
-    if (stat(path, &st) != 0 || chmod(path, (st.st_mode & 07777) | GROUP_RWX | S_ISGID) != 0)
+     * may have taken the group's write bit. chmod() only when a bit is
+     * missing: a mode with S_ISGID is refused (EPERM) under systemd's
+     * RestrictSUIDSGID=, even when the bit is set already, and a unit
+     * with UMask=0007 has nothing to change. */
+    if (stat(path, &st) != 0)
+        return io_error(error, path, "cannot share with the group", errno);
+    mode_t want = (st.st_mode & 07777) | GROUP_RWX | S_ISGID;
+    if (want != (st.st_mode & 07777) && chmod(path, want) != 0)
         return io_error(error, path, "cannot share with the group", errno);
     return TRUE;
 }

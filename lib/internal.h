@@ -141,8 +141,6 @@ struct _RondoStore {
 
 /* meta.json and series.json */
 gboolean rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error);
-gboolean rondo_meta_write_version(const char *dir, guint version, RondoSchema *const *schemas,
-                                  guint n, GError **error);
 /* @ret_version: (optional): the store version, RONDO_STORE_VERSION_V1 or later. */
 GPtrArray *rondo_meta_read(const char *dir, guint *ret_version, GError **error);
 gboolean rondo_index_write(const RondoStore *store, GError **error);

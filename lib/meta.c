@@ -11,6 +11,7 @@
 #include "file.h"
 #include "internal.h"
 #include "json-load.h"
+#include "json-typed.h"
 
 char *
 rondo_slab_path(const char *dir, const char *schema, guint tier)
@@ -118,20 +119,13 @@ schema_to_json(const RondoSchema *schema)
 gboolean
 rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error)
 {
-    return rondo_meta_write_version(dir, RONDO_STORE_VERSION, schemas, n, error);
-}
-
-gboolean
-rondo_meta_write_version(const char *dir, guint version, RondoSchema *const *schemas, guint n,
-                         GError **error)
-{
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "format");
     json_builder_add_string_value(b, "rondo-store");
     json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, version);
+    json_builder_add_int_value(b, RONDO_STORE_VERSION);
     json_builder_set_member_name(b, "schemas");
     json_builder_begin_array(b);
     for (guint i = 0; i < n; i++)
@@ -142,55 +136,23 @@ rondo_meta_write_version(const char *dir, guint version, RondoSchema *const *sch
     return write_json(dir, RONDO_META_FILE, root, RONDO_META_BYTES_MAX, error);
 }
 
-/* Checked member access: a missing or mistyped member is corruption. */
-static gboolean
-get_int(JsonObject *o, const char *member, gint64 min, gint64 max, gint64 *ret)
-{
-    JsonNode *n = json_object_get_member(o, member);
-    if (n == NULL || json_node_get_value_type(n) != G_TYPE_INT64)
-        return FALSE;
-    gint64 v = json_node_get_int(n);
-    if (v < min || v > max)
-        return FALSE;
-    *ret = v;
-    return TRUE;
-}
-
-static const char *
-get_str(JsonObject *o, const char *member)
-{
-    JsonNode *n = json_object_get_member(o, member);
-    if (n == NULL || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(n);
-}
-
-static JsonArray *
-get_array(JsonObject *o, const char *member)
-{
-    JsonNode *n = json_object_get_member(o, member);
-    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
-}
-
 static gboolean
 tier_from_json(RondoSchema *schema, JsonNode *node, GError **error)
 {
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    JsonObject *o = rondo_json_object(node);
     gint64 interval, slots;
-    JsonArray *fns = o ? get_array(o, "functions") : NULL;
+    JsonArray *fns = rondo_json_get_array(o, "functions");
     guint32 mask = 0;
 
-    if (o == NULL || fns == NULL || !get_int(o, "interval_ns", 1, G_MAXINT64, &interval) ||
-        !get_int(o, "slots", 2, RONDO_SLOTS_MAX, &slots)) {
+    if (o == NULL || fns == NULL ||
+        !rondo_json_get_int(o, "interval_ns", 1, G_MAXINT64, &interval) ||
+        !rondo_json_get_int(o, "slots", 2, RONDO_SLOTS_MAX, &slots)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "schema “%s”: bad tier", schema->name);
         return FALSE;
     }
     for (guint i = 0; i < json_array_get_length(fns); i++) {
         RondoConsolidation cf;
-        /* Not json_array_get_string_element(): a non-string is input, not a critical. */
-        JsonNode *fn = json_array_get_element(fns, i);
-        const char *name =
-            json_node_get_value_type(fn) == G_TYPE_STRING ? json_node_get_string(fn) : NULL;
+        const char *name = rondo_json_at_string(fns, i);
         if (name == NULL || !rondo_consolidation_from_string(name, &cf)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
                         "schema “%s”: unknown consolidation function", schema->name);
@@ -204,14 +166,14 @@ tier_from_json(RondoSchema *schema, JsonNode *node, GError **error)
 static RondoSchema *
 schema_from_json(JsonNode *node, GError **error)
 {
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-    const char *name = o ? get_str(o, "name") : NULL;
+    JsonObject *o = rondo_json_object(node);
+    const char *name = rondo_json_get_string(o, "name");
     gint64 series_max;
-    JsonArray *matchers = o ? get_array(o, "matchers") : NULL;
-    JsonArray *tiers = o ? get_array(o, "tiers") : NULL;
+    JsonArray *matchers = rondo_json_get_array(o, "matchers");
+    JsonArray *tiers = rondo_json_get_array(o, "tiers");
 
     if (name == NULL || matchers == NULL || tiers == NULL ||
-        !get_int(o, "series_max", 1, RONDO_SERIES_MAX, &series_max)) {
+        !rondo_json_get_int(o, "series_max", 1, RONDO_SERIES_MAX, &series_max)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "a schema lacks a required field");
         return NULL;
     }
@@ -219,11 +181,10 @@ schema_from_json(JsonNode *node, GError **error)
     if (schema == NULL)
         return NULL;
     for (guint i = 0; i < json_array_get_length(matchers); i++) {
-        JsonNode *mn = json_array_get_element(matchers, i);
-        JsonObject *m = JSON_NODE_HOLDS_OBJECT(mn) ? json_node_get_object(mn) : NULL;
-        const char *label = m ? get_str(m, "label") : NULL;
-        const char *op = m ? get_str(m, "op") : NULL;
-        const char *value = m ? get_str(m, "value") : NULL;
+        JsonObject *m = rondo_json_at_object(matchers, i);
+        const char *label = rondo_json_get_string(m, "label");
+        const char *op = rondo_json_get_string(m, "op");
+        const char *value = rondo_json_get_string(m, "value");
         RondoMatchOp mop;
         if (!label || !op || !value || !rondo_match_op_from_string(op, &mop)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "schema “%s”: bad matcher", name);
@@ -260,18 +221,18 @@ rondo_meta_read(const char *dir, guint *ret_version, GError **error)
     g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, RONDO_META_BYTES_MAX, error);
     if (root == NULL)
         return NULL;
-    JsonObject *o = json_node_get_object(root);
-    const char *format = get_str(o, "format");
+    JsonObject *o = rondo_json_object(root);
+    const char *format = rondo_json_get_string(o, "format");
     gint64 version;
-    JsonArray *schemas = get_array(o, "schemas");
+    JsonArray *schemas = rondo_json_get_array(o, "schemas");
 
     if (format == NULL || !g_str_equal(format, "rondo-store")) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_FOREIGN, "%s/%s: not a rondo store", dir,
                     RONDO_META_FILE);
         return NULL;
     }
-    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version < RONDO_STORE_VERSION_V1 ||
-        version > RONDO_STORE_VERSION) {
+    if (!rondo_json_get_int(o, "version", 0, G_MAXINT32, &version) ||
+        version < RONDO_STORE_VERSION_V1 || version > RONDO_STORE_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s/%s: store version is not %d to %d (the ones this library reads)", dir,
                     RONDO_META_FILE, RONDO_STORE_VERSION_V1, RONDO_STORE_VERSION);
@@ -341,25 +302,23 @@ rondo_index_write(const RondoStore *store, GError **error)
 static RondoSeries *
 series_from_json(JsonNode *node, guint expect_id, GError **error)
 {
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    JsonObject *o = rondo_json_object(node);
     gint64 id, schema, column;
-    const char *name = o ? get_str(o, "name") : NULL;
-    JsonNode *ln = o ? json_object_get_member(o, "labels") : NULL;
+    const char *name = rondo_json_get_string(o, "name");
+    JsonObject *lo = rondo_json_get_object(o, "labels");
 
-    if (name == NULL || ln == NULL || !JSON_NODE_HOLDS_OBJECT(ln) ||
-        !get_int(o, "id", 0, G_MAXUINT32, &id) || id != expect_id ||
-        !get_int(o, "schema", 0, RONDO_SCHEMAS_MAX - 1, &schema) ||
-        !get_int(o, "column", 0, RONDO_SERIES_MAX - 1, &column)) {
+    if (name == NULL || lo == NULL || !rondo_json_get_int(o, "id", 0, G_MAXUINT32, &id) ||
+        id != expect_id || !rondo_json_get_int(o, "schema", 0, RONDO_SCHEMAS_MAX - 1, &schema) ||
+        !rondo_json_get_int(o, "column", 0, RONDO_SERIES_MAX - 1, &column)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
                     "series %u: a field (id, schema, column, name, labels) is missing or bad",
                     expect_id);
         return NULL;
     }
-    JsonObject *lo = json_node_get_object(ln);
     g_autoptr(GPtrArray) labels = g_ptr_array_new();
     g_autoptr(GList) members = json_object_get_members(lo);
     for (GList *l = members; l; l = l->next) {
-        const char *v = get_str(lo, l->data);
+        const char *v = rondo_json_get_string(lo, l->data);
         if (v == NULL) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "series %u: bad label", expect_id);
             return NULL;
@@ -380,15 +339,16 @@ rondo_index_read(const char *dir, gsize bytes_max, GError **error)
     g_autoptr(JsonNode) root = read_json(dir, RONDO_INDEX_FILE, bytes_max, error);
     if (root == NULL)
         return NULL;
-    JsonObject *o = json_node_get_object(root);
+    JsonObject *o = rondo_json_object(root);
     gint64 version;
-    if (!get_int(o, "version", 0, G_MAXINT32, &version) || version != RONDO_INDEX_VERSION) {
+    if (!rondo_json_get_int(o, "version", 0, G_MAXINT32, &version) ||
+        version != RONDO_INDEX_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s/%s: index version is not %d (the only one supported)", dir,
                     RONDO_INDEX_FILE, RONDO_INDEX_VERSION);
         return NULL;
     }
-    JsonArray *arr = get_array(o, "series");
+    JsonArray *arr = rondo_json_get_array(o, "series");
     if (arr == NULL) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: no series array", dir,
                     RONDO_INDEX_FILE);

@@ -112,14 +112,55 @@ check_groups(GKeyFile *kf, const char *path, GError **error)
     return TRUE;
 }
 
-static gboolean
-load_string(GKeyFile *kf, const char *group, const char *key, char **field, GError **error)
+/* The first backslash of @raw that GKeyFile does not take as an escape
+ * (\s \n \t \r \\, and \; in a @list), or NULL. */
+static const char *
+bad_escape(const char *raw, gboolean list)
 {
+    for (const char *p = strchr(raw, '\\'); p != NULL; p = strchr(p + 2, '\\')) {
+        if (p[1] == '\0' || strchr(list ? "sntr\\;" : "sntr\\", p[1]) == NULL)
+            return p;
+    }
+    return NULL;
+}
+
+/* The value of @key as a string (NULL: absent); an error (not UTF-8, a bad
+ * escape) names the file, group and key. Escapes are checked here first:
+ * GLib 2.74 sets its error twice for a bad escape before a trailing
+ * backslash, and returns a string *and* an error for a bad escape. */
+static gboolean
+get_value(GKeyFile *kf, const char *path, const char *group, const char *key, gboolean list,
+          char **ret, GError **error)
+{
+    GError *local = NULL;
+    *ret = NULL;
     if (!g_key_file_has_key(kf, group, key, NULL))
         return TRUE;
-    g_autofree char *v = g_key_file_get_string(kf, group, key, error);
-    if (v == NULL)
+    g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+    if (raw != NULL && bad_escape(raw, list) != NULL) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    _("%s: [%s] %s: a backslash that is not an escape (\\s \\n \\t \\r "
+                      "\\\\%s)"),
+                    path, group, key, list ? " \\;" : "");
         return FALSE;
+    }
+    *ret = g_key_file_get_string(kf, group, key, &local);
+    if (local == NULL)
+        return TRUE;
+    g_clear_pointer(ret, g_free);
+    g_propagate_prefixed_error(error, local, "%s: [%s] %s: ", path, group, key);
+    return FALSE;
+}
+
+static gboolean
+load_string(GKeyFile *kf, const char *path, const char *group, const char *key, char **field,
+            GError **error)
+{
+    g_autofree char *v = NULL;
+    if (!get_value(kf, path, group, key, FALSE, &v, error))
+        return FALSE;
+    if (v == NULL)
+        return TRUE;
     g_free(*field);
     *field = *g_strstrip(v) != '\0' ? g_steal_pointer(&v) : NULL;
     return TRUE;
@@ -130,12 +171,12 @@ static gboolean
 load_u64_min(GKeyFile *kf, const char *path, const char *group, const char *key, guint64 min,
              guint64 *field, GError **error)
 {
-    if (!g_key_file_has_key(kf, group, key, NULL))
-        return TRUE;
-    g_autofree char *v = g_key_file_get_string(kf, group, key, error);
+    g_autofree char *v = NULL;
     guint64 n = 0;
-    if (v == NULL)
+    if (!get_value(kf, path, group, key, FALSE, &v, error))
         return FALSE;
+    if (v == NULL)
+        return TRUE;
     if (!g_ascii_string_to_unsigned(g_strstrip(v), 10, min, G_MAXINT64, &n, NULL)) {
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                     min == 0 ? _("%s: [%s] %s: “%s” is not a non-negative integer")
@@ -175,10 +216,10 @@ static gboolean
 load_rondod_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **error)
 {
     const char *g = "rondod";
-    if (!load_string(kf, g, "listen", &c->listen, error) ||
-        !load_string(kf, g, "state_dir", &c->state_dir, error) ||
-        !load_string(kf, g, "auth_token_file", &c->auth_token_file, error) ||
-        !load_string(kf, g, "dashboard_dir", &c->dashboard_dir, error) ||
+    if (!load_string(kf, path, g, "listen", &c->listen, error) ||
+        !load_string(kf, path, g, "state_dir", &c->state_dir, error) ||
+        !load_string(kf, path, g, "auth_token_file", &c->auth_token_file, error) ||
+        !load_string(kf, path, g, "dashboard_dir", &c->dashboard_dir, error) ||
         !load_uint(kf, path, g, "rescan_interval", &c->rescan_interval_s, error))
         return FALSE;
     if (g_key_file_has_key(kf, g, "allow_remote", NULL)) {
@@ -222,13 +263,21 @@ label_name_is_valid(const char *name)
 static gboolean
 load_labels(GKeyFile *kf, const char *path, char ***field, GError **error)
 {
-    if (!g_key_file_has_key(kf, "export", "labels", NULL))
-        return TRUE;
-    g_auto(GStrv) items = g_key_file_get_string_list(kf, "export", "labels", NULL, error);
-    if (items == NULL)
+    /* The value as a string first: GLib 2.74's g_key_file_get_string_list()
+     * sets its error twice on a value that is not UTF-8. */
+    g_autofree char *value = NULL;
+    GError *local = NULL;
+    if (!get_value(kf, path, "export", "labels", TRUE, &value, error))
         return FALSE;
+    if (value == NULL)
+        return TRUE;
+    g_auto(GStrv) items = g_key_file_get_string_list(kf, "export", "labels", NULL, &local);
+    if (local != NULL) {
+        g_propagate_prefixed_error(error, local, "%s: [export] labels: ", path);
+        return FALSE;
+    }
     g_autoptr(GStrvBuilder) pairs = g_strv_builder_new();
-    for (guint i = 0; items[i] != NULL; i++) {
+    for (guint i = 0; items != NULL && items[i] != NULL; i++) {
         char *eq = strchr(g_strstrip(items[i]), '=');
         if (eq == NULL || eq[1] == '\0') {
             g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
@@ -249,12 +298,12 @@ load_export_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **erro
     const char *g = "export";
     RondodExportConfig *x = &c->export;
     guint64 tier = x->tier;
-    if (!load_string(kf, g, "url", &x->url, error) ||
-        !load_string(kf, g, "consumer", &x->consumer, error) ||
-        !load_string(kf, g, "cursor_dir", &x->cursor_dir, error) ||
-        !load_string(kf, g, "bearer_token_file", &x->bearer_token_file, error) ||
-        !load_string(kf, g, "basic_auth_file", &x->basic_auth_file, error) ||
-        !load_string(kf, g, "store_label", &x->store_label, error) ||
+    if (!load_string(kf, path, g, "url", &x->url, error) ||
+        !load_string(kf, path, g, "consumer", &x->consumer, error) ||
+        !load_string(kf, path, g, "cursor_dir", &x->cursor_dir, error) ||
+        !load_string(kf, path, g, "bearer_token_file", &x->bearer_token_file, error) ||
+        !load_string(kf, path, g, "basic_auth_file", &x->basic_auth_file, error) ||
+        !load_string(kf, path, g, "store_label", &x->store_label, error) ||
         !load_uint(kf, path, g, "interval", &x->interval_s, error) ||
         !load_u64_min(kf, path, g, "tier", 0, &tier, error) ||
         !load_uint(kf, path, g, "batch", &x->batch_samples, error) ||

@@ -22,13 +22,9 @@ static const struct {
     {"LICENSE.uPlot", "text/plain; charset=utf-8"},
 };
 
-static void
-on_root(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-        gpointer user_data)
+void
+handle_dashboard(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_method(msg, FALSE))
-        return;
     const char *name = g_str_equal(path, "/") ? "index.html" : path + 1;
     for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
         if (!g_str_equal(name, files[i].name))
@@ -50,10 +46,4 @@ on_root(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
         return;
     }
     http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint");
-}
-
-void
-handlers_register_dashboard(Daemon *d)
-{
-    server_add_handler(d, "/", on_root);
 }

@@ -17,6 +17,7 @@
 #include "server.h"
 #include "json.h"
 #include "labels.h"
+#include "process-metrics.h"
 
 #define STALE_NS (G_GUINT64_CONSTANT(300) * 1000000000u)
 
@@ -98,13 +99,9 @@ collect(GPtrArray *handles, GHashTable *families, guint64 now_ns)
     }
 }
 
-static void
-on_metrics(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-           gpointer user_data)
+void
+handle_exposition(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_path(msg, path, "/metrics") || !http_check_method(msg, FALSE))
-        return;
     GPtrArray *handles = registry_acquire(d->registry);
     g_autoptr(GHashTable) families =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_array_unref);
@@ -122,11 +119,6 @@ on_metrics(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
                   registry_get_n_adopted(d->registry));
     if (d->export != NULL)
         export_write_metrics(d->export, out);
+    process_metrics_write(out);
     http_respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", out);
-}
-
-void
-handlers_register_exposition(Daemon *d)
-{
-    server_add_handler(d, "/metrics", on_metrics);
 }

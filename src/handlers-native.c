@@ -39,10 +39,7 @@ native_query_run(gpointer data, JobReply *reply)
     GString *out = g_string_new("{\"status\":\"success\",\"data\":{\"store\":");
     reply->body = out;
     if (!ok) {
-        g_string_printf(out, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":");
-        json_append_string(out, error->message);
-        g_string_append(out, "}\n");
-        reply->status = SOUP_STATUS_BAD_REQUEST;
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
         return;
     }
     json_append_string(out, q->h->name);
@@ -54,13 +51,10 @@ native_query_run(gpointer data, JobReply *reply)
     double v;
     while (rondo_query_iter_next(&it, &t, &v)) {
         if (++n > q->max_points) {
-            g_string_printf(out,
-                            "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":"
-                            "\"more than %" G_GUINT64_FORMAT " points (limit "
-                            "max_points_per_series): narrow the range or choose a coarser "
-                            "tier\"}\n",
+            job_reply_error(reply, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                            "more than %" G_GUINT64_FORMAT " points (limit "
+                            "max_points_per_series): narrow the range or choose a coarser tier",
                             q->max_points);
-            reply->status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
             return;
         }
         g_string_append(out, n > 1 ? ",[" : "[");
@@ -166,16 +160,9 @@ param_store(SoupServerMessage *msg, const Params *p, GPtrArray *handles)
     return h;
 }
 
-static void
-on_query(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-         gpointer user_data)
+void
+handle_native_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_path(msg, path, "/metrics/query") || !http_check_method(msg, FALSE))
-        return;
-    g_autoptr(Params) p = http_get_params(msg);
-    if (p == NULL)
-        return;
     NativeQuery q = {0};
     if (!parse_tier_cf(msg, p, &q) || !parse_range(d, msg, p, &q))
         return;
@@ -197,13 +184,9 @@ on_query(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     job_submit(d, msg, handles, native_query_run, g_memdup2(&q, sizeof q), g_free);
 }
 
-static void
-on_health(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-          gpointer user_data)
+void
+handle_native_health(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_path(msg, path, "/metrics/health") || !http_check_method(msg, FALSE))
-        return;
     GString *out = g_string_new(NULL);
     g_string_append_printf(out,
                            "{\"status\":\"%s\",\"uptime_seconds\":%" G_GINT64_FORMAT
@@ -282,16 +265,9 @@ write_store(GString *out, const Daemon *d, const StoreHandle *h)
     g_string_append(out, "]}");
 }
 
-static void
-on_info(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-        gpointer user_data)
+void
+handle_native_info(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_path(msg, path, "/metrics/info") || !http_check_method(msg, FALSE))
-        return;
-    g_autoptr(Params) p = http_get_params(msg);
-    if (p == NULL)
-        return;
     GPtrArray *handles = registry_acquire(d->registry);
     StoreHandle *only = params_get(p, "store") ? param_store(msg, p, handles) : NULL;
     if (params_get(p, "store") && only == NULL) {
@@ -314,12 +290,4 @@ on_info(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     g_string_append(out, "]}");
     registry_release(handles);
     http_respond_success(msg, out);
-}
-
-void
-handlers_register_native(Daemon *d)
-{
-    server_add_handler(d, "/metrics/query", on_query);
-    server_add_handler(d, "/metrics/health", on_health);
-    server_add_handler(d, "/metrics/info", on_info);
 }

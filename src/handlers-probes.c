@@ -9,22 +9,15 @@
 #include "http.h"
 #include "server.h"
 
-static void
-on_healthz(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-           gpointer user_data)
+void
+handle_healthz(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    if (!http_check_method(msg, FALSE))
-        return;
     http_respond_text(msg, SOUP_STATUS_OK, "text/plain", g_string_new("ok\n"));
 }
 
-static void
-on_readyz(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-          gpointer user_data)
+void
+handle_readyz(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_method(msg, FALSE))
-        return;
     if (!registry_is_ready(d->registry)) {
         http_respond_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "stores not loaded yet");
         return;
@@ -35,11 +28,4 @@ on_readyz(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
         return;
     }
     http_respond_text(msg, SOUP_STATUS_OK, "text/plain", g_string_new("ready\n"));
-}
-
-void
-handlers_register_probes(Daemon *d)
-{
-    server_add_handler(d, "/healthz", on_healthz);
-    server_add_handler(d, "/readyz", on_readyz);
 }

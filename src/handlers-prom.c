@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "eval.h"
@@ -93,8 +95,8 @@ submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
     job_submit(d, msg, q->ctx.handles, prom_query_run, q, prom_query_free);
 }
 
-static void
-on_query(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     guint64 now = (guint64)g_get_real_time() * 1000, t;
     if (!param_time(msg, p, "time", now, &t))
@@ -146,8 +148,8 @@ check_range(Daemon *d, SoupServerMessage *msg, guint64 start, guint64 end, guint
     return TRUE;
 }
 
-static void
-on_query_range(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_query_range(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     guint64 start, end, step;
     g_autoptr(GError) error = NULL;
@@ -203,30 +205,73 @@ param_matches(SoupServerMessage *msg, const Params *p, gboolean required)
     return g_steal_pointer(&out);
 }
 
+/* What /series, /labels and /label/<name>/values look at: the match[]
+ * selectors (none: every series) and, if start or end was given, only the
+ * series with a point between them, in any tier (as Prometheus answers
+ * from the blocks overlapping the range). */
+typedef struct {
+    GPtrArray *sels; /* Node*, NODE_SELECTOR */
+    gboolean timed;
+    guint64 start_ns, end_ns;
+} SeriesFilter;
+
+/* match[] (@required or not), start and end; FALSE after answering 400. */
 static gboolean
-any_match(const GPtrArray *sels, const StoreHandle *h, const RondoSeries *s)
+series_filter_init(SeriesFilter *f, SoupServerMessage *msg, const Params *p, gboolean required)
 {
-    if (sels->len == 0)
-        return TRUE;
-    for (guint i = 0; i < sels->len; i++) {
-        const Node *n = g_ptr_array_index(sels, i);
-        if (series_matches(h, s, n->matchers))
+    const char *start = params_get(p, "start"), *end = params_get(p, "end");
+    f->timed = (start != NULL && start[0] != '\0') || (end != NULL && end[0] != '\0');
+    f->sels = param_matches(msg, p, required);
+    if (f->sels == NULL || !param_time(msg, p, "start", 0, &f->start_ns) ||
+        !param_time(msg, p, "end", G_MAXUINT64, &f->end_ns))
+        return FALSE;
+    return TRUE;
+}
+
+static void
+series_filter_clear(SeriesFilter *f)
+{
+    g_clear_pointer(&f->sels, g_ptr_array_unref);
+}
+
+static gboolean
+has_point_between(const StoreHandle *h, const RondoSeries *s, guint64 from_ns, guint64 to_ns)
+{
+    RondoQueryIter it;
+    guint64 t;
+    double v;
+    if (from_ns > to_ns ||
+        !rondo_query_iter_init_auto(&it, h->store, s, RONDO_CF_AVERAGE, from_ns, to_ns, NULL))
+        return FALSE;
+    while (rondo_query_iter_next(&it, &t, &v)) {
+        if (!isnan(v)) /* NaN: an empty slot */
             return TRUE;
     }
     return FALSE;
 }
 
+static gboolean
+series_filter_accepts(const SeriesFilter *f, const StoreHandle *h, const RondoSeries *s)
+{
+    gboolean matched = f->sels->len == 0;
+    for (guint i = 0; !matched && i < f->sels->len; i++) {
+        const Node *n = g_ptr_array_index(f->sels, i);
+        matched = series_matches(h, s, n->matchers);
+    }
+    return matched && (!f->timed || has_point_between(h, s, f->start_ns, f->end_ns));
+}
+
 typedef void (*SeriesVisit)(const StoreHandle *h, const RondoSeries *s, gpointer data);
 
 static void
-each_matching(Daemon *d, const GPtrArray *sels, SeriesVisit fn, gpointer data)
+each_matching(Daemon *d, const SeriesFilter *f, SeriesVisit fn, gpointer data)
 {
     GPtrArray *handles = registry_acquire(d->registry);
     for (guint i = 0; i < handles->len; i++) {
         const StoreHandle *h = g_ptr_array_index(handles, i);
         for (guint id = 0; id < rondo_store_get_n_series(h->store); id++) {
             const RondoSeries *s = rondo_store_get_series(h->store, id);
-            if (any_match(sels, h, s))
+            if (series_filter_accepts(f, h, s))
                 fn(h, s, data);
         }
     }
@@ -236,21 +281,34 @@ each_matching(Daemon *d, const GPtrArray *sels, SeriesVisit fn, gpointer data)
 static void
 visit_series(const StoreHandle *h, const RondoSeries *s, gpointer data)
 {
-    GString *out = data;
-    g_auto(GStrv) labels = series_labelset(h, s);
-    if (out->len > 1)
-        g_string_append_c(out, ',');
-    labels_write_json(out, labels);
+    g_ptr_array_add(data, series_labelset(h, s));
 }
 
-static void
-on_series(Daemon *d, SoupServerMessage *msg, const Params *p)
+static gint
+labelset_cmp(gconstpointer a, gconstpointer b)
 {
-    g_autoptr(GPtrArray) sels = param_matches(msg, p, TRUE);
-    if (sels == NULL)
+    return labels_cmp(*(char *const *const *)a, *(char *const *const *)b);
+}
+
+/* Every matching series' label set, sorted as Prometheus sorts them. */
+void
+handle_prom_series(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
+{
+    SeriesFilter f = {0};
+    if (!series_filter_init(&f, msg, p, TRUE)) {
+        series_filter_clear(&f);
         return;
+    }
+    g_autoptr(GPtrArray) sets = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    each_matching(d, &f, visit_series, sets);
+    series_filter_clear(&f);
+    g_ptr_array_sort(sets, labelset_cmp);
     GString *out = g_string_new("[");
-    each_matching(d, sels, visit_series, out);
+    for (guint i = 0; i < sets->len; i++) {
+        if (i > 0)
+            g_string_append_c(out, ',');
+        labels_write_json(out, g_ptr_array_index(sets, i));
+    }
     g_string_append_c(out, ']');
     http_respond_success(msg, out);
 }
@@ -293,14 +351,17 @@ respond_sorted_set(SoupServerMessage *msg, GHashTable *set)
     http_respond_success(msg, out);
 }
 
-static void
-on_labels(Daemon *d, SoupServerMessage *msg, const Params *p)
+void
+handle_prom_labels(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    g_autoptr(GPtrArray) sels = param_matches(msg, p, FALSE);
-    if (sels == NULL)
+    SeriesFilter f = {0};
+    if (!series_filter_init(&f, msg, p, FALSE)) {
+        series_filter_clear(&f);
         return;
+    }
     g_autoptr(GHashTable) names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    each_matching(d, sels, visit_label_names, names);
+    each_matching(d, &f, visit_label_names, names);
+    series_filter_clear(&f);
     respond_sorted_set(msg, names);
 }
 
@@ -316,8 +377,8 @@ label_name_is_valid(const char *s)
     return TRUE;
 }
 
-static void
-on_label_values(Daemon *d, SoupServerMessage *msg, const Params *p, const char *path)
+void
+handle_prom_label_values(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     const char *rest = path + strlen("/api/v1/label/");
     const char *slash = strchr(rest, '/');
@@ -326,17 +387,20 @@ on_label_values(Daemon *d, SoupServerMessage *msg, const Params *p, const char *
         http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid label name in the path");
         return;
     }
-    g_autoptr(GPtrArray) sels = param_matches(msg, p, FALSE);
-    if (sels == NULL)
+    SeriesFilter f = {0};
+    if (!series_filter_init(&f, msg, p, FALSE)) {
+        series_filter_clear(&f);
         return;
+    }
     ValuesVisit v = {name, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
-    each_matching(d, sels, visit_label_values, &v);
+    each_matching(d, &f, visit_label_values, &v);
+    series_filter_clear(&f);
     respond_sorted_set(msg, v.values);
     g_hash_table_unref(v.values);
 }
 
-static void
-on_buildinfo(SoupServerMessage *msg)
+void
+handle_prom_buildinfo(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
     GString *out = g_string_new(NULL);
     g_string_append_printf(
@@ -347,39 +411,20 @@ on_buildinfo(SoupServerMessage *msg)
     http_respond_success(msg, out);
 }
 
-/* One handler for the family: libsoup matches /api/v1 as a path prefix. */
-static void
-on_api(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-       gpointer user_data)
+void
+handle_prom_metadata(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_method(msg, TRUE))
-        return;
-    g_autoptr(Params) p = http_get_params(msg);
-    if (p == NULL)
-        return;
-    if (g_str_equal(path, "/api/v1/query"))
-        on_query(d, msg, p);
-    else if (g_str_equal(path, "/api/v1/query_range"))
-        on_query_range(d, msg, p);
-    else if (g_str_equal(path, "/api/v1/series"))
-        on_series(d, msg, p);
-    else if (g_str_equal(path, "/api/v1/labels"))
-        on_labels(d, msg, p);
-    else if (g_str_has_prefix(path, "/api/v1/label/"))
-        on_label_values(d, msg, p, path);
-    else if (g_str_equal(path, "/api/v1/status/buildinfo"))
-        on_buildinfo(msg);
-    else if (g_str_equal(path, "/api/v1/metadata"))
-        http_respond_success(msg, g_string_new("{}"));
-    else if (g_str_equal(path, "/api/v1/query_exemplars"))
-        http_respond_success(msg, g_string_new("[]"));
-    else
-        http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such API endpoint: %s", path);
+    http_respond_success(msg, g_string_new("{}"));
 }
 
 void
-handlers_register_prom(Daemon *d)
+handle_prom_exemplars(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    server_add_handler(d, "/api/v1", on_api);
+    http_respond_success(msg, g_string_new("[]"));
+}
+
+void
+handle_prom_unknown(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
+{
+    http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such API endpoint: %s", path);
 }

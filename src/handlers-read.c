@@ -38,22 +38,12 @@
 #include "jobs.h"
 #include "labels.h"
 #include "promql.h"
+#include "read-request.h"
 #include "remote-read.pb-c.h"
 #include "server.h"
 #include "tiers.h"
 
-#define READ_QUERIES_MAX  64
-#define READ_MATCHERS_MAX 64
-#define READ_PLAIN_FACTOR 16   /* uncompressed request: at most this times max_body_bytes */
-#define PB_FIELD1_LEN     0x0a /* protobuf key of field 1, length-delimited */
-
-#define READ_ERROR (read_error_quark())
-GQuark read_error_quark(void);
-typedef enum {
-    READ_ERROR_BAD_DATA,         /* 400 */
-    READ_ERROR_TOO_MANY_SAMPLES, /* 422 */
-} ReadError;
-G_DEFINE_QUARK(rondod - read - error - quark, read_error)
+#define PB_FIELD1_LEN 0x0a /* protobuf key of field 1, length-delimited */
 
 typedef struct {
     GBytes *body;       /* as received: compressed */
@@ -61,13 +51,6 @@ typedef struct {
     guint64 max_samples, max_plain_bytes;
     guint64 samples; /* read so far, over every query of the request */
 } ReadJob;
-
-/* One query of the request, checked. */
-typedef struct {
-    GPtrArray *matchers; /* Matcher* */
-    TierRead read;
-    gboolean empty; /* the range holds no time at all */
-} ReadQuery;
 
 /* A matching series and its wire labels. */
 typedef struct {
@@ -82,128 +65,6 @@ read_job_free(gpointer p)
     ReadJob *job = p;
     g_bytes_unref(job->body);
     g_free(job);
-}
-
-/* ---------------------------------------------------------- the request */
-
-static GBytes *
-request_uncompress(const ReadJob *job, GError **error)
-{
-    gsize len = 0;
-    const char *data = g_bytes_get_data(job->body, &len);
-    size_t plain_len = 0;
-    if (len == 0 || snappy_uncompressed_length(data, len, &plain_len) != SNAPPY_OK) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "the body is not a snappy (block format) compressed ReadRequest");
-        return NULL;
-    }
-    if (plain_len > job->max_plain_bytes) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "uncompressed request of %zu bytes exceeds the limit of %" G_GUINT64_FORMAT
-                    " (%u times max_body_bytes)",
-                    plain_len, job->max_plain_bytes, READ_PLAIN_FACTOR);
-        return NULL;
-    }
-    g_autofree char *plain = g_malloc(MAX(plain_len, 1));
-    if (snappy_uncompress(data, len, plain, &plain_len) != SNAPPY_OK) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "the body's snappy compression is damaged");
-        return NULL;
-    }
-    return g_bytes_new_take(g_steal_pointer(&plain), plain_len);
-}
-
-static gboolean
-request_check(const Prometheus__ReadRequest *req, GError **error)
-{
-    gboolean samples = req->n_accepted_response_types == 0;
-    for (gsize i = 0; i < req->n_accepted_response_types; i++)
-        samples |=
-            req->accepted_response_types[i] == PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES;
-    if (!samples) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "rondod answers remote reads with the SAMPLES response type only; "
-                    "STREAMED_XOR_CHUNKS is not supported");
-        return FALSE;
-    }
-    if (req->n_queries > READ_QUERIES_MAX) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "%zu queries in one request exceed the limit of %u", req->n_queries,
-                    READ_QUERIES_MAX);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* Milliseconds to nanoseconds, clamped to [0, G_MAXUINT64]; @last: the last ns of that ms. */
-static guint64
-ms_to_ns(gint64 ms, gboolean last)
-{
-    if (ms < 0)
-        return 0;
-    if ((guint64)ms >= G_MAXUINT64 / RONDO_NS_PER_MS)
-        return G_MAXUINT64;
-    return (guint64)ms * RONDO_NS_PER_MS + (last ? RONDO_NS_PER_MS - 1 : 0);
-}
-
-/* The column coarse tiers serve a function of the PromQL engine. */
-static RondoConsolidation
-cf_for_func(const char *func)
-{
-    if (func != NULL && g_str_equal(func, "max_over_time"))
-        return RONDO_CF_MAX;
-    if (func != NULL && g_str_equal(func, "min_over_time"))
-        return RONDO_CF_MIN;
-    return RONDO_CF_AVERAGE;
-}
-
-static gboolean
-add_matcher(GPtrArray *out, const Prometheus__LabelMatcher *m, GError **error)
-{
-    static const MatchOp ops[] = {
-        [PROMETHEUS__LABEL_MATCHER__TYPE__EQ] = MATCH_EQ,
-        [PROMETHEUS__LABEL_MATCHER__TYPE__NEQ] = MATCH_NE,
-        [PROMETHEUS__LABEL_MATCHER__TYPE__RE] = MATCH_RE,
-        [PROMETHEUS__LABEL_MATCHER__TYPE__NRE] = MATCH_NRE,
-    };
-    if ((guint)m->type >= G_N_ELEMENTS(ops) || m->name == NULL || m->name[0] == '\0') {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "a label matcher needs a label name and a type 0..3 (EQ, NEQ, RE, NRE)");
-        return FALSE;
-    }
-    g_autoptr(GError) local = NULL;
-    Matcher *mt = matcher_new(m->name, ops[m->type], m->value ? m->value : "", &local);
-    if (mt == NULL) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA, "%s", local->message);
-        return FALSE;
-    }
-    g_ptr_array_add(out, mt);
-    return TRUE;
-}
-
-static gboolean
-read_query_init(ReadQuery *q, const Prometheus__Query *pq, GError **error)
-{
-    q->matchers = g_ptr_array_new_with_free_func(matcher_free);
-    if (pq->n_matchers > READ_MATCHERS_MAX) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "%zu matchers in one query exceed the limit of %u", pq->n_matchers,
-                    READ_MATCHERS_MAX);
-        return FALSE;
-    }
-    for (gsize i = 0; i < pq->n_matchers; i++) {
-        if (!add_matcher(q->matchers, pq->matchers[i], error))
-            return FALSE;
-    }
-    const Prometheus__ReadHints *hints = pq->hints;
-    q->empty = pq->end_timestamp_ms < 0 || pq->end_timestamp_ms < pq->start_timestamp_ms;
-    q->read.from_ns = ms_to_ns(pq->start_timestamp_ms, FALSE);
-    q->read.to_ns = ms_to_ns(pq->end_timestamp_ms, TRUE);
-    q->read.step_ns = hints && hints->step_ms > 0 ? ms_to_ns(hints->step_ms, FALSE) : 0;
-    q->read.range_ns = hints && hints->range_ms > 0 ? ms_to_ns(hints->range_ms, FALSE) : 0;
-    q->read.cf = cf_for_func(hints ? hints->func : NULL);
-    q->read.raw_first = TRUE;
-    return TRUE;
 }
 
 /* ------------------------------------------------------------ the series */
@@ -340,50 +201,41 @@ read_samples(ReadJob *job, const ReadQuery *q, const ReadSeries *rs, GArray *sam
     return TRUE;
 }
 
-/* Appends the QueryResult of @pq (its bytes only, without a key). */
+/* Appends the QueryResult of @q (its bytes only, without a key). */
 static gboolean
-answer_query(ReadJob *job, const Prometheus__Query *pq, GString *out, GError **error)
+answer_query(ReadJob *job, const ReadQuery *q, GString *out, GError **error)
 {
-    ReadQuery q = {0};
-    gboolean ok = read_query_init(&q, pq, error);
-    g_autoptr(GArray) series = ok && !q.empty ? collect_series(job, &q) : NULL;
+    g_autoptr(GArray) series = q->empty ? NULL : collect_series(job, q);
     g_autoptr(GArray) samples = g_array_new(FALSE, FALSE, sizeof(Prometheus__Sample));
-    for (guint i = 0; ok && series != NULL && i < series->len; i++) {
+    for (guint i = 0; series != NULL && i < series->len; i++) {
         ReadSeries *rs = &g_array_index(series, ReadSeries, i);
-        ok = read_samples(job, &q, rs, samples, error);
-        if (ok && samples->len > 0)
+        if (!read_samples(job, q, rs, samples, error))
+            return FALSE;
+        if (samples->len > 0)
             append_series(out, rs->labels, samples);
     }
-    g_ptr_array_unref(q.matchers);
-    return ok;
+    return TRUE;
 }
 
 /* The uncompressed ReadResponse, or NULL with @error set. */
 static GString *
 answer(ReadJob *job, GError **error)
 {
-    g_autoptr(GBytes) plain = request_uncompress(job, error);
-    if (plain == NULL)
-        return NULL;
     gsize len = 0;
-    const guint8 *data = g_bytes_get_data(plain, &len);
-    Prometheus__ReadRequest *req = prometheus__read_request__unpack(NULL, len, data);
-    if (req == NULL) {
-        g_set_error(error, READ_ERROR, READ_ERROR_BAD_DATA,
-                    "the body is not a protobuf ReadRequest (prompb/remote.proto)");
+    const void *body = g_bytes_get_data(job->body, &len);
+    g_autoptr(ReadRequest) req = read_request_parse(body, len, job->max_plain_bytes, error);
+    if (req == NULL)
         return NULL;
-    }
     g_autoptr(GString) out = g_string_new(NULL);
     g_autoptr(GString) result = g_string_new(NULL);
-    gboolean ok = request_check(req, error);
-    for (gsize i = 0; ok && i < req->n_queries; i++) {
+    for (guint i = 0; i < req->n_queries; i++) {
         g_string_truncate(result, 0);
-        ok = answer_query(job, req->queries[i], result, error);
+        if (!answer_query(job, &req->queries[i], result, error))
+            return NULL;
         append_field1(out, result->len);
         g_string_append_len(out, result->str, (gssize)result->len);
     }
-    prometheus__read_request__free_unpacked(req, NULL);
-    return ok ? g_steal_pointer(&out) : NULL;
+    return g_steal_pointer(&out);
 }
 
 static GString *
@@ -435,13 +287,9 @@ is_remote_read(SoupMessageHeaders *h)
            (encoding == NULL || g_ascii_strcasecmp(encoding, "snappy") == 0);
 }
 
-static void
-on_read(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-        gpointer user_data)
+void
+handle_remote_read(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    Daemon *d = user_data;
-    if (!http_check_path(msg, path, "/api/v1/read") || !http_check_post(msg))
-        return;
     if (!is_remote_read(soup_server_message_get_request_headers(msg))) {
         http_respond_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
                            "remote-read requests are application/x-protobuf with "
@@ -456,10 +304,4 @@ on_read(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
                                : d->config->max_body_bytes * READ_PLAIN_FACTOR;
     job->handles = registry_acquire(d->registry);
     job_submit(d, msg, job->handles, read_run, job, read_job_free);
-}
-
-void
-handlers_register_read(Daemon *d)
-{
-    server_add_handler(d, "/api/v1/read", on_read);
 }

@@ -1,19 +1,8 @@
-/* handlers.c - registering every API family on the server. */
+/* handlers.c - what the handlers of several families share. */
 #include "config.h"
 
 #include "handlers.h"
 #include "registry.h"
-
-void
-handlers_register(Daemon *d)
-{
-    handlers_register_probes(d);
-    handlers_register_native(d);
-    handlers_register_prom(d);
-    handlers_register_read(d);
-    handlers_register_exposition(d);
-    handlers_register_dashboard(d);
-}
 
 StoreHandle *
 handles_find(GPtrArray *handles, const char *name)

@@ -1,18 +1,38 @@
-/* handlers.h - the HTTP endpoints, registered per API family. */
+/* handlers.h - the HTTP endpoints; routes.c says which path each serves.
+ *
+ * Every handler has the RouteHandler signature: the server has already
+ * matched the path, checked the method, the token and the body's length,
+ * and parsed the parameters of a ROUTE_PARAMS route.
+ */
 #ifndef RONDOD_HANDLERS_H
 #define RONDOD_HANDLERS_H
 
 #include "daemon.h"
+#include "routes.h"
 
-void handlers_register(Daemon *d);
-
-/* One per file: handlers-*.c */
-void handlers_register_probes(Daemon *d);     /* /healthz, /readyz */
-void handlers_register_native(Daemon *d);     /* /metrics/query, /metrics/health, /metrics/info */
-void handlers_register_prom(Daemon *d);       /* /api/v1/... */
-void handlers_register_read(Daemon *d);       /* /api/v1/read (remote-read) */
-void handlers_register_exposition(Daemon *d); /* /metrics */
-void handlers_register_dashboard(Daemon *d);  /* / and its files */
+/* handlers-probes.c */
+void handle_healthz(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_readyz(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+/* handlers-native.c: rondo's own JSON API */
+void handle_native_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_native_health(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_native_info(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+/* handlers-prom.c: the Prometheus HTTP API */
+void handle_prom_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_query_range(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_series(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_labels(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_label_values(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_buildinfo(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_metadata(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_exemplars(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+void handle_prom_unknown(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+/* handlers-read.c: remote-read */
+void handle_remote_read(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+/* handlers-expo.c: /metrics */
+void handle_exposition(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+/* handlers-dashboard.c: / and its files */
+void handle_dashboard(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 
 /* The acquired handle of store @name in @handles, or NULL. */
 StoreHandle *handles_find(GPtrArray *handles, const char *name);

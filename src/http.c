@@ -141,17 +141,6 @@ http_get_params(SoupServerMessage *msg)
 }
 
 gboolean
-http_check_path(SoupServerMessage *msg, const char *path, const char *want)
-{
-    if (http_already_answered(msg))
-        return FALSE;
-    if (g_str_equal(path, want))
-        return TRUE;
-    http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint");
-    return FALSE;
-}
-
-gboolean
 http_already_answered(SoupServerMessage *msg)
 {
     return soup_server_message_get_status(msg) != SOUP_STATUS_NONE;

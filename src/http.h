@@ -40,7 +40,4 @@ Params *http_get_params(SoupServerMessage *msg);
 /* errorType for an HTTP status, as Prometheus names them. */
 const char *http_error_type(guint status);
 
-/* FALSE (after answering 404) unless @path is exactly @want. */
-gboolean http_check_path(SoupServerMessage *msg, const char *path, const char *want);
-
 #endif

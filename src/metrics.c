@@ -12,30 +12,11 @@
 
 #include "json.h"
 #include "metrics.h"
+#include "routes.h"
 
 static const double buckets_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                    0.1,    0.25,  0.5,    1,     2.5,  10};
 #define N_BUCKETS G_N_ELEMENTS(buckets_s)
-
-static const char *const routes[] = {
-    "/",
-    "/dashboard",
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/metrics/query",
-    "/metrics/health",
-    "/metrics/info",
-    "/api/v1/query",
-    "/api/v1/query_range",
-    "/api/v1/series",
-    "/api/v1/labels",
-    "/api/v1/label/:name/values",
-    "/api/v1/status/buildinfo",
-    "/api/v1/read",
-    "other",
-};
-#define N_ROUTES G_N_ELEMENTS(routes)
 
 static const char *const reasons[] = {"auth",        "body_too_large",   "length_required",
                                       "bad_length",  "too_many_queries", "limit",
@@ -50,7 +31,9 @@ typedef struct {
 } RouteStats;
 
 struct _Metrics {
-    RouteStats routes[N_ROUTES];
+    const char *const *labels; /* route_labels(): the table's, "other" last */
+    guint n_routes;
+    RouteStats *routes;
     guint64 bytes_out;
     guint64 rejected[N_REASONS];
     gint64 in_flight;
@@ -60,7 +43,10 @@ Metrics *
 metrics_new(void)
 {
     Metrics *m = g_new0(Metrics, 1);
-    for (guint i = 0; i < N_ROUTES; i++)
+    m->labels = route_labels();
+    m->n_routes = g_strv_length((char **)m->labels);
+    m->routes = g_new0(RouteStats, m->n_routes);
+    for (guint i = 0; i < m->n_routes; i++)
         m->routes[i].by_code = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     return m;
 }
@@ -70,35 +56,21 @@ metrics_free(Metrics *m)
 {
     if (m == NULL)
         return;
-    for (guint i = 0; i < N_ROUTES; i++)
+    for (guint i = 0; i < m->n_routes; i++)
         g_hash_table_destroy(m->routes[i].by_code);
+    g_free(m->routes);
     g_free(m);
 }
 
-const char *
-route_for_path(const char *path)
-{
-    if (path == NULL)
-        return "other";
-    for (guint i = 0; i < N_ROUTES; i++) {
-        if (g_str_equal(path, routes[i]))
-            return routes[i];
-    }
-    if (g_str_has_prefix(path, "/api/v1/label/") && g_str_has_suffix(path, "/values"))
-        return "/api/v1/label/:name/values";
-    if (strchr(path + 1, '/') == NULL && !g_str_has_prefix(path, "/api"))
-        return "/dashboard"; /* static files at the top level */
-    return "other";
-}
-
+/* The row of @label; unknown labels count as "other", the last. */
 static guint
-route_index(const char *route)
+route_index(const Metrics *m, const char *label)
 {
-    for (guint i = 0; i < N_ROUTES; i++) {
-        if (g_str_equal(route, routes[i]))
+    for (guint i = 0; i < m->n_routes; i++) {
+        if (g_str_equal(label, m->labels[i]))
             return i;
     }
-    return N_ROUTES - 1;
+    return m->n_routes - 1;
 }
 
 void
@@ -118,7 +90,7 @@ void
 metrics_request_finished(Metrics *m, const char *route, guint code, double seconds, guint64 bytes)
 {
     metrics_request_aborted(m);
-    RouteStats *r = &m->routes[route_index(route)];
+    RouteStats *r = &m->routes[route_index(m, route)];
     guint64 *n = g_hash_table_lookup(r->by_code, GUINT_TO_POINTER(code));
     if (n == NULL) {
         n = g_new0(guint64, 1);
@@ -161,14 +133,14 @@ write_requests(const Metrics *m, GString *out)
 {
     write_header(out, "rondod_http_requests_total", "counter",
                  "HTTP requests answered, by handler and status code.");
-    for (guint i = 0; i < N_ROUTES; i++) {
+    for (guint i = 0; i < m->n_routes; i++) {
         GList *codes = g_list_sort(g_hash_table_get_keys(m->routes[i].by_code), code_cmp);
         for (GList *l = codes; l != NULL; l = l->next) {
             guint64 *n = g_hash_table_lookup(m->routes[i].by_code, l->data);
             g_string_append_printf(out,
                                    "rondod_http_requests_total{handler=\"%s\",code=\"%u\"} "
                                    "%" G_GUINT64_FORMAT "\n",
-                                   routes[i], GPOINTER_TO_UINT(l->data), *n);
+                                   m->labels[i], GPOINTER_TO_UINT(l->data), *n);
         }
         g_list_free(codes);
     }
@@ -179,7 +151,7 @@ write_latency(const Metrics *m, GString *out)
 {
     const char *name = "rondod_http_request_duration_seconds";
     write_header(out, name, "histogram", "Time from request start to the end of the response.");
-    for (guint i = 0; i < N_ROUTES; i++) {
+    for (guint i = 0; i < m->n_routes; i++) {
         const RouteStats *r = &m->routes[i];
         if (r->count == 0)
             continue;
@@ -188,14 +160,14 @@ write_latency(const Metrics *m, GString *out)
             format_double(le, sizeof le, buckets_s[b]);
             g_string_append_printf(out,
                                    "%s_bucket{handler=\"%s\",le=\"%s\"} %" G_GUINT64_FORMAT "\n",
-                                   name, routes[i], le, r->bucket[b]);
+                                   name, m->labels[i], le, r->bucket[b]);
         }
         g_string_append_printf(out,
                                "%s_bucket{handler=\"%s\",le=\"+Inf\"} %" G_GUINT64_FORMAT "\n"
                                "%s_sum{handler=\"%s\"} %.6f\n"
                                "%s_count{handler=\"%s\"} %" G_GUINT64_FORMAT "\n",
-                               name, routes[i], r->count, name, routes[i], r->sum_s, name,
-                               routes[i], r->count);
+                               name, m->labels[i], r->count, name, m->labels[i], r->sum_s, name,
+                               m->labels[i], r->count);
     }
 }
 

@@ -11,7 +11,7 @@ void metrics_free(Metrics *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Metrics, metrics_free)
 
 void metrics_request_started(Metrics *m);
-/* @route is one of a fixed set of handler names (see route_for_path), never raw input. */
+/* @route is a label of the route table (route_label()), never raw input. */
 void metrics_request_finished(Metrics *m, const char *route, guint code, double seconds,
                               guint64 bytes);
 void metrics_request_aborted(Metrics *m);
@@ -20,9 +20,6 @@ void metrics_request_aborted(Metrics *m);
  * connections (over max_connections), idle_timeout.
  */
 void metrics_rejected(Metrics *m, const char *reason);
-
-/* The handler label for a request path: known routes, "/dashboard" or "other". */
-const char *route_for_path(const char *path);
 
 /* Appends the text exposition of every rondod_* metric. */
 void metrics_write(const Metrics *m, GString *out, guint stores_open, guint stores_adopted);

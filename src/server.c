@@ -27,6 +27,7 @@
 
 #include "handlers.h"
 #include "http.h"
+#include "routes.h"
 #include "server.h"
 
 #define T0_KEY         "rondod-t0"
@@ -84,10 +85,12 @@ load_token(Daemon *d, GError **error)
 
 /* ------------------------------------------------------ early handler */
 
+/* The probes answer without the token (they reveal nothing but liveness). */
 static gboolean
-is_probe(const char *path)
+is_public(const char *path)
 {
-    return g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz");
+    const Route *r = route_find(path);
+    return r != NULL && (r->flags & ROUTE_PUBLIC);
 }
 
 /* Counts @msg as finished (libsoup reports no end for a request answered early). */
@@ -98,7 +101,7 @@ account_finished(Daemon *d, SoupServerMessage *msg)
     double seconds = t0 ? (double)(g_get_monotonic_time() - *t0) / 1e6 : 0;
     GUri *uri = soup_server_message_get_uri(msg);
     SoupMessageBody *body = soup_server_message_get_response_body(msg);
-    metrics_request_finished(d->metrics, route_for_path(uri ? g_uri_get_path(uri) : NULL),
+    metrics_request_finished(d->metrics, route_label(uri ? g_uri_get_path(uri) : NULL),
                              soup_server_message_get_status(msg), seconds,
                              body ? (guint64)body->length : 0);
 }
@@ -173,7 +176,8 @@ on_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
 {
     Daemon *d = user_data;
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-    if (is_probe(path) || server_check_token(d, soup_message_headers_get_one(h, "Authorization"))) {
+    if (is_public(path) ||
+        server_check_token(d, soup_message_headers_get_one(h, "Authorization"))) {
         check_body(d, msg);
         return;
     }
@@ -187,11 +191,34 @@ on_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     http_respond_error(msg, SOUP_STATUS_UNAUTHORIZED, "missing or wrong bearer token");
 }
 
-void
-server_add_handler(Daemon *d, const char *path, SoupServerCallback callback)
+/* The method the route allows: FALSE after answering 405. */
+static gboolean
+check_method(SoupServerMessage *msg, const Route *r)
 {
-    soup_server_add_early_handler(d->server, path, on_early, d, NULL);
-    soup_server_add_handler(d->server, path, callback, d, NULL);
+    if (r->flags & ROUTE_GET)
+        return http_check_method(msg, (r->flags & ROUTE_POST) != 0);
+    return http_check_post(msg);
+}
+
+/* Every request: its route from the table, the method, the parameters. */
+static void
+on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+           gpointer user_data)
+{
+    Daemon *d = user_data;
+    const Route *r = route_find(path);
+    if (http_already_answered(msg))
+        return;
+    if (r == NULL) {
+        http_respond_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint");
+        return;
+    }
+    if (!check_method(msg, r))
+        return;
+    g_autoptr(Params) p = NULL;
+    if ((r->flags & ROUTE_PARAMS) && (p = http_get_params(msg)) == NULL)
+        return;
+    r->handler(d, msg, path, p);
 }
 
 /* ------------------------------------------------------- accounting */
@@ -360,7 +387,10 @@ server_start(Daemon *d, GError **error)
     g_signal_connect(d->server, "request-aborted", G_CALLBACK(on_request_aborted), d);
     d->conns =
         conns_new(d->server, d->metrics, d->config->max_connections, d->config->idle_timeout_s);
-    handlers_register(d);
+    /* One handler for every path (libsoup matches "/" as a prefix of all),
+     * and the early checks with it: routes.c does the routing. */
+    soup_server_add_early_handler(d->server, "/", on_early, d, NULL);
+    soup_server_add_handler(d->server, "/", on_request, d, NULL);
 
     gboolean done = FALSE;
     if (!listen_activated(d, &done, error))

@@ -15,13 +15,6 @@ gboolean server_start(Daemon *d, GError **error);
 void server_stop(Daemon *d);
 
 /*
- * Registers @callback for @path (a prefix, as libsoup matches) together
- * with the early checks: libsoup runs an early handler only for requests
- * routed to the path it was registered with, so every path needs both.
- */
-void server_add_handler(Daemon *d, const char *path, SoupServerCallback callback);
-
-/*
  * Re-reads the token of the configuration now in d->config (for a reload).
  * On failure the old token stays in force.
  */

@@ -92,6 +92,8 @@ typedef struct {
     guint width, height;
     int *cells; /* series index per cell, -1 empty */
     double lo, hi;
+    RondoUnit unit; /* of every series, else RONDO_UNIT_NONE */
+    gboolean raw;
 } Grid;
 
 /* Plots one series' buckets, joining consecutive columns vertically. */
@@ -122,7 +124,11 @@ chart_axis_label(GString *out, const Grid *g, guint row)
     char buf[RONDO_VALUE_BUF];
     if (row == 0 || row == g->height - 1 || row == g->height / 2) {
         double v = g->hi - (g->hi - g->lo) * row / (g->height - 1);
-        rondo_value_format_short(g->height > 1 && g->hi > g->lo ? v : g->lo, 4, buf);
+        v = g->height > 1 && g->hi > g->lo ? v : g->lo;
+        if (g->raw)
+            rondo_value_format_short(v, 4, buf);
+        else
+            rondo_value_format_human(v, g->unit, buf);
     } else {
         buf[0] = '\0';
     }
@@ -184,9 +190,12 @@ rondo_chart_write(GString *out, const RondoResult *result, const RondoOutputStyl
     guint width = CLAMP(style->width, 40, CHART_WIDTH_MAX) - CHART_LABEL_WIDTH - 3;
     guint n = result->series->len;
     g_autofree double *b = g_new(double, (gsize)width *MAX(n, 1));
-    Grid g = {width, MAX(height, 3), NULL, INFINITY, -INFINITY};
+    Grid g = {width, MAX(height, 3), NULL, INFINITY, -INFINITY, RONDO_UNIT_NONE, style->raw};
 
     for (guint i = 0; i < n; i++) {
+        RondoUnit u =
+            rondo_unit_of_name(((RondoResultSeries *)g_ptr_array_index(result->series, i))->name);
+        g.unit = i == 0 || u == g.unit ? u : RONDO_UNIT_NONE;
         double lo, hi;
         rondo_series_bucketize(g_ptr_array_index(result->series, i), result->start_ns,
                                result->end_ns, b + (gsize)i * width, width);

@@ -48,7 +48,8 @@ series_for(RondoStore *store, const RondoImportLine *l, Summary *sum, GError **e
 }
 
 static void
-read_line(RondoStore *store, const char *text, guint lineno, GArray *points, Summary *sum)
+read_line(RondoStore *store, const RondoImportOptions *o, const char *text, guint lineno,
+          GArray *points, Summary *sum)
 {
     g_autoptr(GError) error = NULL;
     RondoImportLine l = {0};
@@ -57,7 +58,7 @@ read_line(RondoStore *store, const char *text, guint lineno, GArray *points, Sum
     if (*text == '\0' || *text == '#')
         return;
     Point p = {NULL, 0, 0, lineno};
-    if (rondo_import_line_parse(text, &l, &error))
+    if (rondo_import_line_parse(text, o, &l, &error))
         p.series = series_for(store, &l, sum, &error);
     if (p.series == NULL) {
         rondo_tool_error(_("import: line %u: %s"), lineno, error->message);
@@ -115,17 +116,46 @@ record_points(RondoStore *store, GArray *points, Summary *sum, GError **error)
     return consolidate(store, sum, error);
 }
 
+/* --format and --now into @o; FALSE (a usage error, said) if --format is unknown. */
+static gboolean
+import_options(const char *format, gboolean now, RondoImportOptions *o)
+{
+    o->format = RONDO_IMPORT_FORMAT_RONDO;
+    o->now_ns = now ? rondo_tool_now_ns() : 0;
+    if (format != NULL && !rondo_import_format_from_string(format, &o->format)) {
+        rondo_tool_error(_("--format: “%s” is not one of rondo, prometheus, openmetrics"), format);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 int
 rondo_cmd_import(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
+    g_autofree char *format = NULL;
+    gboolean now = FALSE;
+    const GOptionEntry entries[] = {
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format,
+         N_("How timestamps are written: rondo (default), prometheus (integer milliseconds), "
+            "openmetrics (seconds)"),
+         N_("FORMAT")},
+        {"now", 0, 0, G_OPTION_ARG_NONE, &now,
+         N_("Give samples without a timestamp the current time (a scrape of /metrics)"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_summary(context,
                                  _("Record points read from standard input, one per line:\n"
-                                   "  SERIES{label=\"value\",...} VALUE TIMESTAMP\n"
+                                   "  SERIES{label=\"value\",...} VALUE [TIMESTAMP]\n"
                                    "TIMESTAMP is in seconds (a fraction allowed) or an integer "
-                                   "with a unit: ns, us, ms, s."));
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
+                                   "with a unit: ns, us, ms, s; with --format prometheus, "
+                                   "integer milliseconds, as a /metrics endpoint writes them. "
+                                   "Lines starting with # are skipped."));
+    RondoImportOptions options;
+    if (!rondo_tool_parse(context, &argc, &argv) ||
+        !rondo_tool_want_args(argc, argv, 1, _("DIR")) || !import_options(format, now, &options))
         return EXIT_USAGE;
     g_autoptr(RondoStore) store = rondo_store_open(argv[1], RONDO_OPEN_WRITE, &error);
     if (store == NULL) {
@@ -139,7 +169,7 @@ rondo_cmd_import(int argc, char **argv)
     gboolean too_long;
     while (line_read(stdin, line, &too_long)) {
         if (!too_long) {
-            read_line(store, line, ++lineno, points, &sum);
+            read_line(store, &options, line, ++lineno, points, &sum);
             continue;
         }
         rondo_tool_error(_("import: line %u: longer than %d bytes, skipped"), ++lineno,

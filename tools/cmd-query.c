@@ -21,6 +21,8 @@ rondo_cmd_query(int argc, char **argv)
         {"format", 'o', 0, G_OPTION_ARG_STRING, &o.format,
          N_("Output format: table (default), csv or json"), N_("FORMAT")},
         {"chart", 'c', 0, G_OPTION_ARG_NONE, &o.chart, N_("Draw a line chart"), NULL},
+        {"raw", 0, 0, G_OPTION_ARG_NONE, &o.raw,
+         N_("Tables and charts: plain numbers, not values in units (KiB, ms)"), NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR SELECTOR"));

@@ -74,7 +74,8 @@ unit_hint(const char *given)
         if (n <= G_MAXUINT64 / units[i].scale && n * units[i].scale >= RONDO_TIME_MIN_NS &&
             n * units[i].scale < RONDO_TIME_MAX_NS)
             return g_strdup_printf(_("did you mean “%llu%s”? A plain number is "
-                                     "seconds; ms, us or ns after it name other units"),
+                                     "seconds; ms, us or ns after it name other units "
+                                     "(--format prometheus reads milliseconds)"),
                                    (unsigned long long)n, units[i].suffix);
     }
     return g_strdup(_("did you give seconds, milliseconds, microseconds or nanoseconds? A plain "
@@ -92,43 +93,96 @@ timestamp_check(const char *given, guint64 ns, GError **error)
 }
 
 gboolean
-rondo_import_line_parse(const char *text, RondoImportLine *ret, GError **error)
+rondo_import_format_from_string(const char *text, RondoImportFormat *ret)
 {
-    gsize span = rondo_selector_span(text);
-    g_autofree char *series = g_strndup(text, span);
-    g_auto(GStrv) rest = g_strsplit_set(text + span, " \t", -1);
-    const char *words[3] = {NULL, NULL, NULL};
+    static const char *const names[] = {"rondo", "prometheus", "openmetrics"};
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (g_str_equal(text, names[i])) {
+            *ret = (RondoImportFormat)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* The exposition format's timestamp: an integer of milliseconds. */
+static gboolean
+timestamp_parse_ms(const char *text, guint64 *ret_ns)
+{
+    g_autofree char *with_unit = g_strconcat(text, "ms", NULL);
+    return parse_integer_with_unit(with_unit, ret_ns);
+}
+
+/* The value and timestamp words after the series; FALSE (with @error) if
+ * their number is wrong. OpenMetrics' exemplar (" # {...} ...") is cut. */
+static gboolean
+split_words(const char *text, const char *rest, const RondoImportOptions *o, const char **words,
+            GStrv *ret_parts, GError **error)
+{
+    g_autofree char *own = g_strdup(rest);
+    char *exemplar = o->format == RONDO_IMPORT_FORMAT_OPENMETRICS ? strstr(own, " # ") : NULL;
+    if (exemplar != NULL)
+        *exemplar = '\0';
+    *ret_parts = g_strsplit_set(own, " \t", -1);
     guint n = 0;
-    for (guint i = 0; rest[i]; i++) {
-        if (rest[i][0] == '\0')
+    for (guint i = 0; (*ret_parts)[i]; i++) {
+        if ((*ret_parts)[i][0] == '\0')
             continue;
         if (n == 2) {
-            g_autofree char *echo = rondo_tool_excerpt(rest[i]);
+            g_autofree char *echo = rondo_tool_excerpt((*ret_parts)[i]);
             return rondo_tool_set_error(error, _("unexpected “%s” after the timestamp"), echo);
         }
-        words[n++] = rest[i];
+        words[n++] = (*ret_parts)[i];
     }
-    if (n < 2) {
-        g_autofree char *echo = rondo_tool_excerpt(text);
-        return rondo_tool_set_error(error, _("expected SERIES VALUE TIMESTAMP, got “%s”"), echo);
+    if (n == 2 || (n == 1 && o->now_ns != 0))
+        return TRUE;
+    g_autofree char *echo = rondo_tool_excerpt(text);
+    return rondo_tool_set_error(error,
+                                _("expected SERIES VALUE TIMESTAMP, got “%s” (--now gives "
+                                  "samples without a timestamp the current time)"),
+                                echo);
+}
+
+static gboolean
+parse_time(const char *word, const RondoImportOptions *o, guint64 *ret_ns, GError **error)
+{
+    g_autofree char *echo = word ? rondo_tool_excerpt(word) : NULL;
+    if (word == NULL) {
+        *ret_ns = o->now_ns;
+        return TRUE;
     }
+    gboolean ms = o->format == RONDO_IMPORT_FORMAT_PROMETHEUS;
+    if (ms ? !timestamp_parse_ms(word, ret_ns) : !rondo_import_timestamp_parse(word, ret_ns))
+        return rondo_tool_set_error(error,
+                                    ms ? _("“%s” is not a timestamp (integer milliseconds, as "
+                                           "the exposition format writes them)")
+                                       : _("“%s” is not a timestamp (seconds, or an integer "
+                                           "with ns, us, ms or s)"),
+                                    echo);
+    return timestamp_check(word, *ret_ns, error);
+}
+
+gboolean
+rondo_import_line_parse(const char *text, const RondoImportOptions *options, RondoImportLine *ret,
+                        GError **error)
+{
+    static const RondoImportOptions defaults = {RONDO_IMPORT_FORMAT_RONDO, 0};
+    const RondoImportOptions *o = options ? options : &defaults;
+    gsize span = rondo_selector_span(text);
+    g_autofree char *series = g_strndup(text, span);
+    g_auto(GStrv) parts = NULL;
+    const char *words[2] = {NULL, NULL};
+    if (!split_words(text, text + span, o, words, &parts, error))
+        return FALSE;
     g_autoptr(RondoSelector) sel = rondo_selector_parse(series, error);
     if (sel == NULL || !rondo_selector_get_series(sel, &ret->name, &ret->labels, error))
         return FALSE;
     g_autofree char *value_echo = rondo_tool_excerpt(words[0]);
-    g_autofree char *time_echo = rondo_tool_excerpt(words[1]);
     if (!rondo_value_parse(words[0], &ret->value)) {
         rondo_import_line_clear(ret);
         return rondo_tool_set_error(error, _("“%s” is not a number"), value_echo);
     }
-    if (!rondo_import_timestamp_parse(words[1], &ret->t_ns)) {
-        rondo_import_line_clear(ret);
-        return rondo_tool_set_error(error,
-                                    _("“%s” is not a timestamp (seconds, or an integer with ns, "
-                                      "us, ms or s)"),
-                                    time_echo);
-    }
-    if (!timestamp_check(words[1], ret->t_ns, error)) {
+    if (!parse_time(words[1], o, &ret->t_ns, error)) {
         rondo_import_line_clear(ret);
         return FALSE;
     }

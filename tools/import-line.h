@@ -1,4 +1,4 @@
-/* import-line.h - one line of `rondo import`: SERIES VALUE TIMESTAMP. */
+/* import-line.h - one line of `rondo import`: SERIES VALUE [TIMESTAMP]. */
 #ifndef RONDO_IMPORT_LINE_H
 #define RONDO_IMPORT_LINE_H
 
@@ -15,11 +15,28 @@ typedef struct {
     guint64 t_ns;
 } RondoImportLine;
 
-/* Parses @text; FALSE with a translated message in @error if it is bad,
- * including a timestamp outside RONDO_TIME_MIN_NS..RONDO_TIME_MAX_NS (with
- * a guess at the unit meant).
+/* How timestamps are written (`rondo import --format`). */
+typedef enum {
+    RONDO_IMPORT_FORMAT_RONDO,       /* seconds with a fraction, or an integer and a unit */
+    RONDO_IMPORT_FORMAT_PROMETHEUS,  /* the text exposition format: integer milliseconds */
+    RONDO_IMPORT_FORMAT_OPENMETRICS, /* seconds with a fraction; exemplars after " # " */
+} RondoImportFormat;
+
+typedef struct {
+    RondoImportFormat format;
+    guint64 now_ns; /* the time of a sample without a timestamp; 0: a timestamp is required */
+} RondoImportOptions;
+
+/* "rondo", "prometheus" or "openmetrics"; FALSE for anything else. */
+gboolean rondo_import_format_from_string(const char *text, RondoImportFormat *ret);
+
+/* Parses @text as @options (NULL: the rondo format, timestamps required)
+ * say; FALSE with a translated message in @error if it is bad, including
+ * a timestamp outside RONDO_TIME_MIN_NS..RONDO_TIME_MAX_NS (with a guess
+ * at the unit meant).
  * On success the caller clears @ret with rondo_import_line_clear(). */
-gboolean rondo_import_line_parse(const char *text, RondoImportLine *ret, GError **error);
+gboolean rondo_import_line_parse(const char *text, const RondoImportOptions *options,
+                                 RondoImportLine *ret, GError **error);
 void rondo_import_line_clear(RondoImportLine *line);
 
 /* A timestamp: seconds with an optional fraction ("1714564800.25"), or an

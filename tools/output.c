@@ -53,10 +53,27 @@ rondo_output_style_detect(RondoOutputStyle *style, FILE *out)
         style->width = (guint)atoi(columns);
 }
 
+/* The tiers that served @s's points, in the order they first appear
+ * ("1+0": a stitched read); "" when unknown (points from rondod). */
+static char *
+series_tiers(const RondoResultSeries *s, const char *sep)
+{
+    GString *out = g_string_new(NULL);
+    guint64 seen = 0;
+    for (guint j = 0; j < s->points->len; j++) {
+        guint t = g_array_index(s->points, RondoPoint, j).tier;
+        if (t >= 64 || (seen & (G_GUINT64_CONSTANT(1) << t)))
+            continue;
+        seen |= G_GUINT64_CONSTANT(1) << t;
+        g_string_append_printf(out, "%s%u", out->len ? sep : "", t);
+    }
+    return g_string_free(out, FALSE);
+}
+
 static void
 write_csv(GString *out, const RondoResult *result)
 {
-    g_string_append(out, "series,timestamp,value\n");
+    g_string_append(out, "series,timestamp,value,tier\n");
     for (guint i = 0; i < result->series->len; i++) {
         const RondoResultSeries *s = g_ptr_array_index(result->series, i);
         for (guint j = 0; j < s->points->len; j++) {
@@ -65,7 +82,10 @@ write_csv(GString *out, const RondoResult *result)
             rondo_time_format_seconds(p->t_ns, t, sizeof t);
             rondo_value_format(p->value, v);
             rondo_csv_append_field(out, s->key);
-            g_string_append_printf(out, ",%s,%s\n", t, v);
+            g_string_append_printf(out, ",%s,%s,", t, v);
+            if (p->tier != RONDO_POINT_TIER_UNKNOWN)
+                g_string_append_printf(out, "%u", p->tier);
+            g_string_append_c(out, '\n');
         }
     }
 }
@@ -81,7 +101,11 @@ write_json_metric(GString *out, const RondoResultSeries *s)
         g_string_append_c(out, ':');
         rondo_json_append_string(out, s->labels[k + 1]);
     }
-    g_string_append(out, "},\"values\":[");
+    g_string_append(out, "},");
+    g_autofree char *tiers = series_tiers(s, ",");
+    if (tiers[0] != '\0' || s->points->len == 0)
+        g_string_append_printf(out, "\"tiers\":[%s],", tiers);
+    g_string_append(out, "\"values\":[");
     for (guint j = 0; j < s->points->len; j++) {
         const RondoPoint *p = &g_array_index(s->points, RondoPoint, j);
         char t[32], v[RONDO_VALUE_BUF];
@@ -122,20 +146,30 @@ summarize(const RondoResultSeries *s)
     return sum;
 }
 
-/* One table row's cells: series, points, min, avg, max, last. */
+#define TABLE_COLUMNS 7
+
+/* One table row's cells: series, points, tier(s), min, avg, max, last (in the
+ * series' unit, unless @raw). */
 static char **
-table_row(const RondoResultSeries *s)
+table_row(const RondoResultSeries *s, gboolean raw)
 {
+    RondoUnit unit = rondo_unit_of_name(s->name);
     Summary sum = summarize(s);
     guint n = s->points->len;
     double values[4] = {sum.min, sum.sum / n, sum.max, sum.last};
-    char **cells = g_new0(char *, 7);
+    char **cells = g_new0(char *, TABLE_COLUMNS + 1);
     cells[0] = g_strdup(s->key);
     cells[1] = g_strdup_printf("%u", n);
+    cells[2] = series_tiers(s, "+");
+    if (cells[2][0] == '\0')
+        g_free(cells[2]), cells[2] = g_strdup("-");
     for (int c = 0; c < 4; c++) {
         char buf[RONDO_VALUE_BUF];
-        rondo_value_format_short(values[c], 6, buf);
-        cells[2 + c] = g_strdup(n ? buf : "-");
+        if (raw)
+            rondo_value_format_short(values[c], 6, buf);
+        else
+            rondo_value_format_human(values[c], unit, buf);
+        cells[3 + c] = g_strdup(n ? buf : "-");
     }
     return cells;
 }
@@ -157,7 +191,7 @@ static void
 table_line(GString *out, char **cells, const guint *widths, const RondoOutputStyle *style,
            gboolean header)
 {
-    for (int c = 0; c < 6; c++) {
+    for (int c = 0; c < TABLE_COLUMNS; c++) {
         gboolean tint = style->color && (header || c == 0);
         if (tint)
             g_string_append(out, header ? BOLD : CYAN);
@@ -171,12 +205,13 @@ table_line(GString *out, char **cells, const guint *widths, const RondoOutputSty
 static void
 write_table(GString *out, const RondoResult *result, const RondoOutputStyle *style)
 {
-    char *header[] = {_("SERIES"), _("POINTS"), _("MIN"), _("AVG"), _("MAX"), _("LAST"), NULL};
+    char *header[] = {_("SERIES"), _("POINTS"), _("TIER"), _("MIN"),
+                      _("AVG"),    _("MAX"),    _("LAST"), NULL};
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
-    guint widths[6] = {0};
+    guint widths[TABLE_COLUMNS] = {0};
     for (guint i = 0; i < result->series->len; i++)
-        g_ptr_array_add(rows, table_row(g_ptr_array_index(result->series, i)));
-    for (int c = 0; c < 6; c++) {
+        g_ptr_array_add(rows, table_row(g_ptr_array_index(result->series, i), style->raw));
+    for (int c = 0; c < TABLE_COLUMNS; c++) {
         widths[c] = (guint)g_utf8_strlen(header[c], -1);
         for (guint i = 0; i < rows->len; i++) {
             char **cells = g_ptr_array_index(rows, i);

@@ -16,6 +16,7 @@ typedef struct {
     gboolean color; /* ANSI colours: a terminal, and NO_COLOR unset */
     gboolean utf8;  /* the locale's charset is UTF-8: block characters */
     guint width;    /* terminal columns */
+    gboolean raw;   /* tables and charts: plain numbers, no units (--raw) */
 } RondoOutputStyle;
 
 gboolean rondo_format_from_string(const char *text, RondoFormat *ret_format);

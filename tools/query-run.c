@@ -5,8 +5,10 @@
  * store or the server exits 1.
  */
 #include "config.h"
+#include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "output.h"
 #include "query-run.h"
 #include "rondo-tool.h"
@@ -82,6 +84,77 @@ plan_times(const RondoQueryOptions *o, Plan *plan)
     return TRUE;
 }
 
+/* The metric name a selector asks for with = on __name__, or NULL. */
+static const char *
+selector_name(const RondoSelector *selector)
+{
+    for (guint i = 0; i < rondo_selector_get_n_matchers(selector); i++) {
+        RondoMatchOp op;
+        const char *value;
+        const char *label = rondo_selector_get_matcher(selector, i, &op, &value);
+        if (g_str_equal(label, "__name__") && op == RONDO_MATCH_EQUAL)
+            return value;
+    }
+    return NULL;
+}
+
+/* Levenshtein distance of @a and @b, in bytes (names are ASCII). */
+static guint
+edit_distance(const char *a, const char *b)
+{
+    gsize n = strlen(b);
+    g_autofree guint *row = g_new(guint, n + 1);
+    for (gsize j = 0; j <= n; j++)
+        row[j] = (guint)j;
+    for (gsize i = 1; a[i - 1] != '\0'; i++) {
+        guint diag = row[0];
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= n; j++) {
+            guint up = row[j];
+            guint sub = diag + (a[i - 1] != b[j - 1]);
+            row[j] = MIN(sub, MIN(up, row[j - 1]) + 1);
+            diag = up;
+        }
+    }
+    return row[n];
+}
+
+/* Whether a series of @store is called @name; else the nearest name, if
+ * near enough to be a typo (in @ret_nearest, NULL if none). */
+static gboolean
+store_has_name(const RondoStore *store, const char *name, const char **ret_nearest)
+{
+    guint best = MAX(2, (guint)strlen(name) / 4) + 1;
+    *ret_nearest = NULL;
+    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
+        const char *have = rondo_series_get_name(rondo_store_get_series(store, id));
+        if (g_str_equal(have, name))
+            return TRUE;
+        guint d = edit_distance(name, have);
+        if (d < best) {
+            best = d;
+            *ret_nearest = have;
+        }
+    }
+    return FALSE;
+}
+
+/* An empty answer for a metric the store does not have is an error. */
+static gboolean
+check_name_known(const RondoQueryOptions *o, const RondoStore *store, const char *name)
+{
+    const char *nearest;
+    if (name == NULL || store_has_name(store, name, &nearest))
+        return TRUE;
+    if (nearest != NULL)
+        rondo_tool_error(_("%s: no series is called “%s”; did you mean “%s”?"), o->store_dir, name,
+                         nearest);
+    else
+        rondo_tool_error(_("%s: no series is called “%s” (“rondo info %s” lists them)"),
+                         o->store_dir, name, o->store_dir);
+    return FALSE;
+}
+
 static RondoResult *
 fetch_local(const RondoQueryOptions *o, const RondoSelector *selector, const Plan *plan)
 {
@@ -93,6 +166,8 @@ fetch_local(const RondoQueryOptions *o, const RondoSelector *selector, const Pla
                                          plan->end_ns, &error);
     if (result == NULL)
         rondo_tool_store_error(o->store_dir, error);
+    else if (result->series->len == 0 && !check_name_known(o, store, selector_name(selector)))
+        g_clear_pointer(&result, rondo_result_free);
     return result;
 }
 
@@ -102,7 +177,10 @@ fetch_remote(const RondoQueryOptions *o, const Plan *plan)
     g_autoptr(GError) error = NULL;
     RondoResult *result =
         o->fetch(o->url, o->selector, plan->start_ns, plan->end_ns, plan->step_ns, &error);
-    if (result == NULL)
+    if (result == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        rondo_tool_error(_("%s: %s; is rondod running? (sudo systemctl start rondod)"), o->url,
+                         error->message);
+    else if (result == NULL)
         rondo_tool_error("%s: %s", o->url, error->message);
     return result;
 }
@@ -113,6 +191,7 @@ print_result(const RondoQueryOptions *o, const RondoResult *result, const Plan *
     RondoOutputStyle style;
     g_autoptr(GString) out = g_string_new(NULL);
     rondo_output_style_detect(&style, stdout);
+    style.raw = o->raw;
     if (result->series->len == 0 && plan->format == RONDO_FORMAT_TABLE)
         rondo_tool_error(_("no series matches “%s”"), o->selector);
     else if (o->chart)

@@ -19,6 +19,7 @@ typedef struct {
     const char *function;                   /* NULL: average */
     const char *format;                     /* NULL: table */
     gboolean chart;
+    gboolean raw; /* tables and charts: plain numbers instead of values in units */
     RondoRemoteFetch fetch;
 } RondoQueryOptions;
 

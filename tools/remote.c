@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include "json-input.h"
+#include "json-typed.h"
 #include "remote.h"
 #include "rondo-tool.h"
 #include "timespec.h"
@@ -26,36 +27,48 @@ bad_answer(GError **error, const char *what)
     return FALSE;
 }
 
+/* A point's time: Unix seconds, integer or fractional; FALSE for anything else. */
+static gboolean
+point_seconds(JsonNode *t, double *ret)
+{
+    GType type = t && JSON_NODE_HOLDS_VALUE(t) ? json_node_get_value_type(t) : G_TYPE_INVALID;
+    if (type == G_TYPE_INT64)
+        *ret = (double)json_node_get_int(t);
+    else if (type == G_TYPE_DOUBLE)
+        *ret = json_node_get_double(t);
+    else
+        return FALSE;
+    return *ret >= 0;
+}
+
 static gboolean
 parse_point(JsonArray *pair, RondoPoint *ret, GError **error)
 {
-    if (json_array_get_length(pair) != 2)
-        return bad_answer(error, _("a point is not [time, value]"));
-    JsonNode *t = json_array_get_element(pair, 0);
-    JsonNode *v = json_array_get_element(pair, 1);
-    if (!JSON_NODE_HOLDS_VALUE(t) || !JSON_NODE_HOLDS_VALUE(v) ||
-        json_node_get_value_type(v) != G_TYPE_STRING)
-        return bad_answer(error, _("a point is not [time, value]"));
-    double secs = json_node_get_value_type(t) == G_TYPE_INT64 ? (double)json_node_get_int(t)
-                                                              : json_node_get_double(t);
-    if (!(secs >= 0) || !rondo_value_parse(json_node_get_string(v), &ret->value))
+    const char *v = rondo_json_at_string(pair, 1);
+    double secs;
+    if (rondo_json_length(pair) != 2 || v == NULL ||
+        !point_seconds(json_array_get_element(pair, 0), &secs) ||
+        !rondo_value_parse(v, &ret->value))
         return bad_answer(error, _("a point is not [time, value]"));
     ret->t_ns = (guint64)llround(secs * 1e9);
+    ret->tier = RONDO_POINT_TIER_UNKNOWN;
     return TRUE;
 }
 
 static gboolean
 parse_series(RondoResult *result, JsonObject *o, GError **error)
 {
-    JsonObject *metric = json_object_get_object_member(o, "metric");
-    JsonArray *values = json_object_get_array_member(o, "values");
+    JsonObject *metric = rondo_json_get_object(o, "metric");
+    JsonArray *values = rondo_json_get_array(o, "values");
     if (metric == NULL || values == NULL)
         return bad_answer(error, _("a series lacks “metric” or “values”"));
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     const char *name = "";
     g_autoptr(GList) members = json_object_get_members(metric);
     for (GList *l = members; l; l = l->next) {
-        const char *v = json_object_get_string_member_with_default(metric, l->data, "");
+        const char *v = rondo_json_get_string(metric, l->data);
+        if (v == NULL)
+            return bad_answer(error, _("a label value is not a string"));
         if (g_str_equal(l->data, "__name__"))
             name = v;
         else
@@ -63,10 +76,9 @@ parse_series(RondoResult *result, JsonObject *o, GError **error)
     }
     g_auto(GStrv) labels = g_strv_builder_end(b);
     RondoResultSeries *s = rondo_result_add(result, name, (const char *const *)labels);
-    for (guint i = 0; i < json_array_get_length(values); i++) {
-        JsonArray *pair = json_array_get_array_element(values, i);
+    for (guint i = 0; i < rondo_json_length(values); i++) {
         RondoPoint p;
-        if (pair == NULL || !parse_point(pair, &p, error))
+        if (!parse_point(rondo_json_at_array(values, i), &p, error))
             return FALSE;
         g_array_append_val(s->points, p);
     }
@@ -79,20 +91,22 @@ rondo_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end
     g_autoptr(JsonNode) root = rondo_json_input_parse(json, length, error);
     if (root == NULL)
         return NULL;
-    JsonObject *top = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-    const char *status = top ? json_object_get_string_member_with_default(top, "status", "") : "";
-    if (top && g_str_equal(status, "error")) {
-        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                            json_object_get_string_member_with_default(top, "error", status));
+    JsonObject *top = rondo_json_object(root);
+    const char *status = rondo_json_get_string(top, "status");
+    if (status != NULL && g_str_equal(status, "error")) {
+        const char *message = rondo_json_get_string(top, "error");
+        const char *type = rondo_json_get_string(top, "errorType");
+        if (message == NULL || message[0] == '\0')
+            message = type != NULL && type[0] != '\0' ? type : _("an error without a message");
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, message);
         return NULL;
     }
-    JsonObject *data = top ? json_object_get_object_member(top, "data") : NULL;
-    JsonArray *series = data ? json_object_get_array_member(data, "result") : NULL;
-    if (!g_str_equal(status, "success") || series == NULL)
+    JsonArray *series = rondo_json_get_array(rondo_json_get_object(top, "data"), "result");
+    if (status == NULL || !g_str_equal(status, "success") || series == NULL)
         return bad_answer(error, _("no “data.result” in a successful answer")), NULL;
     g_autoptr(RondoResult) result = rondo_result_new(start_ns, end_ns);
-    for (guint i = 0; i < json_array_get_length(series); i++) {
-        JsonObject *o = json_array_get_object_element(series, i);
+    for (guint i = 0; i < rondo_json_length(series); i++) {
+        JsonObject *o = rondo_json_at_object(series, i);
         if (o == NULL || !parse_series(result, o, error))
             return NULL;
     }

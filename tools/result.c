@@ -130,8 +130,10 @@ read_series(const RondoStore *store, const RondoSeries *series, guint tier, Rond
     if (!ok)
         return FALSE;
     RondoPoint p;
-    while (rondo_query_iter_next(&it, &p.t_ns, &p.value))
+    while (rondo_query_iter_next(&it, &p.t_ns, &p.value)) {
+        p.tier = rondo_query_iter_get_tier(&it);
         g_array_append_val(points, p);
+    }
     return TRUE;
 }
 

@@ -11,9 +11,13 @@
 #include "rondo.h"
 #include "selector.h"
 
+/* The tier of a point read from rondod (whose answers do not say). */
+#define RONDO_POINT_TIER_UNKNOWN G_MAXUINT
+
 typedef struct {
     guint64 t_ns;
     double value;
+    guint tier; /* the tier that served it, or RONDO_POINT_TIER_UNKNOWN */
 } RondoPoint;
 
 typedef struct {

@@ -11,7 +11,7 @@
 
 typedef struct {
     char *store, *url, *start, *end, *range, *step, *tier, *function, *format;
-    gboolean chart;
+    gboolean chart, raw;
 } Args;
 
 static void
@@ -42,6 +42,8 @@ context_new(Args *a)
         {"format", 'o', 0, G_OPTION_ARG_STRING, &a->format,
          N_("Output format: table (default), csv or json"), N_("FORMAT")},
         {"chart", 'c', 0, G_OPTION_ARG_NONE, &a->chart, N_("Draw a line chart"), NULL},
+        {"raw", 0, 0, G_OPTION_ARG_NONE, &a->raw,
+         N_("Tables and charts: plain numbers, not values in units (KiB, ms)"), NULL},
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *context = g_option_context_new(_("SELECTOR"));
@@ -80,6 +82,7 @@ main(int argc, char **argv)
         .function = a.function,
         .format = a.format,
         .chart = a.chart,
+        .raw = a.raw,
         .fetch = rondo_remote_fetch,
     };
     status = rondo_query_run(&o);

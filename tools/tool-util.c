@@ -5,10 +5,15 @@
  * that the two programs and their subcommands cannot drift apart.
  */
 #include "config.h"
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "rondo-tool.h"
 
 void
@@ -34,11 +39,67 @@ rondo_tool_error(const char *format, ...)
     fprintf(stderr, "%s: %s\n", prg ? prg : "rondo", msg);
 }
 
+/* Whether the process is in group @gid (primary or supplementary). */
+static gboolean
+in_group(gid_t gid)
+{
+    gid_t groups[NGROUPS_MAX];
+    int n = getgroups(G_N_ELEMENTS(groups), groups);
+    if (getegid() == gid)
+        return TRUE;
+    for (int i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return TRUE;
+    return FALSE;
+}
+
+/* What a user can do about being refused @dir: join its group, when the
+ * group has access and the user is not in it; else NULL. */
+static char *
+group_hint(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !(st.st_mode & S_IRGRP) || in_group(st.st_gid))
+        return NULL;
+    struct group *gr = getgrgid(st.st_gid);
+    if (gr == NULL)
+        return NULL;
+    return g_strdup_printf(_("; the store is shared with the group “%s”: join it (sudo adduser %s "
+                             "%s) and log in again"),
+                           gr->gr_name, g_get_user_name(), gr->gr_name);
+}
+
+/* The library's message where the state of @dir says more; else NULL. */
+static char *
+store_error_explained(const char *dir, const GError *error)
+{
+    if (g_error_matches(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND)) {
+        g_autofree char *meta = g_build_filename(dir, "meta.json", NULL);
+        if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+            return g_strdup_printf(_("%s: no such directory"), dir);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR) && !g_file_test(meta, G_FILE_TEST_EXISTS))
+            return g_strdup_printf(_("%s: not a rondo store (no meta.json); “rondo create %s” "
+                                     "makes one"),
+                                   dir, dir);
+    }
+    g_autofree char *hint = NULL;
+    if (access(dir, R_OK | X_OK) != 0 && errno == EACCES)
+        hint = group_hint(dir);
+    if (hint == NULL)
+        return NULL;
+    return g_str_has_prefix(error->message, dir)
+               ? g_strconcat(error->message, hint, NULL)
+               : g_strdup_printf("%s: %s%s", dir, error->message, hint);
+}
+
 void
 rondo_tool_store_error(const char *dir, const GError *error)
 {
     g_assert(error != NULL);
-    if (dir == NULL || g_str_has_prefix(error->message, dir))
+    g_autofree char *explained = dir != NULL ? store_error_explained(dir, error) : NULL;
+    if (explained != NULL)
+        rondo_tool_error("%s", explained);
+    else if (dir == NULL || g_str_has_prefix(error->message, dir))
         rondo_tool_error("%s", error->message);
     else
         rondo_tool_error("%s: %s", dir, error->message);

@@ -43,6 +43,59 @@ rondo_value_format_short(double value, int digits, char buf[RONDO_VALUE_BUF])
     g_ascii_formatd(buf, RONDO_VALUE_BUF, formats[i], value);
 }
 
+RondoUnit
+rondo_unit_of_name(const char *name)
+{
+    g_autofree char *base =
+        g_str_has_suffix(name, "_total") ? g_strndup(name, strlen(name) - 6) : g_strdup(name);
+    if (g_str_has_suffix(base, "_bytes"))
+        return RONDO_UNIT_BYTES;
+    if (g_str_has_suffix(base, "_seconds"))
+        return RONDO_UNIT_SECONDS;
+    return RONDO_UNIT_NONE;
+}
+
+typedef struct {
+    double scale; /* the value is at least this many base units */
+    const char *suffix;
+} Step;
+
+/* @value in the largest step it reaches (@steps ascending; the first if none). */
+static void
+format_steps(double value, const Step *steps, gsize n, char buf[RONDO_VALUE_BUF])
+{
+    gsize i = 0;
+    while (i + 1 < n && fabs(value) >= steps[i + 1].scale)
+        i++;
+    char num[RONDO_VALUE_BUF];
+    g_ascii_formatd(num, sizeof num, "%.4g", value / steps[i].scale);
+    g_snprintf(buf, RONDO_VALUE_BUF, "%s%s", num, steps[i].suffix);
+}
+
+void
+rondo_value_format_human(double value, RondoUnit unit, char buf[RONDO_VALUE_BUF])
+{
+    static const Step bytes[] = {{1, " B"},
+                                 {1024.0, " KiB"},
+                                 {1048576.0, " MiB"},
+                                 {1073741824.0, " GiB"},
+                                 {1099511627776.0, " TiB"},
+                                 {1125899906842624.0, " PiB"}};
+    static const Step seconds[] = {{1e-9, " ns"}, {1e-6, " µs"}, {1e-3, " ms"}, {1, " s"},
+                                   {60, " min"},  {3600, " h"},  {86400, " d"}};
+    static const Step plain[] = {{1, ""}, {1e3, "k"}, {1e6, "M"}, {1e9, "G"}, {1e12, "T"}};
+    if (format_special(value, buf))
+        return;
+    if (value == 0 && unit != RONDO_UNIT_NONE)
+        g_strlcpy(buf, unit == RONDO_UNIT_BYTES ? "0 B" : "0 s", RONDO_VALUE_BUF);
+    else if (unit == RONDO_UNIT_BYTES)
+        format_steps(value, bytes, G_N_ELEMENTS(bytes), buf);
+    else if (unit == RONDO_UNIT_SECONDS)
+        format_steps(value, seconds, G_N_ELEMENTS(seconds), buf);
+    else
+        format_steps(value, plain, G_N_ELEMENTS(plain), buf);
+}
+
 gboolean
 rondo_value_parse(const char *text, double *ret_value)
 {

@@ -14,6 +14,18 @@ void rondo_value_format(double value, char buf[RONDO_VALUE_BUF]);
 gboolean rondo_value_parse(const char *text, double *ret_value);
 /* Like rondo_value_format() with @digits significant digits, for people. */
 void rondo_value_format_short(double value, int digits, char buf[RONDO_VALUE_BUF]);
+/* The unit a series carries by Prometheus' naming rule: its name ends in
+ * _bytes or _seconds (a counter's with _total after it). */
+typedef enum {
+    RONDO_UNIT_NONE,
+    RONDO_UNIT_BYTES,
+    RONDO_UNIT_SECONDS,
+} RondoUnit;
+RondoUnit rondo_unit_of_name(const char *name);
+/* @value for people, in its unit: "12.4 MiB", "3.2 ms", "1.5 h"; a plain
+ * number with k, M, G, T for thousands and up ("12.98M"). About four
+ * significant digits; NaN and infinities as rondo_value_format() spells them. */
+void rondo_value_format_human(double value, RondoUnit unit, char buf[RONDO_VALUE_BUF]);
 /* Appends @text as a JSON string literal, quotes included. */
 void rondo_json_append_string(GString *out, const char *text);
 /* Appends @text as a CSV field (RFC 4180: quoted when it must be). */

@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -29,10 +31,35 @@ set_errno_error(GError **error, int saved_errno, const char *what)
     return FALSE;
 }
 
+/* Refused /dev/kvm: name the group to join (Debian's udev gives the
+ * device to the group kvm, mode 0660). */
+static gboolean
+kvm_denied(const char *kvm_path, int err, GError **error)
+{
+    struct stat st;
+    const struct group *gr = NULL;
+    if (stat(kvm_path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP) &&
+        st.st_gid != 0)
+        gr = getgrgid(st.st_gid);
+    if (gr != NULL)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    _("%s: %s; join the group “%s” that owns it (sudo adduser %s %s) and log "
+                      "in again"),
+                    kvm_path, g_strerror(err), gr->gr_name, g_get_user_name(), gr->gr_name);
+    else
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    _("%s: %s; it is shared with no group (Debian's udev rules give it to the "
+                      "group kvm, mode 0660)"),
+                    kvm_path, g_strerror(err));
+    return FALSE;
+}
+
 gboolean
 vm_kvm_usable(const char *kvm_path, GError **error)
 {
     int fd = open(kvm_path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && (errno == EACCES || errno == EPERM))
+        return kvm_denied(kvm_path, errno, error);
     if (fd < 0)
         return set_errno_error(error, errno, kvm_path);
     int version = ioctl(fd, KVM_GET_API_VERSION, 0);

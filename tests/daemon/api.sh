@@ -122,6 +122,26 @@ http GET /api/v1/label/store/values
 expect "GET /api/v1/label/store/values" 200 '["vm1","vm2"]'
 http GET /api/v1/label/__name__/values
 expect "GET /api/v1/label/__name__/values" 200 '["vm_cpu_seconds_total","vm_memory_bytes"]'
+http GET /api/v1/series -G --data-urlencode 'match[]={__name__=~"vm_.*"}'
+if printf '%s' "$BODY" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["data"]
+keys = [sorted(x.items()) for x in d]
+sys.exit(0 if len(keys) > 2 and keys == sorted(keys) else 1)'; then
+	tap_ok "GET /api/v1/series: sorted by label set, as Prometheus sorts"
+else
+	tap_fail "GET /api/v1/series: sorted by label set" "$BODY"
+fi
+http GET /api/v1/series -G --data-urlencode 'match[]=vm_memory_bytes' --data-urlencode start=1000 \
+	--data-urlencode end=2000
+expect "GET /api/v1/series with a range before the data: none" 200 '"data":[]'
+http GET /api/v1/series -G --data-urlencode 'match[]=vm_memory_bytes' \
+	--data-urlencode "start=$((END - 60))"
+expect "GET /api/v1/series with a start inside the data" 200 '"store":"vm1"' '"store":"vm2"'
+http GET /api/v1/labels -G --data-urlencode end=2000
+expect "GET /api/v1/labels with an end before the data: none" 200 '"data":[]'
+http GET /api/v1/label/store/values -G --data-urlencode "start=$((END + 3600))"
+expect "GET /api/v1/label/store/values with a start after the data: none" 200 '"data":[]'
 http GET /api/v1/status/buildinfo
 expect "GET /api/v1/status/buildinfo" 200 '"version":'
 
@@ -265,5 +285,18 @@ else
 		tap_fail "the refusal names the key" "$(cat "$SCRATCH/typo.log")"
 fi
 
+# A value GLib would half-read (a bad escape) or that is not UTF-8: one line
+# naming file, group and key (fuzz-conf found both raising GLib warnings).
+printf '[export]\nurl=http://x\\q\\\n' >"$SCRATCH/escape.conf"
+printf '[rondod]\nlisten=127.0.0.1\377:0\n' >"$SCRATCH/utf8.conf"
+for c in escape utf8; do
+	if "$RONDOD" --config "$SCRATCH/$c.conf" --state-dir "$STATE" >"$SCRATCH/$c.log" 2>&1; then
+		tap_fail "a configuration value with a bad $c is refused"
+	elif [ "$(wc -l <"$SCRATCH/$c.log")" -eq 1 ] && grep -q "$c.conf: \[" "$SCRATCH/$c.log"; then
+		tap_ok "a configuration value with a bad $c: one line naming file, group and key"
+	else
+		tap_fail "the refusal of a bad $c" "$(cat "$SCRATCH/$c.log")"
+	fi
+done
 tap_done
 [ "$TAP_FAILED" -eq 0 ]

@@ -26,6 +26,19 @@ if promtool check metrics <"$SCRATCH/metrics.txt" >"$SCRATCH/check.out" 2>&1; th
 else
 	tap_fail "promtool check metrics accepts /metrics" "$(cat "$SCRATCH/check.out")"
 fi
+# The standard process_* metrics, with values that can be true of this rondod.
+if awk -v now="$(date +%s)" '
+	$1 == "process_cpu_seconds_total" && $2 >= 0 { n++ }
+	$1 == "process_resident_memory_bytes" && $2 > 1048576 { n++ }
+	$1 == "process_virtual_memory_bytes" && $2 > 1048576 { n++ }
+	$1 == "process_open_fds" && $2 >= 3 { n++ }
+	$1 == "process_max_fds" && $2 >= 64 { n++ }
+	$1 == "process_start_time_seconds" && $2 > now - 600 && $2 <= now + 1 { n++ }
+	END { exit n != 6 }' "$SCRATCH/metrics.txt"; then
+	tap_ok "/metrics has the six process_* metrics with plausible values"
+else
+	tap_fail "/metrics has the six process_* metrics" "$(grep '^process_' "$SCRATCH/metrics.txt")"
+fi
 grep -q '^vm_extra_0{store="vm2",idx="0"}' "$SCRATCH/metrics.txt" &&
 	tap_ok "/metrics carries the stored series with a store label" ||
 	tap_fail "/metrics carries the stored series with a store label" "$(head -20 "$SCRATCH/metrics.txt")"

@@ -76,6 +76,8 @@ def store_seeds(builddir):
         index = (files / "series.json").read_bytes()
         slabs = [(files / ("%s.%d.slab" % (s, t))).read_bytes()
                  for s in ("vcpu", "rest") for t in (0, 1)]
+        dump = subprocess.run([str(pathlib.Path(builddir) / "tools" / "rondo"), "dump", path],
+                              check=True, stdout=subprocess.PIPE).stdout
     whole = SEP.join([meta, index] + slabs)
     write("store", "fit", b"\x01" + whole)
     write("store", "raw", b"\x00" + whole)
@@ -83,7 +85,41 @@ def store_seeds(builddir):
     write("store", "meta-only", b"\x00" + meta)
     write("json", "meta", b"\x00" + meta)
     write("json", "series", b"\x01" + index)
-    return lines
+    return lines, dump
+
+
+def dump_seeds(dump):
+    write("dump", "dump", b"\x00" + dump)
+    write("dump", "dump-empty", b'\x00{"format":"rondo-dump","version":1,"schemas":[],"series":[]}')
+    answer = {"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "up", "store": "vm-1"},
+         "values": [[1714564800, "1"], [1714564801.5, "NaN"], [1714564802, "+Inf"]]}]}}
+    write("dump", "answer", b"\x01" + json.dumps(answer).encode())
+    write("dump", "answer-error", b'\x01{"status":"error","errorType":"bad_data","error":"x"}')
+
+
+def remote_read_seeds():
+    q = read_check.query
+    EQ, RE, NRE = read_check.EQ, read_check.RE, read_check.NRE
+    one = read_check.read_request([q(1714564800000, 1714564860000, [(EQ, "__name__", "up")])])
+    hinted = read_check.read_request(
+        [q(0, 1714564860000, [(RE, "__name__", "vcpu_.*"), (NRE, "reason", "io|mmio")],
+           {"step_ms": 60000, "func": "rate", "range_ms": 300000}),
+         q(1714564860000, 1714564800000, [(EQ, "store", "")])],
+        [read_check.STREAMED_XOR_CHUNKS, read_check.SAMPLES])
+    write("remote-read", "one", snappy(one))
+    write("remote-read", "hinted", snappy(hinted))
+    write("remote-read", "empty", snappy(b""))
+
+
+def vmm_metrics_seeds():
+    fixtures = TOP / "tests" / "agent" / "fixtures"
+    line = json.dumps(json.loads((fixtures / "firecracker-v1.16.1.json").read_text()),
+                      separators=(",", ":")).encode()
+    write("vmm-metrics", "firecracker", b"\x00" + line)
+    write("vmm-metrics", "firecracker-cut", b"\x00" + line[:200] + line)
+    write("vmm-metrics", "cloud-hypervisor",
+          b"\x01" + (fixtures / "cloud-hypervisor-v53.0-counters.json").read_bytes())
 
 
 def json_seeds():
@@ -146,10 +182,23 @@ def remote_write_seeds():
     write("remote-write", "empty", snappy(b""))
 
 
+def conf_seeds():
+    write("conf", "shipped", (TOP / "data" / "rondod.conf").read_bytes())
+    write("conf", "export", "[rondod]\nlisten=127.0.0.1:0\nstate_dir=/var/lib/rondo\n"
+          "[limits]\nmax_samples=1000\nmax_body_bytes=1048576\n"
+          "[export]\nurl=http://127.0.0.1:8428/api/v1/write\ninterval_s=5\n"
+          "labels=host=a;dc=b\nbearer_token_file=/etc/rondo/token\n")
+    write("conf", "bad", "[rondod]\nlisten=\n[nope]\nx=1\n")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    lines = store_seeds(sys.argv[1])
+    lines, dump = store_seeds(sys.argv[1])
+    dump_seeds(dump)
+    remote_read_seeds()
+    vmm_metrics_seeds()
+    conf_seeds()
     json_seeds()
     import_seeds(lines)
     promql_seeds()

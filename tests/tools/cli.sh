@@ -28,6 +28,8 @@ golden "query --tier 1 --function max (csv)" "$G/query-tier1.csv" \
     "$R" query "$st" "$ALL" --start $START --end $END --tier 1 --function max --format csv
 golden "rondo-query table (no TTY)" "$G/query.table" \
     "$Q" --store "$st" "$ALL" --start 2024-05-01T12:00:00Z --end $END
+golden "rondo-query table --raw: plain numbers" "$G/query-raw.table" \
+    "$Q" --store "$st" "$ALL" --start 2024-05-01T12:00:00Z --end $END --raw
 golden "rondo-query --chart" "$G/chart.txt" \
     "$Q" --store "$st" 'cpu_usage{vm="a"}' --start $START --end $END --chart
 golden "rondo query and rondo-query agree (csv)" "$G/query.csv" \
@@ -117,6 +119,33 @@ fails "corrupt store: verify" 1 "rondo: $T/corrupt/vcpu.1.slab: " "$R" verify "$
 fails "corrupt store: query" 1 "rondo: $T/corrupt" "$R" query "$T/corrupt" x
 fails "bad selector" 2 "rondo: bad selector" "$R" query "$st" 'x{a=}'
 fails "bad selector (rondo-query)" 2 "rondo-query: bad selector" "$Q" --store "$st" '{'
+# Errors that say what to do.
+fails "a store directory that does not exist" 1 "rondo-query: $T/none: no such directory\$" \
+    "$Q" --store "$T/none" up
+mkdir -p "$T/empty-dir"
+fails "a directory that is not a store" 1 \
+    "rondo-query: $T/empty-dir: not a rondo store (no meta.json); “rondo create $T/empty-dir” makes one\$" \
+    "$Q" --store "$T/empty-dir" up
+fails "an unknown metric: did you mean, exit 1" 1 \
+    "rondo-query: $st: no series is called “cpu_usag”; did you mean “cpu_usage”?\$" \
+    "$Q" --store "$st" cpu_usag
+fails "an unknown metric, nothing near: rondo info lists them (csv too)" 1 \
+    "rondo-query: $st: no series is called “zzz” (“rondo info $st” lists them)\$" \
+    "$Q" --store "$st" 'zzz{a="b"}' --format csv
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null)
+fails "rondod not running: how to start it" 1 \
+    "rondo-query: http://127.0.0.1:$port: .*; is rondod running? (sudo systemctl start rondod)\$" \
+    "$Q" --url "http://127.0.0.1:$port" up
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+    # A store shared with a group the user is not in: name the group to join.
+    cp -r "$st" "$T/grp" && chgrp -R daemon "$T/grp" && chmod -R g+rwX,o-rwx "$T/grp" &&
+        chmod 0755 "$T" && chmod g+s "$T/grp"
+    fails "permission denied: the group to join" 1 \
+        "rondo-query: $T/grp/meta.json: cannot open: .*; the store is shared with the group “daemon”: join it (sudo adduser nobody daemon) and log in again\$" \
+        env LANG=C setpriv --reuid=nobody --regid=nogroup --clear-groups "$Q" --store "$T/grp" up
+else
+    ok "# SKIP permission denied: needs root and setpriv to act as another user"
+fi
 fails "bad range" 2 "rondo-query: “10x”" "$Q" --store "$st" x --range 10x
 fails "bad time" 2 "rondo: “tomorrow”" "$R" query "$st" x --start tomorrow
 fails "range ends before it starts" 2 "rondo: " "$R" query "$st" x --start $END --end $START
@@ -131,6 +160,26 @@ fails "create over a store" 1 "rondo: $st" "$R" create "$st"
 fails "restore from garbage" 1 "rondo: restore: " sh -c "echo '{' | '$R' restore '$T/garbage'"
 fails "restore from JSON nested 80000 deep" 1 "rondo: restore: standard input: JSON nested" \
     sh -c "head -c 80000 /dev/zero | tr '\\0' '[' | '$R' restore '$T/deep'"
+# Mistyped members: "not a rondo dump", never a GLib critical (fatal here).
+if command -v python3 >/dev/null 2>&1; then
+    k=0
+    for edit in 'd["version"] = "1"' 'd["schemas"] = {}' 'd["schemas"][0]["matchers"] = 5' \
+        'd["schemas"][0]["matchers"] = [{"label": 1, "op": "=", "value": "x"}]' \
+        'd["schemas"][0]["tiers"][0]["functions"] = [1]' 'd["schemas"][0]["tiers"][0] = []' \
+        'd["schemas"][0]["series_max"] = 2.5' 'd["series"][0]["labels"]["vm"] = 1' \
+        'd["series"][0]["name"] = ["x"]' 'd["series"][0]["tiers"][0]["points"] = []' \
+        'd["series"][0]["tiers"][0]["tier"] = "0"' \
+        'd["series"][0]["tiers"][0]["points"]["last"][0] = "x"' \
+        'd["series"][0]["tiers"][0]["points"]["last"][0][1] = 7'; do
+        k=$((k + 1))
+        python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+$edit
+json.dump(d, open(sys.argv[2], 'w'))" "$T/dump1.json" "$T/typed$k.json"
+        fails "restore, mistyped member: $edit" 1 "rondo: .*: not a rondo dump: " \
+            env G_DEBUG=fatal-criticals sh -c "'$R' restore '$T/typed$k' <'$T/typed$k.json'"
+    done
+fi
 cp -r "$st" "$T/deep-meta" && head -c 80000 /dev/zero | tr '\0' '{' >"$T/deep-meta/meta.json"
 fails "info on a meta.json nested 80000 deep" 1 "rondo: $T/deep-meta/meta.json: nested" \
     "$R" info "$T/deep-meta"
@@ -155,7 +204,7 @@ printf 'm 1 17145648000000000000ns\nm 2 1714564800000\nm 3 1714564801\n' |
 status=$?
 cat >"$T/want" <<EOT
 rondo: import: line 1: timestamp “17145648000000000000ns” $RANGE; did you give seconds, milliseconds, microseconds or nanoseconds? $UNITS
-rondo: import: line 2: timestamp “1714564800000” $RANGE; did you mean “1714564800000ms”? $UNITS
+rondo: import: line 2: timestamp “1714564800000” $RANGE; did you mean “1714564800000ms”? $UNITS (--format prometheus reads milliseconds)
 EOT
 if [ $status -eq 1 ] && cmp -s "$T/err" "$T/want" && grep -q '^imported 1 points' "$T/out"; then
     ok "import: out-of-range timestamps refused with line, value, range and unit hint"
@@ -189,6 +238,42 @@ if [ "$(wc -c <"$T/err")" -lt 300 ] && grep -q -- '--…”' "$T/err"; then
 else
     not_ok "import long name" "$(wc -c <"$T/err") bytes on stderr"
 fi
+
+# --- a scrape of /metrics: Prometheus' and OpenMetrics' text formats
+before=$(date +%s)
+ago=$((before - 10))
+cat >"$T/scrape.prom" <<EOT
+# HELP http_requests_total Requests.
+# TYPE http_requests_total counter
+http_requests_total{code="200"} 1027
+http_requests_total{code="400"} 3 ${ago}500
+# EOF
+EOT
+"$R" create "$T/scrape" --series-max 8 >/dev/null
+if "$R" import --format prometheus --now "$T/scrape" <"$T/scrape.prom" >"$T/out" 2>"$T/err" &&
+    grep -q '^imported 2 points (2 new series)' "$T/out" &&
+    "$Q" --store "$T/scrape" 'http_requests_total{code="400"}' --range 1m --tier 0 --format csv |
+    grep -q ",$ago,3,0\$" &&
+    "$Q" --store "$T/scrape" 'http_requests_total{code="200"}' --range 1m --tier 0 \
+        --format csv | awk -F, -v b="$before" 'NR > 1 && $2 >= b && $3 == 1027 { f = 1 } END { exit !f }'; then
+    ok "import --format prometheus --now: milliseconds as written, no timestamp at the current time"
+else
+    not_ok "import --format prometheus --now" "$(cat "$T/out" "$T/err")" \
+        "$("$Q" --store "$T/scrape" '{__name__=~".+"}' --range 1m --tier 0 --format csv)"
+fi
+"$R" create "$T/scrape-om" --series-max 8 >/dev/null
+printf 'up{job="a"} 1 %s.25 # {trace_id="x"} 1.0 %s.2\n# EOF\n' "$ago" "$ago" >"$T/scrape.om"
+if "$R" import --format openmetrics "$T/scrape-om" <"$T/scrape.om" >"$T/out" 2>"$T/err" &&
+    grep -q '^imported 1 points' "$T/out"; then
+    ok "import --format openmetrics: seconds, an exemplar after the value is left out"
+else
+    not_ok "import --format openmetrics" "$(cat "$T/out" "$T/err")"
+fi
+fails "import: no timestamp without --now says so" 1 \
+    "rondo: import: line 1: expected SERIES VALUE TIMESTAMP, got “up 1” (--now gives samples without a timestamp the current time)\$" \
+    sh -c "echo 'up 1' | '$R' import '$T/scrape' >/dev/null"
+fails "import: an unknown --format" 2 "rondo: --format: “csv” is not one of rondo, prometheus, openmetrics\$" \
+    "$R" import --format csv "$T/scrape"
 
 # --- restore says what it kept and what it refused
 sed 's/\[1714564800000000000,/[17145648000000000000,/' "$T/dump1.json" >"$T/far.json"

@@ -181,13 +181,13 @@ test_import_lines(void)
 {
     g_autoptr(GError) error = NULL;
     RondoImportLine l = {0};
-    g_assert_true(rondo_import_line_parse("m{a=\"x y\"} 1.5 1714564800.5", &l, &error));
+    g_assert_true(rondo_import_line_parse("m{a=\"x y\"} 1.5 1714564800.5", NULL, &l, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(l.name, ==, "m");
     g_assert_cmpfloat(l.value, ==, 1.5);
     g_assert_cmpuint(l.t_ns, ==, G_GUINT64_CONSTANT(1714564800500000000));
     rondo_import_line_clear(&l);
-    g_assert_true(rondo_import_line_parse("m NaN 1714564800123ms", &l, &error));
+    g_assert_true(rondo_import_line_parse("m NaN 1714564800123ms", NULL, &l, &error));
     g_assert_true(isnan(l.value));
     g_assert_cmpuint(l.t_ns, ==, G_GUINT64_CONSTANT(1714564800123000000));
     rondo_import_line_clear(&l);
@@ -196,7 +196,7 @@ test_import_lines(void)
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) e = NULL;
         RondoImportLine b = {0};
-        if (rondo_import_line_parse(bad[i], &b, &e))
+        if (rondo_import_line_parse(bad[i], NULL, &b, &e))
             g_error("“%s” was accepted", bad[i]);
         g_assert_nonnull(e);
         g_assert_null(b.name);
@@ -220,6 +220,36 @@ test_values(void)
     g_assert_false(rondo_value_parse("1,5", &v));
 }
 
+static void
+test_values_human(void)
+{
+    static const struct {
+        const char *name;
+        double value;
+        const char *want;
+    } cases[] = {
+        {"mem_bytes", 4096, "4 KiB"},
+        {"mem_bytes", 13005312, "12.4 MiB"},
+        {"disk_read_bytes_total", 512, "512 B"},
+        {"mem_bytes", 0, "0 B"},
+        {"exit_latency_seconds", 0.0032, "3.2 ms"},
+        {"cpu_seconds_total", 5400, "1.5 h"},
+        {"wait_seconds", 2.5e-7, "250 ns"},
+        {"vcpu_exits_total", 12984300, "12.98M"},
+        {"vcpu_exits_total", 999, "999"},
+        {"temperature", -1500, "-1.5k"},
+        {"mem_bytes", NAN, "NaN"},
+        {"x_seconds", INFINITY, "+Inf"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char buf[RONDO_VALUE_BUF];
+        rondo_value_format_human(cases[i].value, rondo_unit_of_name(cases[i].name), buf);
+        g_assert_cmpstr(buf, ==, cases[i].want);
+    }
+    g_assert_cmpint(rondo_unit_of_name("bytes"), ==, RONDO_UNIT_NONE);
+    g_assert_cmpint(rondo_unit_of_name("x_seconds_total"), ==, RONDO_UNIT_SECONDS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -236,5 +266,6 @@ main(int argc, char **argv)
     g_test_add_func("/timespec/times", test_times);
     g_test_add_func("/import/lines", test_import_lines);
     g_test_add_func("/value/format", test_values);
+    g_test_add_func("/value/human", test_values_human);
     return g_test_run();
 }

@@ -9,9 +9,12 @@
  */
 #include "config.h"
 
+#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -272,6 +275,62 @@ test_usage(void)
     run_clear(&r);
 }
 
+/* /dev/kvm refused: the message names the group to join, or says the
+ * device is shared with none. Another user is needed (root passes every
+ * permission check): as root, through setpriv, as nobody. */
+static void
+kvm_denied_case(const char *dir, mode_t mode, const char *want)
+{
+    g_autofree char *dev = g_build_filename(dir, "kvm", NULL);
+    g_autofree char *store = g_build_filename(dir, "store", NULL);
+    g_assert_true(g_file_set_contents(dev, "", 0, NULL));
+    g_assert_cmpint(chown(dev, 0, 1), ==, 0); /* group 1: "daemon" on Debian */
+    g_assert_cmpint(chmod(dev, mode), ==, 0);
+    const char *argv[] = {"setpriv",
+                          "--reuid=nobody",
+                          "--regid=nogroup",
+                          "--clear-groups",
+                          VMM_BINARY,
+                          "--kvm-device",
+                          dev,
+                          "--store",
+                          store,
+                          NULL};
+    const char *envp[] = {"LANG=C.UTF-8", NULL};
+    g_autofree char *err = NULL;
+    int status;
+    g_autoptr(GError) error = NULL;
+    g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+                 &status, &error);
+    g_assert_no_error(error);
+    g_test_message("stderr: %s", err);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    g_assert_nonnull(strstr(err, want));
+    g_assert_nonnull(strstr(err, "Permission denied"));
+}
+
+static void
+test_kvm_denied(void)
+{
+    g_autofree char *setpriv = g_find_program_in_path("setpriv");
+    struct group *daemon = getgrgid(1);
+    if (getuid() != 0 || setpriv == NULL || daemon == NULL) {
+        g_test_skip("needs root, setpriv and a group 1 to act as another user");
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("rondo-kvm-XXXXXX", &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(chmod(dir, 0755), ==, 0);
+    g_autofree char *want = g_strdup_printf("join the group “%s” that owns it (sudo adduser "
+                                            "nobody %s)",
+                                            daemon->gr_name, daemon->gr_name);
+    kvm_denied_case(dir, 0660, want);
+    kvm_denied_case(dir, 0600, "it is shared with no group");
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    g_assert_cmpint(system(cmd), ==, 0);
+}
+
 /* Reads the child's stdout line by line until one contains @needle;
  * returns the seconds that took, or -1 at end of output. */
 static double
@@ -329,6 +388,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vmm/usage", test_usage);
+    g_test_add_func("/vmm/kvm-denied", test_kvm_denied);
     g_test_add_func("/vmm/builtin-guest", test_builtin_guest);
     g_test_add_func("/vmm/timeout", test_timeout);
     g_test_add_func("/vmm/sigterm", test_sigterm);

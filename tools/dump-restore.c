@@ -1,0 +1,271 @@
+/* dump-restore.c - a parsed “rondo dump” applied to a new store (dump-restore.h).
+ *
+ * Points go in with rondo_series_restore(), tier by tier in time order, so
+ * the consolidation cursors end up past every restored bucket and a later
+ * writer never overwrites them. Refusals the store makes for a point (too
+ * old for its tier's window) are counted; anything malformed stops it.
+ */
+#include "config.h"
+#include <math.h>
+#include "dump-restore.h"
+#include "json-typed.h"
+#include "rondo-tool.h"
+#include "schema-file.h"
+#include "value-format.h"
+
+typedef struct {
+    RondoRestoreTally *tally;
+    RondoRestoreRefusedFunc refused;
+    gpointer user_data;
+} Restore;
+
+static gboolean
+bad_dump(GError **error, const char *what)
+{
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("not a rondo dump: %s"), what);
+    return FALSE;
+}
+
+static gboolean
+schema_add_tiers(RondoSchema *schema, JsonArray *tiers, GError **error)
+{
+    for (guint t = 0; t < rondo_json_length(tiers); t++) {
+        JsonObject *o = rondo_json_at_object(tiers, t);
+        JsonArray *fns = rondo_json_get_array(o, "functions");
+        gint64 interval, slots;
+        guint32 mask = 0;
+        for (guint f = 0; f < rondo_json_length(fns); f++) {
+            const char *name = rondo_json_at_string(fns, f);
+            RondoConsolidation cf;
+            if (name == NULL || !rondo_consolidation_from_string(name, &cf))
+                return bad_dump(error, _("unknown function"));
+            mask |= RONDO_CF_BIT(cf);
+        }
+        if (fns == NULL || !rondo_json_get_int(o, "interval_ns", 1, G_MAXINT64, &interval) ||
+            !rondo_json_get_int(o, "slots", 0, G_MAXUINT32, &slots))
+            return bad_dump(error, _("bad tier"));
+        if (!rondo_schema_add_tier(schema, (guint64)interval, (guint32)slots, mask, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+schema_add_matchers(RondoSchema *schema, JsonArray *matchers, GError **error)
+{
+    for (guint i = 0; i < rondo_json_length(matchers); i++) {
+        JsonObject *m = rondo_json_at_object(matchers, i);
+        const char *label = rondo_json_get_string(m, "label");
+        const char *op = rondo_json_get_string(m, "op");
+        const char *value = rondo_json_get_string(m, "value");
+        if (label == NULL || op == NULL || value == NULL)
+            return bad_dump(error, _("a matcher lacks label, op or value"));
+        g_autofree char *spec = g_strconcat(label, op, value, NULL);
+        g_autofree char *l = NULL, *v = NULL;
+        RondoMatchOp mop;
+        if (!rondo_match_spec_parse(spec, &l, &mop, &v, error) ||
+            !rondo_schema_add_matcher(schema, l, mop, v, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static RondoSchema *
+schema_from_json(JsonObject *o, GError **error)
+{
+    JsonArray *matchers = rondo_json_get_array(o, "matchers");
+    JsonArray *tiers = rondo_json_get_array(o, "tiers");
+    const char *name = rondo_json_get_string(o, "name");
+    gint64 series_max;
+    if (matchers == NULL || tiers == NULL || name == NULL ||
+        !rondo_json_get_int(o, "series_max", 0, G_MAXUINT32, &series_max))
+        return bad_dump(error, _("a schema lacks name, series_max, matchers or tiers")), NULL;
+    g_autoptr(RondoSchema) schema = rondo_schema_new(name, (guint32)series_max, error);
+    if (schema == NULL || !schema_add_matchers(schema, matchers, error) ||
+        !schema_add_tiers(schema, tiers, error))
+        return NULL;
+    return g_steal_pointer(&schema);
+}
+
+static RondoStore *
+store_from_json(const char *dir, JsonArray *schemas, GError **error)
+{
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_schema_free);
+    for (guint i = 0; i < rondo_json_length(schemas); i++) {
+        JsonObject *o = rondo_json_at_object(schemas, i);
+        RondoSchema *s = o ? schema_from_json(o, error) : NULL;
+        if (s == NULL)
+            return error && *error ? NULL : (bad_dump(error, _("bad schema")), NULL);
+        g_ptr_array_add(list, s);
+    }
+    return rondo_store_create(dir, (RondoSchema *const *)list->pdata, list->len, error);
+}
+
+/* The point's timestamp, or FALSE (with the message) when it is out of range. */
+static gboolean
+point_time(JsonNode *node, guint64 *ret_ns, GError **error)
+{
+    GType type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
+    g_autofree char *given = NULL;
+    guint64 ns = 0;
+    if (type == G_TYPE_INT64 && json_node_get_int(node) >= 0) {
+        ns = (guint64)json_node_get_int(node);
+        given = g_strdup_printf("%" G_GUINT64_FORMAT, ns);
+    } else if (type == G_TYPE_INT64) {
+        given = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+    } else if (type == G_TYPE_DOUBLE) { /* an integer too large for int64 */
+        given = g_strdup_printf("%.0f", json_node_get_double(node));
+    } else {
+        return bad_dump(error, _("a point is not [nanoseconds, \"value\"]"));
+    }
+    *ret_ns = ns;
+    return rondo_tool_check_time(given, ns, error);
+}
+
+static void
+refuse_time(const Restore *r, RondoSeries *series, guint tier, RondoConsolidation cf, guint i,
+            const GError *why, gboolean counted)
+{
+    if (r->refused != NULL) {
+        g_autofree char *msg = g_strdup_printf(
+            _("restore: %s: tier %u %s point %u: %s (dumps hold nanoseconds)"),
+            rondo_series_get_key(series), tier, rondo_consolidation_to_string(cf), i, why->message);
+        r->refused(msg, r->user_data);
+    }
+    r->tally->out_of_range += counted;
+}
+
+static gboolean
+restore_points(const Restore *r, RondoSeries *series, guint tier, RondoConsolidation cf,
+               JsonArray *points, GError **error)
+{
+    for (guint i = 0; i < rondo_json_length(points); i++) {
+        JsonArray *p = rondo_json_at_array(points, i);
+        const char *text = rondo_json_at_string(p, 1);
+        g_autoptr(GError) refused = NULL;
+        guint64 t;
+        double v;
+        if (rondo_json_length(p) != 2 || text == NULL || !rondo_value_parse(text, &v))
+            return bad_dump(error, _("a point is not [nanoseconds, \"value\"]"));
+        gboolean counted = !isnan(v); /* a NaN point reads as empty: not counted */
+        r->tally->points += counted;
+        if (!point_time(json_array_get_element(p, 0), &t, &refused)) {
+            if (refused->domain != G_OPTION_ERROR)
+                return g_propagate_error(error, g_steal_pointer(&refused)), FALSE;
+            refuse_time(r, series, tier, cf, i, refused, counted);
+        } else if (!rondo_series_restore(series, tier, cf, t, v, &refused)) {
+            if (!g_error_matches(refused, RONDO_ERROR, RONDO_ERROR_INVALID))
+                return g_propagate_error(error, g_steal_pointer(&refused)), FALSE;
+            r->tally->too_old += counted;
+        }
+    }
+    return TRUE;
+}
+
+/* Counts the points the store holds, over every series, tier and function. */
+static guint64
+store_count_points(RondoStore *store)
+{
+    guint64 n = 0;
+    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
+        RondoSeries *series = rondo_store_get_series(store, id);
+        const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(series));
+        for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
+            guint32 fns =
+                t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+            for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+                RondoQueryIter it;
+                guint64 ts;
+                double v;
+                if (!(fns & RONDO_CF_BIT(f)) ||
+                    !rondo_query_iter_init(&it, store, series, t, f, 0, G_MAXUINT64, NULL))
+                    continue;
+                while (rondo_query_iter_next(&it, &ts, &v))
+                    n++;
+            }
+        }
+    }
+    return n;
+}
+
+/* The series' labels as name/value pairs; NULL when a value is not a string. */
+static GStrv
+series_labels(JsonObject *lo)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autoptr(GList) names = json_object_get_members(lo);
+    for (GList *l = names; l; l = l->next) {
+        const char *v = rondo_json_get_string(lo, l->data);
+        if (v == NULL)
+            return NULL;
+        g_strv_builder_add_many(b, (char *)l->data, v, NULL);
+    }
+    return g_strv_builder_end(b);
+}
+
+static gboolean
+restore_tier(const Restore *r, RondoSeries *series, JsonObject *to, guint t, GError **error)
+{
+    JsonObject *pts = rondo_json_get_object(to, "points");
+    gint64 tier = t;
+    if (pts == NULL || (json_object_has_member(to, "tier") &&
+                        !rondo_json_get_int(to, "tier", 0, G_MAXUINT32, &tier)))
+        return bad_dump(error, _("a tier lacks points"));
+    g_autoptr(GList) fns = json_object_get_members(pts);
+    for (GList *l = fns; l; l = l->next) {
+        RondoConsolidation cf;
+        JsonArray *points = rondo_json_get_array(pts, l->data);
+        if (!rondo_consolidation_from_string(l->data, &cf) || points == NULL)
+            return bad_dump(error, _("unknown function"));
+        if (!restore_points(r, series, (guint)tier, cf, points, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+restore_series(const Restore *r, RondoStore *store, JsonObject *o, GError **error)
+{
+    JsonObject *lo = rondo_json_get_object(o, "labels");
+    JsonArray *tiers = rondo_json_get_array(o, "tiers");
+    const char *name = rondo_json_get_string(o, "name");
+    g_auto(GStrv) labels = lo ? series_labels(lo) : NULL;
+    if (labels == NULL || tiers == NULL || name == NULL)
+        return bad_dump(error, _("a series lacks name, labels or tiers"));
+    RondoSeries *series = rondo_store_register(store, name, (const char *const *)labels, error);
+    if (series == NULL)
+        return FALSE;
+    for (guint t = 0; t < rondo_json_length(tiers); t++) {
+        if (!restore_tier(r, series, rondo_json_at_object(tiers, t), t, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+rondo_dump_restore(const char *dir, JsonNode *root, RondoRestoreTally *tally,
+                   RondoRestoreRefusedFunc refused, gpointer user_data, GError **error)
+{
+    Restore r = {tally, refused, user_data};
+    JsonObject *top = rondo_json_object(root);
+    const char *format = rondo_json_get_string(top, "format");
+    gint64 version = 0;
+    if (format == NULL || !g_str_equal(format, "rondo-dump"))
+        return bad_dump(error, _("no “format”: “rondo-dump”"));
+    if (!rondo_json_get_int(top, "version", 0, G_MAXINT32, &version) || version != 1)
+        return bad_dump(error, _("unsupported version"));
+    JsonArray *schemas = rondo_json_get_array(top, "schemas");
+    JsonArray *series = rondo_json_get_array(top, "series");
+    if (schemas == NULL || series == NULL)
+        return bad_dump(error, _("no schemas or series"));
+    g_autoptr(RondoStore) store = store_from_json(dir, schemas, error);
+    if (store == NULL)
+        return FALSE;
+    for (guint i = 0; i < rondo_json_length(series); i++) {
+        JsonObject *o = rondo_json_at_object(series, i);
+        if (o == NULL ? !bad_dump(error, _("bad series")) : !restore_series(&r, store, o, error))
+            return FALSE;
+    }
+    tally->kept = store_count_points(store);
+    return TRUE;
+}

@@ -1,0 +1,35 @@
+/* dump-restore.h - a parsed “rondo dump” applied to a new store.
+ *
+ * The reader of `rondo restore` (cmd-restore.c), apart from the command so
+ * that the fuzz target (tests/fuzz/fuzz-restore.c) drives the same code.
+ * A dump is outside input: every member is taken by type (json-typed.h),
+ * so a mistyped one is "not a rondo dump", never a critical.
+ */
+#ifndef RONDO_DUMP_RESTORE_H
+#define RONDO_DUMP_RESTORE_H
+
+#include <json-glib/json-glib.h>
+#include "rondo.h"
+
+/* What happened to the dump's points: each is written or refused; after
+ * the restore the store is counted, so the summary says what it holds. */
+typedef struct {
+    guint64 points;       /* in the dump, NaN ones left out (they read as empty) */
+    guint64 out_of_range; /* refused: timestamp outside the valid range */
+    guint64 too_old;      /* refused: older than the tier's window at the time */
+    guint64 kept;         /* found in the store afterwards */
+} RondoRestoreTally;
+
+/* Told of each point refused for its timestamp (a line for the user). */
+typedef void (*RondoRestoreRefusedFunc)(const char *message, gpointer user_data);
+
+/*
+ * Creates the store @dir from the dump @root and fills it. Any error stops
+ * the restore and leaves the half-made @dir for the caller to remove (it
+ * is new, so nothing of value is lost). @refused (optional) hears of each
+ * point outside the valid time range, which is counted, not an error.
+ */
+gboolean rondo_dump_restore(const char *dir, JsonNode *root, RondoRestoreTally *tally,
+                            RondoRestoreRefusedFunc refused, gpointer user_data, GError **error);
+
+#endif /* RONDO_DUMP_RESTORE_H */
