@@ -56,30 +56,45 @@ check_time_field(Checker *c, const RondoSlab *slab, const char *field, guint64 t
                 t);
 }
 
+/* The i-th tag of a slab and its ring slot: the row layout has one per
+ * ring slot, the cell layout one per cell, column by column. */
+static const guint64 *
+check_tag(const RondoSlab *slab, guint64 i, guint32 *ret_r)
+{
+    *ret_r = (guint32)(i % slab->slots);
+    if (slab->cells == NULL)
+        return &slab->ts[i];
+    return &ring_cell(slab, (guint32)(i / slab->slots), *ret_r)->t;
+}
+
 /* Slot times: each on its own ring position, none after the head, none
  * before first_ns. */
 static void
 check_slots(Checker *c, const RondoSlab *slab)
 {
-    guint64 lo = G_MAXUINT64, hi = 0;
-    guint32 misplaced = 0, first_r = 0;
+    guint64 lo = G_MAXUINT64, hi = 0, n = slab->slots, first_i = 0;
+    guint32 misplaced = 0, r;
 
-    for (guint32 r = 0; r < slab->slots; r++) {
-        guint64 t = ring_load_u64_acquire(&slab->ts[r]);
+    if (slab->cells != NULL)
+        n *= slab->n_columns;
+    for (guint64 i = 0; i < n; i++) {
+        guint64 t = ring_load_u64_acquire(check_tag(slab, i, &r));
         if (t == 0 || t == RONDO_SLOT_CLAIMING)
             continue;
         if (!time_valid(slab, t) || ring_slot_for_time(slab, t) != r) {
-            first_r = misplaced++ == 0 ? r : first_r;
+            first_i = misplaced++ == 0 ? i : first_i;
             continue;
         }
         lo = MIN(lo, t);
         hi = MAX(hi, t);
     }
-    if (misplaced > 0)
+    if (misplaced > 0) {
+        guint64 t = ring_load_u64(check_tag(slab, first_i, &r));
         problem(c, slab,
                 "%u ring slots hold a time that is not theirs (the first, slot %u, holds "
                 "%" G_GUINT64_FORMAT ")",
-                misplaced, first_r, ring_load_u64(&slab->ts[first_r]));
+                misplaced, r, t);
+    }
     guint64 head = ring_load_u64_acquire(&slab->hdr->head_ns);
     guint64 first = ring_load_u64(&slab->state->first_ns);
     if (hi > head)

@@ -72,8 +72,16 @@ drain_load(RondoDrain *d, GError **error)
     }
     JsonObject *o = rondo_json_object(root);
     JsonObject *cursors = rondo_json_get_object(o, "cursors");
-    gint64 missed;
-    if (cursors == NULL || !rondo_json_get_int(o, "missed_total", 0, G_MAXINT64, &missed)) {
+    gint64 missed, version;
+    gboolean versioned = rondo_json_get_int(o, "version", 0, G_MAXINT64, &version);
+    if (versioned && version != RONDO_DRAIN_VERSION) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: drain cursor version %" G_GINT64_FORMAT " is not supported (this is %d)",
+                    d->path, version, RONDO_DRAIN_VERSION);
+        return FALSE;
+    }
+    if (!versioned || cursors == NULL ||
+        !rondo_json_get_int(o, "missed_total", 0, G_MAXINT64, &missed)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a drain cursor file",
                     d->path);
         return FALSE;
@@ -273,7 +281,7 @@ rondo_drain_commit(RondoDrain *d, GError **error)
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_add_int_value(b, RONDO_DRAIN_VERSION);
     json_builder_set_member_name(b, "consumer");
     json_builder_add_string_value(b, d->consumer);
     json_builder_set_member_name(b, "tier");

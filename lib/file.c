@@ -309,3 +309,16 @@ rondo_file_allocate(int fd, const char *path, guint64 bytes, GError **error)
         return io_error(error, path, "cannot allocate", rc);
     return TRUE;
 }
+
+gboolean
+rondo_file_rename(const char *from, const char *to, GError **error)
+{
+    if (ops->rename(from, to) != 0)
+        return io_error(error, to, "cannot rename into place", errno);
+    sync_parent(to);
+    g_autofree char *from_dir = g_path_get_dirname(from);
+    g_autofree char *to_dir = g_path_get_dirname(to);
+    if (!g_str_equal(from_dir, to_dir))
+        sync_parent(from);
+    return TRUE;
+}

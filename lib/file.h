@@ -75,6 +75,10 @@ gboolean rondo_file_replace(const char *path, const char *data, gsize len, GErro
 /* Replaces the whole content of the open file @fd (named @path) by @data. */
 gboolean rondo_file_rewrite(int fd, const char *path, const char *data, gsize len, GError **error);
 
+/* Renames @from to @to (a file or a directory) and fsyncs the directories
+ * of both, so that the rename survives a crash. */
+gboolean rondo_file_rename(const char *from, const char *to, GError **error);
+
 /* Gives @fd (named @path) @bytes of disk (posix_fallocate). */
 gboolean rondo_file_allocate(int fd, const char *path, guint64 bytes, GError **error);
 

@@ -10,21 +10,26 @@
  *                             except head_ns)
  *   64      64                RondoSlabState  (mutable cursors and counters)
  *   128     32 * series_max   RondoDirEntry[series_max]
- *   ts_off  8 * slots         slot time column (u64 ns; 0 empty)
- *   col_off n_columns * stride  value columns (f64), column c at
- *                             col_off + c * stride, stride = 8 * slots
- *                             rounded up to 64
+ *   then one of two layouts, from dir_end = align64(128 + 32 * series_max):
  *
- * ts_off = round_up(128 + 32 * series_max, 64); col_off = ts_off +
- * round_up(8 * slots, 64). The file is exactly col_off + n_columns * stride
- * bytes. docs/storage-format.md is the prose version of this file.
+ *   row layout (tiers >= 1; every tier of a version-1 slab):
+ *     dir_end            8 * slots   slot time column (u64 ns; 0 empty)
+ *     dir_end + stride   n_columns * stride  value columns (f64), column c at
+ *                        col_off + c * stride, stride = align64(8 * slots)
+ *   cell layout (tier 0 of a version-2 slab):
+ *     dir_end            n_columns * stride  columns of RondoCell {u64 t,
+ *                        f64 value}, stride = align64(16 * slots)
+ *
+ * rondo_slab_geometry() computes these offsets, the only place that does.
+ * docs/storage-format.md is the prose version of this file.
  *
  * Invariants:
- *   1. ts[r] is 0 (never used), RONDO_SLOT_CLAIMING (being reset), or the
- *      start time of the slot index whose values row r holds.
- *   2. A value is valid for slot time t iff ts[t / interval % slots] == t
- *      when read both before and after the value (the seqlock).
- *   3. ts[r] only ever grows (a ring slot is reused for newer times only).
+ *   1. A tag (ts[r] of a row, t of a cell) is 0 (never used),
+ *      RONDO_SLOT_CLAIMING (being reset), or the slot time whose value(s)
+ *      it guards.
+ *   2. A value is valid for slot time t iff its tag == t when read both
+ *      before and after the value (the seqlock).
+ *   3. A tag only ever grows (a ring slot is reused for newer times only).
  */
 #ifndef RONDO_FORMAT_H
 #define RONDO_FORMAT_H
@@ -35,10 +40,13 @@
 #error "rondo's slab format is little-endian; this host is not"
 #endif
 
-#define RONDO_SLAB_MAGIC    "RONDOSLB"
-#define RONDO_SLAB_VERSION  1
-#define RONDO_SLOT_CLAIMING G_MAXUINT64
-#define RONDO_ALIGN         64
+#define RONDO_SLAB_MAGIC "RONDOSLB"
+/* The slab version: 2 since tier 0 keeps a tag per cell (storage-format.md
+ * "Versions"). Version 1 slabs are read, never written. */
+#define RONDO_SLAB_VERSION    2
+#define RONDO_SLAB_VERSION_V1 1
+#define RONDO_SLOT_CLAIMING   G_MAXUINT64
+#define RONDO_ALIGN           64
 
 typedef struct {
     char magic[8];       /* "RONDOSLB" */
@@ -72,12 +80,19 @@ typedef struct {
 
 #define RONDO_DIR_USED 1u
 
+/* A value with its own tag: the cell layout of tier 0. */
+typedef struct {
+    guint64 t;    /* slot time the value belongs to; 0, or RONDO_SLOT_CLAIMING */
+    double value; /* f64, NaN = empty */
+} RondoCell;
+
 G_STATIC_ASSERT(sizeof(RondoSlabHeader) == 64);
 G_STATIC_ASSERT(G_STRUCT_OFFSET(RondoSlabHeader, checksum) == 48);
 G_STATIC_ASSERT(G_STRUCT_OFFSET(RondoSlabHeader, head_ns) == 56);
 G_STATIC_ASSERT(sizeof(RondoSlabState) == 64);
 G_STATIC_ASSERT(sizeof(RondoDirEntry) == 32);
 G_STATIC_ASSERT(sizeof(double) == 8);
+G_STATIC_ASSERT(sizeof(RondoCell) == 16);
 
 #define RONDO_SLAB_STATE_OFFSET 64
 #define RONDO_SLAB_DIR_OFFSET   128
@@ -86,6 +101,43 @@ static inline guint64
 rondo_align_up(guint64 n)
 {
     return (n + RONDO_ALIGN - 1) & ~(guint64)(RONDO_ALIGN - 1);
+}
+
+/* Where the parts of a slab are, in bytes; the one place that says so. */
+typedef struct {
+    gboolean cells;       /* the cell layout (else the row layout) */
+    guint64 ts_off;       /* row layout: the slot time column; 0 in the cell layout */
+    guint64 col_off;      /* the first column */
+    guint64 stride_bytes; /* from one column to the next */
+    guint64 file_bytes;   /* the whole file */
+} RondoSlabGeometry;
+
+/* The layout of a slab of @version and @tier: cells for tier 0 from version 2. */
+static inline gboolean
+rondo_slab_has_cells(guint version, guint tier)
+{
+    return version >= 2 && tier == 0;
+}
+
+/* Every product stays far below 2^64: series_max <= 2^16, slots <= 2^24,
+ * n_functions <= 6, so file_bytes < 2^53. */
+static inline RondoSlabGeometry
+rondo_slab_geometry(guint version, guint tier, guint32 series_max, guint32 slots, guint n_functions)
+{
+    RondoSlabGeometry g;
+    guint64 dir_end = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)series_max * 32);
+    g.cells = rondo_slab_has_cells(version, tier);
+    if (g.cells) {
+        g.ts_off = 0;
+        g.stride_bytes = rondo_align_up((guint64)slots * sizeof(RondoCell));
+        g.col_off = dir_end;
+    } else {
+        g.ts_off = dir_end;
+        g.stride_bytes = rondo_align_up((guint64)slots * 8);
+        g.col_off = dir_end + g.stride_bytes;
+    }
+    g.file_bytes = g.col_off + (guint64)n_functions * series_max * g.stride_bytes;
+    return g;
 }
 
 #endif /* RONDO_FORMAT_H */

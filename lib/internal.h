@@ -61,13 +61,15 @@ typedef struct {
     RondoSlabHeader *hdr;
     RondoSlabState *state;
     RondoDirEntry *dir;
-    guint64 *ts;
-    double *values;
+    guint version;    /* RONDO_SLAB_VERSION, or RONDO_SLAB_VERSION_V1 read-only */
+    guint64 *ts;      /* row layout (format.h): slot times; NULL in the cell layout */
+    double *values;   /* row layout: value columns; NULL in the cell layout */
+    RondoCell *cells; /* cell layout: tagged value columns; NULL in the row layout */
     guint64 interval_ns;
     guint64 window_ns; /* interval_ns * slots */
     guint32 slots;
     guint32 series_max;
-    guint32 stride; /* doubles between two columns */
+    guint32 stride; /* values or cells between two columns */
     guint32 n_columns;
     guint32 functions;
     gint8 group_of[RONDO_CF_N_FUNCTIONS]; /* function -> column group, -1 none */
@@ -78,10 +80,12 @@ typedef struct {
     guint32 cache_r;
 } RondoSlab;
 
-guint64 rondo_slab_bytes(guint32 series_max, guint32 slots, guint n_functions);
+/* The geometry of a slab of @schema's @tier in slab format @version. */
+RondoSlabGeometry rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version);
 RondoSlab *rondo_slab_create(const char *path, const RondoSchema *schema, guint tier,
                              GError **error);
-RondoSlab *rondo_slab_open(const char *path, const RondoSchema *schema, guint tier,
+/* @version: the slab version meta.json implies; a slab of another is refused. */
+RondoSlab *rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, guint version,
                            gboolean writable, GError **error);
 void rondo_slab_close(RondoSlab *slab);
 /* The header a new slab of @bytes bytes gets (the fuzz targets make them too). */
@@ -93,8 +97,9 @@ gboolean rondo_slab_check(const RondoSlab *slab, GError **error);
 
 /* --------------------------------------------------------------- series */
 struct _RondoSeries {
-    /* The hot path reads only these two fields. */
+    /* The hot path reads only these three fields. */
     RondoSlab *slab0;
+    RondoCell *cells0; /* the series' cells in tier 0; NULL in a read-only v1 store */
     guint32 column;
     guint32 id;
     guint schema;
@@ -120,6 +125,7 @@ typedef struct {
 
 struct _RondoStore {
     char *path;
+    guint version; /* RONDO_STORE_VERSION; RONDO_STORE_VERSION_V1 only read-only */
     gboolean writable;
     gboolean adopted;   /* RONDO_OPEN_ADOPT: the writer is gone */
     int dir_fd;         /* a writer's: flock'ed, the writer lock */
@@ -135,7 +141,8 @@ struct _RondoStore {
 
 /* meta.json and series.json */
 gboolean rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error);
-GPtrArray *rondo_meta_read(const char *dir, GError **error);
+/* @ret_version: (optional): the store version, RONDO_STORE_VERSION_V1 or later. */
+GPtrArray *rondo_meta_read(const char *dir, guint *ret_version, GError **error);
 gboolean rondo_index_write(const RondoStore *store, GError **error);
 GPtrArray *rondo_index_read(const char *dir, gsize bytes_max, GError **error);
 /* The most series.json may hold for @store: RONDO_INDEX_SERIES_BYTES per
@@ -143,6 +150,11 @@ GPtrArray *rondo_index_read(const char *dir, gsize bytes_max, GError **error);
  * registration past it, so that readers never refuse what it wrote. */
 gsize rondo_index_bytes_max(const RondoStore *store);
 char *rondo_slab_path(const char *dir, const char *schema, guint tier);
+/* Called with the writer lock held, before meta.json is read. */
+typedef gboolean (*RondoStoreLockedFunc)(const char *path, GError **error);
+/* Opens @path read-only (any version this library reads) while holding the
+ * writer lock, as the upgrade needs; @locked runs first, under the lock. */
+RondoStore *rondo_store_open_locked(const char *path, RondoStoreLockedFunc locked, GError **error);
 RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 
 #define RONDO_META_FILE        "meta.json"
@@ -151,8 +163,18 @@ RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 #define RONDO_LOCK_ADOPT       "adopt" /* after the pid in the lock file of an adopter */
 #define RONDO_HANDOVER_FILE    "handover"
 #define RONDO_HANDOVER_WAIT_MS 10000
-#define RONDO_STORE_VERSION    1
-#define RONDO_TMP_INFIX        ".tmp-" /* .FILE.tmp-XXXXXX, rondo_file_replace() */
+/* Versions (docs/storage-format.md, "Versions"). The store version, in
+ * meta.json, names the whole: it changes whenever any file of the store
+ * changes in a way an older library would misread, so that library stops
+ * at meta.json with a clear error; store version n holds slabs of slab
+ * version n. series.json and the drain cursors carry versions of their
+ * own, which change only with their own content. */
+#define RONDO_STORE_VERSION    RONDO_FORMAT_VERSION
+#define RONDO_STORE_VERSION_V1 RONDO_FORMAT_VERSION_OLDEST /* read; never written */
+#define RONDO_INDEX_VERSION    1
+#define RONDO_DRAIN_VERSION    1
+G_STATIC_ASSERT(RONDO_STORE_VERSION == RONDO_SLAB_VERSION);
+#define RONDO_TMP_INFIX ".tmp-" /* .FILE.tmp-XXXXXX, rondo_file_replace() */
 
 /* Size limits of the JSON files, checked before reading and after writing. */
 #define RONDO_META_BYTES_MAX     ((gsize)1 << 20)

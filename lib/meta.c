@@ -216,7 +216,7 @@ prefix_error(GError **error, const char *dir, const char *file)
 }
 
 GPtrArray *
-rondo_meta_read(const char *dir, GError **error)
+rondo_meta_read(const char *dir, guint *ret_version, GError **error)
 {
     g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, RONDO_META_BYTES_MAX, error);
     if (root == NULL)
@@ -232,10 +232,10 @@ rondo_meta_read(const char *dir, GError **error)
         return NULL;
     }
     if (!rondo_json_get_int(o, "version", 0, G_MAXINT32, &version) ||
-        version != RONDO_STORE_VERSION) {
+        version < RONDO_STORE_VERSION_V1 || version > RONDO_STORE_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
-                    "%s/%s: store version is not %d (the only one supported)", dir, RONDO_META_FILE,
-                    RONDO_STORE_VERSION);
+                    "%s/%s: store version is not %d to %d (the ones this library reads)", dir,
+                    RONDO_META_FILE, RONDO_STORE_VERSION_V1, RONDO_STORE_VERSION);
         return NULL;
     }
     guint n = schemas ? json_array_get_length(schemas) : 0;
@@ -253,6 +253,8 @@ rondo_meta_read(const char *dir, GError **error)
         }
         g_ptr_array_add(out, s);
     }
+    if (ret_version)
+        *ret_version = (guint)version;
     return g_steal_pointer(&out);
 }
 
@@ -286,7 +288,7 @@ rondo_index_write(const RondoStore *store, GError **error)
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_STORE_VERSION);
+    json_builder_add_int_value(b, RONDO_INDEX_VERSION);
     json_builder_set_member_name(b, "series");
     json_builder_begin_array(b);
     for (guint i = 0; i < store->series->len; i++)
@@ -340,10 +342,10 @@ rondo_index_read(const char *dir, gsize bytes_max, GError **error)
     JsonObject *o = rondo_json_object(root);
     gint64 version;
     if (!rondo_json_get_int(o, "version", 0, G_MAXINT32, &version) ||
-        version != RONDO_STORE_VERSION) {
+        version != RONDO_INDEX_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s/%s: index version is not %d (the only one supported)", dir,
-                    RONDO_INDEX_FILE, RONDO_STORE_VERSION);
+                    RONDO_INDEX_FILE, RONDO_INDEX_VERSION);
         return NULL;
     }
     JsonArray *arr = rondo_json_get_array(o, "series");

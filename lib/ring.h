@@ -16,8 +16,12 @@
  *     times and so read as empty. A clock that jumps backwards produces
  *     writes of the previous two kinds.
  *
- * Reader rule: a value counts for slot time t only if ts[r] == t before and
- * after reading it (release/acquire fences pair with the writer's claim).
+ * Two layouts (format.h): in the row layout one slot time guards a whole
+ * row and opening a slot resets the row; in the cell layout (tier 0) each
+ * value carries its own tag and opening a slot touches nothing but the head.
+ *
+ * Reader rule: a value counts for slot time t only if its tag == t before
+ * and after reading it (release/acquire fences pair with the writer's claim).
  */
 #ifndef RONDO_RING_H
 #define RONDO_RING_H
@@ -69,13 +73,22 @@ ring_slot_for_time(const RondoSlab *slab, guint64 t)
     return (guint32)((t / slab->interval_ns) % slab->slots);
 }
 
+/* Row layout: the value of column in ring slot r. */
 static inline double *
-ring_cell(const RondoSlab *slab, guint32 column, guint32 r)
+ring_value(const RondoSlab *slab, guint32 column, guint32 r)
 {
     return slab->values + (gsize)column * slab->stride + r;
 }
 
-/* Reset ring slot r for slot time t: invalidate, clear every column, publish. */
+/* Cell layout: the cell of column in ring slot r. */
+static inline RondoCell *
+ring_cell(const RondoSlab *slab, guint32 column, guint32 r)
+{
+    return slab->cells + (gsize)column * slab->stride + r;
+}
+
+/* Row layout: reset ring slot r for slot time t (invalidate, clear every
+ * column, publish). O(series_max): only consolidation pays it. */
 void ring_claim(RondoSlab *slab, guint32 r, guint64 t);
 
 /* Move the head forward to t if t is newer; TRUE if t is inside the window. */
@@ -118,35 +131,131 @@ ring_refuse(RondoSlab *slab, RondoRecordResult why)
     return why;
 }
 
-/* Store v in column at timestamp ts. Writer only; one thread per slab. */
+/* The cache moves to the next slot: ts falls in the slot after the cached
+ * head slot, which becomes the head. No division, so that the write that
+ * opens a slot costs little more than any other (the sparse p99). FALSE
+ * when ts is anywhere else, or the next slot may not be cached. */
+static inline gboolean
+ring_cache_next(RondoSlab *slab, guint64 ts)
+{
+    guint64 t = slab->cache_t + slab->interval_ns;
+    if (slab->cache_width == 0 || ts - t >= slab->interval_ns || !ring_slot_valid(slab, t) ||
+        ring_load_u64(&slab->hdr->head_ns) != slab->cache_t)
+        return FALSE;
+    ring_store_u64_release(&slab->hdr->head_ns, t);
+    slab->cache_t = t;
+    slab->cache_r = slab->cache_r + 1 == slab->slots ? 0 : slab->cache_r + 1;
+    return TRUE;
+}
+
+/* The uncached half of ring_locate(): range, window, head, and in the row
+ * layout the row reset. */
+static inline RondoRecordResult
+ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
+{
+    if (slab->ts == NULL && ring_cache_next(slab, ts)) {
+        *ret_t = slab->cache_t;
+        *ret_r = slab->cache_r;
+        return RONDO_RECORD_OK;
+    }
+    if (G_UNLIKELY(!ring_time_valid(ts)))
+        return ring_refuse(slab, RONDO_RECORD_OUT_OF_RANGE);
+    guint64 t = ts - ts % slab->interval_ns;
+    if (G_UNLIKELY(!ring_advance(slab, t)))
+        return ring_refuse(slab, RONDO_RECORD_TOO_OLD);
+    guint32 r = ring_slot_for_time(slab, t);
+    if (slab->ts != NULL && ring_load_u64(&slab->ts[r]) != t)
+        ring_claim(slab, r, t);
+    /* Only the head slot is cached: writes to it need no window check. */
+    if (t == ring_load_u64(&slab->hdr->head_ns) && ring_slot_valid(slab, t)) {
+        slab->cache_t = t;
+        slab->cache_r = r;
+        slab->cache_width = slab->interval_ns;
+    }
+    *ret_t = t;
+    *ret_r = r;
+    return RONDO_RECORD_OK;
+}
+
+/* The slot time and ring slot of timestamp ts, the head moved forward if
+ * it is newer; anything but OK when the write is refused. Writer only. */
+static inline RondoRecordResult
+ring_locate(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
+{
+    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
+        *ret_t = slab->cache_t;
+        *ret_r = slab->cache_r;
+        return RONDO_RECORD_OK;
+    }
+    return ring_locate_slow(slab, ts, ret_t, ret_r);
+}
+
+/* The writer's side of a cell's seqlock (storage-format.md §5.2): a cell
+ * that holds another slot time is invalidated before its value changes and
+ * published after; a cell that holds t only gets the value. */
+static inline void
+ring_cell_store(RondoCell *cell, guint64 t, double v)
+{
+    if (G_UNLIKELY(ring_load_u64(&cell->t) != t)) {
+        /* This column's next cache line is the one the write four slots on
+         * needs: fetched now, it is not a miss then (the sparse p99). A
+         * prefetch never faults, even past the end of the map. */
+        __builtin_prefetch(cell + 4, 1, 3);
+        ring_store_u64(&cell->t, RONDO_SLOT_CLAIMING);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        ring_store_f64(&cell->value, v);
+        ring_store_u64_release(&cell->t, t);
+        return;
+    }
+    ring_store_f64(&cell->value, v);
+}
+
+/* The uncached half of ring_write_cell(), out of line (slab.c) so that the
+ * cached half saves no registers. */
+RondoRecordResult ring_write_cell_slow(RondoSlab *slab, guint32 column, double v, guint64 ts);
+
+/* Store v into @cells, column's cells, at timestamp ts of a slab in the
+ * cell layout: the hot path, O(1) whatever series_max. A write into the
+ * cached head slot is a compare and one to three stores into one cell.
+ * Writer only; one thread per slab. */
+static inline RondoRecordResult
+ring_write_cell(RondoSlab *slab, RondoCell *cells, guint32 column, double v, guint64 ts)
+{
+    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
+        ring_cell_store(&cells[slab->cache_r], slab->cache_t, v);
+        return RONDO_RECORD_OK;
+    }
+    return ring_write_cell_slow(slab, column, v, ts);
+}
+
+/* Store v in column at timestamp ts, in either layout (consolidation,
+ * restore, batches). Writer only; one thread per slab. */
 static inline RondoRecordResult
 ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
 {
+    if (slab->cells != NULL)
+        return ring_write_cell(slab, ring_cell(slab, column, 0), column, v, ts);
     guint64 t;
     guint32 r;
+    RondoRecordResult res = ring_locate(slab, ts, &t, &r);
+    if (res == RONDO_RECORD_OK)
+        ring_store_f64(ring_value(slab, column, r), v);
+    return res;
+}
 
-    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
-        t = slab->cache_t;
-        r = slab->cache_r;
-    } else {
-        /* The range check replaces the old "t == 0" one: no extra cost. */
-        if (G_UNLIKELY(!ring_time_valid(ts)))
-            return ring_refuse(slab, RONDO_RECORD_OUT_OF_RANGE);
-        t = ts - ts % slab->interval_ns;
-        if (G_UNLIKELY(!ring_advance(slab, t)))
-            return ring_refuse(slab, RONDO_RECORD_TOO_OLD);
-        r = ring_slot_for_time(slab, t);
-        if (ring_load_u64(&slab->ts[r]) != t)
-            ring_claim(slab, r, t);
-        /* Only the head slot is cached: writes to it need no window check. */
-        if (t == ring_load_u64(&slab->hdr->head_ns) && ring_slot_valid(slab, t)) {
-            slab->cache_t = t;
-            slab->cache_r = r;
-            slab->cache_width = slab->interval_ns;
-        }
-    }
-    ring_store_f64(ring_cell(slab, column, r), v);
-    return RONDO_RECORD_OK;
+/* The reader's side of the seqlock: v counts for t only if the tag guarding
+ * it held t before and after v was read (storage-format.md §3.3). */
+static inline gboolean
+ring_read_tagged(const guint64 *tag, const double *value, guint64 t, double *ret)
+{
+    if (ring_load_u64_acquire(tag) != t)
+        return FALSE;
+    double v = ring_load_f64(value);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (ring_load_u64(tag) != t || isnan(v))
+        return FALSE;
+    *ret = v;
+    return TRUE;
 }
 
 /* Read column at slot time t; FALSE if the slot does not hold t or is NaN. */
@@ -154,14 +263,11 @@ static inline gboolean
 ring_read(const RondoSlab *slab, guint32 column, guint64 t, double *ret)
 {
     guint32 r = ring_slot_for_time(slab, t);
-    if (ring_load_u64_acquire(&slab->ts[r]) != t)
-        return FALSE;
-    double v = ring_load_f64(ring_cell(slab, column, r));
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (ring_load_u64(&slab->ts[r]) != t || isnan(v))
-        return FALSE;
-    *ret = v;
-    return TRUE;
+    if (slab->cells != NULL) {
+        const RondoCell *cell = ring_cell(slab, column, r);
+        return ring_read_tagged(&cell->t, &cell->value, t, ret);
+    }
+    return ring_read_tagged(&slab->ts[r], ring_value(slab, column, r), t, ret);
 }
 
 /* The oldest slot time inside the window that was ever written, 0 if the

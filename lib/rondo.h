@@ -37,15 +37,19 @@
  *   another thread than the recorders: it only reads tier 0.
  *
  *   Readers never see a torn value or a value from a previous wrap of the
- *   ring: each ring slot carries its slot time, which the writer invalidates
- *   before reusing the slot and publishes again afterwards (a seqlock).
+ *   ring: each value carries its slot time (each cell in tier 0, each row in
+ *   the other tiers), which the writer invalidates before storing a value of
+ *   another time and publishes again afterwards (a seqlock).
  *
  * THE HOT PATH
  *
  *   rondo_series_record() allocates nothing, makes no system call, takes no
  *   lock and calls nothing in GLib. A RondoSeries holds everything it needs.
- *   When a write opens a slot for a new interval it resets that slot's row
- *   (one value per series of the schema, at most series_max stores).
+ *   A write touches the tier's head and one 16-byte cell of the series,
+ *   whatever series_max is, also when it opens a slot for a new interval.
+ *   It is a call, not an inline function: the cell layout and the writer's
+ *   cache stay private to the library, so a format change never needs the
+ *   recording program rebuilt (docs/benchmarks.md measures both).
  *
  * FILES FROM OUTSIDE
  *
@@ -176,7 +180,7 @@ RONDO_API RondoSchema *rondo_schema_new(const char *name, guint32 series_max, GE
 /**
  * rondo_schema_new_vmm_preset:
  * The VMM preset: 1 s x 10 min (raw), 10 s x 6 h (average, max),
- * 5 min x 7 d (average), no matchers. 30 series take 1.7 MB on disk.
+ * 5 min x 7 d (average), no matchers. 30 series take 1.8 MB on disk.
  */
 RONDO_API RondoSchema *rondo_schema_new_vmm_preset(const char *name, guint32 series_max,
                                                    GError **error);
@@ -296,6 +300,43 @@ RONDO_API const RondoSchema *rondo_store_get_schema(const RondoStore *store, gui
 /* Bytes on disk now: the slabs (fixed at creation) plus meta.json, series.json
  * (which grows with registrations) and lock. Writing values never changes it. */
 RONDO_API guint64 rondo_store_get_bytes(const RondoStore *store);
+/* The size of one slab file of the open store, in the store's format version
+ * (rondo_schema_get_tier_bytes() gives the size a new store's slab gets);
+ * 0 when there is no such schema or tier. */
+RONDO_API guint64 rondo_store_get_tier_bytes(const RondoStore *store, guint schema, guint tier);
+
+/**
+ * RONDO_FORMAT_VERSION:
+ * The store format version this library writes. It also reads
+ * RONDO_FORMAT_VERSION_OLDEST and later; a store of an older version than
+ * RONDO_FORMAT_VERSION opens read-only only (for writing:
+ * RONDO_ERROR_VERSION naming `rondo upgrade DIR`) until
+ * rondo_store_upgrade() converts it.
+ */
+#define RONDO_FORMAT_VERSION        2
+#define RONDO_FORMAT_VERSION_OLDEST 1
+
+/* The format version of the open store's files (meta.json's "version"). */
+RONDO_API guint rondo_store_get_format_version(const RondoStore *store);
+
+/**
+ * rondo_store_upgrade:
+ * @path: a store directory, of any version this library reads.
+ * @ret_from_version: (out) (optional): the version the store had.
+ *
+ * Converts the store in place to RONDO_FORMAT_VERSION, every value and
+ * slot time bit for bit, under the writer lock (RONDO_ERROR_LOCKED while a
+ * writer runs). Crash-safe: the new files are written and checked in the
+ * hidden directory .upgrade beside the old ones, which stay untouched
+ * until the new ones are complete; then they replace them, meta.json last.
+ * A call after a crash finishes (or restarts) what the interrupted one
+ * began; a store already at RONDO_FORMAT_VERSION is left as it is. Readers
+ * opening the store while the files are swapped may get RONDO_ERROR_VERSION;
+ * readers that have it open keep reading the old files.
+ * Returns: FALSE with @error set on failure; the store is then as it was,
+ *   or (after the swap began) completed by the next call.
+ */
+RONDO_API gboolean rondo_store_upgrade(const char *path, guint *ret_from_version, GError **error);
 
 /**
  * rondo_store_writer_pid:
@@ -467,8 +508,9 @@ typedef void (*RondoCheckFunc)(const char *problem, gpointer user_data);
  *   - filled_until_ns is 0 in tier 0, and at most one bucket after the
  *     head in higher tiers;
  *   - the head is at most a day after @now_ns;
- *   - every ring slot holds 0, the reset marker, or a slot time of its own
- *     ring position, not after the head and not before first_ns;
+ *   - every tag (a tier-0 cell's, a row's above) holds 0, the reset marker,
+ *     or a slot time of its own ring position, not after the head and not
+ *     before first_ns;
  *   - every USED directory entry belongs to a series of series.json, with
  *     its key hash and id.
  * A series whose directory entries are still zero is not damage (a

@@ -358,8 +358,7 @@ guint64
 rondo_schema_get_tier_bytes(const RondoSchema *schema, guint tier)
 {
     g_return_val_if_fail(schema != NULL && tier < schema->n_tiers, 0);
-    return rondo_slab_bytes(schema->series_max, schema->tiers[tier].slots,
-                            rondo_tier_n_functions(schema, tier));
+    return rondo_slab_geometry_of(schema, tier, RONDO_SLAB_VERSION).file_bytes;
 }
 
 guint64

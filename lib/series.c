@@ -159,7 +159,7 @@ rondo_labels_lookup(const char *name, const char *const *labels, const char *lab
 RondoRecordResult
 rondo_series_record(RondoSeries *series, double value, guint64 timestamp_ns)
 {
-    return ring_write(series->slab0, series->column, value, timestamp_ns);
+    return ring_write_cell(series->slab0, series->cells0, series->column, value, timestamp_ns);
 }
 
 guint

@@ -8,6 +8,8 @@
  * A slab is created at its exact final size (posix_fallocate), filled with
  * NaN, and never grows. Opening checks every header field against the
  * schema from meta.json and reports damage; it never rewrites anything.
+ * A slab of format version 1 (format.h: every tier in the row layout) is
+ * opened read-only; the writer only ever has slabs of RONDO_SLAB_VERSION.
  */
 #include "config.h"
 #include <errno.h>
@@ -20,31 +22,33 @@
 #include "file.h"
 #include "ring.h"
 
-guint64
-rondo_slab_bytes(guint32 series_max, guint32 slots, guint n_functions)
+RondoSlabGeometry
+rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version)
 {
-    guint64 ts_off = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)series_max * 32);
-    guint64 stride_bytes = rondo_align_up((guint64)slots * 8);
-    return ts_off + stride_bytes + (guint64)n_functions * series_max * stride_bytes;
+    g_assert(tier < schema->n_tiers);
+    return rondo_slab_geometry(version, tier, schema->series_max, schema->tiers[tier].slots,
+                               rondo_tier_n_functions(schema, tier));
 }
 
 static void
-slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier)
+slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
 {
     const RondoTier *t = &schema->tiers[tier];
-    guint64 ts_off = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)schema->series_max * 32);
-    guint64 stride_bytes = rondo_align_up((guint64)t->slots * 8);
+    RondoSlabGeometry g = rondo_slab_geometry_of(schema, tier, version);
+    g_assert(g.file_bytes == slab->map_bytes);
 
+    slab->version = version;
     slab->hdr = (RondoSlabHeader *)(void *)slab->map;
     slab->state = (RondoSlabState *)(void *)(slab->map + RONDO_SLAB_STATE_OFFSET);
     slab->dir = (RondoDirEntry *)(void *)(slab->map + RONDO_SLAB_DIR_OFFSET);
-    slab->ts = (guint64 *)(void *)(slab->map + ts_off);
-    slab->values = (double *)(void *)(slab->map + ts_off + stride_bytes);
+    slab->ts = g.cells ? NULL : (guint64 *)(void *)(slab->map + g.ts_off);
+    slab->values = g.cells ? NULL : (double *)(void *)(slab->map + g.col_off);
+    slab->cells = g.cells ? (RondoCell *)(void *)(slab->map + g.col_off) : NULL;
     slab->interval_ns = t->interval_ns;
     slab->slots = t->slots;
     slab->window_ns = t->interval_ns * t->slots;
     slab->series_max = schema->series_max;
-    slab->stride = (guint32)(stride_bytes / 8);
+    slab->stride = (guint32)(g.stride_bytes / (g.cells ? sizeof(RondoCell) : sizeof(double)));
     slab->functions = rondo_tier_effective_functions(schema, tier);
     slab->n_columns = rondo_tier_n_functions(schema, tier) * schema->series_max;
     guint group = 0;
@@ -58,6 +62,7 @@ rondo_slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint ti
     memset(hdr, 0, sizeof *hdr);
     memcpy(hdr->magic, RONDO_SLAB_MAGIC, 8);
     hdr->version = RONDO_SLAB_VERSION;
+    g_assert(bytes == rondo_slab_geometry_of(schema, tier, RONDO_SLAB_VERSION).file_bytes);
     hdr->tier = (guint8)tier;
     hdr->n_functions = (guint8)rondo_tier_n_functions(schema, tier);
     hdr->functions = rondo_tier_effective_functions(schema, tier);
@@ -97,6 +102,20 @@ io_error(GError **error, const char *path, const char *what)
     return FALSE;
 }
 
+/* A new slab holds nothing: every value NaN, every cell's tag 0 (the file
+ * is zero-filled). */
+static void
+slab_clear(RondoSlab *slab)
+{
+    gsize n = (gsize)slab->n_columns * slab->stride;
+    for (gsize i = 0; i < n; i++) {
+        if (slab->cells)
+            slab->cells[i].value = NAN;
+        else
+            slab->values[i] = NAN;
+    }
+}
+
 RondoSlab *
 rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GError **error)
 {
@@ -116,9 +135,8 @@ rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GErro
         unlink(path);
         return NULL;
     }
-    slab_bind(slab, schema, tier);
-    for (gsize i = 0; i < (gsize)slab->n_columns * slab->stride; i++)
-        slab->values[i] = NAN;
+    slab_bind(slab, schema, tier, RONDO_SLAB_VERSION);
+    slab_clear(slab);
     rondo_slab_header_init(slab->hdr, schema, tier, bytes);
     if (!rondo_slab_sync(slab, error)) {
         rondo_slab_close(slab);
@@ -135,27 +153,43 @@ corrupt(GError **error, RondoError code, const char *path, const char *problem)
     return FALSE;
 }
 
+/* The slab's version against the one meta.json implies (@version). */
+static gboolean
+slab_version_check(const RondoSlabHeader *hdr, const char *path, guint version, GError **error)
+{
+    if (hdr->version < RONDO_SLAB_VERSION_V1 || hdr->version > RONDO_SLAB_VERSION) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: slab format version %u is not supported (this library reads %d to %d)",
+                    path, hdr->version, RONDO_SLAB_VERSION_V1, RONDO_SLAB_VERSION);
+        return FALSE;
+    }
+    if (hdr->version != version) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: slab format version %u in a store of version %u: an upgrade was "
+                    "interrupted; run `rondo upgrade` on the store to finish it",
+                    path, hdr->version, version);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Every check a header gets, in the order a damaged file is best explained. */
 static gboolean
 slab_header_check(const RondoSlabHeader *hdr, gsize size, const char *path,
-                  const RondoSchema *schema, guint tier, GError **error)
+                  const RondoSchema *schema, guint tier, guint version, GError **error)
 {
     if (size < sizeof *hdr)
         return corrupt(error, RONDO_ERROR_CORRUPT, path, "truncated: shorter than its header");
     if (memcmp(hdr->magic, RONDO_SLAB_MAGIC, 8) != 0)
         return corrupt(error, RONDO_ERROR_FOREIGN, path, "not a rondo slab (bad magic)");
-    if (hdr->version != RONDO_SLAB_VERSION) {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
-                    "%s: slab format version %u is not supported (this is version %d)", path,
-                    hdr->version, RONDO_SLAB_VERSION);
+    if (!slab_version_check(hdr, path, version, error))
         return FALSE;
-    }
     if (hdr->checksum != rondo_crc32(hdr, G_STRUCT_OFFSET(RondoSlabHeader, checksum)))
         return corrupt(error, RONDO_ERROR_CORRUPT, path, "header checksum mismatch");
     if (hdr->schema_hash != rondo_schema_hash(schema) || hdr->tier != tier)
         return corrupt(error, RONDO_ERROR_FOREIGN, path,
                        "belongs to another schema or tier than meta.json describes");
-    guint64 expect = rondo_schema_get_tier_bytes(schema, tier);
+    guint64 expect = rondo_slab_geometry_of(schema, tier, version).file_bytes;
     if (hdr->slots != schema->tiers[tier].slots || hdr->series_max != schema->series_max ||
         hdr->interval_ns != schema->tiers[tier].interval_ns || hdr->file_bytes != expect)
         return corrupt(error, RONDO_ERROR_CORRUPT, path, "header geometry disagrees with schema");
@@ -172,10 +206,11 @@ slab_header_check(const RondoSlabHeader *hdr, gsize size, const char *path,
 }
 
 RondoSlab *
-rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, gboolean writable,
-                GError **error)
+rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, guint version,
+                gboolean writable, GError **error)
 {
     g_assert(tier < schema->n_tiers);
+    g_assert(!writable || version == RONDO_SLAB_VERSION); /* the store refused it */
     struct stat st;
     int fd = rondo_file_open(path, writable ? O_RDWR : O_RDONLY, &st, error);
     if (fd < 0)
@@ -188,7 +223,7 @@ rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, gboolea
         close(fd);
         return NULL;
     }
-    if (!slab_header_check(&hdr, size, path, schema, tier, error)) {
+    if (!slab_header_check(&hdr, size, path, schema, tier, version, error)) {
         close(fd);
         return NULL;
     }
@@ -196,7 +231,7 @@ rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, gboolea
     RondoSlab *slab = slab_map(path, fd, size, writable, error);
     if (slab == NULL)
         return NULL;
-    slab_bind(slab, schema, tier);
+    slab_bind(slab, schema, tier, version);
     return slab;
 }
 
@@ -235,14 +270,27 @@ rondo_slab_close(RondoSlab *slab)
     g_free(slab);
 }
 
-/* Cold half of ring_write(): reset ring slot r for slot time t. */
+/* Cold half of ring_write_row(): reset ring slot r for slot time t. */
 void
 ring_claim(RondoSlab *slab, guint32 r, guint64 t)
 {
-    g_assert(r < slab->slots);
+    g_assert(r < slab->slots && slab->ts != NULL);
     ring_store_u64(&slab->ts[r], RONDO_SLOT_CLAIMING);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (guint32 c = 0; c < slab->n_columns; c++)
-        ring_store_f64(ring_cell(slab, c, r), NAN);
+        ring_store_f64(ring_value(slab, c, r), NAN);
     ring_store_u64_release(&slab->ts[r], t);
+}
+
+/* Cold half of ring_write_cell(): the slot is not the cached head slot. */
+RondoRecordResult
+ring_write_cell_slow(RondoSlab *slab, guint32 column, double v, guint64 ts)
+{
+    guint64 t;
+    guint32 r;
+    g_assert(slab->cells != NULL && column < slab->n_columns);
+    RondoRecordResult res = ring_locate_slow(slab, ts, &t, &r);
+    if (res == RONDO_RECORD_OK)
+        ring_cell_store(ring_cell(slab, column, r), t, v);
+    return res;
 }

@@ -36,6 +36,7 @@ store_new(const char *path, gboolean writable)
     RondoStore *store = g_new0(RondoStore, 1);
     store->path = g_strdup(path);
     store->writable = writable;
+    store->version = RONDO_STORE_VERSION;
     store->dir_fd = -1;
     store->lock_fd = -1;
     store->schemas = g_ptr_array_new_with_free_func(schema_state_free);
@@ -248,7 +249,8 @@ store_attach_slabs(RondoStore *store, gboolean create, GError **error)
         for (guint t = 0; t < st->schema->n_tiers; t++) {
             g_autofree char *path = rondo_slab_path(store->path, st->schema->name, t);
             st->slabs[t] = create ? rondo_slab_create(path, st->schema, t, error)
-                                  : rondo_slab_open(path, st->schema, t, store->writable, error);
+                                  : rondo_slab_open(path, st->schema, t, store->version,
+                                                    store->writable, error);
             if (st->slabs[t] == NULL)
                 return FALSE;
             store->bytes += st->slabs[t]->map_bytes;
@@ -435,6 +437,7 @@ store_adopt_series(RondoStore *store, RondoSeries *s, GError **error)
         return FALSE;
     }
     s->slab0 = st->slabs[0];
+    s->cells0 = s->slab0->cells ? ring_cell(s->slab0, s->column, 0) : NULL;
     s->store = store;
     st->n_series++;
     g_assert(store->series->len < store_series_capacity(store)); /* never reallocates */
@@ -485,6 +488,33 @@ store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
     return !check_unindexed || store_check_unindexed(store, error);
 }
 
+/* A writer needs a store of the current version; an older one is read-only
+ * until `rondo upgrade` converts it (storage-format.md, "Versions"). */
+static gboolean
+store_version_check(const char *path, guint version, gboolean writable, GError **error)
+{
+    if (!writable || version == RONDO_STORE_VERSION)
+        return TRUE;
+    g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                "%s: store format version %u is read-only for this library: run `rondo upgrade "
+                "%s` to convert it to version %d",
+                path, version, path, RONDO_STORE_VERSION);
+    return FALSE;
+}
+
+/* Maps every slab of @schemas (meta.json's, in @version) and loads the index. */
+static gboolean
+store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **error)
+{
+    store->version = version;
+    for (guint i = 0; i < schemas->len; i++)
+        store_add_schema(store, rondo_schema_copy(g_ptr_array_index(schemas, i)));
+    store_reserve_series(store);
+    /* A reader may race a registration: only the writer sees a stable index. */
+    return store_attach_slabs(store, FALSE, error) &&
+           store_load_index(store, store->writable, error);
+}
+
 RondoStore *
 rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
 {
@@ -492,20 +522,30 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     gboolean writable = (flags & RONDO_OPEN_WRITE) != 0;
-    g_autoptr(GPtrArray) schemas = rondo_meta_read(path, error);
-    if (schemas == NULL)
+    guint version = 0;
+    g_autoptr(GPtrArray) schemas = rondo_meta_read(path, &version, error);
+    if (schemas == NULL || !store_version_check(path, version, writable, error))
         return NULL;
     g_autoptr(RondoStore) store = store_new(path, writable);
     if (writable && !store_lock(store, (flags & RONDO_OPEN_ADOPT) != 0, error))
         return NULL;
-    for (guint i = 0; i < schemas->len; i++)
-        store_add_schema(store, rondo_schema_copy(g_ptr_array_index(schemas, i)));
-    store_reserve_series(store);
-    /* A reader may race a registration: only the writer sees a stable index. */
-    if (!store_attach_slabs(store, FALSE, error) || !store_load_index(store, writable, error))
+    if (!store_attach(store, schemas, version, error))
         return NULL;
     if (writable)
         store_remove_leftovers(store);
+    return g_steal_pointer(&store);
+}
+
+RondoStore *
+rondo_store_open_locked(const char *path, RondoStoreLockedFunc locked, GError **error)
+{
+    g_autoptr(RondoStore) store = store_new(path, FALSE);
+    if (!store_lock(store, FALSE, error) || !locked(path, error))
+        return NULL;
+    guint version = 0;
+    g_autoptr(GPtrArray) schemas = rondo_meta_read(path, &version, error);
+    if (schemas == NULL || !store_attach(store, schemas, version, error))
+        return NULL;
     return g_steal_pointer(&store);
 }
 
@@ -723,6 +763,21 @@ rondo_store_get_schema(const RondoStore *store, guint index)
 {
     g_return_val_if_fail(store != NULL && index < store->schemas->len, NULL);
     return schema_state(store, index)->schema;
+}
+
+guint
+rondo_store_get_format_version(const RondoStore *store)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    return store->version;
+}
+
+guint64
+rondo_store_get_tier_bytes(const RondoStore *store, guint schema, guint tier)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    RondoSlab *slab = rondo_store_slab(store, schema, tier);
+    return slab ? slab->map_bytes : 0;
 }
 
 guint64

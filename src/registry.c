@@ -275,6 +275,11 @@ entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
     e->index_mtime_ns = index_mtime_ns(path);
     g_hash_table_replace(reg->entries, e->name, e);
     g_message("store %s: opened (%u series)", name, rondo_store_get_n_series(store));
+    guint version = rondo_store_get_format_version(store);
+    if (version != RONDO_FORMAT_VERSION)
+        g_message("store %s: format version %u, served read-only and never adopted: stop its "
+                  "writer and run “rondo upgrade %s” to convert it to version %d",
+                  name, version, path, RONDO_FORMAT_VERSION);
 }
 
 /* Replaces the entry's handle by one opened with @flags; FALSE keeps the old one. */
@@ -292,6 +297,8 @@ entry_reopen(Entry *e, RondoOpenFlags flags, GError **error)
 static void
 entry_try_adopt(Entry *e)
 {
+    if (rondo_store_get_format_version(e->h->store) != RONDO_FORMAT_VERSION)
+        return; /* no writer may open it; said once, when it was opened */
     if (rondo_store_writer_pid(e->h->store) != 0) {
         e->state = ENTRY_READING;
         return;

@@ -195,14 +195,6 @@ file_patch(const char *dir, const char *file, gsize off, const void *data, gsize
     file_write(dir, file, copy, len);
 }
 
-static guint64
-le64_at(const guint8 *p, gsize off)
-{
-    guint64 v;
-    memcpy(&v, p + off, 8);
-    return GUINT64_FROM_LE(v);
-}
-
 static guint32
 le32_at(const guint8 *p, gsize off)
 {
@@ -348,7 +340,7 @@ d_slab_magic(const char *dir)
 static void
 d_slab_version(const char *dir)
 {
-    guint16 v = GUINT16_TO_LE(2);
+    guint16 v = GUINT16_TO_LE(3);
     file_patch(dir, SLAB0, 8, &v, 2);
 }
 
@@ -378,7 +370,7 @@ static void
 d_slab_head(const char *dir)
 {
     g_autoptr(GBytes) b = file_read(dir, SLAB0);
-    patch_u64(dir, SLAB0, 56, le64_at(g_bytes_get_data(b, NULL), 56) + 1);
+    patch_u64(dir, SLAB0, 56, test_le64_at(g_bytes_get_data(b, NULL), 56) + 1);
 }
 
 /* A slab of a schema of the same name but another series_max. */
@@ -439,7 +431,7 @@ d_meta_format(const char *dir)
 static void
 e_meta_version(JsonObject *root)
 {
-    json_object_set_int_member(root, "version", 2);
+    json_object_set_int_member(root, "version", 3);
 }
 
 static void
@@ -649,7 +641,7 @@ static void
 d_dir_key(const char *dir)
 {
     g_autoptr(GBytes) b = file_read(dir, SLAB1);
-    patch_u64(dir, SLAB1, 128, le64_at(g_bytes_get_data(b, NULL), 128) ^ 2);
+    patch_u64(dir, SLAB1, 128, test_le64_at(g_bytes_get_data(b, NULL), 128) ^ 2);
 }
 
 /* Directory entry 1 of tier 0 claims store-wide id 0. */
@@ -767,50 +759,56 @@ test_corrupt_case(gconstpointer data)
 
 /* -------------------------------------------- the documented byte layout */
 
-static guint64
-align64(guint64 n)
-{
-    return (n + 63) / 64 * 64;
-}
-
 /* The header of tier of a fresh store, read field by field from the document. */
 static void
 check_header(const guint8 *p, gsize size, guint tier, guint32 functions, guint32 slots,
              guint64 interval_ns, guint64 schema_hash)
 {
     guint n_functions = (guint)__builtin_popcount(functions);
-    guint64 ts_off = align64(128 + 32 * SERIES_MAX);
-    guint64 stride = align64(8 * (guint64)slots);
+    guint64 dir_end = test_align64(128 + 32 * SERIES_MAX);
+    /* Tier 0: columns of 16-byte cells; above: a slot time column, then values. */
+    guint64 stride = test_align64((tier == 0 ? 16 : 8) * (guint64)slots);
+    guint64 col_off = tier == 0 ? dir_end : dir_end + stride;
 
     g_assert_cmpmem(p, 8, "RONDOSLB", 8);
-    g_assert_cmpuint(le16_at(p, 8), ==, 1);
+    g_assert_cmpuint(le16_at(p, 8), ==, 2);
     g_assert_cmpuint(p[10], ==, tier);
     g_assert_cmpuint(p[11], ==, n_functions);
     g_assert_cmpuint(le32_at(p, 12), ==, functions);
-    g_assert_cmpuint(le64_at(p, 16), ==, schema_hash);
+    g_assert_cmpuint(test_le64_at(p, 16), ==, schema_hash);
     g_assert_cmpuint(le32_at(p, 24), ==, slots);
     g_assert_cmpuint(le32_at(p, 28), ==, SERIES_MAX);
-    g_assert_cmpuint(le64_at(p, 32), ==, interval_ns);
-    g_assert_cmpuint(le64_at(p, 40), ==, size);
-    g_assert_cmpuint(size, ==, ts_off + stride + n_functions * SERIES_MAX * stride);
+    g_assert_cmpuint(test_le64_at(p, 32), ==, interval_ns);
+    g_assert_cmpuint(test_le64_at(p, 40), ==, size);
+    g_assert_cmpuint(size, ==, col_off + n_functions * SERIES_MAX * stride);
     g_assert_cmpuint(le32_at(p, 48), ==, ref_crc32(p, 48));
     g_assert_cmpuint(le32_at(p, 52), ==, 0);
 }
 
-/* Reads value at slot time t of column; NaN if the slot does not hold t. */
+/* Reads value at slot time t of column; NaN if the slot does not hold t.
+ * Tier 0 (byte 10) keeps a tag per cell, the other tiers one per row. */
 static double
 ref_read(const guint8 *p, guint64 t, guint column)
 {
     guint32 slots = le32_at(p, 24);
-    guint64 iv = le64_at(p, 32);
-    guint64 ts_off = align64(128 + 32 * (guint64)le32_at(p, 28));
-    guint64 stride = align64(8 * (guint64)slots);
+    guint64 iv = test_le64_at(p, 32);
+    guint64 dir_end = test_align64(128 + 32 * (guint64)le32_at(p, 28));
     guint64 r = t / iv % slots;
+    guint64 tag_at, value_at;
     double v;
 
-    if (le64_at(p, ts_off + 8 * r) != t)
+    if (p[10] == 0) {
+        guint64 cell = dir_end + column * test_align64(16 * (guint64)slots) + 16 * r;
+        tag_at = cell;
+        value_at = cell + 8;
+    } else {
+        guint64 stride = test_align64(8 * (guint64)slots);
+        tag_at = dir_end + 8 * r;
+        value_at = dir_end + stride + column * stride + 8 * r;
+    }
+    if (test_le64_at(p, tag_at) != t)
         return NAN;
-    memcpy(&v, p + ts_off + stride + column * stride + 8 * r, 8);
+    memcpy(&v, p + value_at, 8);
     return v;
 }
 
@@ -834,20 +832,21 @@ test_format_reader(void)
     check_header(p1, n1, 1, RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX), 30,
                  10 * RONDO_NS_PER_S, hash);
     /* head_ns; the state block: filled_until, dropped, first_ns. */
-    g_assert_cmpuint(le64_at(p0, 56), ==, last);
-    g_assert_cmpuint(le64_at(p0, 64), ==, 0);
-    g_assert_cmpuint(le64_at(p0, 72), ==, 0);
-    g_assert_cmpuint(le64_at(p0, 80), ==, TEST_T0);
-    g_assert_cmpuint(le64_at(p1, 64), ==, TEST_T0 + 90 * RONDO_NS_PER_S); /* 9 full 10 s buckets */
-    g_assert_cmpuint(le64_at(p1, 56), ==, TEST_T0 + 80 * RONDO_NS_PER_S);
+    g_assert_cmpuint(test_le64_at(p0, 56), ==, last);
+    g_assert_cmpuint(test_le64_at(p0, 64), ==, 0);
+    g_assert_cmpuint(test_le64_at(p0, 72), ==, 0);
+    g_assert_cmpuint(test_le64_at(p0, 80), ==, TEST_T0);
+    g_assert_cmpuint(test_le64_at(p1, 64), ==,
+                     TEST_T0 + 90 * RONDO_NS_PER_S); /* 9 full 10 s buckets */
+    g_assert_cmpuint(test_le64_at(p1, 56), ==, TEST_T0 + 80 * RONDO_NS_PER_S);
     /* Directory entries: FNV-1a 64 of the key with the low bit set, id, flags. */
     for (guint s = 0; s < SERIES_MAX; s++) {
         g_autofree char *key = g_strdup_printf("vcpu_exits_total{id=\"%u\"}", s);
         gsize e = 128 + 32 * s;
-        g_assert_cmpuint(le64_at(p0, e), ==, s < 2 ? ref_fnv1a64(key) | 1 : 0);
+        g_assert_cmpuint(test_le64_at(p0, e), ==, s < 2 ? ref_fnv1a64(key) | 1 : 0);
         g_assert_cmpuint(le32_at(p0, e + 8), ==, s < 2 ? s : 0);
         g_assert_cmpuint(le32_at(p0, e + 12), ==, s < 2 ? 1 : 0);
-        g_assert_cmpuint(le64_at(p1, e), ==, le64_at(p0, e));
+        g_assert_cmpuint(test_le64_at(p1, e), ==, test_le64_at(p0, e));
     }
     /* Tier 0: the last 60 seconds; older slot times are not there. */
     g_assert_cmpfloat(ref_read(p0, last, 0), ==, N_POINTS - 1);

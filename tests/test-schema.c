@@ -21,8 +21,11 @@ test_preset_geometry(void)
     g_assert_cmpuint(2016 * 300, ==, 7 * 86400);
     /* S3: 30 series x 3 tiers under 2 MB, computed before anything exists. */
     g_assert_cmpuint(rondo_schema_get_bytes(s), <, 2 * 1024 * 1024);
-    /* Tier 0: 128 + 30*32 -> 1088; ts 4800; 30 columns of 4800. */
-    g_assert_cmpuint(rondo_schema_get_tier_bytes(s, 0), ==, 1088 + 4800 + 30 * 4800);
+    /* Tier 0: 128 + 30*32 -> 1088; 30 columns of 600 cells of 16 bytes. */
+    g_assert_cmpuint(rondo_schema_get_tier_bytes(s, 0), ==, 1088 + 30 * 9600);
+    /* Tier 1: 1088; the slot times 17280; 2 x 30 columns of 17280. */
+    g_assert_cmpuint(rondo_schema_get_tier_bytes(s, 1), ==, 1088 + 17280 + 60 * 17280);
+    g_assert_cmpuint(rondo_schema_get_bytes(s), ==, 1845312);
 }
 
 static void

@@ -27,8 +27,9 @@ typedef struct {
     gint group_of[RONDO_CF_N_FUNCTIONS];
     guint n_groups;
     guint64 head, first, filled, dropped;
-    guint64 *slot_time;
-    double *val; /* [group * MAX_SERIES + series][slot] */
+    gboolean cells;     /* tier 0: a slot time per value (per cell), not per row */
+    guint64 *slot_time; /* [slot], or with cells [group * MAX_SERIES + series][slot] */
+    double *val;        /* [group * MAX_SERIES + series][slot] */
 } MTier;
 
 typedef struct {
@@ -52,6 +53,14 @@ m_cell(MTier *m, guint group, guint s, guint32 r)
     return &m->val[((gsize)group * MAX_SERIES + s) * m->slots + r];
 }
 
+/* The slot time guarding the value of series s in group at ring slot r. */
+static guint64 *
+m_tag(MTier *m, guint group, guint s, guint32 r)
+{
+    return m->cells ? &m->slot_time[((gsize)group * MAX_SERIES + s) * m->slots + r]
+                    : &m->slot_time[r];
+}
+
 static gboolean
 m_write(MTier *m, guint group, guint s, double v, guint64 ts)
 {
@@ -71,7 +80,9 @@ m_write(MTier *m, guint group, guint s, double v, guint64 ts)
         m->first = t;
     }
     guint32 r = (guint32)((t / m->iv) % m->slots);
-    if (m->slot_time[r] != t) {
+    if (m->cells) {
+        *m_tag(m, group, s, r) = t;
+    } else if (m->slot_time[r] != t) {
         m->slot_time[r] = t;
         for (guint g = 0; g < m->n_groups; g++)
             for (guint i = 0; i < MAX_SERIES; i++)
@@ -85,7 +96,7 @@ static gboolean
 m_read(MTier *m, guint group, guint s, guint64 t, double *v)
 {
     guint32 r = (guint32)((t / m->iv) % m->slots);
-    if (t == 0 || m->slot_time[r] != t || isnan(*m_cell(m, group, s, r)))
+    if (t == 0 || *m_tag(m, group, s, r) != t || isnan(*m_cell(m, group, s, r)))
         return FALSE;
     *v = *m_cell(m, group, s, r);
     return TRUE;
@@ -314,7 +325,8 @@ sim_schema(Sim *sim)
         m->n_groups = 0;
         for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++)
             m->group_of[f] = (m->functions & RONDO_CF_BIT(f)) ? (gint)m->n_groups++ : -1;
-        m->slot_time = g_new0(guint64, slots);
+        m->cells = k == 0;
+        m->slot_time = g_new0(guint64, m->cells ? (gsize)m->n_groups * MAX_SERIES * slots : slots);
         m->val = g_new(double, (gsize)m->n_groups *MAX_SERIES *slots);
         for (gsize i = 0; i < (gsize)m->n_groups * MAX_SERIES * slots; i++)
             m->val[i] = NAN;

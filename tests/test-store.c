@@ -210,7 +210,8 @@ test_ring_semantics(void)
     g_assert_true(isnan(value_at(store, a, 0, head + S(100))));
     g_assert_true(isnan(value_at(store, a, 0, head - S(599)))); /* now outside the window */
 
-    /* Same ring slot, next wrap: the old row is reset for every series. */
+    /* Same ring slot, next wrap: a's cell still holds the previous lap's time,
+     * so it reads empty at the new time, though nobody reset it. */
     rondo_series_record(b, 6, head + S(600));
     g_assert_true(isnan(value_at(store, a, 0, head + S(600))));
     g_assert_true(isnan(value_at(store, a, 0, head)));

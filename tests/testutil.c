@@ -1,6 +1,7 @@
 /* testutil.c - helpers shared by the test programs. */
 #include "config.h"
 #include <glib/gstdio.h>
+#include <string.h>
 #include "testutil.h"
 
 char *
@@ -100,4 +101,18 @@ test_count_points(RondoStore *store, RondoSeries *s, guint tier, RondoConsolidat
     if (ret_sum)
         *ret_sum = sum;
     return n;
+}
+
+guint64
+test_le64_at(const guint8 *p, gsize off)
+{
+    guint64 v;
+    memcpy(&v, p + off, 8);
+    return GUINT64_FROM_LE(v);
+}
+
+guint64
+test_align64(guint64 n)
+{
+    return (n + 63) / 64 * 64;
 }

@@ -3,8 +3,9 @@
  * Method (docs/benchmarks.md repeats it with the figures):
  *   - a temporary store with the VMM preset and --series series;
  *   - the series are written round-robin, the timestamp advancing one
- *     second per round, so every round opens (resets) a tier-0 slot and the
- *     ring wraps every 600 rounds: the realistic worst case;
+ *     second per round, so every round opens a tier-0 slot (each record
+ *     claims its cell) and the ring wraps every 600 rounds: the realistic
+ *     worst case;
  *   - each record() is timed alone with the time-stamp counter between
  *     serialising fences; the timer's own cost (the median of empty timed
  *     pairs) is measured the same way, printed, and subtracted;
@@ -27,13 +28,13 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include "alloc-count.h"
+#include "cycles.h"
 #include "rondo-tool.h"
 
 #if defined(__x86_64__)
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <x86intrin.h>
 #define HAVE_PROOFS 1
 #else
 #define HAVE_PROOFS 0
@@ -44,7 +45,7 @@
 /* Two write patterns, measured side by side in one run. */
 enum { PATTERN_SPARSE, PATTERN_DENSE, N_PATTERNS };
 static const char *const pattern_names[N_PATTERNS] = {
-    N_("sparse: each series once per second (a slot reset every round)"),
+    N_("sparse: each series once per second (a slot opened every round)"),
     N_("dense: each series 100 times per second"),
 };
 static const guint pattern_rounds_per_slot[N_PATTERNS] = {1, 100};
@@ -62,39 +63,6 @@ typedef struct {
 
 static volatile sig_atomic_t trapped_syscalls;
 static volatile long first_trapped = -1;
-
-static inline guint64
-cycles_now(void)
-{
-#if HAVE_PROOFS
-    _mm_lfence();
-    guint64 t = __rdtsc();
-    _mm_lfence();
-    return t;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
-#endif
-}
-
-/* Cycles per nanosecond, against CLOCK_MONOTONIC over 200 ms. */
-static double
-cycles_per_ns(void)
-{
-#if HAVE_PROOFS
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    guint64 c0 = cycles_now();
-    g_usleep(200000);
-    guint64 c1 = cycles_now();
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
-    return (double)(c1 - c0) / ns;
-#else
-    return 1.0;
-#endif
-}
 
 #if HAVE_PROOFS
 static void
@@ -148,8 +116,8 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
     rondo_alloc_counting = 1;
 
     for (guint64 i = 0; i < 1000000; i++) {
-        guint64 a = cycles_now();
-        guint64 b = cycles_now();
+        guint64 a = rondo_cycles_now();
+        guint64 b = rondo_cycles_now();
         hist_add(out->timer_hist, b - a);
     }
     guint64 ts = t0, dropped = 0;
@@ -159,20 +127,20 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
             guint s = (guint)(i % n_series);
             if (i % per_slot == 0)
                 ts += RONDO_NS_PER_S;
-            guint64 a = cycles_now();
+            guint64 a = rondo_cycles_now();
             dropped += rondo_series_record(series[s], (double)i, ts);
-            guint64 b = cycles_now();
+            guint64 b = rondo_cycles_now();
             hist_add(out->hist[p], b - a);
         }
     }
-    guint64 start = cycles_now();
+    guint64 start = rondo_cycles_now();
     for (guint64 i = 0; i < records; i++) {
         guint s = (guint)(i % n_series);
         if (s == 0)
             ts += RONDO_NS_PER_S;
         dropped += rondo_series_record(series[s], (double)i, ts);
     }
-    out->throughput_cycles = cycles_now() - start;
+    out->throughput_cycles = rondo_cycles_now() - start;
 
     rondo_alloc_counting = 0;
     out->allocations = rondo_alloc_count;
@@ -317,7 +285,7 @@ bench_run(const char *dir, guint64 records, guint n_series)
         return 1;
     }
     guint64 bytes_before = rondo_store_get_bytes(store);
-    double cpn = cycles_per_ns();
+    double cpn = rondo_cycles_per_ns();
     BenchShared *shared =
         mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     g_assert(shared != MAP_FAILED);

@@ -85,7 +85,7 @@ print_tier(const RondoStore *store, guint si, guint tier)
         tier ? functions_text(rondo_schema_get_tier_functions(schema, tier)) : g_strdup("last");
     g_autofree char *head = time_or_never(rondo_store_get_head(store, si, tier));
     printf(_("  tier %u: %s × %u slots (%s), %s, %llu bytes\n"), tier, iv, (unsigned)slots, span,
-           fns, (unsigned long long)rondo_schema_get_tier_bytes(schema, tier));
+           fns, (unsigned long long)rondo_store_get_tier_bytes(store, si, tier));
     printf(_("    slots used %u of %u, head %s\n"), (unsigned)slots_used(store, si, tier),
            (unsigned)slots, head);
     if (tier == 0) {
@@ -97,6 +97,17 @@ print_tier(const RondoStore *store, guint si, guint tier)
     }
 }
 
+/* The schema's slabs as this store has them (an older format has other sizes). */
+static guint64
+schema_bytes(const RondoStore *store, guint si)
+{
+    guint64 total = 0;
+    guint n_tiers = rondo_schema_get_n_tiers(rondo_store_get_schema(store, si));
+    for (guint t = 0; t < n_tiers; t++)
+        total += rondo_store_get_tier_bytes(store, si, t);
+    return total;
+}
+
 static void
 print_schema(const RondoStore *store, guint si, GPtrArray *matchers)
 {
@@ -106,7 +117,7 @@ print_schema(const RondoStore *store, guint si, GPtrArray *matchers)
         n += rondo_series_get_schema(rondo_store_get_series(store, id)) == si;
     printf(_("schema %s: %u of %u series, %llu bytes\n"), rondo_schema_get_name(schema), n,
            (unsigned)rondo_schema_get_series_max(schema),
-           (unsigned long long)rondo_schema_get_bytes(schema));
+           (unsigned long long)schema_bytes(store, si));
     GPtrArray *ms = matchers && si < matchers->len ? g_ptr_array_index(matchers, si) : NULL;
     if (ms == NULL || ms->len == 0)
         printf(_("  matches every series\n"));
@@ -186,6 +197,12 @@ rondo_cmd_info(int argc, char **argv)
     gint64 pid = rondo_store_writer_pid(store);
     printf(_("store %s: %llu bytes on disk\n"), argv[1],
            (unsigned long long)rondo_store_get_bytes(store));
+    guint version = rondo_store_get_format_version(store);
+    if (version == RONDO_FORMAT_VERSION)
+        printf(_("format version %u\n"), version);
+    else
+        printf(_("format version %u: read-only until “rondo upgrade %s” converts it to %u\n"),
+               version, argv[1], (unsigned)RONDO_FORMAT_VERSION);
     if (pid > 0)
         printf(_("writer: process %lld\n"), (long long)pid);
     else

@@ -35,16 +35,18 @@ static void G_GNUC_PRINTF(2, 3) problem(Check *c, const char *format, ...)
 }
 
 static void
-check_slab_file(Check *c, const RondoSchema *schema, guint tier)
+check_slab_file(Check *c, guint si, guint tier)
 {
+    const RondoSchema *schema = rondo_store_get_schema(c->store, si);
+    guint64 expect = rondo_store_get_tier_bytes(c->store, si, tier);
     g_autofree char *base = g_strdup_printf("%s.%u.slab", rondo_schema_get_name(schema), tier);
     g_autofree char *path = g_build_filename(c->dir, base, NULL);
     GStatBuf st;
     if (g_stat(path, &st) != 0)
         problem(c, _("%s: missing"), base);
-    else if ((guint64)st.st_size != rondo_schema_get_tier_bytes(schema, tier))
+    else if ((guint64)st.st_size != expect)
         problem(c, _("%s: %llu bytes, expected %llu"), base, (unsigned long long)st.st_size,
-                (unsigned long long)rondo_schema_get_tier_bytes(schema, tier));
+                (unsigned long long)expect);
 }
 
 static void
@@ -129,7 +131,7 @@ check_store(Check *c, RondoStore *store)
     for (guint s = 0; s < rondo_store_get_n_schemas(c->store); s++) {
         const RondoSchema *schema = rondo_store_get_schema(c->store, s);
         for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++, slabs++) {
-            check_slab_file(c, schema, t);
+            check_slab_file(c, s, t);
             check_cursors(c, s, t);
         }
     }

@@ -77,7 +77,7 @@ meta_round_trip(GPtrArray *schemas)
     if (g_mkdir(again, 0700) != 0 ||
         !rondo_meta_write(again, (RondoSchema *const *)schemas->pdata, schemas->len, &error))
         fuzz_fail("meta.json written back: %s", error ? error->message : "mkdir");
-    g_autoptr(GPtrArray) back = rondo_meta_read(again, &error);
+    g_autoptr(GPtrArray) back = rondo_meta_read(again, NULL, &error);
     if (back == NULL || back->len != schemas->len)
         fuzz_fail("meta.json written back does not read: %s", error ? error->message : "count");
     for (guint i = 0; i < schemas->len; i++) {
@@ -114,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (data[0] % 3) {
     case 0: {
         g_free(fuzz_file_write(RONDO_META_FILE, file, n));
-        g_autoptr(GPtrArray) schemas = rondo_meta_read(fuzz_dir(), NULL);
+        g_autoptr(GPtrArray) schemas = rondo_meta_read(fuzz_dir(), NULL, NULL);
         if (schemas != NULL)
             meta_round_trip(schemas);
         fuzz_remove(RONDO_META_FILE);

@@ -48,7 +48,7 @@ slab_write(const RondoSchema *schema, guint tier, GBytes *part, gboolean fit)
 static gboolean
 slabs_write(GPtrArray *parts, gboolean fit)
 {
-    g_autoptr(GPtrArray) schemas = rondo_meta_read(fuzz_dir(), NULL);
+    g_autoptr(GPtrArray) schemas = rondo_meta_read(fuzz_dir(), NULL, NULL);
     if (schemas == NULL)
         return FALSE;
     guint64 total = 0;

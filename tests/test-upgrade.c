@@ -1,0 +1,298 @@
+/* test-upgrade.c - a format-v1 store, written by the v1 library, read and
+ * upgraded by this one.
+ *
+ * tests/fixtures/v1-store was made by tests/fixtures/make-v1-store.c with
+ * the v1 library. Each test works on a copy. The upgrade is checked twice:
+ * through the public API (every point of every series, tier and function,
+ * bit for bit, before and after) and through the bytes, with the layouts
+ * of docs/storage-format.md written out here (every tag and value of every
+ * cell, the state blocks and the directories). A rename or an allocation
+ * failing at each call the upgrade makes stands for a crash there: the
+ * store then reads as before (or, once the swap began, refuses readers
+ * with a message naming the upgrade), and the next upgrade ends exact.
+ * This program links the library's objects to reach lib/file.c's table.
+ */
+#include "config.h"
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include "file.h"
+#include "testutil.h"
+
+static const char *const slab_names[] = {"vm.0.slab", "vm.1.slab", "vm.2.slab",
+                                         "io.0.slab", "io.1.slab", "io.2.slab"};
+
+/* A copy of the fixture in a new temporary directory; returns its path. */
+static char *
+fixture_copy(const char *tmp)
+{
+    const char *src = g_getenv("top_srcdir");
+    g_autofree char *from = g_build_filename(src ? src : ".", "tests/fixtures/v1-store", NULL);
+    char *to = g_build_filename(tmp, "store", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(to, 0755), ==, 0);
+    g_autoptr(GDir) d = g_dir_open(from, 0, NULL);
+    g_assert_nonnull(d);
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *a = g_build_filename(from, name, NULL);
+        g_autofree char *b = g_build_filename(to, name, NULL);
+        g_autofree char *data = NULL;
+        gsize n;
+        g_assert_true(g_file_get_contents(a, &data, &n, NULL));
+        g_assert_true(g_file_set_contents(b, data, (gssize)n, NULL));
+    }
+    return to;
+}
+
+/* Every point of every series, tier and function, as text with the value's bits. */
+static char *
+store_points(const char *path)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoStore) store = rondo_store_open(path, 0, &error);
+    g_assert_no_error(error);
+    GString *out = g_string_new(NULL);
+    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
+        RondoSeries *s = rondo_store_get_series(store, id);
+        const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(s));
+        for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
+            guint32 fns =
+                t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+            for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+                RondoQueryIter it;
+                guint64 ts, bits;
+                double v;
+                if (!(fns & RONDO_CF_BIT(f)) ||
+                    !rondo_query_iter_init(&it, store, s, t, f, 0, G_MAXUINT64, &error))
+                    continue;
+                while (rondo_query_iter_next(&it, &ts, &v)) {
+                    memcpy(&bits, &v, 8);
+                    g_string_append_printf(
+                        out, "%u %u %u %" G_GUINT64_FORMAT " %016" G_GINT64_MODIFIER "x\n", id, t,
+                        f, ts, bits);
+                }
+            }
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* One slab, old bytes against new, by the document's layouts. */
+static void
+slab_compare(const guint8 *old, gsize old_n, const guint8 *neu, gsize neu_n)
+{
+    guint tier = old[10], n_fns = old[11];
+    guint32 slots, series_max;
+    memcpy(&slots, old + 24, 4);
+    memcpy(&series_max, old + 28, 4);
+    guint64 dir_end = test_align64(128 + 32 * (guint64)series_max);
+    guint64 row_stride = test_align64(8 * (guint64)slots), n_columns = (guint64)n_fns * series_max;
+    guint64 cell_stride = test_align64(16 * (guint64)slots);
+
+    g_assert_cmpuint(old[8], ==, 1);
+    g_assert_cmpuint(neu[8], ==, 2);
+    g_assert_cmpmem(old + 10, 30, neu + 10, 30); /* tier .. interval_ns */
+    g_assert_cmpuint(test_le64_at(neu, 40), ==, neu_n);
+    g_assert_cmpmem(old + 52, 128 - 52, neu + 52, 128 - 52); /* reserved, head, state */
+    g_assert_cmpmem(old + 128, 32 * series_max, neu + 128, 32 * series_max);
+    g_assert_cmpuint(old_n, ==, dir_end + row_stride + n_columns * row_stride);
+    if (tier > 0) {
+        g_assert_cmpmem(old + dir_end, old_n - dir_end, neu + dir_end, neu_n - dir_end);
+        return;
+    }
+    g_assert_cmpuint(neu_n, ==, dir_end + n_columns * cell_stride);
+    for (guint64 c = 0; c < n_columns; c++) {
+        for (guint64 r = 0; r < slots; r++) {
+            const guint8 *cell = neu + dir_end + c * cell_stride + 16 * r;
+            g_assert_cmpmem(cell, 8, old + dir_end + 8 * r, 8);
+            g_assert_cmpmem(cell + 8, 8, old + dir_end + row_stride + c * row_stride + 8 * r, 8);
+        }
+    }
+}
+
+static void
+store_compare_bytes(const char *old_dir, const char *new_dir)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(slab_names); i++) {
+        g_autofree char *a = g_build_filename(old_dir, slab_names[i], NULL);
+        g_autofree char *b = g_build_filename(new_dir, slab_names[i], NULL);
+        g_autofree char *old = NULL, *neu = NULL;
+        gsize old_n, neu_n;
+        g_assert_true(g_file_get_contents(a, &old, &old_n, NULL));
+        g_assert_true(g_file_get_contents(b, &neu, &neu_n, NULL));
+        slab_compare((const guint8 *)old, old_n, (const guint8 *)neu, neu_n);
+    }
+    for (guint i = 0; i < 3; i++) {
+        const char *same[] = {"series.json", "drain-fixture.0.json", "lock"};
+        g_autofree char *a = g_build_filename(old_dir, same[i], NULL);
+        g_autofree char *b = g_build_filename(new_dir, same[i], NULL);
+        g_autofree char *x = NULL, *y = NULL;
+        g_assert_true(g_file_get_contents(a, &x, NULL, NULL));
+        g_assert_true(g_file_get_contents(b, &y, NULL, NULL));
+        if (i < 2)
+            g_assert_cmpstr(x, ==, y);
+    }
+}
+
+/* The v1 store reads, checks clean, drains, and refuses a writer by naming the command. */
+static void
+test_v1_reads(void)
+{
+    g_autoptr(TestDir) tmp = test_tmp_dir();
+    g_autofree char *path = fixture_copy(tmp);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoStore) store = rondo_store_open(path, 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_store_get_format_version(store), ==, 1);
+    g_assert_cmpuint(rondo_store_get_n_series(store), ==, 3);
+    g_assert_cmpuint(rondo_store_get_tier_bytes(store, 0, 0), ==, 768);
+    g_assert_cmpuint(rondo_store_check(store, 0, NULL, NULL), ==, 0);
+    g_autofree char *points = store_points(path);
+    g_assert_cmpuint(strlen(points), >, 1000);
+    /* vm_exits_total: the late write at +30 s and the point after the gap. */
+    g_assert_nonnull(strstr(points, "0 0 3 1700000030000000000 4045100000000000\n"));
+    g_assert_nonnull(strstr(points, "0 0 3 1700000045000000000 401c000000000000\n"));
+    g_autoptr(RondoDrain) d = rondo_drain_new(store, "fixture", 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_drain_get_cursor(d, 0), ==, G_GUINT64_CONSTANT(1700000037000000000));
+    RondoSeries *s;
+    guint64 t;
+    double v;
+    g_assert_true(rondo_drain_next(d, &s, &t, &v));
+    g_assert_cmpuint(t, >=, G_GUINT64_CONSTANT(1700000037000000000));
+
+    g_autoptr(RondoStore) w = rondo_store_open(path, RONDO_OPEN_WRITE, &error);
+    g_assert_null(w);
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_VERSION);
+    g_autofree char *want = g_strdup_printf("rondo upgrade %s", path);
+    g_assert_nonnull(strstr(error->message, want));
+}
+
+static void
+upgrade_check_exact(const char *fixture, const char *path, const char *points_before)
+{
+    g_autofree char *after = store_points(path);
+    g_assert_cmpstr(after, ==, points_before);
+    store_compare_bytes(fixture, path);
+    g_autofree char *staging = g_build_filename(path, ".upgrade", NULL);
+    g_autofree char *done = g_build_filename(path, ".upgrade-done", NULL);
+    g_assert_false(g_file_test(staging, G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(done, G_FILE_TEST_EXISTS));
+}
+
+/* Upgraded bit for bit; a second upgrade changes nothing; a writer then works. */
+static void
+test_exact(void)
+{
+    g_autoptr(TestDir) tmp = test_tmp_dir();
+    g_autofree char *path = fixture_copy(tmp);
+    g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
+    g_autofree char *orig = fixture_copy(orig_tmp);
+    g_autofree char *before = store_points(path);
+    g_autoptr(GError) error = NULL;
+    guint from = 0;
+    g_assert_true(rondo_store_upgrade(path, &from, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(from, ==, 1);
+    upgrade_check_exact(orig, path, before);
+    g_assert_true(rondo_store_upgrade(path, &from, &error));
+    g_assert_cmpuint(from, ==, 2);
+    upgrade_check_exact(orig, path, before);
+
+    g_autoptr(RondoStore) w = rondo_store_open(path, RONDO_OPEN_WRITE, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_store_get_format_version(w), ==, 2);
+    g_assert_cmpuint(rondo_store_check(w, 0, NULL, NULL), ==, 0);
+    RondoSeries *s = rondo_store_get_series(w, 0);
+    guint64 head = rondo_store_get_head(w, 0, 0);
+    g_assert_cmpint(rondo_series_record(s, 99.5, head + RONDO_NS_PER_S), ==, RONDO_RECORD_OK);
+    g_assert_cmpint(rondo_series_record(s, 98.5, head - 3 * RONDO_NS_PER_S), ==, RONDO_RECORD_OK);
+    double sum = 0;
+    g_assert_cmpuint(test_count_points(w, s, 0, RONDO_CF_LAST, head - 3 * RONDO_NS_PER_S,
+                                       head + RONDO_NS_PER_S, &sum),
+                     ==, 3);
+    g_assert_cmpfloat(sum, ==, 99.5 + 98.5 + 7.0);
+}
+
+/* ------------------------------------------------------------- faults */
+
+static struct {
+    guint renames, fail_rename_at, fallocates, fail_fallocate_at;
+} fault;
+
+static int
+f_rename(const char *from, const char *to)
+{
+    if (++fault.renames == fault.fail_rename_at) {
+        errno = EIO;
+        return -1;
+    }
+    return rondo_file_ops_default()->rename(from, to);
+}
+
+static int
+f_fallocate(int fd, off_t off, off_t len)
+{
+    if (++fault.fallocates == fault.fail_fallocate_at)
+        return ENOSPC;
+    return rondo_file_ops_default()->fallocate(fd, off, len);
+}
+
+/* After a failed upgrade, readers see the old store whole or are told to finish it. */
+static void
+interrupted_check_readers(const char *path, const char *before)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoStore) store = rondo_store_open(path, 0, &error);
+    if (store == NULL) {
+        g_assert_error(error, RONDO_ERROR, RONDO_ERROR_VERSION);
+        g_assert_nonnull(strstr(error->message, "rondo upgrade"));
+        return;
+    }
+    rondo_store_close(g_steal_pointer(&store));
+    g_autofree char *now = store_points(path);
+    g_assert_cmpstr(now, ==, before);
+}
+
+/* An upgrade failing at the k-th rename or allocation, for every k, then run again. */
+static void
+test_interrupted(void)
+{
+    RondoFileOps ops = *rondo_file_ops_default();
+    ops.rename = f_rename;
+    ops.fallocate = f_fallocate;
+    g_autoptr(TestDir) tmp = test_tmp_dir();
+    g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
+    g_autofree char *orig = fixture_copy(orig_tmp);
+    g_autofree char *before = store_points(orig);
+    for (guint k = 1; k <= 20; k++) {
+        for (guint kind = 0; kind < 2; kind++) {
+            g_autofree char *sub = g_strdup_printf("%s/run-%u-%u", tmp, k, kind);
+            g_autofree char *path = fixture_copy(sub);
+            g_autoptr(GError) error = NULL;
+            memset(&fault, 0, sizeof fault);
+            fault.fail_rename_at = kind == 0 ? k : 0;
+            fault.fail_fallocate_at = kind == 1 ? k : 0;
+            rondo_file_set_ops(&ops);
+            gboolean ok = rondo_store_upgrade(path, NULL, &error);
+            rondo_file_set_ops(NULL);
+            if (!ok)
+                interrupted_check_readers(path, before);
+            g_clear_error(&error);
+            g_assert_true(rondo_store_upgrade(path, NULL, &error));
+            g_assert_no_error(error);
+            upgrade_check_exact(orig, path, before);
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/upgrade/v1-reads", test_v1_reads);
+    g_test_add_func("/upgrade/exact", test_exact);
+    g_test_add_func("/upgrade/interrupted", test_interrupted);
+    return g_test_run();
+}

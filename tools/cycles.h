@@ -1,0 +1,50 @@
+/* cycles.h - the clock the benchmarks time single records with: the
+ * time-stamp counter between serialising fences on x86-64, the monotonic
+ * clock (in ns) elsewhere. Shared by `rondo bench` and bench/record-limit,
+ * so that their figures are measured the same way. */
+#ifndef RONDO_CYCLES_H
+#define RONDO_CYCLES_H
+
+#include <time.h>
+#include <glib.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#define RONDO_CYCLES_TSC 1
+#else
+#define RONDO_CYCLES_TSC 0
+#endif
+
+static inline guint64
+rondo_cycles_now(void)
+{
+#if RONDO_CYCLES_TSC
+    _mm_lfence();
+    guint64 t = __rdtsc();
+    _mm_lfence();
+    return t;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (guint64)ts.tv_sec * G_GUINT64_CONSTANT(1000000000) + (guint64)ts.tv_nsec;
+#endif
+}
+
+/* Cycles per nanosecond, against CLOCK_MONOTONIC over 200 ms (1 without a TSC). */
+static inline double
+rondo_cycles_per_ns(void)
+{
+#if RONDO_CYCLES_TSC
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    guint64 c0 = rondo_cycles_now();
+    g_usleep(200000);
+    guint64 c1 = rondo_cycles_now();
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+    return (double)(c1 - c0) / ns;
+#else
+    return 1.0;
+#endif
+}
+
+#endif /* RONDO_CYCLES_H */
