@@ -285,7 +285,10 @@ RONDO_API gboolean rondo_store_handover_requested(const RondoStore *store);
  * Opens the store at @path for writing (as rondo_store_open() with
  * RONDO_OPEN_WRITE) when it holds one, else creates it with @schemas (as
  * rondo_store_create()). An existing store keeps its own schemas: compare
- * them if it matters. For a VMM that starts on the same store every time.
+ * them if it matters. For a VMM that starts on the same store every time:
+ * a store of an older format this library reads (RONDO_FORMAT_VERSION_OLDEST
+ * on) is upgraded in place first (rondo_store_upgrade()), so a VMM keeps
+ * its history across a library upgrade; a newer one is RONDO_ERROR_VERSION.
  */
 RONDO_API RondoStore *rondo_store_open_or_create(const char *path, RondoSchema *const *schemas,
                                                  guint n_schemas, GError **error);

@@ -556,9 +556,16 @@ rondo_store_open_or_create(const char *path, RondoSchema *const *schemas, guint 
     g_return_val_if_fail(path != NULL, NULL);
     g_autofree char *meta = g_build_filename(path, RONDO_META_FILE, NULL);
     struct stat st;
-    if (lstat(meta, &st) == 0 || errno != ENOENT)
-        return rondo_store_open(path, RONDO_OPEN_WRITE, error);
-    return rondo_store_create(path, schemas, n_schemas, error);
+    if (lstat(meta, &st) != 0 && errno == ENOENT)
+        return rondo_store_create(path, schemas, n_schemas, error);
+    g_autoptr(GError) local = NULL;
+    RondoStore *store = rondo_store_open(path, RONDO_OPEN_WRITE, &local);
+    if (store != NULL || !g_error_matches(local, RONDO_ERROR, RONDO_ERROR_VERSION))
+        return store != NULL ? store : (g_propagate_error(error, g_steal_pointer(&local)), NULL);
+    /* An older format this library reads: the owner that starts on it upgrades it. */
+    if (!rondo_store_upgrade(path, NULL, error))
+        return NULL;
+    return rondo_store_open(path, RONDO_OPEN_WRITE, error);
 }
 
 gboolean

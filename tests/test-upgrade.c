@@ -169,6 +169,27 @@ test_v1_reads(void)
     g_assert_nonnull(strstr(error->message, want));
 }
 
+/* The writer that starts on its store every time upgrades it: open_or_create. */
+static void
+test_open_or_create(void)
+{
+    g_autoptr(TestDir) tmp = test_tmp_dir();
+    g_autofree char *path = fixture_copy(tmp);
+    g_autofree char *before = store_points(path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoSchema) unused = rondo_schema_new("unused", 4, NULL);
+    RondoSchema *schemas[] = {unused};
+    g_autoptr(RondoStore) w = rondo_store_open_or_create(path, schemas, 1, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(w);
+    g_assert_true(rondo_store_is_writable(w));
+    g_assert_cmpuint(rondo_store_get_format_version(w), ==, RONDO_FORMAT_VERSION);
+    g_assert_cmpuint(rondo_store_get_n_series(w), ==, 3);
+    g_clear_pointer(&w, rondo_store_close);
+    g_autofree char *after = store_points(path);
+    g_assert_cmpstr(after, ==, before);
+}
+
 static void
 upgrade_check_exact(const char *fixture, const char *path, const char *points_before)
 {
@@ -293,6 +314,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/upgrade/v1-reads", test_v1_reads);
     g_test_add_func("/upgrade/exact", test_exact);
+    g_test_add_func("/upgrade/open-or-create", test_open_or_create);
     g_test_add_func("/upgrade/interrupted", test_interrupted);
     return g_test_run();
 }
