@@ -29,8 +29,9 @@
 #   bare          N bench/scale-vm processes counting the same way and handing
 #                 nothing out: the VMs without metrics, the baseline that the
 #                 overhead of each stack is measured above.
-# Per process, over the DURATION after WARMUP: CPU seconds (utime + stime,
-# /proc/PID/stat), bytes written to storage (write_bytes, /proc/PID/io); at
+# Per process, over the DURATION after WARMUP: CPU seconds (utime + stime
+# from /proc/PID/stat; for a single-threaded process the exact run time from
+# /proc/PID/schedstat, as 10 ms ticks are coarse for a VM process), bytes written to storage (write_bytes, /proc/PID/io); at
 # the end: PSS and RSS (/proc/PID/smaps_rollup); per side, the bytes the
 # namespace's loopback carried (/proc/net/dev, received). Every figure is
 # summed per role (vms, exporters, rondod, prometheus) and per side.
@@ -56,11 +57,17 @@ HZ=$(getconf CLK_TCK)
 # called through unshare) and writes DIR/result.csv: role,procs,cpu_s,
 # write_bytes,pss_kb,rss_kb; then DIR/side.csv: lo_bytes,points_per_minute.
 
-proc_sample() { # PID -> "ticks write_bytes"; empty when the process is gone
+proc_sample() { # PID -> "ticks write_bytes run_ns"; empty when the process is gone
 	[ -r "/proc/$1/stat" ] || return 0
 	t=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null) || return 0
 	w=$(awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io" 2>/dev/null) || return 0
-	echo "$t ${w:-0}"
+	# /proc/PID/stat counts in 10 ms ticks, coarse for a process that runs
+	# 50 µs a second; a single-threaded process's schedstat is its exact
+	# run time in ns (a multi-threaded one's only its main thread's: -1)
+	r=-1
+	[ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ne 1 ] ||
+		r=$(awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null) || r=-1
+	echo "$t ${w:-0} ${r:--1}"
 }
 proc_mem() { # PID -> "pss_kb rss_kb"
 	awk '$1 == "Pss:" { p = $2 } $1 == "Rss:" { r = $2 } END { print p + 0, r + 0 }' \
@@ -151,20 +158,26 @@ run_side() {
 	lo1=$(lo_bytes)
 	# points per series per minute in the TSDB: the minute ending 25 s ago
 	# (rondod pushes every 10 s), averaged over every series.
-	q='avg(count_over_time({__name__=~"vm_counter_.*"}[1m] offset 25s))'
+	# One series name, one series per VM, so the count keeps unique labels.
+	q='avg(count_over_time(vm_counter_00_total[1m] offset 25s))'
 	ppm=0
-	[ "$kind" = bare ] || ppm=$(curl -sf --data-urlencode "query=$q" http://127.0.0.1:9090/api/v1/query |
-		python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' ||
-		echo 0)
+	if [ "$kind" != bare ]; then
+		curl -sf --data-urlencode "query=$q" http://127.0.0.1:9090/api/v1/query >"$dir/ppm.json" ||
+			echo "scale: $kind: the query of points per minute failed" >&2
+		ppm=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["data"]["result"]; print(r[0]["value"][1] if r else 0)' \
+			"$dir/ppm.json" 2>/dev/null) || ppm=0
+	fi
 	while read -r role pid; do kill "$pid" 2>/dev/null || true; done <"$dir/pids"
 	wait 2>/dev/null || true
 	# role, processes, CPU s, write bytes, PSS kB, RSS kB (a process that is
 	# gone at the end counts for nothing: the run fails below).
-	awk -v hz="$HZ" 'NR == FNR { t[$2] = $3; w[$2] = $4; next }
-		{ n[$1]++; if (NF < 6 || !($2 in t) || t[$2] == "") { lost++; next }
-		  cpu[$1] += ($3 - t[$2]) / hz; wb[$1] += $4 - w[$2]; pss[$1] += $5; rss[$1] += $6 }
-		END { for (r in n) printf "%s,%d,%.2f,%d,%d,%d\n", r, n[r], cpu[r], wb[r], pss[r], rss[r]
-		      if (lost) printf "lost,%d,0,0,0,0\n", lost }' "$dir/t0" "$dir/t1" >"$dir/result.csv"
+	# t0: role pid ticks write_bytes run_ns; t1: the same, then pss_kb rss_kb.
+	awk -v hz="$HZ" 'NR == FNR { t[$2] = $3; w[$2] = $4; r[$2] = $5; next }
+		{ n[$1]++; if (NF < 7 || !($2 in t) || t[$2] == "") { lost++; next }
+		  tick[$1] += ($3 - t[$2]) / hz; wb[$1] += $4 - w[$2]; pss[$1] += $6; rss[$1] += $7
+		  run[$1] += ($5 >= 0 && r[$2] >= 0) ? ($5 - r[$2]) / 1e9 : ($3 - t[$2]) / hz }
+		END { for (k in n) printf "%s,%d,%.3f,%d,%d,%d,%.2f\n", k, n[k], run[k], wb[k], pss[k], rss[k], tick[k]
+		      if (lost) printf "lost,%d,0,0,0,0,0\n", lost }' "$dir/t0" "$dir/t1" >"$dir/result.csv"
 	echo "$((lo1 - lo0)),$ppm" >"$dir/side.csv"
 }
 
@@ -211,7 +224,7 @@ else
 fi
 
 csv="$OUT/data/scale.csv"
-echo "vms,side,role,procs,cpu_s,write_bytes,pss_kb,rss_kb,lo_bytes,points_per_series_per_min,duration_s" >"$csv"
+echo "vms,side,role,procs,cpu_s,write_bytes,pss_kb,rss_kb,cpu_ticks_s,lo_bytes,points_per_series_per_min,duration_s" >"$csv"
 echo "== benchmark B: scale ($(date -u '+%Y-%m-%d %H:%M UTC'); VMs: $VMS; ${DURATION} s measured after ${WARMUP} s)"
 for n in $VMS; do
 	pids=
@@ -242,7 +255,7 @@ for n in $VMS; do
 	# stacks (each side minus the bare VMs: S5's figure); of the stacks
 	# without their TSDB (rondod against the exporters).
 	awk -F, -v n="$n" '$1 == n { s = $2; cpu[s] += $5; wb[s] += $6; pss[s] += $7; rss[s] += $8
-		lo[s] = $9; ppm[s] = $10; if ($3 == "prometheus") { pcpu[s] += $5; ppss[s] += $7 } }
+		lo[s] = $10; ppm[s] = $11; if ($3 == "prometheus") { pcpu[s] += $5; ppss[s] += $7 } }
 	function pct(a, b) { return b > 0 ? sprintf("%.1f %%", 100 * a / b) : "n/a" }
 	END {
 		printf "%-9s %3s VMs: %8s %9s %9s %12s %12s %7s\n", "side", n, "CPU s", "PSS MiB", "RSS MiB", "disk bytes", "loopback B", "pts/min"
