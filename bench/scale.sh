@@ -231,10 +231,10 @@ for n in $VMS; do
 	for side in $SIDES; do
 		mkdir -p "$WORK/$n/$side"
 		if [ -n "$netns" ]; then
-			unshare -n "$0" --side "$side" "$n" "$WORK/$n/$side" "$BUILD" &
+			unshare -n sh "$0" --side "$side" "$n" "$WORK/$n/$side" "$BUILD" &
 			pids="$pids $!"
 		else
-			"$0" --side "$side" "$n" "$WORK/$n/$side" "$BUILD"
+			sh "$0" --side "$side" "$n" "$WORK/$n/$side" "$BUILD"
 		fi
 	done
 	for pid in $pids; do wait "$pid"; done
