@@ -32,7 +32,7 @@
 # Per process, over the DURATION after WARMUP: CPU seconds (utime + stime
 # from /proc/PID/stat; for a single-threaded process the exact run time from
 # /proc/PID/schedstat, as 10 ms ticks are coarse for a VM process), bytes written to storage (write_bytes, /proc/PID/io); at
-# the end: PSS and RSS (/proc/PID/smaps_rollup); per side, the bytes the
+# the end: PSS, its anonymous part and RSS (/proc/PID/smaps_rollup); per side, the bytes the
 # namespace's loopback carried (/proc/net/dev, received). Every figure is
 # summed per role (vms, exporters, rondod, prometheus) and per side.
 # A missing tool (prometheus, go, the client_golang sources) makes the side
@@ -69,9 +69,9 @@ proc_sample() { # PID -> "ticks write_bytes run_ns"; empty when the process is g
 		r=$(awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null) || r=-1
 	echo "$t ${w:-0} ${r:--1}"
 }
-proc_mem() { # PID -> "pss_kb rss_kb"
-	awk '$1 == "Pss:" { p = $2 } $1 == "Rss:" { r = $2 } END { print p + 0, r + 0 }' \
-		"/proc/$1/smaps_rollup" 2>/dev/null || echo "0 0"
+proc_mem() { # PID -> "pss_kb rss_kb pss_anon_kb"
+	awk '$1 == "Pss:" { p = $2 } $1 == "Rss:" { r = $2 } $1 == "Pss_Anon:" { a = $2 }
+		END { print p + 0, r + 0, a + 0 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo "0 0 0"
 }
 lo_bytes() { awk '$1 == "lo:" { print $2 }' /proc/net/dev; }
 
@@ -171,13 +171,14 @@ run_side() {
 	wait 2>/dev/null || true
 	# role, processes, CPU s, write bytes, PSS kB, RSS kB (a process that is
 	# gone at the end counts for nothing: the run fails below).
-	# t0: role pid ticks write_bytes run_ns; t1: the same, then pss_kb rss_kb.
+	# t0: role pid ticks write_bytes run_ns; t1: the same, then pss_kb rss_kb
+	# pss_anon_kb.
 	awk -v hz="$HZ" 'NR == FNR { t[$2] = $3; w[$2] = $4; r[$2] = $5; next }
-		{ n[$1]++; if (NF < 7 || !($2 in t) || t[$2] == "") { lost++; next }
+		{ n[$1]++; if (NF < 8 || !($2 in t) || t[$2] == "") { lost++; next }
 		  tick[$1] += ($3 - t[$2]) / hz; wb[$1] += $4 - w[$2]; pss[$1] += $6; rss[$1] += $7
-		  run[$1] += ($5 >= 0 && r[$2] >= 0) ? ($5 - r[$2]) / 1e9 : ($3 - t[$2]) / hz }
-		END { for (k in n) printf "%s,%d,%.3f,%d,%d,%d,%.2f\n", k, n[k], run[k], wb[k], pss[k], rss[k], tick[k]
-		      if (lost) printf "lost,%d,0,0,0,0,0\n", lost }' "$dir/t0" "$dir/t1" >"$dir/result.csv"
+		  anon[$1] += $8; run[$1] += ($5 >= 0 && r[$2] >= 0) ? ($5 - r[$2]) / 1e9 : ($3 - t[$2]) / hz }
+		END { for (k in n) printf "%s,%d,%.3f,%d,%d,%d,%.2f,%d\n", k, n[k], run[k], wb[k], pss[k], rss[k], tick[k], anon[k]
+		      if (lost) printf "lost,%d,0,0,0,0,0,0\n", lost }' "$dir/t0" "$dir/t1" >"$dir/result.csv"
 	echo "$((lo1 - lo0)),$ppm" >"$dir/side.csv"
 }
 
@@ -224,7 +225,7 @@ else
 fi
 
 csv="$OUT/data/scale.csv"
-echo "vms,side,role,procs,cpu_s,write_bytes,pss_kb,rss_kb,cpu_ticks_s,lo_bytes,points_per_series_per_min,duration_s" >"$csv"
+echo "vms,side,role,procs,cpu_s,write_bytes,pss_kb,rss_kb,cpu_ticks_s,pss_anon_kb,lo_bytes,points_per_series_per_min,duration_s" >"$csv"
 echo "== benchmark B: scale ($(date -u '+%Y-%m-%d %H:%M UTC'); VMs: $VMS; ${DURATION} s measured after ${WARMUP} s)"
 for n in $VMS; do
 	pids=
@@ -255,20 +256,20 @@ for n in $VMS; do
 	# stacks (each side minus the bare VMs: S5's figure); of the stacks
 	# without their TSDB (rondod against the exporters).
 	awk -F, -v n="$n" '$1 == n { s = $2; cpu[s] += $5; wb[s] += $6; pss[s] += $7; rss[s] += $8
-		lo[s] = $10; ppm[s] = $11; if ($3 == "prometheus") { pcpu[s] += $5; ppss[s] += $7 } }
+		anon[s] += $10; lo[s] = $11; ppm[s] = $12; if ($3 == "prometheus") { pcpu[s] += $5; ppss[s] += $7 } }
 	function pct(a, b) { return b > 0 ? sprintf("%.1f %%", 100 * a / b) : "n/a" }
 	END {
-		printf "%-9s %3s VMs: %8s %9s %9s %12s %12s %7s\n", "side", n, "CPU s", "PSS MiB", "RSS MiB", "disk bytes", "loopback B", "pts/min"
+		printf "%-9s %3s VMs: %8s %9s %9s %9s %12s %12s %7s\n", "side", n, "CPU s", "PSS MiB", "anon MiB", "RSS MiB", "disk bytes", "loopback B", "pts/min"
 		split("bare embedded trad-15s trad-1s", order, " ")
 		for (i = 1; i <= 4; i++) { s = order[i]; if (!(s in cpu)) continue
-			printf "%-9s %3s VMs: %8.2f %9.1f %9.1f %12d %12s %7.1f\n", s, n, cpu[s], pss[s] / 1024, rss[s] / 1024, wb[s], lo[s], ppm[s] }
+			printf "%-9s %3s VMs: %8.2f %9.1f %9.1f %9.1f %12d %12s %7.1f\n", s, n, cpu[s], pss[s] / 1024, anon[s] / 1024, rss[s] / 1024, wb[s], lo[s], ppm[s] }
 		e = "embedded"
 		for (i = 3; i <= 4; i++) { t = order[i]; if (!(t in cpu) || !(e in cpu)) continue
 			printf "embedded / %s, whole sides: CPU %s, PSS %s, RSS %s, disk %s, loopback %s\n", t,
 				pct(cpu[e], cpu[t]), pct(pss[e], pss[t]), pct(rss[e], rss[t]), pct(wb[e], wb[t]), pct(lo[e], lo[t])
-			printf "embedded / %s, metrics stacks (minus the bare VMs): CPU %s, PSS %s, RSS %s\n", t,
+			printf "embedded / %s, metrics stacks (minus the bare VMs): CPU %s, PSS %s (anonymous %s), RSS %s\n", t,
 				pct(cpu[e] - cpu["bare"], cpu[t] - cpu["bare"]), pct(pss[e] - pss["bare"], pss[t] - pss["bare"]),
-				pct(rss[e] - rss["bare"], rss[t] - rss["bare"])
+				pct(anon[e] - anon["bare"], anon[t] - anon["bare"]), pct(rss[e] - rss["bare"], rss[t] - rss["bare"])
 			printf "embedded / %s, stacks without their TSDB (Prometheus): CPU %s, PSS %s\n", t,
 				pct(cpu[e] - cpu["bare"] - pcpu[e], cpu[t] - cpu["bare"] - pcpu[t]),
 				pct(pss[e] - pss["bare"] - ppss[e], pss[t] - pss["bare"] - ppss[t]) } }' "$csv"
