@@ -19,6 +19,8 @@ step "A: write-overhead.sh"
 sh "$SRC/bench/write-overhead.sh" "$BUILD"
 step "B: scale.sh"
 sh "$SRC/bench/scale.sh" "$BUILD"
+step "C: ephemeral-vm.sh"
+sh "$SRC/bench/ephemeral-vm.sh" "$BUILD"
 step "record-median.sh (rondo bench)"
 (cd "$BUILD" && RECORDS=20000 sh "$SRC/bench/record-median.sh" 1 tools/rondo)
 step "export-bench.sh"
