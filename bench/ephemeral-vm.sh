@@ -15,6 +15,7 @@
 #                         go (default BUILDDIR/bench-out)
 # Needs /dev/kvm (root or group kvm) and prometheus; prints SKIP otherwise.
 set -eu
+. "$(dirname "$0")/lib.sh"
 
 BUILD=$(cd "${1:-.}" && pwd)
 SCRAPE=15
@@ -42,17 +43,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 mkdir -p "$OUT/data" "$OUT/img" "$WORK/state" "$WORK/cursors"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_http() {
-	i=0
-	until curl -sf -o /dev/null "$1"; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { echo "ephemeral-vm: no answer from $1" >&2; exit 1; }
-		sleep 0.1
-	done
-}
 # count URL EXPR TIME -> the first value of an instant query, 0 when empty
 count() {
 	curl -sf --data-urlencode "query=$2" --data-urlencode "time=$3" "$1/api/v1/query" |
@@ -127,7 +117,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set grid ytics
-set key top left
+set key below
 set yrange [0:*]
 plot "$csv" using 3:xtic(stringcolumn(1) . " (" . stringcolumn(2) . " s)") title "expected (life + boot second)", \
      "" using 4 title "in its store", "" using 5 title "remote-write receiver", \

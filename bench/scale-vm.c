@@ -9,6 +9,9 @@
  *       keeps 30 counters in memory and writes all of them as one line of
  *       JSON to FIFO every FLUSH_S seconds (how Firecracker hands its metrics
  *       to an exporter), for bench/scale/exporter.go to expose;
+ *   scale-vm many DIR COUNT SECONDS
+ *       COUNT embedded VMs in one process: stores DIR/vm000... written as
+ *       `embedded` writes one (the generator of bench/fleet.sh's hosts);
  *   scale-vm bare SECONDS
  *       counts the same way and hands nothing out: the VM without metrics,
  *       the baseline both stacks are measured above.
@@ -74,35 +77,62 @@ series_name(guint s, char *buf, gsize size)
     g_snprintf(buf, size, "vm_counter_%02u_total", s);
 }
 
-static int
-run_embedded(const char *path, guint64 seconds)
+typedef struct {
+    RondoStore *store;
+    RondoSeries *series[SERIES_N];
+    double counters[SERIES_N];
+} Vm;
+
+static gboolean
+vm_open(Vm *vm, const char *path, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(RondoSchema) schema = rondo_schema_new_vmm_preset("vm", SERIES_N, &error);
-    g_autoptr(RondoStore) store =
-        schema ? rondo_store_open_or_create(path, &schema, 1, &error) : NULL;
+    g_autoptr(RondoSchema) schema = rondo_schema_new_vmm_preset("vm", SERIES_N, error);
     char names_buf[SERIES_N][32];
     const char *names[SERIES_N];
-    RondoSeries *series[SERIES_N];
     for (guint s = 0; s < SERIES_N; s++) {
         series_name(s, names_buf[s], sizeof names_buf[s]);
         names[s] = names_buf[s];
     }
-    if (store == NULL || !rondo_store_register_all(store, SERIES_N, names, NULL, series, &error)) {
-        g_printerr("scale-vm: %s: %s\n", path, error->message);
-        return 1;
-    }
-    double counters[SERIES_N] = {0};
-    for (guint64 i = 0; i < seconds && !stopping; i++) {
-        guint64 now_ns = sleep_to_next_second();
-        counters_advance(counters, now_ns / NS_PER_S);
-        rondo_store_record_batch(store, series, counters, SERIES_N, now_ns);
-        if (!rondo_store_consolidate(store, now_ns, NULL, &error)) {
+    vm->store = schema ? rondo_store_open_or_create(path, &schema, 1, error) : NULL;
+    return vm->store != NULL &&
+           rondo_store_register_all(vm->store, SERIES_N, names, NULL, vm->series, error);
+}
+
+/* One second of a VM: its 30 values, then its consolidation tick. */
+static gboolean
+vm_tick(Vm *vm, guint64 now_ns, GError **error)
+{
+    counters_advance(vm->counters, now_ns / NS_PER_S);
+    rondo_store_record_batch(vm->store, vm->series, vm->counters, SERIES_N, now_ns);
+    return rondo_store_consolidate(vm->store, now_ns, NULL, error);
+}
+
+static int
+run_embedded(const char *dir, guint count, gboolean one, guint64 seconds)
+{
+    g_autoptr(GError) error = NULL;
+    Vm *vms = g_new0(Vm, count);
+    int status = 0;
+    for (guint v = 0; v < count && status == 0; v++) {
+        g_autofree char *path = one ? g_strdup(dir) : g_strdup_printf("%s/vm%03u", dir, v);
+        if (!vm_open(&vms[v], path, &error)) {
             g_printerr("scale-vm: %s: %s\n", path, error->message);
-            return 1;
+            status = 1;
         }
     }
-    return 0;
+    for (guint64 i = 0; i < seconds && !stopping && status == 0; i++) {
+        guint64 now_ns = sleep_to_next_second();
+        for (guint v = 0; v < count && status == 0; v++) {
+            if (!vm_tick(&vms[v], now_ns, &error)) {
+                g_printerr("scale-vm: %s\n", error->message);
+                status = 1;
+            }
+        }
+    }
+    for (guint v = 0; v < count; v++)
+        rondo_store_close(vms[v].store);
+    g_free(vms);
+    return status;
 }
 
 static int
@@ -155,7 +185,15 @@ main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
     if (argc == 4 && strcmp(argv[1], "embedded") == 0)
-        return run_embedded(argv[2], g_ascii_strtoull(argv[3], NULL, 10));
+        return run_embedded(argv[2], 1, TRUE, g_ascii_strtoull(argv[3], NULL, 10));
+    if (argc == 5 && strcmp(argv[1], "many") == 0) {
+        guint64 count = g_ascii_strtoull(argv[3], NULL, 10);
+        if (count < 1 || count > 10000) {
+            g_printerr("scale-vm: COUNT must be 1..10000\n");
+            return 2;
+        }
+        return run_embedded(argv[2], (guint)count, FALSE, g_ascii_strtoull(argv[4], NULL, 10));
+    }
     if (argc == 3 && strcmp(argv[1], "bare") == 0)
         return run_bare(g_ascii_strtoull(argv[2], NULL, 10));
     if (argc == 5 && strcmp(argv[1], "traditional") == 0) {
@@ -164,6 +202,7 @@ main(int argc, char **argv)
     }
     g_printerr("usage: scale-vm embedded STORE_DIR SECONDS\n"
                "       scale-vm traditional FIFO SECONDS FLUSH_S\n"
+               "       scale-vm many DIR COUNT SECONDS\n"
                "       scale-vm bare SECONDS\n");
     return 2;
 }

@@ -38,6 +38,7 @@
 # A missing tool (prometheus, go, the client_golang sources) makes the side
 # that needs it print SKIP and why.
 set -eu
+. "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = "--side" ]; then BUILD=$5; else BUILD=$(cd "${1:-.}" && pwd); fi
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,14 +76,6 @@ proc_mem() { # PID -> "pss_kb rss_kb pss_anon_kb"
 }
 lo_bytes() { awk '$1 == "lo:" { print $2 }' /proc/net/dev; }
 
-wait_http() {
-	i=0
-	until curl -sf -o /dev/null "$1"; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { echo "scale: no answer from $1" >&2; return 1; }
-		sleep 0.1
-	done
-}
 
 run_side() {
 	kind=$1 n=$2 dir=$3

@@ -21,6 +21,8 @@ step "B: scale.sh"
 sh "$SRC/bench/scale.sh" "$BUILD"
 step "C: ephemeral-vm.sh"
 sh "$SRC/bench/ephemeral-vm.sh" "$BUILD"
+step "D: fleet.sh"
+sh "$SRC/bench/fleet.sh" "$BUILD"
 step "record-median.sh (rondo bench)"
 (cd "$BUILD" && RECORDS=20000 sh "$SRC/bench/record-median.sh" 1 tools/rondo)
 step "export-bench.sh"
