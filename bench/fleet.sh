@@ -8,7 +8,8 @@
 #   HOSTS=4 VMS=100       hosts, and VMs per host (defaults)
 #   DURATION=120 WARMUP=30  seconds measured, after seconds of warm-up
 #   BENCH_SMOKE=1         HOSTS=2 VMS=2 DURATION=12 WARMUP=12: checks the script
-#   BENCH_OUT=DIR         where data/fleet.csv goes (default BUILDDIR/bench-out)
+#   BENCH_OUT=DIR         where data/fleet.csv and img/fleet.svg go
+#                         (default BUILDDIR/bench-out)
 #
 # Over DURATION: samples/s and compressed bytes per sample that the rondods
 # sent (their rondod_export_* counters), and that vmagent sent on
@@ -44,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-mkdir -p "$OUT/data"
+mkdir -p "$OUT/data" "$OUT/img"
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # metric_sum URL NAME: the sum of every series of NAME in a /metrics page
@@ -136,3 +137,27 @@ awk -v hz="$HZ" -v hosts="$HOSTS" -v vms="$VMS" -v t0="$t0" -v t1="$t1" -v csv="
 		printf "VictoriaMetrics:     %.0f rows/s inserted, %.2f %% of a core\n", d["vm.rows"] / s, 100 * d["vm.cpu"] / hz / s
 	}' "$WORK/t0" "$WORK/t1"
 echo "wrote $csv"
+
+if ! command -v gnuplot >/dev/null; then
+	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
+	exit 0
+fi
+# one bar per kind of process, from the CSV's one row
+awk -F, -v vms="$VMS" 'NR == 2 {
+	printf "\"rondod, per host\" %s\n\"recording %d VMs, per host\" %s\n", $6, vms, $7
+	printf "vmagent %s\nVictoriaMetrics %s\n", $10, $12 }' "$csv" >"$WORK/cpu.dat"
+rate=$(awk -F, 'NR == 2 { print $4 }' "$csv")
+gnuplot <<EOF
+set terminal svg size 800,400 dynamic font "sans,12" background rgb "white"
+set output "$OUT/img/fleet.svg"
+set title "Benchmark D: $HOSTS hosts x $VMS VMs x 30 series at 1 Hz through vmagent ($rate samples/s)"
+set ylabel "CPU, % of one core"
+set style data histograms
+set style fill solid 0.8 border -1
+set grid ytics
+set yrange [0:*]
+set boxwidth 0.6
+unset key
+plot "$WORK/cpu.dat" using 2:xtic(1)
+EOF
+echo "wrote $OUT/img/fleet.svg"
