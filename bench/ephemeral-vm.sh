@@ -123,4 +123,5 @@ plot "$csv" using 3:xtic(stringcolumn(1) . " (" . stringcolumn(2) . " s)") title
      "" using 4 title "in its store", "" using 5 title "remote-write receiver", \
      "" using 6 title "Prometheus scraping rondod every ${SCRAPE} s"
 EOF
+svg_tidy "$OUT/img/ephemeral-vm.svg"
 echo "wrote $OUT/img/ephemeral-vm.svg"

@@ -160,4 +160,5 @@ set boxwidth 0.6
 unset key
 plot "$WORK/cpu.dat" using 2:xtic(1)
 EOF
+svg_tidy "$OUT/img/fleet.svg"
 echo "wrote $OUT/img/fleet.svg"

@@ -14,3 +14,9 @@ wait_http() {
 		sleep 0.1
 	done
 }
+
+# svg_tidy FILE: gnuplot ends some SVG lines with blanks; the repository has
+# none (CI checks), so the plots are committed without them.
+svg_tidy() {
+	sed -i 's/[[:space:]]*$//' "$1"
+}

@@ -11,6 +11,7 @@
 #   BENCH_SMOKE=1        a tiny run (20 000 / 2 000): checks the script only
 #   BENCH_OUT=DIR        where data/ and img/ go (default: BUILDDIR/bench-out)
 set -eu
+. "$(dirname "$0")/lib.sh"
 
 BUILD=$(cd "${1:-.}" && pwd)
 if [ -n "${BENCH_SMOKE:-}" ]; then
@@ -80,4 +81,5 @@ plot "$csv" using (\$7 > 1 ? \$7 : 1):xtic(1) title "mean (untimed loop)", \
      "" using (\$4 > 1 ? \$4 : 1) title "p99", \
      "" using (\$5 > 1 ? \$5 : 1) title "p99.9"
 EOF
+svg_tidy "$OUT/img/write-overhead.svg"
 echo "wrote $csv and $OUT/img/write-overhead.svg"
