@@ -298,4 +298,5 @@ set ylabel "PSS at the end (MiB)"
 plot "$WORK/totals.csv" using 6:xtic(1) title "VMs alone", "" using 7 title "embedded rondo", "" using 8 title "exporters + Prometheus 15 s", "" using 9 title "exporters + Prometheus 1 s"
 unset multiplot
 EOF
+svg_tidy "$OUT/img/scale.svg"
 echo "wrote $OUT/img/scale.svg"
