@@ -13,6 +13,9 @@ BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-conf
   libcurl4-openssl-dev libsnappy-dev"
 TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metrics chromium
   wrk systemd man-db groff-base acpica-tools cpio"
+# What the benchmarks compare rondo with (make bench, make bench-smoke).
+TEST_DEPS="$TEST_DEPS g++ prometheus-cpp-dev librrd-dev rrdcached gnuplot-nox golang-go
+  golang-github-prometheus-client-golang-dev iproute2 util-linux"
 
 if [ "${1:-}" = "--install-deps" ]; then
   # apt-get runs as root: directly, or through sudo for a normal user.

@@ -2,6 +2,7 @@
 # record-median.sh - run `rondo bench` N times (default 5) and print the median of
 # each figure, since these machines are shared and noisy.
 #   bench/record-median.sh [N] [RONDO]      RONDO defaults to tools/rondo
+#   RECORDS=N   records per pattern (default: rondo bench's 10 000 000)
 set -eu
 n=${1:-5}
 rondo=${2:-tools/rondo}
@@ -9,7 +10,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 i=0
 while [ "$i" -lt "$n" ]; do
-  "$rondo" bench >> "$out"
+  "$rondo" bench ${RECORDS:+--records "$RECORDS"} >> "$out"
   i=$((i + 1))
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
