@@ -35,17 +35,12 @@
 #include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include "cycles.h"
 #include "rondo.h"
 #include "write-overhead.h"
 #ifdef HAVE_LIBRRD
 #include <rrd.h>
 #include <rrd_client.h>
-#endif
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#define HAVE_TSC 1
-#else
-#define HAVE_TSC 0
 #endif
 
 #define SERIES_N    30
@@ -95,38 +90,12 @@ op_second(guint64 i)
 
 /* ------------------------------------------------------------- the timer */
 
-static inline guint64
-ticks_now(void)
-{
-#if HAVE_TSC
-    _mm_lfence();
-    guint64 t = __rdtsc();
-    _mm_lfence();
-    return t;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (guint64)ts.tv_sec * G_GUINT64_CONSTANT(1000000000) + (guint64)ts.tv_nsec;
-#endif
-}
-
 static guint64
 monotonic_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (guint64)ts.tv_sec * G_GUINT64_CONSTANT(1000000000) + (guint64)ts.tv_nsec;
-}
-
-/* Ticks per nanosecond, against CLOCK_MONOTONIC over 200 ms. */
-static double
-ticks_per_ns(void)
-{
-    guint64 n0 = monotonic_ns(), t0 = ticks_now();
-    while (monotonic_ns() - n0 < 200000000)
-        ;
-    guint64 n1 = monotonic_ns(), t1 = ticks_now();
-    return (double)(t1 - t0) / (double)(n1 - n0);
 }
 
 /* ---------------------------------------------------------- contenders */
@@ -414,9 +383,9 @@ measure(Bench *b, void (*op)(Bench *, guint64), guint64 first, guint64 n, double
 {
     double sum = 0;
     for (guint64 i = 0; i < n; i++) {
-        guint64 t0 = ticks_now();
+        guint64 t0 = rondo_cycles_now();
         op(b, first + i);
-        guint64 t1 = ticks_now();
+        guint64 t1 = rondo_cycles_now();
         guint64 d = t1 - t0;
         deltas[i] = d > G_MAXUINT32 ? G_MAXUINT32 : (guint32)d;
         sum += (double)d;
@@ -502,12 +471,12 @@ main(int argc, char **argv)
 
     guint64 max_n = (guint64)MAX(ops, slow_ops);
     guint32 *deltas = g_new(guint32, max_n);
-    double tpn = ticks_per_ns();
+    double tpn = rondo_cycles_per_ns();
     Figures empty;
     measure(b, op_empty, 0, max_n, tpn, deltas, &empty);
     printf("timer: %s, %.3f ticks/ns; an empty timed operation: p50 %.1f ns, p99 %.1f ns, "
            "untimed %.2f ns (subtracted below)\n",
-           HAVE_TSC ? "rdtsc" : "clock_gettime", tpn, empty.p50_ns, empty.p99_ns,
+           RONDO_CYCLES_TSC ? "rdtsc" : "clock_gettime", tpn, empty.p50_ns, empty.p99_ns,
            empty.mean_untimed_ns);
     printf("%-16s %10s %9s %9s %9s %11s %11s %10s\n", "contender", "ops", "p50 ns", "p99 ns",
            "p999 ns", "mean timed", "mean untimed", "÷ rondo");
