@@ -126,16 +126,11 @@ lookback_ns(const StoreHandle *h, const RondoSeries *s, const EvalContext *ctx)
 
 static GArray *
 read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
-            guint64 back_ns, guint64 range_ns, GError **error)
+            guint64 back_ns, GError **error)
 {
     const EvalContext *ctx = ev->ctx;
     guint64 from = ctx->start_ns > back_ns ? ctx->start_ns - back_ns : 0;
-    const TierRead r = {.cf = cf,
-                        .from_ns = from,
-                        .to_ns = ctx->end_ns,
-                        .step_ns = ctx->step_ns,
-                        .range_ns = range_ns,
-                        .raw_first = TRUE};
+    const TierRead r = {.cf = cf, .from_ns = from, .to_ns = ctx->end_ns};
     RondoQueryIter it;
     if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
@@ -199,7 +194,7 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
                GError **error)
 {
     guint64 lb = lookback_ns(h, s, ev->ctx);
-    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, 0, error);
+    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, error);
     if (pts == NULL)
         return FALSE;
     EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
@@ -320,7 +315,7 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
 {
     FuncKind f = fn->func;
     guint64 range = fn->lhs->range_ns;
-    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, range, error);
+    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, error);
     if (pts == NULL)
         return FALSE;
     g_auto(GStrv) labels = series_labelset(h, s);

@@ -19,9 +19,9 @@
  *
  * Tiers: the raw tier 0 whenever its window reaches back to the start of
  * the query, so that Prometheus computes over the points as recorded;
- * beyond it the tier the hints' step and range call for, as the native
- * queries choose, or the stitched read (tiers.c). Coarse tiers serve their
- * max column to max_over_time, min to min_over_time, else the average.
+ * beyond it the stitched read (tiers.c), whatever the hints' step. Coarse
+ * tiers serve their max column to max_over_time, min to min_over_time,
+ * else the average.
  *
  * Limits: a body of max_body_bytes (server.c), READ_PLAIN_FACTOR times that
  * uncompressed; READ_QUERIES_MAX queries of READ_MATCHERS_MAX matchers;

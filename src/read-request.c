@@ -5,7 +5,8 @@
  * is compiled. Times are Prometheus' milliseconds; a read covers whole
  * milliseconds, so the end is its last nanosecond. Hints only pick the
  * column coarse tiers serve (max_over_time, min_over_time, else the
- * average): the tier is tier 0 or the stitched read (tiers.c).
+ * average): the tier is tier 0 or the stitched read (tiers.c), whatever
+ * their step and range.
  */
 #include "config.h"
 
@@ -131,10 +132,7 @@ read_query_init(ReadQuery *q, const Prometheus__Query *pq, GError **error)
     q->empty = pq->end_timestamp_ms < 0 || pq->end_timestamp_ms < pq->start_timestamp_ms;
     q->read.from_ns = ms_to_ns(pq->start_timestamp_ms, FALSE);
     q->read.to_ns = ms_to_ns(pq->end_timestamp_ms, TRUE);
-    q->read.step_ns = hints && hints->step_ms > 0 ? ms_to_ns(hints->step_ms, FALSE) : 0;
-    q->read.range_ns = hints && hints->range_ms > 0 ? ms_to_ns(hints->range_ms, FALSE) : 0;
     q->read.cf = cf_for_func(hints ? hints->func : NULL);
-    q->read.raw_first = TRUE;
     return TRUE;
 }
 

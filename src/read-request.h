@@ -26,7 +26,7 @@ typedef enum {
 /* One query of the request, checked. */
 typedef struct {
     GPtrArray *matchers; /* Matcher*, at most READ_MATCHERS_MAX */
-    TierRead read;       /* raw_first: Prometheus' engine computes over raw samples */
+    TierRead read;       /* the column from the hints' function */
     gboolean empty;      /* the range holds no time at all */
 } ReadQuery;
 

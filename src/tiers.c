@@ -2,30 +2,16 @@
  *
  * A store keeps each series at several resolutions: tier 0 holds the raw
  * points for a short window, coarser tiers consolidated buckets for longer
- * ones. A read names the step and window it will be evaluated at; the
- * coarsest tier fine enough for both answers it with the fewest points,
- * which is what rondod's own PromQL does. A remote read feeds Prometheus'
- * engine, which computes over raw samples: it ignores the hints (raw_first),
- * takes tier 0 where it covers the whole range and otherwise the stitched
- * read (coarse buckets only for what tier 0 no longer holds). Serving the
- * whole range from the tier the hints suggest would feed buckets to
- * rate() at the recent end too, and the answer would depend on the range.
+ * ones. Both rondod's own PromQL and a remote read (Prometheus' engine)
+ * compute over raw samples, so a read takes tier 0 wherever it reaches back,
+ * and otherwise the stitched read: coarse buckets only for what tier 0 no
+ * longer holds. Serving a whole range from a coarse tier chosen by the step
+ * would feed buckets to rate() at the recent end too, and the answer would
+ * depend on the range.
  */
 #include "config.h"
 
 #include "tiers.h"
-
-guint
-tier_choose(const RondoSchema *schema, guint64 step_ns, guint64 range_ns)
-{
-    guint k = 0;
-    for (guint t = 1; t < rondo_schema_get_n_tiers(schema); t++) {
-        guint64 iv = rondo_schema_get_tier_interval(schema, t);
-        if (iv <= step_ns && (range_ns == 0 || 2 * iv <= range_ns))
-            k = t;
-    }
-    return k;
-}
 
 gboolean
 tier_covers(const RondoStore *store, guint schema_i, guint tier, guint64 from_ns)
@@ -41,17 +27,10 @@ static gboolean
 iter_open(RondoQueryIter *it, const StoreHandle *h, const RondoSeries *s, const TierRead *r,
           GError **error)
 {
-    guint si = rondo_series_get_schema(s);
-    const RondoSchema *schema = rondo_store_get_schema(h->store, si);
-    RondoConsolidation cf = r->cf;
-    guint tier = r->raw_first ? 0 : tier_choose(schema, r->step_ns, r->range_ns);
-    if (!tier_covers(h->store, si, tier, r->from_ns))
-        return rondo_query_iter_init_auto(it, h->store, s, cf, r->from_ns, r->to_ns, error);
-    if (tier > 0 && !(rondo_schema_get_tier_functions(schema, tier) & RONDO_CF_BIT(cf)))
-        cf = RONDO_CF_AVERAGE;
-    if (rondo_query_iter_init(it, h->store, s, tier, cf, r->from_ns, r->to_ns, NULL))
+    if (tier_covers(h->store, rondo_series_get_schema(s), 0, r->from_ns) &&
+        rondo_query_iter_init(it, h->store, s, 0, r->cf, r->from_ns, r->to_ns, NULL))
         return TRUE;
-    return rondo_query_iter_init_auto(it, h->store, s, cf, r->from_ns, r->to_ns, error);
+    return rondo_query_iter_init_auto(it, h->store, s, r->cf, r->from_ns, r->to_ns, error);
 }
 
 gboolean

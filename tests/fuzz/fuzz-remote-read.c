@@ -3,9 +3,9 @@
  * Input: a POST /api/v1/read body, given to read_request_parse()
  * (src/read-request.c) with the uncompressed limit of rondod's default
  * max_body_bytes. Oracles beyond the sanitizers: a refusal says why; an
- * accepted request keeps the limits (queries, matchers), asks tier 0 or
- * the stitched read, and a query that is not empty has its start at or
- * before its end. Each matcher is then tried on a few label values.
+ * accepted request keeps the limits (queries, matchers), and a query that
+ * is not empty has its start at or before its end. Each matcher is then tried on a few label
+ * values.
  */
 #include "config.h"
 #include "fuzz.h"
@@ -20,8 +20,6 @@ query_check(const ReadQuery *q)
 {
     if (q->matchers == NULL || q->matchers->len > READ_MATCHERS_MAX)
         fuzz_fail("a query with %u matchers", q->matchers ? q->matchers->len : 0);
-    if (!q->read.raw_first)
-        fuzz_fail("a remote read that may be served from a coarse tier alone");
     if (!q->empty && q->read.from_ns > q->read.to_ns)
         fuzz_fail("a query that ends before it starts is not empty");
     for (guint m = 0; m < q->matchers->len; m++) {
