@@ -56,14 +56,17 @@ format_u64(char *buf, guint64 v)
 
 /* The fewest significant digits that read back as @v (v finite, not 0):
  * @digits without a point or trailing zeros, @ret_exp the decimal exponent
- * of the first digit (v = 0.DIGITS x 10^(exp + 1)). */
+ * of the first digit (v = 0.DIGITS x 10^(exp + 1)). Three tries at most:
+ * any decimal of up to 15 digits survives a trip through a double, so if
+ * 15 digits read back, the shortest are those with their zeros cut; else
+ * the correctly rounded 16, else 17 digits (always enough). */
 static void
 shortest_digits(double v, char digits[20], int *ret_exp)
 {
-    char e[40], fmt[8];
-    for (int prec = 0; prec <= 16; prec++) {
-        g_snprintf(fmt, sizeof fmt, "%%.%de", prec);
-        g_ascii_formatd(e, sizeof e, fmt, fabs(v));
+    static const char *const formats[] = {"%.14e", "%.15e", "%.16e"};
+    char e[40];
+    for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
+        g_ascii_formatd(e, sizeof e, formats[i], fabs(v));
         if (g_ascii_strtod(e, NULL) == fabs(v))
             break;
     }
@@ -87,26 +90,31 @@ format_exponent(char *buf, gsize n, gboolean neg, const char *digits, int exp)
                digits + 1, exp < 0 ? '-' : '+', ABS(exp));
 }
 
-/* Plain decimal, as Go's strconv writes 'f' with the shortest digits. */
+/* Plain decimal, as Go's strconv writes 'f' with the shortest digits,
+ * straight into @buf: for the exponents format_double() sends here (-7 to
+ * 20) and at most 17 digits, 26 characters at most ("-0.000000" + 17). */
 static void
 format_fixed(char *buf, gsize n, gboolean neg, const char *digits, int exp)
 {
-    GString *s = g_string_new(neg ? "-" : "");
-    gsize nd = strlen(digits);
+    gsize nd = strlen(digits), k = 0;
+    g_assert(exp >= -7 && exp <= 20 && n > 26);
+    if (neg)
+        buf[k++] = '-';
     if (exp < 0) {
-        g_string_append(s, "0.");
+        buf[k++] = '0';
+        buf[k++] = '.';
         for (int i = -1; i > exp; i--)
-            g_string_append_c(s, '0');
-        g_string_append(s, digits);
+            buf[k++] = '0';
+        memcpy(buf + k, digits, nd);
+        k += nd;
     } else {
         for (gsize i = 0; i <= (gsize)exp || i < nd; i++) {
             if (i == (gsize)exp + 1)
-                g_string_append_c(s, '.');
-            g_string_append_c(s, i < nd ? digits[i] : '0');
+                buf[k++] = '.';
+            buf[k++] = i < nd ? digits[i] : '0';
         }
     }
-    g_strlcpy(buf, s->str, n);
-    g_string_free(s, TRUE);
+    buf[k] = '\0';
 }
 
 void
