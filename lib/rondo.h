@@ -224,6 +224,8 @@ RONDO_API guint32 rondo_schema_get_series_max(const RondoSchema *schema);
 RONDO_API guint rondo_schema_get_n_tiers(const RondoSchema *schema);
 RONDO_API guint64 rondo_schema_get_tier_interval(const RondoSchema *schema, guint tier);
 RONDO_API guint32 rondo_schema_get_tier_slots(const RondoSchema *schema, guint tier);
+/* The consolidation functions @tier keeps, as RONDO_CF_BIT()s; tier 0 (the
+ * raw points) reads as RONDO_CF_BIT(RONDO_CF_LAST). */
 RONDO_API guint32 rondo_schema_get_tier_functions(const RondoSchema *schema, guint tier);
 /* The bytes of one tier's slab file, and of all the schema's slabs. */
 RONDO_API guint64 rondo_schema_get_tier_bytes(const RondoSchema *schema, guint tier);

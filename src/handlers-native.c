@@ -227,8 +227,7 @@ write_schema(GString *out, const RondoStore *store, guint si)
         json_append_time(out, rondo_schema_get_tier_interval(schema, t));
         g_string_append_printf(
             out, ",\"slots\":%u,\"functions\":", rondo_schema_get_tier_slots(schema, t));
-        write_functions(out, t == 0 ? RONDO_CF_BIT(RONDO_CF_LAST)
-                                    : rondo_schema_get_tier_functions(schema, t));
+        write_functions(out, rondo_schema_get_tier_functions(schema, t));
         g_string_append(out, ",\"head\":");
         json_append_time(out, rondo_store_get_head(store, si, t));
         g_string_append(out, ",\"consolidated\":");

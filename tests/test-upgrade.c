@@ -57,8 +57,7 @@ store_points(const char *path)
         RondoSeries *s = rondo_store_get_series(store, id);
         const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(s));
         for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
-            guint32 fns =
-                t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+            guint32 fns = rondo_schema_get_tier_functions(schema, t);
             for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
                 RondoQueryIter it;
                 guint64 ts, bits;

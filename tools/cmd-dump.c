@@ -38,7 +38,7 @@ dump_schema(GString *out, const RondoSchema *schema, GPtrArray *matchers)
     }
     g_string_append(out, "],\"tiers\":[");
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
-        guint32 fns = t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+        guint32 fns = rondo_schema_get_tier_functions(schema, t);
         g_string_append_printf(out, "%s{\"interval_ns\":%llu,\"slots\":%u,\"functions\":[",
                                t ? "," : "",
                                (unsigned long long)rondo_schema_get_tier_interval(schema, t),
@@ -92,7 +92,7 @@ dump_series(GString *out, const RondoStore *store, const RondoSeries *series)
     rondo_json_append_string(out, rondo_schema_get_name(schema));
     g_string_append(out, ",\"tiers\":[");
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
-        guint32 fns = t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+        guint32 fns = rondo_schema_get_tier_functions(schema, t);
         g_string_append_printf(out, "%s\n {\"tier\":%u,\"points\":{", t ? "," : "", t);
         for (guint f = 0, n = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
             if (!(fns & RONDO_CF_BIT(f)))

@@ -107,7 +107,7 @@ check_series(Check *c, const RondoSeries *series)
         problem(c, _("%s: not found again by its name and labels"), rondo_series_get_key(series));
     const RondoSchema *schema = rondo_store_get_schema(c->store, si);
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
-        guint32 fns = t ? rondo_schema_get_tier_functions(schema, t) : RONDO_CF_BIT(RONDO_CF_LAST);
+        guint32 fns = rondo_schema_get_tier_functions(schema, t);
         for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
             if (fns & RONDO_CF_BIT(f))
                 check_column(c, series, t, (RondoConsolidation)f);
