@@ -96,6 +96,23 @@ gboolean rondo_slab_sync(RondoSlab *slab, GError **error);
 gboolean rondo_slab_check(const RondoSlab *slab, GError **error);
 
 /* --------------------------------------------------------------- series */
+/* What a series measures (series-desc.c); immutable once made. */
+typedef struct {
+    RondoSeriesType type;
+    char *unit; /* "" when not said */
+    char *help; /* "" when not said */
+} RondoSeriesDesc;
+
+/* A description, or NULL with RONDO_ERROR_INVALID when a field is bad.
+ * NULL @unit or @help: not said. */
+RondoSeriesDesc *rondo_series_desc_new(RondoSeriesType type, const char *unit, const char *help,
+                                       GError **error);
+void rondo_series_desc_free(RondoSeriesDesc *desc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoSeriesDesc, rondo_series_desc_free)
+gboolean rondo_series_desc_equal(const RondoSeriesDesc *a, const RondoSeriesDesc *b);
+/* Installs @desc (owned) in @series; the old one goes to @retired (freed
+ * when the store closes: a reader thread may still hold its strings). */
+void rondo_series_desc_swap(RondoSeries *series, RondoSeriesDesc *desc, GPtrArray *retired);
 struct _RondoSeries {
     /* The hot path reads only these three fields. */
     RondoSlab *slab0;
@@ -107,6 +124,10 @@ struct _RondoSeries {
     char *name;
     char **labels; /* sorted name, value pairs, NULL-terminated */
     char *key;
+    /* Its description, replaced as a whole (rondo_series_desc_swap()) and
+     * read with acquire: threads reading a series while a refresh or a
+     * registration changes it see the old one or the new one. NULL: none. */
+    RondoSeriesDesc *desc;
 };
 
 gboolean rondo_series_validate(const char *name, const char *const *labels, GError **error);
@@ -136,6 +157,7 @@ struct _RondoStore {
                          * the first n_published entries while a refresh appends */
     guint n_published;  /* release-stored after each append; acquire-loaded by readers */
     GHashTable *by_key; /* key -> RondoSeries* (borrowed) */
+    GPtrArray *retired; /* RondoSeriesDesc* replaced while the store was open */
     guint64 bytes;
 };
 

@@ -258,6 +258,49 @@ rondo_meta_read(const char *dir, guint *ret_version, GError **error)
     return g_steal_pointer(&out);
 }
 
+/* A description's members: "type" always, "unit" and "help" when said. */
+static void
+desc_to_json(const RondoSeriesDesc *desc, JsonBuilder *b)
+{
+    if (desc == NULL)
+        return;
+    json_builder_set_member_name(b, "type");
+    json_builder_add_string_value(b, rondo_series_type_to_string(desc->type));
+    if (*desc->unit) {
+        json_builder_set_member_name(b, "unit");
+        json_builder_add_string_value(b, desc->unit);
+    }
+    if (*desc->help) {
+        json_builder_set_member_name(b, "help");
+        json_builder_add_string_value(b, desc->help);
+    }
+}
+
+/* No "type" member: no description (an index written before 0.4). */
+static gboolean
+desc_from_json(JsonObject *o, guint id, RondoSeriesDesc **ret_desc, GError **error)
+{
+    *ret_desc = NULL;
+    if (!json_object_has_member(o, "type"))
+        return TRUE;
+    RondoSeriesType type;
+    const char *unit = json_object_has_member(o, "unit") ? rondo_json_get_string(o, "unit") : "";
+    const char *help = json_object_has_member(o, "help") ? rondo_json_get_string(o, "help") : "";
+    if (!rondo_series_type_from_string(rondo_json_get_string(o, "type"), &type) || unit == NULL ||
+        help == NULL) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
+                    "series %u: type, unit or help is not a string (or not a known type)", id);
+        return FALSE;
+    }
+    g_autoptr(GError) local = NULL;
+    *ret_desc = rondo_series_desc_new(type, unit, help, &local);
+    if (*ret_desc == NULL) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "series %u: %s", id, local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static JsonNode *
 series_to_json(const RondoSeries *s)
 {
@@ -278,6 +321,7 @@ series_to_json(const RondoSeries *s)
         json_builder_add_string_value(b, s->labels[i + 1]);
     }
     json_builder_end_object(b);
+    desc_to_json(__atomic_load_n(&s->desc, __ATOMIC_ACQUIRE), b);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -328,9 +372,12 @@ series_from_json(JsonNode *node, guint expect_id, GError **error)
     }
     g_ptr_array_add(labels, NULL);
     const char *const *lv = (const char *const *)labels->pdata;
-    if (!rondo_series_validate(name, lv, error))
+    RondoSeriesDesc *desc;
+    if (!rondo_series_validate(name, lv, error) || !desc_from_json(o, expect_id, &desc, error))
         return NULL;
-    return rondo_series_new(name, lv, (guint)schema, (guint32)column, (guint32)id);
+    RondoSeries *s = rondo_series_new(name, lv, (guint)schema, (guint32)column, (guint32)id);
+    s->desc = desc;
+    return s;
 }
 
 GPtrArray *

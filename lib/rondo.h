@@ -86,6 +86,8 @@ G_BEGIN_DECLS
 #define RONDO_SLOTS_MAX   (1u << 24)
 #define RONDO_LABELS_MAX  32
 #define RONDO_NAME_MAX    255
+#define RONDO_UNIT_MAX    64   /* bytes of a series' unit */
+#define RONDO_HELP_MAX    1024 /* bytes of a series' help text */
 
 /* The timestamps a store keeps: RONDO_TIME_MIN_NS <= timestamp_ns <
  * RONDO_TIME_MAX_NS, nanoseconds since the Unix epoch from 2000-01-01 to
@@ -444,6 +446,79 @@ RONDO_API const char *const *rondo_series_get_labels(const RondoSeries *series);
 /* "name{a=\"1\",b=\"2\"}" with labels sorted; the series' identity. */
 RONDO_API const char *rondo_series_get_key(const RondoSeries *series);
 RONDO_API guint rondo_series_get_schema(const RondoSeries *series);
+
+/* ------------------------------------------------ what a series measures */
+
+/**
+ * RondoSeriesType:
+ * @RONDO_SERIES_UNKNOWN: not said (Prometheus' "unknown").
+ * @RONDO_SERIES_COUNTER: a running total that only grows, except when it
+ *   starts again from 0 (a restart); read it with rate() or increase().
+ * @RONDO_SERIES_GAUGE: a value that goes up and down.
+ *
+ * series.json stores the names ("unknown", "counter", "gauge"), never these
+ * numbers.
+ */
+typedef enum {
+    RONDO_SERIES_UNKNOWN = 0,
+    RONDO_SERIES_COUNTER,
+    RONDO_SERIES_GAUGE,
+} RondoSeriesType;
+
+/**
+ * RondoSeriesSpec:
+ * @name: the series name, as rondo_store_register().
+ * @labels: (nullable): NULL-terminated name, value pairs.
+ * @type: what the values are.
+ * @unit: (nullable): the unit, a Prometheus base unit ("seconds", "bytes",
+ *   "ratio", ...; [a-zA-Z_][a-zA-Z0-9_]*, at most RONDO_UNIT_MAX bytes).
+ *   Metric names should end with it (`_seconds`, `_bytes_total`).
+ * @help: (nullable): one line for a human, UTF-8, at most RONDO_HELP_MAX
+ *   bytes.
+ *
+ * A series and its description. A spec whose @type is RONDO_SERIES_UNKNOWN
+ * and whose @unit and @help are NULL describes nothing: registering it keeps
+ * whatever description the series has. Any other spec is the whole
+ * description: it replaces type, unit and help together. Zero-initialise a
+ * spec and set what you know; fields are only ever added at the end, with a
+ * new function.
+ */
+typedef struct {
+    const char *name;
+    const char *const *labels;
+    RondoSeriesType type;
+    const char *unit;
+    const char *help;
+} RondoSeriesSpec;
+
+/**
+ * rondo_store_register_specs:
+ * @specs: (array length=n): the series and their descriptions.
+ * @ret_series: (out) (array length=n): as rondo_store_register_all().
+ *
+ * rondo_store_register_all() with descriptions: registers or finds each
+ * series and gives it its description in the same write of series.json, so
+ * a reader never sees a new series without it. An existing series whose
+ * description differs gets the new one (a VMM of a newer version may say
+ * more). All or nothing, with rondo_store_register_all()'s errors, and
+ * RONDO_ERROR_INVALID for a bad type, unit or help; RONDO_ERROR_READ_ONLY
+ * when a read-only store would have to change.
+ * Returns: TRUE, or FALSE with @error set; the store stays usable.
+ */
+RONDO_API gboolean rondo_store_register_specs(RondoStore *store, guint n,
+                                              const RondoSeriesSpec *specs,
+                                              RondoSeries **ret_series, GError **error);
+
+/* The description (rondo_store_register_specs()); a reader sees changes
+ * written after it opened the store once rondo_store_refresh() loads them.
+ * Strings are "" when not said, and stay valid until the store is closed. */
+RONDO_API RondoSeriesType rondo_series_get_type(const RondoSeries *series);
+RONDO_API const char *rondo_series_get_unit(const RondoSeries *series);
+RONDO_API const char *rondo_series_get_help(const RondoSeries *series);
+/* "unknown", "counter", "gauge" (Prometheus' names for them). */
+RONDO_API const char *rondo_series_type_to_string(RondoSeriesType type);
+/* The reverse; FALSE (and *ret_type untouched) for any other string. */
+RONDO_API gboolean rondo_series_type_from_string(const char *s, RondoSeriesType *ret_type);
 
 /* ----------------------------------------------------------- the hot path */
 

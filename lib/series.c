@@ -140,6 +140,7 @@ rondo_series_free(RondoSeries *series)
     g_free(series->name);
     g_strfreev(series->labels);
     g_free(series->key);
+    rondo_series_desc_free(series->desc);
     g_free(series);
 }
 

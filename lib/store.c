@@ -42,6 +42,7 @@ store_new(const char *path, gboolean writable)
     store->schemas = g_ptr_array_new_with_free_func(schema_state_free);
     store->series = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_series_free);
     store->by_key = g_hash_table_new(g_str_hash, g_str_equal);
+    store->retired = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_series_desc_free);
     return store;
 }
 
@@ -53,6 +54,7 @@ rondo_store_close(RondoStore *store)
     g_hash_table_unref(store->by_key);
     g_ptr_array_unref(store->series);
     g_ptr_array_unref(store->schemas);
+    g_ptr_array_unref(store->retired);
     if (store->lock_fd >= 0)
         close(store->lock_fd);
     if (store->dir_fd >= 0)
@@ -479,6 +481,12 @@ store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
                     store->path, RONDO_INDEX_FILE);
         return FALSE;
     }
+    /* Descriptions the writer changed since we read them. */
+    for (guint i = 0; i < store->series->len; i++) {
+        RondoSeries *have = g_ptr_array_index(store->series, i), *now = g_ptr_array_index(list, i);
+        if (!rondo_series_desc_equal(have->desc, now->desc))
+            rondo_series_desc_swap(have, g_steal_pointer(&now->desc), store->retired);
+    }
     for (guint i = store->series->len; i < list->len; i++) {
         RondoSeries *s = g_ptr_array_index(list, i);
         list->pdata[i] = NULL; /* the store owns it now, whatever happens */
@@ -703,6 +711,106 @@ store_register_one(RondoStore *store, const char *name, const char *const *label
     return s;
 }
 
+/* A description replaced by a batch, to put back if the batch fails. */
+typedef struct {
+    RondoSeries *series;
+    RondoSeriesDesc *previous;
+} DescChange;
+
+/* Each spec's description (NULL: it describes nothing), all checked first. */
+static GPtrArray *
+specs_descs(guint n, const RondoSeriesSpec *specs, GError **error)
+{
+    g_autoptr(GPtrArray) descs = g_ptr_array_new_full(n, (GDestroyNotify)rondo_series_desc_free);
+    for (guint i = 0; i < n; i++) {
+        const RondoSeriesSpec *sp = &specs[i];
+        RondoSeriesDesc *d = NULL;
+        if (sp->type != RONDO_SERIES_UNKNOWN || sp->unit != NULL || sp->help != NULL) {
+            d = rondo_series_desc_new(sp->type, sp->unit, sp->help, error);
+            if (d == NULL) {
+                g_prefix_error(error, "series “%s”: ", sp->name ? sp->name : "");
+                return NULL;
+            }
+        }
+        g_ptr_array_add(descs, d);
+    }
+    return g_steal_pointer(&descs);
+}
+
+/* Gives @s the description @desc (owned) unless it has it already; the
+ * replaced one of an existing series is remembered in @changes. */
+static gboolean
+store_describe_one(RondoStore *store, RondoSeries *s, RondoSeriesDesc *desc, guint n_old,
+                   GArray *changes, GError **error)
+{
+    g_autoptr(RondoSeriesDesc) d = desc;
+    if (d == NULL || rondo_series_desc_equal(s->desc, d))
+        return TRUE;
+    if (!store->writable) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY,
+                    "%s: opened read-only; cannot describe series %s", store->path, s->key);
+        return FALSE;
+    }
+    if (s->id >= n_old) { /* registered by this batch: nobody has seen it */
+        rondo_series_desc_free(s->desc);
+        s->desc = g_steal_pointer(&d);
+        return TRUE;
+    }
+    DescChange c = {s, __atomic_exchange_n(&s->desc, g_steal_pointer(&d), __ATOMIC_ACQ_REL)};
+    g_array_append_val(changes, c);
+    return TRUE;
+}
+
+/* Ends a batch: keeps its description changes (@ok) or puts the previous
+ * ones back, newest first; a replaced description is retired, not freed. */
+static void
+store_describe_end(RondoStore *store, GArray *changes, gboolean ok)
+{
+    for (guint i = changes->len; i-- > 0;) {
+        DescChange *c = &g_array_index(changes, DescChange, i);
+        if (ok) {
+            if (c->previous)
+                g_ptr_array_add(store->retired, c->previous);
+        } else {
+            rondo_series_desc_swap(c->series, c->previous, store->retired);
+        }
+    }
+}
+
+gboolean
+rondo_store_register_specs(RondoStore *store, guint n, const RondoSeriesSpec *specs,
+                           RondoSeries **ret_series, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    g_return_val_if_fail(n == 0 || (specs != NULL && ret_series != NULL), FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+    g_autoptr(GPtrArray) descs = specs_descs(n, specs, error);
+    if (descs == NULL)
+        return FALSE;
+    g_autofree RondoSeries **out = g_new0(RondoSeries *, n + 1);
+    g_autoptr(GArray) changes = g_array_new(FALSE, FALSE, sizeof(DescChange));
+    guint n_old = store->series->len, added = 0;
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && i < n; i++) {
+        out[i] = store_register_one(store, specs[i].name, specs[i].labels, &added, error);
+        ok = out[i] != NULL && store_describe_one(store, out[i], g_steal_pointer(&descs->pdata[i]),
+                                                  n_old, changes, error);
+    }
+    /* As rondo_store_register(): the index first, then the slab directories. */
+    if (ok && (added > 0 || changes->len > 0))
+        ok = rondo_index_write(store, error);
+    for (guint i = n_old; ok && i < store->series->len; i++)
+        ok = series_check_dirs(store, g_ptr_array_index(store->series, i), error);
+    store_describe_end(store, changes, ok);
+    if (!ok) {
+        store_drop_last_n(store, added);
+        return FALSE;
+    }
+    memcpy(ret_series, out, n * sizeof *out);
+    return TRUE;
+}
+
 gboolean
 rondo_store_register_all(RondoStore *store, guint n, const char *const *names,
                          const char *const *const *labels, RondoSeries **ret_series, GError **error)
@@ -711,26 +819,12 @@ rondo_store_register_all(RondoStore *store, guint n, const char *const *names,
     g_return_val_if_fail(n == 0 || (names != NULL && ret_series != NULL), FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-    g_autofree RondoSeries **out = g_new0(RondoSeries *, n + 1);
-    guint added = 0;
+    g_autofree RondoSeriesSpec *specs = g_new0(RondoSeriesSpec, n + 1);
     for (guint i = 0; i < n; i++) {
-        out[i] =
-            store_register_one(store, names[i], labels != NULL ? labels[i] : NULL, &added, error);
-        if (out[i] == NULL) {
-            store_drop_last_n(store, added);
-            return FALSE;
-        }
+        specs[i].name = names[i];
+        specs[i].labels = labels != NULL ? labels[i] : NULL;
     }
-    /* As rondo_store_register(): the index first, then the slab directories. */
-    gboolean ok = added == 0 || rondo_index_write(store, error);
-    for (guint i = store->series->len - added; ok && i < store->series->len; i++)
-        ok = series_check_dirs(store, g_ptr_array_index(store->series, i), error);
-    if (!ok) {
-        store_drop_last_n(store, added);
-        return FALSE;
-    }
-    memcpy(ret_series, out, n * sizeof *out);
-    return TRUE;
+    return rondo_store_register_specs(store, n, specs, ret_series, error);
 }
 
 gsize

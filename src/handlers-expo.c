@@ -2,8 +2,11 @@
  *
  * Prometheus text format 0.0.4. Each stored series appears once per store
  * with a store="<name>" label; samples of one metric name are grouped under
- * one # TYPE line across stores (the format requires it). A name ending in
- * _total is a counter, anything else untyped: rondo does not record types.
+ * one # TYPE line across stores (the format requires it). Type, help and
+ * unit are the ones the writer registered (the first store that says);
+ * a series registered without a type is a counter when its name ends in
+ * _total, else untyped. # UNIT is an OpenMetrics line; the 0.0.4 parsers
+ * (Prometheus, promtool) read it as a comment.
  * Only values newer than STALE_NS are exposed, so a VM that stopped does not
  * look alive forever. Series named rondod_* are skipped (ours).
  */
@@ -69,12 +72,48 @@ write_sample(GString *out, const Sample *x)
     g_string_append_printf(out, "} %s\n", buf);
 }
 
+/* The family's description: the first sample whose writer gave one. */
+static const RondoSeries *
+family_described(GArray *samples)
+{
+    for (guint i = 0; i < samples->len; i++) {
+        const RondoSeries *s = g_array_index(samples, Sample, i).s;
+        if (rondo_series_get_type(s) != RONDO_SERIES_UNKNOWN || *rondo_series_get_help(s))
+            return s;
+    }
+    return NULL;
+}
+
+/* HELP text escaping (text format 0.0.4): backslash and line feed. */
+static void
+append_help(GString *out, const char *help)
+{
+    for (const char *p = help; *p; p++) {
+        if (*p == '\\')
+            g_string_append(out, "\\\\");
+        else if (*p == '\n')
+            g_string_append(out, "\\n");
+        else
+            g_string_append_c(out, *p);
+    }
+}
+
 static void
 write_family(GString *out, const char *name, GArray *samples)
 {
-    const char *type = g_str_has_suffix(name, "_total") ? "counter" : "untyped";
-    g_string_append_printf(out, "# HELP %s rondo series %s, newest value per store.\n", name, name);
-    g_string_append_printf(out, "# TYPE %s %s\n", name, type);
+    const RondoSeries *d = family_described(samples);
+    RondoSeriesType t = d ? rondo_series_get_type(d) : RONDO_SERIES_UNKNOWN;
+    if (t == RONDO_SERIES_UNKNOWN && g_str_has_suffix(name, "_total"))
+        t = RONDO_SERIES_COUNTER;
+    g_string_append_printf(out, "# HELP %s ", name);
+    if (d != NULL && *rondo_series_get_help(d))
+        append_help(out, rondo_series_get_help(d));
+    else
+        g_string_append_printf(out, "rondo series %s, newest value per store.", name);
+    g_string_append_printf(out, "\n# TYPE %s %s\n", name,
+                           t == RONDO_SERIES_UNKNOWN ? "untyped" : rondo_series_type_to_string(t));
+    if (d != NULL && *rondo_series_get_unit(d))
+        g_string_append_printf(out, "# UNIT %s %s\n", name, rondo_series_get_unit(d));
     for (guint i = 0; i < samples->len; i++)
         write_sample(out, &g_array_index(samples, Sample, i));
 }

@@ -259,7 +259,13 @@ write_store(GString *out, const Daemon *d, const StoreHandle *h)
         const RondoSeries *s = rondo_store_get_series(store, i);
         g_string_append(out, i ? ",{\"key\":" : "{\"key\":");
         json_append_string(out, rondo_series_get_key(s));
-        g_string_append_printf(out, ",\"schema\":%u}", rondo_series_get_schema(s));
+        g_string_append_printf(out, ",\"schema\":%u,\"type\":", rondo_series_get_schema(s));
+        json_append_string(out, rondo_series_type_to_string(rondo_series_get_type(s)));
+        g_string_append(out, ",\"unit\":");
+        json_append_string(out, rondo_series_get_unit(s));
+        g_string_append(out, ",\"help\":");
+        json_append_string(out, rondo_series_get_help(s));
+        g_string_append_c(out, '}');
     }
     g_string_append(out, "]}");
 }

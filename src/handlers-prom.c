@@ -411,10 +411,74 @@ handle_prom_buildinfo(Daemon *d, SoupServerMessage *msg, const char *path, const
     http_respond_success(msg, out);
 }
 
+typedef struct {
+    const char *metric;  /* NULL: every metric */
+    GHashTable *by_name; /* name -> GPtrArray of distinct JSON entries */
+} MetadataVisit;
+
+/* A series' description as Prometheus lists it; a series registered
+ * without one is not listed (Prometheus lists what targets declared). */
+static void
+visit_metadata(const StoreHandle *h, const RondoSeries *s, gpointer data)
+{
+    MetadataVisit *v = data;
+    const char *name = rondo_series_get_name(s);
+    RondoSeriesType type = rondo_series_get_type(s);
+    if ((v->metric != NULL && !g_str_equal(v->metric, name)) ||
+        (type == RONDO_SERIES_UNKNOWN && !*rondo_series_get_help(s) && !*rondo_series_get_unit(s)))
+        return;
+    GString *e = g_string_new("{\"type\":");
+    json_append_string(e, rondo_series_type_to_string(type));
+    g_string_append(e, ",\"help\":");
+    json_append_string(e, rondo_series_get_help(s));
+    g_string_append(e, ",\"unit\":");
+    json_append_string(e, rondo_series_get_unit(s));
+    g_string_append_c(e, '}');
+    GPtrArray *entries = g_hash_table_lookup(v->by_name, name);
+    if (entries == NULL) {
+        entries = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_insert(v->by_name, g_strdup(name), entries);
+    }
+    if (!g_ptr_array_find_with_equal_func(entries, e->str, g_str_equal, NULL))
+        g_ptr_array_add(entries, g_string_free(e, FALSE));
+    else
+        g_string_free(e, TRUE);
+}
+
+/* /api/v1/metadata: what the writers said of each metric name, sorted by
+ * name; `metric` picks one name, `limit` caps the number of names. */
 void
 handle_prom_metadata(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    http_respond_success(msg, g_string_new("{}"));
+    const char *limit_s = params_get(p, "limit");
+    gint64 limit = -1;
+    if (limit_s != NULL &&
+        !g_ascii_string_to_signed(limit_s, 10, G_MININT64, G_MAXINT64, &limit, NULL)) {
+        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "limit is not an integer: %s", limit_s);
+        return;
+    }
+    MetadataVisit v = {
+        params_get(p, "metric"),
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref)};
+    g_autoptr(GPtrArray) every = g_ptr_array_new(); /* no match[]: every series */
+    SeriesFilter all = {every, FALSE, 0, 0};
+    each_matching(d, &all, visit_metadata, &v);
+    g_autofree const char **names = (const char **)g_hash_table_get_keys_as_array(v.by_name, NULL);
+    guint n = g_hash_table_size(v.by_name);
+    qsort(names, n, sizeof *names, str_ptr_cmp);
+    GString *out = g_string_new("{");
+    for (guint i = 0; i < n && (limit < 0 || i < limit); i++) {
+        GPtrArray *entries = g_hash_table_lookup(v.by_name, names[i]);
+        g_string_append(out, i ? "," : "");
+        json_append_string(out, names[i]);
+        g_string_append(out, ":[");
+        for (guint j = 0; j < entries->len; j++)
+            g_string_append_printf(out, "%s%s", j ? "," : "", (char *)entries->pdata[j]);
+        g_string_append_c(out, ']');
+    }
+    g_string_append_c(out, '}');
+    g_hash_table_unref(v.by_name);
+    http_respond_success(msg, out);
 }
 
 void

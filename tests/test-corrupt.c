@@ -593,6 +593,31 @@ d_index_bad_name(const char *dir)
 }
 
 static void
+e_index_bad_type(JsonObject *root)
+{
+    json_object_set_string_member(index_series(root, 0), "type", "histogram");
+}
+
+static void
+d_index_bad_type(const char *dir)
+{
+    json_edit(dir, INDEX, e_index_bad_type);
+}
+
+static void
+e_index_bad_unit(JsonObject *root)
+{
+    json_object_set_string_member(index_series(root, 1), "type", "gauge");
+    json_object_set_int_member(index_series(root, 1), "unit", 7);
+}
+
+static void
+d_index_bad_unit(const char *dir)
+{
+    json_edit(dir, INDEX, e_index_bad_unit);
+}
+
+static void
 e_index_bad_id(JsonObject *root)
 {
     json_object_set_int_member(index_series(root, 1), "id", 5);
@@ -700,6 +725,8 @@ static const Case cases[] = {
     {"/corrupt/index/bad-schema", d_index_bad_schema, RONDO_ERROR_CORRUPT, INDEX, "schema", FALSE},
     {"/corrupt/index/missing-field", d_index_no_name, RONDO_ERROR_CORRUPT, INDEX, "field", FALSE},
     {"/corrupt/index/bad-series-name", d_index_bad_name, RONDO_ERROR_CORRUPT, INDEX, NULL, FALSE},
+    {"/corrupt/index/bad-type", d_index_bad_type, RONDO_ERROR_CORRUPT, INDEX, "type", FALSE},
+    {"/corrupt/index/bad-unit", d_index_bad_unit, RONDO_ERROR_CORRUPT, INDEX, "unit", FALSE},
     {"/corrupt/index/ids-out-of-order", d_index_bad_id, RONDO_ERROR_CORRUPT, INDEX, NULL, FALSE},
     {"/corrupt/index/wrong-version", d_index_version, RONDO_ERROR_VERSION, INDEX, "version", FALSE},
     {"/corrupt/index/missing", d_index_missing, RONDO_ERROR_NOT_FOUND, INDEX, NULL, FALSE},

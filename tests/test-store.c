@@ -126,6 +126,82 @@ test_register_all(void)
     rondo_store_close(store);
 }
 
+/* Descriptions: written with the series, kept when a spec says nothing,
+ * replaced as a whole, refused when bad (all or nothing), seen by a
+ * reader's refresh, and an index without them still reads. */
+static void
+test_register_specs(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 4);
+    RondoSeriesSpec specs[] = {
+        {.name = "exits_total", .type = RONDO_SERIES_COUNTER, .help = "VM exits, \"all\"\n"},
+        {.name = "mem_bytes", .type = RONDO_SERIES_GAUGE, .unit = "bytes"},
+        {.name = "plain"},
+    };
+    RondoSeries *got[3] = {NULL};
+    g_assert_true(rondo_store_register_specs(store, 3, specs, got, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(rondo_series_get_type(got[0]), ==, RONDO_SERIES_COUNTER);
+    g_assert_cmpstr(rondo_series_get_help(got[0]), ==, "VM exits, \"all\"\n");
+    g_assert_cmpstr(rondo_series_get_unit(got[0]), ==, "");
+    g_assert_cmpstr(rondo_series_get_unit(got[1]), ==, "bytes");
+    g_assert_cmpint(rondo_series_get_type(got[2]), ==, RONDO_SERIES_UNKNOWN);
+
+    RondoStore *reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    RondoSeries *r1 = rondo_store_lookup(reader, "mem_bytes", NULL);
+    g_assert_cmpstr(rondo_series_get_unit(r1), ==, "bytes");
+
+    /* rondo_store_register() says nothing: the description stays */
+    g_assert_true(rondo_store_register(store, "mem_bytes", NULL, &error) == got[1]);
+    g_assert_cmpstr(rondo_series_get_unit(got[1]), ==, "bytes");
+    /* a new description replaces all three fields */
+    RondoSeriesSpec newer = {.name = "mem_bytes", .type = RONDO_SERIES_GAUGE, .help = "RSS"};
+    RondoSeries *again = NULL;
+    g_assert_true(rondo_store_register_specs(store, 1, &newer, &again, &error));
+    g_assert_cmpstr(rondo_series_get_unit(again), ==, "");
+    g_assert_cmpstr(rondo_series_get_help(again), ==, "RSS");
+    const char *old_unit = rondo_series_get_unit(r1);
+    g_assert_true(rondo_store_refresh(reader, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(rondo_series_get_help(r1), ==, "RSS");
+    g_assert_cmpstr(old_unit, ==, "bytes"); /* still valid: retired, not freed */
+
+    /* a bad unit in a batch: nothing registered, nothing described */
+    RondoSeriesSpec bad[] = {
+        {.name = "mem_bytes", .type = RONDO_SERIES_COUNTER},
+        {.name = "new_one", .unit = "per cent"},
+    };
+    RondoSeries *none[2] = {NULL};
+    g_assert_false(rondo_store_register_specs(store, 2, bad, none, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_null(rondo_store_lookup(store, "new_one", NULL));
+    g_assert_cmpint(rondo_series_get_type(again), ==, RONDO_SERIES_GAUGE);
+    /* a reader cannot describe */
+    g_assert_false(rondo_store_register_specs(reader, 1, bad, none, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_READ_ONLY);
+    g_clear_error(&error);
+    rondo_store_close(reader);
+    rondo_store_close(store);
+
+    store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(rondo_series_get_help(rondo_store_lookup(store, "exits_total", NULL)), ==,
+                    "VM exits, \"all\"\n");
+    g_assert_cmpint(rondo_series_get_type(rondo_store_lookup(store, "plain", NULL)), ==,
+                    RONDO_SERIES_UNKNOWN);
+    rondo_store_close(store);
+
+    RondoSeriesType t = RONDO_SERIES_GAUGE;
+    g_assert_false(rondo_series_type_from_string("histogram", &t));
+    g_assert_true(rondo_series_type_from_string("counter", &t));
+    g_assert_cmpint(t, ==, RONDO_SERIES_COUNTER);
+    g_assert_cmpstr(rondo_series_type_to_string(RONDO_SERIES_GAUGE), ==, "gauge");
+}
+
 static void
 test_lock_and_readers(void)
 {
@@ -323,6 +399,7 @@ main(int argc, char **argv)
     g_test_add_func("/store/roundtrip-reopen", test_roundtrip_reopen);
     g_test_add_func("/store/register-duplicate-full", test_register_duplicate_and_full);
     g_test_add_func("/store/register-all", test_register_all);
+    g_test_add_func("/store/register-specs", test_register_specs);
     g_test_add_func("/store/lock-and-readers", test_lock_and_readers);
     g_test_add_func("/store/create-refuses-existing", test_create_refuses_existing);
     g_test_add_func("/store/several-schemas", test_several_schemas);

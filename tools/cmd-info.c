@@ -170,6 +170,21 @@ print_drains(RondoStore *store, const char *dir)
         print_drain(store, *(char **)&names->pdata[i]);
 }
 
+/* " counter, bytes: help" after the key; nothing when the writer said nothing. */
+static void
+print_series_desc(const RondoSeries *s)
+{
+    RondoSeriesType type = rondo_series_get_type(s);
+    const char *unit = rondo_series_get_unit(s), *help = rondo_series_get_help(s);
+    if (type != RONDO_SERIES_UNKNOWN || *unit)
+        printf(" %s%s%s", rondo_series_type_to_string(type), *unit ? ", " : "", unit);
+    if (*help) {
+        g_autofree char *one_line = g_strdelimit(g_strdup(help), "\n\r\t", ' ');
+        printf(": %s", one_line);
+    }
+    putchar('\n');
+}
+
 static void
 print_series(const RondoStore *store)
 {
@@ -177,9 +192,10 @@ print_series(const RondoStore *store)
     printf(_("series: %u\n"), n);
     for (guint id = 0; id < n; id++) {
         const RondoSeries *s = rondo_store_get_series(store, id);
-        printf("  %u %s %s\n", id,
+        printf("  %u %s %s", id,
                rondo_schema_get_name(rondo_store_get_schema(store, rondo_series_get_schema(s))),
                rondo_series_get_key(s));
+        print_series_desc(s);
     }
 }
 

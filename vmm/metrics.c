@@ -89,15 +89,56 @@ metrics_store_open(const char *dir, GError **error)
     return rondo_store_open_or_create(dir, schemas, G_N_ELEMENTS(schemas), error);
 }
 
+/* What each series measures, stored with it (series.json) for every
+ * reader: rondod's /metrics and /api/v1/metadata, the dashboard's rates and
+ * units, rondo info. Names carry Prometheus base units. */
+typedef struct {
+    const char *name;
+    RondoSeriesType type;
+    const char *unit;
+    const char *help;
+} MetricDesc;
+
+static const MetricDesc metric_descs[] = {
+    {"vcpu_exits_total", RONDO_SERIES_COUNTER, NULL, "VM exits handled by the VMM, by reason"},
+    {"vcpu_run_duration_seconds", RONDO_SERIES_GAUGE, "seconds",
+     "Mean time in KVM_RUN per exit, over the last second"},
+    {"vcpu_exit_duration_seconds", RONDO_SERIES_GAUGE, "seconds",
+     "Mean time the VMM took to handle an exit, over the last second"},
+    {"blk_requests_total", RONDO_SERIES_COUNTER, NULL, "virtio-blk requests, by operation"},
+    {"blk_bytes_total", RONDO_SERIES_COUNTER, "bytes", "virtio-blk data moved, by direction"},
+    {"blk_request_duration_seconds", RONDO_SERIES_GAUGE, "seconds",
+     "Mean virtio-blk request time, over the last second"},
+    {"vmm_rss_bytes", RONDO_SERIES_GAUGE, "bytes", "Resident set size of the VMM process"},
+    {"vmm_open_fds", RONDO_SERIES_GAUGE, NULL, "File descriptors the VMM process has open"},
+    {"vmm_uptime_seconds", RONDO_SERIES_GAUGE, "seconds", "Time since the VMM started"},
+};
+
+/* A kvm_<stat>_total series: a counter of the kernel's binary stats. */
+static const MetricDesc kvm_stat_desc = {NULL, RONDO_SERIES_COUNTER, NULL,
+                                         "KVM's in-kernel vCPU statistic of the same name"};
+
+static const MetricDesc *
+metric_desc(const char *name)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(metric_descs); i++)
+        if (g_str_equal(metric_descs[i].name, name))
+            return &metric_descs[i];
+    g_assert(g_str_has_prefix(name, "kvm_"));
+    return &kvm_stat_desc;
+}
+
 static gboolean
 metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
                  const char *value, GError **error)
 {
     const char *labels[] = {label, value, NULL};
+    const MetricDesc *d = metric_desc(name);
+    RondoSeriesSpec spec = {name, label != NULL ? labels : NULL, d->type, d->unit, d->help};
     g_autoptr(GError) local = NULL;
-    *ret = rondo_store_register(m->store, name, label != NULL ? labels : NULL, &local);
-    if (*ret != NULL)
+    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local))
         return TRUE;
+    *ret = NULL;
     if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FULL)) {
         /* An older, smaller store: the VM runs, this series is not recorded. */
         g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: %s\n"), name,

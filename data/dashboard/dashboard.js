@@ -281,6 +281,7 @@ function metricsOf(stores) {
     for (const series of s.series) {
       const name = metricName(series.key);
       if (!metrics.has(name)) metrics.set(name, s.schemas[series.schema].tiers);
+      Units.describe(name, series);
     }
   }
   return new Map([...metrics].sort((a, b) => a[0].localeCompare(b[0])));

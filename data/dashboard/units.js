@@ -1,21 +1,38 @@
-// units.js - how the dashboard reads a metric name: its kind and its unit.
+// units.js - how the dashboard reads a metric: its kind and its unit.
 //
-// rondod keeps no series types, so the name decides, as Prometheus' naming
-// conventions write it: a name ending in "_total" is a counter (drawn as a
-// per-second rate), anything else a gauge; "_bytes" is a size (IEC prefixes:
-// KiB, MiB, GiB), "_seconds" a duration (µs, ms, s, min, h). Pure functions, no
-// DOM: dashboard.js uses them for axes, legends and titles.
+// The writer's description decides (type and unit registered with the series,
+// listed by /metrics/info, see describe()); for a series registered without
+// one, the name decides, as Prometheus' naming conventions write it: a name
+// ending in "_total" is a counter (drawn as a per-second rate), anything else a
+// gauge; "_bytes" is a size (IEC prefixes: KiB, MiB, GiB), "_seconds" a
+// duration (µs, ms, s, min, h). No DOM: dashboard.js uses these functions for
+// axes, legends and titles.
 "use strict";
 
 const Units = (() => {
   const IEC = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   const SI = ["", "k", "M", "G", "T", "P"];
+  const described = new Map(); // metric name -> {type, unit} from its writer
 
-  function isCounter(name) { return name.endsWith("_total"); }
+  // Records what a writer said of metric `name` ({type, unit} as /metrics/info
+  // lists them); "unknown" and "" say nothing.
+  function describe(name, desc) {
+    if (desc && ((desc.type && desc.type !== "unknown") || desc.unit))
+      described.set(name, { type: desc.type || "unknown", unit: desc.unit || "" });
+  }
 
-  // "bytes", "seconds" or "" from the name, with any "_total" taken off first.
+  function isCounter(name) {
+    const d = described.get(name);
+    if (d && d.type !== "unknown") return d.type === "counter";
+    return name.endsWith("_total");
+  }
+
+  // "bytes", "seconds" or "" from the description, else from the name (with
+  // any "_total" taken off first).
   function baseUnit(name) {
-    const base = isCounter(name) ? name.slice(0, -"_total".length) : name;
+    const d = described.get(name);
+    if (d && d.unit) return d.unit === "bytes" || d.unit === "seconds" ? d.unit : "";
+    const base = name.endsWith("_total") ? name.slice(0, -"_total".length) : name;
     if (base.endsWith("_bytes")) return "bytes";
     if (base.endsWith("_seconds")) return "seconds";
     return "";
@@ -67,5 +84,5 @@ const Units = (() => {
     }
   }
 
-  return { isCounter, baseUnit, format, label, duration };
+  return { describe, isCounter, baseUnit, format, label, duration };
 })();

@@ -43,10 +43,15 @@ static gboolean
 register_all(RondoStore *store, guint n, RondoSeries **out, GError **error)
 {
     const char *cpu0[] = {"vcpu", "0", NULL}, *cpu1[] = {"vcpu", "1", NULL};
-    out[0] = rondo_store_register(store, "vm_cpu_seconds_total", cpu0, error);
-    out[1] = out[0] ? rondo_store_register(store, "vm_cpu_seconds_total", cpu1, error) : NULL;
-    out[2] = out[1] ? rondo_store_register(store, "vm_memory_bytes", NULL, error) : NULL;
-    if (out[2] == NULL)
+    /* Described as a VMM would (the help text has a line feed and a
+     * backslash for /metrics' escaping); the extras say nothing. */
+    const char *cpu_help = "Time the vCPU ran";
+    const RondoSeriesSpec specs[] = {
+        {"vm_cpu_seconds_total", cpu0, RONDO_SERIES_COUNTER, "seconds", cpu_help},
+        {"vm_cpu_seconds_total", cpu1, RONDO_SERIES_COUNTER, "seconds", cpu_help},
+        {"vm_memory_bytes", NULL, RONDO_SERIES_GAUGE, "bytes", "Guest memory\nin use \\ total"},
+    };
+    if (!rondo_store_register_specs(store, G_N_ELEMENTS(specs), specs, out, error))
         return FALSE;
     for (guint j = 3; j < n; j++) {
         g_autofree char *name = g_strdup_printf("vm_extra_%u", j - 3);

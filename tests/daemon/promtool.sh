@@ -42,6 +42,29 @@ fi
 grep -q '^vm_extra_0{store="vm2",idx="0"}' "$SCRATCH/metrics.txt" &&
 	tap_ok "/metrics carries the stored series with a store label" ||
 	tap_fail "/metrics carries the stored series with a store label" "$(head -20 "$SCRATCH/metrics.txt")"
+# The writers' descriptions: HELP escaped, TYPE and UNIT as registered, the name's
+# convention for a series registered without one.
+if grep -qx '# HELP vm_memory_bytes Guest memory\\nin use \\\\ total' "$SCRATCH/metrics.txt" &&
+	grep -qx '# TYPE vm_memory_bytes gauge' "$SCRATCH/metrics.txt" &&
+	grep -qx '# UNIT vm_cpu_seconds_total seconds' "$SCRATCH/metrics.txt" &&
+	grep -qx '# TYPE vm_extra_0 untyped' "$SCRATCH/metrics.txt"; then
+	tap_ok "/metrics carries the registered help, type and unit"
+else
+	tap_fail "/metrics carries the registered help, type and unit" "$(grep '^# ' "$SCRATCH/metrics.txt" | head -20)"
+fi
+curl -s "$URL/api/v1/metadata" >"$SCRATCH/metadata.json"
+if python3 - "$SCRATCH/metadata.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+assert d["vm_cpu_seconds_total"] == [{"type": "counter", "help": "Time the vCPU ran", "unit": "seconds"}], d
+assert d["vm_memory_bytes"][0]["help"] == "Guest memory\nin use \\ total", d
+assert "vm_extra_0" not in d and list(d) == sorted(d), d
+EOF
+then
+	tap_ok "/api/v1/metadata lists what the writers registered"
+else
+	tap_fail "/api/v1/metadata lists what the writers registered" "$(head -c 1000 "$SCRATCH/metadata.json")"
+fi
 
 # check OUTPUT_FILE NAME PATTERN
 check() {
