@@ -156,37 +156,53 @@ series_last_value(RondoStore *store, RondoSeries *series)
 
 /* One by one, after the batch was refused: whatever fits is registered. */
 static RondoSeries *
-job_register_one(Job *job, const Sample *s, const char *const *labels)
+job_register_one(Job *job, const RondoSeriesSpec *spec)
 {
     g_autoptr(GError) error = NULL;
-    RondoSeries *series = rondo_store_register(job->store, s->name, labels, &error);
-    if (series == NULL && job->refusal == NULL)
-        job->refusal = g_strdup_printf("%s: %s", s->name, error->message);
+    RondoSeries *series = NULL;
+    if (!rondo_store_register_specs(job->store, 1, spec, &series, &error) && job->refusal == NULL)
+        job->refusal = g_strdup_printf("%s: %s", spec->name, error->message);
     return series;
 }
 
-/* All the samples' series with one index write (rondo_store_register_all);
- * if that is refused (a schema full), each on its own. */
+/* The unit a parser's name carries (Prometheus base units, before _total). */
+static const char *
+sample_unit(const char *name)
+{
+    static const char *const units[] = {"seconds", "bytes"};
+    for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
+        g_autofree char *plain = g_strconcat("_", units[i], NULL);
+        g_autofree char *total = g_strconcat("_", units[i], "_total", NULL);
+        if (g_str_has_suffix(name, plain) || g_str_has_suffix(name, total))
+            return units[i];
+    }
+    return NULL;
+}
+
+/* All the samples' series with their types and units, in one index write
+ * (rondo_store_register_specs); if that is refused (a schema full), each
+ * on its own. */
 static void
 job_register(Job *job)
 {
     guint n = job->samples->len;
-    g_autofree const char **names = g_new0(const char *, n + 1);
+    g_autofree RondoSeriesSpec *specs = g_new0(RondoSeriesSpec, n + 1);
     g_autofree const char **pairs = g_new0(const char *, 3 * n + 1);
-    g_autofree const char *const **labels = g_new0(const char *const *, n + 1);
     for (guint i = 0; i < n; i++) {
         const Sample *s = g_ptr_array_index(job->samples, i);
-        names[i] = s->name;
         pairs[3 * i] = "device";
         pairs[3 * i + 1] = s->device;
-        labels[i] = s->device != NULL ? &pairs[3 * i] : NULL;
+        specs[i] = (RondoSeriesSpec){
+            .name = s->name,
+            .labels = s->device != NULL ? &pairs[3 * i] : NULL,
+            .type = s->kind == SAMPLE_GAUGE ? RONDO_SERIES_GAUGE : RONDO_SERIES_COUNTER,
+            .unit = sample_unit(s->name),
+        };
     }
     g_ptr_array_set_size(job->series, (gint)n);
-    if (!rondo_store_register_all(job->store, n, names, labels, (RondoSeries **)job->series->pdata,
-                                  NULL))
+    if (!rondo_store_register_specs(job->store, n, specs, (RondoSeries **)job->series->pdata, NULL))
         for (guint i = 0; i < n; i++)
-            job->series->pdata[i] =
-                job_register_one(job, g_ptr_array_index(job->samples, i), labels[i]);
+            job->series->pdata[i] = job_register_one(job, &specs[i]);
     for (guint i = 0; i < n; i++) {
         const Sample *s = g_ptr_array_index(job->samples, i);
         RondoSeries *series = g_ptr_array_index(job->series, i);

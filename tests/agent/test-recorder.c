@@ -1,7 +1,7 @@
 /* test-recorder.c - a VM's store as the recorder fills it (agent/recorder.c):
  * running totals from deltas, totals and gauges as they are, registration
  * in a worker with readings queued behind it, totals carried over a
- * restart, and a store that cannot be opened. */
+ * restart, types and units registered, and a store that cannot be opened. */
 #include "config.h"
 
 #include "recorder.h"
@@ -25,7 +25,7 @@ record_run(const char *path, guint64 t0_ns, const double *deltas, gsize n)
     for (gsize i = 0; i < n; i++) {
         SampleSet *set = sample_set_new(t0_ns + i * S_NS);
         sample_set_add(set, "a_total", NULL, SAMPLE_DELTA, deltas[i]);
-        sample_set_add(set, "g", NULL, SAMPLE_GAUGE, (double)i);
+        sample_set_add(set, "g_seconds", NULL, SAMPLE_GAUGE, (double)i);
         sample_set_add(set, "t_total", "d", SAMPLE_TOTAL, 10.0 * (double)(i + 1));
         recorder_push(rec, set);
     }
@@ -76,13 +76,35 @@ test_totals(void)
     g_assert_cmpuint(st.sets_recorded, ==, 4);
     g_assert_cmpuint(st.sets_dropped, ==, 0);
     assert_values(stored(path, "a_total", NULL), (const double[]){5, 8, 8, 15}, 4);
-    assert_values(stored(path, "g", NULL), (const double[]){0, 1, 2, 3}, 4);
+    assert_values(stored(path, "g_seconds", NULL), (const double[]){0, 1, 2, 3}, 4);
     assert_values(stored(path, "t_total", "d"), (const double[]){10, 20, 30, 40}, 4);
 
     /* an agent restarted on the same store carries the totals on */
     const double more[] = {1, 2};
     record_run(path, T0_NS + 10 * S_NS, more, G_N_ELEMENTS(more));
     assert_values(stored(path, "a_total", NULL), (const double[]){5, 8, 8, 15, 16, 18}, 6);
+    test_tmp_free(dir);
+}
+
+/* Each series registered with the type its kind means and the unit its name carries. */
+static void
+test_described(void)
+{
+    char *dir = test_tmp_dir();
+    g_autofree char *path = g_build_filename(dir, "vm", NULL);
+    const double deltas[] = {1};
+    record_run(path, T0_NS, deltas, G_N_ELEMENTS(deltas));
+    g_autoptr(RondoStore) store = rondo_store_open(path, RONDO_OPEN_READ_ONLY, NULL);
+    g_assert_nonnull(store);
+    const char *d[] = {"device", "d", NULL};
+    RondoSeries *a = rondo_store_lookup(store, "a_total", NULL);
+    RondoSeries *g = rondo_store_lookup(store, "g_seconds", NULL);
+    RondoSeries *t = rondo_store_lookup(store, "t_total", d);
+    g_assert_cmpint(rondo_series_get_type(a), ==, RONDO_SERIES_COUNTER);
+    g_assert_cmpint(rondo_series_get_type(t), ==, RONDO_SERIES_COUNTER);
+    g_assert_cmpint(rondo_series_get_type(g), ==, RONDO_SERIES_GAUGE);
+    g_assert_cmpstr(rondo_series_get_unit(g), ==, "seconds");
+    g_assert_cmpstr(rondo_series_get_unit(a), ==, "");
     test_tmp_free(dir);
 }
 
@@ -108,5 +130,6 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/recorder/totals", test_totals);
     g_test_add_func("/recorder/unopenable", test_unopenable);
+    g_test_add_func("/recorder/described", test_described);
     return g_test_run();
 }
