@@ -74,6 +74,22 @@ dump_column(GString *out, const RondoStore *store, const RondoSeries *series, gu
     g_string_append_c(out, ']');
 }
 
+/* "type", "unit", "help" as series.json has them: only when described. */
+static void
+dump_description(GString *out, const RondoSeries *series)
+{
+    RondoSeriesType type = rondo_series_get_type(series);
+    const char *unit = rondo_series_get_unit(series), *help = rondo_series_get_help(series);
+    if (type == RONDO_SERIES_UNKNOWN && !*unit && !*help)
+        return;
+    g_string_append(out, ",\"type\":");
+    rondo_json_append_string(out, rondo_series_type_to_string(type));
+    g_string_append(out, ",\"unit\":");
+    rondo_json_append_string(out, unit);
+    g_string_append(out, ",\"help\":");
+    rondo_json_append_string(out, help);
+}
+
 static void
 dump_series(GString *out, const RondoStore *store, const RondoSeries *series)
 {
@@ -90,6 +106,7 @@ dump_series(GString *out, const RondoStore *store, const RondoSeries *series)
     }
     g_string_append(out, "},\"schema\":");
     rondo_json_append_string(out, rondo_schema_get_name(schema));
+    dump_description(out, series);
     g_string_append(out, ",\"tiers\":[");
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
         guint32 fns = rondo_schema_get_tier_functions(schema, t);

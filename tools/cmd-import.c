@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "import-line.h"
+#include "import-meta.h"
 #include "rondo-tool.h"
 
 typedef struct {
@@ -35,31 +36,55 @@ compare_points(gconstpointer a, gconstpointer b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* A new series with what the # TYPE/# HELP/# UNIT lines before it said;
+ * without it when the library refuses that description (said once). */
 static RondoSeries *
-series_for(RondoStore *store, const RondoImportLine *l, Summary *sum, GError **error)
+series_register(RondoStore *store, const RondoImportLine *l, GHashTable *meta, GError **error)
+{
+    RondoSeriesSpec spec = {l->name, (const char *const *)l->labels, RONDO_SERIES_UNKNOWN, NULL,
+                            NULL};
+    rondo_import_meta_describe(meta, l->name, &spec);
+    RondoSeries *s = NULL;
+    g_autoptr(GError) local = NULL;
+    if (rondo_store_register_specs(store, 1, &spec, &s, &local))
+        return s;
+    if (spec.type == RONDO_SERIES_UNKNOWN && spec.unit == NULL && spec.help == NULL) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    rondo_tool_error(_("import: %s: description left out: %s"), l->name, local->message);
+    RondoSeriesSpec bare = {spec.name, spec.labels, RONDO_SERIES_UNKNOWN, NULL, NULL};
+    return rondo_store_register_specs(store, 1, &bare, &s, error) ? s : NULL;
+}
+
+static RondoSeries *
+series_for(RondoStore *store, const RondoImportLine *l, GHashTable *meta, Summary *sum,
+           GError **error)
 {
     const char *const *labels = (const char *const *)l->labels;
     RondoSeries *s = rondo_store_lookup(store, l->name, labels);
     if (s != NULL)
         return s;
-    s = rondo_store_register(store, l->name, labels, error);
+    s = series_register(store, l, meta, error);
     sum->series_new += s != NULL;
     return s;
 }
 
 static void
-read_line(RondoStore *store, const RondoImportOptions *o, const char *text, guint lineno,
-          GArray *points, Summary *sum)
+read_line(RondoStore *store, const RondoImportOptions *o, GHashTable *meta, const char *text,
+          guint lineno, GArray *points, Summary *sum)
 {
     g_autoptr(GError) error = NULL;
     RondoImportLine l = {0};
     while (g_ascii_isspace(*text))
         text++;
+    if (*text == '#')
+        rondo_import_meta_read(meta, text);
     if (*text == '\0' || *text == '#')
         return;
     Point p = {NULL, 0, 0, lineno};
     if (rondo_import_line_parse(text, o, &l, &error))
-        p.series = series_for(store, &l, sum, &error);
+        p.series = series_for(store, &l, meta, sum, &error);
     if (p.series == NULL) {
         rondo_tool_error(_("import: line %u: %s"), lineno, error->message);
         sum->bad++;
@@ -152,7 +177,9 @@ rondo_cmd_import(int argc, char **argv)
                                    "TIMESTAMP is in seconds (a fraction allowed) or an integer "
                                    "with a unit: ns, us, ms, s; with --format prometheus, "
                                    "integer milliseconds, as a /metrics endpoint writes them. "
-                                   "Lines starting with # are skipped."));
+                                   "Lines starting with # are skipped, except # TYPE, # HELP "
+                                   "and # UNIT: they describe the series registered after "
+                                   "them."));
     RondoImportOptions options;
     if (!rondo_tool_parse(context, &argc, &argv) ||
         !rondo_tool_want_args(argc, argv, 1, _("DIR")) || !import_options(format, now, &options))
@@ -163,13 +190,14 @@ rondo_cmd_import(int argc, char **argv)
         return 1;
     }
     g_autoptr(GArray) points = g_array_new(FALSE, FALSE, sizeof(Point));
+    g_autoptr(GHashTable) meta = rondo_import_meta_new();
     Summary sum = {0};
     g_autofree char *line = g_malloc(RONDO_IMPORT_LINE_MAX + 2);
     guint lineno = 0;
     gboolean too_long;
     while (line_read(stdin, line, &too_long)) {
         if (!too_long) {
-            read_line(store, &options, line, ++lineno, points, &sum);
+            read_line(store, &options, meta, line, ++lineno, points, &sum);
             continue;
         }
         rondo_tool_error(_("import: line %u: longer than %d bytes, skipped"), ++lineno,

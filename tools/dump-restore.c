@@ -222,6 +222,26 @@ restore_tier(const Restore *r, RondoSeries *series, JsonObject *to, guint t, GEr
     return TRUE;
 }
 
+/* The optional "type", "unit", "help" of a dumped series (a dump of an
+ * undescribed series, or of release 0.3, has none). */
+static gboolean
+series_description(JsonObject *o, RondoSeriesSpec *spec)
+{
+    for (guint i = 0; i < 3; i++) {
+        static const char *const members[] = {"type", "unit", "help"};
+        if (!json_object_has_member(o, members[i]))
+            continue;
+        const char *v = rondo_json_get_string(o, members[i]);
+        if (v == NULL || (i == 0 && !rondo_series_type_from_string(v, &spec->type)))
+            return FALSE;
+        if (i == 1)
+            spec->unit = v;
+        else if (i == 2)
+            spec->help = v;
+    }
+    return TRUE;
+}
+
 static gboolean
 restore_series(const Restore *r, RondoStore *store, JsonObject *o, GError **error)
 {
@@ -231,8 +251,11 @@ restore_series(const Restore *r, RondoStore *store, JsonObject *o, GError **erro
     g_auto(GStrv) labels = lo ? series_labels(lo) : NULL;
     if (labels == NULL || tiers == NULL || name == NULL)
         return bad_dump(error, _("a series lacks name, labels or tiers"));
-    RondoSeries *series = rondo_store_register(store, name, (const char *const *)labels, error);
-    if (series == NULL)
+    RondoSeriesSpec spec = {name, (const char *const *)labels, RONDO_SERIES_UNKNOWN, NULL, NULL};
+    if (!series_description(o, &spec))
+        return bad_dump(error, _("a series' type, unit or help is not a string"));
+    RondoSeries *series = NULL;
+    if (!rondo_store_register_specs(store, 1, &spec, &series, error))
         return FALSE;
     for (guint t = 0; t < rondo_json_length(tiers); t++) {
         if (!restore_tier(r, series, rondo_json_at_object(tiers, t), t, error))

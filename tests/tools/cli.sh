@@ -76,6 +76,9 @@ if grep -q 'schema vcpu: 2 of 8 series' "$T/info2" && grep -q 'matches __name__=
 else
     not_ok "schema file routing" "$(head -8 "$T/info2")"
 fi
+grep -q 'cpu_usage{core="0",vm="a"} gauge, ratio: CPU time used per second, \\ by core$' "$T/info2" &&
+    ok "import keeps # TYPE, # HELP and # UNIT with the series" ||
+    not_ok "import keeps # TYPE, # HELP and # UNIT" "$(grep cpu_usage "$T/info2")"
 printf '[schema x]\nseries_max = 4\ntier = 1s:10:average,bogus\n' >"$T/bad.conf"
 fails "bad schema file names file and line" 1 "rondo: $T/bad.conf:3: " \
     "$R" create "$T/bad" --schema "$T/bad.conf"
@@ -170,7 +173,8 @@ if command -v python3 >/dev/null 2>&1; then
         'd["series"][0]["name"] = ["x"]' 'd["series"][0]["tiers"][0]["points"] = []' \
         'd["series"][0]["tiers"][0]["tier"] = "0"' \
         'd["series"][0]["tiers"][0]["points"]["last"][0] = "x"' \
-        'd["series"][0]["tiers"][0]["points"]["last"][0][1] = 7'; do
+        'd["series"][0]["tiers"][0]["points"]["last"][0][1] = 7' \
+        'd["series"][0]["type"] = "histogram"' 'd["series"][0]["help"] = 3'; do
         k=$((k + 1))
         python3 -c "import json, sys
 d = json.load(open(sys.argv[1]))
