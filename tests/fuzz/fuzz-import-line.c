@@ -7,10 +7,14 @@
  * store keeps; a refusal always says why. (What the store refuses beyond
  * the syntax, such as a label value that is not UTF-8, is refused when the
  * series is registered, line by line, and is not this parser's job.)
+ * The same text as a comment line (tools/import-meta.c): a # HELP text
+ * comes back valid UTF-8 of at most RONDO_HELP_MAX bytes.
  */
 #include "config.h"
+#include <string.h>
 #include "fuzz.h"
 #include "import-line.h"
+#include "import-meta.h"
 #include "rondo.h"
 
 #define NOW_NS (G_GUINT64_CONSTANT(1700000000) * G_GUINT64_CONSTANT(1000000000))
@@ -32,6 +36,21 @@ parse_one(const char *text, const RondoImportOptions *options)
     rondo_import_line_clear(&line);
 }
 
+static void
+describe_one(const char *text)
+{
+    g_autoptr(GHashTable) meta = rondo_import_meta_new();
+    g_autofree char *comment = g_strconcat("# HELP ", text, NULL);
+    rondo_import_meta_read(meta, text);
+    rondo_import_meta_read(meta, comment);
+    g_auto(GStrv) w = g_strsplit(text, " ", 2);
+    RondoSeriesSpec spec = {0};
+    rondo_import_meta_describe(meta, w[0] ? w[0] : "", &spec);
+    if (spec.help != NULL &&
+        (strlen(spec.help) > RONDO_HELP_MAX || !g_utf8_validate(spec.help, -1, NULL)))
+        fuzz_fail("a help text of %zu bytes or not UTF-8", strlen(spec.help));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     guint64 ns;
 
     (void)rondo_import_timestamp_parse(text, &ns);
+    describe_one(text);
     parse_one(text, NULL);
     for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
         parse_one(text, &formats[i]);
