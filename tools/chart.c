@@ -193,8 +193,7 @@ rondo_chart_write(GString *out, const RondoResult *result, const RondoOutputStyl
     Grid g = {width, MAX(height, 3), NULL, INFINITY, -INFINITY, RONDO_UNIT_NONE, style->raw};
 
     for (guint i = 0; i < n; i++) {
-        RondoUnit u =
-            rondo_unit_of_name(((RondoResultSeries *)g_ptr_array_index(result->series, i))->name);
+        RondoUnit u = ((RondoResultSeries *)g_ptr_array_index(result->series, i))->unit;
         g.unit = i == 0 || u == g.unit ? u : RONDO_UNIT_NONE;
         double lo, hi;
         rondo_series_bucketize(g_ptr_array_index(result->series, i), result->start_ns,

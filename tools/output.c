@@ -153,7 +153,7 @@ summarize(const RondoResultSeries *s)
 static char **
 table_row(const RondoResultSeries *s, gboolean raw)
 {
-    RondoUnit unit = rondo_unit_of_name(s->name);
+    RondoUnit unit = s->unit;
     Summary sum = summarize(s);
     guint n = s->points->len;
     double values[4] = {sum.min, sum.sum / n, sum.max, sum.last};

@@ -99,6 +99,7 @@ rondo_result_add(RondoResult *result, const char *name, const char *const *label
     s->labels = labels_sorted(labels);
     s->key = rondo_series_key_format(name, (const char *const *)s->labels);
     s->points = g_array_new(FALSE, FALSE, sizeof(RondoPoint));
+    s->unit = rondo_unit_of_name(name);
     g_ptr_array_add(result->series, s);
     return s;
 }
@@ -150,6 +151,7 @@ rondo_result_from_store(const RondoStore *store, const RondoSelector *selector, 
         if (!rondo_selector_matches(selector, name, labels))
             continue;
         RondoResultSeries *s = rondo_result_add(result, name, labels);
+        s->unit = rondo_unit_of_series(series, s->unit);
         if (!read_series(store, series, tier, cf, start_ns, end_ns, s->points, error))
             return NULL;
     }

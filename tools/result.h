@@ -10,6 +10,7 @@
 #include <glib.h>
 #include "rondo.h"
 #include "selector.h"
+#include "value-format.h"
 
 /* The tier of a point read from rondod (whose answers do not say). */
 #define RONDO_POINT_TIER_UNKNOWN G_MAXUINT
@@ -25,6 +26,7 @@ typedef struct {
     char **labels;  /* NULL-terminated name, value, ... pairs, sorted by name */
     char *key;      /* name{a="1",b="2"}: identity and sort order */
     GArray *points; /* RondoPoint, in time order */
+    RondoUnit unit; /* the writer's (a local store), else the name's */
 } RondoResultSeries;
 
 /* A query's answer: RondoResultSeries*, sorted by key. */

@@ -55,6 +55,17 @@ rondo_unit_of_name(const char *name)
     return RONDO_UNIT_NONE;
 }
 
+RondoUnit
+rondo_unit_of_series(const RondoSeries *series, RondoUnit other)
+{
+    const char *unit = rondo_series_get_unit(series);
+    if (g_str_equal(unit, "bytes"))
+        return RONDO_UNIT_BYTES;
+    if (g_str_equal(unit, "seconds"))
+        return RONDO_UNIT_SECONDS;
+    return *unit ? RONDO_UNIT_NONE : other;
+}
+
 typedef struct {
     double scale; /* the value is at least this many base units */
     const char *suffix;

@@ -4,6 +4,7 @@
 #define RONDO_VALUE_FORMAT_H
 
 #include <glib.h>
+#include "rondo.h"
 
 #define RONDO_VALUE_BUF 40
 
@@ -22,6 +23,8 @@ typedef enum {
     RONDO_UNIT_SECONDS,
 } RondoUnit;
 RondoUnit rondo_unit_of_name(const char *name);
+/* The unit @series' writer registered, when it is one of these; else @other. */
+RondoUnit rondo_unit_of_series(const RondoSeries *series, RondoUnit other);
 /* @value for people, in its unit: "12.4 MiB", "3.2 ms", "1.5 h"; a plain
  * number with k, M, G, T for thousands and up ("12.98M"). About four
  * significant digits; NaN and infinities as rondo_value_format() spells them. */

@@ -79,6 +79,16 @@ fi
 grep -q 'cpu_usage{core="0",vm="a"} gauge, ratio: CPU time used per second, \\ by core$' "$T/info2" &&
     ok "import keeps # TYPE, # HELP and # UNIT with the series" ||
     not_ok "import keeps # TYPE, # HELP and # UNIT" "$(grep cpu_usage "$T/info2")"
+# The writer's unit wins over the name's: "guest_mem" in bytes, "odd_seconds" plain.
+"$R" create "$T/units" >/dev/null &&
+    printf '# UNIT guest_mem bytes\n# UNIT odd_seconds ratio\nguest_mem 3145728 %s\nodd_seconds 2 %s\n' \
+        "$END" "$END" | "$R" import "$T/units" >/dev/null &&
+    "$Q" --store "$T/units" '{__name__=~".+"}' --start $START --end $END >"$T/units.table" 2>&1
+if grep -q '^guest_mem .* 3 MiB' "$T/units.table" && grep -Eq '^odd_seconds +1 +0 +2 +2 +2 +2 ' "$T/units.table"; then
+    ok "rondo-query formats values in the unit the writer registered"
+else
+    not_ok "rondo-query formats values in the registered unit" "$(cat "$T/units.table")"
+fi
 printf '[schema x]\nseries_max = 4\ntier = 1s:10:average,bogus\n' >"$T/bad.conf"
 fails "bad schema file names file and line" 1 "rondo: $T/bad.conf:3: " \
     "$R" create "$T/bad" --schema "$T/bad.conf"
