@@ -28,6 +28,7 @@ struct _RondoExporter {
     gsize bytes_max;
     guint attempts_max, backoff_min_ms, backoff_max_ms, budget_ms;
     GRand *rand;
+    GHashTable *metadata_sent; /* store path -> gint64 *: when its metadata last went */
     char *last_message;
     gint cancelled; /* atomic: written by any thread */
     GMutex lock;    /* with cond: the retry wait, woken by a cancel */
@@ -65,6 +66,7 @@ rondo_exporter_new(const char *url, GError **error)
     e->backoff_max_ms = 30000;
     e->budget_ms = 120000;
     e->rand = g_rand_new();
+    e->metadata_sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     e->http = export_http_new(url, &e->cancelled, error);
     if (e->http == NULL)
         return NULL;
@@ -78,6 +80,8 @@ rondo_exporter_free(RondoExporter *e)
         return;
     export_http_free(e->http);
     g_ptr_array_unref(e->extra);
+    if (e->metadata_sent)
+        g_hash_table_unref(e->metadata_sent);
     if (e->rand)
         g_rand_free(e->rand);
     g_free(e->last_message);
@@ -226,6 +230,8 @@ typedef struct {
     Point pending;     /* read past the previous batch's end */
     gboolean has_pending;
     gboolean drained; /* the drain has no complete slot left */
+    GArray *metadata; /* RondoExportMetadata for the next batch; emptied once sent */
+    gsize metadata_bytes;
     /* per schema: upper bounds of one slot's points and bytes */
     guint slot_points[RONDO_SCHEMAS_MAX];
     gsize slot_bytes[RONDO_SCHEMAS_MAX];
@@ -238,6 +244,7 @@ batch_init(Batch *b, const RondoExporter *e, const RondoStore *store)
     b->points = g_array_new(FALSE, FALSE, sizeof(Point));
     b->series = g_ptr_array_new();
     b->index = g_hash_table_new(NULL, NULL);
+    b->metadata = g_array_new(FALSE, FALSE, sizeof(RondoExportMetadata));
     for (guint i = 0; i < rondo_store_get_n_series(store); i++) {
         const RondoSeries *s = rondo_store_get_series(store, i);
         guint schema = rondo_series_get_schema(s);
@@ -256,6 +263,7 @@ batch_clear(Batch *b)
     g_array_unref(b->points);
     g_ptr_array_unref(b->series);
     g_hash_table_unref(b->index);
+    g_array_unref(b->metadata);
 }
 
 static void
@@ -264,7 +272,39 @@ batch_reset(Batch *b)
     g_array_set_size(b->points, 0);
     g_ptr_array_set_size(b->series, 0);
     g_hash_table_remove_all(b->index);
-    b->bytes = 0;
+    b->bytes = b->metadata->len > 0 ? b->metadata_bytes : 0;
+}
+
+/* Whether @store's metadata is due: never sent by this exporter, or a
+ * minute ago (receivers keep the newest; Prometheus resends each minute). */
+static gboolean
+metadata_due(const RondoExporter *e, const RondoStore *store)
+{
+    const gint64 *last = g_hash_table_lookup(e->metadata_sent, rondo_store_get_path(store));
+    return last == NULL || g_get_monotonic_time() - *last >= EXPORT_METADATA_INTERVAL_US;
+}
+
+/* Attaches what the store's writers said of each metric name (the first
+ * description per name) to the next batch, within half the byte limit. */
+static void
+batch_attach_metadata(const RondoExporter *e, Batch *b, const RondoStore *store)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    g_array_set_size(b->metadata, 0);
+    b->metadata_bytes = 0;
+    for (guint i = 0; i < rondo_store_get_n_series(store); i++) {
+        const RondoSeries *s = rondo_store_get_series(store, i);
+        RondoExportMetadata md = {rondo_series_get_name(s), rondo_series_get_type(s),
+                                  rondo_series_get_unit(s), rondo_series_get_help(s)};
+        if ((md.type == RONDO_SERIES_UNKNOWN && !*md.unit && !*md.help) ||
+            !g_hash_table_add(seen, (gpointer)md.name))
+            continue;
+        gsize cost = export_metadata_bytes_max(&md);
+        if (b->metadata_bytes + cost > e->bytes_max / 2)
+            break; /* the rest next time round: samples come first */
+        g_array_append_val(b->metadata, md);
+        b->metadata_bytes += cost;
+    }
 }
 
 /* What adding @p costs in bytes (upper bound); sets p->index if known. */
@@ -365,7 +405,9 @@ batch_encode(const RondoExporter *e, const Batch *b, GError **error)
             .n_samples = start[s + 1] - start[s],
         };
     }
-    return rondo_remote_write_encode(es, n_series, (const char *const *)e->extra->pdata, error);
+    return rondo_remote_write_encode_full(
+        es, n_series, (const RondoExportMetadata *)b->metadata->data, b->metadata->len,
+        (const char *const *)e->extra->pdata, error);
 }
 
 /* ------------------------------------------------------------- delivery */
@@ -451,6 +493,15 @@ exporter_deliver(RondoExporter *e, GBytes *body, guint *waited_ms, RondoExportSt
     }
 }
 
+static void
+exporter_metadata_sent(RondoExporter *e, const RondoStore *store, const Batch *b)
+{
+    gint64 *when = g_new(gint64, 1);
+    *when = g_get_monotonic_time();
+    g_hash_table_insert(e->metadata_sent, g_strdup(rondo_store_get_path(store)), when);
+    g_array_set_size(b->metadata, 0);
+}
+
 /* Encodes, compresses and delivers @b, then commits the cursor. */
 static gboolean
 exporter_send_batch(RondoExporter *e, const Batch *b, RondoDrain *drain, guint *waited_ms,
@@ -464,6 +515,8 @@ exporter_send_batch(RondoExporter *e, const Batch *b, RondoDrain *drain, guint *
         return FALSE;
     if (!rondo_drain_commit(drain, error))
         return FALSE;
+    if (sent && b->metadata->len > 0)
+        exporter_metadata_sent(e, rondo_drain_get_store(drain), b);
     if (sent) {
         stats->samples_sent += b->points->len;
         stats->batches_sent++;
@@ -503,6 +556,8 @@ exporter_push_all(RondoExporter *e, RondoStore *store, RondoDrain *drain, RondoE
     gboolean ok = TRUE, any = FALSE;
 
     batch_init(&b, e, store);
+    if (metadata_due(e, store))
+        batch_attach_metadata(e, &b, store);
     while (ok) {
         batch_fill(e, &b, drain);
         if (b.points->len == 0)

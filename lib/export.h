@@ -22,6 +22,9 @@
 #define EXPORT_SERIES_BYTES_MAX 6  /* tag + 5-byte length */
 gsize export_labels_bytes_max(const char *name, const char *const *labels,
                               const char *const *extra_labels);
+gsize export_metadata_bytes_max(const RondoExportMetadata *md);
+/* Metadata goes with a store's first batch at most this often. */
+#define EXPORT_METADATA_INTERVAL_US (60 * G_USEC_PER_SEC)
 
 /* Snappy block compression of @body. */
 GBytes *export_snappy_compress(GBytes *body, GError **error);

@@ -186,14 +186,51 @@ request_fill(Request *r, const RondoExportSeries *series, gsize n_series, gsize 
     g_assert(k == n_samples);
 }
 
+/* The MetricMetadata messages of @metadata, pointing into it. */
+static Prometheus__MetricMetadata *
+metadata_fill(const RondoExportMetadata *metadata, gsize n, Prometheus__MetricMetadata ***ret_ptrs,
+              GError **error)
+{
+    static const Prometheus__MetricMetadata__MetricType types[] = {
+        [RONDO_SERIES_UNKNOWN] = PROMETHEUS__METRIC_METADATA__METRIC_TYPE__UNKNOWN,
+        [RONDO_SERIES_COUNTER] = PROMETHEUS__METRIC_METADATA__METRIC_TYPE__COUNTER,
+        [RONDO_SERIES_GAUGE] = PROMETHEUS__METRIC_METADATA__METRIC_TYPE__GAUGE,
+    };
+    g_autofree Prometheus__MetricMetadata *m = g_new0(Prometheus__MetricMetadata, MAX(n, 1));
+    g_autofree Prometheus__MetricMetadata **ptrs = g_new0(Prometheus__MetricMetadata *, MAX(n, 1));
+    for (gsize i = 0; i < n; i++) {
+        const RondoExportMetadata *md = &metadata[i];
+        if (md->name == NULL || *md->name == '\0' || (guint)md->type >= G_N_ELEMENTS(types)) {
+            g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                        "metadata %" G_GSIZE_FORMAT ": no family name or an unknown type", i);
+            return NULL;
+        }
+        m[i] = (Prometheus__MetricMetadata)PROMETHEUS__METRIC_METADATA__INIT;
+        m[i].type = types[md->type];
+        m[i].metric_family_name = (char *)md->name;
+        m[i].help = (char *)(md->help ? md->help : "");
+        m[i].unit = (char *)(md->unit ? md->unit : "");
+        ptrs[i] = &m[i];
+    }
+    *ret_ptrs = g_steal_pointer(&ptrs);
+    return g_steal_pointer(&m);
+}
+
 GBytes *
-rondo_remote_write_encode(const RondoExportSeries *series, gsize n_series,
-                          const char *const *extra_labels, GError **error)
+rondo_remote_write_encode_full(const RondoExportSeries *series, gsize n_series,
+                               const RondoExportMetadata *metadata, gsize n_metadata,
+                               const char *const *extra_labels, GError **error)
 {
     g_return_val_if_fail(series != NULL || n_series == 0, NULL);
+    g_return_val_if_fail(metadata != NULL || n_metadata == 0, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     Request r = {0};
     gsize n_samples = 0;
+    g_autofree Prometheus__MetricMetadata **md_ptrs = NULL;
+    g_autofree Prometheus__MetricMetadata *md =
+        metadata_fill(metadata, n_metadata, &md_ptrs, error);
+    if (md == NULL)
+        return NULL;
 
     r.labels = g_array_new(FALSE, FALSE, sizeof(Label));
     r.label_end = g_new(guint, n_series + 1);
@@ -210,12 +247,29 @@ rondo_remote_write_encode(const RondoExportSeries *series, gsize n_series,
     Prometheus__WriteRequest req = PROMETHEUS__WRITE_REQUEST__INIT;
     req.n_timeseries = n_series;
     req.timeseries = r.ts_ptrs;
+    req.n_metadata = n_metadata;
+    req.metadata = md_ptrs;
     gsize size = prometheus__write_request__get_packed_size(&req);
     guint8 *buf = g_malloc(MAX(size, 1));
     gsize packed = prometheus__write_request__pack(&req, buf);
     g_assert(packed == size);
     request_clear(&r);
     return g_bytes_new_take(buf, size);
+}
+
+GBytes *
+rondo_remote_write_encode(const RondoExportSeries *series, gsize n_series,
+                          const char *const *extra_labels, GError **error)
+{
+    return rondo_remote_write_encode_full(series, n_series, NULL, 0, extra_labels, error);
+}
+
+/* An upper bound of one MetricMetadata's encoded size. */
+gsize
+export_metadata_bytes_max(const RondoExportMetadata *md)
+{
+    return 4 * (1 + 5) + 2 + strlen(md->name) + (md->help ? strlen(md->help) : 0) +
+           (md->unit ? strlen(md->unit) : 0);
 }
 
 /* An upper bound: each label costs tag + 5-byte length twice, plus its text. */

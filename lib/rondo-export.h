@@ -97,6 +97,36 @@ typedef struct {
 RONDO_EXPORT_API GBytes *rondo_remote_write_encode(const RondoExportSeries *series, gsize n_series,
                                                    const char *const *extra_labels, GError **error);
 
+/**
+ * RondoExportMetadata:
+ * @name: the metric family: a series name (a counter's keeps its _total).
+ * @type: what the series' writer registered.
+ * @unit: (nullable): its unit, "" or NULL when not said.
+ * @help: (nullable): its help text.
+ *
+ * What a metric family is (MetricMetadata), the input of
+ * rondo_remote_write_encode_full().
+ */
+typedef struct {
+    const char *name;
+    RondoSeriesType type;
+    const char *unit;
+    const char *help;
+} RondoExportMetadata;
+
+/**
+ * rondo_remote_write_encode_full:
+ * @metadata: (array length=n_metadata) (nullable): families to describe.
+ *
+ * rondo_remote_write_encode() with the WriteRequest's metadata (field 3,
+ * as Prometheus sends it): one MetricMetadata per entry, in that order;
+ * RONDO_ERROR_INVALID also for an empty family name.
+ */
+RONDO_EXPORT_API GBytes *
+rondo_remote_write_encode_full(const RondoExportSeries *series, gsize n_series,
+                               const RondoExportMetadata *metadata, gsize n_metadata,
+                               const char *const *extra_labels, GError **error);
+
 #define RONDO_EXPORT_ERROR (rondo_export_error_quark())
 RONDO_EXPORT_API GQuark rondo_export_error_quark(void);
 

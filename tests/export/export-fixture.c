@@ -53,7 +53,11 @@ cmd_write(int argc, char **argv)
     for (guint i = 0; i < (guint)n_series; i++) {
         g_autofree char *id = g_strdup_printf("%u", i);
         const char *labels[] = {"id", id, NULL};
-        RondoSeries *s = rondo_store_register(store, "rondo_export_test", labels, &error);
+        /* described, so that real receivers also get (and accept) metadata */
+        const RondoSeriesSpec spec = {"rondo_export_test", labels, RONDO_SERIES_GAUGE, "",
+                                      "rondo's export test series"};
+        RondoSeries *s = NULL;
+        g_assert_true(rondo_store_register_specs(store, 1, &spec, &s, &error));
         g_assert_no_error(error);
         for (guint k = 0; k < (guint)seconds; k++) {
             guint64 t = (guint64)(end_s - seconds + 1 + k) * RONDO_NS_PER_S;

@@ -24,6 +24,7 @@ struct _FakeReceiver {
     GPid kill_pid;
     GArray *samples; /* FakeSample */
     GArray *request_sizes;
+    GString *metadata; /* "name type unit help\n" per MetricMetadata accepted */
     guint n_requests, max_samples;
     gsize max_bytes;
     GString *violations;
@@ -107,6 +108,11 @@ accept_request(FakeReceiver *r, const Prometheus__WriteRequest *req)
     }
     r->max_samples = MAX(r->max_samples, n);
     g_array_append_val(r->request_sizes, n);
+    for (gsize i = 0; i < req->n_metadata; i++) {
+        const Prometheus__MetricMetadata *md = req->metadata[i];
+        g_string_append_printf(r->metadata, "%s %d %s %s\n", md->metric_family_name, (int)md->type,
+                               md->unit, md->help);
+    }
 }
 
 typedef struct {
@@ -221,6 +227,7 @@ fake_receiver_new(void)
     g_queue_init(&r->script);
     r->samples = g_array_new(FALSE, FALSE, sizeof(FakeSample));
     r->request_sizes = g_array_new(FALSE, FALSE, sizeof(guint));
+    r->metadata = g_string_new(NULL);
     r->violations = g_string_new(NULL);
     r->context = g_main_context_new();
     r->loop = g_main_loop_new(r->context, FALSE);
@@ -251,6 +258,7 @@ fake_receiver_free(FakeReceiver *r)
     g_queue_clear_full(&r->script, g_free);
     fake_samples_free(r->samples);
     g_array_unref(r->request_sizes);
+    g_string_free(r->metadata, TRUE);
     g_string_free(r->violations, TRUE);
     g_free(r->authorization);
     g_free(r->url);
@@ -328,3 +336,4 @@ GETTER(gsize, fake_receiver_max_request_bytes, r->max_bytes)
 GETTER(char *, fake_receiver_violations, g_strdup(r->violations->str))
 GETTER(char *, fake_receiver_last_authorization, g_strdup(r->authorization))
 GETTER(GArray *, fake_receiver_request_sizes, g_array_copy(r->request_sizes))
+GETTER(char *, fake_receiver_metadata, g_strdup(r->metadata->str))

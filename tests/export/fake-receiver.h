@@ -44,5 +44,8 @@ GArray *fake_receiver_request_sizes(FakeReceiver *r);
 /* Wire-format rule violations seen (headers, label order, sample order). */
 char *fake_receiver_violations(FakeReceiver *r);
 char *fake_receiver_last_authorization(FakeReceiver *r);
+/* "name type unit help\n" per MetricMetadata of an accepted request, in order
+ * (type as prompb numbers it). */
+char *fake_receiver_metadata(FakeReceiver *r);
 
 #endif

@@ -1,6 +1,6 @@
 /* test-delivery.c - the exporter's delivery guarantees against a fake
  * receiver that fails on request: down, 5xx, 429 with Retry-After, slow,
- * 400, 401, a consumer that falls behind, cancellation, and the exporting
+ * 400, 401, a consumer that falls behind, cancellation, metadata, and the exporting
  * process killed with SIGKILL mid-export then restarted.
  *
  * The invariant checked after every scenario: every point of a complete
@@ -169,6 +169,38 @@ test_basic(Fixture *f, gconstpointer data)
     g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 2);
     g_autofree char *auth = fake_receiver_last_authorization(f->rx);
     g_assert_null(auth);
+    /* the fixture's series are not described: no metadata */
+    g_autofree char *md = fake_receiver_metadata(f->rx);
+    g_assert_cmpstr(md, ==, "");
+}
+
+/* The metadata of a store's described series rides with its first batch,
+ * once per family name, and not again within the minute. */
+static void
+test_metadata(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_autoptr(GError) error = NULL;
+    const char *a[] = {"vm", "a", NULL}, *b[] = {"vm", "b", NULL};
+    const RondoSeriesSpec specs[] = {
+        {"exits_total", a, RONDO_SERIES_COUNTER, NULL, "VM exits"},
+        {"exits_total", b, RONDO_SERIES_COUNTER, NULL, "VM exits"},
+        {"rss_bytes", a, RONDO_SERIES_GAUGE, "bytes", "Resident set"},
+    };
+    RondoSeries *s[3];
+    g_assert_true(rondo_store_register_specs(f->store, 3, specs, s, &error));
+    g_assert_no_error(error);
+    RondoExportStats st;
+    for (guint k = 0; k < 10; k++)
+        for (guint i = 0; i < 3; i++)
+            rondo_series_record(s[i], k, TEST_T0 + k * RONDO_NS_PER_S);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 27);
+    rondo_series_record(s[0], 11, TEST_T0 + 11 * RONDO_NS_PER_S);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 2);
+    g_autofree char *md = fake_receiver_metadata(f->rx);
+    g_assert_cmpstr(md, ==, "exits_total 1  VM exits\nrss_bytes 2 bytes Resident set\n");
 }
 
 static void
@@ -498,6 +530,7 @@ main(int argc, char **argv)
     ADD("basic", test_basic, 5);
     ADD("batching", test_batching, 30);
     ADD("labels", test_labels, 3);
+    ADD("metadata", test_metadata, 0);
     ADD("down", test_down, 5);
     ADD("5xx", test_5xx, 5);
     ADD("429", test_429, 5);

@@ -130,6 +130,42 @@ test_no_samples(void)
     prometheus__write_request__free_unpacked(req, NULL);
 }
 
+/* Metadata: one MetricMetadata per entry with prompb's type numbers; an
+ * unnamed family is refused. */
+static void
+test_metadata(void)
+{
+    static const RondoExportSeries series[] = {
+        {.name = "busy", .timestamps_ns = cpu_ts, .values = cpu_values, .n_samples = 1},
+    };
+    static const RondoExportMetadata md[] = {
+        {"busy_seconds_total", RONDO_SERIES_COUNTER, "seconds", "CPU time"},
+        {"mem_bytes", RONDO_SERIES_GAUGE, NULL, NULL},
+        {"plain", RONDO_SERIES_UNKNOWN, "", "said"},
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) b = rondo_remote_write_encode_full(series, 1, md, 3, NULL, &error);
+    g_assert_no_error(error);
+    gsize n = 0;
+    const guint8 *data = g_bytes_get_data(b, &n);
+    Prometheus__WriteRequest *req = prometheus__write_request__unpack(NULL, n, data);
+    g_assert_nonnull(req);
+    g_assert_cmpuint(req->n_timeseries, ==, 1);
+    g_assert_cmpuint(req->n_metadata, ==, 3);
+    g_assert_cmpint(req->metadata[0]->type, ==, 1); /* COUNTER in prompb */
+    g_assert_cmpstr(req->metadata[0]->metric_family_name, ==, "busy_seconds_total");
+    g_assert_cmpstr(req->metadata[0]->unit, ==, "seconds");
+    g_assert_cmpstr(req->metadata[0]->help, ==, "CPU time");
+    g_assert_cmpint(req->metadata[1]->type, ==, 2); /* GAUGE */
+    g_assert_cmpstr(req->metadata[1]->unit, ==, "");
+    g_assert_cmpint(req->metadata[2]->type, ==, 0);
+    prometheus__write_request__free_unpacked(req, NULL);
+
+    const RondoExportMetadata unnamed = {"", RONDO_SERIES_GAUGE, NULL, NULL};
+    g_assert_null(rondo_remote_write_encode_full(series, 1, &unnamed, 1, NULL, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+}
+
 static void
 expect_invalid(const RondoExportSeries *s, const char *const *extra_labels)
 {
@@ -203,6 +239,7 @@ main(int argc, char **argv)
     g_test_add_func("/export/encode/deterministic", test_deterministic);
     g_test_add_func("/export/encode/no-samples", test_no_samples);
     g_test_add_func("/export/encode/invalid", test_invalid);
+    g_test_add_func("/export/encode/metadata", test_metadata);
     g_test_add_func("/export/exporter/settings", test_exporter_settings);
     g_test_add_func("/export/error-domain", test_error_domain);
     return g_test_run();
