@@ -17,9 +17,11 @@ check() {
     return
   fi
   exported=$(nm -D --defined-only "$so" | awk -v node="$node" '$3 != node { print $3 }' | sort)
-  # A declaration starts on a line with the header's export macro; names
-  # mentioned in comments (the other library's functions) do not count.
-  declared=$(grep "^$macro " "$hdr" | grep -o 'rondo_[a-z0-9_]*(' | tr -d '(' | sort -u)
+  # A declaration starts on a line with the header's export macro and runs to
+  # its ';' (clang-format may put the name on the next line); names mentioned
+  # in comments (the other library's functions) do not count.
+  declared=$(awk -v m="$macro" '$1 == m { d = 1 } d { printf "%s ", $0 } /;/ { if (d) print ""; d = 0 }' "$hdr" |
+    grep -o '^[^(]*(' | grep -o 'rondo_[a-z0-9_]*($' | tr -d '(' | sort -u)
   plain=$(echo "$exported" | sed "s/@@$node\$//" | sort)
   n=$((n + 1))
   if [ "$plain" = "$declared" ]; then echo "ok $n - $name exports match $(basename "$hdr")"; else
