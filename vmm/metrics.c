@@ -101,14 +101,13 @@ typedef struct {
 
 static const MetricDesc metric_descs[] = {
     {"vcpu_exits_total", RONDO_SERIES_COUNTER, NULL, "VM exits handled by the VMM, by reason"},
-    {"vcpu_run_duration_seconds", RONDO_SERIES_GAUGE, "seconds",
-     "Mean time in KVM_RUN per exit, over the last second"},
-    {"vcpu_exit_duration_seconds", RONDO_SERIES_GAUGE, "seconds",
-     "Mean time the VMM took to handle an exit, over the last second"},
+    {"vcpu_run_seconds_total", RONDO_SERIES_COUNTER, "seconds", "Time the vCPU spent in KVM_RUN"},
+    {"vcpu_exit_handling_seconds_total", RONDO_SERIES_COUNTER, "seconds",
+     "Time the VMM spent handling exits"},
     {"blk_requests_total", RONDO_SERIES_COUNTER, NULL, "virtio-blk requests, by operation"},
     {"blk_bytes_total", RONDO_SERIES_COUNTER, "bytes", "virtio-blk data moved, by direction"},
-    {"blk_request_duration_seconds", RONDO_SERIES_GAUGE, "seconds",
-     "Mean virtio-blk request time, over the last second"},
+    {"blk_request_seconds_total", RONDO_SERIES_COUNTER, "seconds",
+     "Time spent serving virtio-blk requests"},
     {"vmm_rss_bytes", RONDO_SERIES_GAUGE, "bytes", "Resident set size of the VMM process"},
     {"vmm_open_fds", RONDO_SERIES_GAUGE, NULL, "File descriptors the VMM process has open"},
     {"vmm_uptime_seconds", RONDO_SERIES_GAUGE, "seconds", "Time since the VMM started"},
@@ -149,42 +148,70 @@ metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *
     return FALSE;
 }
 
+/* A hot-path counter: its series, and 1e-9 when @name counts seconds in
+ * nanoseconds. */
+static gboolean
+metrics_register_counter(VmMetrics *m, VmCounter *c, const char *name, const char *label,
+                         const char *value, GError **error)
+{
+    c->scale = g_str_has_suffix(name, "_seconds_total") ? 1e-9 : 1;
+    return metrics_register(m, &c->series, name, label, value, error);
+}
+
 static gboolean
 metrics_register_hot(VmMetrics *m, GError **error)
 {
     VmMetricsHot *h = &m->hot;
     for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        if (!metrics_register(m, &h->exits[i], "vcpu_exits_total", "reason", exit_reasons[i],
-                              error))
+        if (!metrics_register_counter(m, &h->exits[i], "vcpu_exits_total", "reason",
+                                      exit_reasons[i], error))
             return FALSE;
     for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        if (!metrics_register(m, &h->blk_requests[i], "blk_requests_total", "op", blk_ops[i],
-                              error))
+        if (!metrics_register_counter(m, &h->blk_requests[i], "blk_requests_total", "op",
+                                      blk_ops[i], error))
             return FALSE;
     for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        if (!metrics_register(m, &h->blk_bytes[i], "blk_bytes_total", "direction", blk_dirs[i],
-                              error))
+        if (!metrics_register_counter(m, &h->blk_bytes[i], "blk_bytes_total", "direction",
+                                      blk_dirs[i], error))
             return FALSE;
-    return metrics_register(m, &h->run_duration.series, "vcpu_run_duration_seconds", NULL, NULL,
-                            error) &&
-           metrics_register(m, &h->exit_duration.series, "vcpu_exit_duration_seconds", NULL, NULL,
-                            error) &&
-           metrics_register(m, &h->blk_duration.series, "blk_request_duration_seconds", NULL, NULL,
-                            error);
+    return metrics_register_counter(m, &h->run_seconds, "vcpu_run_seconds_total", NULL, NULL,
+                                    error) &&
+           metrics_register_counter(m, &h->exit_seconds, "vcpu_exit_handling_seconds_total", NULL,
+                                    NULL, error) &&
+           metrics_register_counter(m, &h->blk_seconds, "blk_request_seconds_total", NULL, NULL,
+                                    error);
 }
+
+/* Every hot-path counter, for the loops that visit them all. */
+static guint
+hot_counters(VmMetricsHot *h, VmCounter **out)
+{
+    guint n = 0;
+    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
+        out[n++] = &h->exits[i];
+    for (guint i = 0; i < VM_BLK_N_OPS; i++)
+        out[n++] = &h->blk_requests[i];
+    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
+        out[n++] = &h->blk_bytes[i];
+    out[n++] = &h->run_seconds;
+    out[n++] = &h->exit_seconds;
+    out[n++] = &h->blk_seconds;
+    return n;
+}
+
+#define HOT_COUNTERS_N (VM_EXIT_N_KINDS + VM_BLK_N_OPS + VM_BLK_N_DIRS + 3)
+G_STATIC_ASSERT(sizeof(VmMetricsHot) == HOT_COUNTERS_N * sizeof(VmCounter));
 
 /* The hot path records every vCPU series or none: it never tests for NULL. */
 static gboolean
-hot_complete(const VmMetricsHot *h)
+hot_complete(VmMetricsHot *h)
 {
-    gboolean all = h->run_duration.series && h->exit_duration.series && h->blk_duration.series;
-    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        all = all && h->exits[i];
-    for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        all = all && h->blk_requests[i];
-    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        all = all && h->blk_bytes[i];
-    return all;
+    VmCounter *all[HOT_COUNTERS_N];
+    guint n = hot_counters(h, all);
+    for (guint i = 0; i < n; i++)
+        if (all[i]->series == NULL)
+            return FALSE;
+    return TRUE;
 }
 
 VmMetrics *
@@ -223,12 +250,10 @@ vm_metrics_hot_publish(VmMetricsHot *h, guint64 now_ns)
 {
     if (h == NULL)
         return;
-    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        rondo_series_record(h->exits[i], (double)h->exit_counts[i], now_ns);
-    for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        rondo_series_record(h->blk_requests[i], (double)h->blk_counts[i], now_ns);
-    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        rondo_series_record(h->blk_bytes[i], (double)h->blk_bytes_total[i], now_ns);
+    VmCounter *all[HOT_COUNTERS_N];
+    guint n = hot_counters(h, all);
+    for (guint i = 0; i < n; i++)
+        vm_counter_add(all[i], 0, now_ns);
 }
 
 const char *

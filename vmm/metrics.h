@@ -6,9 +6,11 @@
  *           the inline functions below (the hot path);
  *   "vmm"   everything else (process and KVM statistics), recorded only by
  *           the maintenance thread, which also consolidates once a second.
- * Counters are recorded as their running total; durations, measured in
- * nanoseconds, as the mean of the current second so far in seconds (the
- * Prometheus base unit), so each 1 s slot ends up holding that second's mean.
+ * Everything on the hot path is a counter recorded as its running total:
+ * events, bytes, and time spent (measured in nanoseconds, recorded in
+ * seconds, the Prometheus base unit). A rate over any window, at any tier,
+ * is then exact: time per event is rate(seconds) / rate(events), where a
+ * mean per second would be averaged unweighted by coarser tiers.
  */
 #pragma once
 
@@ -48,25 +50,22 @@ typedef enum {
 G_STATIC_ASSERT((int)VM_BLK_DIR_READ == (int)VM_BLK_READ);
 G_STATIC_ASSERT((int)VM_BLK_DIR_WRITE == (int)VM_BLK_WRITE);
 
-/* A mean over the current one-second slot. */
+/* A running total and the series that records it, times @scale
+ * (1e-9 for nanoseconds recorded as seconds). */
 typedef struct {
     RondoSeries *series;
-    guint64 second;
-    double sum;
-    double count;
-} VmMean;
+    guint64 total;
+    double scale;
+} VmCounter;
 
 /* What the vCPU thread owns. Fields are private to metrics.[ch]. */
 typedef struct {
-    RondoSeries *exits[VM_EXIT_N_KINDS];
-    guint64 exit_counts[VM_EXIT_N_KINDS];
-    VmMean run_duration;
-    VmMean exit_duration;
-    RondoSeries *blk_requests[VM_BLK_N_OPS];
-    guint64 blk_counts[VM_BLK_N_OPS];
-    RondoSeries *blk_bytes[VM_BLK_N_DIRS];
-    guint64 blk_bytes_total[VM_BLK_N_DIRS];
-    VmMean blk_duration;
+    VmCounter exits[VM_EXIT_N_KINDS];
+    VmCounter run_seconds;  /* in KVM_RUN */
+    VmCounter exit_seconds; /* handling exits */
+    VmCounter blk_requests[VM_BLK_N_OPS];
+    VmCounter blk_bytes[VM_BLK_N_DIRS];
+    VmCounter blk_seconds; /* serving requests */
 } VmMetricsHot;
 
 typedef struct VmMetrics VmMetrics;
@@ -105,14 +104,10 @@ vm_metrics_now_ns(void)
 }
 
 static inline void
-vm_mean_add(VmMean *mean, double value, guint64 now_ns)
+vm_counter_add(VmCounter *c, guint64 n, guint64 now_ns)
 {
-    guint64 second = now_ns / RONDO_NS_PER_S;
-    if (second != mean->second)
-        *mean = (VmMean){mean->series, second, 0, 0};
-    mean->sum += value;
-    mean->count++;
-    rondo_series_record(mean->series, mean->sum / mean->count * 1e-9, now_ns);
+    c->total += n;
+    rondo_series_record(c->series, (double)c->total * c->scale, now_ns);
 }
 
 /* One vCPU exit: @run_ns spent in KVM_RUN, @exit_ns handling the exit. */
@@ -121,10 +116,9 @@ vm_metrics_exit(VmMetricsHot *m, VmExitKind kind, guint64 run_ns, guint64 exit_n
 {
     if (m == NULL)
         return;
-    m->exit_counts[kind]++;
-    rondo_series_record(m->exits[kind], (double)m->exit_counts[kind], now_ns);
-    vm_mean_add(&m->run_duration, (double)run_ns, now_ns);
-    vm_mean_add(&m->exit_duration, (double)exit_ns, now_ns);
+    vm_counter_add(&m->exits[kind], 1, now_ns);
+    vm_counter_add(&m->run_seconds, run_ns, now_ns);
+    vm_counter_add(&m->exit_seconds, exit_ns, now_ns);
 }
 
 /* One block request of @bytes data, which took @duration_ns. */
@@ -133,11 +127,8 @@ vm_metrics_blk(VmMetricsHot *m, VmBlkOp op, guint64 bytes, guint64 duration_ns, 
 {
     if (m == NULL)
         return;
-    m->blk_counts[op]++;
-    rondo_series_record(m->blk_requests[op], (double)m->blk_counts[op], now_ns);
-    vm_mean_add(&m->blk_duration, (double)duration_ns, now_ns);
-    if (op > VM_BLK_WRITE) /* reads and writes move bytes; op doubles as the direction */
-        return;
-    m->blk_bytes_total[op] += bytes;
-    rondo_series_record(m->blk_bytes[op], (double)m->blk_bytes_total[op], now_ns);
+    vm_counter_add(&m->blk_requests[op], 1, now_ns);
+    vm_counter_add(&m->blk_seconds, duration_ns, now_ns);
+    if (op <= VM_BLK_WRITE) /* reads and writes move bytes; op doubles as the direction */
+        vm_counter_add(&m->blk_bytes[op], bytes, now_ns);
 }

@@ -4,7 +4,7 @@
  * Requests are served synchronously with pread/pwrite straight into guest
  * memory, on the vCPU thread, during the QueueNotify exit: the simplest
  * design that is correct, and the latency it adds to the guest is exactly
- * what blk_request_duration_seconds shows.
+ * what blk_request_seconds_total counts.
  *
  * A request chain is: a 16-byte device-readable header { u32 type;
  * u32 reserved; u64 sector }, zero or more data buffers (device-writable for

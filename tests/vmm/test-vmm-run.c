@@ -181,6 +181,17 @@ check_store(const Run *r, guint64 write_bytes, guint64 read_bytes)
     series_points(store, "blk_requests_total", "op", "flush", r, &last, NULL);
     g_assert_cmpfloat(last, >, 0);
     g_assert_nonnull(rondo_store_lookup(store, "vmm_rss_bytes", NULL));
+    /* Time spent: counters in seconds, below the run's wall time; the vCPU
+     * ran (KVM_RUN) and the VMM handled exits, both for more than nothing. */
+    double wall = (double)(r->end_ns - r->start_ns) / RONDO_NS_PER_S, run = 0, handling = 0;
+    series_points(store, "vcpu_run_seconds_total", NULL, NULL, r, &run, NULL);
+    series_points(store, "vcpu_exit_handling_seconds_total", NULL, NULL, r, &handling, NULL);
+    g_assert_cmpfloat(run, >, 0);
+    g_assert_cmpfloat(handling, >, 0);
+    g_assert_cmpfloat(run + handling, <=, wall + 1);
+    RondoSeries *exits =
+        rondo_store_lookup(store, "vcpu_exits_total", (const char *[]){"reason", "io", NULL});
+    g_assert_cmpint(rondo_series_get_type(exits), ==, RONDO_SERIES_COUNTER);
 }
 
 static void
