@@ -15,7 +15,7 @@ TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metri
   wrk systemd man-db groff-base acpica-tools cpio"
 # What the benchmarks compare rondo with (make bench, make bench-smoke).
 TEST_DEPS="$TEST_DEPS g++ prometheus-cpp-dev librrd-dev rrdcached gnuplot-nox golang-go
-  golang-github-prometheus-client-golang-dev iproute2 util-linux"
+  golang-github-prometheus-client-golang-dev iproute2 util-linux time"
 
 if [ "${1:-}" = "--install-deps" ]; then
   # apt-get runs as root: directly, or through sudo for a normal user.

@@ -3,10 +3,10 @@
  * Lines may come in any order (a file per series, concatenated, is
  * typical), but tier 0 only keeps its window and consolidation only reads
  * complete tier-0 slots. So the valid lines are read first, sorted by time
- * (stable, by line number), and recorded in that order, consolidating each
- * time the clock of the data moves forward: a backfill longer than tier 0's
- * window still reaches the coarser tiers. Bad lines are reported and
- * skipped; the rest is kept.
+ * (stable, by line number; import-sort.c, in bounded memory), and recorded
+ * in that order, consolidating each time the clock of the data moves
+ * forward: a backfill longer than tier 0's window still reaches the coarser
+ * tiers. Bad lines are reported and skipped; the rest is kept.
  */
 #include "config.h"
 #include <stdio.h>
@@ -14,27 +14,16 @@
 #include <string.h>
 #include "import-line.h"
 #include "import-meta.h"
+#include "import-sort.h"
 #include "rondo-tool.h"
 
-typedef struct {
-    RondoSeries *series;
-    double value;
-    guint64 t_ns;
-    guint line;
-} Point;
+/* Points held in memory before a sorted run goes to a temporary file:
+ * 128 Ki points of 32 bytes, 4 MiB. */
+#define IMPORT_SORT_CHUNK ((gsize)1 << 17)
 
 typedef struct {
     guint points, series_new, bad, dropped, buckets;
 } Summary;
-
-static int
-compare_points(gconstpointer a, gconstpointer b)
-{
-    const Point *x = a, *y = b;
-    if (x->t_ns != y->t_ns)
-        return x->t_ns < y->t_ns ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
-}
 
 /* A new series with what the # TYPE/# HELP/# UNIT lines before it said;
  * without it when the library refuses that description (said once). */
@@ -70,9 +59,10 @@ series_for(RondoStore *store, const RondoImportLine *l, GHashTable *meta, Summar
     return s;
 }
 
-static void
+/* FALSE only when the point cannot be kept for sorting (@error set). */
+static gboolean
 read_line(RondoStore *store, const RondoImportOptions *o, GHashTable *meta, const char *text,
-          guint lineno, GArray *points, Summary *sum)
+          guint lineno, ImportSort *points, Summary *sum, GError **fatal)
 {
     g_autoptr(GError) error = NULL;
     RondoImportLine l = {0};
@@ -81,8 +71,8 @@ read_line(RondoStore *store, const RondoImportOptions *o, GHashTable *meta, cons
     if (*text == '#')
         rondo_import_meta_read(meta, text);
     if (*text == '\0' || *text == '#')
-        return;
-    Point p = {NULL, 0, 0, lineno};
+        return TRUE;
+    ImportPoint p = {NULL, 0, 0, lineno};
     if (rondo_import_line_parse(text, o, &l, &error))
         p.series = series_for(store, &l, meta, sum, &error);
     if (p.series == NULL) {
@@ -91,9 +81,9 @@ read_line(RondoStore *store, const RondoImportOptions *o, GHashTable *meta, cons
     } else {
         p.value = l.value;
         p.t_ns = l.t_ns;
-        g_array_append_val(points, p);
     }
     rondo_import_line_clear(&l);
+    return p.series == NULL || import_sort_add(points, &p, fatal);
 }
 
 /* Reads one line into @buf (RONDO_IMPORT_LINE_MAX + 2 bytes) without its
@@ -124,21 +114,25 @@ consolidate(RondoStore *store, Summary *sum, GError **error)
 }
 
 static gboolean
-record_points(RondoStore *store, GArray *points, Summary *sum, GError **error)
+record_points(RondoStore *store, ImportSort *points, Summary *sum, GError **error)
 {
-    g_array_sort(points, compare_points);
-    for (guint i = 0; i < points->len; i++) {
-        const Point *p = &g_array_index(points, Point, i);
-        if (i > 0 && p->t_ns > g_array_index(points, Point, i - 1).t_ns &&
-            !consolidate(store, sum, error))
+    ImportPoint p;
+    guint64 last_t = 0;
+    gboolean first = TRUE;
+    if (!import_sort_finish(points, error))
+        return FALSE;
+    while (import_sort_next(points, &p, error)) {
+        if (!first && p.t_ns > last_t && !consolidate(store, sum, error))
             return FALSE;
+        first = FALSE;
+        last_t = p.t_ns;
         /* Out of range cannot happen: the parser refused those lines. */
-        if (rondo_series_record(p->series, p->value, p->t_ns) != RONDO_RECORD_OK)
+        if (rondo_series_record(p.series, p.value, p.t_ns) != RONDO_RECORD_OK)
             sum->dropped++;
         else
             sum->points++;
     }
-    return consolidate(store, sum, error);
+    return (error == NULL || *error == NULL) && consolidate(store, sum, error);
 }
 
 /* --format and --now into @o; FALSE (a usage error, said) if --format is unknown. */
@@ -189,7 +183,7 @@ rondo_cmd_import(int argc, char **argv)
         rondo_tool_store_error(argv[1], error);
         return 1;
     }
-    g_autoptr(GArray) points = g_array_new(FALSE, FALSE, sizeof(Point));
+    g_autoptr(ImportSort) points = import_sort_new(IMPORT_SORT_CHUNK);
     g_autoptr(GHashTable) meta = rondo_import_meta_new();
     Summary sum = {0};
     g_autofree char *line = g_malloc(RONDO_IMPORT_LINE_MAX + 2);
@@ -197,15 +191,19 @@ rondo_cmd_import(int argc, char **argv)
     gboolean too_long;
     while (line_read(stdin, line, &too_long)) {
         if (!too_long) {
-            read_line(store, &options, meta, line, ++lineno, points, &sum);
+            if (!read_line(store, &options, meta, line, ++lineno, points, &sum, &error))
+                break;
             continue;
         }
         rondo_tool_error(_("import: line %u: longer than %d bytes, skipped"), ++lineno,
                          RONDO_IMPORT_LINE_MAX);
         sum.bad++;
     }
-    if (!record_points(store, points, &sum, &error)) {
-        rondo_tool_store_error(argv[1], error);
+    if (error != NULL || !record_points(store, points, &sum, &error)) {
+        if (error->domain == G_FILE_ERROR) /* import-sort.c's temporary files */
+            rondo_tool_error(_("import: %s (TMPDIR names where they go)"), error->message);
+        else
+            rondo_tool_store_error(argv[1], error);
         return 1;
     }
     printf(_("imported %u points (%u new series), %u dropped as too old, %u bad lines, "
