@@ -25,8 +25,8 @@ step "D: fleet.sh"
 sh "$SRC/bench/fleet.sh" "$BUILD"
 step "record-median.sh (rondo bench)"
 (cd "$BUILD" && RECORDS=20000 sh "$SRC/bench/record-median.sh" 1 tools/rondo)
-step "import-memory.sh"
-sh "$SRC/bench/import-memory.sh" "$BUILD"
+step "large-input.sh"
+sh "$SRC/bench/large-input.sh" "$BUILD"
 step "export-bench.sh"
 if command -v victoria-metrics >/dev/null || command -v prometheus >/dev/null; then
 	sh "$SRC/bench/export-bench.sh" "$BUILD" --stores 2 --series 3 --minutes 1

@@ -1,7 +1,7 @@
 /* cmd-restore.c - `rondo restore DIR < dump`: a new store from a dump.
  *
- * The dump is read within bounds (json-input.h), applied by
- * dump-restore.c, and summed up: how many points the store holds, and
+ * The dump is read as it comes, one series at a time (json-stream.c),
+ * applied by dump-restore.c, and summed up: how many points the store holds, and
  * why any others are not there. Any error stops the restore and leaves
  * the half-made DIR for the user to remove (it is new, so nothing of
  * value is lost).
@@ -31,16 +31,11 @@ rondo_cmd_restore(int argc, char **argv)
     if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
         return EXIT_USAGE;
     g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
-    g_autoptr(GBytes) dump = rondo_json_input_read(in, RONDO_DUMP_BYTES_MAX, &error);
-    gsize len = 0;
-    const char *data = dump ? g_bytes_get_data(dump, &len) : NULL;
-    g_autoptr(JsonNode) root = dump ? rondo_json_input_parse(data, len, &error) : NULL;
-    if (root == NULL) {
-        rondo_tool_error(_("restore: standard input: %s"), error->message);
-        return 1;
-    }
-    if (!rondo_dump_restore(argv[1], root, &tally, print_refused, NULL, &error)) {
-        rondo_tool_store_error(argv[1], error);
+    if (!rondo_dump_restore(argv[1], in, &tally, print_refused, NULL, &error)) {
+        if (error->domain == G_IO_ERROR)
+            rondo_tool_error(_("restore: standard input: %s"), error->message);
+        else
+            rondo_tool_store_error(argv[1], error);
         return 1;
     }
     if (tally.kept == tally.points && tally.out_of_range + tally.too_old == 0) {

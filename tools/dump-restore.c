@@ -1,4 +1,5 @@
-/* dump-restore.c - a parsed “rondo dump” applied to a new store (dump-restore.h).
+/* dump-restore.c - a “rondo dump” applied to a new store as it is read
+ * (dump-restore.h): json-stream.c hands over one series at a time.
  *
  * Points go in with rondo_series_restore(), tier by tier in time order, so
  * the consolidation cursors end up past every restored bucket and a later
@@ -8,6 +9,7 @@
 #include "config.h"
 #include <math.h>
 #include "dump-restore.h"
+#include "json-stream.h"
 #include "json-typed.h"
 #include "rondo-tool.h"
 #include "schema-file.h"
@@ -264,30 +266,66 @@ restore_series(const Restore *r, RondoStore *store, JsonObject *o, GError **erro
     return TRUE;
 }
 
+/* The restore as the stream's members come: "format" and "version" first
+ * checked, "schemas" makes the store, each element of "series" fills it. */
+typedef struct {
+    Restore r;
+    const char *dir;
+    gboolean format_ok, version_ok;
+    RondoStore *store;
+} Stream;
+
+static gboolean
+on_member(const char *name, JsonNode *value, gpointer data, GError **error)
+{
+    Stream *st = data;
+    if (g_str_equal(name, "format")) {
+        const char *f =
+            JSON_NODE_HOLDS_VALUE(value) && json_node_get_value_type(value) == G_TYPE_STRING
+                ? json_node_get_string(value)
+                : NULL;
+        st->format_ok = f != NULL && g_str_equal(f, "rondo-dump");
+        return st->format_ok || bad_dump(error, _("no “format”: “rondo-dump”"));
+    }
+    if (g_str_equal(name, "version")) {
+        st->version_ok = JSON_NODE_HOLDS_VALUE(value) &&
+                         json_node_get_value_type(value) == G_TYPE_INT64 &&
+                         json_node_get_int(value) == 1;
+        return st->version_ok || bad_dump(error, _("unsupported version"));
+    }
+    if (!st->format_ok || !st->version_ok)
+        return bad_dump(error, _("“format” and “version” must come first"));
+    if (g_str_equal(name, "schemas")) {
+        JsonArray *schemas = JSON_NODE_HOLDS_ARRAY(value) ? json_node_get_array(value) : NULL;
+        if (schemas == NULL || st->store != NULL)
+            return bad_dump(error, _("no schemas or series"));
+        st->store = store_from_json(st->dir, schemas, error);
+        return st->store != NULL;
+    }
+    if (g_str_equal(name, "series")) {
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT(value) ? json_node_get_object(value) : NULL;
+        if (st->store == NULL)
+            return bad_dump(error, _("“schemas” must come before “series”"));
+        return o == NULL ? bad_dump(error, _("bad series"))
+                         : restore_series(&st->r, st->store, o, error);
+    }
+    return TRUE; /* a member of a later version: not ours to judge */
+}
+
 gboolean
-rondo_dump_restore(const char *dir, JsonNode *root, RondoRestoreTally *tally,
+rondo_dump_restore(const char *dir, GInputStream *in, RondoRestoreTally *tally,
                    RondoRestoreRefusedFunc refused, gpointer user_data, GError **error)
 {
-    Restore r = {tally, refused, user_data};
-    JsonObject *top = rondo_json_object(root);
-    const char *format = rondo_json_get_string(top, "format");
-    gint64 version = 0;
-    if (format == NULL || !g_str_equal(format, "rondo-dump"))
-        return bad_dump(error, _("no “format”: “rondo-dump”"));
-    if (!rondo_json_get_int(top, "version", 0, G_MAXINT32, &version) || version != 1)
-        return bad_dump(error, _("unsupported version"));
-    JsonArray *schemas = rondo_json_get_array(top, "schemas");
-    JsonArray *series = rondo_json_get_array(top, "series");
-    if (schemas == NULL || series == NULL)
-        return bad_dump(error, _("no schemas or series"));
-    g_autoptr(RondoStore) store = store_from_json(dir, schemas, error);
-    if (store == NULL)
-        return FALSE;
-    for (guint i = 0; i < rondo_json_length(series); i++) {
-        JsonObject *o = rondo_json_at_object(series, i);
-        if (o == NULL ? !bad_dump(error, _("bad series")) : !restore_series(&r, store, o, error))
-            return FALSE;
-    }
-    tally->kept = store_count_points(store);
-    return TRUE;
+    Stream st = {{tally, refused, user_data}, dir, FALSE, FALSE, NULL};
+    g_autoptr(GError) local = NULL;
+    gboolean ok = rondo_json_stream_object(in, "series", on_member, &st, &local);
+    if (ok && st.store == NULL)
+        ok = bad_dump(&local,
+                      st.format_ok ? _("no schemas or series") : _("no “format”: “rondo-dump”"));
+    if (ok)
+        tally->kept = store_count_points(st.store);
+    g_clear_pointer(&st.store, rondo_store_close);
+    if (!ok)
+        g_propagate_error(error, g_steal_pointer(&local));
+    return ok;
 }

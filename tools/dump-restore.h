@@ -1,4 +1,4 @@
-/* dump-restore.h - a parsed “rondo dump” applied to a new store.
+/* dump-restore.h - a “rondo dump” applied to a new store as it is read.
  *
  * The reader of `rondo restore` (cmd-restore.c), apart from the command so
  * that the fuzz target (tests/fuzz/fuzz-restore.c) drives the same code.
@@ -8,6 +8,7 @@
 #ifndef RONDO_DUMP_RESTORE_H
 #define RONDO_DUMP_RESTORE_H
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "rondo.h"
 
@@ -24,12 +25,14 @@ typedef struct {
 typedef void (*RondoRestoreRefusedFunc)(const char *message, gpointer user_data);
 
 /*
- * Creates the store @dir from the dump @root and fills it. Any error stops
+ * Creates the store @dir from the dump read from @in and fills it, one
+ * series in memory at a time: "format" and "version" must come first and
+ * "schemas" before "series", as `rondo dump` writes them. Any error stops
  * the restore and leaves the half-made @dir for the caller to remove (it
  * is new, so nothing of value is lost). @refused (optional) hears of each
  * point outside the valid time range, which is counted, not an error.
  */
-gboolean rondo_dump_restore(const char *dir, JsonNode *root, RondoRestoreTally *tally,
+gboolean rondo_dump_restore(const char *dir, GInputStream *in, RondoRestoreTally *tally,
                             RondoRestoreRefusedFunc refused, gpointer user_data, GError **error);
 
 #endif /* RONDO_DUMP_RESTORE_H */

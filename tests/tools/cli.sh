@@ -172,7 +172,11 @@ fails "store and url together" 2 "rondo-query: " "$Q" --store "$st" --url http:/
 fails "create over a store" 1 "rondo: $st" "$R" create "$st"
 fails "restore from garbage" 1 "rondo: restore: " sh -c "echo '{' | '$R' restore '$T/garbage'"
 fails "restore from JSON nested 80000 deep" 1 "rondo: restore: standard input: JSON nested" \
-    sh -c "head -c 80000 /dev/zero | tr '\\0' '[' | '$R' restore '$T/deep'"
+    sh -c "(printf '{\"format\":'; head -c 80000 /dev/zero | tr '\\0' '['; head -c 80000 /dev/zero | tr '\\0' ']'; echo '}') | '$R' restore '$T/deep'"
+fails "restore from a dump cut in the middle" 1 "rondo: restore: standard input: the JSON ends in the middle of a value" \
+    sh -c "head -c 300 '$T/dump1.json' | '$R' restore '$T/cut'"
+fails "restore from a dump whose series come before its schemas" 1 "rondo: .*: not a rondo dump: .*schemas.* must come before .*series" \
+    sh -c "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({\"format\":d[\"format\"],\"version\":1,\"series\":d[\"series\"],\"schemas\":d[\"schemas\"]}))' '$T/dump1.json' | '$R' restore '$T/order'"
 # Mistyped members: "not a rondo dump", never a GLib critical (fatal here).
 if command -v python3 >/dev/null 2>&1; then
     k=0
