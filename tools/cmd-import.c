@@ -126,6 +126,7 @@ record_points(RondoStore *store, ImportSort *points, Summary *sum, GError **erro
             return FALSE;
         first = FALSE;
         last_t = p.t_ns;
+        rondo_tool_progress(_("import: %u points recorded"), sum->points);
         /* Out of range cannot happen: the parser refused those lines. */
         if (rondo_series_record(p.series, p.value, p.t_ns) != RONDO_RECORD_OK)
             sum->dropped++;
@@ -190,6 +191,7 @@ rondo_cmd_import(int argc, char **argv)
     guint lineno = 0;
     gboolean too_long;
     while (line_read(stdin, line, &too_long)) {
+        rondo_tool_progress(_("import: %u lines read"), lineno);
         if (!too_long) {
             if (!read_line(store, &options, meta, line, ++lineno, points, &sum, &error))
                 break;
@@ -206,6 +208,7 @@ rondo_cmd_import(int argc, char **argv)
             rondo_tool_store_error(argv[1], error);
         return 1;
     }
+    rondo_tool_progress_end();
     printf(_("imported %u points (%u new series), %u dropped as too old, %u bad lines, "
              "%u buckets consolidated\n"),
            sum.points, sum.series_new, sum.dropped, sum.bad, sum.buckets);

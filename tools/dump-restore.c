@@ -273,6 +273,7 @@ typedef struct {
     const char *dir;
     gboolean format_ok, version_ok;
     RondoStore *store;
+    guint n_series;
 } Stream;
 
 static gboolean
@@ -306,6 +307,7 @@ on_member(const char *name, JsonNode *value, gpointer data, GError **error)
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(value) ? json_node_get_object(value) : NULL;
         if (st->store == NULL)
             return bad_dump(error, _("“schemas” must come before “series”"));
+        rondo_tool_progress(_("restore: %u series restored"), st->n_series++);
         return o == NULL ? bad_dump(error, _("bad series"))
                          : restore_series(&st->r, st->store, o, error);
     }
@@ -316,7 +318,7 @@ gboolean
 rondo_dump_restore(const char *dir, GInputStream *in, RondoRestoreTally *tally,
                    RondoRestoreRefusedFunc refused, gpointer user_data, GError **error)
 {
-    Stream st = {{tally, refused, user_data}, dir, FALSE, FALSE, NULL};
+    Stream st = {{tally, refused, user_data}, dir, FALSE, FALSE, NULL, 0};
     g_autoptr(GError) local = NULL;
     gboolean ok = rondo_json_stream_object(in, "series", on_member, &st, &local);
     if (ok && st.store == NULL)
@@ -325,6 +327,7 @@ rondo_dump_restore(const char *dir, GInputStream *in, RondoRestoreTally *tally,
     if (ok)
         tally->kept = store_count_points(st.store);
     g_clear_pointer(&st.store, rondo_store_close);
+    rondo_tool_progress_end();
     if (!ok)
         g_propagate_error(error, g_steal_pointer(&local));
     return ok;

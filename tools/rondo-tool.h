@@ -37,6 +37,13 @@ void rondo_tool_set_command(const char *command);
 const char *rondo_tool_command_name(void);
 /* Prints "PROGRAM: message" on stderr. */
 void rondo_tool_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+/* A progress line for a long operation ("import: 120000 lines read"),
+ * rewritten in place at most every RONDO_TOOL_PROGRESS_US, and only when
+ * stderr is a terminal; rondo_tool_error() and rondo_tool_progress_end()
+ * clear it. Cheap to call often: nothing is formatted between updates. */
+#define RONDO_TOOL_PROGRESS_US (G_USEC_PER_SEC / 4)
+void rondo_tool_progress(const char *format, ...) G_GNUC_PRINTF(1, 2);
+void rondo_tool_progress_end(void);
 /* Prints "PROGRAM: DIR: message" for an error about a store, without
  * naming DIR twice when the library's message already starts with it. */
 void rondo_tool_store_error(const char *dir, const GError *error);

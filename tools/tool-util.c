@@ -28,9 +28,40 @@ rondo_tool_init(const char *prgname)
     textdomain(GETTEXT_PACKAGE);
 }
 
+/* A progress line is on stderr (rondo_tool_progress()). */
+static gboolean progress_shown;
+static gint64 progress_last_us;
+
+void
+rondo_tool_progress(const char *format, ...)
+{
+    gint64 now = g_get_monotonic_time();
+    if (progress_last_us == 0)
+        progress_last_us = now; /* a quick operation shows none */
+    if (now - progress_last_us < RONDO_TOOL_PROGRESS_US || !isatty(STDERR_FILENO))
+        return;
+    progress_last_us = now;
+    va_list ap;
+    va_start(ap, format);
+    g_autofree char *msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    const char *prg = g_get_prgname();
+    fprintf(stderr, "\r\033[K%s: %s", prg ? prg : "rondo", msg);
+    progress_shown = TRUE;
+}
+
+void
+rondo_tool_progress_end(void)
+{
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = FALSE;
+}
+
 void
 rondo_tool_error(const char *format, ...)
 {
+    rondo_tool_progress_end();
     va_list ap;
     va_start(ap, format);
     g_autofree char *msg = g_strdup_vprintf(format, ap);
