@@ -157,6 +157,34 @@ typedef gboolean (*RondoStoreLockedFunc)(const char *path, GError **error);
 RondoStore *rondo_store_open_locked(const char *path, RondoStoreLockedFunc locked, GError **error);
 RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 
+/* Replacing slabs and meta.json crash-safely (staging.c): new files in the
+ * hidden STAGING directory, renamed DONE (the commit point), then swapped in
+ * with meta.json last. Every function expects the writer lock held. */
+#define RONDO_UPGRADE_STAGING ".upgrade"
+#define RONDO_UPGRADE_DONE    ".upgrade-done"
+#define RONDO_RESIZE_STAGING  ".resize"
+#define RONDO_RESIZE_DONE     ".resize-done"
+/* Removes the staging directory @dir and the plain files in it. */
+gboolean rondo_staging_remove(const char *dir, GError **error);
+/* Steps 2 and 3: @path/@staging_name becomes @done_name, then is swapped in. */
+gboolean rondo_staging_commit(const char *path, const char *staging_name, const char *done_name,
+                              GError **error);
+/* What a killed upgrade or resize left in @path: a STAGING directory is
+ * removed, a DONE one finished. A RondoStoreLockedFunc. */
+gboolean rondo_staging_recover(const char *path, GError **error);
+/* TRUE when a DONE directory waits in @path: a swap was interrupted. */
+gboolean rondo_staging_pending(const char *path);
+/* Copies the values (and tags) of @src into the new @dst; checks them again. */
+typedef void (*RondoSlabCopyFunc)(RondoSlab *dst, const RondoSlab *src);
+typedef gboolean (*RondoSlabCopyCheckFunc)(const RondoSlab *dst, const RondoSlab *src);
+/* Step 1 for one slab: @dst_path created for @schema's @tier, then, unless
+ * @src is NULL (a new tier: left empty), @src's state block, directory and
+ * head copied and its values by @copy_values; synced, then every copied
+ * byte compared again (@values_equal for the values) before it is closed. */
+gboolean rondo_staging_slab(const char *dst_path, const RondoSchema *schema, guint tier,
+                            const RondoSlab *src, RondoSlabCopyFunc copy_values,
+                            RondoSlabCopyCheckFunc values_equal, GError **error);
+
 #define RONDO_META_FILE        "meta.json"
 #define RONDO_INDEX_FILE       "series.json"
 #define RONDO_LOCK_FILE        "lock"
