@@ -344,6 +344,37 @@ RONDO_API guint rondo_store_get_format_version(const RondoStore *store);
 RONDO_API gboolean rondo_store_upgrade(const char *path, guint *ret_from_version, GError **error);
 
 /**
+ * rondo_store_resize:
+ * @path: a store directory of RONDO_FORMAT_VERSION (else RONDO_ERROR_VERSION
+ *   naming `rondo upgrade DIR`).
+ * @schemas: (array length=n_schemas) (nullable): the store's schemas as
+ *   they are to be, in store order: each with the same name and matchers
+ *   as the store's, and nothing smaller — series_max the same or larger;
+ *   every tier with the same interval, as many slots or more, and (above
+ *   tier 0) the same functions or more; tiers may be added after the last
+ *   one. Anything else is RONDO_ERROR_INVALID, naming the field.
+ * @n_schemas: 0 to change nothing but finish an interrupted resize.
+ * @ret_changed: (out) (optional): whether any file was rewritten.
+ *
+ * Grows the store in place under the writer lock (RONDO_ERROR_LOCKED while
+ * a writer runs). Every value a reader sees before, it sees after, bit for
+ * bit (values that had left a tier's window are not copied); added tiers
+ * and functions start empty and are filled by consolidation from then on
+ * (a new tier from what the tier below still holds). series.json, the
+ * series' ids and columns, and the drain cursors do not change.
+ * Crash-safe like rondo_store_upgrade(): the new slabs of each schema that
+ * grows are written, synced and compared in the hidden directory .resize,
+ * which is renamed .resize-done (the commit point) and then swapped in,
+ * meta.json last. After a crash the store is the old one whole, or (once
+ * .resize-done exists) readers are refused, with a message naming
+ * `rondo resize DIR`, until a call of this function (any @schemas) or
+ * rondo_store_upgrade() finishes the swap.
+ * Returns: FALSE with @error set on failure.
+ */
+RONDO_API gboolean rondo_store_resize(const char *path, RondoSchema *const *schemas,
+                                      guint n_schemas, gboolean *ret_changed, GError **error);
+
+/**
  * rondo_store_writer_pid:
  * Returns: the pid holding the writer lock, or 0 when no process does (or
  *   when its lock file was deleted and no longer says which one does).

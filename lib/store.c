@@ -515,6 +515,21 @@ store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **erro
            store_load_index(store, store->writable, error);
 }
 
+/* A slab that disagrees with meta.json while a resize's swap waits to be
+ * finished is that swap, not damage: say what finishes it. */
+static void
+store_explain_pending(const char *path, GError **error)
+{
+    g_autofree char *done = g_build_filename(path, RONDO_RESIZE_DONE, NULL);
+    if (error == NULL || *error == NULL || !g_file_test(done, G_FILE_TEST_IS_DIR))
+        return;
+    g_autofree char *message = g_strdup((*error)->message);
+    g_clear_error(error);
+    g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                "%s: a resize was interrupted; run `rondo resize %s` to finish it (%s)", path, path,
+                message);
+}
+
 RondoStore *
 rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
 {
@@ -529,8 +544,10 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     g_autoptr(RondoStore) store = store_new(path, writable);
     if (writable && !store_lock(store, (flags & RONDO_OPEN_ADOPT) != 0, error))
         return NULL;
-    if (!store_attach(store, schemas, version, error))
+    if (!store_attach(store, schemas, version, error)) {
+        store_explain_pending(path, error);
         return NULL;
+    }
     if (writable)
         store_remove_leftovers(store);
     return g_steal_pointer(&store);
