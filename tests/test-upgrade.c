@@ -45,38 +45,6 @@ fixture_copy(const char *tmp)
     return to;
 }
 
-/* Every point of every series, tier and function, as text with the value's bits. */
-static char *
-store_points(const char *path)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(RondoStore) store = rondo_store_open(path, 0, &error);
-    g_assert_no_error(error);
-    GString *out = g_string_new(NULL);
-    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
-        RondoSeries *s = rondo_store_get_series(store, id);
-        const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(s));
-        for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
-            guint32 fns = rondo_schema_get_tier_functions(schema, t);
-            for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
-                RondoQueryIter it;
-                guint64 ts, bits;
-                double v;
-                if (!(fns & RONDO_CF_BIT(f)) ||
-                    !rondo_query_iter_init(&it, store, s, t, f, 0, G_MAXUINT64, &error))
-                    continue;
-                while (rondo_query_iter_next(&it, &ts, &v)) {
-                    memcpy(&bits, &v, 8);
-                    g_string_append_printf(
-                        out, "%u %u %u %" G_GUINT64_FORMAT " %016" G_GINT64_MODIFIER "x\n", id, t,
-                        f, ts, bits);
-                }
-            }
-        }
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* One slab, old bytes against new, by the document's layouts. */
 static void
 slab_compare(const guint8 *old, gsize old_n, const guint8 *neu, gsize neu_n)
@@ -147,7 +115,7 @@ test_v1_reads(void)
     g_assert_cmpuint(rondo_store_get_n_series(store), ==, 3);
     g_assert_cmpuint(rondo_store_get_tier_bytes(store, 0, 0), ==, 768);
     g_assert_cmpuint(rondo_store_check(store, 0, NULL, NULL), ==, 0);
-    g_autofree char *points = store_points(path);
+    g_autofree char *points = test_store_points(path);
     g_assert_cmpuint(strlen(points), >, 1000);
     /* vm_exits_total: the late write at +30 s and the point after the gap. */
     g_assert_nonnull(strstr(points, "0 0 3 1700000030000000000 4045100000000000\n"));
@@ -174,7 +142,7 @@ test_open_or_create(void)
 {
     g_autoptr(TestDir) tmp = test_tmp_dir();
     g_autofree char *path = fixture_copy(tmp);
-    g_autofree char *before = store_points(path);
+    g_autofree char *before = test_store_points(path);
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoSchema) unused = rondo_schema_new("unused", 4, NULL);
     RondoSchema *schemas[] = {unused};
@@ -185,14 +153,14 @@ test_open_or_create(void)
     g_assert_cmpuint(rondo_store_get_format_version(w), ==, RONDO_FORMAT_VERSION);
     g_assert_cmpuint(rondo_store_get_n_series(w), ==, 3);
     g_clear_pointer(&w, rondo_store_close);
-    g_autofree char *after = store_points(path);
+    g_autofree char *after = test_store_points(path);
     g_assert_cmpstr(after, ==, before);
 }
 
 static void
 upgrade_check_exact(const char *fixture, const char *path, const char *points_before)
 {
-    g_autofree char *after = store_points(path);
+    g_autofree char *after = test_store_points(path);
     g_assert_cmpstr(after, ==, points_before);
     store_compare_bytes(fixture, path);
     g_autofree char *staging = g_build_filename(path, ".upgrade", NULL);
@@ -209,7 +177,7 @@ test_exact(void)
     g_autofree char *path = fixture_copy(tmp);
     g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
     g_autofree char *orig = fixture_copy(orig_tmp);
-    g_autofree char *before = store_points(path);
+    g_autofree char *before = test_store_points(path);
     g_autoptr(GError) error = NULL;
     guint from = 0;
     g_assert_true(rondo_store_upgrade(path, &from, &error));
@@ -271,7 +239,7 @@ interrupted_check_readers(const char *path, const char *before)
         return;
     }
     rondo_store_close(g_steal_pointer(&store));
-    g_autofree char *now = store_points(path);
+    g_autofree char *now = test_store_points(path);
     g_assert_cmpstr(now, ==, before);
 }
 
@@ -285,7 +253,7 @@ test_interrupted(void)
     g_autoptr(TestDir) tmp = test_tmp_dir();
     g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
     g_autofree char *orig = fixture_copy(orig_tmp);
-    g_autofree char *before = store_points(orig);
+    g_autofree char *before = test_store_points(orig);
     for (guint k = 1; k <= 20; k++) {
         for (guint kind = 0; kind < 2; kind++) {
             g_autofree char *sub = g_strdup_printf("%s/run-%u-%u", tmp, k, kind);
