@@ -153,10 +153,16 @@ resize_failed(const char *dir, const GError *error)
         rondo_tool_error("%s", error->message);
         return EXIT_USAGE;
     }
-    rondo_tool_store_error(dir, error);
-    if (g_error_matches(error, RONDO_ERROR, RONDO_ERROR_LOCKED))
-        rondo_tool_error(_("a resize needs the store to itself: stop its writer (the VMM, rondod "
-                           "or rondo import), run the command again, then restart the writer"));
+    if (!g_error_matches(error, RONDO_ERROR, RONDO_ERROR_LOCKED)) {
+        rondo_tool_store_error(dir, error);
+        return 1;
+    }
+    g_autoptr(GError) locked = g_error_new(
+        error->domain, error->code,
+        _("%s; a resize needs the store to itself: stop its writer (the VMM, rondod or rondo "
+          "import), run the command again, then start the writer again"),
+        error->message);
+    rondo_tool_store_error(dir, locked);
     return 1;
 }
 
