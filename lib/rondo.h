@@ -6,7 +6,7 @@
  *
  * A store is a directory holding a fixed amount of history for a fixed set of
  * series. Its size is computed and allocated when it is created and never
- * changes. Inside it:
+ * changes, unless rondo_store_resize() grows it. Inside it:
  *
  *   - schemas decide which series go where (by label matchers), how many series
  *     fit (series_max) and which tiers keep their history;
