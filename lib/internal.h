@@ -61,10 +61,11 @@ typedef struct {
     RondoSlabHeader *hdr;
     RondoSlabState *state;
     RondoDirEntry *dir;
-    guint version;    /* RONDO_SLAB_VERSION, or RONDO_SLAB_VERSION_V1 read-only */
-    guint64 *ts;      /* row layout (format.h): slot times; NULL in the cell layout */
-    double *values;   /* row layout: value columns; NULL in the cell layout */
-    RondoCell *cells; /* cell layout: tagged value columns; NULL in the row layout */
+    guint version;     /* RONDO_SLAB_VERSION, or RONDO_SLAB_VERSION_V1 read-only */
+    gboolean writable; /* mapped PROT_WRITE; else every write is refused untouched */
+    guint64 *ts;       /* row layout (format.h): slot times; NULL in the cell layout */
+    double *values;    /* row layout: value columns; NULL in the cell layout */
+    RondoCell *cells;  /* cell layout: tagged value columns; NULL in the row layout */
     guint64 interval_ns;
     guint64 window_ns; /* interval_ns * slots */
     guint32 slots;

@@ -486,11 +486,14 @@ RONDO_API guint rondo_series_get_schema(const RondoSeries *series);
  * @RONDO_RECORD_OUT_OF_RANGE: the timestamp is outside RONDO_TIME_MIN_NS ..
  *   RONDO_TIME_MAX_NS (probably in the wrong unit); the value was dropped
  *   and counted, nothing else changed.
+ * @RONDO_RECORD_READ_ONLY: the store was opened read-only; nothing was
+ *   written, not even the count of dropped writes.
  */
 typedef enum {
     RONDO_RECORD_OK = 0,
     RONDO_RECORD_TOO_OLD = 1,
     RONDO_RECORD_OUT_OF_RANGE = 2,
+    RONDO_RECORD_READ_ONLY = 3,
 } RondoRecordResult;
 
 /**
@@ -504,7 +507,9 @@ typedef enum {
  * and so are timestamps outside the valid range (one compare, off the path
  * of a write into the current slot). A NaN value marks the slot empty.
  * Never blocks or allocates.
- * Only on a store opened for writing (asserted in debug builds).
+ * On a store opened read-only, writes nothing and returns
+ * RONDO_RECORD_READ_ONLY (a check off the path of a write into the current
+ * slot, which a read-only store never takes).
  */
 RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double value,
                                                 guint64 timestamp_ns);
@@ -512,7 +517,8 @@ RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double valu
 /**
  * rondo_store_record_batch:
  * Records @n values at one timestamp; the same rules as rondo_series_record().
- * Returns: how many values were dropped (too old or out of range).
+ * Returns: how many values were dropped (too old or out of range; all @n on
+ *   a store opened read-only, which is not written).
  */
 RONDO_API gsize rondo_store_record_batch(RondoStore *store, RondoSeries *const *series,
                                          const double *values, gsize n, guint64 timestamp_ns);

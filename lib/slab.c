@@ -87,6 +87,7 @@ slab_map(const char *path, int fd, gsize bytes, gboolean writable, GError **erro
         return NULL;
     }
     RondoSlab *slab = g_new0(RondoSlab, 1);
+    slab->writable = writable;
     slab->path = g_strdup(path);
     slab->fd = fd;
     slab->map = map;
@@ -288,6 +289,8 @@ ring_write_cell_slow(RondoSlab *slab, guint32 column, double v, guint64 ts)
 {
     guint64 t;
     guint32 r;
+    if (G_UNLIKELY(!slab->writable))
+        return RONDO_RECORD_READ_ONLY; /* a v1 slab too, which has no cells */
     g_assert(slab->cells != NULL && column < slab->n_columns);
     RondoRecordResult res = ring_locate_slow(slab, ts, &t, &r);
     if (res == RONDO_RECORD_OK)

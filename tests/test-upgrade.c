@@ -129,6 +129,9 @@ test_v1_reads(void)
     g_assert_true(rondo_drain_next(d, &s, &t, &v));
     g_assert_cmpuint(t, >=, G_GUINT64_CONSTANT(1700000037000000000));
 
+    /* A v1 store's series have no cells: recording is refused all the same. */
+    g_assert_cmpint(rondo_series_record(s, 1.0, rondo_store_get_head(store, 0, 0)), ==,
+                    RONDO_RECORD_READ_ONLY);
     g_autoptr(RondoStore) w = rondo_store_open(path, RONDO_OPEN_WRITE, &error);
     g_assert_null(w);
     g_assert_error(error, RONDO_ERROR, RONDO_ERROR_VERSION);
