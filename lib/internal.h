@@ -81,8 +81,10 @@ typedef struct {
     guint32 cache_r;
 } RondoSlab;
 
-/* The geometry of a slab of @schema's @tier in slab format @version. */
-RondoSlabGeometry rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version);
+/* The geometry of a slab of @schema's @tier in slab format @version;
+ * RONDO_ERROR_INVALID naming the size that would pass 2^63 bytes. */
+gboolean rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version,
+                                RondoSlabGeometry *ret_geometry, GError **error);
 RondoSlab *rondo_slab_create(const char *path, const RondoSchema *schema, guint tier,
                              GError **error);
 /* @version: the slab version meta.json implies; a slab of another is refused. */

@@ -253,7 +253,12 @@ store_attach_slabs(RondoStore *store, gboolean create, GError **error)
                                                     store->writable, error);
             if (st->slabs[t] == NULL)
                 return FALSE;
-            store->bytes += st->slabs[t]->map_bytes;
+            if (!g_uint64_checked_add(&store->bytes, store->bytes, st->slabs[t]->map_bytes)) {
+                g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                            "%s: the store's bytes (its slabs' file_bytes summed) pass 2^64",
+                            store->path);
+                return FALSE;
+            }
         }
     }
     return TRUE;
