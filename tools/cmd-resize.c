@@ -204,8 +204,9 @@ rondo_cmd_resize(int argc, char **argv)
         {"series-max", 'n', 0, G_OPTION_ARG_INT, &o.series_max,
          N_("Series the schema holds, at least as many as now"), N_("N")},
         {"tier", 't', 0, G_OPTION_ARG_STRING_ARRAY, &o.tiers,
-         N_("Lengthen the tier of this interval to SLOTS (and add FUNCTIONS), or add a tier "
-            "after the last one; repeatable"),
+         N_("Give the tier of this interval SLOTS slots (FUNCTIONS: all it is to keep, its "
+            "present ones included), or add a tier after the last one (FUNCTIONS by default: "
+            "average); repeatable"),
          N_("INTERVAL:SLOTS[:FUNCTIONS]")},
         {"add-cf", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &o.add_cfs,
          N_("Keep this consolidation function in every tier above 0 too; repeatable"),
@@ -214,11 +215,12 @@ rondo_cmd_resize(int argc, char **argv)
     };
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(
-        context, _("Grow a schema of the store in DIR in place, keeping every stored value bit "
-                   "for bit: more series, more slots per tier, tiers added after the last one, "
-                   "more consolidation functions. Nothing can shrink or be removed. Added "
-                   "tiers and functions start empty. The writer must be stopped; readers may "
-                   "stay. Without options, finishes an interrupted resize."));
+        context,
+        _("Grow a schema of the store in DIR in place, keeping every value readers "
+          "see, bit for bit: more series, more slots per tier, tiers added after the last one, "
+          "more consolidation functions. Nothing can shrink or be removed. Added "
+          "tiers and functions start empty. The writer must be stopped; readers may "
+          "stay. Without options, finishes an interrupted resize."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     int status = EXIT_USAGE;
     if (rondo_tool_parse(context, &argc, &argv) && rondo_tool_want_args(argc, argv, 1, _("DIR"))) {
