@@ -131,6 +131,7 @@ struct _RondoStore {
     guint version; /* RONDO_STORE_VERSION; RONDO_STORE_VERSION_V1 only read-only */
     gboolean writable;
     gboolean adopted;   /* RONDO_OPEN_ADOPT: the writer is gone */
+    char *done_dir;     /* a swap's DONE directory the store is read from too, or NULL */
     int dir_fd;         /* a writer's: flock'ed, the writer lock */
     int lock_fd;        /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas; /* RondoSchemaState* */
@@ -175,8 +176,10 @@ gboolean rondo_staging_commit(const char *path, const char *staging_name, const 
 /* What a killed upgrade or resize left in @path: a STAGING directory is
  * removed, a DONE one finished. A RondoStoreLockedFunc. */
 gboolean rondo_staging_recover(const char *path, GError **error);
-/* TRUE when a DONE directory waits in @path: a swap was interrupted. */
-gboolean rondo_staging_pending(const char *path);
+/* The DONE directory of a swap under way or interrupted in @path, or NULL.
+ * Until the swap is finished, the new store is DONE's meta.json and slabs,
+ * and for each file already moved out of it, @path's. */
+char *rondo_staging_done_dir(const char *path);
 /* Copies the values (and tags) of @src into the new @dst; checks them again. */
 typedef void (*RondoSlabCopyFunc)(RondoSlab *dst, const RondoSlab *src);
 typedef gboolean (*RondoSlabCopyCheckFunc)(const RondoSlab *dst, const RondoSlab *src);

@@ -335,8 +335,10 @@ RONDO_API guint rondo_store_get_format_version(const RondoStore *store);
  * hidden directory .upgrade beside the old ones, which stay untouched
  * until the new ones are complete; then they replace them, meta.json last.
  * A call after a crash finishes (or restarts) what the interrupted one
- * began; a store already at RONDO_FORMAT_VERSION is left as it is. Readers
- * opening the store while the files are swapped may get RONDO_ERROR_VERSION;
+ * began; a store already at RONDO_FORMAT_VERSION is left as it is. A store
+ * opened after the commit point (the rename of .upgrade to .upgrade-done),
+ * while the files are swapped or after a crash meanwhile, is the new one
+ * (rondo_store_open() reads the files not yet moved from .upgrade-done);
  * readers that have it open keep reading the old files.
  * Returns: FALSE with @error set on failure; the store is then as it was,
  *   or (after the swap began) completed by the next call.
@@ -365,10 +367,12 @@ RONDO_API gboolean rondo_store_upgrade(const char *path, guint *ret_from_version
  * Crash-safe like rondo_store_upgrade(): the new slabs of each schema that
  * grows are written, synced and compared in the hidden directory .resize,
  * which is renamed .resize-done (the commit point) and then swapped in,
- * meta.json last. After a crash the store is the old one whole, or (once
- * .resize-done exists) readers are refused, with a message naming
- * `rondo resize DIR`, until a call of this function (any @schemas) or
- * rondo_store_upgrade() finishes the swap.
+ * meta.json last. After a crash the store opens as the old one whole, or
+ * (once .resize-done exists) as the new one, whose files not yet moved
+ * rondo_store_open() reads from .resize-done, until a call of this
+ * function (any @schemas) or rondo_store_upgrade() finishes the swap.
+ * Readers that have the store open keep reading the old files: reopen to
+ * see the new geometry.
  * Returns: FALSE with @error set on failure.
  */
 RONDO_API gboolean rondo_store_resize(const char *path, RondoSchema *const *schemas,

@@ -13,7 +13,9 @@
  *      DONE is removed.
  * Invariant: a STAGING directory never holds anything a reader needs (it is
  * removed on recovery); a DONE directory always holds a complete new set
- * (it is finished on recovery).
+ * (it is finished on recovery), so from the commit point on a store opened
+ * reads the new files from DONE and, once moved, from the store directory
+ * (rondo_staging_done_dir(), store.c): old store or new, never a mix.
  */
 #include "config.h"
 #include <errno.h>
@@ -109,15 +111,16 @@ rondo_staging_recover(const char *path, GError **error)
     return TRUE;
 }
 
-gboolean
-rondo_staging_pending(const char *path)
+char *
+rondo_staging_done_dir(const char *path)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(staging_pairs); i++) {
-        g_autofree char *done = g_build_filename(path, staging_pairs[i][1], NULL);
+        char *done = g_build_filename(path, staging_pairs[i][1], NULL);
         if (g_file_test(done, G_FILE_TEST_IS_DIR))
-            return TRUE;
+            return done;
+        g_free(done);
     }
-    return FALSE;
+    return NULL;
 }
 
 gboolean

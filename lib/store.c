@@ -57,6 +57,7 @@ rondo_store_close(RondoStore *store)
         close(store->lock_fd);
     if (store->dir_fd >= 0)
         close(store->dir_fd); /* releases the writer lock */
+    g_free(store->done_dir);
     g_free(store->path);
     g_free(store);
 }
@@ -240,6 +241,28 @@ schema_state(const RondoStore *store, guint i)
     return g_ptr_array_index(store->schemas, i);
 }
 
+/* Opens a slab of the store: from the DONE directory of an unfinished swap
+ * while it is still there (staging.c), else from the store directory. */
+static RondoSlab *
+store_slab_open(RondoStore *store, const RondoSchema *schema, guint t, GError **error)
+{
+    if (store->done_dir != NULL) {
+        g_autofree char *newer = rondo_slab_path(store->done_dir, schema->name, t);
+        g_autoptr(GError) local = NULL;
+        RondoSlab *slab =
+            rondo_slab_open(newer, schema, t, store->version, store->writable, &local);
+        struct stat st;
+        if (slab != NULL || lstat(newer, &st) == 0 || errno != ENOENT) {
+            if (slab == NULL)
+                g_propagate_error(error, g_steal_pointer(&local));
+            return slab;
+        }
+        /* Moved out of DONE already (or not rewritten): the store's own. */
+    }
+    g_autofree char *path = rondo_slab_path(store->path, schema->name, t);
+    return rondo_slab_open(path, schema, t, store->version, store->writable, error);
+}
+
 /* Create or open every slab of every schema. */
 static gboolean
 store_attach_slabs(RondoStore *store, gboolean create, GError **error)
@@ -249,8 +272,7 @@ store_attach_slabs(RondoStore *store, gboolean create, GError **error)
         for (guint t = 0; t < st->schema->n_tiers; t++) {
             g_autofree char *path = rondo_slab_path(store->path, st->schema->name, t);
             st->slabs[t] = create ? rondo_slab_create(path, st->schema, t, error)
-                                  : rondo_slab_open(path, st->schema, t, store->version,
-                                                    store->writable, error);
+                                  : store_slab_open(store, st->schema, t, error);
             if (st->slabs[t] == NULL)
                 return FALSE;
             if (!g_uint64_checked_add(&store->bytes, store->bytes, st->slabs[t]->map_bytes)) {
@@ -520,19 +542,39 @@ store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **erro
            store_load_index(store, store->writable, error);
 }
 
-/* A slab that disagrees with meta.json while a resize's swap waits to be
- * finished is that swap, not damage: say what finishes it. */
-static void
-store_explain_pending(const char *path, GError **error)
+/* meta.json: DONE's while an unfinished swap has not moved it yet. */
+static GPtrArray *
+store_meta_read(RondoStore *store, guint *ret_version, GError **error)
 {
-    g_autofree char *done = g_build_filename(path, RONDO_RESIZE_DONE, NULL);
-    if (error == NULL || *error == NULL || !g_file_test(done, G_FILE_TEST_IS_DIR))
-        return;
-    g_autofree char *message = g_strdup((*error)->message);
-    g_clear_error(error);
-    g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
-                "%s: a resize was interrupted; run `rondo resize %s` to finish it (%s)", path, path,
-                message);
+    store->done_dir = rondo_staging_done_dir(store->path);
+    if (store->done_dir != NULL) {
+        g_autoptr(GError) local = NULL;
+        GPtrArray *schemas = rondo_meta_read(store->done_dir, ret_version, &local);
+        if (schemas != NULL || !g_error_matches(local, RONDO_ERROR, RONDO_ERROR_NOT_FOUND)) {
+            if (schemas == NULL)
+                g_propagate_error(error, g_steal_pointer(&local));
+            return schemas;
+        }
+    }
+    return rondo_meta_read(store->path, ret_version, error);
+}
+
+static RondoStore *
+store_open_once(const char *path, RondoOpenFlags flags, GError **error)
+{
+    gboolean writable = (flags & RONDO_OPEN_WRITE) != 0;
+    guint version = 0;
+    g_autoptr(RondoStore) store = store_new(path, writable);
+    g_autoptr(GPtrArray) schemas = store_meta_read(store, &version, error);
+    if (schemas == NULL || !store_version_check(path, version, writable, error))
+        return NULL;
+    if (writable && !store_lock(store, (flags & RONDO_OPEN_ADOPT) != 0, error))
+        return NULL;
+    if (!store_attach(store, schemas, version, error))
+        return NULL;
+    if (writable)
+        store_remove_leftovers(store);
+    return g_steal_pointer(&store);
 }
 
 RondoStore *
@@ -541,21 +583,20 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    gboolean writable = (flags & RONDO_OPEN_WRITE) != 0;
-    guint version = 0;
-    g_autoptr(GPtrArray) schemas = rondo_meta_read(path, &version, error);
-    if (schemas == NULL || !store_version_check(path, version, writable, error))
-        return NULL;
-    g_autoptr(RondoStore) store = store_new(path, writable);
-    if (writable && !store_lock(store, (flags & RONDO_OPEN_ADOPT) != 0, error))
-        return NULL;
-    if (!store_attach(store, schemas, version, error)) {
-        store_explain_pending(path, error);
-        return NULL;
+    /* A slab of another schema or version than the meta.json just read: an
+     * upgrade or resize may have committed in between. Read again (at most
+     * twice): the swap only moves forward. */
+    for (guint attempt = 1;; attempt++) {
+        g_autoptr(GError) local = NULL;
+        RondoStore *store = store_open_once(path, flags, &local);
+        if (store != NULL || attempt == 3 ||
+            !(g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FOREIGN) ||
+              g_error_matches(local, RONDO_ERROR, RONDO_ERROR_VERSION))) {
+            if (store == NULL)
+                g_propagate_error(error, g_steal_pointer(&local));
+            return store;
+        }
     }
-    if (writable)
-        store_remove_leftovers(store);
-    return g_steal_pointer(&store);
 }
 
 RondoStore *
