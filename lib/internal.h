@@ -14,6 +14,7 @@
 #error "internal.h is private to librondo; use rondo.h"
 #endif
 
+#include <sys/types.h>
 #include "rondo.h"
 #include "format.h"
 
@@ -132,6 +133,7 @@ struct _RondoStore {
     gboolean writable;
     gboolean adopted;   /* RONDO_OPEN_ADOPT: the writer is gone */
     char *done_dir;     /* a swap's DONE directory the store is read from too, or NULL */
+    ino_t meta_ino;     /* meta.json's inode when opened; another means resized or upgraded */
     int dir_fd;         /* a writer's: flock'ed, the writer lock */
     int lock_fd;        /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas; /* RondoSchemaState* */

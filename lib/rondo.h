@@ -427,7 +427,10 @@ RONDO_API gboolean rondo_store_register_all(RondoStore *store, guint n, const ch
 /**
  * rondo_store_refresh:
  * For read-only stores: load series registered by the writer since open.
- * Checks the slab files first, as rondo_store_check_files().
+ * Checks the slab files first, as rondo_store_check_files(), and
+ * meta.json: RONDO_ERROR_VERSION when it was replaced since open (by
+ * rondo_store_resize() or rondo_store_upgrade()), as the handle's
+ * geometry is no longer the store's; close it and open the store again.
  *
  * Threads: one thread refreshes while others read the same store —
  * rondo_store_get_n_series(), rondo_store_get_series(), rondo_store_lookup(),

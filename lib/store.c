@@ -542,11 +542,22 @@ store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **erro
            store_load_index(store, store->writable, error);
 }
 
+/* The inode of @path's meta.json now, 0 if none. */
+static ino_t
+store_meta_inode(const char *path)
+{
+    g_autofree char *meta = g_build_filename(path, RONDO_META_FILE, NULL);
+    struct stat st;
+    return lstat(meta, &st) == 0 ? st.st_ino : 0;
+}
+
 /* meta.json: DONE's while an unfinished swap has not moved it yet. */
 static GPtrArray *
 store_meta_read(RondoStore *store, guint *ret_version, GError **error)
 {
     store->done_dir = rondo_staging_done_dir(store->path);
+    /* Before the read: a swap after it shows as a changed inode at refresh. */
+    store->meta_ino = store->done_dir ? 0 : store_meta_inode(store->path);
     if (store->done_dir != NULL) {
         g_autoptr(GError) local = NULL;
         GPtrArray *schemas = rondo_meta_read(store->done_dir, ret_version, &local);
@@ -649,6 +660,14 @@ gboolean
 rondo_store_refresh(RondoStore *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);
+    /* A resize's series may not fit this handle's geometry: say so first. */
+    if (store->meta_ino != 0 && store_meta_inode(store->path) != store->meta_ino) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: %s was replaced since the store was opened (a resize or an upgrade): "
+                    "open the store again",
+                    store->path, RONDO_META_FILE);
+        return FALSE;
+    }
     return rondo_store_check_files(store, error) && store_load_index(store, FALSE, error);
 }
 

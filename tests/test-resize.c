@@ -153,6 +153,8 @@ test_exact(void)
     g_autofree char *before = test_store_points(path);
     g_autoptr(GString) files = untouched_files(path);
     gboolean changed = FALSE;
+    g_autoptr(RondoStore) reader = rondo_store_open(path, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
     g_autoptr(GPtrArray) schemas = schemas_new(TRUE);
     g_assert_true(rondo_store_resize(path, (RondoSchema *const *)schemas->pdata, schemas->len,
                                      &changed, &error));
@@ -162,6 +164,13 @@ test_exact(void)
     g_assert_cmpstr(after, ==, before);
     g_autoptr(GString) files_after = untouched_files(path);
     g_assert_true(g_string_equal(files, files_after));
+    /* A reader opened before keeps the old files, and is told to reopen. */
+    g_assert_cmpuint(rondo_schema_get_series_max(rondo_store_get_schema(reader, 0)), ==, 2);
+    g_assert_false(rondo_store_refresh(reader, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_VERSION);
+    g_assert_nonnull(strstr(error->message, "open the store again"));
+    g_clear_error(&error);
+    g_clear_pointer(&reader, rondo_store_close);
     g_assert_true(rondo_store_resize(path, (RondoSchema *const *)schemas->pdata, schemas->len,
                                      &changed, &error));
     g_assert_false(changed);
