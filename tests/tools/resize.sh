@@ -79,4 +79,19 @@ golden "a resize to the same size changes nothing" /dev/stdin \
 $st: already this size, nothing to do
 OUT
 
+# Two schemas: the one to grow is named; the other keeps its files.
+two="$T/two"
+"$R" create --schema "$S/schema.conf" "$two" >/dev/null
+fails "with two schemas, --schema is needed" 2 "rondo: the store has 2 schemas: name one with --schema" \
+    "$R" resize "$two" --series-max 9
+fails "an unknown schema is named" 2 "rondo: --schema: the store has no schema “nope”" \
+    "$R" resize "$two" --schema nope --series-max 9
+cp "$two/vcpu.0.slab" "$T/vcpu.0.slab"
+check "--schema rest grows that schema" "$R" resize "$two" --schema rest --tier 1s:90 --tier 1h:24
+if cmp -s "$two/vcpu.0.slab" "$T/vcpu.0.slab" && "$R" info "$two" | grep -q "tier 2: 1h × 24 slots"; then
+    ok "the other schema's slabs are the same bytes; rest has its new tier"
+else
+    not_ok "the other schema's slabs are the same bytes; rest has its new tier" "$("$R" info "$two" | tail -12)"
+fi
+
 done_testing
