@@ -165,14 +165,16 @@ RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
 
 /* Replacing slabs and meta.json crash-safely (staging.c): new files in the
  * hidden STAGING directory, renamed DONE (the commit point), then swapped in
- * with meta.json last. Every function expects the writer lock held. */
+ * with meta.json last. Every function but rondo_staging_done_dir() (for
+ * any opener) expects the writer lock held. */
 #define RONDO_UPGRADE_STAGING ".upgrade"
 #define RONDO_UPGRADE_DONE    ".upgrade-done"
 #define RONDO_RESIZE_STAGING  ".resize"
 #define RONDO_RESIZE_DONE     ".resize-done"
 /* Removes the staging directory @dir and the plain files in it. */
 gboolean rondo_staging_remove(const char *dir, GError **error);
-/* Steps 2 and 3: @path/@staging_name becomes @done_name, then is swapped in. */
+/* The commit and the swap: @path/@staging_name becomes @done_name, whose
+ * files then replace @path's. */
 gboolean rondo_staging_commit(const char *path, const char *staging_name, const char *done_name,
                               GError **error);
 /* What a killed upgrade or resize left in @path: a STAGING directory is
@@ -185,7 +187,7 @@ char *rondo_staging_done_dir(const char *path);
 /* Copies the values (and tags) of @src into the new @dst; checks them again. */
 typedef void (*RondoSlabCopyFunc)(RondoSlab *dst, const RondoSlab *src);
 typedef gboolean (*RondoSlabCopyCheckFunc)(const RondoSlab *dst, const RondoSlab *src);
-/* Step 1 for one slab: @dst_path created for @schema's @tier, then, unless
+/* Staging one slab: @dst_path created for @schema's @tier, then, unless
  * @src is NULL (a new tier: left empty), @src's state block, directory and
  * head copied and its values by @copy_values; synced, then every copied
  * byte compared again (@values_equal for the values) before it is closed. */
