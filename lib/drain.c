@@ -74,10 +74,17 @@ drain_load(RondoDrain *d, GError **error)
     JsonObject *cursors = rondo_json_get_object(o, "cursors");
     gint64 missed, version;
     gboolean versioned = rondo_json_get_int(o, "version", 0, G_MAXINT64, &version);
+    /* Checked before any other field: another version may mean them otherwise. */
     if (versioned && version != RONDO_DRAIN_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s: drain cursor version %" G_GINT64_FORMAT " is not supported (this is %d)",
                     d->path, version, RONDO_DRAIN_VERSION);
+        return FALSE;
+    }
+    if (!versioned && cursors != NULL) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: a drain cursor file without a version (this library reads version %d)",
+                    d->path, RONDO_DRAIN_VERSION);
         return FALSE;
     }
     if (!versioned || cursors == NULL ||

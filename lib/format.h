@@ -119,25 +119,37 @@ rondo_slab_has_cells(guint version, guint tier)
     return version >= 2 && tier == 0;
 }
 
-/* Every product stays far below 2^64: series_max <= 2^16, slots <= 2^24,
- * n_functions <= 6, so file_bytes < 2^53. */
-static inline RondoSlabGeometry
-rondo_slab_geometry(guint version, guint tier, guint32 series_max, guint32 slots, guint n_functions)
+/* The layout of a slab, computed with every product and sum checked:
+ * FALSE when one passes 2^63 (file_bytes must fit an off_t), *ret_field
+ * naming it. Within a schema's limits (series_max <= 2^16, slots <= 2^24,
+ * n_functions <= 6) file_bytes < 2^53 and this never fails; the checks make
+ * sure no wider limit, and no number read from a file, can wrap a size. */
+static inline gboolean
+rondo_slab_geometry(guint version, guint tier, guint32 series_max, guint32 slots, guint n_functions,
+                    RondoSlabGeometry *ret, const char **ret_field)
 {
     RondoSlabGeometry g;
-    guint64 dir_end = rondo_align_up(RONDO_SLAB_DIR_OFFSET + (guint64)series_max * 32);
+    guint64 dir_bytes, ring_bytes, columns, values_bytes;
     g.cells = rondo_slab_has_cells(version, tier);
-    if (g.cells) {
-        g.ts_off = 0;
-        g.stride_bytes = rondo_align_up((guint64)slots * sizeof(RondoCell));
-        g.col_off = dir_end;
-    } else {
-        g.ts_off = dir_end;
-        g.stride_bytes = rondo_align_up((guint64)slots * 8);
-        g.col_off = dir_end + g.stride_bytes;
+    if (!g_uint64_checked_mul(&dir_bytes, series_max, sizeof(RondoDirEntry)) ||
+        !g_uint64_checked_mul(&ring_bytes, slots, g.cells ? sizeof(RondoCell) : 8)) {
+        *ret_field = "series_max × 32 or slots × cell size";
+        return FALSE;
     }
-    g.file_bytes = g.col_off + (guint64)n_functions * series_max * g.stride_bytes;
-    return g;
+    /* Both are below 2^38 (32-bit factors by 32 or 16): the sums cannot wrap. */
+    guint64 dir_end = rondo_align_up(RONDO_SLAB_DIR_OFFSET + dir_bytes);
+    g.stride_bytes = rondo_align_up(ring_bytes);
+    g.ts_off = g.cells ? 0 : dir_end;
+    g.col_off = g.cells ? dir_end : dir_end + g.stride_bytes;
+    if (!g_uint64_checked_mul(&columns, n_functions, series_max) ||
+        !g_uint64_checked_mul(&values_bytes, columns, g.stride_bytes) ||
+        !g_uint64_checked_add(&g.file_bytes, g.col_off, values_bytes) ||
+        g.file_bytes > (guint64)G_MAXINT64) {
+        *ret_field = "file_bytes (series_max × functions × slots × cell size)";
+        return FALSE;
+    }
+    *ret = g;
+    return TRUE;
 }
 
 #endif /* RONDO_FORMAT_H */

@@ -14,6 +14,7 @@
 #error "internal.h is private to librondo; use rondo.h"
 #endif
 
+#include <sys/types.h>
 #include "rondo.h"
 #include "format.h"
 
@@ -61,10 +62,11 @@ typedef struct {
     RondoSlabHeader *hdr;
     RondoSlabState *state;
     RondoDirEntry *dir;
-    guint version;    /* RONDO_SLAB_VERSION, or RONDO_SLAB_VERSION_V1 read-only */
-    guint64 *ts;      /* row layout (format.h): slot times; NULL in the cell layout */
-    double *values;   /* row layout: value columns; NULL in the cell layout */
-    RondoCell *cells; /* cell layout: tagged value columns; NULL in the row layout */
+    guint version;     /* RONDO_SLAB_VERSION, or RONDO_SLAB_VERSION_V1 read-only */
+    gboolean writable; /* mapped PROT_WRITE; else every write is refused untouched */
+    guint64 *ts;       /* row layout (format.h): slot times; NULL in the cell layout */
+    double *values;    /* row layout: value columns; NULL in the cell layout */
+    RondoCell *cells;  /* cell layout: tagged value columns; NULL in the row layout */
     guint64 interval_ns;
     guint64 window_ns; /* interval_ns * slots */
     guint32 slots;
@@ -80,8 +82,10 @@ typedef struct {
     guint32 cache_r;
 } RondoSlab;
 
-/* The geometry of a slab of @schema's @tier in slab format @version. */
-RondoSlabGeometry rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version);
+/* The geometry of a slab of @schema's @tier in slab format @version;
+ * RONDO_ERROR_INVALID naming the size that would pass 2^63 bytes. */
+gboolean rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version,
+                                RondoSlabGeometry *ret_geometry, GError **error);
 RondoSlab *rondo_slab_create(const char *path, const RondoSchema *schema, guint tier,
                              GError **error);
 /* @version: the slab version meta.json implies; a slab of another is refused. */
@@ -149,6 +153,8 @@ struct _RondoStore {
     guint version; /* RONDO_STORE_VERSION; RONDO_STORE_VERSION_V1 only read-only */
     gboolean writable;
     gboolean adopted;   /* RONDO_OPEN_ADOPT: the writer is gone */
+    char *done_dir;     /* a swap's DONE directory the store is read from too, or NULL */
+    ino_t meta_ino;     /* meta.json's inode when opened; another means resized or upgraded */
     int dir_fd;         /* a writer's: flock'ed, the writer lock */
     int lock_fd;        /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas; /* RondoSchemaState* */
@@ -178,6 +184,38 @@ typedef gboolean (*RondoStoreLockedFunc)(const char *path, GError **error);
  * writer lock, as the upgrade needs; @locked runs first, under the lock. */
 RondoStore *rondo_store_open_locked(const char *path, RondoStoreLockedFunc locked, GError **error);
 RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
+
+/* Replacing slabs and meta.json crash-safely (staging.c): new files in the
+ * hidden STAGING directory, renamed DONE (the commit point), then swapped in
+ * with meta.json last. Every function but rondo_staging_done_dir() (for
+ * any opener) expects the writer lock held. */
+#define RONDO_UPGRADE_STAGING ".upgrade"
+#define RONDO_UPGRADE_DONE    ".upgrade-done"
+#define RONDO_RESIZE_STAGING  ".resize"
+#define RONDO_RESIZE_DONE     ".resize-done"
+/* Removes the staging directory @dir and the plain files in it. */
+gboolean rondo_staging_remove(const char *dir, GError **error);
+/* The commit and the swap: @path/@staging_name becomes @done_name, whose
+ * files then replace @path's. */
+gboolean rondo_staging_commit(const char *path, const char *staging_name, const char *done_name,
+                              GError **error);
+/* What a killed upgrade or resize left in @path: a STAGING directory is
+ * removed, a DONE one finished. A RondoStoreLockedFunc. */
+gboolean rondo_staging_recover(const char *path, GError **error);
+/* The DONE directory of a swap under way or interrupted in @path, or NULL.
+ * Until the swap is finished, the new store is DONE's meta.json and slabs,
+ * and for each file already moved out of it, @path's. */
+char *rondo_staging_done_dir(const char *path);
+/* Copies the values (and tags) of @src into the new @dst; checks them again. */
+typedef void (*RondoSlabCopyFunc)(RondoSlab *dst, const RondoSlab *src);
+typedef gboolean (*RondoSlabCopyCheckFunc)(const RondoSlab *dst, const RondoSlab *src);
+/* Staging one slab: @dst_path created for @schema's @tier, then, unless
+ * @src is NULL (a new tier: left empty), @src's state block, directory and
+ * head copied and its values by @copy_values; synced, then every copied
+ * byte compared again (@values_equal for the values) before it is closed. */
+gboolean rondo_staging_slab(const char *dst_path, const RondoSchema *schema, guint tier,
+                            const RondoSlab *src, RondoSlabCopyFunc copy_values,
+                            RondoSlabCopyCheckFunc values_equal, GError **error);
 
 #define RONDO_META_FILE        "meta.json"
 #define RONDO_INDEX_FILE       "series.json"

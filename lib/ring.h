@@ -149,10 +149,14 @@ ring_cache_next(RondoSlab *slab, guint64 ts)
 }
 
 /* The uncached half of ring_locate(): range, window, head, and in the row
- * layout the row reset. */
+ * layout the row reset. A read-only slab is refused here, before any
+ * store: its cache_width stays 0 (only this function sets it), so every
+ * write to it comes here, and the cached path pays nothing for the check. */
 static inline RondoRecordResult
 ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
 {
+    if (G_UNLIKELY(!slab->writable))
+        return RONDO_RECORD_READ_ONLY;
     if (slab->ts == NULL && ring_cache_next(slab, ts)) {
         *ret_t = slab->cache_t;
         *ret_r = slab->cache_r;

@@ -6,7 +6,7 @@
  *
  * A store is a directory holding a fixed amount of history for a fixed set of
  * series. Its size is computed and allocated when it is created and never
- * changes. Inside it:
+ * changes, unless rondo_store_resize() grows it. Inside it:
  *
  *   - schemas decide which series go where (by label matchers), how many series
  *     fit (series_max) and which tiers keep their history;
@@ -337,13 +337,48 @@ RONDO_API guint rondo_store_get_format_version(const RondoStore *store);
  * hidden directory .upgrade beside the old ones, which stay untouched
  * until the new ones are complete; then they replace them, meta.json last.
  * A call after a crash finishes (or restarts) what the interrupted one
- * began; a store already at RONDO_FORMAT_VERSION is left as it is. Readers
- * opening the store while the files are swapped may get RONDO_ERROR_VERSION;
+ * began; a store already at RONDO_FORMAT_VERSION is left as it is. A store
+ * opened after the commit point (the rename of .upgrade to .upgrade-done),
+ * while the files are swapped or after a crash meanwhile, is the new one
+ * (rondo_store_open() reads the files not yet moved from .upgrade-done);
  * readers that have it open keep reading the old files.
  * Returns: FALSE with @error set on failure; the store is then as it was,
  *   or (after the swap began) completed by the next call.
  */
 RONDO_API gboolean rondo_store_upgrade(const char *path, guint *ret_from_version, GError **error);
+
+/**
+ * rondo_store_resize:
+ * @path: a store directory of RONDO_FORMAT_VERSION (else RONDO_ERROR_VERSION
+ *   naming `rondo upgrade DIR`).
+ * @schemas: (array length=n_schemas) (nullable): the store's schemas as
+ *   they are to be, in store order: each with the same name and matchers
+ *   as the store's, and nothing smaller — series_max the same or larger;
+ *   every tier with the same interval, as many slots or more, and (above
+ *   tier 0) the same functions or more; tiers may be added after the last
+ *   one. Anything else is RONDO_ERROR_INVALID, naming the field.
+ * @n_schemas: 0 to change nothing but finish an interrupted resize.
+ * @ret_changed: (out) (optional): whether any file was rewritten.
+ *
+ * Grows the store in place under the writer lock (RONDO_ERROR_LOCKED while
+ * a writer runs). Every value a reader sees before, it sees after, bit for
+ * bit (values that had left a tier's window are not copied); added tiers
+ * and functions start empty and are filled by consolidation from then on
+ * (a new tier from what the tier below still holds). series.json, the
+ * series' ids and columns, and the drain cursors do not change.
+ * Crash-safe like rondo_store_upgrade(): the new slabs of each schema that
+ * grows are written, synced and compared in the hidden directory .resize,
+ * which is renamed .resize-done (the commit point) and then swapped in,
+ * meta.json last. After a crash the store opens as the old one whole, or
+ * (once .resize-done exists) as the new one, whose files not yet moved
+ * rondo_store_open() reads from .resize-done, until a call of this
+ * function (any @schemas) or rondo_store_upgrade() finishes the swap.
+ * Readers that have the store open keep reading the old files: reopen to
+ * see the new geometry.
+ * Returns: FALSE with @error set on failure.
+ */
+RONDO_API gboolean rondo_store_resize(const char *path, RondoSchema *const *schemas,
+                                      guint n_schemas, gboolean *ret_changed, GError **error);
 
 /**
  * rondo_store_writer_pid:
@@ -394,7 +429,10 @@ RONDO_API gboolean rondo_store_register_all(RondoStore *store, guint n, const ch
 /**
  * rondo_store_refresh:
  * For read-only stores: load series registered by the writer since open.
- * Checks the slab files first, as rondo_store_check_files().
+ * Checks the slab files first, as rondo_store_check_files(), and
+ * meta.json: RONDO_ERROR_VERSION when it was replaced since open (by
+ * rondo_store_resize() or rondo_store_upgrade()), as the handle's
+ * geometry is no longer the store's; close it and open the store again.
  *
  * Threads: one thread refreshes while others read the same store —
  * rondo_store_get_n_series(), rondo_store_get_series(), rondo_store_lookup(),
@@ -530,11 +568,14 @@ RONDO_API gboolean rondo_series_type_from_string(const char *s, RondoSeriesType 
  * @RONDO_RECORD_OUT_OF_RANGE: the timestamp is outside RONDO_TIME_MIN_NS ..
  *   RONDO_TIME_MAX_NS (probably in the wrong unit); the value was dropped
  *   and counted, nothing else changed.
+ * @RONDO_RECORD_READ_ONLY: the store was opened read-only; nothing was
+ *   written, not even the count of dropped writes.
  */
 typedef enum {
     RONDO_RECORD_OK = 0,
     RONDO_RECORD_TOO_OLD = 1,
     RONDO_RECORD_OUT_OF_RANGE = 2,
+    RONDO_RECORD_READ_ONLY = 3,
 } RondoRecordResult;
 
 /**
@@ -548,7 +589,9 @@ typedef enum {
  * and so are timestamps outside the valid range (one compare, off the path
  * of a write into the current slot). A NaN value marks the slot empty.
  * Never blocks or allocates.
- * Only on a store opened for writing (asserted in debug builds).
+ * On a store opened read-only, writes nothing and returns
+ * RONDO_RECORD_READ_ONLY (a check off the path of a write into the current
+ * slot, which a read-only store never takes).
  */
 RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double value,
                                                 guint64 timestamp_ns);
@@ -556,7 +599,8 @@ RONDO_API RondoRecordResult rondo_series_record(RondoSeries *series, double valu
 /**
  * rondo_store_record_batch:
  * Records @n values at one timestamp; the same rules as rondo_series_record().
- * Returns: how many values were dropped (too old or out of range).
+ * Returns: how many values were dropped (too old or out of range; all @n on
+ *   a store opened read-only, which is not written).
  */
 RONDO_API gsize rondo_store_record_batch(RondoStore *store, RondoSeries *const *series,
                                          const double *values, gsize n, guint64 timestamp_ns);

@@ -172,9 +172,10 @@ rondo_schema_add_tier(RondoSchema *schema, guint64 interval_ns, guint32 slots, g
                     schema->name, n, RONDO_SLOTS_MAX);
         return FALSE;
     }
-    if (interval_ns > RONDO_WINDOW_MAX_NS / slots) {
+    guint64 window_ns;
+    if (!g_uint64_checked_mul(&window_ns, interval_ns, slots) || window_ns > RONDO_WINDOW_MAX_NS) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
-                    "schema “%s” tier %u: %u slots of %" G_GUINT64_FORMAT
+                    "schema “%s” tier %u: interval_ns × slots: %u slots of %" G_GUINT64_FORMAT
                     " ns span more than the 200 years of valid timestamps",
                     schema->name, n, slots, interval_ns);
         return FALSE;
@@ -197,6 +198,11 @@ rondo_schema_add_tier(RondoSchema *schema, guint64 interval_ns, guint32 slots, g
     }
     schema->tiers[n] = (RondoTier){interval_ns, slots, functions};
     schema->n_tiers = n + 1;
+    RondoSlabGeometry g;
+    if (!rondo_slab_geometry_of(schema, n, RONDO_SLAB_VERSION, &g, error)) {
+        schema->n_tiers = n; /* the schema stays as it was */
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -358,14 +364,20 @@ guint64
 rondo_schema_get_tier_bytes(const RondoSchema *schema, guint tier)
 {
     g_return_val_if_fail(schema != NULL && tier < schema->n_tiers, 0);
-    return rondo_slab_geometry_of(schema, tier, RONDO_SLAB_VERSION).file_bytes;
+    RondoSlabGeometry g;
+    gboolean ok = rondo_slab_geometry_of(schema, tier, RONDO_SLAB_VERSION, &g, NULL);
+    g_assert(ok); /* rondo_schema_add_tier() refused a tier that overflows */
+    return g.file_bytes;
 }
 
 guint64
 rondo_schema_get_bytes(const RondoSchema *schema)
 {
     guint64 total = 0;
-    for (guint i = 0; i < schema->n_tiers; i++)
-        total += rondo_schema_get_tier_bytes(schema, i);
+    for (guint i = 0; i < schema->n_tiers; i++) {
+        /* Each slab is below 2^53 bytes within the limits; saturate all the same. */
+        if (!g_uint64_checked_add(&total, total, rondo_schema_get_tier_bytes(schema, i)))
+            return G_MAXUINT64;
+    }
     return total;
 }

@@ -22,19 +22,35 @@
 #include "file.h"
 #include "ring.h"
 
-RondoSlabGeometry
-rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version)
+gboolean
+rondo_slab_geometry_of(const RondoSchema *schema, guint tier, guint version,
+                       RondoSlabGeometry *ret_geometry, GError **error)
 {
     g_assert(tier < schema->n_tiers);
-    return rondo_slab_geometry(version, tier, schema->series_max, schema->tiers[tier].slots,
-                               rondo_tier_n_functions(schema, tier));
+    const char *field = NULL;
+    if (rondo_slab_geometry(version, tier, schema->series_max, schema->tiers[tier].slots,
+                            rondo_tier_n_functions(schema, tier), ret_geometry, &field))
+        return TRUE;
+    g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                "schema “%s” tier %u: %s passes 2^63 bytes", schema->name, tier, field);
+    return FALSE;
+}
+
+/* The geometry of a schema already checked (rondo_schema_add_tier()). */
+static RondoSlabGeometry
+slab_geometry_valid(const RondoSchema *schema, guint tier, guint version)
+{
+    RondoSlabGeometry g;
+    gboolean ok = rondo_slab_geometry_of(schema, tier, version, &g, NULL);
+    g_assert(ok);
+    return g;
 }
 
 static void
 slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
 {
     const RondoTier *t = &schema->tiers[tier];
-    RondoSlabGeometry g = rondo_slab_geometry_of(schema, tier, version);
+    RondoSlabGeometry g = slab_geometry_valid(schema, tier, version);
     g_assert(g.file_bytes == slab->map_bytes);
 
     slab->version = version;
@@ -46,7 +62,8 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
     slab->cells = g.cells ? (RondoCell *)(void *)(slab->map + g.col_off) : NULL;
     slab->interval_ns = t->interval_ns;
     slab->slots = t->slots;
-    slab->window_ns = t->interval_ns * t->slots;
+    gboolean ok = g_uint64_checked_mul(&slab->window_ns, t->interval_ns, t->slots);
+    g_assert(ok && slab->window_ns <= RONDO_WINDOW_MAX_NS); /* rondo_schema_add_tier() */
     slab->series_max = schema->series_max;
     slab->stride = (guint32)(g.stride_bytes / (g.cells ? sizeof(RondoCell) : sizeof(double)));
     slab->functions = rondo_tier_effective_functions(schema, tier);
@@ -62,7 +79,7 @@ rondo_slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint ti
     memset(hdr, 0, sizeof *hdr);
     memcpy(hdr->magic, RONDO_SLAB_MAGIC, 8);
     hdr->version = RONDO_SLAB_VERSION;
-    g_assert(bytes == rondo_slab_geometry_of(schema, tier, RONDO_SLAB_VERSION).file_bytes);
+    g_assert(bytes == slab_geometry_valid(schema, tier, RONDO_SLAB_VERSION).file_bytes);
     hdr->tier = (guint8)tier;
     hdr->n_functions = (guint8)rondo_tier_n_functions(schema, tier);
     hdr->functions = rondo_tier_effective_functions(schema, tier);
@@ -87,6 +104,7 @@ slab_map(const char *path, int fd, gsize bytes, gboolean writable, GError **erro
         return NULL;
     }
     RondoSlab *slab = g_new0(RondoSlab, 1);
+    slab->writable = writable;
     slab->path = g_strdup(path);
     slab->fd = fd;
     slab->map = map;
@@ -120,7 +138,10 @@ RondoSlab *
 rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GError **error)
 {
     g_assert(tier < schema->n_tiers);
-    guint64 bytes = rondo_schema_get_tier_bytes(schema, tier);
+    RondoSlabGeometry g;
+    if (!rondo_slab_geometry_of(schema, tier, RONDO_SLAB_VERSION, &g, error))
+        return NULL;
+    guint64 bytes = g.file_bytes;
     g_autofree char *dir = g_path_get_dirname(path);
     int fd = rondo_file_create(path, O_RDWR | O_EXCL, rondo_file_dir_is_shared(dir), error);
     if (fd < 0)
@@ -189,7 +210,10 @@ slab_header_check(const RondoSlabHeader *hdr, gsize size, const char *path,
     if (hdr->schema_hash != rondo_schema_hash(schema) || hdr->tier != tier)
         return corrupt(error, RONDO_ERROR_FOREIGN, path,
                        "belongs to another schema or tier than meta.json describes");
-    guint64 expect = rondo_slab_geometry_of(schema, tier, version).file_bytes;
+    RondoSlabGeometry g;
+    if (!rondo_slab_geometry_of(schema, tier, version, &g, error))
+        return FALSE;
+    guint64 expect = g.file_bytes;
     if (hdr->slots != schema->tiers[tier].slots || hdr->series_max != schema->series_max ||
         hdr->interval_ns != schema->tiers[tier].interval_ns || hdr->file_bytes != expect)
         return corrupt(error, RONDO_ERROR_CORRUPT, path, "header geometry disagrees with schema");
@@ -288,6 +312,8 @@ ring_write_cell_slow(RondoSlab *slab, guint32 column, double v, guint64 ts)
 {
     guint64 t;
     guint32 r;
+    if (G_UNLIKELY(!slab->writable))
+        return RONDO_RECORD_READ_ONLY; /* a v1 slab too, which has no cells */
     g_assert(slab->cells != NULL && column < slab->n_columns);
     RondoRecordResult res = ring_locate_slow(slab, ts, &t, &r);
     if (res == RONDO_RECORD_OK)

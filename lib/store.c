@@ -59,6 +59,7 @@ rondo_store_close(RondoStore *store)
         close(store->lock_fd);
     if (store->dir_fd >= 0)
         close(store->dir_fd); /* releases the writer lock */
+    g_free(store->done_dir);
     g_free(store->path);
     g_free(store);
 }
@@ -242,6 +243,28 @@ schema_state(const RondoStore *store, guint i)
     return g_ptr_array_index(store->schemas, i);
 }
 
+/* Opens a slab of the store: from the DONE directory of an unfinished swap
+ * while it is still there (staging.c), else from the store directory. */
+static RondoSlab *
+store_slab_open(RondoStore *store, const RondoSchema *schema, guint t, GError **error)
+{
+    if (store->done_dir != NULL) {
+        g_autofree char *newer = rondo_slab_path(store->done_dir, schema->name, t);
+        g_autoptr(GError) local = NULL;
+        RondoSlab *slab =
+            rondo_slab_open(newer, schema, t, store->version, store->writable, &local);
+        struct stat st;
+        if (slab != NULL || lstat(newer, &st) == 0 || errno != ENOENT) {
+            if (slab == NULL)
+                g_propagate_error(error, g_steal_pointer(&local));
+            return slab;
+        }
+        /* Moved out of DONE already (or not rewritten): the store's own. */
+    }
+    g_autofree char *path = rondo_slab_path(store->path, schema->name, t);
+    return rondo_slab_open(path, schema, t, store->version, store->writable, error);
+}
+
 /* Create or open every slab of every schema. */
 static gboolean
 store_attach_slabs(RondoStore *store, gboolean create, GError **error)
@@ -251,11 +274,15 @@ store_attach_slabs(RondoStore *store, gboolean create, GError **error)
         for (guint t = 0; t < st->schema->n_tiers; t++) {
             g_autofree char *path = rondo_slab_path(store->path, st->schema->name, t);
             st->slabs[t] = create ? rondo_slab_create(path, st->schema, t, error)
-                                  : rondo_slab_open(path, st->schema, t, store->version,
-                                                    store->writable, error);
+                                  : store_slab_open(store, st->schema, t, error);
             if (st->slabs[t] == NULL)
                 return FALSE;
-            store->bytes += st->slabs[t]->map_bytes;
+            if (!g_uint64_checked_add(&store->bytes, store->bytes, st->slabs[t]->map_bytes)) {
+                g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
+                            "%s: the store's bytes (its slabs' file_bytes summed) pass 2^64",
+                            store->path);
+                return FALSE;
+            }
         }
     }
     return TRUE;
@@ -523,18 +550,43 @@ store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **erro
            store_load_index(store, store->writable, error);
 }
 
-RondoStore *
-rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
+/* The inode of @path's meta.json now, 0 if none. */
+static ino_t
+store_meta_inode(const char *path)
 {
-    g_return_val_if_fail(path != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    g_autofree char *meta = g_build_filename(path, RONDO_META_FILE, NULL);
+    struct stat st;
+    return lstat(meta, &st) == 0 ? st.st_ino : 0;
+}
 
+/* meta.json: DONE's while an unfinished swap has not moved it yet. */
+static GPtrArray *
+store_meta_read(RondoStore *store, guint *ret_version, GError **error)
+{
+    store->done_dir = rondo_staging_done_dir(store->path);
+    /* Before the read: a swap after it shows as a changed inode at refresh. */
+    store->meta_ino = store->done_dir ? 0 : store_meta_inode(store->path);
+    if (store->done_dir != NULL) {
+        g_autoptr(GError) local = NULL;
+        GPtrArray *schemas = rondo_meta_read(store->done_dir, ret_version, &local);
+        if (schemas != NULL || !g_error_matches(local, RONDO_ERROR, RONDO_ERROR_NOT_FOUND)) {
+            if (schemas == NULL)
+                g_propagate_error(error, g_steal_pointer(&local));
+            return schemas;
+        }
+    }
+    return rondo_meta_read(store->path, ret_version, error);
+}
+
+static RondoStore *
+store_open_once(const char *path, RondoOpenFlags flags, GError **error)
+{
     gboolean writable = (flags & RONDO_OPEN_WRITE) != 0;
     guint version = 0;
-    g_autoptr(GPtrArray) schemas = rondo_meta_read(path, &version, error);
+    g_autoptr(RondoStore) store = store_new(path, writable);
+    g_autoptr(GPtrArray) schemas = store_meta_read(store, &version, error);
     if (schemas == NULL || !store_version_check(path, version, writable, error))
         return NULL;
-    g_autoptr(RondoStore) store = store_new(path, writable);
     if (writable && !store_lock(store, (flags & RONDO_OPEN_ADOPT) != 0, error))
         return NULL;
     if (!store_attach(store, schemas, version, error))
@@ -542,6 +594,28 @@ rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
     if (writable)
         store_remove_leftovers(store);
     return g_steal_pointer(&store);
+}
+
+RondoStore *
+rondo_store_open(const char *path, RondoOpenFlags flags, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    /* A slab of another schema or version than the meta.json just read: an
+     * upgrade or resize may have committed in between. Read again (at most
+     * twice): the swap only moves forward. */
+    for (guint attempt = 1;; attempt++) {
+        g_autoptr(GError) local = NULL;
+        RondoStore *store = store_open_once(path, flags, &local);
+        if (store != NULL || attempt == 3 ||
+            !(g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FOREIGN) ||
+              g_error_matches(local, RONDO_ERROR, RONDO_ERROR_VERSION))) {
+            if (store == NULL)
+                g_propagate_error(error, g_steal_pointer(&local));
+            return store;
+        }
+    }
 }
 
 RondoStore *
@@ -594,6 +668,14 @@ gboolean
 rondo_store_refresh(RondoStore *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);
+    /* A resize's series may not fit this handle's geometry: say so first. */
+    if (store->meta_ino != 0 && store_meta_inode(store->path) != store->meta_ino) {
+        g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
+                    "%s: %s was replaced since the store was opened (a resize or an upgrade): "
+                    "open the store again",
+                    store->path, RONDO_META_FILE);
+        return FALSE;
+    }
     return rondo_store_check_files(store, error) && store_load_index(store, FALSE, error);
 }
 

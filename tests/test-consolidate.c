@@ -368,6 +368,39 @@ test_drain_foreign_cursors(void)
     }
 }
 
+/* A cursor file of another drain version, or of none, is refused as such,
+ * naming the file, before any of its fields is trusted. */
+static void
+test_drain_cursor_version(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) store = test_store_new_preset(dir, 1);
+    RondoSeries *a = test_series(store, "m", 0);
+    for (guint i = 0; i < 10; i++)
+        rondo_series_record(a, i, TEST_T0 + S(i));
+    g_autofree char *path = g_build_filename(dir, "drain-old.0.json", NULL);
+    const char *texts[] = {
+        "{\"version\":2,\"consumer\":\"old\",\"tier\":0,\"missed_total\":0,"
+        "\"cursors\":{\"vmm\":1700000405000000000}}",
+        "{\"version\":0,\"cursors\":{}}",
+        "{\"consumer\":\"old\",\"tier\":0,\"missed_total\":0,\"cursors\":{\"vmm\":1}}",
+        "{\"version\":\"1\",\"missed_total\":0,\"cursors\":{}}",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_assert_true(g_file_set_contents(path, texts[i], -1, NULL));
+        g_assert_null(rondo_drain_new(store, "old", 0, &error));
+        g_assert_error(error, RONDO_ERROR, RONDO_ERROR_VERSION);
+        g_assert_nonnull(strstr(error->message, "drain-old.0.json"));
+        g_assert_nonnull(strstr(error->message, "version"));
+        g_clear_error(&error);
+    }
+    cursor_write(dir, "old", TEST_T0 + S(5));
+    g_autoptr(RondoDrain) d = rondo_drain_new(store, "old", 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rondo_drain_get_cursor(d, 0), ==, TEST_T0 + S(5));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -379,5 +412,6 @@ main(int argc, char **argv)
     g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
     g_test_add_func("/drain/cursors", test_drain_cursors);
     g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
+    g_test_add_func("/drain/cursor-version", test_drain_cursor_version);
     return g_test_run();
 }

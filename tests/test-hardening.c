@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "file.h"
+#include "format.h"
 #include "json-guard.h"
 #include "testutil.h"
 
@@ -588,6 +589,31 @@ test_fault_commit(gconstpointer data)
     test_rm_rf(cursors);
 }
 
+/* Every size product of a slab is checked: at the schema limits the bytes
+ * are exact, past them (wider fields than any schema allows) the geometry
+ * refuses, naming the product, instead of wrapping. */
+static void
+test_geometry_overflow(void)
+{
+    RondoSlabGeometry g;
+    const char *field = NULL;
+    g_assert_true(rondo_slab_geometry(2, 1, RONDO_SERIES_MAX, RONDO_SLOTS_MAX, 6, &g, &field));
+    guint64 dir_end = 128 + 32 * (guint64)RONDO_SERIES_MAX, stride = 8 * (guint64)RONDO_SLOTS_MAX;
+    g_assert_cmpuint(g.file_bytes, ==, dir_end + stride + 6 * RONDO_SERIES_MAX * stride);
+    g_assert_cmpuint(g.file_bytes, <, G_GUINT64_CONSTANT(1) << 53);
+    g_assert_false(rondo_slab_geometry(2, 0, G_MAXUINT32, G_MAXUINT32, 6, &g, &field));
+    g_assert_nonnull(strstr(field, "file_bytes"));
+    g_assert_false(rondo_slab_geometry(2, 1, G_MAXUINT32, G_MAXUINT32, G_MAXUINT, &g, &field));
+    g_assert_nonnull(strstr(field, "series_max × functions × slots"));
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoSchema) s = rondo_schema_new("big", RONDO_SERIES_MAX, &error);
+    g_assert_false(rondo_schema_add_tier(s, G_MAXUINT64 / 3, 4, 0, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "interval_ns × slots"));
+    g_assert_cmpuint(rondo_schema_get_n_tiers(s), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -601,6 +627,7 @@ main(int argc, char **argv)
     g_test_add_func("/hardening/lock/foreign-entry", test_register_foreign_entry);
     g_test_add_func("/hardening/sigbus/truncated-while-mapped", test_truncated_while_mapped);
     g_test_add_func("/hardening/leftovers/tmp", test_leftover_tmp);
+    g_test_add_func("/hardening/sizes/geometry-overflow", test_geometry_overflow);
     for (guint i = 0; i < G_N_ELEMENTS(faults); i++) {
         g_autofree char *create = g_strdup_printf("/hardening/fault/create/%s", faults[i].name);
         g_autofree char *reg = g_strdup_printf("/hardening/fault/register/%s", faults[i].name);

@@ -392,6 +392,34 @@ test_several_schemas(void)
     rondo_store_close(store);
 }
 
+/* Recording through a read-only handle is refused and writes nothing (the
+ * map is read-only: a store would fault), in the current slot, an older
+ * one, a newer one, and in a batch. */
+static void
+test_record_read_only(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) writer = test_store_new_preset(dir, 4);
+    RondoSeries *a = test_series(writer, "m", 0);
+    g_assert_cmpint(rondo_series_record(a, 1, TEST_T0), ==, RONDO_RECORD_OK);
+    g_autoptr(RondoStore) reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    RondoSeries *ra = rondo_store_get_series(reader, 0);
+    const guint64 times[] = {TEST_T0, TEST_T0 - S(5), TEST_T0 + S(1), 5};
+    for (guint i = 0; i < G_N_ELEMENTS(times); i++)
+        g_assert_cmpint(rondo_series_record(ra, 2, times[i]), ==, RONDO_RECORD_READ_ONLY);
+    RondoSeries *batch[] = {ra, ra};
+    const double values[] = {3, 4};
+    g_assert_cmpuint(rondo_store_record_batch(reader, batch, values, 2, TEST_T0), ==, 2);
+    g_assert_cmpfloat(value_at(reader, ra, 0, TEST_T0), ==, 1);
+    g_assert_cmpuint(rondo_store_get_head(reader, 0, 0), ==, TEST_T0);
+    g_assert_cmpuint(rondo_store_get_dropped(reader, 0), ==, 0);
+    /* The writer's handle still records. */
+    g_assert_cmpint(rondo_series_record(a, 5, TEST_T0 + S(1)), ==, RONDO_RECORD_OK);
+    g_assert_cmpfloat(value_at(reader, ra, 0, TEST_T0 + S(1)), ==, 5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -406,5 +434,6 @@ main(int argc, char **argv)
     g_test_add_func("/ring/semantics", test_ring_semantics);
     g_test_add_func("/ring/time-range", test_time_range);
     g_test_add_func("/ring/record-batch", test_record_batch);
+    g_test_add_func("/ring/record-read-only", test_record_read_only);
     return g_test_run();
 }

@@ -116,3 +116,34 @@ test_align64(guint64 n)
 {
     return (n + 63) / 64 * 64;
 }
+
+char *
+test_store_points(const char *path)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoStore) store = rondo_store_open(path, 0, &error);
+    g_assert_no_error(error);
+    GString *out = g_string_new(NULL);
+    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
+        RondoSeries *s = rondo_store_get_series(store, id);
+        const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(s));
+        for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
+            guint32 fns = rondo_schema_get_tier_functions(schema, t);
+            for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+                RondoQueryIter it;
+                guint64 ts, bits;
+                double v;
+                if (!(fns & RONDO_CF_BIT(f)) ||
+                    !rondo_query_iter_init(&it, store, s, t, f, 0, G_MAXUINT64, &error))
+                    continue;
+                while (rondo_query_iter_next(&it, &ts, &v)) {
+                    memcpy(&bits, &v, 8);
+                    g_string_append_printf(
+                        out, "%u %u %u %" G_GUINT64_FORMAT " %016" G_GINT64_MODIFIER "x\n", id, t,
+                        f, ts, bits);
+                }
+            }
+        }
+    }
+    return g_string_free(out, FALSE);
+}

@@ -29,6 +29,10 @@ RondoSeries *test_series(RondoStore *store, const char *name, guint i);
 guint test_count_points(RondoStore *store, RondoSeries *s, guint tier, RondoConsolidation cf,
                         guint64 start, guint64 end, double *ret_sum);
 
+/* Every point of every series, tier and function of the store at @path,
+ * one line each ("id tier function time value-bits-in-hex"). */
+char *test_store_points(const char *path);
+
 /* Reading slab bytes as docs/storage-format.md describes them, without librondo. */
 guint64 test_le64_at(const guint8 *p, gsize off);
 guint64 test_align64(guint64 n);

@@ -29,6 +29,7 @@ int rondo_cmd_dump(int argc, char **argv);
 int rondo_cmd_restore(int argc, char **argv);
 int rondo_cmd_consolidate(int argc, char **argv);
 int rondo_cmd_upgrade(int argc, char **argv);
+int rondo_cmd_resize(int argc, char **argv);
 
 /* Sets the program name, the locale and the message catalogue. */
 void rondo_tool_init(const char *prgname);

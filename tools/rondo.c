@@ -24,6 +24,7 @@ static const Command commands[] = {
     {"restore", rondo_cmd_restore, N_("create a store from a dump")},
     {"consolidate", rondo_cmd_consolidate, N_("fill the coarser tiers once, now")},
     {"upgrade", rondo_cmd_upgrade, N_("convert a store of an older format version in place")},
+    {"resize", rondo_cmd_resize, N_("grow a schema in place: series, slots, tiers, functions")},
     {"export", rondo_cmd_export, N_("push new points to a Prometheus remote-write receiver")},
     {"bench", rondo_cmd_bench, N_("measure the cost of record() and of queries")},
 };

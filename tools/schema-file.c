@@ -55,7 +55,7 @@ rondo_tier_spec_parse(const char *text, guint64 *ret_interval_ns, guint32 *ret_s
     if (end == parts[1] || *end != '\0' || slots > RONDO_SLOTS_MAX)
         return rondo_tool_set_error(error, _("“%s” is not a slot count"), parts[1]);
     *ret_slots = (guint32)slots;
-    *ret_functions = RONDO_CF_BIT(RONDO_CF_AVERAGE);
+    *ret_functions = 0;
     return n < 3 || parse_functions(parts[2], ret_functions, error);
 }
 
@@ -132,8 +132,10 @@ set_key(Loader *ld, const char *key, const char *value, GError **error)
     if (g_str_equal(key, "tier")) {
         guint64 interval;
         guint32 slots, fns;
-        return rondo_tier_spec_parse(value, &interval, &slots, &fns, error) &&
-               rondo_schema_add_tier(ld->current, interval, slots, fns, error);
+        if (!rondo_tier_spec_parse(value, &interval, &slots, &fns, error))
+            return FALSE;
+        return rondo_schema_add_tier(ld->current, interval, slots,
+                                     fns ? fns : RONDO_CF_BIT(RONDO_CF_AVERAGE), error);
     }
     if (g_str_equal(key, "match")) {
         g_autofree char *label = NULL, *mvalue = NULL;

@@ -1,4 +1,5 @@
-/* schema-file.h - schema files (rondo-schema(5)) for `rondo create`. */
+/* schema-file.h - schema files (rondo-schema(5)) for `rondo create`, and
+ * the tier and matcher specs they share with `rondo resize`. */
 #ifndef RONDO_SCHEMA_FILE_H
 #define RONDO_SCHEMA_FILE_H
 
@@ -9,7 +10,9 @@
  * file and line: "FILE:LINE: message". */
 GPtrArray *rondo_schema_file_load(const char *path, GError **error);
 
-/* Parses "1s:600" or "10s:2160:average,max" into a tier's parts. */
+/* Parses "1s:600" or "10s:2160:average,max" into a tier's parts;
+ * *ret_functions is 0 when the spec names no function (the caller's
+ * default: average in a schema file, rondo-schema(5)). */
 gboolean rondo_tier_spec_parse(const char *text, guint64 *ret_interval_ns, guint32 *ret_slots,
                                guint32 *ret_functions, GError **error);
 

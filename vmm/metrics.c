@@ -73,11 +73,14 @@ static const char *const exit_reasons[VM_EXIT_N_KINDS] = {
 static const char *const blk_ops[VM_BLK_N_OPS] = {"read", "write", "flush", "other"};
 static const char *const blk_dirs[VM_BLK_N_DIRS] = {"read", "write"};
 
+/* The schema of the vCPU and block series, the hot ones. */
+#define METRICS_HOT_SCHEMA "vcpu"
+
 static RondoStore *
 metrics_store_open(const char *dir, GError **error)
 {
     g_autoptr(RondoSchema) vcpu =
-        rondo_schema_new_vmm_preset("vcpu", METRICS_SERIES_MAX_PER_SCHEMA, error);
+        rondo_schema_new_vmm_preset(METRICS_HOT_SCHEMA, METRICS_SERIES_MAX_PER_SCHEMA, error);
     if (vcpu == NULL ||
         !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_REGEX, "vcpu_.*|blk_.*", error))
         return NULL;
@@ -235,7 +238,10 @@ vm_metrics_open(const char *store_dir, GError **error)
     m->hot_off = !hot_complete(&m->hot);
     if (m->hot_off)
         g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
-                     "(their schema is full); the VM runs without them\n"));
+                     "(their schema is full); the VM runs without them. To record them, stop "
+                     "the VM and grow the schema, history kept: rondo resize %s --schema %s "
+                     "--series-max N\n"),
+                   rondo_store_get_path(m->store), METRICS_HOT_SCHEMA);
     return g_steal_pointer(&m);
 }
 
