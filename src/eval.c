@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "eval.h"
+#include "eval-priv.h"
 #include "json.h"
 #include "labels.h"
 #include "registry.h"
@@ -33,19 +33,6 @@ eval_error_quark(void)
     return g_quark_from_static_string("rondod-eval-error-quark");
 }
 
-typedef struct {
-    guint64 t;
-    double v;
-} Point;
-
-typedef struct {
-    const EvalContext *ctx;
-    guint n_steps;
-    guint64 samples;
-} Eval;
-
-static EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
-
 guint
 eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns)
 {
@@ -54,22 +41,24 @@ eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns)
     return (guint)MIN((end_ns - start_ns) / MAX(step_ns, 1) + 1, G_MAXUINT);
 }
 
-static guint64
-step_time(const Eval *ev, guint i)
+guint64
+eval_step_time(const Eval *ev, guint i)
 {
     return ev->ctx->start_ns + (guint64)i * ev->ctx->step_ns;
 }
 
-static void
+void
 eval_series_free(gpointer p)
 {
     EvalSeries *s = p;
+    if (s == NULL)
+        return;
     g_strfreev(s->labels);
     g_free(s->v);
     g_free(s);
 }
 
-static EvalSeries *
+EvalSeries *
 eval_series_new(char **labels, guint n_steps)
 {
     EvalSeries *s = g_new0(EvalSeries, 1);
@@ -91,8 +80,8 @@ eval_result_free(EvalResult *r)
     g_free(r);
 }
 
-static EvalResult *
-result_new(gboolean scalar, guint n_steps)
+EvalResult *
+eval_result_new(gboolean scalar, guint n_steps)
 {
     EvalResult *r = g_new0(EvalResult, 1);
     r->scalar = scalar;
@@ -102,6 +91,60 @@ result_new(gboolean scalar, guint n_steps)
     else
         r->series = g_ptr_array_new_with_free_func(eval_series_free);
     return r;
+}
+
+void
+eval_result_drop_name(EvalResult *r)
+{
+    g_assert(!r->scalar);
+    for (guint k = 0; k < r->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(r->series, k);
+        char **dropped = labels_without(s->labels, "__name__");
+        g_strfreev(s->labels);
+        s->labels = dropped;
+    }
+}
+
+/* Moves @from's values into @into; FALSE if both have one at a step. */
+static gboolean
+series_merge_into(EvalSeries *into, const EvalSeries *from, guint n_steps)
+{
+    for (guint i = 0; i < n_steps; i++) {
+        if (isnan(from->v[i]))
+            continue;
+        if (!isnan(into->v[i]))
+            return FALSE;
+        into->v[i] = from->v[i];
+    }
+    return TRUE;
+}
+
+gboolean
+eval_result_merge(EvalResult *r, GError **error)
+{
+    g_assert(!r->scalar);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) old = r->series; /* emptied slot by slot: NULL once moved */
+    r->series = g_ptr_array_new_with_free_func(eval_series_free);
+    for (guint k = 0; k < old->len; k++) {
+        EvalSeries *s = g_steal_pointer(&old->pdata[k]);
+        char *key = labels_key(s->labels);
+        EvalSeries *first = g_hash_table_lookup(seen, key);
+        if (first == NULL) {
+            g_hash_table_insert(seen, key, s);
+            g_ptr_array_add(r->series, s);
+            continue;
+        }
+        g_free(key);
+        gboolean ok = series_merge_into(first, s, r->n_steps);
+        eval_series_free(s);
+        if (!ok) {
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC,
+                        "vector cannot contain metrics with the same labelset");
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 /* ------------------------------------------------------- reading points */
@@ -157,7 +200,7 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, double *out)
 {
     guint j = 0;
     for (guint i = 0; i < ev->n_steps; i++) {
-        guint64 t = step_time(ev, i);
+        guint64 t = eval_step_time(ev, i);
         while (j + 1 < pts->len && g_array_index(pts, Point, j + 1).t <= t)
             j++;
         if (j >= pts->len)
@@ -175,7 +218,7 @@ typedef gboolean (*SeriesFunc)(Eval *ev, const Node *node, const StoreHandle *h,
 static EvalResult *
 each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn, GError **error)
 {
-    g_autoptr(EvalResult) r = result_new(FALSE, ev->n_steps);
+    g_autoptr(EvalResult) r = eval_result_new(FALSE, ev->n_steps);
     GPtrArray *handles = ev->ctx->handles;
     for (guint i = 0; i < handles->len; i++) {
         const StoreHandle *h = g_ptr_array_index(handles, i);
@@ -205,102 +248,6 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
 
 /* ------------------------------------------------------------ functions */
 
-/* Prometheus' extrapolatedRate over the points of the window [t-range, t].
- * Durations are taken between the integer timestamps first, as Prometheus
- * takes them between milliseconds: the same doubles come out. */
-static double
-extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean is_rate)
-{
-    if (n < 2)
-        return NAN;
-    double delta = p[n - 1].v - p[0].v;
-    for (guint i = 1; i < n; i++) {
-        if (p[i].v < p[i - 1].v)
-            delta += p[i - 1].v; /* a counter reset */
-    }
-    double sampled = (double)(p[n - 1].t - p[0].t) / 1e9;
-    double to_start = (double)(p[0].t - (t - range)) / 1e9, to_end = (double)(t - p[n - 1].t) / 1e9;
-    double avg_gap = sampled / (n - 1), threshold = avg_gap * 1.1;
-    if (delta > 0 && p[0].v >= 0) {
-        double to_zero = sampled * (p[0].v / delta);
-        if (to_zero < to_start)
-            to_start = to_zero;
-    }
-    double interval = sampled + (to_start < threshold ? to_start : avg_gap / 2) +
-                      (to_end < threshold ? to_end : avg_gap / 2);
-    double factor = interval / sampled; /* in Prometheus' order: the same last bit */
-    if (is_rate)
-        factor /= (double)range / 1e9;
-    return delta * factor;
-}
-
-/* Neumaier's compensated addition of @inc to *@sum, as Prometheus sums. */
-static void
-kahan_add(double inc, double *sum, double *c)
-{
-    double t = *sum + inc;
-    if (fabs(*sum) >= fabs(inc))
-        *c += (*sum - t) + inc;
-    else
-        *c += (inc - t) + *sum;
-    *sum = t;
-}
-
-/* sum_over_time: compensated; an infinite sum is returned as it is. */
-static double
-window_sum(const Point *p, guint n)
-{
-    double sum = 0, c = 0;
-    for (guint i = 0; i < n; i++)
-        kahan_add(p[i].v, &sum, &c);
-    return isinf(sum) ? sum : sum + c;
-}
-
-/* avg_over_time: the running mean, compensated, as Prometheus 2 computes
- * it (so the last bit agrees); infinities keep the mean infinite. */
-static double
-window_avg(const Point *p, guint n)
-{
-    double mean = 0, c = 0;
-    for (guint i = 0; i < n; i++) {
-        double count = i + 1, v = p[i].v;
-        if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
-            continue;
-        kahan_add(v / count - mean / count, &mean, &c);
-    }
-    return isinf(mean) ? mean : mean + c;
-}
-
-static double
-window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
-{
-    if (n == 0)
-        return NAN;
-    double acc = f == FN_MIN_OVER_TIME ? INFINITY : -INFINITY;
-    switch (f) {
-    case FN_RATE:
-    case FN_INCREASE:
-        return extrapolated_delta(p, n, t, range, f == FN_RATE);
-    case FN_LAST_OVER_TIME:
-        return p[n - 1].v;
-    case FN_COUNT_OVER_TIME:
-        return n;
-    case FN_SUM_OVER_TIME:
-        return window_sum(p, n);
-    case FN_AVG_OVER_TIME:
-        return window_avg(p, n);
-    default:
-        break;
-    }
-    for (guint i = 0; i < n; i++) {
-        if (f == FN_MIN_OVER_TIME)
-            acc = MIN(acc, p[i].v);
-        else
-            acc = MAX(acc, p[i].v);
-    }
-    return acc;
-}
-
 static RondoConsolidation
 func_cf(FuncKind f)
 {
@@ -326,7 +273,7 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     const Point *p = (const Point *)(gpointer)pts->data;
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
-        guint64 t = step_time(ev, i);
+        guint64 t = eval_step_time(ev, i);
         while (hi < pts->len && p[hi].t <= t)
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
@@ -440,7 +387,7 @@ eval_agg(Eval *ev, const Node *n, GError **error)
         }
         group_add(g, n->agg, s->v, ev->n_steps);
     }
-    EvalResult *r = result_new(FALSE, ev->n_steps);
+    EvalResult *r = eval_result_new(FALSE, ev->n_steps);
     for (guint i = 0; i < order->len; i++)
         g_ptr_array_add(r->series, group_finish(g_ptr_array_index(order, i), n->agg, ev->n_steps));
     return r;
@@ -512,12 +459,12 @@ eval_neg(Eval *ev, const Node *n, GError **error)
     return r;
 }
 
-static EvalResult *
+EvalResult *
 eval_node(Eval *ev, const Node *n, GError **error)
 {
     switch (n->kind) {
     case NODE_NUMBER: {
-        EvalResult *r = result_new(TRUE, ev->n_steps);
+        EvalResult *r = eval_result_new(TRUE, ev->n_steps);
         for (guint i = 0; i < ev->n_steps; i++)
             r->scalar_v[i] = n->number;
         return r;

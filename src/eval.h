@@ -10,6 +10,7 @@ GQuark eval_error_quark(void);
 typedef enum {
     EVAL_ERROR_TOO_MANY_SAMPLES, /* the max_samples limit: HTTP 422 */
     EVAL_ERROR_STORE,            /* a store refused a query */
+    EVAL_ERROR_EXEC,             /* Prometheus' execution errors (ambiguous matching): 422 */
 } EvalError;
 
 /* What to evaluate over: steps start, start+step, ... <= end. */

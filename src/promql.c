@@ -40,6 +40,12 @@ static const char *const func_names[] = {
     [FN_SUM_OVER_TIME] = "sum_over_time",
     [FN_COUNT_OVER_TIME] = "count_over_time",
     [FN_LAST_OVER_TIME] = "last_over_time",
+    [FN_IRATE] = "irate",
+    [FN_IDELTA] = "idelta",
+    [FN_DELTA] = "delta",
+    [FN_DERIV] = "deriv",
+    [FN_RESETS] = "resets",
+    [FN_CHANGES] = "changes",
 };
 
 static const char *const agg_names[] = {
@@ -481,9 +487,9 @@ parse_word(Parser *ps, char *word)
         if ((i = find_name(func_names, G_N_ELEMENTS(func_names), w)) >= 0)
             return parse_func(ps, (FuncKind)i);
         fail(ps,
-             "function \"%s\" is not supported by rondod (supported: rate, increase, "
-             "avg_over_time, min_over_time, max_over_time, sum_over_time, count_over_time, "
-             "last_over_time, and sum/avg/min/max/count by/without)",
+             "function \"%s\" is not supported by rondod (supported: rate, irate, increase, delta, "
+             "idelta, deriv, resets, changes, avg_over_time, min_over_time, max_over_time, "
+             "sum_over_time, count_over_time, last_over_time, and sum/avg/min/max/count)",
              w);
         return NULL;
     }

@@ -40,6 +40,12 @@ typedef enum {
     FN_SUM_OVER_TIME,
     FN_COUNT_OVER_TIME,
     FN_LAST_OVER_TIME,
+    FN_IRATE,
+    FN_IDELTA,
+    FN_DELTA,
+    FN_DERIV,
+    FN_RESETS,
+    FN_CHANGES,
 } FuncKind;
 
 typedef enum {

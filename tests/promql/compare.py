@@ -83,6 +83,20 @@ TIER0_EXPRS = [
     'predict_linear(memory_bytes[10m], 600)',
     'rate(cpu_seconds_total[5m]) / on(store) group_left sum by (store) (rate(cpu_seconds_total[5m]))',
     'absent(nonexistent_metric)',
+    # range functions: resets, gaps, constant series
+    'irate(cpu_seconds_total[1m])',
+    'irate(http_requests_total{store="node-b"}[1m])',
+    'idelta(temperature_celsius[2m])',
+    'idelta(queue_length[1m])',
+    'delta(http_requests_total[10m])',
+    'delta(queue_length[3m])',
+    'deriv(memory_bytes[5m])',
+    'deriv(http_requests_total[30m])',
+    'deriv(build_info[10m])',
+    'resets(http_requests_total{store="node-b"}[2h])',
+    'resets(temperature_celsius[5m])',
+    'changes(build_info[30m])',
+    'changes(temperature_celsius[1m])',
 ]
 
 TIER1_EXPRS = [

@@ -1,0 +1,39 @@
+/* eval-priv.h - what the evaluator's files share: points, the per-query state, results. */
+#ifndef RONDOD_EVAL_PRIV_H
+#define RONDOD_EVAL_PRIV_H
+
+#include "eval.h"
+
+/* A stored point: time in ns since the epoch, value. */
+typedef struct {
+    guint64 t;
+    double v;
+} Point;
+
+/* One evaluation: the request and what it has read so far. */
+typedef struct {
+    const EvalContext *ctx;
+    guint n_steps;
+    guint64 samples;
+} Eval;
+
+EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
+guint64 eval_step_time(const Eval *ev, guint i);
+EvalResult *eval_result_new(gboolean scalar, guint n_steps);
+/* Takes @labels; every step NaN (no value). */
+EvalSeries *eval_series_new(char **labels, guint n_steps);
+void eval_series_free(gpointer p);
+/* Drops __name__ from every series of @r (a vector). */
+void eval_result_drop_name(EvalResult *r);
+/*
+ * Series of @r with equal labels merged into one, as Prometheus' range
+ * evaluation merges them; FALSE with @error set (EVAL_ERROR_EXEC) if two
+ * have a value at the same step.
+ */
+gboolean eval_result_merge(EvalResult *r, GError **error);
+
+/* eval-funcs.c: a range function over the points of one window [t - range, t]
+ * (@n > 0); NaN where Prometheus gives no value. */
+double window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range);
+
+#endif
