@@ -36,4 +36,7 @@ gboolean eval_result_merge(EvalResult *r, GError **error);
  * (@n > 0); NaN where Prometheus gives no value. */
 double window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range);
 
+/* eval-binop.c: a NODE_BINARY. */
+EvalResult *eval_binary(Eval *ev, const Node *n, GError **error);
+
 #endif

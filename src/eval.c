@@ -393,52 +393,7 @@ eval_agg(Eval *ev, const Node *n, GError **error)
     return r;
 }
 
-/* ----------------------------------------------------------- arithmetic */
-
-static double
-apply_op(char op, double a, double b)
-{
-    switch (op) {
-    case '+':
-        return a + b;
-    case '-':
-        return a - b;
-    case '*':
-        return a * b;
-    case '/':
-        return a / b;
-    }
-    g_assert_not_reached();
-}
-
-/* One side is a scalar (the parser ensures it); the result keeps the other's shape. */
-static EvalResult *
-eval_binary(Eval *ev, const Node *n, GError **error)
-{
-    g_autoptr(EvalResult) a = eval_node(ev, n->lhs, error);
-    g_autoptr(EvalResult) b = a ? eval_node(ev, n->rhs, error) : NULL;
-    if (b == NULL)
-        return NULL;
-    if (a->scalar && b->scalar) {
-        for (guint i = 0; i < ev->n_steps; i++)
-            a->scalar_v[i] = apply_op(n->op, a->scalar_v[i], b->scalar_v[i]);
-        return g_steal_pointer(&a);
-    }
-    gboolean vec_left = !a->scalar;
-    EvalResult *vec = vec_left ? a : b, *sc = vec_left ? b : a;
-    for (guint k = 0; k < vec->series->len; k++) {
-        EvalSeries *s = g_ptr_array_index(vec->series, k);
-        char **dropped = labels_without(s->labels, "__name__");
-        g_strfreev(s->labels);
-        s->labels = dropped;
-        for (guint i = 0; i < ev->n_steps; i++) {
-            if (!isnan(s->v[i]))
-                s->v[i] = vec_left ? apply_op(n->op, s->v[i], sc->scalar_v[i])
-                                   : apply_op(n->op, sc->scalar_v[i], s->v[i]);
-        }
-    }
-    return vec_left ? g_steal_pointer(&a) : g_steal_pointer(&b);
-}
+/* ----------------------------------------------------------- negation */
 
 static EvalResult *
 eval_neg(Eval *ev, const Node *n, GError **error)

@@ -1,8 +1,11 @@
 /* promql.c - a recursive-descent parser for the PromQL subset rondod evaluates.
  *
  * Grammar (whitespace anywhere between tokens):
- *   expr     := term (('+' | '-') term)*
- *   term     := unary (('*' | '/') unary)*
+ *   expr     := arith (CMPOP mods arith)*        CMPOP: == != > < >= <=
+ *   arith    := term (('+' | '-') mods term)*
+ *   term     := unary (('*' | '/') mods unary)*
+ *   mods     := ['bool'] [('on' | 'ignoring') '(' labels ')'
+ *                         [('group_left' | 'group_right') ['(' labels ')']]]
  *   unary    := '-' unary | '+' unary | primary
  *   primary  := NUMBER | '(' expr ')' | agg | func | selector
  *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
@@ -55,8 +58,8 @@ static const char *const agg_names[] = {
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
 static const char *const unsupported_words[] = {
-    "offset", "bool",   "on",   "ignoring", "group_left", "group_right",  "and",   "or", "unless",
-    "stddev", "stdvar", "topk", "bottomk",  "quantile",   "count_values", "group", NULL,
+    "offset", "bool",   "on",     "ignoring", "group_left",   "group_right", "and", "or",
+    "unless", "stddev", "stdvar", "quantile", "count_values", "group",       NULL,
 };
 
 const char *
@@ -84,6 +87,8 @@ promql_node_free(Node *node)
     if (node->matchers)
         g_ptr_array_unref(node->matchers);
     g_strfreev(node->by);
+    g_strfreev(node->match.labels);
+    g_strfreev(node->match.include);
     promql_node_free(node->lhs);
     promql_node_free(node->rhs);
     g_free(node);
@@ -103,6 +108,12 @@ matcher_matches(const Matcher *m, const char *value)
         return !g_regex_match(m->re, value, 0, NULL);
     }
     g_assert_not_reached();
+}
+
+gboolean
+promql_op_is_comparison(BinOp op)
+{
+    return op >= OP_EQ;
 }
 
 gboolean
@@ -380,7 +391,7 @@ parse_by(Parser *ps)
     while (!accept(ps, ")")) {
         char *l = lex_ident(ps);
         if (l == NULL) {
-            fail(ps, "expected a label name in by/without (...)");
+            fail(ps, "expected a label name in (...)");
             return NULL;
         }
         g_ptr_array_add(labels, l);
@@ -561,56 +572,142 @@ parse_unary(Parser *ps)
     return n;
 }
 
-static Node *
-binary_new(Parser *ps, char op, Node *lhs, Node *rhs)
+/* Prometheus' parser checks of a binary expression; FALSE after fail(). */
+static gboolean
+binary_check(Parser *ps, const Node *n)
 {
-    if (!promql_node_is_scalar(lhs) && !promql_node_is_scalar(rhs)) {
-        fail(ps, "arithmetic between two vectors is not supported by rondod "
-                 "(one side must be a number)");
-        promql_node_free(lhs);
-        promql_node_free(rhs);
-        return NULL;
+    gboolean ls = promql_node_is_scalar(n->lhs), rs = promql_node_is_scalar(n->rhs);
+    gboolean cmp = promql_op_is_comparison(n->op);
+    if (n->bool_mod && !cmp)
+        fail(ps, "bool modifier can only be used on comparison operators");
+    else if (cmp && !n->bool_mod && ls && rs)
+        fail(ps, "comparisons between scalars must use BOOL modifier");
+    else if ((ls || rs) && n->match.labels != NULL && n->match.labels[0] != NULL)
+        fail(ps, "vector matching only allowed between instant vectors");
+    for (guint i = 0; n->match.on && n->match.include && n->match.include[i]; i++) {
+        if (g_strv_contains((const char *const *)n->match.labels, n->match.include[i]))
+            fail(ps, "label \"%s\" must not occur in ON and GROUP clause at once",
+                 n->match.include[i]);
     }
-    Node *n = node_new(NODE_BINARY);
-    n->op = op;
-    n->lhs = lhs;
-    n->rhs = rhs;
-    return n;
+    return !ps->failed;
+}
+
+/* group_left / group_right, with or without a label list. */
+static gboolean
+parse_group_modifier(Parser *ps, VectorMatching *m)
+{
+    gboolean left = accept_keyword(ps, "group_left");
+    if (!left && !accept_keyword(ps, "group_right"))
+        return TRUE;
+    m->card = left ? CARD_MANY_TO_ONE : CARD_ONE_TO_MANY;
+    skip_ws(ps);
+    if (*ps->p != '(') {
+        m->include = g_new0(char *, 1);
+        return TRUE;
+    }
+    m->include = parse_by(ps);
+    return m->include != NULL;
+}
+
+/* After an operator: [bool] [on (...) | ignoring (...) [group_left|group_right [(...)]]]. */
+static gboolean
+parse_bin_modifiers(Parser *ps, Node *n)
+{
+    n->bool_mod = accept_keyword(ps, "bool");
+    gboolean on = accept_keyword(ps, "on");
+    if (on || accept_keyword(ps, "ignoring")) {
+        n->match.on = on;
+        n->match.labels = parse_by(ps);
+        return n->match.labels != NULL && parse_group_modifier(ps, &n->match);
+    }
+    skip_ws(ps);
+    if (g_str_has_prefix(ps->p, "group_left") || g_str_has_prefix(ps->p, "group_right")) {
+        fail(ps, "group_left/group_right need on (...) or ignoring (...) before them");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The operator of a level at the cursor, consumed; FALSE if there is none. */
+typedef gboolean (*OpLexer)(Parser *ps, BinOp *op);
+
+static gboolean
+lex_add_op(Parser *ps, BinOp *op)
+{
+    skip_ws(ps);
+    if (*ps->p != '+' && *ps->p != '-')
+        return FALSE;
+    *op = *ps->p++ == '+' ? OP_ADD : OP_SUB;
+    return TRUE;
+}
+
+static gboolean
+lex_mul_op(Parser *ps, BinOp *op)
+{
+    skip_ws(ps);
+    if (*ps->p != '*' && *ps->p != '/')
+        return FALSE;
+    *op = *ps->p++ == '*' ? OP_MUL : OP_DIV;
+    return TRUE;
+}
+
+static gboolean
+lex_cmp_op(Parser *ps, BinOp *op)
+{
+    static const struct {
+        const char *tok;
+        BinOp op;
+    } ops[] = {{"==", OP_EQ}, {"!=", OP_NE}, {">=", OP_GE},
+               {"<=", OP_LE}, {">", OP_GT},  {"<", OP_LT}};
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        if (accept(ps, ops[i].tok)) {
+            *op = ops[i].op;
+            return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 static Node *
-parse_binary_level(Parser *ps, const char *ops, Node *(*next)(Parser *))
+parse_binary_level(Parser *ps, OpLexer lex, Node *(*next)(Parser *))
 {
-    Node *lhs = next(ps);
-    while (lhs != NULL) {
-        skip_ws(ps);
-        char c = *ps->p;
-        if (c == '\0' || strchr(ops, c) == NULL)
-            break;
-        ps->p++;
-        Node *rhs = next(ps);
-        if (rhs == NULL) {
-            promql_node_free(lhs);
+    g_autoptr(Node) lhs = next(ps);
+    BinOp op;
+    while (lhs != NULL && lex(ps, &op)) {
+        g_autoptr(Node) n = node_new(NODE_BINARY);
+        n->op = op;
+        if (!parse_bin_modifiers(ps, n))
             return NULL;
-        }
-        lhs = binary_new(ps, c, lhs, rhs);
+        n->rhs = next(ps);
+        if (n->rhs == NULL)
+            return NULL;
+        n->lhs = g_steal_pointer(&lhs);
+        if (!binary_check(ps, n))
+            return NULL;
+        lhs = g_steal_pointer(&n);
     }
-    return lhs;
+    return g_steal_pointer(&lhs);
 }
 
 static Node *
 parse_term(Parser *ps)
 {
-    return parse_binary_level(ps, "*/", parse_unary);
+    return parse_binary_level(ps, lex_mul_op, parse_unary);
+}
+
+static Node *
+parse_arith(Parser *ps)
+{
+    return parse_binary_level(ps, lex_add_op, parse_term);
 }
 
 static Node *
 parse_expr(Parser *ps)
 {
-    return parse_binary_level(ps, "+-", parse_term);
+    return parse_binary_level(ps, lex_cmp_op, parse_arith);
 }
 
-/* A trailing comparison or set operator gets a precise refusal. */
+/* A trailing set operator or unsupported operator gets a precise refusal. */
 static void
 refuse_trailing(Parser *ps)
 {
@@ -626,8 +723,8 @@ refuse_trailing(Parser *ps)
             return;
         }
     }
-    if (strchr("<>=!%^", *p) != NULL)
-        fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * /)", p);
+    if (strchr("=%^", *p) != NULL)
+        fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * / == != > < >= <=)", p);
     else
         fail(ps, "unexpected \"%.16s\"", p);
 }

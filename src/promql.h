@@ -27,7 +27,7 @@ typedef enum {
     NODE_SELECTOR, /* name{a="b"} or name{a="b"}[5m] */
     NODE_FUNC,     /* rate(sel[5m]) */
     NODE_AGG,      /* sum by (a) (expr) */
-    NODE_BINARY,   /* expr + expr (at least one side a scalar) */
+    NODE_BINARY,   /* expr + expr, expr > bool expr, a / on(x) group_left b */
     NODE_NEG,      /* -expr */
 } NodeKind;
 
@@ -56,17 +56,46 @@ typedef enum {
     AGG_COUNT,
 } AggKind;
 
+typedef enum {
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_EQ, /* == and the comparisons after it */
+    OP_NE,
+    OP_GT,
+    OP_LT,
+    OP_GE,
+    OP_LE,
+} BinOp;
+
+typedef enum {
+    CARD_ONE_TO_ONE,
+    CARD_MANY_TO_ONE, /* group_left: the right side is the "one" */
+    CARD_ONE_TO_MANY, /* group_right */
+} Cardinality;
+
+/* How a binary operator between two vectors pairs their series. */
+typedef struct {
+    Cardinality card;
+    gboolean on;    /* @labels are the labels to match on, not those to ignore */
+    char **labels;  /* on (...) / ignoring (...): NULL when neither was given */
+    char **include; /* group_left (...) / group_right (...): labels taken from the "one" side */
+} VectorMatching;
+
 typedef struct _Node Node;
 struct _Node {
     NodeKind kind;
-    double number;       /* NODE_NUMBER */
-    GPtrArray *matchers; /* NODE_SELECTOR: Matcher* */
-    guint64 range_ns;    /* NODE_SELECTOR: 0 for an instant selector */
-    FuncKind func;       /* NODE_FUNC, argument in lhs */
-    AggKind agg;         /* NODE_AGG, argument in lhs */
-    char **by;           /* NODE_AGG: grouping labels (may be empty) */
-    gboolean without;    /* NODE_AGG: @by lists the labels to drop, not to keep */
-    char op;             /* NODE_BINARY: + - * / */
+    double number;        /* NODE_NUMBER */
+    GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
+    guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
+    FuncKind func;        /* NODE_FUNC, argument in lhs */
+    AggKind agg;          /* NODE_AGG, argument in lhs */
+    char **by;            /* NODE_AGG: grouping labels (may be empty) */
+    gboolean without;     /* NODE_AGG: @by lists the labels to drop, not to keep */
+    BinOp op;             /* NODE_BINARY */
+    gboolean bool_mod;    /* NODE_BINARY: comparison with the bool modifier: 0 or 1 */
+    VectorMatching match; /* NODE_BINARY between two vectors */
     Node *lhs, *rhs;
 };
 
@@ -79,6 +108,8 @@ Node *promql_parse(const char *expr, GError **error);
 void promql_node_free(Node *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Node, promql_node_free)
 
+/* TRUE for == != > < >= <=. */
+gboolean promql_op_is_comparison(BinOp op);
 /* TRUE if the node evaluates to a scalar (numbers and arithmetic on them). */
 gboolean promql_node_is_scalar(const Node *node);
 /*
