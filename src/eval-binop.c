@@ -107,32 +107,6 @@ binop_vector_scalar(const Node *n, EvalResult *vec, const EvalResult *sc, gboole
 
 /* ------------------------------------------------------ vector matching */
 
-/* A copy of sorted @pairs with @name set to @value (removed if @value is NULL or ""). */
-static char **
-pairs_with(char *const *pairs, const char *name, const char *value)
-{
-    GPtrArray *out = g_ptr_array_new();
-    gboolean done = value == NULL || value[0] == '\0';
-    for (guint i = 0; pairs[i] != NULL; i += 2) {
-        int c = strcmp(pairs[i], name);
-        if (c > 0 && !done) {
-            g_ptr_array_add(out, g_strdup(name));
-            g_ptr_array_add(out, g_strdup(value));
-            done = TRUE;
-        }
-        if (c != 0) {
-            g_ptr_array_add(out, g_strdup(pairs[i]));
-            g_ptr_array_add(out, g_strdup(pairs[i + 1]));
-        }
-    }
-    if (!done) {
-        g_ptr_array_add(out, g_strdup(name));
-        g_ptr_array_add(out, g_strdup(value));
-    }
-    g_ptr_array_add(out, NULL);
-    return (char **)g_ptr_array_free(out, FALSE);
-}
-
 static const char *
 pairs_get(char *const *pairs, const char *name)
 {
@@ -197,13 +171,13 @@ result_labels(const Node *n, char *const *many, char *const *one)
                 i += 2;
                 continue;
             }
-            char **less = pairs_with(out, out[i], NULL);
+            char **less = labels_with(out, out[i], NULL);
             g_strfreev(out);
             out = less;
         }
     }
     for (guint i = 0; m->include != NULL && m->include[i] != NULL; i++) {
-        char **with = pairs_with(out, m->include[i], pairs_get(one, m->include[i]));
+        char **with = labels_with(out, m->include[i], pairs_get(one, m->include[i]));
         g_strfreev(out);
         out = with;
     }

@@ -32,10 +32,18 @@ void eval_result_drop_name(EvalResult *r);
  */
 gboolean eval_result_merge(EvalResult *r, GError **error);
 
+/* The pairs of @labels named in @by (or, @without, all but those and
+ * __name__): an aggregation's group. */
+char **labels_keep(char *const *labels, char *const *by, gboolean without);
+
 /* eval-funcs.c: a range function over the points of one window [t - range, t]
  * (@n > 0); NaN where Prometheus gives no value. */
 double window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range);
 
+/* eval-calls.c: a NODE_CALL. */
+EvalResult *eval_call(Eval *ev, const Node *n, GError **error);
+/* eval-topk.c: topk() and bottomk(). */
+EvalResult *eval_topk(Eval *ev, const Node *n, GError **error);
 /* eval-binop.c: a NODE_BINARY. */
 EvalResult *eval_binary(Eval *ev, const Node *n, GError **error);
 

@@ -310,7 +310,7 @@ group_free(gpointer p)
 
 /* The pairs of @labels named in @by (or, @without, all but those and
  * __name__), sorted as @labels is. */
-static char **
+char **
 labels_keep(char *const *labels, char *const *by, gboolean without)
 {
     GPtrArray *out = g_ptr_array_new();
@@ -430,7 +430,10 @@ eval_node(Eval *ev, const Node *n, GError **error)
     case NODE_FUNC:
         return eval_func(ev, n, error);
     case NODE_AGG:
-        return eval_agg(ev, n, error);
+        return n->agg == AGG_TOPK || n->agg == AGG_BOTTOMK ? eval_topk(ev, n, error)
+                                                           : eval_agg(ev, n, error);
+    case NODE_CALL:
+        return eval_call(ev, n, error);
     case NODE_BINARY:
         return eval_binary(ev, n, error);
     case NODE_NEG:
@@ -446,6 +449,16 @@ series_cmp(gconstpointer a, gconstpointer b)
     return labels_cmp(x->labels, y->labels);
 }
 
+/* By the value of an instant answer, in the direction *@order; NaN last. */
+static gint
+series_value_cmp(gconstpointer a, gconstpointer b, gpointer order)
+{
+    double x = (*(EvalSeries *const *)a)->v[0], y = (*(EvalSeries *const *)b)->v[0];
+    if (isnan(x) || isnan(y))
+        return isnan(x) - isnan(y);
+    return x < y ? -*(gint *)order : x > y ? *(gint *)order : 0;
+}
+
 EvalResult *
 eval_run(const Node *root, const EvalContext *ctx, GError **error)
 {
@@ -457,6 +470,8 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
         return NULL;
     if (!r->scalar)
         g_ptr_array_sort(r->series, series_cmp);
+    if (!r->scalar && r->value_order != 0 && ev.n_steps == 1) /* stable: ties by labels */
+        g_ptr_array_sort_with_data(r->series, series_value_cmp, &r->value_order);
     r->samples = ev.samples;
     return r;
 }
@@ -498,10 +513,11 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
     g_string_append(out, "]}");
 }
 
-/* One matrix entry; nothing at all if the series has no value at any step. */
+/* One matrix entry; nothing at all if the series has no value at any step.
+ * A scalar (@all) has a value at every step, NaN included. */
 static void
 write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint n,
-                    gboolean *first, GString *out)
+                    gboolean all, gboolean *first, GString *out)
 {
     gsize mark = out->len;
     g_string_append(out, *first ? "{\"metric\":" : ",{\"metric\":");
@@ -509,7 +525,7 @@ write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx
     g_string_append(out, ",\"values\":[");
     gboolean any = FALSE;
     for (guint i = 0; i < n; i++) {
-        if (isnan(v[i]))
+        if (isnan(v[i]) && !all)
             continue;
         if (any)
             g_string_append_c(out, ',');
@@ -534,11 +550,11 @@ eval_result_write_json(const EvalResult *r, const EvalContext *ctx, gboolean ins
     gboolean first = TRUE;
     if (r->scalar) {
         char *none[] = {NULL};
-        write_matrix_series(none, r->scalar_v, ctx, r->n_steps, &first, out);
+        write_matrix_series(none, r->scalar_v, ctx, r->n_steps, TRUE, &first, out);
     }
     for (guint k = 0; !r->scalar && k < r->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(r->series, k);
-        write_matrix_series(s->labels, s->v, ctx, r->n_steps, &first, out);
+        write_matrix_series(s->labels, s->v, ctx, r->n_steps, FALSE, &first, out);
     }
     g_string_append(out, "]}");
 }

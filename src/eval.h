@@ -31,6 +31,7 @@ typedef struct {
     double *scalar_v;  /* when scalar: one per step */
     GPtrArray *series; /* when not: EvalSeries*, sorted by labels */
     guint64 samples;   /* points read from the stores */
+    gint value_order;  /* instant answers: 1 by value ascending (sort), -1 descending */
 } EvalResult;
 
 /* Runs in any thread; reads only the stores in ctx->handles. */

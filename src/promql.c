@@ -52,8 +52,28 @@ static const char *const func_names[] = {
 };
 
 static const char *const agg_names[] = {
-    [AGG_SUM] = "sum", [AGG_AVG] = "avg",     [AGG_MIN] = "min",
-    [AGG_MAX] = "max", [AGG_COUNT] = "count",
+    [AGG_SUM] = "sum",     [AGG_AVG] = "avg",   [AGG_MIN] = "min",         [AGG_MAX] = "max",
+    [AGG_COUNT] = "count", [AGG_TOPK] = "topk", [AGG_BOTTOMK] = "bottomk",
+};
+
+/* Argument types: v instant vector, s scalar, S string; after '?' optional. */
+static const struct {
+    const char *name, *args;
+} calls[] = {
+    [CALL_ABS] = {"abs", "v"},
+    [CALL_CEIL] = {"ceil", "v"},
+    [CALL_FLOOR] = {"floor", "v"},
+    [CALL_ROUND] = {"round", "v?s"},
+    [CALL_CLAMP] = {"clamp", "vss"},
+    [CALL_CLAMP_MIN] = {"clamp_min", "vs"},
+    [CALL_CLAMP_MAX] = {"clamp_max", "vs"},
+    [CALL_TIME] = {"time", ""},
+    [CALL_VECTOR] = {"vector", "s"},
+    [CALL_SCALAR] = {"scalar", "v"},
+    [CALL_LABEL_REPLACE] = {"label_replace", "vSSSS"},
+    [CALL_ABSENT] = {"absent", "v"},
+    [CALL_SORT] = {"sort", "v"},
+    [CALL_SORT_DESC] = {"sort_desc", "v"},
 };
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
@@ -86,6 +106,9 @@ promql_node_free(Node *node)
         return;
     if (node->matchers)
         g_ptr_array_unref(node->matchers);
+    if (node->args)
+        g_ptr_array_unref(node->args);
+    g_strfreev(node->strings);
     g_strfreev(node->by);
     g_strfreev(node->match.labels);
     g_strfreev(node->match.include);
@@ -126,6 +149,8 @@ promql_node_is_scalar(const Node *node)
         return promql_node_is_scalar(node->lhs);
     case NODE_BINARY:
         return promql_node_is_scalar(node->lhs) && promql_node_is_scalar(node->rhs);
+    case NODE_CALL:
+        return node->call == CALL_TIME || node->call == CALL_SCALAR;
     default:
         return FALSE;
     }
@@ -427,6 +452,15 @@ parse_agg(Parser *ps, AggKind agg)
         return NULL;
     if (!expect(ps, "("))
         return NULL;
+    if (agg == AGG_TOPK || agg == AGG_BOTTOMK) {
+        n->rhs = parse_expr(ps);
+        if (n->rhs == NULL || !expect(ps, ","))
+            return NULL;
+        if (!promql_node_is_scalar(n->rhs)) {
+            fail(ps, "expected type scalar in aggregation parameter, got instant vector");
+            return NULL;
+        }
+    }
     n->lhs = parse_expr(ps);
     if (n->lhs == NULL || !expect(ps, ")"))
         return NULL;
@@ -459,6 +493,98 @@ parse_func(Parser *ps, FuncKind f)
     if (!expect(ps, ")"))
         return NULL;
     return g_steal_pointer(&n);
+}
+
+/* One argument of type @type ('v', 's' or 'S') of call @c, added to @n. */
+static gboolean
+parse_call_arg(Parser *ps, Node *n, CallKind c, char type, GPtrArray *strings)
+{
+    if (type == 'S') {
+        char *str = lex_string(ps);
+        if (str != NULL)
+            g_ptr_array_add(strings, str);
+        return str != NULL;
+    }
+    Node *arg = parse_expr(ps);
+    if (arg == NULL)
+        return FALSE;
+    g_ptr_array_add(n->args, arg);
+    if (promql_node_is_scalar(arg) != (type == 's')) {
+        fail(ps, "expected type %s in call to function \"%s\", got %s",
+             type == 's' ? "scalar" : "instant vector", calls[c].name,
+             type == 's' ? "instant vector" : "scalar");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* What Prometheus finds wrong at evaluation, found before. */
+static gboolean
+label_replace_check(Parser *ps, char *const *strings)
+{
+    const char *dst = strings[0];
+    gboolean valid = g_ascii_isalpha(dst[0]) || dst[0] == '_';
+    for (const char *c = dst; valid && *c; c++)
+        valid = g_ascii_isalnum(*c) || *c == '_';
+    if (!valid) {
+        fail(ps, "invalid destination label name in label_replace(): %s", dst);
+        return FALSE;
+    }
+    g_autoptr(GError) error = NULL;
+    Matcher *m = matcher_new("re", MATCH_RE, strings[3], &error);
+    if (m == NULL) {
+        fail(ps, "invalid regular expression in label_replace(): %s", strings[3]);
+        return FALSE;
+    }
+    matcher_free(m);
+    return TRUE;
+}
+
+static Node *
+parse_call(Parser *ps, CallKind c)
+{
+    g_autoptr(Node) n = node_new(NODE_CALL);
+    n->call = c;
+    n->args = g_ptr_array_new_with_free_func((GDestroyNotify)promql_node_free);
+    g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
+    const char *types = calls[c].args;
+    gboolean optional = FALSE;
+    guint given = 0;
+    if (!expect(ps, "("))
+        return NULL;
+    while (!accept(ps, ")")) {
+        if (*types == '?') {
+            optional = TRUE;
+            types++;
+        }
+        if (*types == '\0' || (given > 0 && !expect(ps, ","))) {
+            if (*types == '\0')
+                fail(ps, "too many arguments in call to function \"%s\"", calls[c].name);
+            return NULL;
+        }
+        if (!parse_call_arg(ps, n, c, *types++, strings))
+            return NULL;
+        given++;
+    }
+    if (*types != '\0' && *types != '?' && !optional) {
+        fail(ps, "too few arguments in call to function \"%s\"", calls[c].name);
+        return NULL;
+    }
+    g_ptr_array_add(strings, NULL);
+    n->strings = (char **)g_ptr_array_steal(strings, NULL);
+    if (c == CALL_LABEL_REPLACE && !label_replace_check(ps, n->strings))
+        return NULL;
+    return g_steal_pointer(&n);
+}
+
+static gint
+find_call(const char *word)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+        if (g_str_equal(calls[i].name, word))
+            return (gint)i;
+    }
+    return -1;
 }
 
 static gint
@@ -497,10 +623,9 @@ parse_word(Parser *ps, char *word)
     if (*ps->p == '(') {
         if ((i = find_name(func_names, G_N_ELEMENTS(func_names), w)) >= 0)
             return parse_func(ps, (FuncKind)i);
-        fail(ps,
-             "function \"%s\" is not supported by rondod (supported: rate, irate, increase, delta, "
-             "idelta, deriv, resets, changes, avg_over_time, min_over_time, max_over_time, "
-             "sum_over_time, count_over_time, last_over_time, and sum/avg/min/max/count)",
+        if ((i = find_call(w)) >= 0)
+            return parse_call(ps, (CallKind)i);
+        fail(ps, "function \"%s\" is not supported by rondod (docs/http-api.md lists the subset)",
              w);
         return NULL;
     }
@@ -737,6 +862,10 @@ has_bare_range(const Node *n)
         return FALSE;
     if (n->kind == NODE_SELECTOR)
         return n->range_ns != 0;
+    for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
+        if (has_bare_range(g_ptr_array_index(n->args, i)))
+            return TRUE;
+    }
     return has_bare_range(n->lhs) || has_bare_range(n->rhs);
 }
 
@@ -765,8 +894,8 @@ promql_parse(const char *expr, GError **error)
     }
     if (has_bare_range(n)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "a range vector selector is only supported inside rate(), increase() "
-                    "or *_over_time()");
+                    "a range vector selector is only supported as the argument of a range "
+                    "function such as rate() or *_over_time()");
         return NULL;
     }
     return g_steal_pointer(&n);

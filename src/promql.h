@@ -26,6 +26,7 @@ typedef enum {
     NODE_NUMBER,   /* 1.5 */
     NODE_SELECTOR, /* name{a="b"} or name{a="b"}[5m] */
     NODE_FUNC,     /* rate(sel[5m]) */
+    NODE_CALL,     /* abs(expr), clamp(expr, 0, 1), time(), label_replace(...) */
     NODE_AGG,      /* sum by (a) (expr) */
     NODE_BINARY,   /* expr + expr, expr > bool expr, a / on(x) group_left b */
     NODE_NEG,      /* -expr */
@@ -54,7 +55,27 @@ typedef enum {
     AGG_MIN,
     AGG_MAX,
     AGG_COUNT,
+    AGG_TOPK, /* parameter k in rhs */
+    AGG_BOTTOMK,
 } AggKind;
+
+/* Functions of instant vectors and scalars (argument types in promql.c). */
+typedef enum {
+    CALL_ABS,
+    CALL_CEIL,
+    CALL_FLOOR,
+    CALL_ROUND,
+    CALL_CLAMP,
+    CALL_CLAMP_MIN,
+    CALL_CLAMP_MAX,
+    CALL_TIME,
+    CALL_VECTOR,
+    CALL_SCALAR,
+    CALL_LABEL_REPLACE,
+    CALL_ABSENT,
+    CALL_SORT,
+    CALL_SORT_DESC,
+} CallKind;
 
 typedef enum {
     OP_ADD,
@@ -90,7 +111,10 @@ struct _Node {
     GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
     guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
     FuncKind func;        /* NODE_FUNC, argument in lhs */
-    AggKind agg;          /* NODE_AGG, argument in lhs */
+    AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
+    CallKind call;        /* NODE_CALL */
+    GPtrArray *args;      /* NODE_CALL: Node*, the expression arguments in order */
+    char **strings;       /* NODE_CALL: the string arguments in order */
     char **by;            /* NODE_AGG: grouping labels (may be empty) */
     gboolean without;     /* NODE_AGG: @by lists the labels to drop, not to keep */
     BinOp op;             /* NODE_BINARY */

@@ -38,6 +38,14 @@ test_accepts(void)
         "a * ignoring (cpu) group_right (version) b",
         "a - on () b",
         "a <= bool ignoring (x) b",
+        "topk(2, x) + bottomk by (a) (1, x)",
+        "topk(scalar(y), x) by (store)",
+        "sort(x) / sort_desc(x)",
+        "abs(x) + ceil(x) + floor(x) + round(x) + round(x, 0.5)",
+        "clamp(x, 0, 1) - clamp_min(x, 0) - clamp_max(x, 1)",
+        "time() - vector(1) + scalar(x)",
+        "label_replace(x, \"a\", \"$1\", \"b\", \"(.*)\")",
+        "absent(x{a=\"b\"})",
     };
     for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autoptr(GError) error = NULL;
@@ -73,7 +81,19 @@ test_refuses(void)
         {"{a=\"\"}", "non-empty matcher"},
         {"x{a=~\"(\"}", "regular expression"},
         {"sum(x", "expected"},
-        {"topk(3, x)", "topk"},
+        {"topk(x, y)", "expected type scalar in aggregation parameter"},
+        {"topk(3)", "expected \",\""},
+        {"quantile(0.5, x)", "\"quantile\" is not supported"},
+        {"abs(1)", "expected type instant vector in call to function \"abs\", got scalar"},
+        {"round(x, y)", "expected type scalar in call to function \"round\""},
+        {"clamp(x, 1)", "too few arguments in call to function \"clamp\""},
+        {"time(1)", "too many arguments in call to function \"time\""},
+        {"abs(x[5m])", "range vector"},
+        {"label_replace(x, \"1a\", \"\", \"b\", \".*\")", "invalid destination label name"},
+        {"label_replace(x, \"a\", \"\", \"b\", \"(\")", "invalid regular expression"},
+        {"label_replace(x, \"a\", \"\", \"b\")", "too few arguments"},
+        {"label_replace(x, a, \"\", \"b\", \"c\")", "quoted string"},
+        {"predict_linear(x[5m], 60)", "function \"predict_linear\" is not supported"},
         {"a and b", "set operator \"and\""},
         {"a unless b", "set operator \"unless\""},
         {"sum without x", "expected \"(\""},
@@ -172,6 +192,7 @@ test_json_numbers(void)
         const char *text;
     } cases[] = {
         {0, "0"},
+        {-0.0, "-0"},
         {-3, "-3"},
         {1009, "1009"},
         {1004.5, "1004.5"},
