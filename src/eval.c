@@ -155,25 +155,45 @@ eval_result_merge(EvalResult *r, GError **error)
  * read), two intervals of the finest of them that does, so that a bucket
  * is always within reach.
  */
+/* @t_ns moved back by an offset modifier (forward if negative), within 0 and G_MAXUINT64. */
 static guint64
-lookback_ns(const StoreHandle *h, const RondoSeries *s, const EvalContext *ctx)
+time_offset(guint64 t_ns, gint64 offset_ns)
+{
+    if (offset_ns >= 0)
+        return t_ns > (guint64)offset_ns ? t_ns - (guint64)offset_ns : 0;
+    guint64 forward = (guint64) - (offset_ns + 1) + 1;
+    return t_ns < G_MAXUINT64 - forward ? t_ns + forward : G_MAXUINT64;
+}
+
+/* The time a selector with @offset_ns reads at step @i. */
+static guint64
+sel_time(const Eval *ev, guint i, gint64 offset_ns)
+{
+    return time_offset(eval_step_time(ev, i), offset_ns);
+}
+
+static guint64
+lookback_ns(const StoreHandle *h, const RondoSeries *s, const Eval *ev, gint64 offset_ns)
 {
     guint si = rondo_series_get_schema(s);
     const RondoSchema *schema = rondo_store_get_schema(h->store, si);
-    guint64 from = ctx->start_ns > LOOKBACK_NS ? ctx->start_ns - LOOKBACK_NS : 0;
+    guint64 start = sel_time(ev, 0, offset_ns);
+    guint64 from = start > LOOKBACK_NS ? start - LOOKBACK_NS : 0;
     guint tier = 0, n = rondo_schema_get_n_tiers(schema);
     while (tier + 1 < n && !tier_covers(h->store, si, tier, from))
         tier++;
     return MAX(LOOKBACK_NS, 2 * rondo_schema_get_tier_interval(schema, tier));
 }
 
+/* The points of [first step - @offset_ns - @back_ns, last step - @offset_ns]. */
 static GArray *
 read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
-            guint64 back_ns, GError **error)
+            guint64 back_ns, gint64 offset_ns, GError **error)
 {
     const EvalContext *ctx = ev->ctx;
-    guint64 from = ctx->start_ns > back_ns ? ctx->start_ns - back_ns : 0;
-    const TierRead r = {.cf = cf, .from_ns = from, .to_ns = ctx->end_ns};
+    guint64 start = sel_time(ev, 0, offset_ns);
+    guint64 from = start > back_ns ? start - back_ns : 0;
+    const TierRead r = {.cf = cf, .from_ns = from, .to_ns = time_offset(ctx->end_ns, offset_ns)};
     RondoQueryIter it;
     if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
@@ -196,11 +216,11 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolida
 /* ------------------------------------------------------------ selectors */
 
 static void
-instant_fill(Eval *ev, const GArray *pts, guint64 lookback, double *out)
+instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, double *out)
 {
     guint j = 0;
     for (guint i = 0; i < ev->n_steps; i++) {
-        guint64 t = eval_step_time(ev, i);
+        guint64 t = sel_time(ev, i, offset_ns);
         while (j + 1 < pts->len && g_array_index(pts, Point, j + 1).t <= t)
             j++;
         if (j >= pts->len)
@@ -236,12 +256,12 @@ static gboolean
 select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
                GError **error)
 {
-    guint64 lb = lookback_ns(h, s, ev->ctx);
-    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, error);
+    guint64 lb = lookback_ns(h, s, ev, sel->offset_ns);
+    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, sel->offset_ns, error);
     if (pts == NULL)
         return FALSE;
     EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
-    instant_fill(ev, pts, lb, out->v);
+    instant_fill(ev, pts, lb, sel->offset_ns, out->v);
     g_ptr_array_add(r->series, out);
     return TRUE;
 }
@@ -262,7 +282,8 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
 {
     FuncKind f = fn->func;
     guint64 range = fn->lhs->range_ns;
-    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, error);
+    gint64 offset = fn->lhs->offset_ns;
+    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, offset, error);
     if (pts == NULL)
         return FALSE;
     g_auto(GStrv) labels = series_labelset(h, s);
@@ -273,7 +294,7 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     const Point *p = (const Point *)(gpointer)pts->data;
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
-        guint64 t = eval_step_time(ev, i);
+        guint64 t = sel_time(ev, i, offset);
         while (hi < pts->len && p[hi].t <= t)
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */

@@ -78,8 +78,8 @@ static const struct {
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
 static const char *const unsupported_words[] = {
-    "offset", "bool",   "on",     "ignoring", "group_left",   "group_right", "and", "or",
-    "unless", "stddev", "stdvar", "quantile", "count_values", "group",       NULL,
+    "bool",   "on",     "ignoring", "group_left", "group_right",  "and",   "or",
+    "unless", "stddev", "stdvar",   "quantile",   "count_values", "group", NULL,
 };
 
 const char *
@@ -371,6 +371,27 @@ selector_check(Parser *ps, const GPtrArray *matchers)
     return FALSE;
 }
 
+/* After "offset": [-]DURATION, not zero. */
+static gboolean
+parse_offset(Parser *ps, Node *n)
+{
+    gboolean negative = accept(ps, "-");
+    skip_ws(ps);
+    guint64 ns = 0;
+    gsize len = parse_prom_duration(ps->p, &ns);
+    if (len == 0 || ns == 0 || ns > (guint64)G_MAXINT64) {
+        fail(ps, "expected a duration such as 5m after offset");
+        return FALSE;
+    }
+    ps->p += len;
+    n->offset_ns = negative ? -(gint64)ns : (gint64)ns;
+    if (accept_keyword(ps, "offset")) {
+        fail(ps, "offset may not be set multiple times");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static Node *
 parse_selector(Parser *ps, char *name_taken)
 {
@@ -399,9 +420,11 @@ parse_selector(Parser *ps, char *name_taken)
         if (!expect(ps, "]"))
             return NULL;
     }
+    if (accept_keyword(ps, "offset") && !parse_offset(ps, n))
+        return NULL;
     skip_ws(ps);
-    if (*ps->p == '@' || g_str_has_prefix(ps->p, "offset")) {
-        fail(ps, "the %s modifier is not supported by rondod", *ps->p == '@' ? "@" : "offset");
+    if (*ps->p == '@') {
+        fail(ps, "the @ modifier is not supported by rondod");
         return NULL;
     }
     return g_steal_pointer(&n);
@@ -840,6 +863,12 @@ refuse_trailing(Parser *ps)
     const char *p = ps->p;
     if (*p == '\0')
         return;
+    if (accept_keyword(ps, "offset")) {
+        ps->p = p;
+        fail(ps, "offset modifier must be preceded by an instant vector selector or range "
+                 "vector selector or a subquery");
+        return;
+    }
     static const char *const set_ops[] = {"and", "or", "unless"};
     for (guint i = 0; i < G_N_ELEMENTS(set_ops); i++) {
         if (accept_keyword(ps, set_ops[i])) {

@@ -110,6 +110,7 @@ struct _Node {
     double number;        /* NODE_NUMBER */
     GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
     guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
+    gint64 offset_ns;     /* NODE_SELECTOR: the offset modifier; negative reads later */
     FuncKind func;        /* NODE_FUNC, argument in lhs */
     AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
     CallKind call;        /* NODE_CALL */

@@ -46,6 +46,9 @@ test_accepts(void)
         "time() - vector(1) + scalar(x)",
         "label_replace(x, \"a\", \"$1\", \"b\", \"(.*)\")",
         "absent(x{a=\"b\"})",
+        "x offset 5m",
+        "rate(x[5m] offset 1h) / x offset -30s",
+        "sum(x{a=\"b\"} offset 1d)",
     };
     for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autoptr(GError) error = NULL;
@@ -64,7 +67,9 @@ test_refuses(void)
     } bad[] = {
         {"", "end of input"},
         {"foo(bar)", "not supported"},
-        {"x offset 5m", "offset"},
+        {"x offset 0s", "expected a duration such as 5m after offset"},
+        {"x offset 5m offset 1m", "offset may not be set multiple times"},
+        {"rate(x[5m]) offset 1m", "offset modifier must be preceded by"},
         {"x @ 100", "@"},
         {"1 > 2", "comparisons between scalars must use BOOL modifier"},
         {"x + bool 1", "bool modifier can only be used on comparison operators"},

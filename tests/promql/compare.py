@@ -163,6 +163,17 @@ TIER0_EXPRS = [
     'absent(memory_bytes)',
     'absent(queue_length)',
     'sort_desc(topk(3, memory_bytes))',
+    # offset, positive and negative
+    'memory_bytes offset 5m',
+    'http_requests_total offset 1h',
+    'queue_length offset 7m',
+    'memory_bytes offset -5m',
+    'rate(http_requests_total[5m] offset 10m)',
+    'increase(http_requests_total[10m] offset 30m)',
+    'irate(cpu_seconds_total[1m] offset 1m)',
+    'rate(http_requests_total[5m] offset -10m)',
+    'avg_over_time(temperature_celsius[5m] offset 90s)',
+    'sum by (store) (temperature_celsius offset 2m) - sum by (store) (temperature_celsius)',
 ]
 
 TIER1_EXPRS = [
