@@ -54,6 +54,8 @@ elem_binop(BinOp op, double a, double b, gboolean *keep)
     case OP_LE:
         *keep = a <= b;
         break;
+    default:
+        g_assert_not_reached(); /* set operators: binop_set() */
     }
     return a;
 }
@@ -340,6 +342,52 @@ eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GErr
     return mt.result;
 }
 
+/* ------------------------------------------------------- set operators */
+
+/* The signatures of @r's series with a value at step @i, as a set. */
+static void
+sigs_at_step(GHashTable *set, const EvalResult *r, char **sigs, guint i)
+{
+    g_hash_table_remove_all(set);
+    for (guint k = 0; k < r->series->len; k++) {
+        if (!isnan(((EvalSeries *)r->series->pdata[k])->v[i]))
+            g_hash_table_add(set, sigs[k]);
+    }
+}
+
+/* Clears at step @i the samples of @r whose signature is (@in) or is not in @set. */
+static void
+filter_step(EvalResult *r, char **sigs, guint i, GHashTable *set, gboolean in)
+{
+    for (guint k = 0; k < r->series->len; k++) {
+        EvalSeries *s = r->series->pdata[k];
+        if (g_hash_table_contains(set, sigs[k]) == in)
+            s->v[i] = NAN;
+    }
+}
+
+/* VectorAnd, VectorOr, VectorUnless: labels untouched, many-to-many. */
+static EvalResult *
+binop_set(const Node *n, EvalResult *a, EvalResult *b, GError **error)
+{
+    g_auto(GStrv) sa = signatures(a, &n->match), sb = signatures(b, &n->match);
+    g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < a->n_steps; i++) {
+        if (n->op == OP_OR) {
+            sigs_at_step(set, a, sa, i);
+            filter_step(b, sb, i, set, TRUE);
+            continue;
+        }
+        sigs_at_step(set, b, sb, i);
+        filter_step(a, sa, i, set, n->op == OP_UNLESS);
+    }
+    for (guint k = 0; n->op == OP_OR && k < b->series->len; k++)
+        g_ptr_array_add(a->series, g_steal_pointer(&b->series->pdata[k]));
+    if (!eval_result_merge(a, error))
+        g_clear_pointer(&a, eval_result_free);
+    return a;
+}
+
 EvalResult *
 eval_binary(Eval *ev, const Node *n, GError **error)
 {
@@ -347,6 +395,8 @@ eval_binary(Eval *ev, const Node *n, GError **error)
     g_autoptr(EvalResult) b = a ? eval_node(ev, n->rhs, error) : NULL;
     if (b == NULL)
         return NULL;
+    if (promql_op_is_set(n->op))
+        return binop_set(n, g_steal_pointer(&a), b, error);
     if (a->scalar && b->scalar)
         return binop_scalars(n, g_steal_pointer(&a), b);
     if (b->scalar)

@@ -1,7 +1,9 @@
 /* promql.c - a recursive-descent parser for the PromQL subset rondod evaluates.
  *
  * Grammar (whitespace anywhere between tokens):
- *   expr     := arith (CMPOP mods arith)*        CMPOP: == != > < >= <=
+ *   expr     := and ('or' mods and)*
+ *   and      := cmp (('and' | 'unless') mods cmp)*
+ *   cmp      := arith (CMPOP mods arith)*        CMPOP: == != > < >= <=
  *   arith    := term (('+' | '-') mods term)*
  *   term     := unary (('*' | '/') mods unary)*
  *   mods     := ['bool'] [('on' | 'ignoring') '(' labels ')'
@@ -78,8 +80,12 @@ static const struct {
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
 static const char *const unsupported_words[] = {
-    "bool",   "on",     "ignoring", "group_left", "group_right",  "and",   "or",
-    "unless", "stddev", "stdvar",   "quantile",   "count_values", "group", NULL,
+    "stddev", "stdvar", "quantile", "count_values", "group", NULL,
+};
+
+/* Keywords that cannot start an expression. */
+static const char *const operator_words[] = {
+    "bool", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", NULL,
 };
 
 const char *
@@ -136,7 +142,13 @@ matcher_matches(const Matcher *m, const char *value)
 gboolean
 promql_op_is_comparison(BinOp op)
 {
-    return op >= OP_EQ;
+    return op >= OP_EQ && op <= OP_LE;
+}
+
+gboolean
+promql_op_is_set(BinOp op)
+{
+    return op >= OP_AND;
 }
 
 gboolean
@@ -639,6 +651,10 @@ parse_word(Parser *ps, char *word)
     gint i;
     if ((i = find_agg(w)) >= 0 && call)
         return parse_agg(ps, (AggKind)i);
+    if (g_strv_contains(operator_words, w)) {
+        fail(ps, "unexpected \"%s\"", w);
+        return NULL;
+    }
     if (g_strv_contains(unsupported_words, w)) {
         fail(ps, "\"%s\" is not supported by rondod", w);
         return NULL;
@@ -730,6 +746,16 @@ binary_check(Parser *ps, const Node *n)
         fail(ps, "bool modifier can only be used on comparison operators");
     else if (cmp && !n->bool_mod && ls && rs)
         fail(ps, "comparisons between scalars must use BOOL modifier");
+    else if (promql_op_is_set(n->op) && (ls || rs))
+        fail(ps, "set operator \"%s\" not allowed in binary scalar expression",
+             n->op == OP_AND  ? "and"
+             : n->op == OP_OR ? "or"
+                              : "unless");
+    else if (promql_op_is_set(n->op) && n->match.card != CARD_ONE_TO_ONE)
+        fail(ps, "no grouping allowed for \"%s\" operation",
+             n->op == OP_AND  ? "and"
+             : n->op == OP_OR ? "or"
+                              : "unless");
     else if ((ls || rs) && n->match.labels != NULL && n->match.labels[0] != NULL)
         fail(ps, "vector matching only allowed between instant vectors");
     for (guint i = 0; n->match.on && n->match.include && n->match.include[i]; i++) {
@@ -849,10 +875,41 @@ parse_arith(Parser *ps)
     return parse_binary_level(ps, lex_add_op, parse_term);
 }
 
+static gboolean
+lex_and_op(Parser *ps, BinOp *op)
+{
+    if (accept_keyword(ps, "and"))
+        *op = OP_AND;
+    else if (accept_keyword(ps, "unless"))
+        *op = OP_UNLESS;
+    else
+        return FALSE;
+    return TRUE;
+}
+
+static gboolean
+lex_or_op(Parser *ps, BinOp *op)
+{
+    *op = OP_OR;
+    return accept_keyword(ps, "or");
+}
+
+static Node *
+parse_cmp(Parser *ps)
+{
+    return parse_binary_level(ps, lex_cmp_op, parse_arith);
+}
+
+static Node *
+parse_and(Parser *ps)
+{
+    return parse_binary_level(ps, lex_and_op, parse_cmp);
+}
+
 static Node *
 parse_expr(Parser *ps)
 {
-    return parse_binary_level(ps, lex_cmp_op, parse_arith);
+    return parse_binary_level(ps, lex_or_op, parse_and);
 }
 
 /* A trailing set operator or unsupported operator gets a precise refusal. */
@@ -868,14 +925,6 @@ refuse_trailing(Parser *ps)
         fail(ps, "offset modifier must be preceded by an instant vector selector or range "
                  "vector selector or a subquery");
         return;
-    }
-    static const char *const set_ops[] = {"and", "or", "unless"};
-    for (guint i = 0; i < G_N_ELEMENTS(set_ops); i++) {
-        if (accept_keyword(ps, set_ops[i])) {
-            ps->p = p;
-            fail(ps, "the set operator \"%s\" is not supported by rondod", set_ops[i]);
-            return;
-        }
     }
     if (strchr("=%^", *p) != NULL)
         fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * / == != > < >= <=)", p);

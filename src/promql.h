@@ -88,6 +88,9 @@ typedef enum {
     OP_LT,
     OP_GE,
     OP_LE,
+    OP_AND, /* the set operators: between two vectors, many-to-many */
+    OP_OR,
+    OP_UNLESS,
 } BinOp;
 
 typedef enum {
@@ -135,6 +138,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Node, promql_node_free)
 
 /* TRUE for == != > < >= <=. */
 gboolean promql_op_is_comparison(BinOp op);
+/* TRUE for and, or, unless. */
+gboolean promql_op_is_set(BinOp op);
 /* TRUE if the node evaluates to a scalar (numbers and arithmetic on them). */
 gboolean promql_node_is_scalar(const Node *node);
 /*

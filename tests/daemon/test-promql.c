@@ -49,6 +49,9 @@ test_accepts(void)
         "x offset 5m",
         "rate(x[5m] offset 1h) / x offset -30s",
         "sum(x{a=\"b\"} offset 1d)",
+        "a and b or c unless d",
+        "a > 1 or on (x) b AND ignoring (y) c",
+        "order_total or android",
     };
     for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autoptr(GError) error = NULL;
@@ -99,8 +102,11 @@ test_refuses(void)
         {"label_replace(x, \"a\", \"\", \"b\")", "too few arguments"},
         {"label_replace(x, a, \"\", \"b\", \"c\")", "quoted string"},
         {"predict_linear(x[5m], 60)", "function \"predict_linear\" is not supported"},
-        {"a and b", "set operator \"and\""},
-        {"a unless b", "set operator \"unless\""},
+        {"1 and x", "set operator \"and\" not allowed in binary scalar expression"},
+        {"x unless 1", "set operator \"unless\" not allowed"},
+        {"a or on (x) group_left b", "no grouping allowed for \"or\" operation"},
+        {"a and", "unexpected end of input"},
+        {"on (x)", "unexpected \"on\""},
         {"sum without x", "expected \"(\""},
         {"5m", "malformed number"},
         {"x{a=\"unterminated}", "unterminated"},

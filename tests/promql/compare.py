@@ -174,6 +174,16 @@ TIER0_EXPRS = [
     'rate(http_requests_total[5m] offset -10m)',
     'avg_over_time(temperature_celsius[5m] offset 90s)',
     'sum by (store) (temperature_celsius offset 2m) - sum by (store) (temperature_celsius)',
+    # set operators
+    'memory_bytes and queue_length',
+    'memory_bytes unless queue_length',
+    'queue_length or memory_bytes',
+    'http_requests_total and on(store) build_info',
+    'http_requests_total unless ignoring(code, method) memory_bytes',
+    'temperature_celsius > 40 or temperature_celsius < -5',
+    'vector(1) or memory_bytes',
+    'sum by (store) (queue_length) or on(store) sum by (store) (memory_bytes)',
+    'rate(http_requests_total[5m]) > 1 and on(store, code) rate(http_requests_total[5m]) < 3',
 ]
 
 TIER1_EXPRS = [
