@@ -842,39 +842,6 @@ lex_cmp_op(Parser *ps, BinOp *op)
     return FALSE;
 }
 
-static Node *
-parse_binary_level(Parser *ps, OpLexer lex, Node *(*next)(Parser *))
-{
-    g_autoptr(Node) lhs = next(ps);
-    BinOp op;
-    while (lhs != NULL && lex(ps, &op)) {
-        g_autoptr(Node) n = node_new(NODE_BINARY);
-        n->op = op;
-        if (!parse_bin_modifiers(ps, n))
-            return NULL;
-        n->rhs = next(ps);
-        if (n->rhs == NULL)
-            return NULL;
-        n->lhs = g_steal_pointer(&lhs);
-        if (!binary_check(ps, n))
-            return NULL;
-        lhs = g_steal_pointer(&n);
-    }
-    return g_steal_pointer(&lhs);
-}
-
-static Node *
-parse_term(Parser *ps)
-{
-    return parse_binary_level(ps, lex_mul_op, parse_unary);
-}
-
-static Node *
-parse_arith(Parser *ps)
-{
-    return parse_binary_level(ps, lex_add_op, parse_term);
-}
-
 static gboolean
 lex_and_op(Parser *ps, BinOp *op)
 {
@@ -894,25 +861,40 @@ lex_or_op(Parser *ps, BinOp *op)
     return accept_keyword(ps, "or");
 }
 
-static Node *
-parse_cmp(Parser *ps)
-{
-    return parse_binary_level(ps, lex_cmp_op, parse_arith);
-}
+/* The binary operators' levels, loosest first: Prometheus' precedence. */
+static const OpLexer op_levels[] = {lex_or_op, lex_and_op, lex_cmp_op, lex_add_op, lex_mul_op};
 
+/* Operands of level @level joined left to right by its operators. */
 static Node *
-parse_and(Parser *ps)
+parse_level(Parser *ps, guint level)
 {
-    return parse_binary_level(ps, lex_and_op, parse_cmp);
+    if (level == G_N_ELEMENTS(op_levels))
+        return parse_unary(ps);
+    g_autoptr(Node) lhs = parse_level(ps, level + 1);
+    BinOp op;
+    while (lhs != NULL && op_levels[level](ps, &op)) {
+        g_autoptr(Node) n = node_new(NODE_BINARY);
+        n->op = op;
+        if (!parse_bin_modifiers(ps, n))
+            return NULL;
+        n->rhs = parse_level(ps, level + 1);
+        if (n->rhs == NULL)
+            return NULL;
+        n->lhs = g_steal_pointer(&lhs);
+        if (!binary_check(ps, n))
+            return NULL;
+        lhs = g_steal_pointer(&n);
+    }
+    return g_steal_pointer(&lhs);
 }
 
 static Node *
 parse_expr(Parser *ps)
 {
-    return parse_binary_level(ps, lex_or_op, parse_and);
+    return parse_level(ps, 0);
 }
 
-/* A trailing set operator or unsupported operator gets a precise refusal. */
+/* Trailing input: a misplaced offset or an unsupported operator gets a precise refusal. */
 static void
 refuse_trailing(Parser *ps)
 {
