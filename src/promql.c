@@ -909,7 +909,10 @@ refuse_trailing(Parser *ps)
         return;
     }
     if (strchr("=%^", *p) != NULL)
-        fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * / == != > < >= <=)", p);
+        fail(ps,
+             "operator \"%.*s\" is not supported by rondod (only + - * / == != > < >= <= and "
+             "or unless)",
+             p[1] == '=' || p[1] == '~' ? 2 : 1, p);
     else
         fail(ps, "unexpected \"%.16s\"", p);
 }
