@@ -195,10 +195,12 @@ result_labels(const Node *n, char *const *many, char *const *one)
 typedef struct {
     const Node *n;
     const EvalResult *one, *many;
-    char **one_sig, **many_sig; /* per series, NULL-terminated */
-    GHashTable *one_at_step;    /* signature -> EvalSeries* of the one side */
-    GHashTable *used_at_step;   /* signature -> itself: one-to-one pairs made */
-    GHashTable *out;            /* labels_key -> EvalSeries* */
+    char **one_sig, **many_sig;  /* per series, NULL-terminated */
+    GHashTable *one_at_step;     /* signature -> EvalSeries* of the one side */
+    GHashTable *used_at_step;    /* signature -> itself: one-to-one pairs made */
+    GHashTable *out;             /* labels_key -> EvalSeries* */
+    const EvalSeries **last_one; /* per many-side series: its previous match ... */
+    EvalSeries **last_out;       /* ... and the output series that pair wrote */
     EvalResult *result;
 } Matching;
 
@@ -246,9 +248,9 @@ index_one_side(Matching *mt, guint i, GError **error)
     return TRUE;
 }
 
-/* Writes @v at step @i of the output series labelled @labels (taken). */
-static gboolean
-output_set(Matching *mt, char **labels, guint i, double v, GError **error)
+/* The output series labelled @labels (taken). */
+static EvalSeries *
+output_series(Matching *mt, char **labels)
 {
     char *key = labels_key(labels);
     EvalSeries *out = g_hash_table_lookup(mt->out, key);
@@ -260,6 +262,20 @@ output_set(Matching *mt, char **labels, guint i, double v, GError **error)
         g_free(key);
         g_strfreev(labels);
     }
+    return out;
+}
+
+/* Writes @v at step @i of the output series of the pair (@k, @os). The
+ * labels depend on the pair only: computed once for as long as it lasts. */
+static gboolean
+output_set(Matching *mt, guint k, const EvalSeries *os, guint i, double v, GError **error)
+{
+    if (mt->last_one[k] != os) {
+        const EvalSeries *ms = g_ptr_array_index(mt->many->series, k);
+        mt->last_one[k] = os;
+        mt->last_out[k] = output_series(mt, result_labels(mt->n, ms->labels, os->labels));
+    }
+    EvalSeries *out = mt->last_out[k];
     if (!isnan(out->v[i]))
         return exec_error(error, mt->n->match.card == CARD_ONE_TO_ONE
                                      ? "vector cannot contain metrics with the same labelset"
@@ -291,7 +307,7 @@ match_one(Matching *mt, guint k, guint i, GError **error)
                                      "explicit (group_left/group_right)");
         g_hash_table_add(mt->used_at_step, mt->many_sig[k]);
     }
-    return output_set(mt, result_labels(n, ms->labels, os->labels), i, v, error);
+    return output_set(mt, k, os, i, v, error);
 }
 
 static gboolean
@@ -331,7 +347,11 @@ eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GErr
     mt.used_at_step = g_hash_table_new(g_str_hash, g_str_equal);
     mt.out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     mt.result = eval_result_new(FALSE, a->n_steps);
+    mt.last_one = g_new0(const EvalSeries *, mt.many->series->len);
+    mt.last_out = g_new0(EvalSeries *, mt.many->series->len);
     gboolean ok = match_steps(&mt, error);
+    g_free(mt.last_one);
+    g_free(mt.last_out);
     g_strfreev(mt.one_sig);
     g_strfreev(mt.many_sig);
     g_hash_table_unref(mt.one_at_step);

@@ -157,7 +157,11 @@ eval_topk(Eval *ev, const Node *n, GError **error)
     for (guint i = 0; i < ev->n_steps; i++) {
         double kv = kr->scalar_v[i];
         if (!(kv >= -9223372036854775808.0 && kv <= 9223372036854775807.0)) {
-            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC, "Scalar value %g overflows int64", kv);
+            g_autofree char *text = isnan(kv)   ? g_strdup("NaN")
+                                    : isinf(kv) ? g_strdup(kv > 0 ? "+Inf" : "-Inf")
+                                                : g_strdup_printf("%g", kv); /* Go's %v */
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC, "Scalar value %s overflows int64",
+                        text);
             return NULL;
         }
         for (guint g = 0; g < groups->len; g++)
