@@ -25,7 +25,8 @@ remote read into a warning on an empty, successful answer.
 With "subset", REMOTE is rondod itself answering with its own PromQL
 subset: the cases it refuses are counted as not evaluable, and every case
 it evaluates must be identical (tier 0) or within the bound (tier 1), with
-at least SUBSET_REQUIRED tier 0 cases evaluated.
+at least SUBSET_REQUIRED tier 0 cases evaluated; the report lists each
+expression it did not evaluate, with the first error.
 Lines starting with '#' are the report; the others explain failures.
 """
 import json
