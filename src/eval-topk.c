@@ -2,7 +2,7 @@
  *
  * Which of equal values wins decides the answer, so the selection repeats
  * Prometheus 2.42's (engine.go, aggregation()): the series of a group in
- * the order Prometheus reads them (sorted by labels), pushed through a
+ * the order of the input (a selector's: by labels), pushed through a
  * binary heap with Go's container/heap moves (up, down, Pop swapping the
  * root with the last) and its Less (NaN first, then by value). A selected
  * series keeps its labels, __name__ included, and its value.
@@ -91,12 +91,6 @@ heap_select(Item *h, const Item *in, guint n_in, gint64 k, gboolean top)
     return len;
 }
 
-static gint
-series_labels_cmp(gconstpointer a, gconstpointer b)
-{
-    return labels_cmp((*(EvalSeries *const *)a)->labels, (*(EvalSeries *const *)b)->labels);
-}
-
 /* The series' indexes, group by group: groups[g] is a GArray of guint. */
 static GPtrArray *
 topk_groups(const Node *n, const EvalResult *in)
@@ -151,7 +145,6 @@ eval_topk(Eval *ev, const Node *n, GError **error)
         return NULL;
     g_assert(kr->scalar && !in->scalar);
     gboolean top = n->agg == AGG_TOPK;
-    g_ptr_array_sort(in->series, series_labels_cmp);
     g_autoptr(GPtrArray) groups = topk_groups(n, in);
     g_autofree Item *buf = g_new(Item, (gsize)in->series->len * 2 + 1);
     for (guint i = 0; i < ev->n_steps; i++) {

@@ -69,6 +69,13 @@ eval_series_new(char **labels, guint n_steps)
     return s;
 }
 
+static gint
+series_cmp(gconstpointer a, gconstpointer b)
+{
+    const EvalSeries *x = *(EvalSeries *const *)a, *y = *(EvalSeries *const *)b;
+    return labels_cmp(x->labels, y->labels);
+}
+
 void
 eval_result_free(EvalResult *r)
 {
@@ -235,19 +242,54 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, do
 typedef gboolean (*SeriesFunc)(Eval *ev, const Node *node, const StoreHandle *h,
                                const RondoSeries *s, EvalResult *r, GError **error);
 
+/* A series a selector matched, with its full label set (for the order). */
+typedef struct {
+    const StoreHandle *h;
+    const RondoSeries *s;
+    char **labels;
+} Match;
+
+static gint
+match_cmp(gconstpointer a, gconstpointer b)
+{
+    return labels_cmp(((const Match *)a)->labels, ((const Match *)b)->labels);
+}
+
+static void
+match_clear(gpointer p)
+{
+    g_strfreev(((Match *)p)->labels);
+}
+
+/*
+ * Calls @fn for every series the matchers accept, in Prometheus' order: by
+ * full label set, __name__ included. Aggregations add, and topk() breaks
+ * ties, in the order of their input: the last bit and the series chosen
+ * depend on it.
+ */
 static EvalResult *
 each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn, GError **error)
 {
-    g_autoptr(EvalResult) r = eval_result_new(FALSE, ev->n_steps);
+    g_autoptr(GArray) matches = g_array_new(FALSE, FALSE, sizeof(Match));
+    g_array_set_clear_func(matches, match_clear);
     GPtrArray *handles = ev->ctx->handles;
     for (guint i = 0; i < handles->len; i++) {
         const StoreHandle *h = g_ptr_array_index(handles, i);
         guint n = rondo_store_get_n_series(h->store);
         for (guint id = 0; id < n; id++) {
-            const RondoSeries *s = rondo_store_get_series(h->store, id);
-            if (series_matches(h, s, matchers) && !fn(ev, node, h, s, r, error))
-                return NULL;
+            Match m = {h, rondo_store_get_series(h->store, id), NULL};
+            if (!series_matches(h, m.s, matchers))
+                continue;
+            m.labels = series_labelset(h, m.s);
+            g_array_append_val(matches, m);
         }
+    }
+    g_array_sort(matches, match_cmp);
+    g_autoptr(EvalResult) r = eval_result_new(FALSE, ev->n_steps);
+    for (guint i = 0; i < matches->len; i++) {
+        const Match *m = &g_array_index(matches, Match, i);
+        if (!fn(ev, node, m->h, m->s, r, error))
+            return NULL;
     }
     return g_steal_pointer(&r);
 }
@@ -347,6 +389,16 @@ labels_keep(char *const *labels, char *const *by, gboolean without)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* Prometheus 2.42's running mean over @count values: each side divided by
+ * the count (no overflow), an infinite mean kept against finite values. */
+static double
+mean_add(double mean, double v, guint count)
+{
+    if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
+        return mean;
+    return mean + (v / count - mean / count);
+}
+
 static void
 group_add(Group *g, AggKind agg, const double *v, guint n_steps)
 {
@@ -360,8 +412,10 @@ group_add(Group *g, AggKind agg, const double *v, guint n_steps)
             *a = MIN(*a, v[i]);
         else if (agg == AGG_MAX)
             *a = MAX(*a, v[i]);
-        else if (agg == AGG_SUM || agg == AGG_AVG)
+        else if (agg == AGG_SUM)
             *a += v[i];
+        else if (agg == AGG_AVG)
+            *a = mean_add(*a, v[i], g->count[i] + 1);
         g->count[i]++;
     }
 }
@@ -373,9 +427,7 @@ group_finish(Group *g, AggKind agg, guint n_steps)
     for (guint i = 0; i < n_steps; i++) {
         if (g->count[i] == 0)
             continue;
-        out->v[i] = agg == AGG_COUNT ? g->count[i]
-                    : agg == AGG_AVG ? g->acc[i] / g->count[i]
-                                     : g->acc[i];
+        out->v[i] = agg == AGG_COUNT ? g->count[i] : g->acc[i];
     }
     return out;
 }
@@ -461,13 +513,6 @@ eval_node(Eval *ev, const Node *n, GError **error)
         return eval_neg(ev, n, error);
     }
     g_assert_not_reached();
-}
-
-static gint
-series_cmp(gconstpointer a, gconstpointer b)
-{
-    const EvalSeries *x = *(EvalSeries *const *)a, *y = *(EvalSeries *const *)b;
-    return labels_cmp(x->labels, y->labels);
 }
 
 /* By the value of an instant answer, in the direction *@order; NaN last. */

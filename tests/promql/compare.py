@@ -175,6 +175,17 @@ TIER0_EXPRS = [
     'rate(http_requests_total[5m] offset -10m)',
     'avg_over_time(temperature_celsius[5m] offset 90s)',
     'sum by (store) (temperature_celsius offset 2m) - sum by (store) (temperature_celsius)',
+    # aggregation order: Prometheus adds in the order a selector reads (by
+    # labels, __name__ included); avg is a running mean. (Over a binary
+    # operation or another aggregation its order is a Go map's: not
+    # reproducible, so no such case here.)
+    'avg(rate(http_requests_total[5m]))',
+    'sum(rate(http_requests_total[5m]))',
+    'avg(rate(cpu_seconds_total[1m]))',
+    'sum by (sensor) (deriv(temperature_celsius[5m]))',
+    'avg(irate({__name__=~"cpu_seconds_total|http_requests_total"}[2m]))',
+    'sum without (store) (idelta({__name__=~"cpu_seconds_total|http_requests_total"}[2m]))',
+    'topk(1, changes({__name__=~"cpu_seconds_total|http_requests_total"}[1m]))',
     # set operators
     'memory_bytes and queue_length',
     'memory_bytes unless queue_length',
