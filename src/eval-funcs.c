@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "eval-priv.h"
 
@@ -72,34 +73,96 @@ kahan_add(double inc, double *sum, double *c)
     *sum = t;
 }
 
-/* deriv(): the least-squares slope, x in seconds from the first point (the
- * intercept time Prometheus passes), sums compensated; a constant series
- * has slope 0 (NaN if its value is infinite). */
-static double
-window_deriv(const Point *p, guint n)
+/* Prometheus' linearRegression: the least-squares line, x in seconds from
+ * @at_ns, sums compensated; a constant series is flat (NaN if infinite). */
+static void
+linear_regression(const Point *p, guint n, guint64 at_ns, double *slope, double *intercept)
 {
-    if (n < 2)
-        return NAN;
     double sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0, count = 0;
     gboolean const_y = TRUE;
     for (guint i = 0; i < n; i++) {
         if (i > 0 && p[i].v != p[0].v)
             const_y = FALSE;
         count += 1.0;
-        double x = (double)(p[i].t - p[0].t) / 1e9;
+        double x = (double)(gint64)(p[i].t - at_ns) / 1e9;
         kahan_add(x, &sx, &cx);
         kahan_add(p[i].v, &sy, &cy);
         kahan_add(x * p[i].v, &sxy, &cxy);
         kahan_add(x * x, &sx2, &cx2);
     }
-    if (const_y)
-        return isinf(p[0].v) ? NAN : 0;
+    if (const_y) {
+        *slope = isinf(p[0].v) ? NAN : 0;
+        *intercept = isinf(p[0].v) ? NAN : p[0].v;
+        return;
+    }
     sx += cx;
     sy += cy;
     sxy += cxy;
     sx2 += cx2;
     double cov = sxy - sx * sy / count, var = sx2 - sx * sx / count;
-    return cov / var;
+    *slope = cov / var;
+    *intercept = sy / count - *slope * sx / count;
+}
+
+/* deriv(): the slope, from the first point (Prometheus' intercept time);
+ * predict_linear(): the line at the step's time plus @seconds. */
+static double
+window_linear(const Window *w, gboolean predict)
+{
+    if (w->n < 2)
+        return NAN;
+    double slope, intercept;
+    linear_regression(w->p, w->n, predict ? w->step_ns : w->p[0].t, &slope, &intercept);
+    return predict ? slope * w->param + intercept : slope;
+}
+
+/* stddev_over_time(), stdvar_over_time(): Welford's, compensated, as Prometheus. */
+static double
+window_stdvar(const Point *p, guint n, gboolean dev)
+{
+    double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+    for (guint i = 0; i < n; i++) {
+        count++;
+        double delta = p[i].v - (mean + cmean);
+        kahan_add(delta / count, &mean, &cmean);
+        kahan_add(delta * (p[i].v - (mean + cmean)), &aux, &caux);
+    }
+    return dev ? sqrt((aux + caux) / count) : (aux + caux) / count;
+}
+
+/* NaN first, as Go's sort of a vectorByValueHeap. */
+static int
+double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x) || isnan(y))
+        return isnan(y) - isnan(x);
+    return (x > y) - (x < y);
+}
+
+double
+quantile_of(double q, double *v, guint n)
+{
+    if (n == 0 || isnan(q))
+        return NAN;
+    if (q < 0)
+        return -INFINITY;
+    if (q > 1)
+        return INFINITY;
+    qsort(v, n, sizeof(double), double_cmp);
+    double rank = q * (n - 1.0);
+    double lower = MAX(0, floor(rank)), upper = MIN(n - 1.0, lower + 1);
+    double weight = rank - floor(rank);
+    return v[(guint)lower] * (1 - weight) + v[(guint)upper] * weight;
+}
+
+static double
+window_quantile(const Window *w)
+{
+    g_autofree double *v = g_new(double, w->n);
+    for (guint i = 0; i < w->n; i++)
+        v[i] = w->p[i].v;
+    return quantile_of(w->param, v, w->n);
 }
 
 /* resets() (a drop) or changes() (any other value; NaN to NaN is none). */
@@ -150,8 +213,11 @@ window_extreme(const Point *p, guint n, gboolean min)
 }
 
 double
-window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
+window_apply(FuncKind f, const Window *w)
 {
+    const Point *p = w->p;
+    guint n = w->n;
+    guint64 t = w->t_ns, range = w->range_ns;
     if (n == 0)
         return NAN;
     switch (f) {
@@ -163,7 +229,13 @@ window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
     case FN_IDELTA:
         return instant_delta(p, n, f == FN_IRATE);
     case FN_DERIV:
-        return window_deriv(p, n);
+    case FN_PREDICT_LINEAR:
+        return window_linear(w, f == FN_PREDICT_LINEAR);
+    case FN_STDDEV_OVER_TIME:
+    case FN_STDVAR_OVER_TIME:
+        return window_stdvar(p, n, f == FN_STDDEV_OVER_TIME);
+    case FN_QUANTILE_OVER_TIME:
+        return window_quantile(w);
     case FN_RESETS:
     case FN_CHANGES:
         return window_count_changes(p, n, f == FN_RESETS);

@@ -15,6 +15,7 @@ typedef struct {
     const EvalContext *ctx;
     guint n_steps;
     guint64 samples;
+    const double *param; /* while a range function runs: its parameter, per step */
 } Eval;
 
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
@@ -36,14 +37,27 @@ gboolean eval_result_merge(EvalResult *r, GError **error);
  * __name__): an aggregation's group. */
 char **labels_keep(char *const *labels, char *const *by, gboolean without);
 
-/* eval-funcs.c: a range function over the points of one window [t - range, t]
- * (@n > 0); NaN where Prometheus gives no value. */
-double window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range);
+/* One window of a range function: the points of [t - range, t]. */
+typedef struct {
+    const Point *p;
+    guint n;
+    guint64 t_ns;     /* the window's end: the step's time less the offset */
+    guint64 range_ns; /* the selector's range */
+    guint64 step_ns;  /* the step's own time (predict_linear()'s intercept) */
+    double param;     /* quantile_over_time()'s phi, predict_linear()'s seconds */
+} Window;
+
+/* eval-funcs.c: a range function over one window (NaN: Prometheus gives no
+ * value, as it gives none for an empty window). */
+double window_apply(FuncKind f, const Window *w);
+/* Prometheus' quantile(): sorts @v in place; NaN for no values. */
+double quantile_of(double q, double *v, guint n);
 
 /* eval-calls.c: a NODE_CALL. */
 EvalResult *eval_call(Eval *ev, const Node *n, GError **error);
-/* eval-topk.c: topk() and bottomk(). */
+/* eval-topk.c: topk() and bottomk(), quantile(): the aggregations with a parameter. */
 EvalResult *eval_topk(Eval *ev, const Node *n, GError **error);
+EvalResult *eval_quantile(Eval *ev, const Node *n, GError **error);
 /* eval-binop.c: a NODE_BINARY. */
 EvalResult *eval_binary(Eval *ev, const Node *n, GError **error);
 

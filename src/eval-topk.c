@@ -1,5 +1,6 @@
-/* eval-topk.c - topk() and bottomk(): the k largest (smallest) series of each group, per step.
+/* eval-topk.c - the aggregations with a parameter: topk(), bottomk(), quantile().
  *
+ * topk() and bottomk(): the k largest (smallest) series of each group, per step.
  * Which of equal values wins decides the answer, so the selection repeats
  * Prometheus 2.42's (engine.go, aggregation()): the series of a group in
  * the order of the input (a selector's: by labels), pushed through a
@@ -162,4 +163,38 @@ eval_topk(Eval *ev, const Node *n, GError **error)
     }
     in->value_order = top ? -1 : 1;
     return g_steal_pointer(&in);
+}
+
+/* quantile(phi, v): per group and step, Prometheus' quantile of the values
+ * present; the group's labels as sum() gives them. */
+EvalResult *
+eval_quantile(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) q = eval_node(ev, n->rhs, error);
+    g_autoptr(EvalResult) in = q ? eval_node(ev, n->lhs, error) : NULL;
+    if (in == NULL)
+        return NULL;
+    g_assert(q->scalar && !in->scalar);
+    g_autoptr(GPtrArray) groups = topk_groups(n, in);
+    g_autofree double *buf = g_new(double, in->series->len + 1);
+    EvalResult *r = eval_result_new(FALSE, ev->n_steps);
+    for (guint g = 0; g < groups->len; g++) {
+        const GArray *members = g_ptr_array_index(groups, g);
+        const EvalSeries *first = in->series->pdata[g_array_index(members, guint, 0)];
+        EvalSeries *out =
+            eval_series_new(labels_keep(first->labels, n->by, n->without), ev->n_steps);
+        for (guint i = 0; i < ev->n_steps; i++) {
+            guint m = 0;
+            for (guint x = 0; x < members->len; x++) {
+                double v =
+                    ((EvalSeries *)in->series->pdata[g_array_index(members, guint, x)])->v[i];
+                if (!isnan(v))
+                    buf[m++] = v;
+            }
+            if (m > 0)
+                out->v[i] = quantile_of(q->scalar_v[i], buf, m);
+        }
+        g_ptr_array_add(r->series, out);
+    }
+    return r;
 }

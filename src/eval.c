@@ -341,7 +341,13 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
             lo++;
-        out->v[i] = window_apply(f, p + lo, hi - lo, t, range);
+        const Window w = {.p = p + lo,
+                          .n = hi - lo,
+                          .t_ns = t,
+                          .range_ns = range,
+                          .step_ns = eval_step_time(ev, i),
+                          .param = ev->param != NULL ? ev->param[i] : NAN};
+        out->v[i] = window_apply(f, &w);
     }
     g_ptr_array_add(r->series, out);
     return TRUE;
@@ -350,7 +356,15 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
 static EvalResult *
 eval_func(Eval *ev, const Node *n, GError **error)
 {
-    return each_series(ev, n->lhs->matchers, n, select_range, error);
+    g_autoptr(EvalResult) param = n->rhs != NULL ? eval_node(ev, n->rhs, error) : NULL;
+    if (n->rhs != NULL && param == NULL)
+        return NULL;
+    g_assert(param == NULL || param->scalar);
+    const double *outer = ev->param;
+    ev->param = param != NULL ? param->scalar_v : NULL;
+    EvalResult *r = each_series(ev, n->lhs->matchers, n, select_range, error);
+    ev->param = outer;
+    return r;
 }
 
 /* ---------------------------------------------------------- aggregation */
@@ -358,6 +372,7 @@ eval_func(Eval *ev, const Node *n, GError **error)
 typedef struct {
     char **labels;
     double *acc;
+    double *mean; /* stddev, stdvar: the running mean (acc: the squares' sum) */
     guint *count;
 } Group;
 
@@ -367,6 +382,7 @@ group_free(gpointer p)
     Group *g = p;
     g_strfreev(g->labels);
     g_free(g->acc);
+    g_free(g->mean);
     g_free(g->count);
     g_free(g);
 }
@@ -399,15 +415,28 @@ mean_add(double mean, double v, guint count)
     return mean + (v / count - mean / count);
 }
 
+/* Prometheus' stdvar step (Welford's, uncompensated in 2.42's aggregation). */
+static void
+var_add(double *mean, double *acc, double v, guint count)
+{
+    double delta = v - *mean;
+    *mean += delta / count;
+    *acc += delta * (v - *mean);
+}
+
 static void
 group_add(Group *g, AggKind agg, const double *v, guint n_steps)
 {
+    gboolean var = agg == AGG_STDDEV || agg == AGG_STDVAR;
     for (guint i = 0; i < n_steps; i++) {
         if (isnan(v[i]))
             continue;
         double *a = &g->acc[i];
-        if (g->count[i] == 0)
-            *a = agg == AGG_COUNT ? 0 : v[i];
+        if (g->count[i] == 0) {
+            *a = agg == AGG_COUNT || var ? 0 : v[i];
+            g->mean[i] = v[i];
+        } else if (var)
+            var_add(&g->mean[i], a, v[i], g->count[i] + 1);
         else if (agg == AGG_MIN)
             *a = MIN(*a, v[i]);
         else if (agg == AGG_MAX)
@@ -427,7 +456,11 @@ group_finish(Group *g, AggKind agg, guint n_steps)
     for (guint i = 0; i < n_steps; i++) {
         if (g->count[i] == 0)
             continue;
-        out->v[i] = agg == AGG_COUNT ? g->count[i] : g->acc[i];
+        double count = g->count[i], a = g->acc[i];
+        out->v[i] = agg == AGG_COUNT    ? count
+                    : agg == AGG_STDVAR ? a / count
+                    : agg == AGG_STDDEV ? sqrt(a / count)
+                                        : a;
     }
     return out;
 }
@@ -451,6 +484,7 @@ eval_agg(Eval *ev, const Node *n, GError **error)
             g = g_new0(Group, 1);
             g->labels = keep;
             g->acc = g_new0(double, ev->n_steps);
+            g->mean = g_new0(double, ev->n_steps);
             g->count = g_new0(guint, ev->n_steps);
             g_hash_table_insert(groups, key, g);
             g_ptr_array_add(order, g);
@@ -504,6 +538,7 @@ eval_node(Eval *ev, const Node *n, GError **error)
         return eval_func(ev, n, error);
     case NODE_AGG:
         return n->agg == AGG_TOPK || n->agg == AGG_BOTTOMK ? eval_topk(ev, n, error)
+               : n->agg == AGG_QUANTILE                    ? eval_quantile(ev, n, error)
                                                            : eval_agg(ev, n, error);
     case NODE_CALL:
         return eval_call(ev, n, error);

@@ -51,11 +51,17 @@ static const char *const func_names[] = {
     [FN_DERIV] = "deriv",
     [FN_RESETS] = "resets",
     [FN_CHANGES] = "changes",
+    [FN_STDDEV_OVER_TIME] = "stddev_over_time",
+    [FN_STDVAR_OVER_TIME] = "stdvar_over_time",
+    [FN_QUANTILE_OVER_TIME] = "quantile_over_time",
+    [FN_PREDICT_LINEAR] = "predict_linear",
 };
 
 static const char *const agg_names[] = {
-    [AGG_SUM] = "sum",     [AGG_AVG] = "avg",   [AGG_MIN] = "min",         [AGG_MAX] = "max",
-    [AGG_COUNT] = "count", [AGG_TOPK] = "topk", [AGG_BOTTOMK] = "bottomk",
+    [AGG_SUM] = "sum",         [AGG_AVG] = "avg",           [AGG_MIN] = "min",
+    [AGG_MAX] = "max",         [AGG_COUNT] = "count",       [AGG_TOPK] = "topk",
+    [AGG_BOTTOMK] = "bottomk", [AGG_QUANTILE] = "quantile", [AGG_STDDEV] = "stddev",
+    [AGG_STDVAR] = "stdvar",
 };
 
 /* Argument types: v instant vector, s scalar, S string; after '?' optional. */
@@ -80,7 +86,9 @@ static const struct {
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
 static const char *const unsupported_words[] = {
-    "stddev", "stdvar", "quantile", "count_values", "group", NULL,
+    "count_values",
+    "group",
+    NULL,
 };
 
 /* Keywords that cannot start an expression. */
@@ -487,7 +495,7 @@ parse_agg(Parser *ps, AggKind agg)
         return NULL;
     if (!expect(ps, "("))
         return NULL;
-    if (agg == AGG_TOPK || agg == AGG_BOTTOMK) {
+    if (agg == AGG_TOPK || agg == AGG_BOTTOMK || agg == AGG_QUANTILE) {
         n->rhs = parse_expr(ps);
         if (n->rhs == NULL || !expect(ps, ","))
             return NULL;
@@ -510,12 +518,29 @@ parse_agg(Parser *ps, AggKind agg)
     return g_steal_pointer(&n);
 }
 
+/* A range function's scalar parameter into @n->rhs, then @sep if not NULL. */
+static gboolean
+parse_func_param(Parser *ps, Node *n, const char *sep)
+{
+    n->rhs = parse_expr(ps);
+    if (n->rhs == NULL)
+        return FALSE;
+    if (!promql_node_is_scalar(n->rhs)) {
+        fail(ps, "expected type scalar in call to function \"%s\", got instant vector",
+             func_names[n->func]);
+        return FALSE;
+    }
+    return sep == NULL || expect(ps, sep);
+}
+
 static Node *
 parse_func(Parser *ps, FuncKind f)
 {
     g_autoptr(Node) n = node_new(NODE_FUNC);
     n->func = f;
     if (!expect(ps, "("))
+        return NULL;
+    if (f == FN_QUANTILE_OVER_TIME && !parse_func_param(ps, n, ","))
         return NULL;
     char *name = lex_ident(ps);
     n->lhs = parse_selector(ps, name);
@@ -525,6 +550,8 @@ parse_func(Parser *ps, FuncKind f)
         fail(ps, "%s() expects a range vector such as metric[5m]", func_names[f]);
         return NULL;
     }
+    if (f == FN_PREDICT_LINEAR && (!expect(ps, ",") || !parse_func_param(ps, n, NULL)))
+        return NULL;
     if (!expect(ps, ")"))
         return NULL;
     return g_steal_pointer(&n);
@@ -921,8 +948,10 @@ refuse_trailing(Parser *ps)
 static gboolean
 has_bare_range(const Node *n)
 {
-    if (n == NULL || n->kind == NODE_FUNC)
+    if (n == NULL)
         return FALSE;
+    if (n->kind == NODE_FUNC) /* its selector is a range; its parameter may not hold one */
+        return has_bare_range(n->rhs);
     if (n->kind == NODE_SELECTOR)
         return n->range_ns != 0;
     for (guint i = 0; n->args != NULL && i < n->args->len; i++) {

@@ -47,6 +47,10 @@ typedef enum {
     FN_DERIV,
     FN_RESETS,
     FN_CHANGES,
+    FN_STDDEV_OVER_TIME,
+    FN_STDVAR_OVER_TIME,
+    FN_QUANTILE_OVER_TIME, /* scalar parameter (first) in rhs */
+    FN_PREDICT_LINEAR,     /* scalar parameter (second) in rhs */
 } FuncKind;
 
 typedef enum {
@@ -57,6 +61,9 @@ typedef enum {
     AGG_COUNT,
     AGG_TOPK, /* parameter k in rhs */
     AGG_BOTTOMK,
+    AGG_QUANTILE, /* parameter phi in rhs */
+    AGG_STDDEV,
+    AGG_STDVAR,
 } AggKind;
 
 /* Functions of instant vectors and scalars (argument types in promql.c). */
@@ -114,7 +121,7 @@ struct _Node {
     GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
     guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
     gint64 offset_ns;     /* NODE_SELECTOR: the offset modifier; negative reads later */
-    FuncKind func;        /* NODE_FUNC, argument in lhs */
+    FuncKind func;        /* NODE_FUNC, selector in lhs, a scalar parameter in rhs */
     AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
     CallKind call;        /* NODE_CALL */
     GPtrArray *args;      /* NODE_CALL: Node*, the expression arguments in order */

@@ -52,6 +52,9 @@ test_accepts(void)
         "a and b or c unless d",
         "a > 1 or on (x) b AND ignoring (y) c",
         "order_total or android",
+        "quantile(0.9, x) + stddev by (a) (x) - stdvar(x)",
+        "quantile_over_time(0.5, x[5m]) + predict_linear(x[5m] offset 1m, 60)",
+        "stddev_over_time(x[1h]) / stdvar_over_time(x[1h])",
     };
     for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autoptr(GError) error = NULL;
@@ -92,7 +95,11 @@ test_refuses(void)
         {"sum(x", "expected"},
         {"topk(x, y)", "expected type scalar in aggregation parameter"},
         {"topk(3)", "expected \",\""},
-        {"quantile(0.5, x)", "\"quantile\" is not supported"},
+        {"count_values(\"v\", x)", "\"count_values\" is not supported"},
+        {"quantile(x, y)", "expected type scalar in aggregation parameter"},
+        {"quantile_over_time(x, y[5m])", "expected type scalar in call to function"},
+        {"predict_linear(x[5m], scalar(y[5m]))", "range vector"},
+        {"predict_linear(x[5m])", "expected \",\""},
         {"abs(1)", "expected type instant vector in call to function \"abs\", got scalar"},
         {"round(x, y)", "expected type scalar in call to function \"round\""},
         {"clamp(x, 1)", "too few arguments in call to function \"clamp\""},
@@ -102,7 +109,7 @@ test_refuses(void)
         {"label_replace(x, \"a\", \"\", \"b\", \"(\")", "invalid regular expression"},
         {"label_replace(x, \"a\", \"\", \"b\")", "too few arguments"},
         {"label_replace(x, a, \"\", \"b\", \"c\")", "quoted string"},
-        {"predict_linear(x[5m], 60)", "function \"predict_linear\" is not supported"},
+        {"holt_winters(x[5m], 0.5, 0.5)", "function \"holt_winters\" is not supported"},
         {"1 and x", "set operator \"and\" not allowed in binary scalar expression"},
         {"x unless 1", "set operator \"unless\" not allowed"},
         {"a or on (x) group_left b", "no grouping allowed for \"or\" operation"},

@@ -186,6 +186,18 @@ TIER0_EXPRS = [
     'avg(irate({__name__=~"cpu_seconds_total|http_requests_total"}[2m]))',
     'sum without (store) (idelta({__name__=~"cpu_seconds_total|http_requests_total"}[2m]))',
     'topk(1, changes({__name__=~"cpu_seconds_total|http_requests_total"}[1m]))',
+    # statistics: quantile, stddev, stdvar, predict_linear
+    'stdvar_over_time(temperature_celsius[10m])',
+    'stddev_over_time(build_info[10m])',
+    'stddev(temperature_celsius)',
+    'stdvar by (store) (rate(cpu_seconds_total[5m]))',
+    'quantile by (store) (0.25, temperature_celsius)',
+    'quantile(0.9, rate(http_requests_total[5m]))',
+    'quantile(2, memory_bytes)',
+    'quantile_over_time(0.5, queue_length[10m])',
+    'quantile_over_time(-1, queue_length[10m])',
+    'predict_linear(temperature_celsius[5m] offset 5m, 300)',
+    'predict_linear(http_requests_total[30m], 3600)',
     # set operators
     'memory_bytes and queue_length',
     'memory_bytes unless queue_length',
