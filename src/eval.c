@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "eval.h"
+#include "eval-priv.h"
 #include "json.h"
 #include "labels.h"
 #include "registry.h"
@@ -33,19 +33,6 @@ eval_error_quark(void)
     return g_quark_from_static_string("rondod-eval-error-quark");
 }
 
-typedef struct {
-    guint64 t;
-    double v;
-} Point;
-
-typedef struct {
-    const EvalContext *ctx;
-    guint n_steps;
-    guint64 samples;
-} Eval;
-
-static EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
-
 guint
 eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns)
 {
@@ -54,22 +41,24 @@ eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns)
     return (guint)MIN((end_ns - start_ns) / MAX(step_ns, 1) + 1, G_MAXUINT);
 }
 
-static guint64
-step_time(const Eval *ev, guint i)
+guint64
+eval_step_time(const Eval *ev, guint i)
 {
     return ev->ctx->start_ns + (guint64)i * ev->ctx->step_ns;
 }
 
-static void
+void
 eval_series_free(gpointer p)
 {
     EvalSeries *s = p;
+    if (s == NULL)
+        return;
     g_strfreev(s->labels);
     g_free(s->v);
     g_free(s);
 }
 
-static EvalSeries *
+EvalSeries *
 eval_series_new(char **labels, guint n_steps)
 {
     EvalSeries *s = g_new0(EvalSeries, 1);
@@ -78,6 +67,13 @@ eval_series_new(char **labels, guint n_steps)
     for (guint i = 0; i < n_steps; i++)
         s->v[i] = NAN;
     return s;
+}
+
+static gint
+series_cmp(gconstpointer a, gconstpointer b)
+{
+    const EvalSeries *x = *(EvalSeries *const *)a, *y = *(EvalSeries *const *)b;
+    return labels_cmp(x->labels, y->labels);
 }
 
 void
@@ -91,8 +87,8 @@ eval_result_free(EvalResult *r)
     g_free(r);
 }
 
-static EvalResult *
-result_new(gboolean scalar, guint n_steps)
+EvalResult *
+eval_result_new(gboolean scalar, guint n_steps)
 {
     EvalResult *r = g_new0(EvalResult, 1);
     r->scalar = scalar;
@@ -104,6 +100,60 @@ result_new(gboolean scalar, guint n_steps)
     return r;
 }
 
+void
+eval_result_drop_name(EvalResult *r)
+{
+    g_assert(!r->scalar);
+    for (guint k = 0; k < r->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(r->series, k);
+        char **dropped = labels_without(s->labels, "__name__");
+        g_strfreev(s->labels);
+        s->labels = dropped;
+    }
+}
+
+/* Moves @from's values into @into; FALSE if both have one at a step. */
+static gboolean
+series_merge_into(EvalSeries *into, const EvalSeries *from, guint n_steps)
+{
+    for (guint i = 0; i < n_steps; i++) {
+        if (isnan(from->v[i]))
+            continue;
+        if (!isnan(into->v[i]))
+            return FALSE;
+        into->v[i] = from->v[i];
+    }
+    return TRUE;
+}
+
+gboolean
+eval_result_merge(EvalResult *r, GError **error)
+{
+    g_assert(!r->scalar);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) old = r->series; /* emptied slot by slot: NULL once moved */
+    r->series = g_ptr_array_new_with_free_func(eval_series_free);
+    for (guint k = 0; k < old->len; k++) {
+        EvalSeries *s = g_steal_pointer(&old->pdata[k]);
+        char *key = labels_key(s->labels);
+        EvalSeries *first = g_hash_table_lookup(seen, key);
+        if (first == NULL) {
+            g_hash_table_insert(seen, key, s);
+            g_ptr_array_add(r->series, s);
+            continue;
+        }
+        g_free(key);
+        gboolean ok = series_merge_into(first, s, r->n_steps);
+        eval_series_free(s);
+        if (!ok) {
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC,
+                        "vector cannot contain metrics with the same labelset");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* ------------------------------------------------------- reading points */
 
 /*
@@ -112,25 +162,45 @@ result_new(gboolean scalar, guint n_steps)
  * read), two intervals of the finest of them that does, so that a bucket
  * is always within reach.
  */
+/* @t_ns moved back by an offset modifier (forward if negative), within 0 and G_MAXUINT64. */
 static guint64
-lookback_ns(const StoreHandle *h, const RondoSeries *s, const EvalContext *ctx)
+time_offset(guint64 t_ns, gint64 offset_ns)
+{
+    if (offset_ns >= 0)
+        return t_ns > (guint64)offset_ns ? t_ns - (guint64)offset_ns : 0;
+    guint64 forward = (guint64) - (offset_ns + 1) + 1;
+    return t_ns < G_MAXUINT64 - forward ? t_ns + forward : G_MAXUINT64;
+}
+
+/* The time a selector with @offset_ns reads at step @i. */
+static guint64
+sel_time(const Eval *ev, guint i, gint64 offset_ns)
+{
+    return time_offset(eval_step_time(ev, i), offset_ns);
+}
+
+static guint64
+lookback_ns(const StoreHandle *h, const RondoSeries *s, const Eval *ev, gint64 offset_ns)
 {
     guint si = rondo_series_get_schema(s);
     const RondoSchema *schema = rondo_store_get_schema(h->store, si);
-    guint64 from = ctx->start_ns > LOOKBACK_NS ? ctx->start_ns - LOOKBACK_NS : 0;
+    guint64 start = sel_time(ev, 0, offset_ns);
+    guint64 from = start > LOOKBACK_NS ? start - LOOKBACK_NS : 0;
     guint tier = 0, n = rondo_schema_get_n_tiers(schema);
     while (tier + 1 < n && !tier_covers(h->store, si, tier, from))
         tier++;
     return MAX(LOOKBACK_NS, 2 * rondo_schema_get_tier_interval(schema, tier));
 }
 
+/* The points of [first step - @offset_ns - @back_ns, last step - @offset_ns]. */
 static GArray *
 read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
-            guint64 back_ns, GError **error)
+            guint64 back_ns, gint64 offset_ns, GError **error)
 {
     const EvalContext *ctx = ev->ctx;
-    guint64 from = ctx->start_ns > back_ns ? ctx->start_ns - back_ns : 0;
-    const TierRead r = {.cf = cf, .from_ns = from, .to_ns = ctx->end_ns};
+    guint64 start = sel_time(ev, 0, offset_ns);
+    guint64 from = start > back_ns ? start - back_ns : 0;
+    const TierRead r = {.cf = cf, .from_ns = from, .to_ns = time_offset(ctx->end_ns, offset_ns)};
     RondoQueryIter it;
     if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
@@ -153,11 +223,11 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolida
 /* ------------------------------------------------------------ selectors */
 
 static void
-instant_fill(Eval *ev, const GArray *pts, guint64 lookback, double *out)
+instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, double *out)
 {
     guint j = 0;
     for (guint i = 0; i < ev->n_steps; i++) {
-        guint64 t = step_time(ev, i);
+        guint64 t = sel_time(ev, i, offset_ns);
         while (j + 1 < pts->len && g_array_index(pts, Point, j + 1).t <= t)
             j++;
         if (j >= pts->len)
@@ -172,19 +242,54 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, double *out)
 typedef gboolean (*SeriesFunc)(Eval *ev, const Node *node, const StoreHandle *h,
                                const RondoSeries *s, EvalResult *r, GError **error);
 
+/* A series a selector matched, with its full label set (for the order). */
+typedef struct {
+    const StoreHandle *h;
+    const RondoSeries *s;
+    char **labels;
+} Match;
+
+static gint
+match_cmp(gconstpointer a, gconstpointer b)
+{
+    return labels_cmp(((const Match *)a)->labels, ((const Match *)b)->labels);
+}
+
+static void
+match_clear(gpointer p)
+{
+    g_strfreev(((Match *)p)->labels);
+}
+
+/*
+ * Calls @fn for every series the matchers accept, in Prometheus' order: by
+ * full label set, __name__ included. Aggregations add, and topk() breaks
+ * ties, in the order of their input: the last bit and the series chosen
+ * depend on it.
+ */
 static EvalResult *
 each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn, GError **error)
 {
-    g_autoptr(EvalResult) r = result_new(FALSE, ev->n_steps);
+    g_autoptr(GArray) matches = g_array_new(FALSE, FALSE, sizeof(Match));
+    g_array_set_clear_func(matches, match_clear);
     GPtrArray *handles = ev->ctx->handles;
     for (guint i = 0; i < handles->len; i++) {
         const StoreHandle *h = g_ptr_array_index(handles, i);
         guint n = rondo_store_get_n_series(h->store);
         for (guint id = 0; id < n; id++) {
-            const RondoSeries *s = rondo_store_get_series(h->store, id);
-            if (series_matches(h, s, matchers) && !fn(ev, node, h, s, r, error))
-                return NULL;
+            Match m = {h, rondo_store_get_series(h->store, id), NULL};
+            if (!series_matches(h, m.s, matchers))
+                continue;
+            m.labels = series_labelset(h, m.s);
+            g_array_append_val(matches, m);
         }
+    }
+    g_array_sort(matches, match_cmp);
+    g_autoptr(EvalResult) r = eval_result_new(FALSE, ev->n_steps);
+    for (guint i = 0; i < matches->len; i++) {
+        const Match *m = &g_array_index(matches, Match, i);
+        if (!fn(ev, node, m->h, m->s, r, error))
+            return NULL;
     }
     return g_steal_pointer(&r);
 }
@@ -193,113 +298,17 @@ static gboolean
 select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
                GError **error)
 {
-    guint64 lb = lookback_ns(h, s, ev->ctx);
-    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, error);
+    guint64 lb = lookback_ns(h, s, ev, sel->offset_ns);
+    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, sel->offset_ns, error);
     if (pts == NULL)
         return FALSE;
     EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
-    instant_fill(ev, pts, lb, out->v);
+    instant_fill(ev, pts, lb, sel->offset_ns, out->v);
     g_ptr_array_add(r->series, out);
     return TRUE;
 }
 
 /* ------------------------------------------------------------ functions */
-
-/* Prometheus' extrapolatedRate over the points of the window [t-range, t].
- * Durations are taken between the integer timestamps first, as Prometheus
- * takes them between milliseconds: the same doubles come out. */
-static double
-extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean is_rate)
-{
-    if (n < 2)
-        return NAN;
-    double delta = p[n - 1].v - p[0].v;
-    for (guint i = 1; i < n; i++) {
-        if (p[i].v < p[i - 1].v)
-            delta += p[i - 1].v; /* a counter reset */
-    }
-    double sampled = (double)(p[n - 1].t - p[0].t) / 1e9;
-    double to_start = (double)(p[0].t - (t - range)) / 1e9, to_end = (double)(t - p[n - 1].t) / 1e9;
-    double avg_gap = sampled / (n - 1), threshold = avg_gap * 1.1;
-    if (delta > 0 && p[0].v >= 0) {
-        double to_zero = sampled * (p[0].v / delta);
-        if (to_zero < to_start)
-            to_start = to_zero;
-    }
-    double interval = sampled + (to_start < threshold ? to_start : avg_gap / 2) +
-                      (to_end < threshold ? to_end : avg_gap / 2);
-    double factor = interval / sampled; /* in Prometheus' order: the same last bit */
-    if (is_rate)
-        factor /= (double)range / 1e9;
-    return delta * factor;
-}
-
-/* Neumaier's compensated addition of @inc to *@sum, as Prometheus sums. */
-static void
-kahan_add(double inc, double *sum, double *c)
-{
-    double t = *sum + inc;
-    if (fabs(*sum) >= fabs(inc))
-        *c += (*sum - t) + inc;
-    else
-        *c += (inc - t) + *sum;
-    *sum = t;
-}
-
-/* sum_over_time: compensated; an infinite sum is returned as it is. */
-static double
-window_sum(const Point *p, guint n)
-{
-    double sum = 0, c = 0;
-    for (guint i = 0; i < n; i++)
-        kahan_add(p[i].v, &sum, &c);
-    return isinf(sum) ? sum : sum + c;
-}
-
-/* avg_over_time: the running mean, compensated, as Prometheus 2 computes
- * it (so the last bit agrees); infinities keep the mean infinite. */
-static double
-window_avg(const Point *p, guint n)
-{
-    double mean = 0, c = 0;
-    for (guint i = 0; i < n; i++) {
-        double count = i + 1, v = p[i].v;
-        if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
-            continue;
-        kahan_add(v / count - mean / count, &mean, &c);
-    }
-    return isinf(mean) ? mean : mean + c;
-}
-
-static double
-window_apply(FuncKind f, const Point *p, guint n, guint64 t, guint64 range)
-{
-    if (n == 0)
-        return NAN;
-    double acc = f == FN_MIN_OVER_TIME ? INFINITY : -INFINITY;
-    switch (f) {
-    case FN_RATE:
-    case FN_INCREASE:
-        return extrapolated_delta(p, n, t, range, f == FN_RATE);
-    case FN_LAST_OVER_TIME:
-        return p[n - 1].v;
-    case FN_COUNT_OVER_TIME:
-        return n;
-    case FN_SUM_OVER_TIME:
-        return window_sum(p, n);
-    case FN_AVG_OVER_TIME:
-        return window_avg(p, n);
-    default:
-        break;
-    }
-    for (guint i = 0; i < n; i++) {
-        if (f == FN_MIN_OVER_TIME)
-            acc = MIN(acc, p[i].v);
-        else
-            acc = MAX(acc, p[i].v);
-    }
-    return acc;
-}
 
 static RondoConsolidation
 func_cf(FuncKind f)
@@ -315,7 +324,8 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
 {
     FuncKind f = fn->func;
     guint64 range = fn->lhs->range_ns;
-    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, error);
+    gint64 offset = fn->lhs->offset_ns;
+    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, offset, error);
     if (pts == NULL)
         return FALSE;
     g_auto(GStrv) labels = series_labelset(h, s);
@@ -326,12 +336,18 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     const Point *p = (const Point *)(gpointer)pts->data;
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
-        guint64 t = step_time(ev, i);
+        guint64 t = sel_time(ev, i, offset);
         while (hi < pts->len && p[hi].t <= t)
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
             lo++;
-        out->v[i] = window_apply(f, p + lo, hi - lo, t, range);
+        const Window w = {.p = p + lo,
+                          .n = hi - lo,
+                          .t_ns = t,
+                          .range_ns = range,
+                          .step_ns = eval_step_time(ev, i),
+                          .param = ev->param != NULL ? ev->param[i] : NAN};
+        out->v[i] = window_apply(f, &w);
     }
     g_ptr_array_add(r->series, out);
     return TRUE;
@@ -340,7 +356,15 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
 static EvalResult *
 eval_func(Eval *ev, const Node *n, GError **error)
 {
-    return each_series(ev, n->lhs->matchers, n, select_range, error);
+    g_autoptr(EvalResult) param = n->rhs != NULL ? eval_node(ev, n->rhs, error) : NULL;
+    if (n->rhs != NULL && param == NULL)
+        return NULL;
+    g_assert(param == NULL || param->scalar);
+    const double *outer = ev->param;
+    ev->param = param != NULL ? param->scalar_v : NULL;
+    EvalResult *r = each_series(ev, n->lhs->matchers, n, select_range, error);
+    ev->param = outer;
+    return r;
 }
 
 /* ---------------------------------------------------------- aggregation */
@@ -348,6 +372,7 @@ eval_func(Eval *ev, const Node *n, GError **error)
 typedef struct {
     char **labels;
     double *acc;
+    double *mean; /* stddev, stdvar: the running mean (acc: the squares' sum) */
     guint *count;
 } Group;
 
@@ -357,13 +382,14 @@ group_free(gpointer p)
     Group *g = p;
     g_strfreev(g->labels);
     g_free(g->acc);
+    g_free(g->mean);
     g_free(g->count);
     g_free(g);
 }
 
 /* The pairs of @labels named in @by (or, @without, all but those and
  * __name__), sorted as @labels is. */
-static char **
+char **
 labels_keep(char *const *labels, char *const *by, gboolean without)
 {
     GPtrArray *out = g_ptr_array_new();
@@ -379,21 +405,46 @@ labels_keep(char *const *labels, char *const *by, gboolean without)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* Prometheus 2.42's running mean over @count values: each side divided by
+ * the count (no overflow), an infinite mean kept against finite values. */
+static double
+mean_add(double mean, double v, guint count)
+{
+    if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
+        return mean;
+    return mean + (v / count - mean / count);
+}
+
+/* Prometheus' stdvar step (Welford's, uncompensated in 2.42's aggregation). */
+static void
+var_add(double *mean, double *acc, double v, guint count)
+{
+    double delta = v - *mean;
+    *mean += delta / count;
+    *acc += delta * (v - *mean);
+}
+
 static void
 group_add(Group *g, AggKind agg, const double *v, guint n_steps)
 {
+    gboolean var = agg == AGG_STDDEV || agg == AGG_STDVAR;
     for (guint i = 0; i < n_steps; i++) {
         if (isnan(v[i]))
             continue;
         double *a = &g->acc[i];
-        if (g->count[i] == 0)
-            *a = agg == AGG_COUNT ? 0 : v[i];
+        if (g->count[i] == 0) {
+            *a = agg == AGG_COUNT || var ? 0 : v[i];
+            g->mean[i] = v[i];
+        } else if (var)
+            var_add(&g->mean[i], a, v[i], g->count[i] + 1);
         else if (agg == AGG_MIN)
             *a = MIN(*a, v[i]);
         else if (agg == AGG_MAX)
             *a = MAX(*a, v[i]);
-        else if (agg == AGG_SUM || agg == AGG_AVG)
+        else if (agg == AGG_SUM)
             *a += v[i];
+        else if (agg == AGG_AVG)
+            *a = mean_add(*a, v[i], g->count[i] + 1);
         g->count[i]++;
     }
 }
@@ -405,9 +456,11 @@ group_finish(Group *g, AggKind agg, guint n_steps)
     for (guint i = 0; i < n_steps; i++) {
         if (g->count[i] == 0)
             continue;
-        out->v[i] = agg == AGG_COUNT ? g->count[i]
-                    : agg == AGG_AVG ? g->acc[i] / g->count[i]
-                                     : g->acc[i];
+        double count = g->count[i], a = g->acc[i];
+        out->v[i] = agg == AGG_COUNT    ? count
+                    : agg == AGG_STDVAR ? a / count
+                    : agg == AGG_STDDEV ? sqrt(a / count)
+                                        : a;
     }
     return out;
 }
@@ -431,6 +484,7 @@ eval_agg(Eval *ev, const Node *n, GError **error)
             g = g_new0(Group, 1);
             g->labels = keep;
             g->acc = g_new0(double, ev->n_steps);
+            g->mean = g_new0(double, ev->n_steps);
             g->count = g_new0(guint, ev->n_steps);
             g_hash_table_insert(groups, key, g);
             g_ptr_array_add(order, g);
@@ -440,58 +494,13 @@ eval_agg(Eval *ev, const Node *n, GError **error)
         }
         group_add(g, n->agg, s->v, ev->n_steps);
     }
-    EvalResult *r = result_new(FALSE, ev->n_steps);
+    EvalResult *r = eval_result_new(FALSE, ev->n_steps);
     for (guint i = 0; i < order->len; i++)
         g_ptr_array_add(r->series, group_finish(g_ptr_array_index(order, i), n->agg, ev->n_steps));
     return r;
 }
 
-/* ----------------------------------------------------------- arithmetic */
-
-static double
-apply_op(char op, double a, double b)
-{
-    switch (op) {
-    case '+':
-        return a + b;
-    case '-':
-        return a - b;
-    case '*':
-        return a * b;
-    case '/':
-        return a / b;
-    }
-    g_assert_not_reached();
-}
-
-/* One side is a scalar (the parser ensures it); the result keeps the other's shape. */
-static EvalResult *
-eval_binary(Eval *ev, const Node *n, GError **error)
-{
-    g_autoptr(EvalResult) a = eval_node(ev, n->lhs, error);
-    g_autoptr(EvalResult) b = a ? eval_node(ev, n->rhs, error) : NULL;
-    if (b == NULL)
-        return NULL;
-    if (a->scalar && b->scalar) {
-        for (guint i = 0; i < ev->n_steps; i++)
-            a->scalar_v[i] = apply_op(n->op, a->scalar_v[i], b->scalar_v[i]);
-        return g_steal_pointer(&a);
-    }
-    gboolean vec_left = !a->scalar;
-    EvalResult *vec = vec_left ? a : b, *sc = vec_left ? b : a;
-    for (guint k = 0; k < vec->series->len; k++) {
-        EvalSeries *s = g_ptr_array_index(vec->series, k);
-        char **dropped = labels_without(s->labels, "__name__");
-        g_strfreev(s->labels);
-        s->labels = dropped;
-        for (guint i = 0; i < ev->n_steps; i++) {
-            if (!isnan(s->v[i]))
-                s->v[i] = vec_left ? apply_op(n->op, s->v[i], sc->scalar_v[i])
-                                   : apply_op(n->op, sc->scalar_v[i], s->v[i]);
-        }
-    }
-    return vec_left ? g_steal_pointer(&a) : g_steal_pointer(&b);
-}
+/* ----------------------------------------------------------- negation */
 
 static EvalResult *
 eval_neg(Eval *ev, const Node *n, GError **error)
@@ -512,12 +521,12 @@ eval_neg(Eval *ev, const Node *n, GError **error)
     return r;
 }
 
-static EvalResult *
+EvalResult *
 eval_node(Eval *ev, const Node *n, GError **error)
 {
     switch (n->kind) {
     case NODE_NUMBER: {
-        EvalResult *r = result_new(TRUE, ev->n_steps);
+        EvalResult *r = eval_result_new(TRUE, ev->n_steps);
         for (guint i = 0; i < ev->n_steps; i++)
             r->scalar_v[i] = n->number;
         return r;
@@ -528,7 +537,11 @@ eval_node(Eval *ev, const Node *n, GError **error)
     case NODE_FUNC:
         return eval_func(ev, n, error);
     case NODE_AGG:
-        return eval_agg(ev, n, error);
+        return n->agg == AGG_TOPK || n->agg == AGG_BOTTOMK ? eval_topk(ev, n, error)
+               : n->agg == AGG_QUANTILE                    ? eval_quantile(ev, n, error)
+                                                           : eval_agg(ev, n, error);
+    case NODE_CALL:
+        return eval_call(ev, n, error);
     case NODE_BINARY:
         return eval_binary(ev, n, error);
     case NODE_NEG:
@@ -537,11 +550,14 @@ eval_node(Eval *ev, const Node *n, GError **error)
     g_assert_not_reached();
 }
 
+/* By the value of an instant answer, in the direction *@order; NaN last. */
 static gint
-series_cmp(gconstpointer a, gconstpointer b)
+series_value_cmp(gconstpointer a, gconstpointer b, gpointer order)
 {
-    const EvalSeries *x = *(EvalSeries *const *)a, *y = *(EvalSeries *const *)b;
-    return labels_cmp(x->labels, y->labels);
+    double x = (*(EvalSeries *const *)a)->v[0], y = (*(EvalSeries *const *)b)->v[0];
+    if (isnan(x) || isnan(y))
+        return isnan(x) - isnan(y);
+    return x < y ? -*(gint *)order : x > y ? *(gint *)order : 0;
 }
 
 EvalResult *
@@ -555,6 +571,8 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
         return NULL;
     if (!r->scalar)
         g_ptr_array_sort(r->series, series_cmp);
+    if (!r->scalar && r->value_order != 0 && ev.n_steps == 1) /* stable: ties by labels */
+        g_ptr_array_sort_with_data(r->series, series_value_cmp, &r->value_order);
     r->samples = ev.samples;
     return r;
 }
@@ -596,10 +614,11 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
     g_string_append(out, "]}");
 }
 
-/* One matrix entry; nothing at all if the series has no value at any step. */
+/* One matrix entry; nothing at all if the series has no value at any step.
+ * A scalar (@all) has a value at every step, NaN included. */
 static void
 write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint n,
-                    gboolean *first, GString *out)
+                    gboolean all, gboolean *first, GString *out)
 {
     gsize mark = out->len;
     g_string_append(out, *first ? "{\"metric\":" : ",{\"metric\":");
@@ -607,7 +626,7 @@ write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx
     g_string_append(out, ",\"values\":[");
     gboolean any = FALSE;
     for (guint i = 0; i < n; i++) {
-        if (isnan(v[i]))
+        if (isnan(v[i]) && !all)
             continue;
         if (any)
             g_string_append_c(out, ',');
@@ -632,11 +651,11 @@ eval_result_write_json(const EvalResult *r, const EvalContext *ctx, gboolean ins
     gboolean first = TRUE;
     if (r->scalar) {
         char *none[] = {NULL};
-        write_matrix_series(none, r->scalar_v, ctx, r->n_steps, &first, out);
+        write_matrix_series(none, r->scalar_v, ctx, r->n_steps, TRUE, &first, out);
     }
     for (guint k = 0; !r->scalar && k < r->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(r->series, k);
-        write_matrix_series(s->labels, s->v, ctx, r->n_steps, &first, out);
+        write_matrix_series(s->labels, s->v, ctx, r->n_steps, FALSE, &first, out);
     }
     g_string_append(out, "]}");
 }

@@ -10,6 +10,7 @@ GQuark eval_error_quark(void);
 typedef enum {
     EVAL_ERROR_TOO_MANY_SAMPLES, /* the max_samples limit: HTTP 422 */
     EVAL_ERROR_STORE,            /* a store refused a query */
+    EVAL_ERROR_EXEC,             /* Prometheus' execution errors (ambiguous matching): 422 */
 } EvalError;
 
 /* What to evaluate over: steps start, start+step, ... <= end. */
@@ -30,6 +31,7 @@ typedef struct {
     double *scalar_v;  /* when scalar: one per step */
     GPtrArray *series; /* when not: EvalSeries*, sorted by labels */
     guint64 samples;   /* points read from the stores */
+    gint value_order;  /* instant answers: 1 by value ascending (sort), -1 descending */
 } EvalResult;
 
 /* Runs in any thread; reads only the stores in ctx->handles. */

@@ -44,7 +44,8 @@ prom_query_run(gpointer data, JobReply *reply)
     g_autoptr(EvalResult) r = eval_run(q->expr, &q->ctx, &error);
     if (r == NULL) {
         job_reply_error(reply,
-                        g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES)
+                        g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES) ||
+                                g_error_matches(error, EVAL_ERROR, EVAL_ERROR_EXEC)
                             ? SOUP_STATUS_UNPROCESSABLE_ENTITY
                             : SOUP_STATUS_BAD_REQUEST,
                         "%s", error->message);

@@ -123,7 +123,7 @@ format_double(char *buf, gsize n, double v)
     g_assert(n >= G_ASCII_DTOSTR_BUF_SIZE);
     /* Whole numbers (counters, byte counts) skip printf: the hot case of a query answer. */
     if (v == floor(v) && fabs(v) < 1e15) {
-        gboolean neg = v < 0;
+        gboolean neg = signbit(v) != 0; /* -0 is "-0", as Go writes it */
         buf[0] = '-';
         format_u64(buf + neg, (guint64)fabs(v));
         return;

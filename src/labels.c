@@ -94,6 +94,31 @@ labels_without(char *const *pairs, const char *name)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+char **
+labels_with(char *const *pairs, const char *name, const char *value)
+{
+    GPtrArray *out = g_ptr_array_new();
+    gboolean done = value == NULL || value[0] == '\0';
+    for (guint i = 0; pairs[i] != NULL; i += 2) {
+        int c = strcmp(pairs[i], name);
+        if (c > 0 && !done) {
+            g_ptr_array_add(out, g_strdup(name));
+            g_ptr_array_add(out, g_strdup(value));
+            done = TRUE;
+        }
+        if (c != 0) {
+            g_ptr_array_add(out, g_strdup(pairs[i]));
+            g_ptr_array_add(out, g_strdup(pairs[i + 1]));
+        }
+    }
+    if (!done) {
+        g_ptr_array_add(out, g_strdup(name));
+        g_ptr_array_add(out, g_strdup(value));
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 int
 labels_cmp(char *const *a, char *const *b)
 {

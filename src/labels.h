@@ -18,6 +18,8 @@ char **series_labelset(const StoreHandle *h, const RondoSeries *s);
 void labels_write_json(GString *out, char *const *pairs);
 /* Pairs without the one named @name (a copy). */
 char **labels_without(char *const *pairs, const char *name);
+/* A copy of sorted @pairs with @name set to @value (removed if @value is NULL or ""). */
+char **labels_with(char *const *pairs, const char *name, const char *value);
 /* Prometheus order of label sets: pair by pair, name then value; a prefix sorts first. */
 int labels_cmp(char *const *a, char *const *b);
 /* A compact key of the pairs, equal for equal sets (for grouping). */

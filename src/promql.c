@@ -1,8 +1,13 @@
 /* promql.c - a recursive-descent parser for the PromQL subset rondod evaluates.
  *
  * Grammar (whitespace anywhere between tokens):
- *   expr     := term (('+' | '-') term)*
- *   term     := unary (('*' | '/') unary)*
+ *   expr     := and ('or' mods and)*
+ *   and      := cmp (('and' | 'unless') mods cmp)*
+ *   cmp      := arith (CMPOP mods arith)*        CMPOP: == != > < >= <=
+ *   arith    := term (('+' | '-') mods term)*
+ *   term     := unary (('*' | '/') mods unary)*
+ *   mods     := ['bool'] [('on' | 'ignoring') '(' labels ')'
+ *                         [('group_left' | 'group_right') ['(' labels ')']]]
  *   unary    := '-' unary | '+' unary | primary
  *   primary  := NUMBER | '(' expr ')' | agg | func | selector
  *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
@@ -40,17 +45,55 @@ static const char *const func_names[] = {
     [FN_SUM_OVER_TIME] = "sum_over_time",
     [FN_COUNT_OVER_TIME] = "count_over_time",
     [FN_LAST_OVER_TIME] = "last_over_time",
+    [FN_IRATE] = "irate",
+    [FN_IDELTA] = "idelta",
+    [FN_DELTA] = "delta",
+    [FN_DERIV] = "deriv",
+    [FN_RESETS] = "resets",
+    [FN_CHANGES] = "changes",
+    [FN_STDDEV_OVER_TIME] = "stddev_over_time",
+    [FN_STDVAR_OVER_TIME] = "stdvar_over_time",
+    [FN_QUANTILE_OVER_TIME] = "quantile_over_time",
+    [FN_PREDICT_LINEAR] = "predict_linear",
 };
 
 static const char *const agg_names[] = {
-    [AGG_SUM] = "sum", [AGG_AVG] = "avg",     [AGG_MIN] = "min",
-    [AGG_MAX] = "max", [AGG_COUNT] = "count",
+    [AGG_SUM] = "sum",         [AGG_AVG] = "avg",           [AGG_MIN] = "min",
+    [AGG_MAX] = "max",         [AGG_COUNT] = "count",       [AGG_TOPK] = "topk",
+    [AGG_BOTTOMK] = "bottomk", [AGG_QUANTILE] = "quantile", [AGG_STDDEV] = "stddev",
+    [AGG_STDVAR] = "stdvar",
+};
+
+/* Argument types: v instant vector, s scalar, S string; after '?' optional. */
+static const struct {
+    const char *name, *args;
+} calls[] = {
+    [CALL_ABS] = {"abs", "v"},
+    [CALL_CEIL] = {"ceil", "v"},
+    [CALL_FLOOR] = {"floor", "v"},
+    [CALL_ROUND] = {"round", "v?s"},
+    [CALL_CLAMP] = {"clamp", "vss"},
+    [CALL_CLAMP_MIN] = {"clamp_min", "vs"},
+    [CALL_CLAMP_MAX] = {"clamp_max", "vs"},
+    [CALL_TIME] = {"time", ""},
+    [CALL_VECTOR] = {"vector", "s"},
+    [CALL_SCALAR] = {"scalar", "v"},
+    [CALL_LABEL_REPLACE] = {"label_replace", "vSSSS"},
+    [CALL_ABSENT] = {"absent", "v"},
+    [CALL_SORT] = {"sort", "v"},
+    [CALL_SORT_DESC] = {"sort_desc", "v"},
 };
 
 /* Words that are PromQL but not rondod's PromQL: refused by name. */
 static const char *const unsupported_words[] = {
-    "offset", "bool",   "on",   "ignoring", "group_left", "group_right",  "and",   "or", "unless",
-    "stddev", "stdvar", "topk", "bottomk",  "quantile",   "count_values", "group", NULL,
+    "count_values",
+    "group",
+    NULL,
+};
+
+/* Keywords that cannot start an expression. */
+static const char *const operator_words[] = {
+    "bool", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", NULL,
 };
 
 const char *
@@ -77,7 +120,12 @@ promql_node_free(Node *node)
         return;
     if (node->matchers)
         g_ptr_array_unref(node->matchers);
+    if (node->args)
+        g_ptr_array_unref(node->args);
+    g_strfreev(node->strings);
     g_strfreev(node->by);
+    g_strfreev(node->match.labels);
+    g_strfreev(node->match.include);
     promql_node_free(node->lhs);
     promql_node_free(node->rhs);
     g_free(node);
@@ -100,6 +148,18 @@ matcher_matches(const Matcher *m, const char *value)
 }
 
 gboolean
+promql_op_is_comparison(BinOp op)
+{
+    return op >= OP_EQ && op <= OP_LE;
+}
+
+gboolean
+promql_op_is_set(BinOp op)
+{
+    return op >= OP_AND;
+}
+
+gboolean
 promql_node_is_scalar(const Node *node)
 {
     switch (node->kind) {
@@ -109,6 +169,8 @@ promql_node_is_scalar(const Node *node)
         return promql_node_is_scalar(node->lhs);
     case NODE_BINARY:
         return promql_node_is_scalar(node->lhs) && promql_node_is_scalar(node->rhs);
+    case NODE_CALL:
+        return node->call == CALL_TIME || node->call == CALL_SCALAR;
     default:
         return FALSE;
     }
@@ -329,6 +391,27 @@ selector_check(Parser *ps, const GPtrArray *matchers)
     return FALSE;
 }
 
+/* After "offset": [-]DURATION, not zero. */
+static gboolean
+parse_offset(Parser *ps, Node *n)
+{
+    gboolean negative = accept(ps, "-");
+    skip_ws(ps);
+    guint64 ns = 0;
+    gsize len = parse_prom_duration(ps->p, &ns);
+    if (len == 0 || ns == 0 || ns > (guint64)G_MAXINT64) {
+        fail(ps, "expected a duration such as 5m after offset");
+        return FALSE;
+    }
+    ps->p += len;
+    n->offset_ns = negative ? -(gint64)ns : (gint64)ns;
+    if (accept_keyword(ps, "offset")) {
+        fail(ps, "offset may not be set multiple times");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static Node *
 parse_selector(Parser *ps, char *name_taken)
 {
@@ -357,9 +440,11 @@ parse_selector(Parser *ps, char *name_taken)
         if (!expect(ps, "]"))
             return NULL;
     }
+    if (accept_keyword(ps, "offset") && !parse_offset(ps, n))
+        return NULL;
     skip_ws(ps);
-    if (*ps->p == '@' || g_str_has_prefix(ps->p, "offset")) {
-        fail(ps, "the %s modifier is not supported by rondod", *ps->p == '@' ? "@" : "offset");
+    if (*ps->p == '@') {
+        fail(ps, "the @ modifier is not supported by rondod");
         return NULL;
     }
     return g_steal_pointer(&n);
@@ -374,7 +459,7 @@ parse_by(Parser *ps)
     while (!accept(ps, ")")) {
         char *l = lex_ident(ps);
         if (l == NULL) {
-            fail(ps, "expected a label name in by/without (...)");
+            fail(ps, "expected a label name in (...)");
             return NULL;
         }
         g_ptr_array_add(labels, l);
@@ -410,6 +495,15 @@ parse_agg(Parser *ps, AggKind agg)
         return NULL;
     if (!expect(ps, "("))
         return NULL;
+    if (agg == AGG_TOPK || agg == AGG_BOTTOMK || agg == AGG_QUANTILE) {
+        n->rhs = parse_expr(ps);
+        if (n->rhs == NULL || !expect(ps, ","))
+            return NULL;
+        if (!promql_node_is_scalar(n->rhs)) {
+            fail(ps, "expected type scalar in aggregation parameter, got instant vector");
+            return NULL;
+        }
+    }
     n->lhs = parse_expr(ps);
     if (n->lhs == NULL || !expect(ps, ")"))
         return NULL;
@@ -424,12 +518,29 @@ parse_agg(Parser *ps, AggKind agg)
     return g_steal_pointer(&n);
 }
 
+/* A range function's scalar parameter into @n->rhs, then @sep if not NULL. */
+static gboolean
+parse_func_param(Parser *ps, Node *n, const char *sep)
+{
+    n->rhs = parse_expr(ps);
+    if (n->rhs == NULL)
+        return FALSE;
+    if (!promql_node_is_scalar(n->rhs)) {
+        fail(ps, "expected type scalar in call to function \"%s\", got instant vector",
+             func_names[n->func]);
+        return FALSE;
+    }
+    return sep == NULL || expect(ps, sep);
+}
+
 static Node *
 parse_func(Parser *ps, FuncKind f)
 {
     g_autoptr(Node) n = node_new(NODE_FUNC);
     n->func = f;
     if (!expect(ps, "("))
+        return NULL;
+    if (f == FN_QUANTILE_OVER_TIME && !parse_func_param(ps, n, ","))
         return NULL;
     char *name = lex_ident(ps);
     n->lhs = parse_selector(ps, name);
@@ -439,9 +550,103 @@ parse_func(Parser *ps, FuncKind f)
         fail(ps, "%s() expects a range vector such as metric[5m]", func_names[f]);
         return NULL;
     }
+    if (f == FN_PREDICT_LINEAR && (!expect(ps, ",") || !parse_func_param(ps, n, NULL)))
+        return NULL;
     if (!expect(ps, ")"))
         return NULL;
     return g_steal_pointer(&n);
+}
+
+/* One argument of type @type ('v', 's' or 'S') of call @c, added to @n. */
+static gboolean
+parse_call_arg(Parser *ps, Node *n, CallKind c, char type, GPtrArray *strings)
+{
+    if (type == 'S') {
+        char *str = lex_string(ps);
+        if (str != NULL)
+            g_ptr_array_add(strings, str);
+        return str != NULL;
+    }
+    Node *arg = parse_expr(ps);
+    if (arg == NULL)
+        return FALSE;
+    g_ptr_array_add(n->args, arg);
+    if (promql_node_is_scalar(arg) != (type == 's')) {
+        fail(ps, "expected type %s in call to function \"%s\", got %s",
+             type == 's' ? "scalar" : "instant vector", calls[c].name,
+             type == 's' ? "instant vector" : "scalar");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* What Prometheus finds wrong at evaluation, found before. */
+static gboolean
+label_replace_check(Parser *ps, char *const *strings)
+{
+    const char *dst = strings[0];
+    gboolean valid = g_ascii_isalpha(dst[0]) || dst[0] == '_';
+    for (const char *c = dst; valid && *c; c++)
+        valid = g_ascii_isalnum(*c) || *c == '_';
+    if (!valid) {
+        fail(ps, "invalid destination label name in label_replace(): %s", dst);
+        return FALSE;
+    }
+    g_autoptr(GError) error = NULL;
+    Matcher *m = matcher_new("re", MATCH_RE, strings[3], &error);
+    if (m == NULL) {
+        fail(ps, "invalid regular expression in label_replace(): %s", strings[3]);
+        return FALSE;
+    }
+    matcher_free(m);
+    return TRUE;
+}
+
+static Node *
+parse_call(Parser *ps, CallKind c)
+{
+    g_autoptr(Node) n = node_new(NODE_CALL);
+    n->call = c;
+    n->args = g_ptr_array_new_with_free_func((GDestroyNotify)promql_node_free);
+    g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
+    const char *types = calls[c].args;
+    gboolean optional = FALSE;
+    guint given = 0;
+    if (!expect(ps, "("))
+        return NULL;
+    while (!accept(ps, ")")) {
+        if (*types == '?') {
+            optional = TRUE;
+            types++;
+        }
+        if (*types == '\0' || (given > 0 && !expect(ps, ","))) {
+            if (*types == '\0')
+                fail(ps, "too many arguments in call to function \"%s\"", calls[c].name);
+            return NULL;
+        }
+        if (!parse_call_arg(ps, n, c, *types++, strings))
+            return NULL;
+        given++;
+    }
+    if (*types != '\0' && *types != '?' && !optional) {
+        fail(ps, "too few arguments in call to function \"%s\"", calls[c].name);
+        return NULL;
+    }
+    g_ptr_array_add(strings, NULL);
+    n->strings = (char **)g_ptr_array_steal(strings, NULL);
+    if (c == CALL_LABEL_REPLACE && !label_replace_check(ps, n->strings))
+        return NULL;
+    return g_steal_pointer(&n);
+}
+
+static gint
+find_call(const char *word)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+        if (g_str_equal(calls[i].name, word))
+            return (gint)i;
+    }
+    return -1;
 }
 
 static gint
@@ -473,6 +678,10 @@ parse_word(Parser *ps, char *word)
     gint i;
     if ((i = find_agg(w)) >= 0 && call)
         return parse_agg(ps, (AggKind)i);
+    if (g_strv_contains(operator_words, w)) {
+        fail(ps, "unexpected \"%s\"", w);
+        return NULL;
+    }
     if (g_strv_contains(unsupported_words, w)) {
         fail(ps, "\"%s\" is not supported by rondod", w);
         return NULL;
@@ -480,10 +689,9 @@ parse_word(Parser *ps, char *word)
     if (*ps->p == '(') {
         if ((i = find_name(func_names, G_N_ELEMENTS(func_names), w)) >= 0)
             return parse_func(ps, (FuncKind)i);
-        fail(ps,
-             "function \"%s\" is not supported by rondod (supported: rate, increase, "
-             "avg_over_time, min_over_time, max_over_time, sum_over_time, count_over_time, "
-             "last_over_time, and sum/avg/min/max/count by/without)",
+        if ((i = find_call(w)) >= 0)
+            return parse_call(ps, (CallKind)i);
+        fail(ps, "function \"%s\" is not supported by rondod (docs/http-api.md lists the subset)",
              w);
         return NULL;
     }
@@ -555,56 +763,165 @@ parse_unary(Parser *ps)
     return n;
 }
 
-static Node *
-binary_new(Parser *ps, char op, Node *lhs, Node *rhs)
+/* Prometheus' parser checks of a binary expression; FALSE after fail(). */
+static gboolean
+binary_check(Parser *ps, const Node *n)
 {
-    if (!promql_node_is_scalar(lhs) && !promql_node_is_scalar(rhs)) {
-        fail(ps, "arithmetic between two vectors is not supported by rondod "
-                 "(one side must be a number)");
-        promql_node_free(lhs);
-        promql_node_free(rhs);
-        return NULL;
+    gboolean ls = promql_node_is_scalar(n->lhs), rs = promql_node_is_scalar(n->rhs);
+    gboolean cmp = promql_op_is_comparison(n->op);
+    if (n->bool_mod && !cmp)
+        fail(ps, "bool modifier can only be used on comparison operators");
+    else if (cmp && !n->bool_mod && ls && rs)
+        fail(ps, "comparisons between scalars must use BOOL modifier");
+    else if (promql_op_is_set(n->op) && (ls || rs))
+        fail(ps, "set operator \"%s\" not allowed in binary scalar expression",
+             n->op == OP_AND  ? "and"
+             : n->op == OP_OR ? "or"
+                              : "unless");
+    else if (promql_op_is_set(n->op) && n->match.card != CARD_ONE_TO_ONE)
+        fail(ps, "no grouping allowed for \"%s\" operation",
+             n->op == OP_AND  ? "and"
+             : n->op == OP_OR ? "or"
+                              : "unless");
+    else if ((ls || rs) && n->match.labels != NULL && n->match.labels[0] != NULL)
+        fail(ps, "vector matching only allowed between instant vectors");
+    for (guint i = 0; n->match.on && n->match.include && n->match.include[i]; i++) {
+        if (g_strv_contains((const char *const *)n->match.labels, n->match.include[i]))
+            fail(ps, "label \"%s\" must not occur in ON and GROUP clause at once",
+                 n->match.include[i]);
     }
-    Node *n = node_new(NODE_BINARY);
-    n->op = op;
-    n->lhs = lhs;
-    n->rhs = rhs;
-    return n;
+    return !ps->failed;
 }
 
-static Node *
-parse_binary_level(Parser *ps, const char *ops, Node *(*next)(Parser *))
+/* group_left / group_right, with or without a label list. */
+static gboolean
+parse_group_modifier(Parser *ps, VectorMatching *m)
 {
-    Node *lhs = next(ps);
-    while (lhs != NULL) {
-        skip_ws(ps);
-        char c = *ps->p;
-        if (c == '\0' || strchr(ops, c) == NULL)
-            break;
-        ps->p++;
-        Node *rhs = next(ps);
-        if (rhs == NULL) {
-            promql_node_free(lhs);
-            return NULL;
+    gboolean left = accept_keyword(ps, "group_left");
+    if (!left && !accept_keyword(ps, "group_right"))
+        return TRUE;
+    m->card = left ? CARD_MANY_TO_ONE : CARD_ONE_TO_MANY;
+    skip_ws(ps);
+    if (*ps->p != '(') {
+        m->include = g_new0(char *, 1);
+        return TRUE;
+    }
+    m->include = parse_by(ps);
+    return m->include != NULL;
+}
+
+/* After an operator: [bool] [on (...) | ignoring (...) [group_left|group_right [(...)]]]. */
+static gboolean
+parse_bin_modifiers(Parser *ps, Node *n)
+{
+    n->bool_mod = accept_keyword(ps, "bool");
+    gboolean on = accept_keyword(ps, "on");
+    if (on || accept_keyword(ps, "ignoring")) {
+        n->match.on = on;
+        n->match.labels = parse_by(ps);
+        return n->match.labels != NULL && parse_group_modifier(ps, &n->match);
+    }
+    skip_ws(ps);
+    if (g_str_has_prefix(ps->p, "group_left") || g_str_has_prefix(ps->p, "group_right")) {
+        fail(ps, "group_left/group_right need on (...) or ignoring (...) before them");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The operator of a level at the cursor, consumed; FALSE if there is none. */
+typedef gboolean (*OpLexer)(Parser *ps, BinOp *op);
+
+static gboolean
+lex_add_op(Parser *ps, BinOp *op)
+{
+    skip_ws(ps);
+    if (*ps->p != '+' && *ps->p != '-')
+        return FALSE;
+    *op = *ps->p++ == '+' ? OP_ADD : OP_SUB;
+    return TRUE;
+}
+
+static gboolean
+lex_mul_op(Parser *ps, BinOp *op)
+{
+    skip_ws(ps);
+    if (*ps->p != '*' && *ps->p != '/')
+        return FALSE;
+    *op = *ps->p++ == '*' ? OP_MUL : OP_DIV;
+    return TRUE;
+}
+
+static gboolean
+lex_cmp_op(Parser *ps, BinOp *op)
+{
+    static const struct {
+        const char *tok;
+        BinOp op;
+    } ops[] = {{"==", OP_EQ}, {"!=", OP_NE}, {">=", OP_GE},
+               {"<=", OP_LE}, {">", OP_GT},  {"<", OP_LT}};
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        if (accept(ps, ops[i].tok)) {
+            *op = ops[i].op;
+            return TRUE;
         }
-        lhs = binary_new(ps, c, lhs, rhs);
     }
-    return lhs;
+    return FALSE;
 }
 
-static Node *
-parse_term(Parser *ps)
+static gboolean
+lex_and_op(Parser *ps, BinOp *op)
 {
-    return parse_binary_level(ps, "*/", parse_unary);
+    if (accept_keyword(ps, "and"))
+        *op = OP_AND;
+    else if (accept_keyword(ps, "unless"))
+        *op = OP_UNLESS;
+    else
+        return FALSE;
+    return TRUE;
+}
+
+static gboolean
+lex_or_op(Parser *ps, BinOp *op)
+{
+    *op = OP_OR;
+    return accept_keyword(ps, "or");
+}
+
+/* The binary operators' levels, loosest first: Prometheus' precedence. */
+static const OpLexer op_levels[] = {lex_or_op, lex_and_op, lex_cmp_op, lex_add_op, lex_mul_op};
+
+/* Operands of level @level joined left to right by its operators. */
+static Node *
+parse_level(Parser *ps, guint level)
+{
+    if (level == G_N_ELEMENTS(op_levels))
+        return parse_unary(ps);
+    g_autoptr(Node) lhs = parse_level(ps, level + 1);
+    BinOp op;
+    while (lhs != NULL && op_levels[level](ps, &op)) {
+        g_autoptr(Node) n = node_new(NODE_BINARY);
+        n->op = op;
+        if (!parse_bin_modifiers(ps, n))
+            return NULL;
+        n->rhs = parse_level(ps, level + 1);
+        if (n->rhs == NULL)
+            return NULL;
+        n->lhs = g_steal_pointer(&lhs);
+        if (!binary_check(ps, n))
+            return NULL;
+        lhs = g_steal_pointer(&n);
+    }
+    return g_steal_pointer(&lhs);
 }
 
 static Node *
 parse_expr(Parser *ps)
 {
-    return parse_binary_level(ps, "+-", parse_term);
+    return parse_level(ps, 0);
 }
 
-/* A trailing comparison or set operator gets a precise refusal. */
+/* Trailing input: a misplaced offset or an unsupported operator gets a precise refusal. */
 static void
 refuse_trailing(Parser *ps)
 {
@@ -612,16 +929,17 @@ refuse_trailing(Parser *ps)
     const char *p = ps->p;
     if (*p == '\0')
         return;
-    static const char *const set_ops[] = {"and", "or", "unless"};
-    for (guint i = 0; i < G_N_ELEMENTS(set_ops); i++) {
-        if (accept_keyword(ps, set_ops[i])) {
-            ps->p = p;
-            fail(ps, "the set operator \"%s\" is not supported by rondod", set_ops[i]);
-            return;
-        }
+    if (accept_keyword(ps, "offset")) {
+        ps->p = p;
+        fail(ps, "offset modifier must be preceded by an instant vector selector or range "
+                 "vector selector or a subquery");
+        return;
     }
-    if (strchr("<>=!%^", *p) != NULL)
-        fail(ps, "operator \"%.2s\" is not supported by rondod (only + - * /)", p);
+    if (strchr("=%^", *p) != NULL)
+        fail(ps,
+             "operator \"%.*s\" is not supported by rondod (only + - * / == != > < >= <= and "
+             "or unless)",
+             p[1] == '=' || p[1] == '~' ? 2 : 1, p);
     else
         fail(ps, "unexpected \"%.16s\"", p);
 }
@@ -630,10 +948,16 @@ refuse_trailing(Parser *ps)
 static gboolean
 has_bare_range(const Node *n)
 {
-    if (n == NULL || n->kind == NODE_FUNC)
+    if (n == NULL)
         return FALSE;
+    if (n->kind == NODE_FUNC) /* its selector is a range; its parameter may not hold one */
+        return has_bare_range(n->rhs);
     if (n->kind == NODE_SELECTOR)
         return n->range_ns != 0;
+    for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
+        if (has_bare_range(g_ptr_array_index(n->args, i)))
+            return TRUE;
+    }
     return has_bare_range(n->lhs) || has_bare_range(n->rhs);
 }
 
@@ -662,8 +986,8 @@ promql_parse(const char *expr, GError **error)
     }
     if (has_bare_range(n)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "a range vector selector is only supported inside rate(), increase() "
-                    "or *_over_time()");
+                    "a range vector selector is only supported as the argument of a range "
+                    "function such as rate() or *_over_time()");
         return NULL;
     }
     return g_steal_pointer(&n);

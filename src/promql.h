@@ -26,8 +26,9 @@ typedef enum {
     NODE_NUMBER,   /* 1.5 */
     NODE_SELECTOR, /* name{a="b"} or name{a="b"}[5m] */
     NODE_FUNC,     /* rate(sel[5m]) */
+    NODE_CALL,     /* abs(expr), clamp(expr, 0, 1), time(), label_replace(...) */
     NODE_AGG,      /* sum by (a) (expr) */
-    NODE_BINARY,   /* expr + expr (at least one side a scalar) */
+    NODE_BINARY,   /* expr + expr, expr > bool expr, a / on(x) group_left b */
     NODE_NEG,      /* -expr */
 } NodeKind;
 
@@ -40,6 +41,16 @@ typedef enum {
     FN_SUM_OVER_TIME,
     FN_COUNT_OVER_TIME,
     FN_LAST_OVER_TIME,
+    FN_IRATE,
+    FN_IDELTA,
+    FN_DELTA,
+    FN_DERIV,
+    FN_RESETS,
+    FN_CHANGES,
+    FN_STDDEV_OVER_TIME,
+    FN_STDVAR_OVER_TIME,
+    FN_QUANTILE_OVER_TIME, /* scalar parameter (first) in rhs */
+    FN_PREDICT_LINEAR,     /* scalar parameter (second) in rhs */
 } FuncKind;
 
 typedef enum {
@@ -48,19 +59,78 @@ typedef enum {
     AGG_MIN,
     AGG_MAX,
     AGG_COUNT,
+    AGG_TOPK, /* parameter k in rhs */
+    AGG_BOTTOMK,
+    AGG_QUANTILE, /* parameter phi in rhs */
+    AGG_STDDEV,
+    AGG_STDVAR,
 } AggKind;
+
+/* Functions of instant vectors and scalars (argument types in promql.c). */
+typedef enum {
+    CALL_ABS,
+    CALL_CEIL,
+    CALL_FLOOR,
+    CALL_ROUND,
+    CALL_CLAMP,
+    CALL_CLAMP_MIN,
+    CALL_CLAMP_MAX,
+    CALL_TIME,
+    CALL_VECTOR,
+    CALL_SCALAR,
+    CALL_LABEL_REPLACE,
+    CALL_ABSENT,
+    CALL_SORT,
+    CALL_SORT_DESC,
+} CallKind;
+
+typedef enum {
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_EQ, /* == and the comparisons after it */
+    OP_NE,
+    OP_GT,
+    OP_LT,
+    OP_GE,
+    OP_LE,
+    OP_AND, /* the set operators: between two vectors, many-to-many */
+    OP_OR,
+    OP_UNLESS,
+} BinOp;
+
+typedef enum {
+    CARD_ONE_TO_ONE,
+    CARD_MANY_TO_ONE, /* group_left: the right side is the "one" */
+    CARD_ONE_TO_MANY, /* group_right */
+} Cardinality;
+
+/* How a binary operator between two vectors pairs their series. */
+typedef struct {
+    Cardinality card;
+    gboolean on;    /* @labels are the labels to match on, not those to ignore */
+    char **labels;  /* on (...) / ignoring (...): NULL when neither was given */
+    char **include; /* group_left (...) / group_right (...): labels taken from the "one" side */
+} VectorMatching;
 
 typedef struct _Node Node;
 struct _Node {
     NodeKind kind;
-    double number;       /* NODE_NUMBER */
-    GPtrArray *matchers; /* NODE_SELECTOR: Matcher* */
-    guint64 range_ns;    /* NODE_SELECTOR: 0 for an instant selector */
-    FuncKind func;       /* NODE_FUNC, argument in lhs */
-    AggKind agg;         /* NODE_AGG, argument in lhs */
-    char **by;           /* NODE_AGG: grouping labels (may be empty) */
-    gboolean without;    /* NODE_AGG: @by lists the labels to drop, not to keep */
-    char op;             /* NODE_BINARY: + - * / */
+    double number;        /* NODE_NUMBER */
+    GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
+    guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
+    gint64 offset_ns;     /* NODE_SELECTOR: the offset modifier; negative reads later */
+    FuncKind func;        /* NODE_FUNC, selector in lhs, a scalar parameter in rhs */
+    AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
+    CallKind call;        /* NODE_CALL */
+    GPtrArray *args;      /* NODE_CALL: Node*, the expression arguments in order */
+    char **strings;       /* NODE_CALL: the string arguments in order */
+    char **by;            /* NODE_AGG: grouping labels (may be empty) */
+    gboolean without;     /* NODE_AGG: @by lists the labels to drop, not to keep */
+    BinOp op;             /* NODE_BINARY */
+    gboolean bool_mod;    /* NODE_BINARY: comparison with the bool modifier: 0 or 1 */
+    VectorMatching match; /* NODE_BINARY between two vectors */
     Node *lhs, *rhs;
 };
 
@@ -73,6 +143,10 @@ Node *promql_parse(const char *expr, GError **error);
 void promql_node_free(Node *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Node, promql_node_free)
 
+/* TRUE for == != > < >= <=. */
+gboolean promql_op_is_comparison(BinOp op);
+/* TRUE for and, or, unless. */
+gboolean promql_op_is_set(BinOp op);
 /* TRUE if the node evaluates to a scalar (numbers and arithmetic on them). */
 gboolean promql_node_is_scalar(const Node *node);
 /*

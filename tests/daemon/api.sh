@@ -107,6 +107,14 @@ http POST /api/v1/query --data-urlencode "time=$END" \
 expect "avg_over_time" 200 '"2004.909090909091"]'
 http POST /api/v1/query --data-urlencode "time=$END" --data-urlencode 'query=vm_memory_bytes * 2'
 expect "vector * scalar drops __name__" 200 '{"store":"vm1"}' '"2018"]'
+http POST /api/v1/query --data-urlencode "time=$END" \
+	--data-urlencode 'query=vm_memory_bytes{store="vm1"} offset 9s'
+expect "offset reads back in time" 200 "[$END,\"1000\"]"
+http POST /api/v1/query --data-urlencode "time=$END" --data-urlencode 'query=topk(1, vm_memory_bytes)'
+expect "topk keeps __name__" 200 '{"__name__":"vm_memory_bytes","store":"vm2"}' '"2009"]'
+http POST /api/v1/query --data-urlencode "time=$END" \
+	--data-urlencode 'query=vm_memory_bytes > bool 1500'
+expect "a comparison with bool gives 0 and 1" 200 '{"store":"vm1"},"value":['"$END"',"0"]' '"1"]'
 http GET /api/v1/query_range -G --data-urlencode 'query=vm_memory_bytes{store="vm1"}' \
 	--data-urlencode "start=$((END - 60))" --data-urlencode "end=$END" --data-urlencode step=15s
 expect "GET /api/v1/query_range (step 15s reads the raw tier 0, which covers the range)" 200 \
@@ -149,10 +157,17 @@ expect "GET /api/v1/status/buildinfo" 200 '"version":'
 # --- Prometheus API: bad input, each a JSON error
 http GET /api/v1/query -G --data-urlencode 'query=histogram_quantile(0.9, x)'
 expect_error "unsupported function is bad_data" 400 '"bad_data"' 'not supported'
-http GET /api/v1/query -G --data-urlencode 'query=up offset 5m'
-expect_error "offset is refused by name" 400 'offset'
-http GET /api/v1/query -G --data-urlencode 'query=a / b'
-expect_error "vector / vector is refused" 400 'two vectors'
+http GET /api/v1/query -G --data-urlencode 'query=up @ 100'
+expect_error "the @ modifier is refused by name" 400 '@ modifier'
+http GET /api/v1/query -G --data-urlencode 'query=rate(up[5m:1m])'
+expect_error "a subquery is refused by name" 400 'subqueries'
+http GET /api/v1/query -G --data-urlencode "time=$END" \
+	--data-urlencode 'query=vm_cpu_seconds_total + on(store) vm_cpu_seconds_total'
+expect_error "ambiguous vector matching is 422, with Prometheus' message" 422 '"execution"' \
+	'many-to-many matching not allowed'
+http GET /api/v1/query -G --data-urlencode "time=$END" \
+	--data-urlencode 'query=vm_cpu_seconds_total / vm_memory_bytes'
+expect "vector / vector matching on all labels but __name__: none here" 200 '"result":[]'
 http GET /api/v1/query -G --data-urlencode 'query=sum(rate(x[5m])'
 expect_error "unbalanced parentheses" 400 'parse error'
 http GET /api/v1/query -G --data-urlencode 'query={a=~"("}'

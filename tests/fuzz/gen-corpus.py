@@ -156,6 +156,10 @@ def promql_seeds():
         'x offset 5m',
         'rate(x[5m:1m])',
         'topk(3, x)',
+        'a / on(store) group_left(v) b > bool 1 and c or ignoring(x) d unless e',
+        'bottomk by (a) (2, irate(x[1m] offset -30s)) == deriv(y[5m] offset 1h)',
+        'label_replace(clamp(round(x, 0.5), 0, 1), "d", "${1}x$$", "s", "(.*)")',
+        'absent(x{a="1",a="2"}) + scalar(sort_desc(y)) * time() - vector(1)',
     ]
     write_all("promql", "expr", exprs)
 

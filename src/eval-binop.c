@@ -1,0 +1,427 @@
+/* eval-binop.c - binary operators: arithmetic and comparisons, with vector matching.
+ *
+ * Prometheus 2.42's semantics (promql/engine.go: scalarBinop,
+ * VectorscalarBinop, VectorBinop, resultMetric), step by step:
+ *   - arithmetic drops __name__; a comparison filters (the series keeps its
+ *     name and the value of its vector side, even with the scalar on the
+ *     left), or with bool gives 0 / 1 and drops __name__;
+ *   - between two vectors the series pair by their signature (on: the
+ *     listed labels; ignoring, or neither: all labels but the listed ones
+ *     and __name__). The "one" side (the right one, the left with
+ *     group_right) may hold a signature once per step; one-to-one matching
+ *     may use it once per step; a result label set may occur once per step.
+ *     Otherwise the query fails with Prometheus' message (HTTP 422).
+ * Invariant: an EvalResult value NaN means "no sample" here as everywhere
+ * in the evaluator, so a filtered-out sample is NaN.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "eval-priv.h"
+#include "labels.h"
+
+/* vectorElemBinop: the value and whether a comparison keeps it. */
+static double
+elem_binop(BinOp op, double a, double b, gboolean *keep)
+{
+    *keep = TRUE;
+    switch (op) {
+    case OP_ADD:
+        return a + b;
+    case OP_SUB:
+        return a - b;
+    case OP_MUL:
+        return a * b;
+    case OP_DIV:
+        return a / b;
+    case OP_EQ:
+        *keep = a == b;
+        break;
+    case OP_NE:
+        *keep = a != b;
+        break;
+    case OP_GT:
+        *keep = a > b;
+        break;
+    case OP_LT:
+        *keep = a < b;
+        break;
+    case OP_GE:
+        *keep = a >= b;
+        break;
+    case OP_LE:
+        *keep = a <= b;
+        break;
+    default:
+        g_assert_not_reached(); /* set operators: binop_set() */
+    }
+    return a;
+}
+
+static EvalResult *
+binop_scalars(const Node *n, EvalResult *a, const EvalResult *b)
+{
+    g_assert(a->scalar && b->scalar);
+    g_assert(n->bool_mod || !promql_op_is_comparison(n->op));
+    for (guint i = 0; i < a->n_steps; i++) {
+        gboolean keep;
+        double v = elem_binop(n->op, a->scalar_v[i], b->scalar_v[i], &keep);
+        a->scalar_v[i] = promql_op_is_comparison(n->op) ? (keep ? 1 : 0) : v;
+    }
+    return a;
+}
+
+/* The value of vector sample @vec against scalar @sc at one step; NaN: dropped. */
+static double
+vector_scalar_value(const Node *n, double vec, double sc, gboolean scalar_left)
+{
+    if (isnan(vec))
+        return NAN;
+    gboolean keep;
+    double v = scalar_left ? elem_binop(n->op, sc, vec, &keep) : elem_binop(n->op, vec, sc, &keep);
+    if (promql_op_is_comparison(n->op) && scalar_left)
+        v = vec;
+    if (n->bool_mod)
+        return keep ? 1 : 0;
+    return keep ? v : NAN;
+}
+
+static EvalResult *
+binop_vector_scalar(const Node *n, EvalResult *vec, const EvalResult *sc, gboolean scalar_left,
+                    GError **error)
+{
+    for (guint k = 0; k < vec->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(vec->series, k);
+        for (guint i = 0; i < vec->n_steps; i++)
+            s->v[i] = vector_scalar_value(n, s->v[i], sc->scalar_v[i], scalar_left);
+    }
+    if (promql_op_is_comparison(n->op) && !n->bool_mod)
+        return vec;
+    eval_result_drop_name(vec);
+    if (!eval_result_merge(vec, error)) {
+        eval_result_free(vec);
+        return NULL;
+    }
+    return vec;
+}
+
+/* ------------------------------------------------------ vector matching */
+
+static const char *
+pairs_get(char *const *pairs, const char *name)
+{
+    for (guint i = 0; pairs[i] != NULL; i += 2) {
+        if (g_str_equal(pairs[i], name))
+            return pairs[i + 1];
+    }
+    return NULL;
+}
+
+/* The labels two series are matched on: the on () list, or all but the
+ * ignoring () list and __name__. */
+static char **
+match_labels(char *const *pairs, const VectorMatching *m)
+{
+    const char *const *listed = (const char *const *)m->labels;
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; pairs[i] != NULL; i += 2) {
+        gboolean named = listed != NULL && g_strv_contains(listed, pairs[i]);
+        if (m->on ? named : !named && !g_str_equal(pairs[i], "__name__")) {
+            g_ptr_array_add(out, g_strdup(pairs[i]));
+            g_ptr_array_add(out, g_strdup(pairs[i + 1]));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static char *
+match_key(char *const *pairs, const VectorMatching *m)
+{
+    g_auto(GStrv) sub = match_labels(pairs, m);
+    return labels_key(sub);
+}
+
+/* Prometheus' Labels.String(): {a="1", b="2"}. */
+static char *
+labels_format(char *const *pairs)
+{
+    GString *out = g_string_new("{");
+    for (guint i = 0; pairs[i] != NULL; i += 2) {
+        g_string_append_printf(out, "%s%s=\"", i ? ", " : "", pairs[i]);
+        labels_append_escaped(out, pairs[i + 1]);
+        g_string_append_c(out, '"');
+    }
+    g_string_append_c(out, '}');
+    return g_string_free(out, FALSE);
+}
+
+/* resultMetric: the many side's labels, less what the operator and the
+ * matching drop, plus the group_x labels of the one side. */
+static char **
+result_labels(const Node *n, char *const *many, char *const *one)
+{
+    const VectorMatching *m = &n->match;
+    char **out = promql_op_is_comparison(n->op) ? g_strdupv((char **)many)
+                                                : labels_without(many, "__name__");
+    if (m->card == CARD_ONE_TO_ONE && m->labels != NULL) {
+        for (guint i = 0; out[i] != NULL;) {
+            gboolean named = g_strv_contains((const char *const *)m->labels, out[i]);
+            if (m->on ? named : !named) {
+                i += 2;
+                continue;
+            }
+            char **less = labels_with(out, out[i], NULL);
+            g_strfreev(out);
+            out = less;
+        }
+    }
+    for (guint i = 0; m->include != NULL && m->include[i] != NULL; i++) {
+        char **with = labels_with(out, m->include[i], pairs_get(one, m->include[i]));
+        g_strfreev(out);
+        out = with;
+    }
+    if (n->bool_mod) {
+        char **less = labels_without(out, "__name__");
+        g_strfreev(out);
+        out = less;
+    }
+    return out;
+}
+
+/* The state of one vector-vector evaluation. */
+typedef struct {
+    const Node *n;
+    const EvalResult *one, *many;
+    char **one_sig, **many_sig;  /* per series, NULL-terminated */
+    GHashTable *one_at_step;     /* signature -> EvalSeries* of the one side */
+    GHashTable *used_at_step;    /* signature -> itself: one-to-one pairs made */
+    GHashTable *out;             /* labels_key -> EvalSeries* */
+    const EvalSeries **last_one; /* per many-side series: its previous match ... */
+    EvalSeries **last_out;       /* ... and the output series that pair wrote */
+    EvalResult *result;
+} Matching;
+
+static char **
+signatures(const EvalResult *r, const VectorMatching *m)
+{
+    char **sigs = g_new0(char *, r->series->len + 1);
+    for (guint k = 0; k < r->series->len; k++)
+        sigs[k] = match_key(((EvalSeries *)g_ptr_array_index(r->series, k))->labels, m);
+    return sigs;
+}
+
+/* Prometheus' execution errors: the query fails (HTTP 422). */
+static gboolean
+exec_error(GError **error, const char *msg)
+{
+    g_set_error_literal(error, EVAL_ERROR, EVAL_ERROR_EXEC, msg);
+    return FALSE;
+}
+
+/* Indexes the one side's series present at step @i; FALSE on a duplicate. */
+static gboolean
+index_one_side(Matching *mt, guint i, GError **error)
+{
+    g_hash_table_remove_all(mt->one_at_step);
+    g_hash_table_remove_all(mt->used_at_step);
+    for (guint k = 0; k < mt->one->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(mt->one->series, k);
+        if (isnan(s->v[i]))
+            continue;
+        EvalSeries *dup = g_hash_table_lookup(mt->one_at_step, mt->one_sig[k]);
+        if (dup != NULL) {
+            g_auto(GStrv) group = match_labels(s->labels, &mt->n->match);
+            g_autofree char *g = labels_format(group), *a = labels_format(s->labels),
+                            *b = labels_format(dup->labels);
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC,
+                        "found duplicate series for the match group %s on the %s "
+                        "hand-side of the operation: [%s, %s];many-to-many matching not "
+                        "allowed: matching labels must be unique on one side",
+                        g, mt->n->match.card == CARD_ONE_TO_MANY ? "left" : "right", a, b);
+            return FALSE;
+        }
+        g_hash_table_insert(mt->one_at_step, mt->one_sig[k], s);
+    }
+    return TRUE;
+}
+
+/* The output series labelled @labels (taken). */
+static EvalSeries *
+output_series(Matching *mt, char **labels)
+{
+    char *key = labels_key(labels);
+    EvalSeries *out = g_hash_table_lookup(mt->out, key);
+    if (out == NULL) {
+        out = eval_series_new(labels, mt->result->n_steps);
+        g_hash_table_insert(mt->out, key, out);
+        g_ptr_array_add(mt->result->series, out);
+    } else {
+        g_free(key);
+        g_strfreev(labels);
+    }
+    return out;
+}
+
+/* Writes @v at step @i of the output series of the pair (@k, @os). The
+ * labels depend on the pair only: computed once for as long as it lasts. */
+static gboolean
+output_set(Matching *mt, guint k, const EvalSeries *os, guint i, double v, GError **error)
+{
+    if (mt->last_one[k] != os) {
+        const EvalSeries *ms = g_ptr_array_index(mt->many->series, k);
+        mt->last_one[k] = os;
+        mt->last_out[k] = output_series(mt, result_labels(mt->n, ms->labels, os->labels));
+    }
+    EvalSeries *out = mt->last_out[k];
+    if (!isnan(out->v[i]))
+        return exec_error(error, mt->n->match.card == CARD_ONE_TO_ONE
+                                     ? "vector cannot contain metrics with the same labelset"
+                                     : "multiple matches for labels: grouping labels must "
+                                       "ensure unique matches");
+    out->v[i] = v;
+    return TRUE;
+}
+
+/* Pairs many-side series @k with its match at step @i, if any. */
+static gboolean
+match_one(Matching *mt, guint k, guint i, GError **error)
+{
+    const Node *n = mt->n;
+    const EvalSeries *ms = g_ptr_array_index(mt->many->series, k);
+    const EvalSeries *os = g_hash_table_lookup(mt->one_at_step, mt->many_sig[k]);
+    if (isnan(ms->v[i]) || os == NULL)
+        return TRUE;
+    gboolean swapped = n->match.card == CARD_ONE_TO_MANY, keep;
+    double v = swapped ? elem_binop(n->op, os->v[i], ms->v[i], &keep)
+                       : elem_binop(n->op, ms->v[i], os->v[i], &keep);
+    if (n->bool_mod)
+        v = keep ? 1 : 0;
+    else if (!keep)
+        return TRUE;
+    if (n->match.card == CARD_ONE_TO_ONE) {
+        if (g_hash_table_contains(mt->used_at_step, mt->many_sig[k]))
+            return exec_error(error, "multiple matches for labels: many-to-one matching must be "
+                                     "explicit (group_left/group_right)");
+        g_hash_table_add(mt->used_at_step, mt->many_sig[k]);
+    }
+    return output_set(mt, k, os, i, v, error);
+}
+
+static gboolean
+any_at_step(const EvalResult *r, guint i)
+{
+    for (guint k = 0; k < r->series->len; k++) {
+        if (!isnan(((EvalSeries *)g_ptr_array_index(r->series, k))->v[i]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+match_steps(Matching *mt, GError **error)
+{
+    for (guint i = 0; i < mt->result->n_steps; i++) {
+        if (!any_at_step(mt->many, i) || !any_at_step(mt->one, i))
+            continue;
+        if (!index_one_side(mt, i, error))
+            return FALSE;
+        for (guint k = 0; k < mt->many->series->len; k++) {
+            if (!match_one(mt, k, i, error))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static EvalResult *
+eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GError **error)
+{
+    gboolean swapped = n->match.card == CARD_ONE_TO_MANY;
+    Matching mt = {.n = n, .one = swapped ? a : b, .many = swapped ? b : a};
+    mt.one_sig = signatures(mt.one, &n->match);
+    mt.many_sig = signatures(mt.many, &n->match);
+    mt.one_at_step = g_hash_table_new(g_str_hash, g_str_equal);
+    mt.used_at_step = g_hash_table_new(g_str_hash, g_str_equal);
+    mt.out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    mt.result = eval_result_new(FALSE, a->n_steps);
+    mt.last_one = g_new0(const EvalSeries *, mt.many->series->len);
+    mt.last_out = g_new0(EvalSeries *, mt.many->series->len);
+    gboolean ok = match_steps(&mt, error);
+    g_free(mt.last_one);
+    g_free(mt.last_out);
+    g_strfreev(mt.one_sig);
+    g_strfreev(mt.many_sig);
+    g_hash_table_unref(mt.one_at_step);
+    g_hash_table_unref(mt.used_at_step);
+    g_hash_table_unref(mt.out);
+    if (!ok)
+        g_clear_pointer(&mt.result, eval_result_free);
+    return mt.result;
+}
+
+/* ------------------------------------------------------- set operators */
+
+/* The signatures of @r's series with a value at step @i, as a set. */
+static void
+sigs_at_step(GHashTable *set, const EvalResult *r, char **sigs, guint i)
+{
+    g_hash_table_remove_all(set);
+    for (guint k = 0; k < r->series->len; k++) {
+        if (!isnan(((EvalSeries *)r->series->pdata[k])->v[i]))
+            g_hash_table_add(set, sigs[k]);
+    }
+}
+
+/* Clears at step @i the samples of @r whose signature is (@in) or is not in @set. */
+static void
+filter_step(EvalResult *r, char **sigs, guint i, GHashTable *set, gboolean in)
+{
+    for (guint k = 0; k < r->series->len; k++) {
+        EvalSeries *s = r->series->pdata[k];
+        if (g_hash_table_contains(set, sigs[k]) == in)
+            s->v[i] = NAN;
+    }
+}
+
+/* VectorAnd, VectorOr, VectorUnless: labels untouched, many-to-many. */
+static EvalResult *
+binop_set(const Node *n, EvalResult *a, EvalResult *b, GError **error)
+{
+    g_auto(GStrv) sa = signatures(a, &n->match), sb = signatures(b, &n->match);
+    g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < a->n_steps; i++) {
+        if (n->op == OP_OR) {
+            sigs_at_step(set, a, sa, i);
+            filter_step(b, sb, i, set, TRUE);
+            continue;
+        }
+        sigs_at_step(set, b, sb, i);
+        filter_step(a, sa, i, set, n->op == OP_UNLESS);
+    }
+    for (guint k = 0; n->op == OP_OR && k < b->series->len; k++)
+        g_ptr_array_add(a->series, g_steal_pointer(&b->series->pdata[k]));
+    if (!eval_result_merge(a, error))
+        g_clear_pointer(&a, eval_result_free);
+    return a;
+}
+
+EvalResult *
+eval_binary(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) a = eval_node(ev, n->lhs, error);
+    g_autoptr(EvalResult) b = a ? eval_node(ev, n->rhs, error) : NULL;
+    if (b == NULL)
+        return NULL;
+    if (promql_op_is_set(n->op))
+        return binop_set(n, g_steal_pointer(&a), b, error);
+    if (a->scalar && b->scalar)
+        return binop_scalars(n, g_steal_pointer(&a), b);
+    if (b->scalar)
+        return binop_vector_scalar(n, g_steal_pointer(&a), b, FALSE, error);
+    if (a->scalar)
+        return binop_vector_scalar(n, g_steal_pointer(&b), a, TRUE, error);
+    return eval_binop_vectors(n, a, b, error);
+}

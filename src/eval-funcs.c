@@ -1,0 +1,255 @@
+/* eval-funcs.c - the range functions: one value from the points of one window.
+ *
+ * Each function sees the points of [t - range, t] of one series (at least
+ * one; Prometheus calls no function over an empty window) and returns NaN
+ * where Prometheus returns no sample (rondod's "absent").
+ *
+ * Why a file of its own: these are where the last bit is decided. Each
+ * follows Prometheus 2.42's promql/functions.go in its order of floating
+ * point operations (extrapolatedRate, instantValue, linearRegression with
+ * kahanSumInc), and durations are taken between integer timestamps before
+ * becoming seconds, as Prometheus takes them between milliseconds: ns / 1e9
+ * and ms / 1e3 round the same exact quotient, so the same doubles come out.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "eval-priv.h"
+
+/* Prometheus' extrapolatedRate: rate(), increase() (@counter) and delta(). */
+static double
+extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean counter,
+                   gboolean is_rate)
+{
+    if (n < 2)
+        return NAN;
+    double delta = p[n - 1].v - p[0].v;
+    for (guint i = 1; counter && i < n; i++) {
+        if (p[i].v < p[i - 1].v)
+            delta += p[i - 1].v; /* a counter reset */
+    }
+    double sampled = (double)(p[n - 1].t - p[0].t) / 1e9;
+    double to_start = (double)(p[0].t - (t - range)) / 1e9, to_end = (double)(t - p[n - 1].t) / 1e9;
+    double avg_gap = sampled / (n - 1), threshold = avg_gap * 1.1;
+    if (counter && delta > 0 && p[0].v >= 0) {
+        double to_zero = sampled * (p[0].v / delta);
+        if (to_zero < to_start)
+            to_start = to_zero;
+    }
+    double interval = sampled + (to_start < threshold ? to_start : avg_gap / 2) +
+                      (to_end < threshold ? to_end : avg_gap / 2);
+    double factor = interval / sampled; /* in Prometheus' order: the same last bit */
+    if (is_rate)
+        factor /= (double)range / 1e9;
+    return delta * factor;
+}
+
+/* Prometheus' instantValue: irate() (@is_rate, a drop is a reset) and idelta(). */
+static double
+instant_delta(const Point *p, guint n, gboolean is_rate)
+{
+    if (n < 2)
+        return NAN;
+    const Point *last = &p[n - 1], *prev = &p[n - 2];
+    double v = is_rate && last->v < prev->v ? last->v : last->v - prev->v;
+    if (last->t == prev->t)
+        return NAN;
+    if (is_rate)
+        v /= (double)(last->t - prev->t) / 1e9;
+    return v;
+}
+
+/* Neumaier's compensated addition of @inc to *@sum, as Prometheus sums. */
+static void
+kahan_add(double inc, double *sum, double *c)
+{
+    double t = *sum + inc;
+    if (fabs(*sum) >= fabs(inc))
+        *c += (*sum - t) + inc;
+    else
+        *c += (inc - t) + *sum;
+    *sum = t;
+}
+
+/* Prometheus' linearRegression: the least-squares line, x in seconds from
+ * @at_ns, sums compensated; a constant series is flat (NaN if infinite). */
+static void
+linear_regression(const Point *p, guint n, guint64 at_ns, double *slope, double *intercept)
+{
+    double sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0, count = 0;
+    gboolean const_y = TRUE;
+    for (guint i = 0; i < n; i++) {
+        if (i > 0 && p[i].v != p[0].v)
+            const_y = FALSE;
+        count += 1.0;
+        double x = (double)(gint64)(p[i].t - at_ns) / 1e9;
+        kahan_add(x, &sx, &cx);
+        kahan_add(p[i].v, &sy, &cy);
+        kahan_add(x * p[i].v, &sxy, &cxy);
+        kahan_add(x * x, &sx2, &cx2);
+    }
+    if (const_y) {
+        *slope = isinf(p[0].v) ? NAN : 0;
+        *intercept = isinf(p[0].v) ? NAN : p[0].v;
+        return;
+    }
+    sx += cx;
+    sy += cy;
+    sxy += cxy;
+    sx2 += cx2;
+    double cov = sxy - sx * sy / count, var = sx2 - sx * sx / count;
+    *slope = cov / var;
+    *intercept = sy / count - *slope * sx / count;
+}
+
+/* deriv(): the slope, from the first point (Prometheus' intercept time);
+ * predict_linear(): the line at the step's time plus @seconds. */
+static double
+window_linear(const Window *w, gboolean predict)
+{
+    if (w->n < 2)
+        return NAN;
+    double slope, intercept;
+    linear_regression(w->p, w->n, predict ? w->step_ns : w->p[0].t, &slope, &intercept);
+    return predict ? slope * w->param + intercept : slope;
+}
+
+/* stddev_over_time(), stdvar_over_time(): Welford's, compensated, as Prometheus. */
+static double
+window_stdvar(const Point *p, guint n, gboolean dev)
+{
+    double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+    for (guint i = 0; i < n; i++) {
+        count++;
+        double delta = p[i].v - (mean + cmean);
+        kahan_add(delta / count, &mean, &cmean);
+        kahan_add(delta * (p[i].v - (mean + cmean)), &aux, &caux);
+    }
+    return dev ? sqrt((aux + caux) / count) : (aux + caux) / count;
+}
+
+/* NaN first, as Go's sort of a vectorByValueHeap. */
+static int
+double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x) || isnan(y))
+        return isnan(y) - isnan(x);
+    return (x > y) - (x < y);
+}
+
+double
+quantile_of(double q, double *v, guint n)
+{
+    if (n == 0 || isnan(q))
+        return NAN;
+    if (q < 0)
+        return -INFINITY;
+    if (q > 1)
+        return INFINITY;
+    qsort(v, n, sizeof(double), double_cmp);
+    double rank = q * (n - 1.0);
+    double lower = MAX(0, floor(rank)), upper = MIN(n - 1.0, lower + 1);
+    double weight = rank - floor(rank);
+    return v[(guint)lower] * (1 - weight) + v[(guint)upper] * weight;
+}
+
+static double
+window_quantile(const Window *w)
+{
+    g_autofree double *v = g_new(double, w->n);
+    for (guint i = 0; i < w->n; i++)
+        v[i] = w->p[i].v;
+    return quantile_of(w->param, v, w->n);
+}
+
+/* resets() (a drop) or changes() (any other value; NaN to NaN is none). */
+static double
+window_count_changes(const Point *p, guint n, gboolean resets)
+{
+    guint count = 0;
+    for (guint i = 1; i < n; i++) {
+        double prev = p[i - 1].v, cur = p[i].v;
+        if (resets ? cur < prev : cur != prev && !(isnan(cur) && isnan(prev)))
+            count++;
+    }
+    return count;
+}
+
+/* sum_over_time: compensated; an infinite sum is returned as it is. */
+static double
+window_sum(const Point *p, guint n)
+{
+    double sum = 0, c = 0;
+    for (guint i = 0; i < n; i++)
+        kahan_add(p[i].v, &sum, &c);
+    return isinf(sum) ? sum : sum + c;
+}
+
+/* avg_over_time: the running mean, compensated, as Prometheus 2 computes
+ * it (so the last bit agrees); infinities keep the mean infinite. */
+static double
+window_avg(const Point *p, guint n)
+{
+    double mean = 0, c = 0;
+    for (guint i = 0; i < n; i++) {
+        double count = i + 1, v = p[i].v;
+        if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
+            continue;
+        kahan_add(v / count - mean / count, &mean, &c);
+    }
+    return isinf(mean) ? mean : mean + c;
+}
+
+static double
+window_extreme(const Point *p, guint n, gboolean min)
+{
+    double acc = min ? INFINITY : -INFINITY;
+    for (guint i = 0; i < n; i++)
+        acc = min ? MIN(acc, p[i].v) : MAX(acc, p[i].v);
+    return acc;
+}
+
+double
+window_apply(FuncKind f, const Window *w)
+{
+    const Point *p = w->p;
+    guint n = w->n;
+    guint64 t = w->t_ns, range = w->range_ns;
+    if (n == 0)
+        return NAN;
+    switch (f) {
+    case FN_RATE:
+    case FN_INCREASE:
+    case FN_DELTA:
+        return extrapolated_delta(p, n, t, range, f != FN_DELTA, f == FN_RATE);
+    case FN_IRATE:
+    case FN_IDELTA:
+        return instant_delta(p, n, f == FN_IRATE);
+    case FN_DERIV:
+    case FN_PREDICT_LINEAR:
+        return window_linear(w, f == FN_PREDICT_LINEAR);
+    case FN_STDDEV_OVER_TIME:
+    case FN_STDVAR_OVER_TIME:
+        return window_stdvar(p, n, f == FN_STDDEV_OVER_TIME);
+    case FN_QUANTILE_OVER_TIME:
+        return window_quantile(w);
+    case FN_RESETS:
+    case FN_CHANGES:
+        return window_count_changes(p, n, f == FN_RESETS);
+    case FN_LAST_OVER_TIME:
+        return p[n - 1].v;
+    case FN_COUNT_OVER_TIME:
+        return n;
+    case FN_SUM_OVER_TIME:
+        return window_sum(p, n);
+    case FN_AVG_OVER_TIME:
+        return window_avg(p, n);
+    case FN_MIN_OVER_TIME:
+    case FN_MAX_OVER_TIME:
+        return window_extreme(p, n, f == FN_MIN_OVER_TIME);
+    }
+    g_assert_not_reached();
+}

@@ -1,0 +1,64 @@
+/* eval-priv.h - what the evaluator's files share: points, the per-query state, results. */
+#ifndef RONDOD_EVAL_PRIV_H
+#define RONDOD_EVAL_PRIV_H
+
+#include "eval.h"
+
+/* A stored point: time in ns since the epoch, value. */
+typedef struct {
+    guint64 t;
+    double v;
+} Point;
+
+/* One evaluation: the request and what it has read so far. */
+typedef struct {
+    const EvalContext *ctx;
+    guint n_steps;
+    guint64 samples;
+    const double *param; /* while a range function runs: its parameter, per step */
+} Eval;
+
+EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
+guint64 eval_step_time(const Eval *ev, guint i);
+EvalResult *eval_result_new(gboolean scalar, guint n_steps);
+/* Takes @labels; every step NaN (no value). */
+EvalSeries *eval_series_new(char **labels, guint n_steps);
+void eval_series_free(gpointer p);
+/* Drops __name__ from every series of @r (a vector). */
+void eval_result_drop_name(EvalResult *r);
+/*
+ * Series of @r with equal labels merged into one, as Prometheus' range
+ * evaluation merges them; FALSE with @error set (EVAL_ERROR_EXEC) if two
+ * have a value at the same step.
+ */
+gboolean eval_result_merge(EvalResult *r, GError **error);
+
+/* The pairs of @labels named in @by (or, @without, all but those and
+ * __name__): an aggregation's group. */
+char **labels_keep(char *const *labels, char *const *by, gboolean without);
+
+/* One window of a range function: the points of [t - range, t]. */
+typedef struct {
+    const Point *p;
+    guint n;
+    guint64 t_ns;     /* the window's end: the step's time less the offset */
+    guint64 range_ns; /* the selector's range */
+    guint64 step_ns;  /* the step's own time (predict_linear()'s intercept) */
+    double param;     /* quantile_over_time()'s phi, predict_linear()'s seconds */
+} Window;
+
+/* eval-funcs.c: a range function over one window (NaN: Prometheus gives no
+ * value, as it gives none for an empty window). */
+double window_apply(FuncKind f, const Window *w);
+/* Prometheus' quantile(): sorts @v in place; NaN for no values. */
+double quantile_of(double q, double *v, guint n);
+
+/* eval-calls.c: a NODE_CALL. */
+EvalResult *eval_call(Eval *ev, const Node *n, GError **error);
+/* eval-topk.c: topk() and bottomk(), quantile(): the aggregations with a parameter. */
+EvalResult *eval_topk(Eval *ev, const Node *n, GError **error);
+EvalResult *eval_quantile(Eval *ev, const Node *n, GError **error);
+/* eval-binop.c: a NODE_BINARY. */
+EvalResult *eval_binary(Eval *ev, const Node *n, GError **error);
+
+#endif

@@ -1,0 +1,200 @@
+/* eval-topk.c - the aggregations with a parameter: topk(), bottomk(), quantile().
+ *
+ * topk() and bottomk(): the k largest (smallest) series of each group, per step.
+ * Which of equal values wins decides the answer, so the selection repeats
+ * Prometheus 2.42's (engine.go, aggregation()): the series of a group in
+ * the order of the input (a selector's: by labels), pushed through a
+ * binary heap with Go's container/heap moves (up, down, Pop swapping the
+ * root with the last) and its Less (NaN first, then by value). A selected
+ * series keeps its labels, __name__ included, and its value.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "eval-priv.h"
+#include "labels.h"
+
+typedef struct {
+    double v;
+    guint k; /* the series' index */
+} Item;
+
+static gboolean
+item_less(const Item *h, guint i, guint j, gboolean top)
+{
+    if (isnan(h[i].v))
+        return TRUE;
+    return top ? h[i].v < h[j].v : h[i].v > h[j].v;
+}
+
+static void
+item_swap(Item *h, guint i, guint j)
+{
+    Item t = h[i];
+    h[i] = h[j];
+    h[j] = t;
+}
+
+static void
+heap_up(Item *h, guint j, gboolean top)
+{
+    while (j > 0) {
+        guint i = (j - 1) / 2;
+        if (!item_less(h, j, i, top))
+            break;
+        item_swap(h, i, j);
+        j = i;
+    }
+}
+
+static void
+heap_down(Item *h, guint i, guint n, gboolean top)
+{
+    for (;;) {
+        guint j = 2 * i + 1;
+        if (j >= n)
+            break;
+        if (j + 1 < n && item_less(h, j + 1, j, top))
+            j++;
+        if (!item_less(h, j, i, top))
+            break;
+        item_swap(h, i, j);
+        i = j;
+    }
+}
+
+/* Prometheus' loop over one group's samples at one step; the heap's length. */
+static guint
+heap_select(Item *h, const Item *in, guint n_in, gint64 k, gboolean top)
+{
+    guint len = 0;
+    for (guint x = 0; x < n_in; x++) {
+        if (len == 0) {
+            h[len++] = in[x];
+            continue;
+        }
+        gboolean better = top ? h[0].v < in[x].v : h[0].v > in[x].v;
+        if ((gint64)len >= k && !better && !isnan(h[0].v))
+            continue;
+        if ((gint64)len == k) {
+            if (k == 1) {
+                h[0] = in[x];
+                continue;
+            }
+            item_swap(h, 0, len - 1);
+            heap_down(h, 0, len - 1, top);
+            len--;
+        }
+        h[len++] = in[x];
+        heap_up(h, len - 1, top);
+    }
+    return len;
+}
+
+/* The series' indexes, group by group: groups[g] is a GArray of guint. */
+static GPtrArray *
+topk_groups(const Node *n, const EvalResult *in)
+{
+    GPtrArray *groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    g_autoptr(GHashTable) index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint k = 0; k < in->series->len; k++) {
+        g_auto(GStrv) keep =
+            labels_keep(((EvalSeries *)in->series->pdata[k])->labels, n->by, n->without);
+        char *key = labels_key(keep);
+        gpointer g;
+        if (!g_hash_table_lookup_extended(index, key, NULL, &g)) {
+            g = GUINT_TO_POINTER(groups->len);
+            g_hash_table_insert(index, key, g);
+            g_ptr_array_add(groups, g_array_new(FALSE, FALSE, sizeof(guint)));
+        } else {
+            g_free(key);
+        }
+        g_array_append_val(g_ptr_array_index(groups, GPOINTER_TO_UINT(g)), k);
+    }
+    return groups;
+}
+
+/* Step @i of one group: clears the values of the series not selected. */
+static void
+topk_step(EvalResult *in, const GArray *members, guint i, gint64 k, gboolean top, Item *buf)
+{
+    Item *items = buf, *heap = buf + members->len;
+    guint n = 0;
+    for (guint x = 0; x < members->len; x++) {
+        guint idx = g_array_index(members, guint, x);
+        double v = ((EvalSeries *)in->series->pdata[idx])->v[i];
+        if (!isnan(v))
+            items[n++] = (Item){v, idx};
+    }
+    guint len = k < 1 ? 0 : heap_select(heap, items, n, k, top);
+    for (guint x = 0; x < n; x++) {
+        gboolean chosen = FALSE;
+        for (guint j = 0; j < len && !chosen; j++)
+            chosen = heap[j].k == items[x].k;
+        if (!chosen)
+            ((EvalSeries *)in->series->pdata[items[x].k])->v[i] = NAN;
+    }
+}
+
+EvalResult *
+eval_topk(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) kr = eval_node(ev, n->rhs, error);
+    g_autoptr(EvalResult) in = kr ? eval_node(ev, n->lhs, error) : NULL;
+    if (in == NULL)
+        return NULL;
+    g_assert(kr->scalar && !in->scalar);
+    gboolean top = n->agg == AGG_TOPK;
+    g_autoptr(GPtrArray) groups = topk_groups(n, in);
+    g_autofree Item *buf = g_new(Item, (gsize)in->series->len * 2 + 1);
+    for (guint i = 0; i < ev->n_steps; i++) {
+        double kv = kr->scalar_v[i];
+        if (!(kv >= -9223372036854775808.0 && kv <= 9223372036854775807.0)) {
+            g_autofree char *text = isnan(kv)   ? g_strdup("NaN")
+                                    : isinf(kv) ? g_strdup(kv > 0 ? "+Inf" : "-Inf")
+                                                : g_strdup_printf("%g", kv); /* Go's %v */
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC, "Scalar value %s overflows int64",
+                        text);
+            return NULL;
+        }
+        for (guint g = 0; g < groups->len; g++)
+            topk_step(in, g_ptr_array_index(groups, g), i, kv < 1 ? 0 : (gint64)kv, top, buf);
+    }
+    in->value_order = top ? -1 : 1;
+    return g_steal_pointer(&in);
+}
+
+/* quantile(phi, v): per group and step, Prometheus' quantile of the values
+ * present; the group's labels as sum() gives them. */
+EvalResult *
+eval_quantile(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) q = eval_node(ev, n->rhs, error);
+    g_autoptr(EvalResult) in = q ? eval_node(ev, n->lhs, error) : NULL;
+    if (in == NULL)
+        return NULL;
+    g_assert(q->scalar && !in->scalar);
+    g_autoptr(GPtrArray) groups = topk_groups(n, in);
+    g_autofree double *buf = g_new(double, in->series->len + 1);
+    EvalResult *r = eval_result_new(FALSE, ev->n_steps);
+    for (guint g = 0; g < groups->len; g++) {
+        const GArray *members = g_ptr_array_index(groups, g);
+        const EvalSeries *first = in->series->pdata[g_array_index(members, guint, 0)];
+        EvalSeries *out =
+            eval_series_new(labels_keep(first->labels, n->by, n->without), ev->n_steps);
+        for (guint i = 0; i < ev->n_steps; i++) {
+            guint m = 0;
+            for (guint x = 0; x < members->len; x++) {
+                double v =
+                    ((EvalSeries *)in->series->pdata[g_array_index(members, guint, x)])->v[i];
+                if (!isnan(v))
+                    buf[m++] = v;
+            }
+            if (m > 0)
+                out->v[i] = quantile_of(q->scalar_v[i], buf, m);
+        }
+        g_ptr_array_add(r->series, out);
+    }
+    return r;
+}
