@@ -21,7 +21,6 @@
 #include "eval-priv.h"
 #include "json.h"
 #include "labels.h"
-#include "registry.h"
 #include "tiers.h"
 
 #define LOOKBACK_NS (G_GUINT64_CONSTANT(300) * RONDO_NS_PER_S)

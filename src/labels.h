@@ -3,7 +3,7 @@
 #define RONDOD_LABELS_H
 
 #include <glib.h>
-#include "registry.h"
+#include "store-handle.h"
 
 /*
  * A series' API labels: __name__ (the series name), store (the store's

@@ -4,23 +4,7 @@
 
 #include <glib.h>
 #include "rondo.h"
-
-/*
- * StoreHandle: one open RondoStore and the name it is served under.
- * Reference counted so that a query thread can keep reading a store the
- * registry has meanwhile replaced (adopted) or dropped (directory removed);
- * the store closes with the last reference. The main loop refreshes the
- * store's series in place while query threads read it, which
- * rondo_store_refresh() allows.
- */
-typedef struct {
-    gatomicrefcount rc;
-    char *name;
-    RondoStore *store;
-} StoreHandle;
-
-StoreHandle *store_handle_ref(StoreHandle *h);
-void store_handle_unref(StoreHandle *h);
+#include "store-handle.h"
 
 typedef struct _Registry Registry;
 

@@ -3,7 +3,7 @@
 #define RONDOD_TIERS_H
 
 #include <glib.h>
-#include "registry.h"
+#include "store-handle.h"
 
 /* The points a read needs. */
 typedef struct {

@@ -14,6 +14,8 @@ rondo_cmd_query(int argc, char **argv)
          N_("TIME")},
         {"range", 'r', 0, G_OPTION_ARG_STRING, &o.range, N_("Length of the range (default: 10m)"),
          N_("DURATION")},
+        {"step", 0, 0, G_OPTION_ARG_STRING, &o.step,
+         N_("Resolution of an expression's answer (default: range/250)"), N_("DURATION")},
         {"tier", 't', 0, G_OPTION_ARG_STRING, &o.tier, N_("Tier to read, or “auto” (default)"),
          N_("N|auto")},
         {"function", 'f', 0, G_OPTION_ARG_STRING, &o.function,
@@ -25,9 +27,10 @@ rondo_cmd_query(int argc, char **argv)
          N_("Tables and charts: plain numbers, not values in units (KiB, ms)"), NULL},
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) context = g_option_context_new(_("DIR SELECTOR"));
+    g_autoptr(GOptionContext) context = g_option_context_new(_("DIR SELECTOR|EXPRESSION"));
     g_option_context_set_summary(context, _("Print the points of the series that SELECTOR "
-                                            "matches in the store DIR."));
+                                            "matches in the store DIR, or the answer to a PromQL "
+                                            "EXPRESSION as rondod gives it."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     if (!rondo_tool_parse(context, &argc, &argv) ||
         !rondo_tool_want_args(argc, argv, 2, _("DIR and SELECTOR")))
@@ -35,7 +38,7 @@ rondo_cmd_query(int argc, char **argv)
     o.store_dir = argv[1];
     o.selector = argv[2];
     int status = rondo_query_run(&o);
-    g_free((char *)o.start), g_free((char *)o.end), g_free((char *)o.range);
+    g_free((char *)o.start), g_free((char *)o.end), g_free((char *)o.range), g_free((char *)o.step);
     g_free((char *)o.tier), g_free((char *)o.function), g_free((char *)o.format);
     return status;
 }

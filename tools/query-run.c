@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
+#include "query-promql.h"
 #include "query-run.h"
 #include "rondo-tool.h"
 #include "timespec.h"
@@ -22,6 +23,7 @@ typedef struct {
     RondoConsolidation cf;
     RondoFormat format;
     guint64 start_ns, end_ns, step_ns;
+    gboolean expression; /* PromQL beyond a selector: evaluated as rondod does */
 } Plan;
 
 static gboolean
@@ -59,8 +61,14 @@ plan_words(const RondoQueryOptions *o, Plan *plan)
         rondo_tool_error(_("--chart draws a chart; it cannot be combined with --format"));
         return FALSE;
     }
-    if (o->url && (o->function || (o->tier && !g_str_equal(o->tier, "auto")))) {
+    gboolean tier_or_function = o->function || (o->tier && !g_str_equal(o->tier, "auto"));
+    if (o->url && tier_or_function) {
         rondo_tool_error(_("--tier and --function are not available with --url"));
+        return FALSE;
+    }
+    if (plan->expression && tier_or_function) {
+        rondo_tool_error(_("--tier and --function read a selector's points as stored; an "
+                           "expression such as rate() or sum by reads the tiers as rondod does"));
         return FALSE;
     }
     return plan_tier(o, plan);
@@ -171,6 +179,20 @@ fetch_local(const RondoQueryOptions *o, const RondoSelector *selector, const Pla
     return result;
 }
 
+/* A PromQL expression on the local store, with rondod's engine. */
+static RondoResult *
+fetch_local_expression(const RondoQueryOptions *o, const Plan *plan)
+{
+    g_autoptr(GError) error = NULL;
+    RondoResult *result = rondo_promql_eval(o->store_dir, o->selector, plan->start_ns, plan->end_ns,
+                                            plan->step_ns, &error);
+    if (result == NULL && error->domain == RONDO_ERROR)
+        rondo_tool_store_error(o->store_dir, error);
+    else if (result == NULL)
+        rondo_tool_error("%s", error->message);
+    return result;
+}
+
 static RondoResult *
 fetch_remote(const RondoQueryOptions *o, const Plan *plan)
 {
@@ -208,15 +230,23 @@ rondo_query_run(const RondoQueryOptions *o)
     Plan plan = {0};
     g_assert((o->store_dir == NULL) != (o->url == NULL));
 
-    g_autoptr(RondoSelector) selector = rondo_selector_parse(o->selector, &error);
-    if (selector == NULL) {
+    /* A plain selector reads points as stored (any tier, any function);
+     * anything else must be PromQL, evaluated as rondod evaluates it. */
+    g_autoptr(RondoSelector) selector = rondo_selector_parse(o->selector, NULL);
+    plan.expression = selector == NULL;
+    if (plan.expression && !rondo_promql_check(o->selector, &error)) {
         rondo_tool_error("%s", error->message);
         return EXIT_USAGE;
     }
     if (!plan_words(o, &plan) || !plan_times(o, &plan))
         return EXIT_USAGE;
-    g_autoptr(RondoResult) result =
-        o->store_dir ? fetch_local(o, selector, &plan) : fetch_remote(o, &plan);
+    g_autoptr(RondoResult) result = NULL;
+    if (o->url != NULL)
+        result = fetch_remote(o, &plan);
+    else if (plan.expression)
+        result = fetch_local_expression(o, &plan);
+    else
+        result = fetch_local(o, selector, &plan);
     if (result == NULL)
         return 1;
     print_result(o, result, &plan);

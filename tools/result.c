@@ -72,6 +72,8 @@ char *
 rondo_series_key_format(const char *name, const char *const *labels)
 {
     GString *s = g_string_new(name);
+    if ((labels == NULL || labels[0] == NULL) && *name == '\0')
+        g_string_append(s, "{}"); /* no name, no label: as Prometheus shows it */
     if (labels == NULL || labels[0] == NULL)
         return g_string_free(s, FALSE);
     g_string_append_c(s, '{');

@@ -34,7 +34,8 @@ context_new(Args *a)
         {"range", 'r', 0, G_OPTION_ARG_STRING, &a->range, N_("Length of the range (default: 10m)"),
          N_("DURATION")},
         {"step", 0, 0, G_OPTION_ARG_STRING, &a->step,
-         N_("Resolution asked of rondod (default: range/250)"), N_("DURATION")},
+         N_("Resolution of an expression's answer, or asked of rondod (default: range/250)"),
+         N_("DURATION")},
         {"tier", 't', 0, G_OPTION_ARG_STRING, &a->tier, N_("Tier to read, or “auto” (default)"),
          N_("N|auto")},
         {"function", 'f', 0, G_OPTION_ARG_STRING, &a->function,
@@ -46,11 +47,12 @@ context_new(Args *a)
          N_("Tables and charts: plain numbers, not values in units (KiB, ms)"), NULL},
         G_OPTION_ENTRY_NULL,
     };
-    GOptionContext *context = g_option_context_new(_("SELECTOR"));
-    g_option_context_set_summary(context,
-                                 _("Print the series that SELECTOR matches, for example\n"
-                                   "  rondo-query --store DIR 'vcpu_exits_total{reason=\"io\"}' "
-                                   "--range 10m"));
+    GOptionContext *context = g_option_context_new(_("SELECTOR|EXPRESSION"));
+    g_option_context_set_summary(
+        context, _("Print the series that SELECTOR matches, or the answer to a PromQL "
+                   "EXPRESSION as rondod gives it, for example\n"
+                   "  rondo-query --store DIR 'vcpu_exits_total{reason=\"io\"}' --range 10m\n"
+                   "  rondo-query --store DIR 'sum by (reason) (rate(vcpu_exits_total[1m]))'"));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     return context;
 }
