@@ -62,8 +62,8 @@ bad(Reader *r, GError **error, const char *what)
         g_propagate_error(error, g_steal_pointer(&r->io_error));
         return FALSE;
     }
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s at byte %" G_GUINT64_FORMAT),
-                what, r->offset + r->pos);
+    g_autofree char *at = g_strdup_printf("%" G_GUINT64_FORMAT, r->offset + r->pos);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s at byte %s"), what, at);
     return FALSE;
 }
 
