@@ -23,12 +23,12 @@ guint32 rondo_crc32(const void *data, gsize n);
 guint64 rondo_fnv1a64(const void *data, gsize n);
 
 /* --------------------------------------------------------------- schema */
-typedef struct {
+struct _RondoMatcher {
     char *label;
     RondoMatchOp op;
     char *value;
     GRegex *regex; /* for the two regex operators */
-} RondoMatcher;
+};
 
 typedef struct {
     guint64 interval_ns;

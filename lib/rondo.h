@@ -167,6 +167,35 @@ typedef enum {
     RONDO_MATCH_NOT_REGEX, /* !~ */
 } RondoMatchOp;
 
+/**
+ * RondoMatcher:
+ * A label matcher as Prometheus has them, the one rule for the whole suite
+ * (schemas, rondod's PromQL, the tools' selectors): @op applied to the
+ * value of one label, "" when a series lacks it, the series name for
+ * "__name__". A regular expression must match the whole value (it is
+ * anchored as ^(?:RE)$); its syntax is GRegex's (PCRE), with $ matching
+ * only at the very end, as in Prometheus' RE2.
+ */
+typedef struct _RondoMatcher RondoMatcher;
+
+/* Returns: (transfer full): the matcher, or NULL with RONDO_ERROR_INVALID
+ * for an empty label, an unknown operator or a bad regular expression. */
+RONDO_API RondoMatcher *rondo_matcher_new(const char *label, RondoMatchOp op, const char *value,
+                                          GError **error);
+RONDO_API void rondo_matcher_free(RondoMatcher *matcher);
+/* Whether the matcher accepts @value, the value of its label. */
+RONDO_API gboolean rondo_matcher_matches_value(const RondoMatcher *matcher, const char *value);
+/* Whether it accepts the series @name with @labels (NULL-terminated pairs). */
+RONDO_API gboolean rondo_matcher_matches(const RondoMatcher *matcher, const char *name,
+                                         const char *const *labels);
+/* Its parts; the strings live as long as the matcher. */
+RONDO_API const char *rondo_matcher_get_label(const RondoMatcher *matcher);
+RONDO_API RondoMatchOp rondo_matcher_get_op(const RondoMatcher *matcher);
+RONDO_API const char *rondo_matcher_get_value(const RondoMatcher *matcher);
+/* The compiled, anchored expression of a =~ or !~ matcher (NULL for = and
+ * !=), for callers that need its groups (PromQL's label_replace). */
+RONDO_API GRegex *rondo_matcher_get_regex(const RondoMatcher *matcher);
+
 typedef struct _RondoSchema RondoSchema;
 
 /**

@@ -55,17 +55,6 @@ rondo_match_op_from_string(const char *text, RondoMatchOp *ret_op)
     return FALSE;
 }
 
-static void
-matcher_free(gpointer data)
-{
-    RondoMatcher *m = data;
-    g_free(m->label);
-    g_free(m->value);
-    if (m->regex)
-        g_regex_unref(m->regex);
-    g_free(m);
-}
-
 static gboolean
 schema_name_valid(const char *name)
 {
@@ -99,7 +88,7 @@ rondo_schema_new(const char *name, guint32 series_max, GError **error)
     RondoSchema *schema = g_new0(RondoSchema, 1);
     schema->name = g_strdup(name);
     schema->series_max = series_max;
-    schema->matchers = g_ptr_array_new_with_free_func(matcher_free);
+    schema->matchers = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_matcher_free);
     return schema;
 }
 
@@ -122,29 +111,11 @@ rondo_schema_add_matcher(RondoSchema *schema, const char *label, RondoMatchOp op
                          GError **error)
 {
     g_return_val_if_fail(schema != NULL && label != NULL && value != NULL, FALSE);
-    g_autoptr(GRegex) regex = NULL;
-
-    if (op > RONDO_MATCH_NOT_REGEX || *label == '\0') {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
-                    "schema “%s”: bad matcher on label “%s”", schema->name, label);
+    RondoMatcher *m = rondo_matcher_new(label, op, value, error);
+    if (m == NULL) {
+        g_prefix_error(error, "schema “%s”: ", schema->name);
         return FALSE;
     }
-    if (op == RONDO_MATCH_REGEX || op == RONDO_MATCH_NOT_REGEX) {
-        g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
-        g_autoptr(GError) local = NULL;
-        regex = g_regex_new(anchored, G_REGEX_OPTIMIZE, 0, &local);
-        if (regex == NULL) {
-            g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
-                        "schema “%s”: bad regular expression “%s”: %s", schema->name, value,
-                        local->message);
-            return FALSE;
-        }
-    }
-    RondoMatcher *m = g_new0(RondoMatcher, 1);
-    m->label = g_strdup(label);
-    m->op = op;
-    m->value = g_strdup(value);
-    m->regex = g_steal_pointer(&regex);
     g_ptr_array_add(schema->matchers, m);
     return TRUE;
 }
@@ -265,16 +236,7 @@ gboolean
 rondo_schema_matches(const RondoSchema *schema, const char *name, const char *const *labels)
 {
     for (guint i = 0; i < schema->matchers->len; i++) {
-        const RondoMatcher *m = g_ptr_array_index(schema->matchers, i);
-        const char *v = rondo_labels_lookup(name, labels, m->label);
-        gboolean hit;
-        if (m->regex)
-            hit = g_regex_match(m->regex, v, 0, NULL);
-        else
-            hit = g_str_equal(v, m->value);
-        if (m->op == RONDO_MATCH_NOT_EQUAL || m->op == RONDO_MATCH_NOT_REGEX)
-            hit = !hit;
-        if (!hit)
+        if (!rondo_matcher_matches(g_ptr_array_index(schema->matchers, i), name, labels))
             return FALSE;
     }
     return TRUE;

@@ -274,9 +274,10 @@ eval_label_replace(const Node *n, EvalResult *r, GError **error)
                 src = s->labels[i + 1];
         }
         g_autoptr(GMatchInfo) mi = NULL;
-        if (!g_regex_match(m->re, src, 0, &mi))
+        GRegex *re = rondo_matcher_get_regex(m->rm);
+        if (!g_regex_match(re, src, 0, &mi))
             continue;
-        g_autofree char *value = expand_template(a[1], mi, m->re);
+        g_autofree char *value = expand_template(a[1], mi, re);
         char **next = labels_with(s->labels, a[0], value);
         g_strfreev(s->labels);
         s->labels = next;

@@ -108,8 +108,7 @@ matcher_free(gpointer p)
     Matcher *m = p;
     g_free(m->label);
     g_free(m->value);
-    if (m->re)
-        g_regex_unref(m->re);
+    rondo_matcher_free(m->rm);
     g_free(m);
 }
 
@@ -134,17 +133,7 @@ promql_node_free(Node *node)
 gboolean
 matcher_matches(const Matcher *m, const char *value)
 {
-    switch (m->op) {
-    case MATCH_EQ:
-        return strcmp(value, m->value) == 0;
-    case MATCH_NE:
-        return strcmp(value, m->value) != 0;
-    case MATCH_RE:
-        return g_regex_match(m->re, value, 0, NULL);
-    case MATCH_NRE:
-        return !g_regex_match(m->re, value, 0, NULL);
-    }
-    g_assert_not_reached();
+    return rondo_matcher_matches_value(m->rm, value);
 }
 
 gboolean
@@ -318,26 +307,27 @@ parse_match_op(Parser *ps, MatchOp *op)
     return TRUE;
 }
 
+G_STATIC_ASSERT((int)MATCH_EQ == (int)RONDO_MATCH_EQUAL &&
+                (int)MATCH_NE == (int)RONDO_MATCH_NOT_EQUAL &&
+                (int)MATCH_RE == (int)RONDO_MATCH_REGEX &&
+                (int)MATCH_NRE == (int)RONDO_MATCH_NOT_REGEX);
+
 Matcher *
 matcher_new(const char *label, MatchOp op, const char *value, GError **error)
 {
     g_return_val_if_fail(label != NULL && value != NULL && op <= MATCH_NRE, NULL);
-    g_autoptr(GRegex) re = NULL;
-    if (op == MATCH_RE || op == MATCH_NRE) {
-        g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
-        g_autoptr(GError) local = NULL;
-        re = g_regex_new(anchored, G_REGEX_DOLLAR_ENDONLY, 0, &local);
-        if (re == NULL) {
-            g_set_error(error, G_REGEX_ERROR, local->code, "invalid regular expression \"%s\": %s",
-                        value, local->message);
-            return NULL;
-        }
+    g_autoptr(GError) local = NULL;
+    RondoMatcher *rm = rondo_matcher_new(label, (RondoMatchOp)op, value, &local);
+    if (rm == NULL) {
+        g_set_error(error, G_REGEX_ERROR, G_REGEX_ERROR_COMPILE,
+                    "invalid regular expression \"%s\" (%s)", value, local->message);
+        return NULL;
     }
     Matcher *m = g_new0(Matcher, 1);
     m->label = g_strdup(label);
     m->op = op;
     m->value = g_strdup(value);
-    m->re = g_steal_pointer(&re);
+    m->rm = rm;
     return m;
 }
 

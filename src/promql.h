@@ -3,6 +3,7 @@
 #define RONDOD_PROMQL_H
 
 #include <gio/gio.h>
+#include "rondo.h"
 
 /* Expression depth and size bounds: input from the network gets a limit. */
 #define PROMQL_EXPR_MAX  4096
@@ -15,11 +16,13 @@ typedef enum {
     MATCH_NRE, /* !~ anchored */
 } MatchOp;
 
+/* The parts are kept for the evaluator; matching is librondo's
+ * (rondo_matcher_new()), the suite's one rule for regular expressions. */
 typedef struct {
     char *label;
     MatchOp op;
     char *value;
-    GRegex *re; /* for MATCH_RE / MATCH_NRE */
+    RondoMatcher *rm;
 } Matcher;
 
 typedef enum {

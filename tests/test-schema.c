@@ -119,12 +119,48 @@ test_error_domains(void)
     g_assert_cmpstr(g_quark_to_string(RONDO_ERROR), ==, "rondo-error-quark");
 }
 
+/* The suite's one matcher rule: anchored, "" for a missing label, and $
+ * only at the very end (RE2's rule: "io\n" is not "io"). */
+static void
+test_matcher(void)
+{
+    g_autoptr(GError) error = NULL;
+    const char *io_nl[] = {"reason", "io\n", NULL};
+    const char *io[] = {"reason", "io", NULL};
+    RondoMatcher *re = rondo_matcher_new("reason", RONDO_MATCH_REGEX, "io|mmio", &error);
+    g_assert_no_error(error);
+    g_assert_true(rondo_matcher_matches(re, "x", io));
+    g_assert_false(rondo_matcher_matches(re, "x", io_nl));
+    g_assert_false(rondo_matcher_matches_value(re, "i"));
+    g_assert_nonnull(rondo_matcher_get_regex(re));
+    g_assert_cmpstr(rondo_matcher_get_label(re), ==, "reason");
+    g_assert_cmpint(rondo_matcher_get_op(re), ==, RONDO_MATCH_REGEX);
+    rondo_matcher_free(re);
+    RondoMatcher *dollar = rondo_matcher_new("reason", RONDO_MATCH_REGEX, "io$", &error);
+    g_assert_false(rondo_matcher_matches(dollar, "x", io_nl));
+    rondo_matcher_free(dollar);
+    RondoMatcher *ne = rondo_matcher_new("absent", RONDO_MATCH_NOT_EQUAL, "", &error);
+    g_assert_false(rondo_matcher_matches(ne, "x", io)); /* a missing label is "" */
+    g_assert_null(rondo_matcher_get_regex(ne));
+    rondo_matcher_free(ne);
+    RondoMatcher *name = rondo_matcher_new("__name__", RONDO_MATCH_NOT_REGEX, "vcpu_.*", &error);
+    g_assert_false(rondo_matcher_matches(name, "vcpu_exits_total", NULL));
+    g_assert_true(rondo_matcher_matches(name, "blk_requests_total", NULL));
+    rondo_matcher_free(name);
+    g_assert_null(rondo_matcher_new("reason", RONDO_MATCH_REGEX, "(", &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_clear_error(&error);
+    g_assert_null(rondo_matcher_new("", RONDO_MATCH_EQUAL, "x", &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/schema/preset-geometry", test_preset_geometry);
     g_test_add_func("/schema/invalid", test_invalid);
+    g_test_add_func("/schema/matcher", test_matcher);
     g_test_add_func("/schema/consolidation-names", test_consolidation_names);
     g_test_add_func("/schema/error-domains", test_error_domains);
     g_test_add_func("/schema/matchers-route", test_matchers_route);

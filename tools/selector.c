@@ -7,6 +7,7 @@
  * NAME [a-zA-Z_:][a-zA-Z0-9_:]*, LABEL [a-zA-Z_][a-zA-Z0-9_]*. The name is
  * kept as the matcher __name__ = NAME, so matching treats it like any label.
  * Shared by `rondo query`, `rondo import` (series names) and rondo-query.
+ * Matching is librondo's RondoMatcher, the rule schemas and rondod use.
  */
 #include "config.h"
 #include <string.h>
@@ -14,15 +15,8 @@
 #include "rondo-tool.h"
 #include "selector.h"
 
-typedef struct {
-    char *label;
-    RondoMatchOp op;
-    char *value;
-    GRegex *regex; /* =~ and !~: anchored */
-} Matcher;
-
 struct _RondoSelector {
-    GPtrArray *matchers; /* Matcher* */
+    GPtrArray *matchers; /* RondoMatcher* */
 };
 
 typedef struct {
@@ -30,17 +24,6 @@ typedef struct {
     const char *p;
     GError **error;
 } Parser;
-
-static void
-matcher_free(gpointer data)
-{
-    Matcher *m = data;
-    g_free(m->label);
-    g_free(m->value);
-    if (m->regex)
-        g_regex_unref(m->regex);
-    g_free(m);
-}
 
 void
 rondo_selector_free(RondoSelector *selector)
@@ -131,18 +114,12 @@ parse_op(Parser *ps, RondoMatchOp *ret_op)
 static gboolean
 add_matcher(Parser *ps, RondoSelector *sel, char *label, RondoMatchOp op, char *value)
 {
-    Matcher *m = g_new0(Matcher, 1);
-    m->label = label;
-    m->op = op;
-    m->value = value;
-    g_ptr_array_add(sel->matchers, m);
-    if (op != RONDO_MATCH_REGEX && op != RONDO_MATCH_NOT_REGEX)
-        return TRUE;
+    g_autofree char *l = label, *v = value;
     g_autoptr(GError) local = NULL;
-    g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
-    m->regex = g_regex_new(anchored, G_REGEX_DOLLAR_ENDONLY, 0, &local);
-    if (m->regex == NULL)
+    RondoMatcher *m = rondo_matcher_new(l, op, v, &local);
+    if (m == NULL)
         return fail(ps, local->message);
+    g_ptr_array_add(sel->matchers, m);
     return TRUE;
 }
 
@@ -190,7 +167,7 @@ rondo_selector_parse(const char *text, GError **error)
     g_autoptr(RondoSelector) sel = g_new0(RondoSelector, 1);
     Parser ps = {text, text, error};
 
-    sel->matchers = g_ptr_array_new_with_free_func(matcher_free);
+    sel->matchers = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_matcher_free);
     skip_blanks(&ps);
     char *name = parse_ident(&ps, TRUE);
     if (name != NULL && !add_matcher(&ps, sel, g_strdup("__name__"), RONDO_MATCH_EQUAL, name))
@@ -211,24 +188,7 @@ rondo_selector_matches(const RondoSelector *selector, const char *name, const ch
 {
     g_return_val_if_fail(selector != NULL && name != NULL, FALSE);
     for (guint i = 0; i < selector->matchers->len; i++) {
-        const Matcher *m = g_ptr_array_index(selector->matchers, i);
-        const char *v = rondo_labels_lookup(name, labels, m->label);
-        gboolean ok;
-        switch (m->op) {
-        case RONDO_MATCH_EQUAL:
-            ok = g_str_equal(v, m->value);
-            break;
-        case RONDO_MATCH_NOT_EQUAL:
-            ok = !g_str_equal(v, m->value);
-            break;
-        case RONDO_MATCH_REGEX:
-            ok = g_regex_match(m->regex, v, 0, NULL);
-            break;
-        default:
-            ok = !g_regex_match(m->regex, v, 0, NULL);
-            break;
-        }
-        if (!ok)
+        if (!rondo_matcher_matches(g_ptr_array_index(selector->matchers, i), name, labels))
             return FALSE;
     }
     return TRUE;
@@ -245,12 +205,12 @@ rondo_selector_get_matcher(const RondoSelector *selector, guint i, RondoMatchOp 
                            const char **ret_value)
 {
     g_return_val_if_fail(i < selector->matchers->len, NULL);
-    const Matcher *m = g_ptr_array_index(selector->matchers, i);
+    const RondoMatcher *m = g_ptr_array_index(selector->matchers, i);
     if (ret_op)
-        *ret_op = m->op;
+        *ret_op = rondo_matcher_get_op(m);
     if (ret_value)
-        *ret_value = m->value;
-    return m->label;
+        *ret_value = rondo_matcher_get_value(m);
+    return rondo_matcher_get_label(m);
 }
 
 static gboolean
@@ -266,22 +226,22 @@ rondo_selector_get_series(const RondoSelector *selector, char **ret_name, char *
 {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     const char *name = NULL;
+    RondoMatchOp op;
     for (guint i = 0; i < selector->matchers->len; i++) {
-        const Matcher *m = g_ptr_array_index(selector->matchers, i);
-        if (m->op != RONDO_MATCH_EQUAL)
+        const char *value, *label = rondo_selector_get_matcher(selector, i, &op, &value);
+        if (op != RONDO_MATCH_EQUAL)
             return series_fail(error, _("a series takes only = matchers"));
-        if (g_str_equal(m->label, "__name__")) {
+        if (g_str_equal(label, "__name__")) {
             if (name != NULL)
                 return series_fail(error, _("the series name is given twice"));
-            name = m->value;
+            name = value;
             continue;
         }
         for (guint j = 0; j < i; j++) {
-            const Matcher *o = g_ptr_array_index(selector->matchers, j);
-            if (g_str_equal(o->label, m->label))
+            if (g_str_equal(rondo_selector_get_matcher(selector, j, NULL, NULL), label))
                 return series_fail(error, _("a label is given twice"));
         }
-        g_strv_builder_add_many(b, m->label, m->value, NULL);
+        g_strv_builder_add_many(b, label, value, NULL);
     }
     if (name == NULL)
         return series_fail(error, _("the series has no name"));
