@@ -80,7 +80,7 @@ JsonNode *
 sample_json_parse_object(const char *text, gsize len, GError **error)
 {
     g_autoptr(GError) local = NULL;
-    g_autoptr(JsonNode) root = rondo_json_input_parse(text, len, &local);
+    g_autoptr(JsonNode) root = tool_json_input_parse(text, len, &local);
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
         g_set_error(error, AGENT_PARSE_ERROR, AGENT_PARSE_ERROR_INVALID, "not a JSON object%s%s",
                     local != NULL ? ": " : "", local != NULL ? local->message : "");

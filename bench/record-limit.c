@@ -123,7 +123,7 @@ untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 r
         double cpn)
 {
     guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot, dropped = 0;
-    guint64 start = rondo_cycles_now();
+    guint64 start = tool_cycles_now();
     for (guint64 k = 0; k < slots; k++) {
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
@@ -134,7 +134,7 @@ untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 r
             }
         }
     }
-    guint64 cycles = rondo_cycles_now() - start;
+    guint64 cycles = tool_cycles_now() - start;
     g_assert(dropped == 0);
     return (double)cycles / cpn / (double)(slots * per_slot);
 }
@@ -162,9 +162,9 @@ timed(RondoSeries **series, guint n, guint p, guint64 records, guint64 *ts, doub
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
             for (guint s = 0; s < n; s++) {
-                guint64 a = rondo_cycles_now();
+                guint64 a = tool_cycles_now();
                 rondo_series_record(series[s], (double)s, *ts);
-                guint64 b = rondo_cycles_now();
+                guint64 b = tool_cycles_now();
                 hist[MIN(b - a, HIST_BUCKETS - 1)]++;
             }
         }
@@ -180,8 +180,8 @@ timer_overhead(void)
 {
     g_autofree guint64 *hist = g_new0(guint64, HIST_BUCKETS);
     for (guint i = 0; i < 1000000; i++) {
-        guint64 a = rondo_cycles_now();
-        guint64 b = rondo_cycles_now();
+        guint64 a = tool_cycles_now();
+        guint64 b = tool_cycles_now();
         hist[MIN(b - a, HIST_BUCKETS - 1)]++;
     }
     return percentile(hist, 1000000, 0.5);
@@ -273,7 +273,7 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: record-limit [RECORDS >= 1000 [SERIES 1..4096]]\n");
         return 2;
     }
-    double cpn = rondo_cycles_per_ns();
+    double cpn = tool_cycles_per_ns();
     guint64 overhead = timer_overhead();
     RunFigures runs[RUNS];
     for (guint i = 0; i < RUNS; i++) {

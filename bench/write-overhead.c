@@ -383,9 +383,9 @@ measure(Bench *b, void (*op)(Bench *, guint64), guint64 first, guint64 n, double
 {
     double sum = 0;
     for (guint64 i = 0; i < n; i++) {
-        guint64 t0 = rondo_cycles_now();
+        guint64 t0 = tool_cycles_now();
         op(b, first + i);
-        guint64 t1 = rondo_cycles_now();
+        guint64 t1 = tool_cycles_now();
         guint64 d = t1 - t0;
         deltas[i] = d > G_MAXUINT32 ? G_MAXUINT32 : (guint32)d;
         sum += (double)d;
@@ -471,12 +471,12 @@ main(int argc, char **argv)
 
     guint64 max_n = (guint64)MAX(ops, slow_ops);
     guint32 *deltas = g_new(guint32, max_n);
-    double tpn = rondo_cycles_per_ns();
+    double tpn = tool_cycles_per_ns();
     Figures empty;
     measure(b, op_empty, 0, max_n, tpn, deltas, &empty);
     printf("timer: %s, %.3f ticks/ns; an empty timed operation: p50 %.1f ns, p99 %.1f ns, "
            "untimed %.2f ns (subtracted below)\n",
-           RONDO_CYCLES_TSC ? "rdtsc" : "clock_gettime", tpn, empty.p50_ns, empty.p99_ns,
+           TOOL_CYCLES_TSC ? "rdtsc" : "clock_gettime", tpn, empty.p50_ns, empty.p99_ns,
            empty.mean_untimed_ns);
     printf("%-16s %10s %9s %9s %9s %11s %11s %10s\n", "contender", "ops", "p50 ns", "p99 ns",
            "p999 ns", "mean timed", "mean untimed", "÷ rondo");

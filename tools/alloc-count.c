@@ -15,7 +15,7 @@
 volatile int rondo_alloc_counting;
 volatile unsigned long rondo_alloc_count;
 
-#if RONDO_ALLOC_COUNT_AVAILABLE
+#if TOOL_ALLOC_COUNT_AVAILABLE
 
 void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t size);

@@ -1,11 +1,11 @@
 /* alloc-count.h - the counting allocator's switch and counter. */
-#ifndef RONDO_ALLOC_COUNT_H
-#define RONDO_ALLOC_COUNT_H
+#ifndef TOOL_ALLOC_COUNT_H
+#define TOOL_ALLOC_COUNT_H
 
 #if defined(__SANITIZE_ADDRESS__) || !defined(__GLIBC__)
-#define RONDO_ALLOC_COUNT_AVAILABLE 0
+#define TOOL_ALLOC_COUNT_AVAILABLE 0
 #else
-#define RONDO_ALLOC_COUNT_AVAILABLE 1
+#define TOOL_ALLOC_COUNT_AVAILABLE 1
 #endif
 
 extern volatile int rondo_alloc_counting;

@@ -115,7 +115,7 @@ report_ticks(GArray **ticks)
 }
 
 int
-rondo_bench_query(const char *dir)
+tool_bench_query(const char *dir)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *path = g_build_filename(dir, "query-store", NULL);
@@ -123,7 +123,7 @@ rondo_bench_query(const char *dir)
     g_autoptr(RondoStore) store = schema ? rondo_store_create(path, &schema, 1, &error) : NULL;
     RondoSeries *series[SERIES];
     if (store == NULL) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return 1;
     }
     for (guint i = 0; i < SERIES; i++) {
@@ -131,7 +131,7 @@ rondo_bench_query(const char *dir)
         const char *labels[] = {"n", id, NULL};
         series[i] = rondo_store_register(store, "bench_series", labels, &error);
         if (series[i] == NULL) {
-            rondo_tool_error("%s", error->message);
+            tool_error("%s", error->message);
             return 1;
         }
     }

@@ -23,15 +23,15 @@ static const char *const colors[] = {"\033[36m", "\033[33m", "\033[35m",
                                      "\033[32m", "\033[34m", "\033[31m"};
 
 void
-rondo_series_bucketize(const RondoResultSeries *series, guint64 start_ns, guint64 end_ns,
-                       double *buckets, guint n)
+tool_series_bucketize(const ToolResultSeries *series, guint64 start_ns, guint64 end_ns,
+                      double *buckets, guint n)
 {
     g_autofree guint *counts = g_new0(guint, n);
     guint64 span = end_ns - start_ns + 1;
     for (guint b = 0; b < n; b++)
         buckets[b] = 0;
     for (guint j = 0; j < series->points->len; j++) {
-        const RondoPoint *p = &g_array_index(series->points, RondoPoint, j);
+        const ToolPoint *p = &g_array_index(series->points, ToolPoint, j);
         if (p->t_ns < start_ns || p->t_ns > end_ns || !isfinite(p->value))
             continue;
         guint b = (guint)((double)(p->t_ns - start_ns) / (double)span * n);
@@ -68,12 +68,12 @@ level_of(double v, double lo, double hi, guint levels)
 }
 
 void
-rondo_sparkline_append(GString *out, const RondoResultSeries *series, guint64 start_ns,
-                       guint64 end_ns, guint width, gboolean utf8)
+tool_sparkline_append(GString *out, const ToolResultSeries *series, guint64 start_ns,
+                      guint64 end_ns, guint width, gboolean utf8)
 {
     g_autofree double *b = g_new(double, width);
     double lo, hi;
-    rondo_series_bucketize(series, start_ns, end_ns, b, width);
+    tool_series_bucketize(series, start_ns, end_ns, b, width);
     range_of(b, width, &lo, &hi);
     for (guint i = 0; i < width; i++) {
         if (isnan(b[i])) {
@@ -92,7 +92,7 @@ typedef struct {
     guint width, height;
     int *cells; /* series index per cell, -1 empty */
     double lo, hi;
-    RondoUnit unit; /* of every series, else RONDO_UNIT_NONE */
+    ToolUnit unit; /* of every series, else TOOL_UNIT_NONE */
     gboolean raw;
 } Grid;
 
@@ -121,14 +121,14 @@ grid_plot(Grid *g, const double *b, int series)
 static void
 chart_axis_label(GString *out, const Grid *g, guint row)
 {
-    char buf[RONDO_VALUE_BUF];
+    char buf[TOOL_VALUE_BUF];
     if (row == 0 || row == g->height - 1 || row == g->height / 2) {
         double v = g->hi - (g->hi - g->lo) * row / (g->height - 1);
         v = g->height > 1 && g->hi > g->lo ? v : g->lo;
         if (g->raw)
-            rondo_value_format_short(v, 4, buf);
+            tool_value_format_short(v, 4, buf);
         else
-            rondo_value_format_human(v, g->unit, buf);
+            tool_value_format_human(v, g->unit, buf);
     } else {
         buf[0] = '\0';
     }
@@ -136,7 +136,7 @@ chart_axis_label(GString *out, const Grid *g, guint row)
 }
 
 static void
-chart_rows(GString *out, const Grid *g, const RondoOutputStyle *style)
+chart_rows(GString *out, const Grid *g, const ToolOutputStyle *style)
 {
     for (guint row = 0; row < g->height; row++) {
         chart_axis_label(out, g, row);
@@ -158,13 +158,13 @@ chart_rows(GString *out, const Grid *g, const RondoOutputStyle *style)
 }
 
 static void
-chart_time_axis(GString *out, const Grid *g, const RondoResult *result, gboolean utf8)
+chart_time_axis(GString *out, const Grid *g, const ToolResult *result, gboolean utf8)
 {
     g_string_append_printf(out, "%*s %s", CHART_LABEL_WIDTH, "", utf8 ? "└" : "+");
     for (guint x = 0; x < g->width; x++)
         g_string_append(out, utf8 ? "─" : "-");
-    g_autofree char *t0 = rondo_time_format(result->start_ns);
-    g_autofree char *t1 = rondo_time_format(result->end_ns);
+    g_autofree char *t0 = tool_time_format(result->start_ns);
+    g_autofree char *t1 = tool_time_format(result->end_ns);
     guint gap = g->width + 1 > strlen(t0) + strlen(t1)
                     ? g->width + 1 - (guint)strlen(t0) - (guint)strlen(t1)
                     : 1;
@@ -172,10 +172,10 @@ chart_time_axis(GString *out, const Grid *g, const RondoResult *result, gboolean
 }
 
 static void
-chart_legend(GString *out, const RondoResult *result, const RondoOutputStyle *style)
+chart_legend(GString *out, const ToolResult *result, const ToolOutputStyle *style)
 {
     for (guint i = 0; i < result->series->len; i++) {
-        const RondoResultSeries *s = g_ptr_array_index(result->series, i);
+        const ToolResultSeries *s = g_ptr_array_index(result->series, i);
         const char *color = style->color ? colors[i % G_N_ELEMENTS(colors)] : "";
         g_string_append_printf(out, "%*s %s%c%s %s\n", CHART_LABEL_WIDTH, "", color,
                                markers[i % (sizeof markers - 1)], style->color ? "\033[0m" : "",
@@ -184,20 +184,19 @@ chart_legend(GString *out, const RondoResult *result, const RondoOutputStyle *st
 }
 
 void
-rondo_chart_write(GString *out, const RondoResult *result, const RondoOutputStyle *style,
-                  guint height)
+tool_chart_write(GString *out, const ToolResult *result, const ToolOutputStyle *style, guint height)
 {
     guint width = CLAMP(style->width, 40, CHART_WIDTH_MAX) - CHART_LABEL_WIDTH - 3;
     guint n = result->series->len;
     g_autofree double *b = g_new(double, (gsize)width *MAX(n, 1));
-    Grid g = {width, MAX(height, 3), NULL, INFINITY, -INFINITY, RONDO_UNIT_NONE, style->raw};
+    Grid g = {width, MAX(height, 3), NULL, INFINITY, -INFINITY, TOOL_UNIT_NONE, style->raw};
 
     for (guint i = 0; i < n; i++) {
-        RondoUnit u = ((RondoResultSeries *)g_ptr_array_index(result->series, i))->unit;
-        g.unit = i == 0 || u == g.unit ? u : RONDO_UNIT_NONE;
+        ToolUnit u = ((ToolResultSeries *)g_ptr_array_index(result->series, i))->unit;
+        g.unit = i == 0 || u == g.unit ? u : TOOL_UNIT_NONE;
         double lo, hi;
-        rondo_series_bucketize(g_ptr_array_index(result->series, i), result->start_ns,
-                               result->end_ns, b + (gsize)i * width, width);
+        tool_series_bucketize(g_ptr_array_index(result->series, i), result->start_ns,
+                              result->end_ns, b + (gsize)i * width, width);
         range_of(b + (gsize)i * width, width, &lo, &hi);
         g.lo = MIN(g.lo, lo);
         g.hi = MAX(g.hi, hi);

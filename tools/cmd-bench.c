@@ -116,8 +116,8 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
     rondo_alloc_counting = 1;
 
     for (guint64 i = 0; i < 1000000; i++) {
-        guint64 a = rondo_cycles_now();
-        guint64 b = rondo_cycles_now();
+        guint64 a = tool_cycles_now();
+        guint64 b = tool_cycles_now();
         hist_add(out->timer_hist, b - a);
     }
     guint64 ts = t0, dropped = 0;
@@ -127,20 +127,20 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
             guint s = (guint)(i % n_series);
             if (i % per_slot == 0)
                 ts += RONDO_NS_PER_S;
-            guint64 a = rondo_cycles_now();
+            guint64 a = tool_cycles_now();
             dropped += rondo_series_record(series[s], (double)i, ts);
-            guint64 b = rondo_cycles_now();
+            guint64 b = tool_cycles_now();
             hist_add(out->hist[p], b - a);
         }
     }
-    guint64 start = rondo_cycles_now();
+    guint64 start = tool_cycles_now();
     for (guint64 i = 0; i < records; i++) {
         guint s = (guint)(i % n_series);
         if (s == 0)
             ts += RONDO_NS_PER_S;
         dropped += rondo_series_record(series[s], (double)i, ts);
     }
-    out->throughput_cycles = rondo_cycles_now() - start;
+    out->throughput_cycles = tool_cycles_now() - start;
 
     rondo_alloc_counting = 0;
     out->allocations = rondo_alloc_count;
@@ -253,7 +253,7 @@ bench_report(const BenchShared *r, guint64 records, guint n_series, double cpn,
     printf(_("throughput: %.1f ns per record, %.1f million records/s (untimed loop, sparse "
              "pattern)\n"),
            ns_per, 1e3 / ns_per);
-    if (RONDO_ALLOC_COUNT_AVAILABLE)
+    if (TOOL_ALLOC_COUNT_AVAILABLE)
         printf(_("heap allocations in the measured loops: %llu (counting allocator)\n"),
                (ull)r->allocations);
     else
@@ -268,9 +268,9 @@ bench_report(const BenchShared *r, guint64 records, guint n_series, double cpn,
     printf(_("store bytes on disk: %llu before writing, %llu after (target < 2097152)\n"),
            (ull)bytes_before, (ull)bytes_after);
     gboolean ok = r->syscalls == 0 && r->dropped == 0 && bytes_before == bytes_after &&
-                  (!RONDO_ALLOC_COUNT_AVAILABLE || r->allocations == 0);
+                  (!TOOL_ALLOC_COUNT_AVAILABLE || r->allocations == 0);
     if (!ok)
-        rondo_tool_error(_("bench: a proof failed (see above)"));
+        tool_error(_("bench: a proof failed (see above)"));
     return ok ? 0 : 1;
 }
 
@@ -281,11 +281,11 @@ bench_run(const char *dir, guint64 records, guint n_series)
     g_autofree RondoSeries **series = g_new0(RondoSeries *, n_series);
     g_autoptr(RondoStore) store = bench_store(dir, n_series, series, &error);
     if (store == NULL) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return 1;
     }
     guint64 bytes_before = rondo_store_get_bytes(store);
-    double cpn = rondo_cycles_per_ns();
+    double cpn = tool_cycles_per_ns();
     BenchShared *shared =
         mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     g_assert(shared != MAP_FAILED);
@@ -300,7 +300,7 @@ bench_run(const char *dir, guint64 records, guint n_series)
         ;
     int rc = 1;
     if (pid < 0 || !WIFEXITED(status) || shared->done == 0)
-        rondo_tool_error(_("bench: the measuring process failed (status %d)"), status);
+        tool_error(_("bench: the measuring process failed (status %d)"), status);
     else
         rc = bench_report(shared, records, n_series, cpn, bytes_before,
                           rondo_store_get_bytes(store));
@@ -309,7 +309,7 @@ bench_run(const char *dir, guint64 records, guint n_series)
 }
 
 int
-rondo_cmd_bench(int argc, char **argv)
+tool_cmd_bench(int argc, char **argv)
 {
     gint64 records = 10000000;
     gint series = 30;
@@ -330,20 +330,20 @@ rondo_cmd_bench(int argc, char **argv)
                                    "measure the maintenance tick and queries on 7 simulated days "
                                    "of 30 series instead."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-    if (!rondo_tool_parse(context, &argc, &argv))
+    if (!tool_parse(context, &argc, &argv))
         return EXIT_USAGE;
     if (argc > 1 || records < 1000 || series < 1 || series > 4096) {
-        rondo_tool_error(_("bench: --records must be at least 1000, --series 1..4096, and no "
-                           "arguments are taken"));
+        tool_error(_("bench: --records must be at least 1000, --series 1..4096, and no "
+                     "arguments are taken"));
         return EXIT_USAGE;
     }
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = g_dir_make_tmp("rondo-bench-XXXXXX", &error);
     if (dir == NULL) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return 1;
     }
-    int rc = query ? rondo_bench_query(dir) : bench_run(dir, (guint64)records, (guint)series);
+    int rc = query ? tool_bench_query(dir) : bench_run(dir, (guint64)records, (guint)series);
     remove_tree(dir);
     return rc;
 }

@@ -10,16 +10,16 @@ preset_schemas(const char *preset, gint series_max)
 {
     g_autoptr(GError) error = NULL;
     if (!g_str_equal(preset, "vmm")) {
-        rondo_tool_error(_("--preset: unknown preset “%s” (known: vmm)"), preset);
+        tool_error(_("--preset: unknown preset “%s” (known: vmm)"), preset);
         return NULL;
     }
     if (series_max < 1 || series_max > RONDO_SERIES_MAX) {
-        rondo_tool_error(_("--series-max: %d is not from 1 to %d"), series_max, RONDO_SERIES_MAX);
+        tool_error(_("--series-max: %d is not from 1 to %d"), series_max, RONDO_SERIES_MAX);
         return NULL;
     }
     RondoSchema *s = rondo_schema_new_vmm_preset(preset, (guint32)series_max, &error);
     if (s == NULL) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return NULL;
     }
     GPtrArray *schemas = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_schema_free);
@@ -28,7 +28,7 @@ preset_schemas(const char *preset, gint series_max)
 }
 
 int
-rondo_cmd_create(int argc, char **argv)
+tool_cmd_create(int argc, char **argv)
 {
     g_autofree char *preset = NULL, *schema_file = NULL;
     gint series_max = 30;
@@ -45,17 +45,17 @@ rondo_cmd_create(int argc, char **argv)
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(context, _("Create a store in DIR, allocating all its space."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 1, _("DIR")))
         return EXIT_USAGE;
     if (preset && schema_file) {
-        rondo_tool_error(_("give either --preset or --schema, not both"));
+        tool_error(_("give either --preset or --schema, not both"));
         return EXIT_USAGE;
     }
     g_autoptr(GPtrArray) schemas = NULL;
     if (schema_file) {
-        schemas = rondo_schema_file_load(schema_file, &error);
+        schemas = tool_schema_file_load(schema_file, &error);
         if (schemas == NULL) {
-            rondo_tool_error("%s", error->message);
+            tool_error("%s", error->message);
             return 1;
         }
     } else if ((schemas = preset_schemas(preset ? preset : "vmm", series_max)) == NULL) {
@@ -64,7 +64,7 @@ rondo_cmd_create(int argc, char **argv)
     g_autoptr(RondoStore) store =
         rondo_store_create(argv[1], (RondoSchema *const *)schemas->pdata, schemas->len, &error);
     if (store == NULL) {
-        rondo_tool_store_error(argv[1], error);
+        tool_store_error(argv[1], error);
         return 1;
     }
     printf(_("created %s: %u schemas, %llu bytes\n"), argv[1], schemas->len,

@@ -23,17 +23,17 @@ static void
 dump_schema(GString *out, const RondoSchema *schema, GPtrArray *matchers)
 {
     g_string_append(out, "{\"name\":");
-    rondo_json_append_string(out, rondo_schema_get_name(schema));
+    tool_json_append_string(out, rondo_schema_get_name(schema));
     g_string_append_printf(out, ",\"series_max\":%u,\"matchers\":[",
                            (unsigned)rondo_schema_get_series_max(schema));
     for (guint i = 0; matchers && i < matchers->len; i++) {
         char **m = g_ptr_array_index(matchers, i);
         g_string_append(out, i ? ",{\"label\":" : "{\"label\":");
-        rondo_json_append_string(out, m[0]);
+        tool_json_append_string(out, m[0]);
         g_string_append(out, ",\"op\":");
-        rondo_json_append_string(out, m[1]);
+        tool_json_append_string(out, m[1]);
         g_string_append(out, ",\"value\":");
-        rondo_json_append_string(out, m[2]);
+        tool_json_append_string(out, m[2]);
         g_string_append_c(out, '}');
     }
     g_string_append(out, "],\"tiers\":[");
@@ -60,11 +60,11 @@ dump_column(GString *out, const RondoStore *store, const RondoSeries *series, gu
     RondoQueryIter it;
     guint64 t;
     double v;
-    char buf[RONDO_VALUE_BUF];
+    char buf[TOOL_VALUE_BUF];
     g_string_append_printf(out, "\"%s\":[", rondo_consolidation_to_string(cf));
     if (rondo_query_iter_init(&it, store, series, tier, cf, 0, G_MAXUINT64, NULL)) {
         for (guint n = 0; rondo_query_iter_next(&it, &t, &v); n++) {
-            rondo_value_format(v, buf);
+            tool_value_format(v, buf);
             g_string_append_printf(out, "%s[%llu,\"%s\"]", n ? "," : "", (unsigned long long)t,
                                    buf);
             if (out->len > 65536)
@@ -83,11 +83,11 @@ dump_description(GString *out, const RondoSeries *series)
     if (type == RONDO_SERIES_UNKNOWN && !*unit && !*help)
         return;
     g_string_append(out, ",\"type\":");
-    rondo_json_append_string(out, rondo_series_type_to_string(type));
+    tool_json_append_string(out, rondo_series_type_to_string(type));
     g_string_append(out, ",\"unit\":");
-    rondo_json_append_string(out, unit);
+    tool_json_append_string(out, unit);
     g_string_append(out, ",\"help\":");
-    rondo_json_append_string(out, help);
+    tool_json_append_string(out, help);
 }
 
 static void
@@ -96,16 +96,16 @@ dump_series(GString *out, const RondoStore *store, const RondoSeries *series)
     const char *const *labels = rondo_series_get_labels(series);
     const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(series));
     g_string_append(out, "{\"name\":");
-    rondo_json_append_string(out, rondo_series_get_name(series));
+    tool_json_append_string(out, rondo_series_get_name(series));
     g_string_append(out, ",\"labels\":{");
     for (gsize i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
         g_string_append(out, i ? "," : "");
-        rondo_json_append_string(out, labels[i]);
+        tool_json_append_string(out, labels[i]);
         g_string_append_c(out, ':');
-        rondo_json_append_string(out, labels[i + 1]);
+        tool_json_append_string(out, labels[i + 1]);
     }
     g_string_append(out, "},\"schema\":");
-    rondo_json_append_string(out, rondo_schema_get_name(schema));
+    tool_json_append_string(out, rondo_schema_get_name(schema));
     dump_description(out, series);
     g_string_append(out, ",\"tiers\":[");
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
@@ -143,16 +143,16 @@ dump_store(const RondoStore *store, GPtrArray *matchers)
 }
 
 int
-rondo_cmd_dump(int argc, char **argv)
+tool_cmd_dump(int argc, char **argv)
 {
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(context, _("Write the store in DIR to standard output as JSON, "
                                             "for “rondo restore”."));
     int status = 0;
-    g_autoptr(RondoStore) store = rondo_tool_open_dir(context, &argc, &argv, &status);
+    g_autoptr(RondoStore) store = tool_open_dir(context, &argc, &argv, &status);
     if (store == NULL)
         return status;
-    g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(store);
+    g_autoptr(GPtrArray) matchers = tool_store_meta_matchers(store);
     dump_store(store, matchers);
     return fflush(stdout) == 0 ? 0 : 1;
 }

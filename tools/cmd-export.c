@@ -13,7 +13,7 @@
 #include "rondo-export.h"
 #include "rondo-tool.h"
 
-int rondo_cmd_export(int argc, char **argv); /* until rondo-tool.h lists it */
+int tool_cmd_export(int argc, char **argv); /* until rondo-tool.h lists it */
 
 typedef struct {
     char *url;
@@ -43,7 +43,7 @@ read_secret(const char *option, const char *path)
     g_autofree char *text = NULL;
     g_autoptr(GError) error = NULL;
     if (!g_file_get_contents(path, &text, NULL, &error)) {
-        rondo_tool_error("%s: %s", option, error->message);
+        tool_error("%s: %s", option, error->message);
         return NULL;
     }
     char *nl = strchr(text, '\n');
@@ -51,7 +51,7 @@ read_secret(const char *option, const char *path)
         *nl = '\0';
     g_strstrip(text);
     if (text[0] == '\0') {
-        rondo_tool_error(_("%s: %s is empty"), option, path);
+        tool_error(_("%s: %s is empty"), option, path);
         return NULL;
     }
     return g_steal_pointer(&text);
@@ -70,8 +70,7 @@ set_auth(RondoExporter *e, const ExportOptions *o)
         char *colon = secret ? strchr(secret, ':') : NULL;
         if (colon == NULL) {
             if (secret)
-                rondo_tool_error(_("--basic-auth-file: %s does not hold USER:PASSWORD"),
-                                 o->basic_file);
+                tool_error(_("--basic-auth-file: %s does not hold USER:PASSWORD"), o->basic_file);
             return FALSE;
         }
         *colon = '\0';
@@ -88,28 +87,28 @@ exporter_from_options(const ExportOptions *o)
     g_autoptr(RondoExporter) e = rondo_exporter_new(o->url, &error);
 
     if (e == NULL) {
-        rondo_tool_error("--url: %s", error->message);
+        tool_error("--url: %s", error->message);
         return NULL;
     }
     for (guint i = 0; o->labels && o->labels[i]; i++) {
         g_auto(GStrv) kv = g_strsplit(o->labels[i], "=", 2);
         if (kv[0] == NULL || kv[1] == NULL) {
-            rondo_tool_error(_("--label: “%s” is not NAME=VALUE"), o->labels[i]);
+            tool_error(_("--label: “%s” is not NAME=VALUE"), o->labels[i]);
             return NULL;
         }
         if (!rondo_exporter_add_label(e, kv[0], kv[1], &error)) {
-            rondo_tool_error("--label: %s", error->message);
+            tool_error("--label: %s", error->message);
             return NULL;
         }
     }
     if ((o->batch > 0 && !rondo_exporter_set_batch(e, (guint)o->batch, 4 << 20, &error)) ||
         (o->timeout_s > 0 &&
          !rondo_exporter_set_timeouts(e, 5000, (guint)MIN(o->timeout_s, 86400) * 1000, &error))) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return NULL;
     }
     if (o->batch < 0 || o->timeout_s < 0 || o->tier < 0) {
-        rondo_tool_error(_("--batch, --timeout and --tier must not be negative"));
+        tool_error(_("--batch, --timeout and --tier must not be negative"));
         return NULL;
     }
     return set_auth(e, o) ? g_steal_pointer(&e) : NULL;
@@ -125,11 +124,11 @@ print_summary(const char *dir, const RondoExportStats *st, RondoExporter *e)
            (unsigned long long)st->batches_dropped, (unsigned long long)st->retries,
            (unsigned long long)st->slots_missed);
     if (st->batches_dropped > 0 && rondo_exporter_get_last_message(e))
-        rondo_tool_error(_("%s: the receiver rejected data: %s"), dir,
-                         rondo_exporter_get_last_message(e));
+        tool_error(_("%s: the receiver rejected data: %s"), dir,
+                   rondo_exporter_get_last_message(e));
     if (st->slots_missed > 0)
-        rondo_tool_error(_("%s: %llu slot times left the store before they were exported"), dir,
-                         (unsigned long long)st->slots_missed);
+        tool_error(_("%s: %llu slot times left the store before they were exported"), dir,
+                   (unsigned long long)st->slots_missed);
 }
 
 static int
@@ -141,7 +140,7 @@ export_run(const char *dir, const ExportOptions *o)
         return EXIT_USAGE;
     g_autoptr(RondoStore) store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
     if (store == NULL) {
-        rondo_tool_store_error(dir, error);
+        tool_store_error(dir, error);
         return 1;
     }
     RondoExportStats st = {0};
@@ -149,14 +148,14 @@ export_run(const char *dir, const ExportOptions *o)
     gboolean ok = rondo_exporter_push(e, store, consumer, (guint)o->tier, &st, &error);
     print_summary(dir, &st, e);
     if (!ok) {
-        rondo_tool_store_error(dir, error);
+        tool_store_error(dir, error);
         return 1;
     }
     return 0;
 }
 
 int
-rondo_cmd_export(int argc, char **argv)
+tool_cmd_export(int argc, char **argv)
 {
     /* GOption does not free a default it replaces: defaults go in after parsing. */
     ExportOptions o = {0};
@@ -184,12 +183,12 @@ rondo_cmd_export(int argc, char **argv)
                    "receiver,\nthen remember how far it got (at-least-once delivery)."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     int status = EXIT_USAGE;
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 1, _("DIR")))
         ;
     else if (o.url == NULL)
-        rondo_tool_error(_("--url is required; see “%s --help”"), rondo_tool_command_name());
+        tool_error(_("--url is required; see “%s --help”"), tool_command_name());
     else if (o.bearer_file && o.basic_file)
-        rondo_tool_error(_("give either --bearer-token-file or --basic-auth-file, not both"));
+        tool_error(_("give either --bearer-token-file or --basic-auth-file, not both"));
     else
         status = export_run(argv[1], &o);
     export_options_clear(&o);

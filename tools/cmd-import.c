@@ -28,11 +28,11 @@ typedef struct {
 /* A new series with what the # TYPE/# HELP/# UNIT lines before it said;
  * without it when the library refuses that description (said once). */
 static RondoSeries *
-series_register(RondoStore *store, const RondoImportLine *l, GHashTable *meta, GError **error)
+series_register(RondoStore *store, const ToolImportLine *l, GHashTable *meta, GError **error)
 {
     RondoSeriesSpec spec = {l->name, (const char *const *)l->labels, RONDO_SERIES_UNKNOWN, NULL,
                             NULL};
-    rondo_import_meta_describe(meta, l->name, &spec);
+    tool_import_meta_describe(meta, l->name, &spec);
     RondoSeries *s = NULL;
     g_autoptr(GError) local = NULL;
     if (rondo_store_register_specs(store, 1, &spec, &s, &local))
@@ -41,13 +41,13 @@ series_register(RondoStore *store, const RondoImportLine *l, GHashTable *meta, G
         g_propagate_error(error, g_steal_pointer(&local));
         return NULL;
     }
-    rondo_tool_error(_("import: %s: description left out: %s"), l->name, local->message);
+    tool_error(_("import: %s: description left out: %s"), l->name, local->message);
     RondoSeriesSpec bare = {spec.name, spec.labels, RONDO_SERIES_UNKNOWN, NULL, NULL};
     return rondo_store_register_specs(store, 1, &bare, &s, error) ? s : NULL;
 }
 
 static RondoSeries *
-series_for(RondoStore *store, const RondoImportLine *l, GHashTable *meta, Summary *sum,
+series_for(RondoStore *store, const ToolImportLine *l, GHashTable *meta, Summary *sum,
            GError **error)
 {
     const char *const *labels = (const char *const *)l->labels;
@@ -61,43 +61,43 @@ series_for(RondoStore *store, const RondoImportLine *l, GHashTable *meta, Summar
 
 /* FALSE only when the point cannot be kept for sorting (@error set). */
 static gboolean
-read_line(RondoStore *store, const RondoImportOptions *o, GHashTable *meta, const char *text,
+read_line(RondoStore *store, const ToolImportOptions *o, GHashTable *meta, const char *text,
           guint lineno, ImportSort *points, Summary *sum, GError **fatal)
 {
     g_autoptr(GError) error = NULL;
-    RondoImportLine l = {0};
+    ToolImportLine l = {0};
     while (g_ascii_isspace(*text))
         text++;
     if (*text == '#')
-        rondo_import_meta_read(meta, text);
+        tool_import_meta_read(meta, text);
     if (*text == '\0' || *text == '#')
         return TRUE;
     ImportPoint p = {NULL, 0, 0, lineno};
-    if (rondo_import_line_parse(text, o, &l, &error))
+    if (tool_import_line_parse(text, o, &l, &error))
         p.series = series_for(store, &l, meta, sum, &error);
     if (p.series == NULL) {
-        rondo_tool_error(_("import: line %u: %s"), lineno, error->message);
+        tool_error(_("import: line %u: %s"), lineno, error->message);
         sum->bad++;
     } else {
         p.value = l.value;
         p.t_ns = l.t_ns;
     }
-    rondo_import_line_clear(&l);
+    tool_import_line_clear(&l);
     return p.series == NULL || import_sort_add(points, &p, fatal);
 }
 
-/* Reads one line into @buf (RONDO_IMPORT_LINE_MAX + 2 bytes) without its
+/* Reads one line into @buf (TOOL_IMPORT_LINE_MAX + 2 bytes) without its
  * end of line; a longer line is consumed up to its end and only flagged, so
  * memory stays bounded whatever the input. FALSE at the end of input. */
 static gboolean
 line_read(FILE *in, char *buf, gboolean *ret_too_long)
 {
-    if (fgets(buf, RONDO_IMPORT_LINE_MAX + 2, in) == NULL)
+    if (fgets(buf, TOOL_IMPORT_LINE_MAX + 2, in) == NULL)
         return FALSE;
     gsize n = strlen(buf);
-    *ret_too_long = n > RONDO_IMPORT_LINE_MAX && buf[n - 1] != '\n';
+    *ret_too_long = n > TOOL_IMPORT_LINE_MAX && buf[n - 1] != '\n';
     /* Skip the rest of a long line a chunk at a time; buf is scratch then. */
-    while (*ret_too_long && buf[n - 1] != '\n' && fgets(buf, RONDO_IMPORT_LINE_MAX + 2, in))
+    while (*ret_too_long && buf[n - 1] != '\n' && fgets(buf, TOOL_IMPORT_LINE_MAX + 2, in))
         n = strlen(buf);
     buf[strcspn(buf, "\r\n")] = '\0';
     return TRUE;
@@ -126,7 +126,7 @@ record_points(RondoStore *store, ImportSort *points, Summary *sum, GError **erro
             return FALSE;
         first = FALSE;
         last_t = p.t_ns;
-        rondo_tool_progress(_("import: %u points recorded"), sum->points);
+        tool_progress(_("import: %u points recorded"), sum->points);
         /* Out of range cannot happen: the parser refused those lines. */
         if (rondo_series_record(p.series, p.value, p.t_ns) != RONDO_RECORD_OK)
             sum->dropped++;
@@ -138,19 +138,19 @@ record_points(RondoStore *store, ImportSort *points, Summary *sum, GError **erro
 
 /* --format and --now into @o; FALSE (a usage error, said) if --format is unknown. */
 static gboolean
-import_options(const char *format, gboolean now, RondoImportOptions *o)
+import_options(const char *format, gboolean now, ToolImportOptions *o)
 {
-    o->format = RONDO_IMPORT_FORMAT_RONDO;
-    o->now_ns = now ? rondo_tool_now_ns() : 0;
-    if (format != NULL && !rondo_import_format_from_string(format, &o->format)) {
-        rondo_tool_error(_("--format: “%s” is not one of rondo, prometheus, openmetrics"), format);
+    o->format = TOOL_IMPORT_FORMAT_RONDO;
+    o->now_ns = now ? tool_now_ns() : 0;
+    if (format != NULL && !tool_import_format_from_string(format, &o->format)) {
+        tool_error(_("--format: “%s” is not one of rondo, prometheus, openmetrics"), format);
         return FALSE;
     }
     return TRUE;
 }
 
 int
-rondo_cmd_import(int argc, char **argv)
+tool_cmd_import(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
@@ -175,40 +175,40 @@ rondo_cmd_import(int argc, char **argv)
                                    "Lines starting with # are skipped, except # TYPE, # HELP "
                                    "and # UNIT: they describe the series registered after "
                                    "them."));
-    RondoImportOptions options;
-    if (!rondo_tool_parse(context, &argc, &argv) ||
-        !rondo_tool_want_args(argc, argv, 1, _("DIR")) || !import_options(format, now, &options))
+    ToolImportOptions options;
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 1, _("DIR")) ||
+        !import_options(format, now, &options))
         return EXIT_USAGE;
     g_autoptr(RondoStore) store = rondo_store_open(argv[1], RONDO_OPEN_WRITE, &error);
     if (store == NULL) {
-        rondo_tool_store_error(argv[1], error);
+        tool_store_error(argv[1], error);
         return 1;
     }
     g_autoptr(ImportSort) points = import_sort_new(IMPORT_SORT_CHUNK);
-    g_autoptr(GHashTable) meta = rondo_import_meta_new();
+    g_autoptr(GHashTable) meta = tool_import_meta_new();
     Summary sum = {0};
-    g_autofree char *line = g_malloc(RONDO_IMPORT_LINE_MAX + 2);
+    g_autofree char *line = g_malloc(TOOL_IMPORT_LINE_MAX + 2);
     guint lineno = 0;
     gboolean too_long;
     while (line_read(stdin, line, &too_long)) {
-        rondo_tool_progress(_("import: %u lines read"), lineno);
+        tool_progress(_("import: %u lines read"), lineno);
         if (!too_long) {
             if (!read_line(store, &options, meta, line, ++lineno, points, &sum, &error))
                 break;
             continue;
         }
-        rondo_tool_error(_("import: line %u: longer than %d bytes, skipped"), ++lineno,
-                         RONDO_IMPORT_LINE_MAX);
+        tool_error(_("import: line %u: longer than %d bytes, skipped"), ++lineno,
+                   TOOL_IMPORT_LINE_MAX);
         sum.bad++;
     }
     if (error != NULL || !record_points(store, points, &sum, &error)) {
         if (error->domain == G_FILE_ERROR) /* import-sort.c's temporary files */
-            rondo_tool_error(_("import: %s (TMPDIR names where they go)"), error->message);
+            tool_error(_("import: %s (TMPDIR names where they go)"), error->message);
         else
-            rondo_tool_store_error(argv[1], error);
+            tool_store_error(argv[1], error);
         return 1;
     }
-    rondo_tool_progress_end();
+    tool_progress_end();
     printf(_("imported %u points (%u new series), %u dropped as too old, %u bad lines, "
              "%u buckets consolidated\n"),
            sum.points, sum.series_new, sum.dropped, sum.bad, sum.buckets);

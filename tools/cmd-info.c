@@ -15,7 +15,7 @@
 static char *
 time_or_never(guint64 t_ns)
 {
-    return t_ns ? rondo_time_format(t_ns) : g_strdup(_("never"));
+    return t_ns ? tool_time_format(t_ns) : g_strdup(_("never"));
 }
 
 static char *
@@ -79,8 +79,8 @@ print_tier(const RondoStore *store, guint si, guint tier)
     const RondoSchema *schema = rondo_store_get_schema(store, si);
     guint64 interval = rondo_schema_get_tier_interval(schema, tier);
     guint32 slots = rondo_schema_get_tier_slots(schema, tier);
-    g_autofree char *iv = rondo_duration_format(interval);
-    g_autofree char *span = rondo_duration_format(interval * slots);
+    g_autofree char *iv = tool_duration_format(interval);
+    g_autofree char *span = tool_duration_format(interval * slots);
     g_autofree char *fns =
         tier ? functions_text(rondo_schema_get_tier_functions(schema, tier)) : g_strdup("last");
     g_autofree char *head = time_or_never(rondo_store_get_head(store, si, tier));
@@ -200,16 +200,16 @@ print_series(const RondoStore *store)
 }
 
 int
-rondo_cmd_info(int argc, char **argv)
+tool_cmd_info(int argc, char **argv)
 {
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(context, _("Describe the store in DIR: schemas, tiers, slot "
                                             "usage, cursors, writer, series, size."));
     int status = 0;
-    g_autoptr(RondoStore) store = rondo_tool_open_dir(context, &argc, &argv, &status);
+    g_autoptr(RondoStore) store = tool_open_dir(context, &argc, &argv, &status);
     if (store == NULL)
         return status;
-    g_autoptr(GPtrArray) matchers = rondo_store_meta_matchers(store);
+    g_autoptr(GPtrArray) matchers = tool_store_meta_matchers(store);
     gint64 pid = rondo_store_writer_pid(store);
     printf(_("store %s: %llu bytes on disk\n"), argv[1],
            (unsigned long long)rondo_store_get_bytes(store));

@@ -5,9 +5,9 @@
 #include "rondo-tool.h"
 
 int
-rondo_cmd_query(int argc, char **argv)
+tool_cmd_query(int argc, char **argv)
 {
-    RondoQueryOptions o = {0};
+    ToolQueryOptions o = {0};
     GOptionEntry entries[] = {
         {"start", 's', 0, G_OPTION_ARG_STRING, &o.start, N_("Start of the range"), N_("TIME")},
         {"end", 'e', 0, G_OPTION_ARG_STRING, &o.end, N_("End of the range (default: now)"),
@@ -32,12 +32,11 @@ rondo_cmd_query(int argc, char **argv)
                                             "matches in the store DIR, or the answer to a PromQL "
                                             "EXPRESSION as rondod gives it."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-    if (!rondo_tool_parse(context, &argc, &argv) ||
-        !rondo_tool_want_args(argc, argv, 2, _("DIR and SELECTOR")))
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 2, _("DIR and SELECTOR")))
         return EXIT_USAGE;
     o.store_dir = argv[1];
     o.selector = argv[2];
-    int status = rondo_query_run(&o);
+    int status = tool_query_run(&o);
     g_free((char *)o.start), g_free((char *)o.end), g_free((char *)o.range), g_free((char *)o.step);
     g_free((char *)o.tier), g_free((char *)o.function), g_free((char *)o.format);
     return status;

@@ -2,7 +2,7 @@
  * series, longer or more tiers, more consolidation functions), every stored
  * value kept. The work and its crash safety are rondo_store_resize()'s;
  * this turns the options into the grown schema, with the tier syntax of
- * rondo-schema(5) (rondo_tier_spec_parse()), and names the outcome.
+ * rondo-schema(5) (tool_tier_spec_parse()), and names the outcome.
  */
 #include "config.h"
 #include <stdio.h>
@@ -30,7 +30,7 @@ tiers_apply_spec(TierList *tl, const char *spec, GError **error)
 {
     guint64 interval;
     guint32 slots, fns;
-    if (!rondo_tier_spec_parse(spec, &interval, &slots, &fns, error))
+    if (!tool_tier_spec_parse(spec, &interval, &slots, &fns, error))
         return FALSE;
     for (guint t = 0; t < tl->n; t++) {
         if (tl->interval_ns[t] == interval) {
@@ -40,13 +40,13 @@ tiers_apply_spec(TierList *tl, const char *spec, GError **error)
         }
     }
     if (interval < tl->interval_ns[tl->n - 1])
-        return rondo_tool_set_error(error,
-                                    _("--tier %s: no tier has this interval, and a new tier "
-                                      "can only be added after the last (coarsest) one"),
-                                    spec);
+        return tool_set_error(error,
+                              _("--tier %s: no tier has this interval, and a new tier "
+                                "can only be added after the last (coarsest) one"),
+                              spec);
     if (tl->n == RONDO_TIERS_MAX)
-        return rondo_tool_set_error(error, _("--tier %s: a schema has at most %d tiers"), spec,
-                                    RONDO_TIERS_MAX);
+        return tool_set_error(error, _("--tier %s: a schema has at most %d tiers"), spec,
+                              RONDO_TIERS_MAX);
     tl->interval_ns[tl->n] = interval;
     tl->slots[tl->n] = slots;
     tl->functions[tl->n] = fns ? fns : RONDO_CF_BIT(RONDO_CF_AVERAGE);
@@ -71,8 +71,8 @@ tiers_build(TierList *tl, const RondoSchema *old, const ResizeOptions *o, GError
     for (guint i = 0; o->add_cfs != NULL && o->add_cfs[i] != NULL; i++) {
         RondoConsolidation cf;
         if (!rondo_consolidation_from_string(o->add_cfs[i], &cf))
-            return rondo_tool_set_error(error, _("--add-cf: unknown consolidation function “%s”"),
-                                        o->add_cfs[i]);
+            return tool_set_error(error, _("--add-cf: unknown consolidation function “%s”"),
+                                  o->add_cfs[i]);
         for (guint t = 1; t < tl->n; t++)
             tl->functions[t] |= RONDO_CF_BIT(cf);
     }
@@ -114,8 +114,7 @@ schema_pick(const RondoStore *store, const char *name, guint *ret_index, GError 
 {
     guint n = rondo_store_get_n_schemas(store);
     if (name == NULL && n > 1)
-        return rondo_tool_set_error(error, _("the store has %u schemas: name one with --schema"),
-                                    n);
+        return tool_set_error(error, _("the store has %u schemas: name one with --schema"), n);
     for (guint i = 0; i < n; i++) {
         if (name == NULL ||
             g_str_equal(rondo_schema_get_name(rondo_store_get_schema(store, i)), name)) {
@@ -123,7 +122,7 @@ schema_pick(const RondoStore *store, const char *name, guint *ret_index, GError 
             return TRUE;
         }
     }
-    return rondo_tool_set_error(error, _("--schema: the store has no schema “%s”"), name);
+    return tool_set_error(error, _("--schema: the store has no schema “%s”"), name);
 }
 
 /* Every schema of @dir's store as it is to be, the picked one grown. */
@@ -150,11 +149,11 @@ static int
 resize_failed(const char *dir, const GError *error)
 {
     if (error->domain == G_OPTION_ERROR) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return EXIT_USAGE;
     }
     if (!g_error_matches(error, RONDO_ERROR, RONDO_ERROR_LOCKED)) {
-        rondo_tool_store_error(dir, error);
+        tool_store_error(dir, error);
         return 1;
     }
     g_autoptr(GError) locked = g_error_new(
@@ -162,7 +161,7 @@ resize_failed(const char *dir, const GError *error)
         _("%s; a resize needs the store to itself: stop its writer (the VMM, rondod or rondo "
           "import), run the command again, then start the writer again"),
         error->message);
-    rondo_tool_store_error(dir, locked);
+    tool_store_error(dir, locked);
     return 1;
 }
 
@@ -195,7 +194,7 @@ resize_run(const char *dir, const ResizeOptions *o)
 }
 
 int
-rondo_cmd_resize(int argc, char **argv)
+tool_cmd_resize(int argc, char **argv)
 {
     ResizeOptions o = {0};
     GOptionEntry entries[] = {
@@ -223,10 +222,9 @@ rondo_cmd_resize(int argc, char **argv)
           "stay. Without options, finishes an interrupted resize."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     int status = EXIT_USAGE;
-    if (rondo_tool_parse(context, &argc, &argv) && rondo_tool_want_args(argc, argv, 1, _("DIR"))) {
+    if (tool_parse(context, &argc, &argv) && tool_want_args(argc, argv, 1, _("DIR"))) {
         if (o.series_max < 0 || o.series_max > RONDO_SERIES_MAX)
-            rondo_tool_error(_("--series-max: %d is not from 1 to %d"), o.series_max,
-                             RONDO_SERIES_MAX);
+            tool_error(_("--series-max: %d is not from 1 to %d"), o.series_max, RONDO_SERIES_MAX);
         else
             status = resize_run(argv[1], &o);
     }

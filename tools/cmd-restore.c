@@ -17,25 +17,25 @@ static void
 print_refused(const char *message, gpointer user_data)
 {
     (void)user_data;
-    rondo_tool_error("%s", message);
+    tool_error("%s", message);
 }
 
 int
-rondo_cmd_restore(int argc, char **argv)
+tool_cmd_restore(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
-    RondoRestoreTally tally = {0};
+    ToolRestoreTally tally = {0};
     g_option_context_set_summary(context, _("Create the store DIR from a “rondo dump” read from "
                                             "standard input."));
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 1, _("DIR")))
         return EXIT_USAGE;
     g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
-    if (!rondo_dump_restore(argv[1], in, &tally, print_refused, NULL, &error)) {
+    if (!tool_dump_restore(argv[1], in, &tally, print_refused, NULL, &error)) {
         if (error->domain == G_IO_ERROR)
-            rondo_tool_error(_("restore: standard input: %s"), error->message);
+            tool_error(_("restore: standard input: %s"), error->message);
         else
-            rondo_tool_store_error(argv[1], error);
+            tool_store_error(argv[1], error);
         return 1;
     }
     if (tally.kept == tally.points && tally.out_of_range + tally.too_old == 0) {

@@ -6,7 +6,7 @@
 #include "rondo-tool.h"
 
 int
-rondo_cmd_upgrade(int argc, char **argv)
+tool_cmd_upgrade(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
@@ -14,11 +14,11 @@ rondo_cmd_upgrade(int argc, char **argv)
         context, _("Convert the store in DIR in place to the current format version, every "
                    "value bit for bit. The writer must be stopped; readers may stay. An "
                    "interrupted upgrade is finished by running the command again."));
-    if (!rondo_tool_parse(context, &argc, &argv) || !rondo_tool_want_args(argc, argv, 1, _("DIR")))
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 1, _("DIR")))
         return EXIT_USAGE;
     guint from = 0;
     if (!rondo_store_upgrade(argv[1], &from, &error)) {
-        rondo_tool_store_error(argv[1], error);
+        tool_store_error(argv[1], error);
         return 1;
     }
     if (from == RONDO_FORMAT_VERSION)

@@ -30,7 +30,7 @@ static void G_GNUC_PRINTF(2, 3) problem(Check *c, const char *format, ...)
     va_start(ap, format);
     g_autofree char *msg = g_strdup_vprintf(format, ap);
     va_end(ap);
-    rondo_tool_error("%s: %s", c->dir, msg);
+    tool_error("%s: %s", c->dir, msg);
     c->problems++;
 }
 
@@ -119,14 +119,14 @@ static void
 report_problem(const char *what, gpointer user_data)
 {
     Check *c = user_data;
-    rondo_tool_error("%s", what); /* names the file, under c->dir */
+    tool_error("%s", what); /* names the file, under c->dir */
     c->problems++;
 }
 
 static guint
 check_store(Check *c, RondoStore *store)
 {
-    rondo_store_check(store, rondo_tool_now_ns(), report_problem, c);
+    rondo_store_check(store, tool_now_ns(), report_problem, c);
     guint slabs = 0;
     for (guint s = 0; s < rondo_store_get_n_schemas(c->store); s++) {
         const RondoSchema *schema = rondo_store_get_schema(c->store, s);
@@ -141,19 +141,19 @@ check_store(Check *c, RondoStore *store)
 }
 
 int
-rondo_cmd_verify(int argc, char **argv)
+tool_cmd_verify(int argc, char **argv)
 {
     g_autoptr(GOptionContext) context = g_option_context_new(_("DIR"));
     g_option_context_set_summary(context, _("Check every file of the store in DIR; change "
                                             "nothing. Exit status 1 on damage."));
     int status = 0;
-    g_autoptr(RondoStore) store = rondo_tool_open_dir(context, &argc, &argv, &status);
+    g_autoptr(RondoStore) store = tool_open_dir(context, &argc, &argv, &status);
     if (store == NULL)
         return status;
     Check c = {argv[1], store, 0, 0};
     guint slabs = check_store(&c, store);
     if (c.problems > 0) {
-        rondo_tool_error(_("%s: %u problems found"), argv[1], c.problems);
+        tool_error(_("%s: %u problems found"), argv[1], c.problems);
         return 1;
     }
     printf(_("%s: ok: %u schemas, %u slabs, %u series, %llu points checked\n"), argv[1],

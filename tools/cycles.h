@@ -2,22 +2,22 @@
  * time-stamp counter between serialising fences on x86-64, the monotonic
  * clock (in ns) elsewhere. Shared by `rondo bench` and bench/record-limit,
  * so that their figures are measured the same way. */
-#ifndef RONDO_CYCLES_H
-#define RONDO_CYCLES_H
+#ifndef TOOL_CYCLES_H
+#define TOOL_CYCLES_H
 
 #include <time.h>
 #include <glib.h>
 #if defined(__x86_64__)
 #include <x86intrin.h>
-#define RONDO_CYCLES_TSC 1
+#define TOOL_CYCLES_TSC 1
 #else
-#define RONDO_CYCLES_TSC 0
+#define TOOL_CYCLES_TSC 0
 #endif
 
 static inline guint64
-rondo_cycles_now(void)
+tool_cycles_now(void)
 {
-#if RONDO_CYCLES_TSC
+#if TOOL_CYCLES_TSC
     _mm_lfence();
     guint64 t = __rdtsc();
     _mm_lfence();
@@ -31,14 +31,14 @@ rondo_cycles_now(void)
 
 /* Cycles per nanosecond, against CLOCK_MONOTONIC over 200 ms (1 without a TSC). */
 static inline double
-rondo_cycles_per_ns(void)
+tool_cycles_per_ns(void)
 {
-#if RONDO_CYCLES_TSC
+#if TOOL_CYCLES_TSC
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    guint64 c0 = rondo_cycles_now();
+    guint64 c0 = tool_cycles_now();
     g_usleep(200000);
-    guint64 c1 = rondo_cycles_now();
+    guint64 c1 = tool_cycles_now();
     clock_gettime(CLOCK_MONOTONIC, &b);
     double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
     return (double)(c1 - c0) / ns;
@@ -47,4 +47,4 @@ rondo_cycles_per_ns(void)
 #endif
 }
 
-#endif /* RONDO_CYCLES_H */
+#endif /* TOOL_CYCLES_H */

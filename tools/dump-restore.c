@@ -16,8 +16,8 @@
 #include "value-format.h"
 
 typedef struct {
-    RondoRestoreTally *tally;
-    RondoRestoreRefusedFunc refused;
+    ToolRestoreTally *tally;
+    ToolRestoreRefusedFunc refused;
     gpointer user_data;
 } Restore;
 
@@ -65,7 +65,7 @@ schema_add_matchers(RondoSchema *schema, JsonArray *matchers, GError **error)
         g_autofree char *spec = g_strconcat(label, op, value, NULL);
         g_autofree char *l = NULL, *v = NULL;
         RondoMatchOp mop;
-        if (!rondo_match_spec_parse(spec, &l, &mop, &v, error) ||
+        if (!tool_match_spec_parse(spec, &l, &mop, &v, error) ||
             !rondo_schema_add_matcher(schema, l, mop, v, error))
             return FALSE;
     }
@@ -121,7 +121,7 @@ point_time(JsonNode *node, guint64 *ret_ns, GError **error)
         return bad_dump(error, _("a point is not [nanoseconds, \"value\"]"));
     }
     *ret_ns = ns;
-    return rondo_tool_check_time(given, ns, error);
+    return tool_check_time(given, ns, error);
 }
 
 static void
@@ -147,7 +147,7 @@ restore_points(const Restore *r, RondoSeries *series, guint tier, RondoConsolida
         g_autoptr(GError) refused = NULL;
         guint64 t;
         double v;
-        if (rondo_json_length(p) != 2 || text == NULL || !rondo_value_parse(text, &v))
+        if (rondo_json_length(p) != 2 || text == NULL || !tool_value_parse(text, &v))
             return bad_dump(error, _("a point is not [nanoseconds, \"value\"]"));
         gboolean counted = !isnan(v); /* a NaN point reads as empty: not counted */
         r->tally->points += counted;
@@ -307,7 +307,7 @@ on_member(const char *name, JsonNode *value, gpointer data, GError **error)
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(value) ? json_node_get_object(value) : NULL;
         if (st->store == NULL)
             return bad_dump(error, _("“schemas” must come before “series”"));
-        rondo_tool_progress(_("restore: %u series restored"), st->n_series++);
+        tool_progress(_("restore: %u series restored"), st->n_series++);
         return o == NULL ? bad_dump(error, _("bad series"))
                          : restore_series(&st->r, st->store, o, error);
     }
@@ -315,19 +315,19 @@ on_member(const char *name, JsonNode *value, gpointer data, GError **error)
 }
 
 gboolean
-rondo_dump_restore(const char *dir, GInputStream *in, RondoRestoreTally *tally,
-                   RondoRestoreRefusedFunc refused, gpointer user_data, GError **error)
+tool_dump_restore(const char *dir, GInputStream *in, ToolRestoreTally *tally,
+                  ToolRestoreRefusedFunc refused, gpointer user_data, GError **error)
 {
     Stream st = {{tally, refused, user_data}, dir, FALSE, FALSE, NULL, 0};
     g_autoptr(GError) local = NULL;
-    gboolean ok = rondo_json_stream_object(in, "series", on_member, &st, &local);
+    gboolean ok = tool_json_stream_object(in, "series", on_member, &st, &local);
     if (ok && st.store == NULL)
         ok = bad_dump(&local,
                       st.format_ok ? _("no schemas or series") : _("no “format”: “rondo-dump”"));
     if (ok)
         tally->kept = store_count_points(st.store);
     g_clear_pointer(&st.store, rondo_store_close);
-    rondo_tool_progress_end();
+    tool_progress_end();
     if (!ok)
         g_propagate_error(error, g_steal_pointer(&local));
     return ok;

@@ -5,8 +5,8 @@
  * A dump is outside input: every member is taken by type (json-typed.h),
  * so a mistyped one is "not a rondo dump", never a critical.
  */
-#ifndef RONDO_DUMP_RESTORE_H
-#define RONDO_DUMP_RESTORE_H
+#ifndef TOOL_DUMP_RESTORE_H
+#define TOOL_DUMP_RESTORE_H
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -19,10 +19,10 @@ typedef struct {
     guint64 out_of_range; /* refused: timestamp outside the valid range */
     guint64 too_old;      /* refused: older than the tier's window at the time */
     guint64 kept;         /* found in the store afterwards */
-} RondoRestoreTally;
+} ToolRestoreTally;
 
 /* Told of each point refused for its timestamp (a line for the user). */
-typedef void (*RondoRestoreRefusedFunc)(const char *message, gpointer user_data);
+typedef void (*ToolRestoreRefusedFunc)(const char *message, gpointer user_data);
 
 /*
  * Creates the store @dir from the dump read from @in and fills it, one
@@ -32,7 +32,7 @@ typedef void (*RondoRestoreRefusedFunc)(const char *message, gpointer user_data)
  * is new, so nothing of value is lost). @refused (optional) hears of each
  * point outside the valid time range, which is counted, not an error.
  */
-gboolean rondo_dump_restore(const char *dir, GInputStream *in, RondoRestoreTally *tally,
-                            RondoRestoreRefusedFunc refused, gpointer user_data, GError **error);
+gboolean tool_dump_restore(const char *dir, GInputStream *in, ToolRestoreTally *tally,
+                           ToolRestoreRefusedFunc refused, gpointer user_data, GError **error);
 
-#endif /* RONDO_DUMP_RESTORE_H */
+#endif /* TOOL_DUMP_RESTORE_H */

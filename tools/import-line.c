@@ -34,7 +34,7 @@ parse_integer_with_unit(const char *text, guint64 *ret_ns)
 }
 
 gboolean
-rondo_import_timestamp_parse(const char *text, guint64 *ret_ns)
+tool_import_timestamp_parse(const char *text, guint64 *ret_ns)
 {
     guint64 sec = 0, frac = 0, scale = RONDO_NS_PER_S;
     const char *p = text;
@@ -86,19 +86,19 @@ static gboolean
 timestamp_check(const char *given, guint64 ns, GError **error)
 {
     g_autoptr(GError) range = NULL;
-    if (rondo_tool_check_time(given, ns, &range))
+    if (tool_check_time(given, ns, &range))
         return TRUE;
     g_autofree char *hint = unit_hint(given);
-    return rondo_tool_set_error(error, "%s; %s", range->message, hint);
+    return tool_set_error(error, "%s; %s", range->message, hint);
 }
 
 gboolean
-rondo_import_format_from_string(const char *text, RondoImportFormat *ret)
+tool_import_format_from_string(const char *text, ToolImportFormat *ret)
 {
     static const char *const names[] = {"rondo", "prometheus", "openmetrics"};
     for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
         if (g_str_equal(text, names[i])) {
-            *ret = (RondoImportFormat)i;
+            *ret = (ToolImportFormat)i;
             return TRUE;
         }
     }
@@ -116,11 +116,11 @@ timestamp_parse_ms(const char *text, guint64 *ret_ns)
 /* The value and timestamp words after the series; FALSE (with @error) if
  * their number is wrong. OpenMetrics' exemplar (" # {...} ...") is cut. */
 static gboolean
-split_words(const char *text, const char *rest, const RondoImportOptions *o, const char **words,
+split_words(const char *text, const char *rest, const ToolImportOptions *o, const char **words,
             GStrv *ret_parts, GError **error)
 {
     g_autofree char *own = g_strdup(rest);
-    char *exemplar = o->format == RONDO_IMPORT_FORMAT_OPENMETRICS ? strstr(own, " # ") : NULL;
+    char *exemplar = o->format == TOOL_IMPORT_FORMAT_OPENMETRICS ? strstr(own, " # ") : NULL;
     if (exemplar != NULL)
         *exemplar = '\0';
     *ret_parts = g_strsplit_set(own, " \t", -1);
@@ -129,68 +129,68 @@ split_words(const char *text, const char *rest, const RondoImportOptions *o, con
         if ((*ret_parts)[i][0] == '\0')
             continue;
         if (n == 2) {
-            g_autofree char *echo = rondo_tool_excerpt((*ret_parts)[i]);
-            return rondo_tool_set_error(error, _("unexpected “%s” after the timestamp"), echo);
+            g_autofree char *echo = tool_excerpt((*ret_parts)[i]);
+            return tool_set_error(error, _("unexpected “%s” after the timestamp"), echo);
         }
         words[n++] = (*ret_parts)[i];
     }
     if (n == 2 || (n == 1 && o->now_ns != 0))
         return TRUE;
-    g_autofree char *echo = rondo_tool_excerpt(text);
-    return rondo_tool_set_error(error,
-                                _("expected SERIES VALUE TIMESTAMP, got “%s” (--now gives "
-                                  "samples without a timestamp the current time)"),
-                                echo);
+    g_autofree char *echo = tool_excerpt(text);
+    return tool_set_error(error,
+                          _("expected SERIES VALUE TIMESTAMP, got “%s” (--now gives "
+                            "samples without a timestamp the current time)"),
+                          echo);
 }
 
 static gboolean
-parse_time(const char *word, const RondoImportOptions *o, guint64 *ret_ns, GError **error)
+parse_time(const char *word, const ToolImportOptions *o, guint64 *ret_ns, GError **error)
 {
-    g_autofree char *echo = word ? rondo_tool_excerpt(word) : NULL;
+    g_autofree char *echo = word ? tool_excerpt(word) : NULL;
     if (word == NULL) {
         *ret_ns = o->now_ns;
         return TRUE;
     }
-    gboolean ms = o->format == RONDO_IMPORT_FORMAT_PROMETHEUS;
-    if (ms ? !timestamp_parse_ms(word, ret_ns) : !rondo_import_timestamp_parse(word, ret_ns))
-        return rondo_tool_set_error(error,
-                                    ms ? _("“%s” is not a timestamp (integer milliseconds, as "
-                                           "the exposition format writes them)")
-                                       : _("“%s” is not a timestamp (seconds, or an integer "
-                                           "with ns, us, ms or s)"),
-                                    echo);
+    gboolean ms = o->format == TOOL_IMPORT_FORMAT_PROMETHEUS;
+    if (ms ? !timestamp_parse_ms(word, ret_ns) : !tool_import_timestamp_parse(word, ret_ns))
+        return tool_set_error(error,
+                              ms ? _("“%s” is not a timestamp (integer milliseconds, as "
+                                     "the exposition format writes them)")
+                                 : _("“%s” is not a timestamp (seconds, or an integer "
+                                     "with ns, us, ms or s)"),
+                              echo);
     return timestamp_check(word, *ret_ns, error);
 }
 
 gboolean
-rondo_import_line_parse(const char *text, const RondoImportOptions *options, RondoImportLine *ret,
-                        GError **error)
+tool_import_line_parse(const char *text, const ToolImportOptions *options, ToolImportLine *ret,
+                       GError **error)
 {
-    static const RondoImportOptions defaults = {RONDO_IMPORT_FORMAT_RONDO, 0};
-    const RondoImportOptions *o = options ? options : &defaults;
-    gsize span = rondo_selector_span(text);
+    static const ToolImportOptions defaults = {TOOL_IMPORT_FORMAT_RONDO, 0};
+    const ToolImportOptions *o = options ? options : &defaults;
+    gsize span = tool_selector_span(text);
     g_autofree char *series = g_strndup(text, span);
     g_auto(GStrv) parts = NULL;
     const char *words[2] = {NULL, NULL};
     if (!split_words(text, text + span, o, words, &parts, error))
         return FALSE;
-    g_autoptr(RondoSelector) sel = rondo_selector_parse(series, error);
-    if (sel == NULL || !rondo_selector_get_series(sel, &ret->name, &ret->labels, error))
+    g_autoptr(ToolSelector) sel = tool_selector_parse(series, error);
+    if (sel == NULL || !tool_selector_get_series(sel, &ret->name, &ret->labels, error))
         return FALSE;
-    g_autofree char *value_echo = rondo_tool_excerpt(words[0]);
-    if (!rondo_value_parse(words[0], &ret->value)) {
-        rondo_import_line_clear(ret);
-        return rondo_tool_set_error(error, _("“%s” is not a number"), value_echo);
+    g_autofree char *value_echo = tool_excerpt(words[0]);
+    if (!tool_value_parse(words[0], &ret->value)) {
+        tool_import_line_clear(ret);
+        return tool_set_error(error, _("“%s” is not a number"), value_echo);
     }
     if (!parse_time(words[1], o, &ret->t_ns, error)) {
-        rondo_import_line_clear(ret);
+        tool_import_line_clear(ret);
         return FALSE;
     }
     return TRUE;
 }
 
 void
-rondo_import_line_clear(RondoImportLine *line)
+tool_import_line_clear(ToolImportLine *line)
 {
     g_clear_pointer(&line->name, g_free);
     g_clear_pointer(&line->labels, g_strfreev);

@@ -27,7 +27,7 @@ family_meta_free(gpointer data)
 }
 
 GHashTable *
-rondo_import_meta_new(void)
+tool_import_meta_new(void)
 {
     return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, family_meta_free);
 }
@@ -75,7 +75,7 @@ type_from_exposition(const char *word)
 }
 
 void
-rondo_import_meta_read(GHashTable *meta, const char *line)
+tool_import_meta_read(GHashTable *meta, const char *line)
 {
     g_auto(GStrv) w = g_strsplit_set(line, " \t", 4);
     if (g_strv_length(w) < 3 || !g_str_equal(w[0], "#") || *w[2] == '\0')
@@ -112,7 +112,7 @@ family_of(GHashTable *meta, const char *name)
 }
 
 void
-rondo_import_meta_describe(GHashTable *meta, const char *name, RondoSeriesSpec *spec)
+tool_import_meta_describe(GHashTable *meta, const char *name, RondoSeriesSpec *spec)
 {
     const FamilyMeta *f = family_of(meta, name);
     if (f == NULL)

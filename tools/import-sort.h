@@ -1,7 +1,7 @@
 /* import-sort.h - `rondo import`'s points in time order, in bounded memory
  * (import-sort.c). */
-#ifndef RONDO_IMPORT_SORT_H
-#define RONDO_IMPORT_SORT_H
+#ifndef TOOL_IMPORT_SORT_H
+#define TOOL_IMPORT_SORT_H
 
 #include <glib.h>
 #include "rondo.h"

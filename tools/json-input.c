@@ -5,7 +5,7 @@
 #include "json-input.h"
 
 GBytes *
-rondo_json_input_read(GInputStream *in, gsize bytes_max, GError **error)
+tool_json_input_read(GInputStream *in, gsize bytes_max, GError **error)
 {
     g_autoptr(GByteArray) buf = g_byte_array_new();
     guint8 chunk[65536];
@@ -25,7 +25,7 @@ rondo_json_input_read(GInputStream *in, gsize bytes_max, GError **error)
 }
 
 JsonNode *
-rondo_json_input_parse(const char *data, gsize len, GError **error)
+tool_json_input_parse(const char *data, gsize len, GError **error)
 {
     gsize at = 0;
     if (!rondo_json_depth_ok(data, len, RONDO_JSON_DEPTH_MAX, &at)) {

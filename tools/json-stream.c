@@ -90,7 +90,7 @@ capture(Reader *r, GString *out, GError **error)
             return TRUE;
         if (c < 0)
             return bad(r, error, _("the JSON ends in the middle of a value"));
-        if (out->len >= RONDO_JSON_VALUE_BYTES_MAX)
+        if (out->len >= TOOL_JSON_VALUE_BYTES_MAX)
             return bad(r, error, _("a JSON value larger than 256 MiB"));
         g_string_append_c(out, (char)get(r));
         if (in_string) {
@@ -118,7 +118,7 @@ read_value(Reader *r, GString *text, GError **error)
 {
     if (!capture(r, text, error))
         return NULL;
-    return rondo_json_input_parse(text->str, text->len, error);
+    return tool_json_input_parse(text->str, text->len, error);
 }
 
 static gboolean
@@ -134,7 +134,7 @@ expect(Reader *r, int want, GError **error)
 
 /* The elements of an array, each on its own; the '[' is next. */
 static gboolean
-stream_array(Reader *r, const char *name, GString *text, RondoJsonMemberFunc fn, gpointer data,
+stream_array(Reader *r, const char *name, GString *text, ToolJsonMemberFunc fn, gpointer data,
              GError **error)
 {
     if (!expect(r, '[', error))
@@ -158,7 +158,7 @@ stream_array(Reader *r, const char *name, GString *text, RondoJsonMemberFunc fn,
 
 /* One "name": value member; the name's opening quote is next. */
 static gboolean
-read_member(Reader *r, const char *streamed, GString *text, RondoJsonMemberFunc fn, gpointer data,
+read_member(Reader *r, const char *streamed, GString *text, ToolJsonMemberFunc fn, gpointer data,
             GError **error)
 {
     if (skip_space(r) != '"')
@@ -176,8 +176,8 @@ read_member(Reader *r, const char *streamed, GString *text, RondoJsonMemberFunc 
 }
 
 gboolean
-rondo_json_stream_object(GInputStream *in, const char *streamed, RondoJsonMemberFunc fn,
-                         gpointer user_data, GError **error)
+tool_json_stream_object(GInputStream *in, const char *streamed, ToolJsonMemberFunc fn,
+                        gpointer user_data, GError **error)
 {
     g_autofree Reader *r = g_new0(Reader, 1);
     g_autoptr(GString) text = g_string_new(NULL);

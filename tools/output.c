@@ -22,12 +22,12 @@
 #define RESET       "\033[0m"
 
 gboolean
-rondo_format_from_string(const char *text, RondoFormat *ret_format)
+tool_format_from_string(const char *text, ToolFormat *ret_format)
 {
     static const char *const names[] = {"table", "csv", "json"};
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
         if (g_str_equal(text, names[i])) {
-            *ret_format = (RondoFormat)i;
+            *ret_format = (ToolFormat)i;
             return TRUE;
         }
     }
@@ -35,7 +35,7 @@ rondo_format_from_string(const char *text, RondoFormat *ret_format)
 }
 
 void
-rondo_output_style_detect(RondoOutputStyle *style, FILE *out)
+tool_output_style_detect(ToolOutputStyle *style, FILE *out)
 {
     const char *no_color = g_getenv("NO_COLOR");
     const char *term = g_getenv("TERM");
@@ -56,12 +56,12 @@ rondo_output_style_detect(RondoOutputStyle *style, FILE *out)
 /* The tiers that served @s's points, in the order they first appear
  * ("1+0": a stitched read); "" when unknown (points from rondod). */
 static char *
-series_tiers(const RondoResultSeries *s, const char *sep)
+series_tiers(const ToolResultSeries *s, const char *sep)
 {
     GString *out = g_string_new(NULL);
     guint64 seen = 0;
     for (guint j = 0; j < s->points->len; j++) {
-        guint t = g_array_index(s->points, RondoPoint, j).tier;
+        guint t = g_array_index(s->points, ToolPoint, j).tier;
         if (t >= 64 || (seen & (G_GUINT64_CONSTANT(1) << t)))
             continue;
         seen |= G_GUINT64_CONSTANT(1) << t;
@@ -71,19 +71,19 @@ series_tiers(const RondoResultSeries *s, const char *sep)
 }
 
 static void
-write_csv(GString *out, const RondoResult *result)
+write_csv(GString *out, const ToolResult *result)
 {
     g_string_append(out, "series,timestamp,value,tier\n");
     for (guint i = 0; i < result->series->len; i++) {
-        const RondoResultSeries *s = g_ptr_array_index(result->series, i);
+        const ToolResultSeries *s = g_ptr_array_index(result->series, i);
         for (guint j = 0; j < s->points->len; j++) {
-            const RondoPoint *p = &g_array_index(s->points, RondoPoint, j);
-            char t[32], v[RONDO_VALUE_BUF];
-            rondo_time_format_seconds(p->t_ns, t, sizeof t);
-            rondo_value_format(p->value, v);
-            rondo_csv_append_field(out, s->key);
+            const ToolPoint *p = &g_array_index(s->points, ToolPoint, j);
+            char t[32], v[TOOL_VALUE_BUF];
+            tool_time_format_seconds(p->t_ns, t, sizeof t);
+            tool_value_format(p->value, v);
+            tool_csv_append_field(out, s->key);
             g_string_append_printf(out, ",%s,%s,", t, v);
-            if (p->tier != RONDO_POINT_TIER_UNKNOWN)
+            if (p->tier != TOOL_POINT_TIER_UNKNOWN)
                 g_string_append_printf(out, "%u", p->tier);
             g_string_append_c(out, '\n');
         }
@@ -91,15 +91,15 @@ write_csv(GString *out, const RondoResult *result)
 }
 
 static void
-write_json_metric(GString *out, const RondoResultSeries *s)
+write_json_metric(GString *out, const ToolResultSeries *s)
 {
     g_string_append(out, "{\"metric\":{\"__name__\":");
-    rondo_json_append_string(out, s->name);
+    tool_json_append_string(out, s->name);
     for (gsize k = 0; s->labels[k] && s->labels[k + 1]; k += 2) {
         g_string_append_c(out, ',');
-        rondo_json_append_string(out, s->labels[k]);
+        tool_json_append_string(out, s->labels[k]);
         g_string_append_c(out, ':');
-        rondo_json_append_string(out, s->labels[k + 1]);
+        tool_json_append_string(out, s->labels[k + 1]);
     }
     g_string_append(out, "},");
     g_autofree char *tiers = series_tiers(s, ",");
@@ -107,17 +107,17 @@ write_json_metric(GString *out, const RondoResultSeries *s)
         g_string_append_printf(out, "\"tiers\":[%s],", tiers);
     g_string_append(out, "\"values\":[");
     for (guint j = 0; j < s->points->len; j++) {
-        const RondoPoint *p = &g_array_index(s->points, RondoPoint, j);
-        char t[32], v[RONDO_VALUE_BUF];
-        rondo_time_format_seconds(p->t_ns, t, sizeof t);
-        rondo_value_format(p->value, v);
+        const ToolPoint *p = &g_array_index(s->points, ToolPoint, j);
+        char t[32], v[TOOL_VALUE_BUF];
+        tool_time_format_seconds(p->t_ns, t, sizeof t);
+        tool_value_format(p->value, v);
         g_string_append_printf(out, "%s[%s,\"%s\"]", j ? "," : "", t, v);
     }
     g_string_append(out, "]}");
 }
 
 static void
-write_json(GString *out, const RondoResult *result)
+write_json(GString *out, const ToolResult *result)
 {
     g_string_append(out, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
                          "\"result\":[");
@@ -133,11 +133,11 @@ typedef struct {
 } Summary;
 
 static Summary
-summarize(const RondoResultSeries *s)
+summarize(const ToolResultSeries *s)
 {
     Summary sum = {INFINITY, -INFINITY, 0, NAN};
     for (guint j = 0; j < s->points->len; j++) {
-        double v = g_array_index(s->points, RondoPoint, j).value;
+        double v = g_array_index(s->points, ToolPoint, j).value;
         sum.min = MIN(sum.min, v);
         sum.max = MAX(sum.max, v);
         sum.sum += v;
@@ -151,9 +151,9 @@ summarize(const RondoResultSeries *s)
 /* One table row's cells: series, points, tier(s), min, avg, max, last (in the
  * series' unit, unless @raw). */
 static char **
-table_row(const RondoResultSeries *s, gboolean raw)
+table_row(const ToolResultSeries *s, gboolean raw)
 {
-    RondoUnit unit = s->unit;
+    ToolUnit unit = s->unit;
     Summary sum = summarize(s);
     guint n = s->points->len;
     double values[4] = {sum.min, sum.sum / n, sum.max, sum.last};
@@ -164,11 +164,11 @@ table_row(const RondoResultSeries *s, gboolean raw)
     if (cells[2][0] == '\0')
         g_free(cells[2]), cells[2] = g_strdup("-");
     for (int c = 0; c < 4; c++) {
-        char buf[RONDO_VALUE_BUF];
+        char buf[TOOL_VALUE_BUF];
         if (raw)
-            rondo_value_format_short(values[c], 6, buf);
+            tool_value_format_short(values[c], 6, buf);
         else
-            rondo_value_format_human(values[c], unit, buf);
+            tool_value_format_human(values[c], unit, buf);
         cells[3 + c] = g_strdup(n ? buf : "-");
     }
     return cells;
@@ -188,7 +188,7 @@ pad(GString *out, const char *text, guint width, gboolean right)
 }
 
 static void
-table_line(GString *out, char **cells, const guint *widths, const RondoOutputStyle *style,
+table_line(GString *out, char **cells, const guint *widths, const ToolOutputStyle *style,
            gboolean header)
 {
     for (int c = 0; c < TABLE_COLUMNS; c++) {
@@ -203,7 +203,7 @@ table_line(GString *out, char **cells, const guint *widths, const RondoOutputSty
 }
 
 static void
-write_table(GString *out, const RondoResult *result, const RondoOutputStyle *style)
+write_table(GString *out, const ToolResult *result, const ToolOutputStyle *style)
 {
     char *header[] = {_("SERIES"), _("POINTS"), _("TIER"), _("MIN"),
                       _("AVG"),    _("MAX"),    _("LAST"), NULL};
@@ -223,21 +223,21 @@ write_table(GString *out, const RondoResult *result, const RondoOutputStyle *sty
                            style->color ? RESET : "");
     for (guint i = 0; i < rows->len; i++) {
         table_line(out, g_ptr_array_index(rows, i), widths, style, FALSE);
-        rondo_sparkline_append(out, g_ptr_array_index(result->series, i), result->start_ns,
-                               result->end_ns, SPARK_WIDTH, style->utf8);
+        tool_sparkline_append(out, g_ptr_array_index(result->series, i), result->start_ns,
+                              result->end_ns, SPARK_WIDTH, style->utf8);
         g_string_append_c(out, '\n');
     }
 }
 
 void
-rondo_output_write(GString *out, const RondoResult *result, RondoFormat format,
-                   const RondoOutputStyle *style)
+tool_output_write(GString *out, const ToolResult *result, ToolFormat format,
+                  const ToolOutputStyle *style)
 {
     switch (format) {
-    case RONDO_FORMAT_CSV:
+    case TOOL_FORMAT_CSV:
         write_csv(out, result);
         break;
-    case RONDO_FORMAT_JSON:
+    case TOOL_FORMAT_JSON:
         write_json(out, result);
         break;
     default:

@@ -19,7 +19,7 @@
 #define PROMQL_SAMPLES_MAX 5000000
 
 gboolean
-rondo_promql_check(const char *expr, GError **error)
+tool_promql_check(const char *expr, GError **error)
 {
     g_autoptr(Node) root = promql_parse(expr, error);
     return root != NULL;
@@ -28,7 +28,7 @@ rondo_promql_check(const char *expr, GError **error)
 /* One answer series as a result series: __name__ is its name, the store
  * label (the one store) is left out, steps without a value are gaps. */
 static void
-add_series(RondoResult *out, const EvalSeries *es, const EvalContext *ctx, guint n_steps)
+add_series(ToolResult *out, const EvalSeries *es, const EvalContext *ctx, guint n_steps)
 {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     const char *name = "";
@@ -44,28 +44,28 @@ add_series(RondoResult *out, const EvalSeries *es, const EvalContext *ctx, guint
     if (k == n_steps)
         return; /* no value in the range: not in a range answer (as in Prometheus) */
     g_auto(GStrv) labels = g_strv_builder_end(b);
-    RondoResultSeries *s = rondo_result_add(out, name, (const char *const *)labels);
+    ToolResultSeries *s = tool_result_add(out, name, (const char *const *)labels);
     for (; k < n_steps; k++) {
         if (isnan(es->v[k]))
             continue;
-        RondoPoint p = {ctx->start_ns + k * ctx->step_ns, es->v[k], RONDO_POINT_TIER_UNKNOWN};
+        ToolPoint p = {ctx->start_ns + k * ctx->step_ns, es->v[k], TOOL_POINT_TIER_UNKNOWN};
         g_array_append_val(s->points, p);
     }
 }
 
 static void
-add_scalar(RondoResult *out, const EvalResult *r, const EvalContext *ctx)
+add_scalar(ToolResult *out, const EvalResult *r, const EvalContext *ctx)
 {
-    RondoResultSeries *s = rondo_result_add(out, "scalar", NULL);
+    ToolResultSeries *s = tool_result_add(out, "scalar", NULL);
     for (guint k = 0; k < r->n_steps; k++) {
-        RondoPoint p = {ctx->start_ns + k * ctx->step_ns, r->scalar_v[k], RONDO_POINT_TIER_UNKNOWN};
+        ToolPoint p = {ctx->start_ns + k * ctx->step_ns, r->scalar_v[k], TOOL_POINT_TIER_UNKNOWN};
         g_array_append_val(s->points, p);
     }
 }
 
-RondoResult *
-rondo_promql_eval(const char *store_dir, const char *expr, guint64 start_ns, guint64 end_ns,
-                  guint64 step_ns, GError **error)
+ToolResult *
+tool_promql_eval(const char *store_dir, const char *expr, guint64 start_ns, guint64 end_ns,
+                 guint64 step_ns, GError **error)
 {
     g_autoptr(Node) root = promql_parse(expr, error);
     if (root == NULL)
@@ -81,11 +81,11 @@ rondo_promql_eval(const char *store_dir, const char *expr, guint64 start_ns, gui
     g_autoptr(EvalResult) r = eval_run(root, &ctx, error);
     if (r == NULL)
         return NULL;
-    g_autoptr(RondoResult) out = rondo_result_new(start_ns, end_ns);
+    g_autoptr(ToolResult) out = tool_result_new(start_ns, end_ns);
     if (r->scalar)
         add_scalar(out, r, &ctx);
     for (guint i = 0; !r->scalar && i < r->series->len; i++)
         add_series(out, g_ptr_array_index(r->series, i), &ctx, r->n_steps);
-    rondo_result_sort(out);
+    tool_result_sort(out);
     return g_steal_pointer(&out);
 }

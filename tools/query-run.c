@@ -21,22 +21,22 @@
 typedef struct {
     guint tier;
     RondoConsolidation cf;
-    RondoFormat format;
+    ToolFormat format;
     guint64 start_ns, end_ns, step_ns;
     gboolean expression; /* PromQL beyond a selector: evaluated as rondod does */
 } Plan;
 
 static gboolean
-plan_tier(const RondoQueryOptions *o, Plan *plan)
+plan_tier(const ToolQueryOptions *o, Plan *plan)
 {
     char *end = NULL;
-    plan->tier = RONDO_QUERY_TIER_AUTO;
+    plan->tier = TOOL_QUERY_TIER_AUTO;
     if (o->tier == NULL || g_str_equal(o->tier, "auto"))
         return TRUE;
     guint64 t = g_ascii_strtoull(o->tier, &end, 10);
     if (end == o->tier || *end != '\0' || t >= RONDO_TIERS_MAX) {
-        rondo_tool_error(_("--tier: “%s” is not “auto” or a tier number 0..%u"), o->tier,
-                         RONDO_TIERS_MAX - 1);
+        tool_error(_("--tier: “%s” is not “auto” or a tier number 0..%u"), o->tier,
+                   RONDO_TIERS_MAX - 1);
         return FALSE;
     }
     plan->tier = (guint)t;
@@ -44,49 +44,49 @@ plan_tier(const RondoQueryOptions *o, Plan *plan)
 }
 
 static gboolean
-plan_words(const RondoQueryOptions *o, Plan *plan)
+plan_words(const ToolQueryOptions *o, Plan *plan)
 {
     plan->cf = RONDO_CF_AVERAGE;
-    plan->format = RONDO_FORMAT_TABLE;
+    plan->format = TOOL_FORMAT_TABLE;
     if (o->function && !rondo_consolidation_from_string(o->function, &plan->cf)) {
-        rondo_tool_error(_("--function: “%s” is not one of average, min, max, last, sum, count"),
-                         o->function);
+        tool_error(_("--function: “%s” is not one of average, min, max, last, sum, count"),
+                   o->function);
         return FALSE;
     }
-    if (o->format && !rondo_format_from_string(o->format, &plan->format)) {
-        rondo_tool_error(_("--format: “%s” is not one of table, csv, json"), o->format);
+    if (o->format && !tool_format_from_string(o->format, &plan->format)) {
+        tool_error(_("--format: “%s” is not one of table, csv, json"), o->format);
         return FALSE;
     }
     if (o->chart && o->format) {
-        rondo_tool_error(_("--chart draws a chart; it cannot be combined with --format"));
+        tool_error(_("--chart draws a chart; it cannot be combined with --format"));
         return FALSE;
     }
     gboolean tier_or_function = o->function || (o->tier && !g_str_equal(o->tier, "auto"));
     if (o->url && tier_or_function) {
-        rondo_tool_error(_("--tier and --function are not available with --url"));
+        tool_error(_("--tier and --function are not available with --url"));
         return FALSE;
     }
     if (plan->expression && tier_or_function) {
-        rondo_tool_error(_("--tier and --function read a selector's points as stored; an "
-                           "expression such as rate() or sum by reads the tiers as rondod does"));
+        tool_error(_("--tier and --function read a selector's points as stored; an "
+                     "expression such as rate() or sum by reads the tiers as rondod does"));
         return FALSE;
     }
     return plan_tier(o, plan);
 }
 
 static gboolean
-plan_times(const RondoQueryOptions *o, Plan *plan)
+plan_times(const ToolQueryOptions *o, Plan *plan)
 {
     g_autoptr(GError) error = NULL;
-    if (!rondo_time_range_resolve(o->start, o->end, o->range, rondo_tool_now_ns(), &plan->start_ns,
-                                  &plan->end_ns, &error)) {
-        rondo_tool_error("%s", error->message);
+    if (!tool_time_range_resolve(o->start, o->end, o->range, tool_now_ns(), &plan->start_ns,
+                                 &plan->end_ns, &error)) {
+        tool_error("%s", error->message);
         return FALSE;
     }
     plan->step_ns = (plan->end_ns - plan->start_ns) / STEP_POINTS;
     plan->step_ns = MAX(RONDO_NS_PER_S, plan->step_ns - plan->step_ns % RONDO_NS_PER_S);
-    if (o->step != NULL && !rondo_duration_parse(o->step, &plan->step_ns, &error)) {
-        rondo_tool_error("--step: %s", error->message);
+    if (o->step != NULL && !tool_duration_parse(o->step, &plan->step_ns, &error)) {
+        tool_error("--step: %s", error->message);
         return FALSE;
     }
     return TRUE;
@@ -94,12 +94,12 @@ plan_times(const RondoQueryOptions *o, Plan *plan)
 
 /* The metric name a selector asks for with = on __name__, or NULL. */
 static const char *
-selector_name(const RondoSelector *selector)
+selector_name(const ToolSelector *selector)
 {
-    for (guint i = 0; i < rondo_selector_get_n_matchers(selector); i++) {
+    for (guint i = 0; i < tool_selector_get_n_matchers(selector); i++) {
         RondoMatchOp op;
         const char *value;
-        const char *label = rondo_selector_get_matcher(selector, i, &op, &value);
+        const char *label = tool_selector_get_matcher(selector, i, &op, &value);
         if (g_str_equal(label, "__name__") && op == RONDO_MATCH_EQUAL)
             return value;
     }
@@ -149,82 +149,82 @@ store_has_name(const RondoStore *store, const char *name, const char **ret_neare
 
 /* An empty answer for a metric the store does not have is an error. */
 static gboolean
-check_name_known(const RondoQueryOptions *o, const RondoStore *store, const char *name)
+check_name_known(const ToolQueryOptions *o, const RondoStore *store, const char *name)
 {
     const char *nearest;
     if (name == NULL || store_has_name(store, name, &nearest))
         return TRUE;
     if (nearest != NULL)
-        rondo_tool_error(_("%s: no series is called “%s”; did you mean “%s”?"), o->store_dir, name,
-                         nearest);
+        tool_error(_("%s: no series is called “%s”; did you mean “%s”?"), o->store_dir, name,
+                   nearest);
     else
-        rondo_tool_error(_("%s: no series is called “%s” (“rondo info %s” lists them)"),
-                         o->store_dir, name, o->store_dir);
+        tool_error(_("%s: no series is called “%s” (“rondo info %s” lists them)"), o->store_dir,
+                   name, o->store_dir);
     return FALSE;
 }
 
-static RondoResult *
-fetch_local(const RondoQueryOptions *o, const RondoSelector *selector, const Plan *plan)
+static ToolResult *
+fetch_local(const ToolQueryOptions *o, const ToolSelector *selector, const Plan *plan)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoStore) store = rondo_store_open(o->store_dir, RONDO_OPEN_READ_ONLY, &error);
-    RondoResult *result = NULL;
+    ToolResult *result = NULL;
     if (store != NULL)
-        result = rondo_result_from_store(store, selector, plan->tier, plan->cf, plan->start_ns,
-                                         plan->end_ns, &error);
+        result = tool_result_from_store(store, selector, plan->tier, plan->cf, plan->start_ns,
+                                        plan->end_ns, &error);
     if (result == NULL)
-        rondo_tool_store_error(o->store_dir, error);
+        tool_store_error(o->store_dir, error);
     else if (result->series->len == 0 && !check_name_known(o, store, selector_name(selector)))
-        g_clear_pointer(&result, rondo_result_free);
+        g_clear_pointer(&result, tool_result_free);
     return result;
 }
 
 /* A PromQL expression on the local store, with rondod's engine. */
-static RondoResult *
-fetch_local_expression(const RondoQueryOptions *o, const Plan *plan)
+static ToolResult *
+fetch_local_expression(const ToolQueryOptions *o, const Plan *plan)
 {
     g_autoptr(GError) error = NULL;
-    RondoResult *result = rondo_promql_eval(o->store_dir, o->selector, plan->start_ns, plan->end_ns,
-                                            plan->step_ns, &error);
+    ToolResult *result = tool_promql_eval(o->store_dir, o->selector, plan->start_ns, plan->end_ns,
+                                          plan->step_ns, &error);
     if (result == NULL && error->domain == RONDO_ERROR)
-        rondo_tool_store_error(o->store_dir, error);
+        tool_store_error(o->store_dir, error);
     else if (result == NULL)
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
     return result;
 }
 
-static RondoResult *
-fetch_remote(const RondoQueryOptions *o, const Plan *plan)
+static ToolResult *
+fetch_remote(const ToolQueryOptions *o, const Plan *plan)
 {
     g_autoptr(GError) error = NULL;
-    RondoResult *result =
+    ToolResult *result =
         o->fetch(o->url, o->selector, plan->start_ns, plan->end_ns, plan->step_ns, &error);
     if (result == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-        rondo_tool_error(_("%s: %s; is rondod running? (sudo systemctl start rondod)"), o->url,
-                         error->message);
+        tool_error(_("%s: %s; is rondod running? (sudo systemctl start rondod)"), o->url,
+                   error->message);
     else if (result == NULL)
-        rondo_tool_error("%s: %s", o->url, error->message);
+        tool_error("%s: %s", o->url, error->message);
     return result;
 }
 
 static void
-print_result(const RondoQueryOptions *o, const RondoResult *result, const Plan *plan)
+print_result(const ToolQueryOptions *o, const ToolResult *result, const Plan *plan)
 {
-    RondoOutputStyle style;
+    ToolOutputStyle style;
     g_autoptr(GString) out = g_string_new(NULL);
-    rondo_output_style_detect(&style, stdout);
+    tool_output_style_detect(&style, stdout);
     style.raw = o->raw;
-    if (result->series->len == 0 && plan->format == RONDO_FORMAT_TABLE)
-        rondo_tool_error(_("no series matches “%s”"), o->selector);
+    if (result->series->len == 0 && plan->format == TOOL_FORMAT_TABLE)
+        tool_error(_("no series matches “%s”"), o->selector);
     else if (o->chart)
-        rondo_chart_write(out, result, &style, CHART_HEIGHT);
+        tool_chart_write(out, result, &style, CHART_HEIGHT);
     else
-        rondo_output_write(out, result, plan->format, &style);
+        tool_output_write(out, result, plan->format, &style);
     fwrite(out->str, 1, out->len, stdout);
 }
 
 int
-rondo_query_run(const RondoQueryOptions *o)
+tool_query_run(const ToolQueryOptions *o)
 {
     g_autoptr(GError) error = NULL;
     Plan plan = {0};
@@ -232,15 +232,15 @@ rondo_query_run(const RondoQueryOptions *o)
 
     /* A plain selector reads points as stored (any tier, any function);
      * anything else must be PromQL, evaluated as rondod evaluates it. */
-    g_autoptr(RondoSelector) selector = rondo_selector_parse(o->selector, NULL);
+    g_autoptr(ToolSelector) selector = tool_selector_parse(o->selector, NULL);
     plan.expression = selector == NULL;
-    if (plan.expression && !rondo_promql_check(o->selector, &error)) {
-        rondo_tool_error("%s", error->message);
+    if (plan.expression && !tool_promql_check(o->selector, &error)) {
+        tool_error("%s", error->message);
         return EXIT_USAGE;
     }
     if (!plan_words(o, &plan) || !plan_times(o, &plan))
         return EXIT_USAGE;
-    g_autoptr(RondoResult) result = NULL;
+    g_autoptr(ToolResult) result = NULL;
     if (o->url != NULL)
         result = fetch_remote(o, &plan);
     else if (plan.expression)

@@ -1,14 +1,14 @@
 /* query-run.h - one query from command-line words to printed output,
  * shared by `rondo query` and rondo-query. */
-#ifndef RONDO_QUERY_RUN_H
-#define RONDO_QUERY_RUN_H
+#ifndef TOOL_QUERY_RUN_H
+#define TOOL_QUERY_RUN_H
 
 #include <glib.h>
 #include "result.h"
 
 /* Fetches a result from a rondod URL (remote.c); NULL in `rondo`. */
-typedef RondoResult *(*RondoRemoteFetch)(const char *url, const char *selector, guint64 start_ns,
-                                         guint64 end_ns, guint64 step_ns, GError **error);
+typedef ToolResult *(*ToolRemoteFetch)(const char *url, const char *selector, guint64 start_ns,
+                                       guint64 end_ns, guint64 step_ns, GError **error);
 
 typedef struct {
     const char *store_dir; /* exactly one of store_dir and url */
@@ -20,11 +20,11 @@ typedef struct {
     const char *format;                     /* NULL: table */
     gboolean chart;
     gboolean raw; /* tables and charts: plain numbers instead of values in units */
-    RondoRemoteFetch fetch;
-} RondoQueryOptions;
+    ToolRemoteFetch fetch;
+} ToolQueryOptions;
 
 /* Runs the query, prints the result on stdout and errors on stderr.
  * Returns the exit status: 0, 1 (failure) or 2 (usage error). */
-int rondo_query_run(const RondoQueryOptions *options);
+int tool_query_run(const ToolQueryOptions *options);
 
-#endif /* RONDO_QUERY_RUN_H */
+#endif /* TOOL_QUERY_RUN_H */

@@ -42,21 +42,20 @@ point_seconds(JsonNode *t, double *ret)
 }
 
 static gboolean
-parse_point(JsonArray *pair, RondoPoint *ret, GError **error)
+parse_point(JsonArray *pair, ToolPoint *ret, GError **error)
 {
     const char *v = rondo_json_at_string(pair, 1);
     double secs;
     if (rondo_json_length(pair) != 2 || v == NULL ||
-        !point_seconds(json_array_get_element(pair, 0), &secs) ||
-        !rondo_value_parse(v, &ret->value))
+        !point_seconds(json_array_get_element(pair, 0), &secs) || !tool_value_parse(v, &ret->value))
         return bad_answer(error, _("a point is not [time, value]"));
     ret->t_ns = (guint64)llround(secs * 1e9);
-    ret->tier = RONDO_POINT_TIER_UNKNOWN;
+    ret->tier = TOOL_POINT_TIER_UNKNOWN;
     return TRUE;
 }
 
 static gboolean
-parse_series(RondoResult *result, JsonObject *o, GError **error)
+parse_series(ToolResult *result, JsonObject *o, GError **error)
 {
     JsonObject *metric = rondo_json_get_object(o, "metric");
     JsonArray *values = rondo_json_get_array(o, "values");
@@ -75,9 +74,9 @@ parse_series(RondoResult *result, JsonObject *o, GError **error)
             g_strv_builder_add_many(b, (const char *)l->data, v, NULL);
     }
     g_auto(GStrv) labels = g_strv_builder_end(b);
-    RondoResultSeries *s = rondo_result_add(result, name, (const char *const *)labels);
+    ToolResultSeries *s = tool_result_add(result, name, (const char *const *)labels);
     for (guint i = 0; i < rondo_json_length(values); i++) {
-        RondoPoint p;
+        ToolPoint p;
         if (!parse_point(rondo_json_at_array(values, i), &p, error))
             return FALSE;
         g_array_append_val(s->points, p);
@@ -85,10 +84,10 @@ parse_series(RondoResult *result, JsonObject *o, GError **error)
     return TRUE;
 }
 
-RondoResult *
-rondo_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end_ns, GError **error)
+ToolResult *
+tool_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end_ns, GError **error)
 {
-    g_autoptr(JsonNode) root = rondo_json_input_parse(json, length, error);
+    g_autoptr(JsonNode) root = tool_json_input_parse(json, length, error);
     if (root == NULL)
         return NULL;
     JsonObject *top = rondo_json_object(root);
@@ -104,13 +103,13 @@ rondo_remote_parse(const char *json, gsize length, guint64 start_ns, guint64 end
     JsonArray *series = rondo_json_get_array(rondo_json_get_object(top, "data"), "result");
     if (status == NULL || !g_str_equal(status, "success") || series == NULL)
         return bad_answer(error, _("no “data.result” in a successful answer")), NULL;
-    g_autoptr(RondoResult) result = rondo_result_new(start_ns, end_ns);
+    g_autoptr(ToolResult) result = tool_result_new(start_ns, end_ns);
     for (guint i = 0; i < rondo_json_length(series); i++) {
         JsonObject *o = rondo_json_at_object(series, i);
         if (o == NULL || !parse_series(result, o, error))
             return NULL;
     }
-    rondo_result_sort(result);
+    tool_result_sort(result);
     return g_steal_pointer(&result);
 }
 
@@ -124,16 +123,16 @@ request_uri(const char *url, const char *selector, guint64 start_ns, guint64 end
     gsize len = strlen(base);
     while (len > 0 && base[len - 1] == '/')
         base[--len] = '\0';
-    rondo_time_format_seconds(start_ns, s, sizeof s);
-    rondo_time_format_seconds(end_ns, e, sizeof e);
-    rondo_time_format_seconds(step_ns, st, sizeof st);
+    tool_time_format_seconds(start_ns, s, sizeof s);
+    tool_time_format_seconds(end_ns, e, sizeof e);
+    tool_time_format_seconds(step_ns, st, sizeof st);
     return g_strdup_printf("%s/api/v1/query_range?query=%s&start=%s&end=%s&step=%s", base, query, s,
                            e, st);
 }
 
-RondoResult *
-rondo_remote_fetch(const char *url, const char *selector, guint64 start_ns, guint64 end_ns,
-                   guint64 step_ns, GError **error)
+ToolResult *
+tool_remote_fetch(const char *url, const char *selector, guint64 start_ns, guint64 end_ns,
+                  guint64 step_ns, GError **error)
 {
     g_autofree char *uri = request_uri(url, selector, start_ns, end_ns, step_ns);
     g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", TIMEOUT_S, NULL);
@@ -143,7 +142,7 @@ rondo_remote_fetch(const char *url, const char *selector, guint64 start_ns, guin
         return NULL;
     }
     g_autoptr(GInputStream) in = soup_session_send(session, msg, NULL, error);
-    g_autoptr(GBytes) body = in ? rondo_json_input_read(in, RONDO_ANSWER_BYTES_MAX, error) : NULL;
+    g_autoptr(GBytes) body = in ? tool_json_input_read(in, TOOL_ANSWER_BYTES_MAX, error) : NULL;
     if (body == NULL)
         return NULL;
     gsize size;
@@ -151,10 +150,10 @@ rondo_remote_fetch(const char *url, const char *selector, guint64 start_ns, guin
     guint status = soup_message_get_status(msg);
     /* Prometheus puts a JSON error body on 400/422/503; use its message. */
     g_autoptr(GError) local = NULL;
-    RondoResult *result = rondo_remote_parse(data ? data : "", size, start_ns, end_ns, &local);
+    ToolResult *result = tool_remote_parse(data ? data : "", size, start_ns, end_ns, &local);
     if (result != NULL && status == SOUP_STATUS_OK)
         return result;
-    rondo_result_free(result);
+    tool_result_free(result);
     if (status != SOUP_STATUS_OK && (local == NULL || local->domain == JSON_PARSER_ERROR ||
                                      local->code == G_IO_ERROR_INVALID_DATA))
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("HTTP %u %s"), status,

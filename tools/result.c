@@ -12,7 +12,7 @@
 static void
 series_free(gpointer data)
 {
-    RondoResultSeries *s = data;
+    ToolResultSeries *s = data;
     g_free(s->name);
     g_strfreev(s->labels);
     g_free(s->key);
@@ -20,10 +20,10 @@ series_free(gpointer data)
     g_free(s);
 }
 
-RondoResult *
-rondo_result_new(guint64 start_ns, guint64 end_ns)
+ToolResult *
+tool_result_new(guint64 start_ns, guint64 end_ns)
 {
-    RondoResult *r = g_new0(RondoResult, 1);
+    ToolResult *r = g_new0(ToolResult, 1);
     r->series = g_ptr_array_new_with_free_func(series_free);
     r->start_ns = start_ns;
     r->end_ns = end_ns;
@@ -31,7 +31,7 @@ rondo_result_new(guint64 start_ns, guint64 end_ns)
 }
 
 void
-rondo_result_free(RondoResult *result)
+tool_result_free(ToolResult *result)
 {
     if (result == NULL)
         return;
@@ -69,7 +69,7 @@ labels_sorted(const char *const *labels)
 }
 
 char *
-rondo_series_key_format(const char *name, const char *const *labels)
+tool_series_key_format(const char *name, const char *const *labels)
 {
     GString *s = g_string_new(name);
     if ((labels == NULL || labels[0] == NULL) && *name == '\0')
@@ -93,15 +93,15 @@ rondo_series_key_format(const char *name, const char *const *labels)
     return g_string_free(s, FALSE);
 }
 
-RondoResultSeries *
-rondo_result_add(RondoResult *result, const char *name, const char *const *labels)
+ToolResultSeries *
+tool_result_add(ToolResult *result, const char *name, const char *const *labels)
 {
-    RondoResultSeries *s = g_new0(RondoResultSeries, 1);
+    ToolResultSeries *s = g_new0(ToolResultSeries, 1);
     s->name = g_strdup(name);
     s->labels = labels_sorted(labels);
-    s->key = rondo_series_key_format(name, (const char *const *)s->labels);
-    s->points = g_array_new(FALSE, FALSE, sizeof(RondoPoint));
-    s->unit = rondo_unit_of_name(name);
+    s->key = tool_series_key_format(name, (const char *const *)s->labels);
+    s->points = g_array_new(FALSE, FALSE, sizeof(ToolPoint));
+    s->unit = tool_unit_of_name(name);
     g_ptr_array_add(result->series, s);
     return s;
 }
@@ -109,13 +109,13 @@ rondo_result_add(RondoResult *result, const char *name, const char *const *label
 static int
 compare_series(gconstpointer a, gconstpointer b)
 {
-    const RondoResultSeries *x = *(RondoResultSeries *const *)a;
-    const RondoResultSeries *y = *(RondoResultSeries *const *)b;
+    const ToolResultSeries *x = *(ToolResultSeries *const *)a;
+    const ToolResultSeries *y = *(ToolResultSeries *const *)b;
     return strcmp(x->key, y->key);
 }
 
 void
-rondo_result_sort(RondoResult *result)
+tool_result_sort(ToolResult *result)
 {
     g_ptr_array_sort(result->series, compare_series);
 }
@@ -126,13 +126,13 @@ read_series(const RondoStore *store, const RondoSeries *series, guint tier, Rond
 {
     RondoQueryIter it;
     gboolean ok;
-    if (tier == RONDO_QUERY_TIER_AUTO)
+    if (tier == TOOL_QUERY_TIER_AUTO)
         ok = rondo_query_iter_init_auto(&it, store, series, cf, start_ns, end_ns, error);
     else
         ok = rondo_query_iter_init(&it, store, series, tier, cf, start_ns, end_ns, error);
     if (!ok)
         return FALSE;
-    RondoPoint p;
+    ToolPoint p;
     while (rondo_query_iter_next(&it, &p.t_ns, &p.value)) {
         p.tier = rondo_query_iter_get_tier(&it);
         g_array_append_val(points, p);
@@ -140,23 +140,23 @@ read_series(const RondoStore *store, const RondoSeries *series, guint tier, Rond
     return TRUE;
 }
 
-RondoResult *
-rondo_result_from_store(const RondoStore *store, const RondoSelector *selector, guint tier,
-                        RondoConsolidation cf, guint64 start_ns, guint64 end_ns, GError **error)
+ToolResult *
+tool_result_from_store(const RondoStore *store, const ToolSelector *selector, guint tier,
+                       RondoConsolidation cf, guint64 start_ns, guint64 end_ns, GError **error)
 {
-    g_autoptr(RondoResult) result = rondo_result_new(start_ns, end_ns);
+    g_autoptr(ToolResult) result = tool_result_new(start_ns, end_ns);
     guint n = rondo_store_get_n_series(store);
     for (guint id = 0; id < n; id++) {
         const RondoSeries *series = rondo_store_get_series(store, id);
         const char *name = rondo_series_get_name(series);
         const char *const *labels = rondo_series_get_labels(series);
-        if (!rondo_selector_matches(selector, name, labels))
+        if (!tool_selector_matches(selector, name, labels))
             continue;
-        RondoResultSeries *s = rondo_result_add(result, name, labels);
-        s->unit = rondo_unit_of_series(series, s->unit);
+        ToolResultSeries *s = tool_result_add(result, name, labels);
+        s->unit = tool_unit_of_series(series, s->unit);
         if (!read_series(store, series, tier, cf, start_ns, end_ns, s->points, error))
             return NULL;
     }
-    rondo_result_sort(result);
+    tool_result_sort(result);
     return g_steal_pointer(&result);
 }

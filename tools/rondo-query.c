@@ -61,18 +61,17 @@ int
 main(int argc, char **argv)
 {
     Args a = {0};
-    rondo_tool_init("rondo-query");
+    tool_init("rondo-query");
     g_autoptr(GOptionContext) context = context_new(&a);
     int status = EXIT_USAGE;
 
-    if (!rondo_tool_parse(context, &argc, &argv) ||
-        !rondo_tool_want_args(argc, argv, 1, _("SELECTOR")))
+    if (!tool_parse(context, &argc, &argv) || !tool_want_args(argc, argv, 1, _("SELECTOR")))
         goto out;
     if ((a.store == NULL) == (a.url == NULL)) {
-        rondo_tool_error(_("give exactly one of --store DIR and --url URL"));
+        tool_error(_("give exactly one of --store DIR and --url URL"));
         goto out;
     }
-    RondoQueryOptions o = {
+    ToolQueryOptions o = {
         .store_dir = a.store,
         .url = a.url,
         .selector = argv[1],
@@ -85,9 +84,9 @@ main(int argc, char **argv)
         .format = a.format,
         .chart = a.chart,
         .raw = a.raw,
-        .fetch = rondo_remote_fetch,
+        .fetch = tool_remote_fetch,
     };
-    status = rondo_query_run(&o);
+    status = tool_query_run(&o);
 out:
     args_clear(&a);
     return status;

@@ -5,8 +5,8 @@
  * status: 0 success, 1 failure, 2 usage error. Errors go to stderr as
  * "PROGRAM: WHAT: message", PROGRAM being g_get_prgname().
  */
-#ifndef RONDO_TOOL_H
-#define RONDO_TOOL_H
+#ifndef TOOL_H
+#define TOOL_H
 
 #include <glib.h>
 #include <glib/gi18n.h>
@@ -14,62 +14,62 @@
 
 #define EXIT_USAGE 2
 
-typedef int (*RondoToolCommand)(int argc, char **argv);
+typedef int (*ToolCommand)(int argc, char **argv);
 
-int rondo_cmd_bench(int argc, char **argv);
-int rondo_cmd_export(int argc, char **argv);
+int tool_cmd_bench(int argc, char **argv);
+int tool_cmd_export(int argc, char **argv);
 /* `rondo bench --query` in a scratch directory @dir (bench-query.c). */
-int rondo_bench_query(const char *dir);
-int rondo_cmd_create(int argc, char **argv);
-int rondo_cmd_info(int argc, char **argv);
-int rondo_cmd_import(int argc, char **argv);
-int rondo_cmd_query(int argc, char **argv);
-int rondo_cmd_verify(int argc, char **argv);
-int rondo_cmd_dump(int argc, char **argv);
-int rondo_cmd_restore(int argc, char **argv);
-int rondo_cmd_consolidate(int argc, char **argv);
-int rondo_cmd_upgrade(int argc, char **argv);
-int rondo_cmd_resize(int argc, char **argv);
+int tool_bench_query(const char *dir);
+int tool_cmd_create(int argc, char **argv);
+int tool_cmd_info(int argc, char **argv);
+int tool_cmd_import(int argc, char **argv);
+int tool_cmd_query(int argc, char **argv);
+int tool_cmd_verify(int argc, char **argv);
+int tool_cmd_dump(int argc, char **argv);
+int tool_cmd_restore(int argc, char **argv);
+int tool_cmd_consolidate(int argc, char **argv);
+int tool_cmd_upgrade(int argc, char **argv);
+int tool_cmd_resize(int argc, char **argv);
 
 /* Sets the program name, the locale and the message catalogue. */
-void rondo_tool_init(const char *prgname);
+void tool_init(const char *prgname);
 /* Names the running subcommand ("rondo create") for --help and usage errors. */
-void rondo_tool_set_command(const char *command);
-const char *rondo_tool_command_name(void);
+void tool_set_command(const char *command);
+const char *tool_command_name(void);
 /* Prints "PROGRAM: message" on stderr. */
-void rondo_tool_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+void tool_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
 /* A progress line for a long operation ("import: 120000 lines read"),
- * rewritten in place at most every RONDO_TOOL_PROGRESS_US, and only when
- * stderr is a terminal; rondo_tool_error() and rondo_tool_progress_end()
+ * rewritten in place at most every TOOL_PROGRESS_US, and only when
+ * stderr is a terminal; tool_error() and tool_progress_end()
  * clear it. Cheap to call often: nothing is formatted between updates. */
-#define RONDO_TOOL_PROGRESS_US (G_USEC_PER_SEC / 4)
-void rondo_tool_progress(const char *format, ...) G_GNUC_PRINTF(1, 2);
-void rondo_tool_progress_end(void);
+#define TOOL_PROGRESS_US (G_USEC_PER_SEC / 4)
+void tool_progress(const char *format, ...) G_GNUC_PRINTF(1, 2);
+void tool_progress_end(void);
 /* Prints "PROGRAM: DIR: message" for an error about a store, without
  * naming DIR twice when the library's message already starts with it. */
-void rondo_tool_store_error(const char *dir, const GError *error);
+void tool_store_error(const char *dir, const GError *error);
 /* Parses a subcommand's options (adding --version, which prints and exits
  * like --help does); on failure prints the error, returns FALSE. */
-gboolean rondo_tool_parse(GOptionContext *context, int *argc, char ***argv);
+gboolean tool_parse(GOptionContext *context, int *argc, char ***argv);
 /* After parsing: checks that exactly @n positional arguments are left
  * (argv[0] is the command); prints a usage error otherwise. */
-gboolean rondo_tool_want_args(int argc, char **argv, int n, const char *what);
+gboolean tool_want_args(int argc, char **argv, int n, const char *what);
 /* For commands that read one store: parses @context's options, expects one
  * DIR argument and opens it read-only. On failure prints the error and
  * returns NULL with *ret_status set to the exit status (2 usage, 1 failure). */
-RondoStore *rondo_tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_status);
+RondoStore *tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_status);
 /* Sets a G_OPTION_ERROR_BAD_VALUE error (input a user typed) and returns
  * FALSE, for one-line error paths. */
-gboolean rondo_tool_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
-/* At most RONDO_TOOL_ECHO_MAX characters of @text (valid UTF-8, "…" added
+gboolean tool_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* At most TOOL_ECHO_MAX characters of @text (valid UTF-8, "…" added
  * when cut), for echoing user input in an error message. Free with g_free(). */
-#define RONDO_TOOL_ECHO_MAX 64
-char *rondo_tool_excerpt(const char *text);
+#define TOOL_ECHO_MAX 64
+char *tool_excerpt(const char *text);
 /* FALSE with an error when @ns is outside RONDO_TIME_MIN_NS ..
  * RONDO_TIME_MAX_NS: the message quotes @given (the timestamp as the user
  * wrote it) and states the range. */
-gboolean rondo_tool_check_time(const char *given, guint64 ns, GError **error);
+gboolean tool_check_time(const char *given, guint64 ns, GError **error);
 /* The wall clock in nanoseconds since the epoch. */
-guint64 rondo_tool_now_ns(void);
+guint64 tool_now_ns(void);
 
-#endif /* RONDO_TOOL_H */
+#endif /* TOOL_H */

@@ -10,23 +10,23 @@
 
 typedef struct {
     const char *name;
-    RondoToolCommand run;
+    ToolCommand run;
     const char *summary;
 } Command;
 
 static const Command commands[] = {
-    {"create", rondo_cmd_create, N_("create a store from a preset or a schema file")},
-    {"info", rondo_cmd_info, N_("describe a store: schemas, tiers, usage, cursors, size")},
-    {"import", rondo_cmd_import, N_("record points read from standard input")},
-    {"query", rondo_cmd_query, N_("print the points of the series a selector matches")},
-    {"verify", rondo_cmd_verify, N_("check every file of a store, repairing nothing")},
-    {"dump", rondo_cmd_dump, N_("write a whole store as portable JSON")},
-    {"restore", rondo_cmd_restore, N_("create a store from a dump")},
-    {"consolidate", rondo_cmd_consolidate, N_("fill the coarser tiers once, now")},
-    {"upgrade", rondo_cmd_upgrade, N_("convert a store of an older format version in place")},
-    {"resize", rondo_cmd_resize, N_("grow a schema in place: series, slots, tiers, functions")},
-    {"export", rondo_cmd_export, N_("push new points to a Prometheus remote-write receiver")},
-    {"bench", rondo_cmd_bench, N_("measure the cost of record() and of queries")},
+    {"create", tool_cmd_create, N_("create a store from a preset or a schema file")},
+    {"info", tool_cmd_info, N_("describe a store: schemas, tiers, usage, cursors, size")},
+    {"import", tool_cmd_import, N_("record points read from standard input")},
+    {"query", tool_cmd_query, N_("print the points of the series a selector matches")},
+    {"verify", tool_cmd_verify, N_("check every file of a store, repairing nothing")},
+    {"dump", tool_cmd_dump, N_("write a whole store as portable JSON")},
+    {"restore", tool_cmd_restore, N_("create a store from a dump")},
+    {"consolidate", tool_cmd_consolidate, N_("fill the coarser tiers once, now")},
+    {"upgrade", tool_cmd_upgrade, N_("convert a store of an older format version in place")},
+    {"resize", tool_cmd_resize, N_("grow a schema in place: series, slots, tiers, functions")},
+    {"export", tool_cmd_export, N_("push new points to a Prometheus remote-write receiver")},
+    {"bench", tool_cmd_bench, N_("measure the cost of record() and of queries")},
 };
 
 static void
@@ -42,7 +42,7 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
-    rondo_tool_init("rondo");
+    tool_init("rondo");
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
@@ -57,10 +57,10 @@ main(int argc, char **argv)
     }
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
         if (g_str_equal(argv[1], commands[i].name)) {
-            rondo_tool_set_command(commands[i].name);
+            tool_set_command(commands[i].name);
             return commands[i].run(argc - 1, argv + 1);
         }
     }
-    rondo_tool_error(_("unknown command “%s”; see “rondo --help”"), argv[1]);
+    tool_error(_("unknown command “%s”; see “rondo --help”"), argv[1]);
     return EXIT_USAGE;
 }

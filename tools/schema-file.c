@@ -30,7 +30,7 @@ parse_functions(const char *text, guint32 *ret_functions, GError **error)
         RondoConsolidation cf;
         g_strstrip(names[i]);
         if (!rondo_consolidation_from_string(names[i], &cf))
-            return rondo_tool_set_error(error, _("unknown consolidation function “%s”"), names[i]);
+            return tool_set_error(error, _("unknown consolidation function “%s”"), names[i]);
         mask |= RONDO_CF_BIT(cf);
     }
     *ret_functions = mask;
@@ -38,38 +38,36 @@ parse_functions(const char *text, guint32 *ret_functions, GError **error)
 }
 
 gboolean
-rondo_tier_spec_parse(const char *text, guint64 *ret_interval_ns, guint32 *ret_slots,
-                      guint32 *ret_functions, GError **error)
+tool_tier_spec_parse(const char *text, guint64 *ret_interval_ns, guint32 *ret_slots,
+                     guint32 *ret_functions, GError **error)
 {
     g_auto(GStrv) parts = g_strsplit(text, ":", 3);
     char *end = NULL;
     guint n = g_strv_length(parts);
     if (n < 2)
-        return rondo_tool_set_error(error, _("“%s” is not a tier (INTERVAL:SLOTS[:FUNCTIONS])"),
-                                    text);
+        return tool_set_error(error, _("“%s” is not a tier (INTERVAL:SLOTS[:FUNCTIONS])"), text);
     for (guint i = 0; i < n; i++)
         g_strstrip(parts[i]);
-    if (!rondo_duration_parse(parts[0], ret_interval_ns, error))
+    if (!tool_duration_parse(parts[0], ret_interval_ns, error))
         return FALSE;
     guint64 slots = g_ascii_strtoull(parts[1], &end, 10);
     if (end == parts[1] || *end != '\0' || slots > RONDO_SLOTS_MAX)
-        return rondo_tool_set_error(error, _("“%s” is not a slot count"), parts[1]);
+        return tool_set_error(error, _("“%s” is not a slot count"), parts[1]);
     *ret_slots = (guint32)slots;
     *ret_functions = 0;
     return n < 3 || parse_functions(parts[2], ret_functions, error);
 }
 
 gboolean
-rondo_match_spec_parse(const char *text, char **ret_label, RondoMatchOp *ret_op, char **ret_value,
-                       GError **error)
+tool_match_spec_parse(const char *text, char **ret_label, RondoMatchOp *ret_op, char **ret_value,
+                      GError **error)
 {
     static const char *const ops[] = {"=~", "!~", "!=", "="};
     static const RondoMatchOp op_values[] = {RONDO_MATCH_REGEX, RONDO_MATCH_NOT_REGEX,
                                              RONDO_MATCH_NOT_EQUAL, RONDO_MATCH_EQUAL};
     const char *at = strpbrk(text, "=!");
     if (at == NULL || at == text)
-        return rondo_tool_set_error(error, _("“%s” is not a matcher (LABEL=VALUE, !=, =~ or !~)"),
-                                    text);
+        return tool_set_error(error, _("“%s” is not a matcher (LABEL=VALUE, !=, =~ or !~)"), text);
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         if (g_str_has_prefix(at, ops[i])) {
             *ret_label = g_strstrip(g_strndup(text, (gsize)(at - text)));
@@ -78,8 +76,7 @@ rondo_match_spec_parse(const char *text, char **ret_label, RondoMatchOp *ret_op,
             return TRUE;
         }
     }
-    return rondo_tool_set_error(error, _("“%s” is not a matcher (LABEL=VALUE, !=, =~ or !~)"),
-                                text);
+    return tool_set_error(error, _("“%s” is not a matcher (LABEL=VALUE, !=, =~ or !~)"), text);
 }
 
 static gboolean
@@ -87,8 +84,7 @@ start_group(Loader *ld, const char *line, GError **error)
 {
     gsize len = strlen(line);
     if (line[len - 1] != ']' || !g_str_has_prefix(line, "[schema "))
-        return rondo_tool_set_error(error, _("“%s” is not a group header like [schema NAME]"),
-                                    line);
+        return tool_set_error(error, _("“%s” is not a group header like [schema NAME]"), line);
     g_autofree char *name = g_strstrip(g_strndup(line + 8, len - 9));
     /* series_max comes later in the group; rondo_schema_new needs it now,
      * so the schema is rebuilt with the right value when the key appears. */
@@ -106,11 +102,10 @@ set_series_max(Loader *ld, const char *value, GError **error)
     char *end = NULL;
     guint64 n = g_ascii_strtoull(value, &end, 10);
     if (end == value || *end != '\0' || n == 0 || n > RONDO_SERIES_MAX)
-        return rondo_tool_set_error(error, _("series_max “%s” is not a number from 1 to 65536"),
-                                    value);
+        return tool_set_error(error, _("series_max “%s” is not a number from 1 to 65536"), value);
     if (ld->items > 0)
-        return rondo_tool_set_error(error, _("%s must come before the first tier and match"),
-                                    "series_max");
+        return tool_set_error(error, _("%s must come before the first tier and match"),
+                              "series_max");
     RondoSchema *s = rondo_schema_new(rondo_schema_get_name(ld->current), (guint32)n, error);
     if (s == NULL)
         return FALSE;
@@ -124,7 +119,7 @@ static gboolean
 set_key(Loader *ld, const char *key, const char *value, GError **error)
 {
     if (ld->current == NULL)
-        return rondo_tool_set_error(error, _("“%s” comes before the first [schema NAME]"), key);
+        return tool_set_error(error, _("“%s” comes before the first [schema NAME]"), key);
     if (g_str_equal(key, "series_max"))
         return set_series_max(ld, value, error);
     if (g_str_equal(key, "tier") || g_str_equal(key, "match"))
@@ -132,7 +127,7 @@ set_key(Loader *ld, const char *key, const char *value, GError **error)
     if (g_str_equal(key, "tier")) {
         guint64 interval;
         guint32 slots, fns;
-        if (!rondo_tier_spec_parse(value, &interval, &slots, &fns, error))
+        if (!tool_tier_spec_parse(value, &interval, &slots, &fns, error))
             return FALSE;
         return rondo_schema_add_tier(ld->current, interval, slots,
                                      fns ? fns : RONDO_CF_BIT(RONDO_CF_AVERAGE), error);
@@ -140,10 +135,10 @@ set_key(Loader *ld, const char *key, const char *value, GError **error)
     if (g_str_equal(key, "match")) {
         g_autofree char *label = NULL, *mvalue = NULL;
         RondoMatchOp op;
-        return rondo_match_spec_parse(value, &label, &op, &mvalue, error) &&
+        return tool_match_spec_parse(value, &label, &op, &mvalue, error) &&
                rondo_schema_add_matcher(ld->current, label, op, mvalue, error);
     }
-    return rondo_tool_set_error(error, _("unknown key “%s”"), key);
+    return tool_set_error(error, _("unknown key “%s”"), key);
 }
 
 static gboolean
@@ -156,7 +151,7 @@ load_line(Loader *ld, char *line, GError **error)
         return start_group(ld, line, error);
     char *eq = strchr(line, '=');
     if (eq == NULL)
-        return rondo_tool_set_error(error, _("“%s” is not KEY = VALUE"), line);
+        return tool_set_error(error, _("“%s” is not KEY = VALUE"), line);
     *eq = '\0';
     return set_key(ld, g_strstrip(line), g_strstrip(eq + 1), error);
 }
@@ -166,7 +161,7 @@ static gboolean
 check_schemas(Loader *ld, GError **error)
 {
     if (ld->schemas->len == 0)
-        return rondo_tool_set_error(error, _("%s: no [schema NAME] group"), ld->path);
+        return tool_set_error(error, _("%s: no [schema NAME] group"), ld->path);
     for (guint i = 0; i < ld->schemas->len; i++) {
         const RondoSchema *s = g_ptr_array_index(ld->schemas, i);
         if (rondo_schema_get_n_tiers(s) == 0) {
@@ -179,7 +174,7 @@ check_schemas(Loader *ld, GError **error)
 }
 
 GPtrArray *
-rondo_schema_file_load(const char *path, GError **error)
+tool_schema_file_load(const char *path, GError **error)
 {
     g_autofree char *text = NULL;
     g_autoptr(GError) local = NULL;

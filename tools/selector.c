@@ -15,7 +15,7 @@
 #include "rondo-tool.h"
 #include "selector.h"
 
-struct _RondoSelector {
+struct _ToolSelector {
     GPtrArray *matchers; /* RondoMatcher* */
 };
 
@@ -26,7 +26,7 @@ typedef struct {
 } Parser;
 
 void
-rondo_selector_free(RondoSelector *selector)
+tool_selector_free(ToolSelector *selector)
 {
     if (selector == NULL)
         return;
@@ -37,7 +37,7 @@ rondo_selector_free(RondoSelector *selector)
 static gboolean
 fail(Parser *ps, const char *what)
 {
-    g_autofree char *echo = rondo_tool_excerpt(ps->text);
+    g_autofree char *echo = tool_excerpt(ps->text);
     g_set_error(ps->error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 _("bad selector “%s”: %s at offset %u"), echo, what, (unsigned)(ps->p - ps->text));
     return FALSE;
@@ -112,7 +112,7 @@ parse_op(Parser *ps, RondoMatchOp *ret_op)
 }
 
 static gboolean
-add_matcher(Parser *ps, RondoSelector *sel, char *label, RondoMatchOp op, char *value)
+add_matcher(Parser *ps, ToolSelector *sel, char *label, RondoMatchOp op, char *value)
 {
     g_autofree char *l = label, *v = value;
     g_autoptr(GError) local = NULL;
@@ -124,7 +124,7 @@ add_matcher(Parser *ps, RondoSelector *sel, char *label, RondoMatchOp op, char *
 }
 
 static gboolean
-parse_matcher(Parser *ps, RondoSelector *sel)
+parse_matcher(Parser *ps, ToolSelector *sel)
 {
     g_autofree char *label = parse_ident(ps, FALSE);
     RondoMatchOp op = RONDO_MATCH_EQUAL;
@@ -141,7 +141,7 @@ parse_matcher(Parser *ps, RondoSelector *sel)
 }
 
 static gboolean
-parse_braces(Parser *ps, RondoSelector *sel)
+parse_braces(Parser *ps, ToolSelector *sel)
 {
     ps->p++; /* '{' */
     for (;;) {
@@ -160,11 +160,11 @@ parse_braces(Parser *ps, RondoSelector *sel)
     return TRUE;
 }
 
-RondoSelector *
-rondo_selector_parse(const char *text, GError **error)
+ToolSelector *
+tool_selector_parse(const char *text, GError **error)
 {
     g_return_val_if_fail(text != NULL, NULL);
-    g_autoptr(RondoSelector) sel = g_new0(RondoSelector, 1);
+    g_autoptr(ToolSelector) sel = g_new0(ToolSelector, 1);
     Parser ps = {text, text, error};
 
     sel->matchers = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_matcher_free);
@@ -184,7 +184,7 @@ rondo_selector_parse(const char *text, GError **error)
 }
 
 gboolean
-rondo_selector_matches(const RondoSelector *selector, const char *name, const char *const *labels)
+tool_selector_matches(const ToolSelector *selector, const char *name, const char *const *labels)
 {
     g_return_val_if_fail(selector != NULL && name != NULL, FALSE);
     for (guint i = 0; i < selector->matchers->len; i++) {
@@ -195,14 +195,14 @@ rondo_selector_matches(const RondoSelector *selector, const char *name, const ch
 }
 
 guint
-rondo_selector_get_n_matchers(const RondoSelector *selector)
+tool_selector_get_n_matchers(const ToolSelector *selector)
 {
     return selector->matchers->len;
 }
 
 const char *
-rondo_selector_get_matcher(const RondoSelector *selector, guint i, RondoMatchOp *ret_op,
-                           const char **ret_value)
+tool_selector_get_matcher(const ToolSelector *selector, guint i, RondoMatchOp *ret_op,
+                          const char **ret_value)
 {
     g_return_val_if_fail(i < selector->matchers->len, NULL);
     const RondoMatcher *m = g_ptr_array_index(selector->matchers, i);
@@ -221,14 +221,14 @@ series_fail(GError **error, const char *what)
 }
 
 gboolean
-rondo_selector_get_series(const RondoSelector *selector, char **ret_name, char ***ret_labels,
-                          GError **error)
+tool_selector_get_series(const ToolSelector *selector, char **ret_name, char ***ret_labels,
+                         GError **error)
 {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     const char *name = NULL;
     RondoMatchOp op;
     for (guint i = 0; i < selector->matchers->len; i++) {
-        const char *value, *label = rondo_selector_get_matcher(selector, i, &op, &value);
+        const char *value, *label = tool_selector_get_matcher(selector, i, &op, &value);
         if (op != RONDO_MATCH_EQUAL)
             return series_fail(error, _("a series takes only = matchers"));
         if (g_str_equal(label, "__name__")) {
@@ -238,7 +238,7 @@ rondo_selector_get_series(const RondoSelector *selector, char **ret_name, char *
             continue;
         }
         for (guint j = 0; j < i; j++) {
-            if (g_str_equal(rondo_selector_get_matcher(selector, j, NULL, NULL), label))
+            if (g_str_equal(tool_selector_get_matcher(selector, j, NULL, NULL), label))
                 return series_fail(error, _("a label is given twice"));
         }
         g_strv_builder_add_many(b, label, value, NULL);
@@ -251,7 +251,7 @@ rondo_selector_get_series(const RondoSelector *selector, char **ret_name, char *
 }
 
 gsize
-rondo_selector_span(const char *text)
+tool_selector_span(const char *text)
 {
     const char *p = text;
     char quote = 0;

@@ -26,7 +26,7 @@ schema_matchers(const RondoSchema *schema)
 }
 
 GPtrArray *
-rondo_store_meta_matchers(const RondoStore *store)
+tool_store_meta_matchers(const RondoStore *store)
 {
     GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < rondo_store_get_n_schemas(store); i++)

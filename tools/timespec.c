@@ -48,20 +48,19 @@ duration_term(const char **p, guint64 *ret_ns)
 }
 
 gboolean
-rondo_duration_parse(const char *text, guint64 *ret_ns, GError **error)
+tool_duration_parse(const char *text, guint64 *ret_ns, GError **error)
 {
     const char *p = text;
     guint64 total = 0;
     while (*p) {
         guint64 term;
         if (!duration_term(&p, &term) || total + term < total)
-            return rondo_tool_set_error(
-                error, _("“%s” is not a duration (like 30s, 10m, 1h30m, 7d)"), text);
+            return tool_set_error(error, _("“%s” is not a duration (like 30s, 10m, 1h30m, 7d)"),
+                                  text);
         total += term;
     }
     if (total == 0)
-        return rondo_tool_set_error(error, _("“%s” is not a duration (like 30s, 10m, 1h30m, 7d)"),
-                                    text);
+        return tool_set_error(error, _("“%s” is not a duration (like 30s, 10m, 1h30m, 7d)"), text);
     *ret_ns = total;
     return TRUE;
 }
@@ -106,7 +105,7 @@ parse_rfc3339(const char *text, guint64 *ret_ns)
 }
 
 gboolean
-rondo_time_parse(const char *text, guint64 now_ns, guint64 *ret_ns, GError **error)
+tool_time_parse(const char *text, guint64 now_ns, guint64 *ret_ns, GError **error)
 {
     const char *rel = NULL;
     if (g_str_equal(text, "now")) {
@@ -119,17 +118,17 @@ rondo_time_parse(const char *text, guint64 now_ns, guint64 *ret_ns, GError **err
         rel = text + 1;
     if (rel != NULL) {
         guint64 d;
-        if (!rondo_duration_parse(rel, &d, NULL) || d >= now_ns)
-            return rondo_tool_set_error(error,
-                                        _("“%s” is not a time (like now, -10m, 1714564800 or "
-                                          "2024-05-01T12:00:00Z)"),
-                                        text);
+        if (!tool_duration_parse(rel, &d, NULL) || d >= now_ns)
+            return tool_set_error(error,
+                                  _("“%s” is not a time (like now, -10m, 1714564800 or "
+                                    "2024-05-01T12:00:00Z)"),
+                                  text);
         *ret_ns = now_ns - d;
         return TRUE;
     }
     if (parse_unix_seconds(text, ret_ns) || parse_rfc3339(text, ret_ns))
         return TRUE;
-    return rondo_tool_set_error(
+    return tool_set_error(
         error, _("“%s” is not a time (like now, -10m, 1714564800 or 2024-05-01T12:00:00Z)"), text);
 }
 
@@ -138,10 +137,10 @@ resolve_anchored(const char *start, const char *end, guint64 range_ns, guint64 n
                  guint64 *ret_start_ns, guint64 *ret_end_ns, GError **error)
 {
     guint64 s = 0, e = now_ns;
-    if (end != NULL && !rondo_time_parse(end, now_ns, &e, error))
+    if (end != NULL && !tool_time_parse(end, now_ns, &e, error))
         return FALSE;
     if (start != NULL) {
-        if (!rondo_time_parse(start, now_ns, &s, error))
+        if (!tool_time_parse(start, now_ns, &s, error))
             return FALSE;
         if (end == NULL && range_ns != 0)
             e = s + range_ns;
@@ -155,8 +154,8 @@ resolve_anchored(const char *start, const char *end, guint64 range_ns, guint64 n
 }
 
 gboolean
-rondo_time_range_resolve(const char *start, const char *end, const char *range, guint64 now_ns,
-                         guint64 *ret_start_ns, guint64 *ret_end_ns, GError **error)
+tool_time_range_resolve(const char *start, const char *end, const char *range, guint64 now_ns,
+                        guint64 *ret_start_ns, guint64 *ret_end_ns, GError **error)
 {
     guint64 range_ns = 0, s, e;
     if (start != NULL && end != NULL && range != NULL) {
@@ -164,7 +163,7 @@ rondo_time_range_resolve(const char *start, const char *end, const char *range, 
                             _("--start, --end and --range together over-determine the range"));
         return FALSE;
     }
-    if (range != NULL && !rondo_duration_parse(range, &range_ns, error))
+    if (range != NULL && !tool_duration_parse(range, &range_ns, error))
         return FALSE;
     if (!resolve_anchored(start, end, range_ns, now_ns, &s, &e, error))
         return FALSE;
@@ -179,7 +178,7 @@ rondo_time_range_resolve(const char *start, const char *end, const char *range, 
 }
 
 char *
-rondo_time_format(guint64 t_ns)
+tool_time_format(guint64 t_ns)
 {
     g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc((gint64)(t_ns / RONDO_NS_PER_S));
     if (dt == NULL)
@@ -196,7 +195,7 @@ rondo_time_format(guint64 t_ns)
 }
 
 void
-rondo_time_format_seconds(guint64 t_ns, char *buf, gsize size)
+tool_time_format_seconds(guint64 t_ns, char *buf, gsize size)
 {
     guint64 frac = t_ns % RONDO_NS_PER_S;
     int n = g_snprintf(buf, size, "%llu", (unsigned long long)(t_ns / RONDO_NS_PER_S));
@@ -208,7 +207,7 @@ rondo_time_format_seconds(guint64 t_ns, char *buf, gsize size)
 }
 
 char *
-rondo_duration_format(guint64 ns)
+tool_duration_format(guint64 ns)
 {
     GString *s = g_string_new(NULL);
     for (gsize i = G_N_ELEMENTS(units); i-- > 0 && ns > 0;) {

@@ -17,7 +17,7 @@
 #include "rondo-tool.h"
 
 void
-rondo_tool_init(const char *prgname)
+tool_init(const char *prgname)
 {
     g_set_prgname(prgname);
     setlocale(LC_ALL, "");
@@ -28,17 +28,17 @@ rondo_tool_init(const char *prgname)
     textdomain(GETTEXT_PACKAGE);
 }
 
-/* A progress line is on stderr (rondo_tool_progress()). */
+/* A progress line is on stderr (tool_progress()). */
 static gboolean progress_shown;
 static gint64 progress_last_us;
 
 void
-rondo_tool_progress(const char *format, ...)
+tool_progress(const char *format, ...)
 {
     gint64 now = g_get_monotonic_time();
     if (progress_last_us == 0)
         progress_last_us = now; /* a quick operation shows none */
-    if (now - progress_last_us < RONDO_TOOL_PROGRESS_US || !isatty(STDERR_FILENO))
+    if (now - progress_last_us < TOOL_PROGRESS_US || !isatty(STDERR_FILENO))
         return;
     progress_last_us = now;
     va_list ap;
@@ -51,7 +51,7 @@ rondo_tool_progress(const char *format, ...)
 }
 
 void
-rondo_tool_progress_end(void)
+tool_progress_end(void)
 {
     if (progress_shown)
         fputs("\r\033[K", stderr);
@@ -59,9 +59,9 @@ rondo_tool_progress_end(void)
 }
 
 void
-rondo_tool_error(const char *format, ...)
+tool_error(const char *format, ...)
 {
-    rondo_tool_progress_end();
+    tool_progress_end();
     va_list ap;
     va_start(ap, format);
     g_autofree char *msg = g_strdup_vprintf(format, ap);
@@ -124,22 +124,22 @@ store_error_explained(const char *dir, const GError *error)
 }
 
 void
-rondo_tool_store_error(const char *dir, const GError *error)
+tool_store_error(const char *dir, const GError *error)
 {
     g_assert(error != NULL);
     g_autofree char *explained = dir != NULL ? store_error_explained(dir, error) : NULL;
     if (explained != NULL)
-        rondo_tool_error("%s", explained);
+        tool_error("%s", explained);
     else if (dir == NULL || g_str_has_prefix(error->message, dir))
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
     else
-        rondo_tool_error("%s: %s", dir, error->message);
+        tool_error("%s: %s", dir, error->message);
 }
 
 static gboolean
 print_version(const char *option, const char *value, gpointer data, GError **error)
 {
-    printf("%s %s\n", rondo_tool_command_name(), PACKAGE_VERSION);
+    printf("%s %s\n", tool_command_name(), PACKAGE_VERSION);
     exit(0);
 }
 
@@ -147,20 +147,20 @@ print_version(const char *option, const char *value, gpointer data, GError **err
 static char *command_name;
 
 void
-rondo_tool_set_command(const char *command)
+tool_set_command(const char *command)
 {
     g_free(command_name);
     command_name = g_strdup_printf("%s %s", g_get_prgname(), command);
 }
 
 const char *
-rondo_tool_command_name(void)
+tool_command_name(void)
 {
     return command_name ? command_name : g_get_prgname();
 }
 
 gboolean
-rondo_tool_parse(GOptionContext *context, int *argc, char ***argv)
+tool_parse(GOptionContext *context, int *argc, char ***argv)
 {
     static const GOptionEntry version_entries[] = {
         {"version", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)print_version,
@@ -173,37 +173,37 @@ rondo_tool_parse(GOptionContext *context, int *argc, char ***argv)
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     /* --help's "Usage:" line names the program with g_get_prgname(). */
     g_autofree char *prgname = g_strdup(g_get_prgname());
-    g_set_prgname(rondo_tool_command_name());
+    g_set_prgname(tool_command_name());
     gboolean ok = g_option_context_parse(context, argc, argv, &error);
     g_set_prgname(prgname);
     if (!ok) {
-        rondo_tool_error("%s", error->message);
+        tool_error("%s", error->message);
         return FALSE;
     }
     return TRUE;
 }
 
 gboolean
-rondo_tool_want_args(int argc, char **argv, int n, const char *what)
+tool_want_args(int argc, char **argv, int n, const char *what)
 {
     if (argc - 1 == n)
         return TRUE;
     if (argc - 1 < n)
-        rondo_tool_error(_("missing %s; see “%s --help”"), what, rondo_tool_command_name());
+        tool_error(_("missing %s; see “%s --help”"), what, tool_command_name());
     else
-        rondo_tool_error(_("unexpected argument “%s”; see “%s --help”"), argv[n + 1],
-                         rondo_tool_command_name());
+        tool_error(_("unexpected argument “%s”; see “%s --help”"), argv[n + 1],
+                   tool_command_name());
     return FALSE;
 }
 
 guint64
-rondo_tool_now_ns(void)
+tool_now_ns(void)
 {
     return (guint64)g_get_real_time() * 1000;
 }
 
 gboolean
-rondo_tool_set_error(GError **error, const char *format, ...)
+tool_set_error(GError **error, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
@@ -214,41 +214,40 @@ rondo_tool_set_error(GError **error, const char *format, ...)
 }
 
 RondoStore *
-rondo_tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_status)
+tool_open_dir(GOptionContext *context, int *argc, char ***argv, int *ret_status)
 {
     g_autoptr(GError) error = NULL;
-    if (!rondo_tool_parse(context, argc, argv) ||
-        !rondo_tool_want_args(*argc, *argv, 1, _("DIR"))) {
+    if (!tool_parse(context, argc, argv) || !tool_want_args(*argc, *argv, 1, _("DIR"))) {
         *ret_status = EXIT_USAGE;
         return NULL;
     }
     RondoStore *store = rondo_store_open((*argv)[1], RONDO_OPEN_READ_ONLY, &error);
     if (store == NULL) {
-        rondo_tool_store_error((*argv)[1], error);
+        tool_store_error((*argv)[1], error);
         *ret_status = 1;
     }
     return store;
 }
 
 char *
-rondo_tool_excerpt(const char *text)
+tool_excerpt(const char *text)
 {
     g_autofree char *valid = g_utf8_make_valid(text, -1);
-    if (g_utf8_strlen(valid, -1) <= RONDO_TOOL_ECHO_MAX)
+    if (g_utf8_strlen(valid, -1) <= TOOL_ECHO_MAX)
         return g_steal_pointer(&valid);
-    const char *cut = g_utf8_offset_to_pointer(valid, RONDO_TOOL_ECHO_MAX);
+    const char *cut = g_utf8_offset_to_pointer(valid, TOOL_ECHO_MAX);
     return g_strdup_printf("%.*s…", (int)(cut - valid), valid);
 }
 
 gboolean
-rondo_tool_check_time(const char *given, guint64 ns, GError **error)
+tool_check_time(const char *given, guint64 ns, GError **error)
 {
     if (ns >= RONDO_TIME_MIN_NS && ns < RONDO_TIME_MAX_NS)
         return TRUE;
-    g_autofree char *echo = rondo_tool_excerpt(given);
-    return rondo_tool_set_error(error,
-                                _("timestamp “%s” is outside the range a store keeps, 2000-01-01 "
-                                  "to 2200-01-01 UTC (%llu to %llu s)"),
-                                echo, (unsigned long long)(RONDO_TIME_MIN_NS / RONDO_NS_PER_S),
-                                (unsigned long long)(RONDO_TIME_MAX_NS / RONDO_NS_PER_S));
+    g_autofree char *echo = tool_excerpt(given);
+    return tool_set_error(error,
+                          _("timestamp “%s” is outside the range a store keeps, 2000-01-01 "
+                            "to 2200-01-01 UTC (%llu to %llu s)"),
+                          echo, (unsigned long long)(RONDO_TIME_MIN_NS / RONDO_NS_PER_S),
+                          (unsigned long long)(RONDO_TIME_MAX_NS / RONDO_NS_PER_S));
 }

@@ -9,61 +9,61 @@
 #include "value-format.h"
 
 static gboolean
-format_special(double value, char buf[RONDO_VALUE_BUF])
+format_special(double value, char buf[TOOL_VALUE_BUF])
 {
     if (isnan(value))
-        g_strlcpy(buf, "NaN", RONDO_VALUE_BUF);
+        g_strlcpy(buf, "NaN", TOOL_VALUE_BUF);
     else if (isinf(value))
-        g_strlcpy(buf, value > 0 ? "+Inf" : "-Inf", RONDO_VALUE_BUF);
+        g_strlcpy(buf, value > 0 ? "+Inf" : "-Inf", TOOL_VALUE_BUF);
     else
         return FALSE;
     return TRUE;
 }
 
 void
-rondo_value_format(double value, char buf[RONDO_VALUE_BUF])
+tool_value_format(double value, char buf[TOOL_VALUE_BUF])
 {
     static const char *const formats[] = {"%.15g", "%.16g", "%.17g"};
     if (format_special(value, buf))
         return;
     for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
-        g_ascii_formatd(buf, RONDO_VALUE_BUF, formats[i], value);
+        g_ascii_formatd(buf, TOOL_VALUE_BUF, formats[i], value);
         if (g_ascii_strtod(buf, NULL) == value)
             return;
     }
 }
 
 void
-rondo_value_format_short(double value, int digits, char buf[RONDO_VALUE_BUF])
+tool_value_format_short(double value, int digits, char buf[TOOL_VALUE_BUF])
 {
     static const char *const formats[] = {"%.3g", "%.4g", "%.5g", "%.6g"};
     if (format_special(value, buf))
         return;
     gsize i = (gsize)CLAMP(digits - 3, 0, 3);
-    g_ascii_formatd(buf, RONDO_VALUE_BUF, formats[i], value);
+    g_ascii_formatd(buf, TOOL_VALUE_BUF, formats[i], value);
 }
 
-RondoUnit
-rondo_unit_of_name(const char *name)
+ToolUnit
+tool_unit_of_name(const char *name)
 {
     g_autofree char *base =
         g_str_has_suffix(name, "_total") ? g_strndup(name, strlen(name) - 6) : g_strdup(name);
     if (g_str_has_suffix(base, "_bytes"))
-        return RONDO_UNIT_BYTES;
+        return TOOL_UNIT_BYTES;
     if (g_str_has_suffix(base, "_seconds"))
-        return RONDO_UNIT_SECONDS;
-    return RONDO_UNIT_NONE;
+        return TOOL_UNIT_SECONDS;
+    return TOOL_UNIT_NONE;
 }
 
-RondoUnit
-rondo_unit_of_series(const RondoSeries *series, RondoUnit other)
+ToolUnit
+tool_unit_of_series(const RondoSeries *series, ToolUnit other)
 {
     const char *unit = rondo_series_get_unit(series);
     if (g_str_equal(unit, "bytes"))
-        return RONDO_UNIT_BYTES;
+        return TOOL_UNIT_BYTES;
     if (g_str_equal(unit, "seconds"))
-        return RONDO_UNIT_SECONDS;
-    return *unit ? RONDO_UNIT_NONE : other;
+        return TOOL_UNIT_SECONDS;
+    return *unit ? TOOL_UNIT_NONE : other;
 }
 
 typedef struct {
@@ -73,18 +73,18 @@ typedef struct {
 
 /* @value in the largest step it reaches (@steps ascending; the first if none). */
 static void
-format_steps(double value, const Step *steps, gsize n, char buf[RONDO_VALUE_BUF])
+format_steps(double value, const Step *steps, gsize n, char buf[TOOL_VALUE_BUF])
 {
     gsize i = 0;
     while (i + 1 < n && fabs(value) >= steps[i + 1].scale)
         i++;
-    char num[RONDO_VALUE_BUF];
+    char num[TOOL_VALUE_BUF];
     g_ascii_formatd(num, sizeof num, "%.4g", value / steps[i].scale);
-    g_snprintf(buf, RONDO_VALUE_BUF, "%s%s", num, steps[i].suffix);
+    g_snprintf(buf, TOOL_VALUE_BUF, "%s%s", num, steps[i].suffix);
 }
 
 void
-rondo_value_format_human(double value, RondoUnit unit, char buf[RONDO_VALUE_BUF])
+tool_value_format_human(double value, ToolUnit unit, char buf[TOOL_VALUE_BUF])
 {
     static const Step bytes[] = {{1, " B"},
                                  {1024.0, " KiB"},
@@ -97,18 +97,18 @@ rondo_value_format_human(double value, RondoUnit unit, char buf[RONDO_VALUE_BUF]
     static const Step plain[] = {{1, ""}, {1e3, "k"}, {1e6, "M"}, {1e9, "G"}, {1e12, "T"}};
     if (format_special(value, buf))
         return;
-    if (value == 0 && unit != RONDO_UNIT_NONE)
-        g_strlcpy(buf, unit == RONDO_UNIT_BYTES ? "0 B" : "0 s", RONDO_VALUE_BUF);
-    else if (unit == RONDO_UNIT_BYTES)
+    if (value == 0 && unit != TOOL_UNIT_NONE)
+        g_strlcpy(buf, unit == TOOL_UNIT_BYTES ? "0 B" : "0 s", TOOL_VALUE_BUF);
+    else if (unit == TOOL_UNIT_BYTES)
         format_steps(value, bytes, G_N_ELEMENTS(bytes), buf);
-    else if (unit == RONDO_UNIT_SECONDS)
+    else if (unit == TOOL_UNIT_SECONDS)
         format_steps(value, seconds, G_N_ELEMENTS(seconds), buf);
     else
         format_steps(value, plain, G_N_ELEMENTS(plain), buf);
 }
 
 gboolean
-rondo_value_parse(const char *text, double *ret_value)
+tool_value_parse(const char *text, double *ret_value)
 {
     char *end = NULL;
     if (text == NULL || *text == '\0' || g_ascii_isspace(*text))
@@ -133,7 +133,7 @@ rondo_value_parse(const char *text, double *ret_value)
 }
 
 void
-rondo_json_append_string(GString *out, const char *text)
+tool_json_append_string(GString *out, const char *text)
 {
     g_string_append_c(out, '"');
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
@@ -164,7 +164,7 @@ rondo_json_append_string(GString *out, const char *text)
 }
 
 void
-rondo_csv_append_field(GString *out, const char *text)
+tool_csv_append_field(GString *out, const char *text)
 {
     if (strpbrk(text, ",\"\r\n") == NULL) {
         g_string_append(out, text);

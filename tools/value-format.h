@@ -1,37 +1,37 @@
 /* value-format.h - numbers and strings spelled for machines: exact,
  * locale-independent, and safe inside JSON and CSV. */
-#ifndef RONDO_VALUE_FORMAT_H
-#define RONDO_VALUE_FORMAT_H
+#ifndef TOOL_VALUE_FORMAT_H
+#define TOOL_VALUE_FORMAT_H
 
 #include <glib.h>
 #include "rondo.h"
 
-#define RONDO_VALUE_BUF 40
+#define TOOL_VALUE_BUF 40
 
 /* The shortest text that reads back as the same double ("0.1", "42",
  * "1e+300"); "NaN", "+Inf", "-Inf" as Prometheus spells them. */
-void rondo_value_format(double value, char buf[RONDO_VALUE_BUF]);
-/* Reads what rondo_value_format() writes (and plain decimal numbers). */
-gboolean rondo_value_parse(const char *text, double *ret_value);
-/* Like rondo_value_format() with @digits significant digits, for people. */
-void rondo_value_format_short(double value, int digits, char buf[RONDO_VALUE_BUF]);
+void tool_value_format(double value, char buf[TOOL_VALUE_BUF]);
+/* Reads what tool_value_format() writes (and plain decimal numbers). */
+gboolean tool_value_parse(const char *text, double *ret_value);
+/* Like tool_value_format() with @digits significant digits, for people. */
+void tool_value_format_short(double value, int digits, char buf[TOOL_VALUE_BUF]);
 /* The unit a series carries by Prometheus' naming rule: its name ends in
  * _bytes or _seconds (a counter's with _total after it). */
 typedef enum {
-    RONDO_UNIT_NONE,
-    RONDO_UNIT_BYTES,
-    RONDO_UNIT_SECONDS,
-} RondoUnit;
-RondoUnit rondo_unit_of_name(const char *name);
+    TOOL_UNIT_NONE,
+    TOOL_UNIT_BYTES,
+    TOOL_UNIT_SECONDS,
+} ToolUnit;
+ToolUnit tool_unit_of_name(const char *name);
 /* The unit @series' writer registered, when it is one of these; else @other. */
-RondoUnit rondo_unit_of_series(const RondoSeries *series, RondoUnit other);
+ToolUnit tool_unit_of_series(const RondoSeries *series, ToolUnit other);
 /* @value for people, in its unit: "12.4 MiB", "3.2 ms", "1.5 h"; a plain
  * number with k, M, G, T for thousands and up ("12.98M"). About four
- * significant digits; NaN and infinities as rondo_value_format() spells them. */
-void rondo_value_format_human(double value, RondoUnit unit, char buf[RONDO_VALUE_BUF]);
+ * significant digits; NaN and infinities as tool_value_format() spells them. */
+void tool_value_format_human(double value, ToolUnit unit, char buf[TOOL_VALUE_BUF]);
 /* Appends @text as a JSON string literal, quotes included. */
-void rondo_json_append_string(GString *out, const char *text);
+void tool_json_append_string(GString *out, const char *text);
 /* Appends @text as a CSV field (RFC 4180: quoted when it must be). */
-void rondo_csv_append_field(GString *out, const char *text);
+void tool_csv_append_field(GString *out, const char *text);
 
-#endif /* RONDO_VALUE_FORMAT_H */
+#endif /* TOOL_VALUE_FORMAT_H */

@@ -32,9 +32,9 @@ restore_one(const char *text, gsize len)
 {
     g_autofree char *dir = g_build_filename(fuzz_dir(), "restored", NULL);
     g_autoptr(GError) error = NULL;
-    RondoRestoreTally tally = {0};
+    ToolRestoreTally tally = {0};
     g_autoptr(GInputStream) in = g_memory_input_stream_new_from_data(text, (gssize)len, NULL);
-    if (!rondo_dump_restore(dir, in, &tally, NULL, NULL, &error)) {
+    if (!tool_dump_restore(dir, in, &tally, NULL, NULL, &error)) {
         if (error == NULL || error->message[0] == '\0')
             fuzz_fail("a dump refused without a message");
         fuzz_remove("restored");
@@ -57,7 +57,7 @@ static void
 answer_one(const char *text, gsize len)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(RondoResult) result = rondo_remote_parse(text, len, 0, G_MAXUINT64, &error);
+    g_autoptr(ToolResult) result = tool_remote_parse(text, len, 0, G_MAXUINT64, &error);
     if (result == NULL && (error == NULL || error->message[0] == '\0'))
         fuzz_fail("an answer refused without a message");
 }

@@ -1,6 +1,6 @@
 /* fuzz-import-line.c - `rondo import` lines (tools/import-line.c).
  *
- * Input: one line, cut at its first NUL and at RONDO_IMPORT_LINE_MAX bytes
+ * Input: one line, cut at its first NUL and at TOOL_IMPORT_LINE_MAX bytes
  * as `rondo import` cuts it, parsed as each --format reads it (with and
  * without --now). Oracles beyond the sanitizers: an accepted
  * line has a name, name-value label pairs and a timestamp in the range a
@@ -20,11 +20,11 @@
 #define NOW_NS (G_GUINT64_CONSTANT(1700000000) * G_GUINT64_CONSTANT(1000000000))
 
 static void
-parse_one(const char *text, const RondoImportOptions *options)
+parse_one(const char *text, const ToolImportOptions *options)
 {
-    RondoImportLine line = {0};
+    ToolImportLine line = {0};
     g_autoptr(GError) error = NULL;
-    if (!rondo_import_line_parse(text, options, &line, &error)) {
+    if (!tool_import_line_parse(text, options, &line, &error)) {
         if (error == NULL || error->message[0] == '\0')
             fuzz_fail("a line refused without a message");
         return;
@@ -33,19 +33,19 @@ parse_one(const char *text, const RondoImportOptions *options)
         fuzz_fail("timestamp %" G_GUINT64_FORMAT " accepted out of range", line.t_ns);
     if (line.name == NULL || line.labels == NULL || g_strv_length(line.labels) % 2 != 0)
         fuzz_fail("an accepted line without a name or with odd labels");
-    rondo_import_line_clear(&line);
+    tool_import_line_clear(&line);
 }
 
 static void
 describe_one(const char *text)
 {
-    g_autoptr(GHashTable) meta = rondo_import_meta_new();
+    g_autoptr(GHashTable) meta = tool_import_meta_new();
     g_autofree char *comment = g_strconcat("# HELP ", text, NULL);
-    rondo_import_meta_read(meta, text);
-    rondo_import_meta_read(meta, comment);
+    tool_import_meta_read(meta, text);
+    tool_import_meta_read(meta, comment);
     g_auto(GStrv) w = g_strsplit(text, " ", 2);
     RondoSeriesSpec spec = {0};
-    rondo_import_meta_describe(meta, w[0] ? w[0] : "", &spec);
+    tool_import_meta_describe(meta, w[0] ? w[0] : "", &spec);
     if (spec.help != NULL &&
         (strlen(spec.help) > RONDO_HELP_MAX || !g_utf8_validate(spec.help, -1, NULL)))
         fuzz_fail("a help text of %zu bytes or not UTF-8", strlen(spec.help));
@@ -54,16 +54,16 @@ describe_one(const char *text)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const RondoImportOptions formats[] = {
-        {RONDO_IMPORT_FORMAT_PROMETHEUS, NOW_NS},
-        {RONDO_IMPORT_FORMAT_OPENMETRICS, NOW_NS},
-        {RONDO_IMPORT_FORMAT_RONDO, NOW_NS},
+    static const ToolImportOptions formats[] = {
+        {TOOL_IMPORT_FORMAT_PROMETHEUS, NOW_NS},
+        {TOOL_IMPORT_FORMAT_OPENMETRICS, NOW_NS},
+        {TOOL_IMPORT_FORMAT_RONDO, NOW_NS},
     };
     fuzz_init();
-    g_autofree char *text = g_strndup((const char *)data, MIN(size, RONDO_IMPORT_LINE_MAX));
+    g_autofree char *text = g_strndup((const char *)data, MIN(size, TOOL_IMPORT_LINE_MAX));
     guint64 ns;
 
-    (void)rondo_import_timestamp_parse(text, &ns);
+    (void)tool_import_timestamp_parse(text, &ns);
     describe_one(text);
     parse_one(text, NULL);
     for (guint i = 0; i < G_N_ELEMENTS(formats); i++)

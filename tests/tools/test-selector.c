@@ -15,9 +15,9 @@ static gboolean
 matches(const char *text, const char *name, const char *const *labels)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(RondoSelector) sel = rondo_selector_parse(text, &error);
+    g_autoptr(ToolSelector) sel = tool_selector_parse(text, &error);
     g_assert_no_error(error);
-    return rondo_selector_matches(sel, name, labels);
+    return tool_selector_matches(sel, name, labels);
 }
 
 static void
@@ -91,7 +91,7 @@ test_errors(void)
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(RondoSelector) sel = rondo_selector_parse(bad[i], &error);
+        g_autoptr(ToolSelector) sel = tool_selector_parse(bad[i], &error);
         if (sel != NULL)
             g_error("“%s” was accepted", bad[i]);
         g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
@@ -103,46 +103,46 @@ static void
 test_series_form(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(RondoSelector) sel = rondo_selector_parse("m{b=\"2\",a=\"1\"}", &error);
+    g_autoptr(ToolSelector) sel = tool_selector_parse("m{b=\"2\",a=\"1\"}", &error);
     g_autofree char *name = NULL;
     g_auto(GStrv) labels = NULL;
-    g_assert_true(rondo_selector_get_series(sel, &name, &labels, &error));
+    g_assert_true(tool_selector_get_series(sel, &name, &labels, &error));
     g_assert_cmpstr(name, ==, "m");
     g_assert_cmpuint(g_strv_length(labels), ==, 4);
     g_assert_cmpstr(labels[0], ==, "b");
 
-    g_autoptr(RondoSelector) re = rondo_selector_parse("m{a=~\"1\"}", &error);
-    g_assert_false(rondo_selector_get_series(re, &name, &labels, &error));
+    g_autoptr(ToolSelector) re = tool_selector_parse("m{a=~\"1\"}", &error);
+    g_assert_false(tool_selector_get_series(re, &name, &labels, &error));
     g_assert_nonnull(error);
     g_clear_error(&error);
-    g_autoptr(RondoSelector) noname = rondo_selector_parse("{a=\"1\"}", &error);
-    g_assert_false(rondo_selector_get_series(noname, &name, &labels, &error));
+    g_autoptr(ToolSelector) noname = tool_selector_parse("{a=\"1\"}", &error);
+    g_assert_false(tool_selector_get_series(noname, &name, &labels, &error));
     g_assert_nonnull(error);
 }
 
 static void
 test_span(void)
 {
-    g_assert_cmpuint(rondo_selector_span("x{a=\"b c\"} 1 2"), ==, 10);
-    g_assert_cmpuint(rondo_selector_span("x 1 2"), ==, 1);
-    g_assert_cmpuint(rondo_selector_span("x{a=\"}\\\" \"} 1"), ==, 11);
+    g_assert_cmpuint(tool_selector_span("x{a=\"b c\"} 1 2"), ==, 10);
+    g_assert_cmpuint(tool_selector_span("x 1 2"), ==, 1);
+    g_assert_cmpuint(tool_selector_span("x{a=\"}\\\" \"} 1"), ==, 11);
 }
 
 static void
 test_durations(void)
 {
     guint64 ns;
-    g_assert_true(rondo_duration_parse("10m", &ns, NULL));
+    g_assert_true(tool_duration_parse("10m", &ns, NULL));
     g_assert_cmpuint(ns, ==, 600 * G_GUINT64_CONSTANT(1000000000));
-    g_assert_true(rondo_duration_parse("1h30m", &ns, NULL));
+    g_assert_true(tool_duration_parse("1h30m", &ns, NULL));
     g_assert_cmpuint(ns, ==, 5400 * G_GUINT64_CONSTANT(1000000000));
-    g_assert_true(rondo_duration_parse("250ms", &ns, NULL));
+    g_assert_true(tool_duration_parse("250ms", &ns, NULL));
     g_assert_cmpuint(ns, ==, 250000000);
-    g_assert_false(rondo_duration_parse("10", &ns, NULL));
-    g_assert_false(rondo_duration_parse("m", &ns, NULL));
-    g_assert_false(rondo_duration_parse("0s", &ns, NULL));
-    g_assert_false(rondo_duration_parse("-5m", &ns, NULL));
-    g_autofree char *a = rondo_duration_format(5400 * G_GUINT64_CONSTANT(1000000000));
+    g_assert_false(tool_duration_parse("10", &ns, NULL));
+    g_assert_false(tool_duration_parse("m", &ns, NULL));
+    g_assert_false(tool_duration_parse("0s", &ns, NULL));
+    g_assert_false(tool_duration_parse("-5m", &ns, NULL));
+    g_autofree char *a = tool_duration_format(5400 * G_GUINT64_CONSTANT(1000000000));
     g_assert_cmpstr(a, ==, "1h30m");
 }
 
@@ -151,52 +151,52 @@ test_times(void)
 {
     const guint64 now = G_GUINT64_CONSTANT(1714564800) * 1000000000;
     guint64 t, s, e;
-    g_assert_true(rondo_time_parse("now", now, &t, NULL));
+    g_assert_true(tool_time_parse("now", now, &t, NULL));
     g_assert_cmpuint(t, ==, now);
-    g_assert_true(rondo_time_parse("-10m", now, &t, NULL));
+    g_assert_true(tool_time_parse("-10m", now, &t, NULL));
     g_assert_cmpuint(t, ==, now - 600 * G_GUINT64_CONSTANT(1000000000));
-    g_assert_true(rondo_time_parse("now-1h", now, &t, NULL));
+    g_assert_true(tool_time_parse("now-1h", now, &t, NULL));
     g_assert_cmpuint(t, ==, now - 3600 * G_GUINT64_CONSTANT(1000000000));
-    g_assert_true(rondo_time_parse("1714564800.25", now, &t, NULL));
+    g_assert_true(tool_time_parse("1714564800.25", now, &t, NULL));
     g_assert_cmpuint(t, ==, now + 250000000);
-    g_assert_true(rondo_time_parse("2024-05-01T12:00:00Z", now, &t, NULL));
+    g_assert_true(tool_time_parse("2024-05-01T12:00:00Z", now, &t, NULL));
     g_assert_cmpuint(t, ==, now);
-    g_assert_true(rondo_time_parse("2024-05-01T14:00:00+02:00", now, &t, NULL));
+    g_assert_true(tool_time_parse("2024-05-01T14:00:00+02:00", now, &t, NULL));
     g_assert_cmpuint(t, ==, now);
-    g_assert_false(rondo_time_parse("yesterday", now, &t, NULL));
-    g_assert_false(rondo_time_parse("2024-05-01", now, &t, NULL));
+    g_assert_false(tool_time_parse("yesterday", now, &t, NULL));
+    g_assert_false(tool_time_parse("2024-05-01", now, &t, NULL));
 
-    g_assert_true(rondo_time_range_resolve(NULL, NULL, "10m", now, &s, &e, NULL));
+    g_assert_true(tool_time_range_resolve(NULL, NULL, "10m", now, &s, &e, NULL));
     g_assert_cmpuint(e, ==, now);
     g_assert_cmpuint(e - s, ==, 600 * G_GUINT64_CONSTANT(1000000000));
-    g_assert_true(rondo_time_range_resolve("1714564800", NULL, "1m", now + 1, &s, &e, NULL));
+    g_assert_true(tool_time_range_resolve("1714564800", NULL, "1m", now + 1, &s, &e, NULL));
     g_assert_cmpuint(s, ==, now);
     g_assert_cmpuint(e, ==, now + 60 * G_GUINT64_CONSTANT(1000000000));
-    g_assert_false(rondo_time_range_resolve("1714564800", "1714564700", NULL, now, &s, &e, NULL));
-    g_assert_false(rondo_time_range_resolve("now", "now", "1m", now, &s, &e, NULL));
+    g_assert_false(tool_time_range_resolve("1714564800", "1714564700", NULL, now, &s, &e, NULL));
+    g_assert_false(tool_time_range_resolve("now", "now", "1m", now, &s, &e, NULL));
 }
 
 static void
 test_import_lines(void)
 {
     g_autoptr(GError) error = NULL;
-    RondoImportLine l = {0};
-    g_assert_true(rondo_import_line_parse("m{a=\"x y\"} 1.5 1714564800.5", NULL, &l, &error));
+    ToolImportLine l = {0};
+    g_assert_true(tool_import_line_parse("m{a=\"x y\"} 1.5 1714564800.5", NULL, &l, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(l.name, ==, "m");
     g_assert_cmpfloat(l.value, ==, 1.5);
     g_assert_cmpuint(l.t_ns, ==, G_GUINT64_CONSTANT(1714564800500000000));
-    rondo_import_line_clear(&l);
-    g_assert_true(rondo_import_line_parse("m NaN 1714564800123ms", NULL, &l, &error));
+    tool_import_line_clear(&l);
+    g_assert_true(tool_import_line_parse("m NaN 1714564800123ms", NULL, &l, &error));
     g_assert_true(isnan(l.value));
     g_assert_cmpuint(l.t_ns, ==, G_GUINT64_CONSTANT(1714564800123000000));
-    rondo_import_line_clear(&l);
+    tool_import_line_clear(&l);
     static const char *const bad[] = {
         "m", "m 1", "m x 1", "m 1 x", "m 1 2 3", "m{a!=\"b\"} 1 2", "m 1 -5", "m 1 10h"};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) e = NULL;
-        RondoImportLine b = {0};
-        if (rondo_import_line_parse(bad[i], NULL, &b, &e))
+        ToolImportLine b = {0};
+        if (tool_import_line_parse(bad[i], NULL, &b, &e))
             g_error("“%s” was accepted", bad[i]);
         g_assert_nonnull(e);
         g_assert_null(b.name);
@@ -206,18 +206,18 @@ test_import_lines(void)
 static void
 test_values(void)
 {
-    char buf[RONDO_VALUE_BUF];
+    char buf[TOOL_VALUE_BUF];
     double v;
-    rondo_value_format(0.1, buf);
+    tool_value_format(0.1, buf);
     g_assert_cmpstr(buf, ==, "0.1");
-    rondo_value_format(1.0 / 3, buf);
-    g_assert_true(rondo_value_parse(buf, &v) && v == 1.0 / 3);
-    rondo_value_format(NAN, buf);
+    tool_value_format(1.0 / 3, buf);
+    g_assert_true(tool_value_parse(buf, &v) && v == 1.0 / 3);
+    tool_value_format(NAN, buf);
     g_assert_cmpstr(buf, ==, "NaN");
-    rondo_value_format(-INFINITY, buf);
+    tool_value_format(-INFINITY, buf);
     g_assert_cmpstr(buf, ==, "-Inf");
-    g_assert_true(rondo_value_parse("+Inf", &v) && isinf(v) && v > 0);
-    g_assert_false(rondo_value_parse("1,5", &v));
+    g_assert_true(tool_value_parse("+Inf", &v) && isinf(v) && v > 0);
+    g_assert_false(tool_value_parse("1,5", &v));
 }
 
 static void
@@ -242,12 +242,12 @@ test_values_human(void)
         {"x_seconds", INFINITY, "+Inf"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char buf[RONDO_VALUE_BUF];
-        rondo_value_format_human(cases[i].value, rondo_unit_of_name(cases[i].name), buf);
+        char buf[TOOL_VALUE_BUF];
+        tool_value_format_human(cases[i].value, tool_unit_of_name(cases[i].name), buf);
         g_assert_cmpstr(buf, ==, cases[i].want);
     }
-    g_assert_cmpint(rondo_unit_of_name("bytes"), ==, RONDO_UNIT_NONE);
-    g_assert_cmpint(rondo_unit_of_name("x_seconds_total"), ==, RONDO_UNIT_SECONDS);
+    g_assert_cmpint(tool_unit_of_name("bytes"), ==, TOOL_UNIT_NONE);
+    g_assert_cmpint(tool_unit_of_name("x_seconds_total"), ==, TOOL_UNIT_SECONDS);
 }
 
 int
