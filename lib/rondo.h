@@ -105,6 +105,8 @@ G_BEGIN_DECLS
 
 /* ---------------------------------------------------------------- errors */
 
+/* The domain of every GError librondo sets ("rondo-error-quark"), with the
+ * codes of RondoError below. Thread-safe. */
 #define RONDO_ERROR (rondo_error_quark())
 RONDO_API GQuark rondo_error_quark(void);
 
@@ -156,6 +158,8 @@ typedef enum {
 
 #define RONDO_CF_BIT(cf) (1u << (cf))
 
+/* "average", "min", "max", "last", "sum", "count" (static strings); the
+ * reverse is FALSE, *ret_cf untouched, for any other name. Pure. */
 RONDO_API const char *rondo_consolidation_to_string(RondoConsolidation cf);
 RONDO_API gboolean rondo_consolidation_from_string(const char *name, RondoConsolidation *ret_cf);
 
@@ -182,6 +186,7 @@ typedef struct _RondoMatcher RondoMatcher;
  * for an empty label, an unknown operator or a bad regular expression. */
 RONDO_API RondoMatcher *rondo_matcher_new(const char *label, RondoMatchOp op, const char *value,
                                           GError **error);
+/* NULL is accepted. */
 RONDO_API void rondo_matcher_free(RondoMatcher *matcher);
 /* Whether the matcher accepts @value, the value of its label. */
 RONDO_API gboolean rondo_matcher_matches_value(const RondoMatcher *matcher, const char *value);
@@ -237,8 +242,13 @@ RONDO_API gboolean rondo_schema_add_matcher(RondoSchema *schema, const char *lab
 RONDO_API gboolean rondo_schema_add_tier(RondoSchema *schema, guint64 interval_ns, guint32 slots,
                                          guint32 functions, GError **error);
 
+/* Frees a schema made by rondo_schema_new() (not one a store returns). NULL
+ * is accepted. */
 RONDO_API void rondo_schema_free(RondoSchema *schema);
 
+/* A schema's parts. A schema is read-only once a store holds it; its
+ * getters may then be called from any thread while the store is open. The
+ * name's string lives as long as the schema. */
 RONDO_API const char *rondo_schema_get_name(const RondoSchema *schema);
 RONDO_API guint rondo_schema_get_n_matchers(const RondoSchema *schema);
 /**
@@ -250,9 +260,12 @@ RONDO_API guint rondo_schema_get_n_matchers(const RondoSchema *schema);
 RONDO_API gboolean rondo_schema_get_matcher(const RondoSchema *schema, guint index,
                                             const char **ret_label, RondoMatchOp *ret_op,
                                             const char **ret_value);
+/* "=", "!=", "=~", "!~" (static strings). */
 RONDO_API const char *rondo_match_op_to_string(RondoMatchOp op);
 RONDO_API guint32 rondo_schema_get_series_max(const RondoSchema *schema);
 RONDO_API guint rondo_schema_get_n_tiers(const RondoSchema *schema);
+/* A tier's slot width in nanoseconds, and its ring size; @tier must be below
+ * rondo_schema_get_n_tiers() (else a critical and 0). */
 RONDO_API guint64 rondo_schema_get_tier_interval(const RondoSchema *schema, guint tier);
 RONDO_API guint32 rondo_schema_get_tier_slots(const RondoSchema *schema, guint tier);
 /* The consolidation functions @tier keeps, as RONDO_CF_BIT()s; tier 0 (the
@@ -329,6 +342,10 @@ RONDO_API RondoStore *rondo_store_open_or_create(const char *path, RondoSchema *
 /** rondo_store_close: unmaps everything and releases the lock. NULL is accepted. */
 RONDO_API void rondo_store_close(RondoStore *store);
 
+/* The store's directory as given at open; whether this handle is its
+ * writer; its schemas in store order (borrowed: they live as long as the
+ * store; NULL for an index out of range). Any thread, while the store is
+ * open. */
 RONDO_API const char *rondo_store_get_path(const RondoStore *store);
 RONDO_API gboolean rondo_store_is_writable(const RondoStore *store);
 RONDO_API guint rondo_store_get_n_schemas(const RondoStore *store);
@@ -506,6 +523,9 @@ RONDO_API RondoSeries *rondo_store_lookup(const RondoStore *store, const char *n
 RONDO_API const char *rondo_labels_lookup(const char *name, const char *const *labels,
                                           const char *label);
 
+/* A series' identity, fixed at registration: its store-wide id (dense, in
+ * registration order), its name, labels, key and schema (index into the
+ * store's schemas). Strings live as long as the store; any thread. */
 RONDO_API guint rondo_series_get_id(const RondoSeries *series);
 RONDO_API const char *rondo_series_get_name(const RondoSeries *series);
 /* NULL-terminated name, value, ... pairs, sorted by name. */
@@ -726,6 +746,7 @@ RONDO_API gboolean rondo_query_iter_init_auto(RondoQueryIter *iter, const RondoS
 RONDO_API gboolean rondo_query_iter_next(RondoQueryIter *iter, guint64 *ret_timestamp_ns,
                                          double *ret_value);
 
+/* The tier that served the point rondo_query_iter_next() returned last. */
 RONDO_API guint rondo_query_iter_get_tier(const RondoQueryIter *iter);
 
 /**
@@ -849,6 +870,9 @@ RONDO_API gboolean rondo_drain_commit(RondoDrain *drain, GError **error);
 /* The store and the tier the drain reads; the store is borrowed. */
 RONDO_API RondoStore *rondo_drain_get_store(const RondoDrain *drain);
 RONDO_API guint rondo_drain_get_tier(const RondoDrain *drain);
+/* Frees the drain without committing: what it returned since the last
+ * rondo_drain_commit() is returned again by the next drain. NULL is
+ * accepted. */
 RONDO_API void rondo_drain_free(RondoDrain *drain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoDrain, rondo_drain_free)
 
