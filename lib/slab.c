@@ -164,6 +164,11 @@ rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GErro
         unlink(path);
         return NULL;
     }
+    /* Filling wrote every page; now on disk, they leave this process'
+     * resident memory until touched again (a shared file mapping keeps its
+     * contents: the pages come back from the page cache). A new VMM's store
+     * then costs the memory of the pages it writes, not of the whole file. */
+    (void)madvise(slab->map, slab->map_bytes, MADV_DONTNEED);
     return slab;
 }
 

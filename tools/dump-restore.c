@@ -164,29 +164,52 @@ restore_points(const Restore *r, RondoSeries *series, guint tier, RondoConsolida
     return TRUE;
 }
 
-/* Counts the points the store holds, over every series, tier and function. */
+/* The points @series holds, over every tier and function. */
 static guint64
-store_count_points(RondoStore *store)
+series_count_points(RondoStore *store, RondoSeries *series)
 {
     guint64 n = 0;
-    for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
-        RondoSeries *series = rondo_store_get_series(store, id);
-        const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(series));
-        for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
-            guint32 fns = rondo_schema_get_tier_functions(schema, t);
-            for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
-                RondoQueryIter it;
-                guint64 ts;
-                double v;
-                if (!(fns & RONDO_CF_BIT(f)) ||
-                    !rondo_query_iter_init(&it, store, series, t, f, 0, G_MAXUINT64, NULL))
-                    continue;
-                while (rondo_query_iter_next(&it, &ts, &v))
-                    n++;
-            }
+    const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(series));
+    for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
+        guint32 fns = rondo_schema_get_tier_functions(schema, t);
+        for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+            RondoQueryIter it;
+            guint64 ts;
+            double v;
+            if (!(fns & RONDO_CF_BIT(f)) ||
+                !rondo_query_iter_init(&it, store, series, t, f, 0, G_MAXUINT64, NULL))
+                continue;
+            while (rondo_query_iter_next(&it, &ts, &v))
+                n++;
         }
     }
     return n;
+}
+
+/* Every RESTORE_REMAP_SERIES series the store is closed and opened again:
+ * the pages written (or read) so far leave this process' mappings (they
+ * stay in the page cache and reach the disk as any written page does), so
+ * the resident memory holds that many series' pages, not the whole store's. */
+#define RESTORE_REMAP_SERIES 32
+
+/* Counts the points the store at @dir holds, RESTORE_REMAP_SERIES series
+ * per opening. */
+static gboolean
+store_count_points(const char *dir, guint64 *ret_n, GError **error)
+{
+    guint64 n = 0;
+    for (guint from = 0;; from += RESTORE_REMAP_SERIES) {
+        g_autoptr(RondoStore) store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, error);
+        if (store == NULL)
+            return FALSE;
+        guint total = rondo_store_get_n_series(store);
+        for (guint id = from; id < MIN(total, from + RESTORE_REMAP_SERIES); id++)
+            n += series_count_points(store, rondo_store_get_series(store, id));
+        if (from + RESTORE_REMAP_SERIES >= total)
+            break;
+    }
+    *ret_n = n;
+    return TRUE;
 }
 
 /* The series' labels as name/value pairs; NULL when a value is not a string. */
@@ -277,6 +300,16 @@ typedef struct {
 } Stream;
 
 static gboolean
+stream_remap(Stream *st, gboolean now, GError **error)
+{
+    if (!now && st->n_series % RESTORE_REMAP_SERIES != 0)
+        return TRUE;
+    g_clear_pointer(&st->store, rondo_store_close);
+    st->store = rondo_store_open(st->dir, RONDO_OPEN_WRITE, error);
+    return st->store != NULL;
+}
+
+static gboolean
 on_member(const char *name, JsonNode *value, gpointer data, GError **error)
 {
     Stream *st = data;
@@ -301,15 +334,17 @@ on_member(const char *name, JsonNode *value, gpointer data, GError **error)
         if (schemas == NULL || st->store != NULL)
             return bad_dump(error, _("no schemas or series"));
         st->store = store_from_json(st->dir, schemas, error);
-        return st->store != NULL;
+        /* creating it wrote every page (the slabs' initial contents) */
+        return st->store != NULL && stream_remap(st, TRUE, error);
     }
     if (g_str_equal(name, "series")) {
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(value) ? json_node_get_object(value) : NULL;
         if (st->store == NULL)
             return bad_dump(error, _("“schemas” must come before “series”"));
         tool_progress(_("restore: %u series restored"), st->n_series++);
-        return o == NULL ? bad_dump(error, _("bad series"))
-                         : restore_series(&st->r, st->store, o, error);
+        if (o == NULL)
+            return bad_dump(error, _("bad series"));
+        return restore_series(&st->r, st->store, o, error) && stream_remap(st, FALSE, error);
     }
     return TRUE; /* a member of a later version: not ours to judge */
 }
@@ -324,9 +359,9 @@ tool_dump_restore(const char *dir, GInputStream *in, ToolRestoreTally *tally,
     if (ok && st.store == NULL)
         ok = bad_dump(&local,
                       st.format_ok ? _("no schemas or series") : _("no “format”: “rondo-dump”"));
-    if (ok)
-        tally->kept = store_count_points(st.store);
     g_clear_pointer(&st.store, rondo_store_close);
+    if (ok)
+        ok = store_count_points(dir, &tally->kept, &local);
     tool_progress_end();
     if (!ok)
         g_propagate_error(error, g_steal_pointer(&local));
