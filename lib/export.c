@@ -405,9 +405,10 @@ batch_encode(const RondoExporter *e, const Batch *b, GError **error)
             .n_samples = start[s + 1] - start[s],
         };
     }
-    return rondo_remote_write_encode_full(
-        es, n_series, (const RondoExportMetadata *)b->metadata->data, b->metadata->len,
-        (const char *const *)e->extra->pdata, error);
+    const RondoExportMetadata *md =
+        b->metadata->len > 0 ? &g_array_index(b->metadata, RondoExportMetadata, 0) : NULL;
+    return rondo_remote_write_encode_full(es, n_series, md, b->metadata->len,
+                                          (const char *const *)e->extra->pdata, error);
 }
 
 /* ------------------------------------------------------------- delivery */

@@ -833,9 +833,8 @@ store_describe_one(RondoStore *store, RondoSeries *s, RondoSeriesDesc *desc, gui
                     "%s: opened read-only; cannot describe series %s", store->path, s->key);
         return FALSE;
     }
-    if (s->id >= n_old) { /* registered by this batch: nobody has seen it */
-        rondo_series_desc_free(s->desc);
-        s->desc = g_steal_pointer(&d);
+    if (s->id >= n_old) { /* registered by this batch: dropped whole if the batch fails */
+        rondo_series_desc_swap(s, g_steal_pointer(&d), store->retired);
         return TRUE;
     }
     DescChange c = {s, __atomic_exchange_n(&s->desc, g_steal_pointer(&d), __ATOMIC_ACQ_REL)};
