@@ -304,9 +304,14 @@ void
 ring_claim(RondoSlab *slab, guint32 r, guint64 t)
 {
     g_assert(r < slab->slots && slab->ts != NULL);
+    /* A slot never claimed (time 0) still holds the NaN its slab was
+     * created with (slab_clear(); upgrade and resize write into new slabs
+     * the same way), so on a ring's first lap the reset writes nothing: the
+     * pages of other columns stay untouched, out of the writer's memory. */
+    gboolean fresh = ring_load_u64(&slab->ts[r]) == 0;
     ring_store_u64(&slab->ts[r], RONDO_SLOT_CLAIMING);
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    for (guint32 c = 0; c < slab->n_columns; c++)
+    for (guint32 c = 0; !fresh && c < slab->n_columns; c++)
         ring_store_f64(ring_value(slab, c, r), NAN);
     ring_store_u64_release(&slab->ts[r], t);
 }
