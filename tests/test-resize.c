@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include "file.h"
+#include "fault-ops.h"
 #include "testutil.h"
 
 #define AVG_MAX (RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX))
@@ -252,28 +252,6 @@ test_refused(void)
 
 /* ------------------------------------------------------------- faults */
 
-static struct {
-    guint renames, fail_rename_at, fallocates, fail_fallocate_at;
-} fault;
-
-static int
-f_rename(const char *from, const char *to)
-{
-    if (++fault.renames == fault.fail_rename_at) {
-        errno = EIO;
-        return -1;
-    }
-    return rondo_file_ops_default()->rename(from, to);
-}
-
-static int
-f_fallocate(int fd, off_t off, off_t len)
-{
-    if (++fault.fallocates == fault.fail_fallocate_at)
-        return ENOSPC;
-    return rondo_file_ops_default()->fallocate(fd, off, len);
-}
-
 /* After a failed resize the store opens, for reading and for writing, and
  * reads every point as before: the old files, or (after the commit point)
  * the new ones, from .resize-done/ and the store directory. */
@@ -295,9 +273,6 @@ interrupted_check_readers(const char *path, const char *before, guint *ret_pendi
 static void
 test_interrupted(void)
 {
-    RondoFileOps ops = *rondo_file_ops_default();
-    ops.rename = f_rename;
-    ops.fallocate = f_fallocate;
     g_autoptr(TestDir) tmp = test_tmp_dir();
     guint failures = 0, pending = 0;
     for (guint k = 1; k <= 12; k++) {
@@ -306,12 +281,9 @@ test_interrupted(void)
             g_autoptr(GError) error = NULL;
             store_fill(path);
             g_autofree char *before = test_store_points(path);
-            memset(&fault, 0, sizeof fault);
-            fault.fail_rename_at = kind == 0 ? k : 0;
-            fault.fail_fallocate_at = kind == 1 ? k : 0;
-            rondo_file_set_ops(&ops);
+            test_faults_arm(kind, k);
             gboolean ok = resize_to(path, TRUE, &error);
-            rondo_file_set_ops(NULL);
+            test_faults_disarm();
             failures += !ok;
             if (!ok)
                 interrupted_check_readers(path, before, &pending);

@@ -17,7 +17,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
-#include "file.h"
+#include "fault-ops.h"
 #include "testutil.h"
 
 static const char *const slab_names[] = {"vm.0.slab", "vm.1.slab", "vm.2.slab",
@@ -208,28 +208,6 @@ test_exact(void)
 
 /* ------------------------------------------------------------- faults */
 
-static struct {
-    guint renames, fail_rename_at, fallocates, fail_fallocate_at;
-} fault;
-
-static int
-f_rename(const char *from, const char *to)
-{
-    if (++fault.renames == fault.fail_rename_at) {
-        errno = EIO;
-        return -1;
-    }
-    return rondo_file_ops_default()->rename(from, to);
-}
-
-static int
-f_fallocate(int fd, off_t off, off_t len)
-{
-    if (++fault.fallocates == fault.fail_fallocate_at)
-        return ENOSPC;
-    return rondo_file_ops_default()->fallocate(fd, off, len);
-}
-
 /* After a failed upgrade the store opens and reads every point as before:
  * the old files, or after the commit point the new ones, from
  * .upgrade-done/ and the store directory. */
@@ -244,9 +222,6 @@ interrupted_check_readers(const char *path, const char *before)
 static void
 test_interrupted(void)
 {
-    RondoFileOps ops = *rondo_file_ops_default();
-    ops.rename = f_rename;
-    ops.fallocate = f_fallocate;
     g_autoptr(TestDir) tmp = test_tmp_dir();
     g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
     g_autofree char *orig = fixture_copy(orig_tmp);
@@ -256,12 +231,9 @@ test_interrupted(void)
             g_autofree char *sub = g_strdup_printf("%s/run-%u-%u", tmp, k, kind);
             g_autofree char *path = fixture_copy(sub);
             g_autoptr(GError) error = NULL;
-            memset(&fault, 0, sizeof fault);
-            fault.fail_rename_at = kind == 0 ? k : 0;
-            fault.fail_fallocate_at = kind == 1 ? k : 0;
-            rondo_file_set_ops(&ops);
+            test_faults_arm(kind, k);
             gboolean ok = rondo_store_upgrade(path, NULL, &error);
-            rondo_file_set_ops(NULL);
+            test_faults_disarm();
             if (!ok)
                 interrupted_check_readers(path, before);
             g_clear_error(&error);
