@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "recorder.h"
+#include "value-format.h"
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
@@ -165,20 +166,6 @@ job_register_one(Job *job, const RondoSeriesSpec *spec)
     return series;
 }
 
-/* The unit a parser's name carries (Prometheus base units, before _total). */
-static const char *
-sample_unit(const char *name)
-{
-    static const char *const units[] = {"seconds", "bytes"};
-    for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
-        g_autofree char *plain = g_strconcat("_", units[i], NULL);
-        g_autofree char *total = g_strconcat("_", units[i], "_total", NULL);
-        if (g_str_has_suffix(name, plain) || g_str_has_suffix(name, total))
-            return units[i];
-    }
-    return NULL;
-}
-
 /* All the samples' series with their types and units, in one index write
  * (rondo_store_register_specs); if that is refused (a schema full), each
  * on its own. */
@@ -196,7 +183,7 @@ job_register(Job *job)
             .name = s->name,
             .labels = s->device != NULL ? &pairs[3 * i] : NULL,
             .type = s->kind == SAMPLE_GAUGE ? RONDO_SERIES_GAUGE : RONDO_SERIES_COUNTER,
-            .unit = sample_unit(s->name),
+            .unit = tool_unit_to_string(tool_unit_of_name(s->name)), /* from _bytes, _seconds */
         };
     }
     g_ptr_array_set_size(job->series, (gint)n);

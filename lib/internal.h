@@ -135,6 +135,9 @@ struct _RondoSeries {
 };
 
 gboolean rondo_series_validate(const char *name, const char *const *labels, GError **error);
+/* [a-zA-Z_][a-zA-Z0-9_]* (with ':' too when @colon_ok), 1..@max bytes: the
+ * rule of series names, label names and units. */
+gboolean rondo_name_valid(const char *s, gboolean colon_ok, gsize max);
 char **rondo_labels_sorted(const char *const *labels);
 char *rondo_series_key_build(const char *name, const char *const *sorted_labels);
 RondoSeries *rondo_series_new(const char *name, const char *const *labels, guint schema,

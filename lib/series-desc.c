@@ -41,18 +41,6 @@ rondo_series_type_from_string(const char *s, RondoSeriesType *ret_type)
     return FALSE;
 }
 
-static gboolean
-unit_valid(const char *unit)
-{
-    if (strlen(unit) > RONDO_UNIT_MAX)
-        return FALSE;
-    for (const char *p = unit; *p; p++) {
-        if (!(g_ascii_isalpha(*p) || *p == '_' || (p != unit && g_ascii_isdigit(*p))))
-            return FALSE;
-    }
-    return TRUE;
-}
-
 RondoSeriesDesc *
 rondo_series_desc_new(RondoSeriesType type, const char *unit, const char *help, GError **error)
 {
@@ -63,7 +51,7 @@ rondo_series_desc_new(RondoSeriesType type, const char *unit, const char *help, 
                     "series type %d is not unknown, counter or gauge", (int)type);
         return NULL;
     }
-    if (!unit_valid(unit)) {
+    if (*unit != '\0' && !rondo_name_valid(unit, FALSE, RONDO_UNIT_MAX)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                     "unit “%.64s” is not [a-zA-Z_][a-zA-Z0-9_]* of at most %d bytes (a base "
                     "unit such as seconds or bytes)",

@@ -9,10 +9,10 @@
 #include <string.h>
 #include "ring.h"
 
-static gboolean
-name_valid(const char *s, gboolean colon_ok)
+gboolean
+rondo_name_valid(const char *s, gboolean colon_ok, gsize max)
 {
-    if (s == NULL || *s == '\0' || strlen(s) > RONDO_NAME_MAX)
+    if (s == NULL || *s == '\0' || strlen(s) > max)
         return FALSE;
     for (const char *p = s; *p; p++) {
         gboolean ok = g_ascii_isalpha(*p) || *p == '_' || (colon_ok && *p == ':') ||
@@ -37,7 +37,7 @@ name_excerpt(const char *name)
 gboolean
 rondo_series_validate(const char *name, const char *const *labels, GError **error)
 {
-    if (!name_valid(name, TRUE)) {
+    if (!rondo_name_valid(name, TRUE, RONDO_NAME_MAX)) {
         g_autofree char *echo = name_excerpt(name);
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                     "series name “%s” is not [a-zA-Z_:][a-zA-Z0-9_:]* (at most %d bytes)", echo,
@@ -52,8 +52,9 @@ rondo_series_validate(const char *name, const char *const *labels, GError **erro
         return FALSE;
     }
     for (gsize i = 0; i < n; i += 2) {
-        if (!name_valid(labels[i], FALSE) || g_str_has_prefix(labels[i], "__") ||
-            !g_utf8_validate(labels[i + 1], -1, NULL) || strlen(labels[i + 1]) > 1024) {
+        if (!rondo_name_valid(labels[i], FALSE, RONDO_NAME_MAX) ||
+            g_str_has_prefix(labels[i], "__") || !g_utf8_validate(labels[i + 1], -1, NULL) ||
+            strlen(labels[i + 1]) > 1024) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                         "series “%s”: bad label “%s” (names are [a-zA-Z_][a-zA-Z0-9_]* not "
                         "starting with __; values UTF-8, at most 1024 bytes)",

@@ -55,14 +55,19 @@ tool_unit_of_name(const char *name)
     return TOOL_UNIT_NONE;
 }
 
+const char *
+tool_unit_to_string(ToolUnit unit)
+{
+    return unit == TOOL_UNIT_BYTES ? "bytes" : unit == TOOL_UNIT_SECONDS ? "seconds" : NULL;
+}
+
 ToolUnit
 tool_unit_of_series(const RondoSeries *series, ToolUnit other)
 {
     const char *unit = rondo_series_get_unit(series);
-    if (g_str_equal(unit, "bytes"))
-        return TOOL_UNIT_BYTES;
-    if (g_str_equal(unit, "seconds"))
-        return TOOL_UNIT_SECONDS;
+    for (ToolUnit u = TOOL_UNIT_BYTES; u <= TOOL_UNIT_SECONDS; u++)
+        if (g_str_equal(unit, tool_unit_to_string(u)))
+            return u;
     return *unit ? TOOL_UNIT_NONE : other;
 }
 

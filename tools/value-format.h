@@ -23,6 +23,9 @@ typedef enum {
     TOOL_UNIT_SECONDS,
 } ToolUnit;
 ToolUnit tool_unit_of_name(const char *name);
+/* "bytes", "seconds", or NULL for TOOL_UNIT_NONE: the unit as a series'
+ * description names it (rondo_store_register_specs()). */
+const char *tool_unit_to_string(ToolUnit unit);
 /* The unit @series' writer registered, when it is one of these; else @other. */
 ToolUnit tool_unit_of_series(const RondoSeries *series, ToolUnit other);
 /* @value for people, in its unit: "12.4 MiB", "3.2 ms", "1.5 h"; a plain
