@@ -1,5 +1,5 @@
-/* json-input.h - JSON from a pipe or a socket (a dump on standard input, a
- * rondod answer), read and parsed within bounds: a size limit while reading,
+/* json-input.h - JSON from a pipe or a socket (a rondod answer, a member of
+ * a dump), read and parsed within bounds: a size limit while reading,
  * the library's nesting limit (lib/json-guard.h) before json-glib's
  * recursive parser sees it. */
 #ifndef TOOL_JSON_INPUT_H
@@ -8,9 +8,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-/* The largest dump `rondo restore` reads, and the largest answer
- * `rondo-query --url` accepts. */
-#define TOOL_DUMP_BYTES_MAX   ((gsize)1 << 30)
+/* The largest answer `rondo-query --url` accepts (`rondo restore` streams
+ * its dump instead: json-stream.h bounds each member). */
 #define TOOL_ANSWER_BYTES_MAX ((gsize)256 << 20)
 
 /* Reads @in to its end, failing (G_IO_ERROR_MESSAGE_TOO_LARGE) as soon as
