@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "eval.h"
 
 RondodConfig *
 rondod_config_new(void)
@@ -22,7 +23,7 @@ rondod_config_new(void)
     c->max_body_bytes = 64 * 1024;
     c->max_query_range_s = 32 * 24 * 3600;
     c->max_points_per_series = 11000;
-    c->max_samples = 5000000;
+    c->max_samples = EVAL_MAX_SAMPLES_DEFAULT;
     c->max_concurrent_queries = 4;
     c->max_connections = 512;
     c->idle_timeout_s = 30;

@@ -13,6 +13,10 @@ typedef enum {
     EVAL_ERROR_EXEC,             /* Prometheus' execution errors (ambiguous matching): 422 */
 } EvalError;
 
+/* The most points a query may read unless configured otherwise
+ * (rondod.conf's max_samples; rondo-query uses it as it is). */
+#define EVAL_MAX_SAMPLES_DEFAULT G_GUINT64_CONSTANT(5000000)
+
 /* What to evaluate over: steps start, start+step, ... <= end. */
 typedef struct {
     guint64 start_ns, end_ns, step_ns; /* an instant query: start == end */

@@ -15,9 +15,6 @@
 #include "query-promql.h"
 #include "store-handle.h"
 
-/* The most points an expression may read, as rondod's default max_samples. */
-#define PROMQL_SAMPLES_MAX 5000000
-
 gboolean
 tool_promql_check(const char *expr, GError **error)
 {
@@ -77,7 +74,7 @@ tool_promql_eval(const char *store_dir, const char *expr, guint64 start_ns, guin
     g_autoptr(GPtrArray) handles =
         g_ptr_array_new_with_free_func((GDestroyNotify)store_handle_unref);
     g_ptr_array_add(handles, store_handle_new(name, store));
-    EvalContext ctx = {start_ns, end_ns, MAX(step_ns, 1), PROMQL_SAMPLES_MAX, handles};
+    EvalContext ctx = {start_ns, end_ns, MAX(step_ns, 1), EVAL_MAX_SAMPLES_DEFAULT, handles};
     g_autoptr(EvalResult) r = eval_run(root, &ctx, error);
     if (r == NULL)
         return NULL;
