@@ -181,3 +181,35 @@ rondo_query_iter_get_tier(const RondoQueryIter *iter)
     g_return_val_if_fail(iter != NULL, 0);
     return iter->tier_served;
 }
+
+RondoConsolidation
+rondo_query_iter_get_function(const RondoQueryIter *iter)
+{
+    g_return_val_if_fail(iter != NULL, RONDO_CF_LAST);
+    const RondoSlab *slab = iter->slab;
+    if (slab == NULL || iter->tier == 0)
+        return RONDO_CF_LAST;
+    gint group = (gint)(iter->column / slab->series_max);
+    for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
+        if (slab->group_of[f] == group)
+            return (RondoConsolidation)f;
+    }
+    g_assert_not_reached(); /* iter_enter_tier() chose a kept column */
+}
+
+void
+rondo_query_iter_get_span(const RondoQueryIter *iter, guint64 *ret_first_ns, guint64 *ret_last_ns)
+{
+    g_return_if_fail(iter != NULL);
+    const RondoSlab *slab = iter->slab;
+    guint64 t = 0, last = 0;
+    if (slab != NULL) {
+        const RondoSlab *raw = rondo_store_slab(iter->store, ((const RondoSeries *)iter->series)->schema, 0);
+        t = iter->t - slab->interval_ns; /* next() moved one slot on (wrapping alike) */
+        last = t + (slab->interval_ns - raw->interval_ns);
+    }
+    if (ret_first_ns)
+        *ret_first_ns = t;
+    if (ret_last_ns)
+        *ret_last_ns = last;
+}

@@ -749,12 +749,47 @@ RONDO_API gboolean rondo_query_iter_next(RondoQueryIter *iter, guint64 *ret_time
 /* The tier that served the point rondo_query_iter_next() returned last. */
 RONDO_API guint rondo_query_iter_get_tier(const RondoQueryIter *iter);
 
+/* The consolidation function whose column served the point
+ * rondo_query_iter_next() returned last: the one asked for, or the tier's
+ * fallback (see rondo_query_iter_init_auto()); RONDO_CF_LAST on tier 0. */
+RONDO_API RondoConsolidation rondo_query_iter_get_function(const RondoQueryIter *iter);
+
+/**
+ * rondo_query_iter_get_span:
+ * @ret_first_ns, @ret_last_ns: (out) (optional): the slot times of the
+ *   first and the last tier-0 slot whose samples the point
+ *   rondo_query_iter_next() returned last stands for.
+ *
+ * A tier-0 point stands for its own slot (both equal its time); a bucket
+ * of a coarser tier, returned under its slot time t (the start of its
+ * interval), for t to t + interval - tier 0's interval. A reader that must
+ * never serve a value before the samples it includes (PromQL's instant
+ * value at a time) stamps a bucket with @ret_last_ns.
+ */
+RONDO_API void rondo_query_iter_get_span(const RondoQueryIter *iter, guint64 *ret_first_ns,
+                                         guint64 *ret_last_ns);
+
 /**
  * rondo_store_get_head:
  * Returns: the newest slot time (ns) written to @tier of @schema, or 0 if the
  *   tier is empty.
  */
 RONDO_API guint64 rondo_store_get_head(const RondoStore *store, guint schema, guint tier);
+
+/**
+ * rondo_store_get_window:
+ * @ret_oldest_ns, @ret_newest_ns: (out) (optional): the ring's window of @tier
+ *   of @schema: the oldest slot time it can still hold (older ones have been
+ *   overwritten by newer laps) and the newest written (the head).
+ *
+ * Slots inside the window may be empty (nothing recorded then, or the
+ * store is younger than the window). A writer moves the window forward at
+ * any time: the answer is a snapshot, safe to ask from any thread.
+ *
+ * Returns: FALSE if the tier is empty or does not exist (outputs untouched).
+ */
+RONDO_API gboolean rondo_store_get_window(const RondoStore *store, guint schema, guint tier,
+                                          guint64 *ret_oldest_ns, guint64 *ret_newest_ns);
 
 /* --------------------------------------------------------- consolidation */
 

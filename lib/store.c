@@ -1016,6 +1016,23 @@ rondo_store_get_head(const RondoStore *store, guint schema, guint tier)
     return slab ? ring_load_u64_acquire(&slab->hdr->head_ns) : 0;
 }
 
+gboolean
+rondo_store_get_window(const RondoStore *store, guint schema, guint tier, guint64 *ret_oldest_ns,
+                       guint64 *ret_newest_ns)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    RondoSlab *slab = rondo_store_slab(store, schema, tier);
+    guint64 head = slab ? ring_load_u64_acquire(&slab->hdr->head_ns) : 0;
+    if (head == 0)
+        return FALSE;
+    guint64 span = slab->window_ns - slab->interval_ns;
+    if (ret_oldest_ns)
+        *ret_oldest_ns = head > span ? head - span : slab->interval_ns;
+    if (ret_newest_ns)
+        *ret_newest_ns = head;
+    return TRUE;
+}
+
 guint64
 rondo_store_get_consolidated(const RondoStore *store, guint schema, guint tier)
 {

@@ -48,13 +48,11 @@ slots_used(const RondoStore *store, guint si, guint tier)
     const RondoSchema *schema = rondo_store_get_schema(store, si);
     guint64 interval = rondo_schema_get_tier_interval(schema, tier);
     guint32 slots = rondo_schema_get_tier_slots(schema, tier);
-    guint64 head = rondo_store_get_head(store, si, tier);
+    guint64 lo, head;
+    if (!rondo_store_get_window(store, si, tier, &lo, &head))
+        return 0;
     g_autofree guint8 *seen = g_new0(guint8, slots);
     guint32 used = 0;
-    if (head == 0)
-        return 0;
-    guint64 lo =
-        head > (guint64)(slots - 1) * interval ? head - (guint64)(slots - 1) * interval : 0;
     for (guint id = 0; id < rondo_store_get_n_series(store); id++) {
         const RondoSeries *series = rondo_store_get_series(store, id);
         RondoQueryIter it;

@@ -69,9 +69,8 @@ check_column(Check *c, const RondoSeries *series, guint tier, RondoConsolidation
 {
     const RondoSchema *schema = rondo_store_get_schema(c->store, rondo_series_get_schema(series));
     guint64 interval = rondo_schema_get_tier_interval(schema, tier);
-    guint64 head = rondo_store_get_head(c->store, rondo_series_get_schema(series), tier);
-    guint64 span = (guint64)(rondo_schema_get_tier_slots(schema, tier) - 1) * interval;
-    guint64 lo = head > span ? head - span : 0, t, prev = 0;
+    guint64 lo = 0, head = 0, t, prev = 0;
+    rondo_store_get_window(c->store, rondo_series_get_schema(series), tier, &lo, &head);
     RondoQueryIter it;
     double v;
     g_autoptr(GError) error = NULL;
