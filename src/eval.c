@@ -188,24 +188,25 @@ lookback_ns(const StoreHandle *h, const RondoSeries *s, const Eval *ev, gint64 o
     guint tier = 0, n = rondo_schema_get_n_tiers(schema);
     while (tier + 1 < n && !tier_covers(h->store, si, tier, from))
         tier++;
-    return MAX(LOOKBACK_NS, 2 * rondo_schema_get_tier_interval(schema, tier));
+    return MAX(LOOKBACK_NS, rondo_schema_get_tier_interval(schema, tier));
 }
 
 /* The points of [first step - @offset_ns - @back_ns, last step - @offset_ns]. */
 static GArray *
-read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolidation cf,
+read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *func,
             guint64 back_ns, gint64 offset_ns, GError **error)
 {
     const EvalContext *ctx = ev->ctx;
     guint64 start = sel_time(ev, 0, offset_ns);
     guint64 from = start > back_ns ? start - back_ns : 0;
-    const TierRead r = {.cf = cf, .from_ns = from, .to_ns = time_offset(ctx->end_ns, offset_ns)};
-    RondoQueryIter it;
+    TierRead r;
+    tier_read_init(&r, func, from, time_offset(ctx->end_ns, offset_ns));
+    TierIter it;
     if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
     GArray *pts = g_array_new(FALSE, FALSE, sizeof(Point));
     Point p;
-    while (rondo_query_iter_next(&it, &p.t, &p.v)) {
+    while (tier_iter_next(&it, &p.t, &p.v)) {
         if (++ev->samples > ctx->max_samples) {
             g_set_error(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES,
                         "query processing would load too many samples into memory "
@@ -298,7 +299,7 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
                GError **error)
 {
     guint64 lb = lookback_ns(h, s, ev, sel->offset_ns);
-    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, sel->offset_ns, error);
+    g_autoptr(GArray) pts = read_points(ev, h, s, NULL, lb, sel->offset_ns, error);
     if (pts == NULL)
         return FALSE;
     EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
@@ -309,14 +310,6 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
 
 /* ------------------------------------------------------------ functions */
 
-static RondoConsolidation
-func_cf(FuncKind f)
-{
-    return f == FN_MIN_OVER_TIME   ? RONDO_CF_MIN
-           : f == FN_MAX_OVER_TIME ? RONDO_CF_MAX
-                                   : RONDO_CF_AVERAGE;
-}
-
 static gboolean
 select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
              GError **error)
@@ -324,7 +317,7 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     FuncKind f = fn->func;
     guint64 range = fn->lhs->range_ns;
     gint64 offset = fn->lhs->offset_ns;
-    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, offset, error);
+    g_autoptr(GArray) pts = read_points(ev, h, s, promql_func_name(f), range, offset, error);
     if (pts == NULL)
         return FALSE;
     g_auto(GStrv) labels = series_labelset(h, s);
@@ -346,7 +339,8 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
                           .range_ns = range,
                           .step_ns = eval_step_time(ev, i),
                           .param = ev->param != NULL ? ev->param[i] : NAN};
-        out->v[i] = window_apply(f, &w);
+        /* count_over_time's points carry the samples they stand for (tiers.c) */
+        out->v[i] = window_apply(f == FN_COUNT_OVER_TIME ? FN_SUM_OVER_TIME : f, &w);
     }
     g_ptr_array_add(r->series, out);
     return TRUE;

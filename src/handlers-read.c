@@ -174,13 +174,13 @@ static gboolean
 read_samples(ReadJob *job, const ReadQuery *q, const ReadSeries *rs, GArray *samples,
              GError **error)
 {
-    RondoQueryIter it;
+    TierIter it;
     if (!tier_iter_open(&it, rs->h, rs->s, &q->read, error))
         return FALSE;
     g_array_set_size(samples, 0);
     guint64 t_ns;
     double v;
-    while (rondo_query_iter_next(&it, &t_ns, &v)) {
+    while (tier_iter_next(&it, &t_ns, &v)) {
         if (++job->samples > job->max_samples) {
             g_set_error(error, READ_ERROR, READ_ERROR_TOO_MANY_SAMPLES,
                         "remote read would load too many samples into memory "

@@ -80,17 +80,6 @@ ms_to_ns(gint64 ms, gboolean last)
     return (guint64)ms * RONDO_NS_PER_MS + (last ? RONDO_NS_PER_MS - 1 : 0);
 }
 
-/* The column coarse tiers serve a function of the PromQL engine. */
-static RondoConsolidation
-cf_for_func(const char *func)
-{
-    if (func != NULL && g_str_equal(func, "max_over_time"))
-        return RONDO_CF_MAX;
-    if (func != NULL && g_str_equal(func, "min_over_time"))
-        return RONDO_CF_MIN;
-    return RONDO_CF_AVERAGE;
-}
-
 static gboolean
 add_matcher(GPtrArray *out, const Prometheus__LabelMatcher *m, GError **error)
 {
@@ -130,9 +119,8 @@ read_query_init(ReadQuery *q, const Prometheus__Query *pq, GError **error)
     }
     const Prometheus__ReadHints *hints = pq->hints;
     q->empty = pq->end_timestamp_ms < 0 || pq->end_timestamp_ms < pq->start_timestamp_ms;
-    q->read.from_ns = ms_to_ns(pq->start_timestamp_ms, FALSE);
-    q->read.to_ns = ms_to_ns(pq->end_timestamp_ms, TRUE);
-    q->read.cf = cf_for_func(hints ? hints->func : NULL);
+    tier_read_init(&q->read, hints ? hints->func : NULL, ms_to_ns(pq->start_timestamp_ms, FALSE),
+                   ms_to_ns(pq->end_timestamp_ms, TRUE));
     return TRUE;
 }
 

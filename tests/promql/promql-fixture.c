@@ -2,8 +2,9 @@
  *
  *   promql-fixture STATE_DIR OPENMETRICS_FILE [--end UNIX_S]
  *
- * Writes three stores of the schema "promql" (tier 0: 15 s x 600 slots,
- * 2 h 29 min 45 s; tier 1: 60 s x 1440 slots, average, min and max) and
+ * Writes four stores of the schema "promql" (tier 0: 15 s x 600 slots,
+ * 2 h 29 min 45 s; tier 1: 60 s x 1440 slots, every consolidation function
+ * but in archive-lean) and
  * every sample recorded, as OpenMetrics text for `promtool tsdb
  * create-blocks-from openmetrics`, with the labels rondod's API gives
  * them (store included):
@@ -11,8 +12,11 @@
  *                   in node-b), gauges with negative and fractional values, a
  *                   gauge with a 15 min gap, a series in node-a only. All of
  *                   it stays inside tier 0, so a remote read serves it raw.
- *   archive         6 h of smooth series: the older 3.5 h survive in tier 1
- *                   only (consolidated every 10 min while writing).
+ *   archive         6 h of smooth series and a counter reset every 50 points:
+ *                   the older 3.5 h survive in tier 1 only (consolidated
+ *                   every 10 min while writing).
+ *   archive-lean    the same, its tier 1 keeping only average and max, as
+ *                   the VMM preset's 10 s tier does.
  * --end (default: now) is rounded down to a minute; the rounded value is
  * printed. Values are exact in binary where they are not a sine, and
  * written with %.17g, so both sides hold the same doubles.
@@ -102,6 +106,13 @@ arch_requests(guint i, guint k, double prev)
     return 1e6 + 40.0 * i;
 }
 
+/* Reset every 50 points: alternately inside a 60 s bucket and on its first slot. */
+static double
+arch_resets(guint i, guint k, double prev)
+{
+    return 3.0 * (i % 50) + 1;
+}
+
 static double
 arch_temp(guint i, guint k, double prev)
 {
@@ -123,15 +134,14 @@ static const SeriesSpec main_series[] = {
 static const SeriesSpec archive_series[] = {
     {"archive_requests_total", {NULL}, arch_requests, 0},
     {"archive_temperature", {NULL}, arch_temp, 0},
+    {"archive_resets_total", {NULL}, arch_resets, 0},
 };
 
 static RondoStore *
-store_new(const char *dir, const char *name, GError **error)
+store_new(const char *dir, const char *name, guint32 coarse, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, name, NULL);
     g_autoptr(RondoSchema) schema = rondo_schema_new("promql", 16, error);
-    guint32 coarse =
-        RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MIN) | RONDO_CF_BIT(RONDO_CF_MAX);
     if (schema == NULL || !rondo_schema_add_tier(schema, STEP_S * RONDO_NS_PER_S, 600, 0, error) ||
         !rondo_schema_add_tier(schema, 60 * RONDO_NS_PER_S, 1440, coarse, error))
         return NULL;
@@ -167,10 +177,11 @@ string_free(gpointer s)
 
 /* Records @n points of every series of @specs into a new store @name; appends them to @om. */
 static gboolean
-write_store(const char *dir, const char *name, guint k, const SeriesSpec *specs, guint n_specs,
+write_store(const char *dir, const char *name, guint32 coarse, guint k, const SeriesSpec *specs,
+            guint n_specs,
             guint n_points, gint64 end_s, GString *om, GError **error)
 {
-    g_autoptr(RondoStore) store = store_new(dir, name, error);
+    g_autoptr(RondoStore) store = store_new(dir, name, coarse, error);
     if (store == NULL)
         return FALSE;
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(string_free);
@@ -227,12 +238,16 @@ main(int argc, char **argv)
         end_s = g_get_real_time() / G_USEC_PER_SEC;
     end_s -= end_s % 60;
     g_autoptr(GString) om = g_string_new(NULL);
-    if (!write_store(argv[1], "node-a", 1, main_series, G_N_ELEMENTS(main_series), MAIN_POINTS,
-                     end_s, om, &error) ||
-        !write_store(argv[1], "node-b", 2, main_series, G_N_ELEMENTS(main_series), MAIN_POINTS,
-                     end_s, om, &error) ||
-        !write_store(argv[1], "archive", 3, archive_series, G_N_ELEMENTS(archive_series),
-                     ARCH_POINTS, end_s, om, &error)) {
+    const guint32 all = RONDO_CF_BIT(RONDO_CF_N_FUNCTIONS) - 1;
+    const guint32 lean = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX); /* presets' */
+    if (!write_store(argv[1], "node-a", all, 1, main_series, G_N_ELEMENTS(main_series),
+                     MAIN_POINTS, end_s, om, &error) ||
+        !write_store(argv[1], "node-b", all, 2, main_series, G_N_ELEMENTS(main_series),
+                     MAIN_POINTS, end_s, om, &error) ||
+        !write_store(argv[1], "archive", all, 3, archive_series, G_N_ELEMENTS(archive_series),
+                     ARCH_POINTS, end_s, om, &error) ||
+        !write_store(argv[1], "archive-lean", lean, 3, archive_series,
+                     G_N_ELEMENTS(archive_series), ARCH_POINTS, end_s, om, &error)) {
         fprintf(stderr, "promql-fixture: %s\n", error->message);
         return 1;
     }

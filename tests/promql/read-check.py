@@ -251,7 +251,7 @@ def main():
     end_ms, max_samples = int(end) * 1000, int(max_samples)
     rd = Rondod(url, token)
     points = load_openmetrics(om)
-    nodes = subset(points, lambda l: l['store'] != 'archive')
+    nodes = subset(points, lambda l: not l['store'].startswith('archive'))
     everything = [(RE, '__name__', '.+'), (RE, 'store', 'node-.*')]
     ck = Checks()
     day = 24 * 3600 * 1000
@@ -306,11 +306,29 @@ def main():
     raw = dict(archive[temp_key])
     six_h = 6 * 3600 * 1000
 
-    def bucket(t, fn):
-        return fn([raw[t + d] for d in range(0, 60000, 15000) if t + d in raw])
+    def bucket(start, fn):
+        return fn([raw[start + d] for d in range(0, 60000, 15000) if start + d in raw])
 
-    def stitched(hints=None):
-        got = rd.read([query(end_ms - six_h, end_ms, [(EQ, '__name__', 'archive_temperature')],
+    def last(vs):
+        return vs[-1]
+
+    def coarse_want(samples, fn, peaks=False):
+        """Samples that are not 60 s buckets stamped at their last slot with fn's value."""
+        bad, want = [], []
+        for t, _ in samples:
+            start = t - 45000
+            if start % 60000 == 0 and start not in [w - 45000 for w, _ in want]:
+                top = bucket(start, max)
+                if peaks and top > bucket(start, last):
+                    want.append((t - 15000, top))
+                want.append((t, bucket(start, fn)))
+        for (t, v), w in zip(samples, want):
+            if (t, v) != w:
+                bad.append(((t, v), w))
+        return bad if bad or len(want) != len(samples) else []
+
+    def stitched(hints=None, peaks=False, store='archive'):
+        got = rd.read([query(end_ms - six_h, end_ms, [(EQ, '__name__', 'archive_temperature'), (EQ, 'store', store)],
                              hints)])
         (labels, samples), = got[0]
         tier0_start = end_ms - 599 * 15000
@@ -320,26 +338,33 @@ def main():
             return 'expected raw and coarse samples in time order: %d, %d' % (len(new), len(old))
         if new != [(t, raw[t]) for t, _ in new] or len(new) != 600:
             return 'the tier 0 part is not the raw samples'
-        for t, v in old:
-            want = bucket(t, lambda vs: sum(vs) / len(vs))
-            if t % 60000 or abs(v - want) > 1e-9 * abs(want):
-                return 'at %d: %r, the 60 s average is %r' % (t, v, want)
-        return ''
-    ck.check('beyond tier 0: 60 s averages, then the raw samples', stitched)
-    ck.check('the same with hints of a coarse step (rate over 10 m every 10 m)',
-             lambda: stitched({'step_ms': 600000, 'func': 'rate', 'range_ms': 600000}))
+        bad = coarse_want(old, last, peaks)
+        return 'coarse samples (got, want): %s' % bad[:3] if bad else ''
+    ck.check('beyond tier 0: 60 s buckets stamped at their end, their last values, then the '
+             'raw samples', stitched)
+    ck.check('the same with hints of a coarse step (rate over 10 m every 10 m), a bucket '
+             'that ends below its maximum preceded by the maximum',
+             lambda: stitched({'step_ms': 600000, 'func': 'rate', 'range_ms': 600000}, True))
 
-    def coarse(func, fn):
+    def coarse(func, fn, store='archive'):
         def run():
             got = rd.read([query(end_ms - six_h, end_ms - 4 * 3600 * 1000,
-                                 [(EQ, '__name__', 'archive_temperature')],
-                                 {'step_ms': 300000, 'func': func, 'range_ms': 1800000})])
+                                 [(EQ, '__name__', 'archive_temperature'), (EQ, 'store', store)],
+                                 {'step_ms': 300000, 'func': func or '', 'range_ms': 1800000})])
             (labels, samples), = got[0]
-            bad = [(t, v) for t, v in samples if t % 60000 or v != bucket(t, fn)]
-            return 'samples %s are not the 60 s %s' % (bad[:3], func) if bad or not samples else ''
+            bad = coarse_want(samples, fn)
+            return 'samples (got, want) %s are not the 60 s %s' % (bad[:3], func) \
+                if bad or not samples else ''
         return run
     ck.check('beyond tier 0, hint max_over_time: the 60 s maxima', coarse('max_over_time', max))
     ck.check('beyond tier 0, hint min_over_time: the 60 s minima', coarse('min_over_time', min))
+    ck.check('beyond tier 0, hint sum_over_time: the 60 s sums', coarse('sum_over_time', sum))
+    ck.check('beyond tier 0, hint avg_over_time: the 60 s averages',
+             coarse('avg_over_time', lambda vs: sum(vs) / len(vs)))
+    ck.check('a tier without last: hint rate gets the 60 s maxima (a counter\'s end value)',
+             coarse('rate', max, 'archive-lean'))
+    ck.check('a tier without last: no hint gets the 60 s averages',
+             coarse(None, lambda vs: sum(vs) / len(vs), 'archive-lean'))
 
     def refused(name, status, body, headers=None, method='POST', token=True, text=None):
         def run():
