@@ -55,7 +55,9 @@ struct Recorder {
 RondoSchema *
 recorder_schema_new(const char *name, guint32 series_max, GError **error)
 {
-    const guint32 cfs = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX);
+    /* last for the counters' rate(), average and max for the gauges */
+    const guint32 cfs = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX) |
+                        RONDO_CF_BIT(RONDO_CF_LAST);
     g_autoptr(RondoSchema) schema = rondo_schema_new(name, series_max, error);
     if (schema == NULL || !rondo_schema_add_tier(schema, RONDO_NS_PER_S, 600, 0, error) ||
         !rondo_schema_add_tier(schema, G_GUINT64_CONSTANT(60000000000), 360, cfs, error) ||
