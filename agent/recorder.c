@@ -56,8 +56,8 @@ RondoSchema *
 recorder_schema_new(const char *name, guint32 series_max, GError **error)
 {
     /* last for the counters' rate(), average and max for the gauges */
-    const guint32 cfs = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX) |
-                        RONDO_CF_BIT(RONDO_CF_LAST);
+    const guint32 cfs =
+        RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX) | RONDO_CF_BIT(RONDO_CF_LAST);
     g_autoptr(RondoSchema) schema = rondo_schema_new(name, series_max, error);
     if (schema == NULL || !rondo_schema_add_tier(schema, RONDO_NS_PER_S, 600, 0, error) ||
         !rondo_schema_add_tier(schema, G_GUINT64_CONSTANT(60000000000), 360, cfs, error) ||
@@ -143,9 +143,10 @@ static double
 series_last_value(RondoStore *store, RondoSeries *series)
 {
     guint schema = rondo_series_get_schema(series);
-    guint64 head_ns = rondo_store_get_head(store, schema, 0);
+    guint64 head_ns = rondo_store_get_head_ns(store, schema, 0);
     const RondoSchema *sc = rondo_store_get_schema(store, schema);
-    guint64 window_ns = rondo_schema_get_tier_interval(sc, 0) * rondo_schema_get_tier_slots(sc, 0);
+    guint64 window_ns =
+        rondo_schema_get_tier_interval_ns(sc, 0) * rondo_schema_get_tier_slots(sc, 0);
     RondoQueryIter it;
     double last = 0, v;
     guint64 t;

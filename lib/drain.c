@@ -260,7 +260,7 @@ rondo_drain_get_missed_total(const RondoDrain *drain)
 }
 
 guint64
-rondo_drain_get_cursor(const RondoDrain *drain, guint schema)
+rondo_drain_get_cursor_ns(const RondoDrain *drain, guint schema)
 {
     g_return_val_if_fail(drain != NULL && schema < drain->store->schemas->len, 0);
     return drain->done[schema];

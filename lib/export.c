@@ -537,7 +537,7 @@ tier_exportable(RondoStore *store, guint tier, GError **error)
     for (guint s = 0; s < rondo_store_get_n_schemas(store); s++) {
         const RondoSchema *schema = rondo_store_get_schema(store, s);
         if (tier < rondo_schema_get_n_tiers(schema) &&
-            rondo_schema_get_tier_interval(schema, tier) < RONDO_NS_PER_MS) {
+            rondo_schema_get_tier_interval_ns(schema, tier) < RONDO_NS_PER_MS) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                         "%s: tier %u of schema “%s” is finer than the 1 ms remote-write "
                         "timestamps",

@@ -204,7 +204,8 @@ rondo_query_iter_get_span(const RondoQueryIter *iter, guint64 *ret_first_ns, gui
     const RondoSlab *slab = iter->slab;
     guint64 t = 0, last = 0;
     if (slab != NULL) {
-        const RondoSlab *raw = rondo_store_slab(iter->store, ((const RondoSeries *)iter->series)->schema, 0);
+        const RondoSlab *raw =
+            rondo_store_slab(iter->store, ((const RondoSeries *)iter->series)->schema, 0);
         t = iter->t - slab->interval_ns; /* next() moved one slot on (wrapping alike) */
         last = t + (slab->interval_ns - raw->interval_ns);
     }

@@ -266,7 +266,7 @@ RONDO_API guint32 rondo_schema_get_series_max(const RondoSchema *schema);
 RONDO_API guint rondo_schema_get_n_tiers(const RondoSchema *schema);
 /* A tier's slot width in nanoseconds, and its ring size; @tier must be below
  * rondo_schema_get_n_tiers() (else a critical and 0). */
-RONDO_API guint64 rondo_schema_get_tier_interval(const RondoSchema *schema, guint tier);
+RONDO_API guint64 rondo_schema_get_tier_interval_ns(const RondoSchema *schema, guint tier);
 RONDO_API guint32 rondo_schema_get_tier_slots(const RondoSchema *schema, guint tier);
 /* The consolidation functions @tier keeps, as RONDO_CF_BIT()s; tier 0 (the
  * raw points) reads as RONDO_CF_BIT(RONDO_CF_LAST). */
@@ -770,11 +770,11 @@ RONDO_API void rondo_query_iter_get_span(const RondoQueryIter *iter, guint64 *re
                                          guint64 *ret_last_ns);
 
 /**
- * rondo_store_get_head:
+ * rondo_store_get_head_ns:
  * Returns: the newest slot time (ns) written to @tier of @schema, or 0 if the
  *   tier is empty.
  */
-RONDO_API guint64 rondo_store_get_head(const RondoStore *store, guint schema, guint tier);
+RONDO_API guint64 rondo_store_get_head_ns(const RondoStore *store, guint schema, guint tier);
 
 /**
  * rondo_store_get_window:
@@ -810,11 +810,12 @@ RONDO_API gboolean rondo_store_consolidate(RondoStore *store, guint64 now_ns, gu
                                            GError **error);
 
 /**
- * rondo_store_get_consolidated:
+ * rondo_store_get_consolidated_ns:
  * Returns: the slot time (ns) up to which (exclusive) tier @tier (>= 1) of
  *   @schema has been filled from the tier below, 0 if never.
  */
-RONDO_API guint64 rondo_store_get_consolidated(const RondoStore *store, guint schema, guint tier);
+RONDO_API guint64 rondo_store_get_consolidated_ns(const RondoStore *store, guint schema,
+                                                  guint tier);
 
 /* Pure consolidation of @n values; NaN inputs are excluded. */
 RONDO_API double rondo_consolidate_values(RondoConsolidation cf, const double *values, gsize n);
@@ -898,7 +899,7 @@ RONDO_API guint64 rondo_drain_get_missed(const RondoDrain *drain);
 /* Slot times missed over the consumer's whole life (persisted). */
 RONDO_API guint64 rondo_drain_get_missed_total(const RondoDrain *drain);
 /* The slot time (ns) this drain will resume after for @schema, 0 if none yet. */
-RONDO_API guint64 rondo_drain_get_cursor(const RondoDrain *drain, guint schema);
+RONDO_API guint64 rondo_drain_get_cursor_ns(const RondoDrain *drain, guint schema);
 
 /** Persists the cursors up to the last slot fully returned (atomic rewrite). */
 RONDO_API gboolean rondo_drain_commit(RondoDrain *drain, GError **error);
@@ -913,6 +914,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoDrain, rondo_drain_free)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoSchema, rondo_schema_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RondoStore, rondo_store_close)
+
+/* -------------------------------------------------------- former names */
+
+/* Before 0.5.0 these getters of nanoseconds did not say so in their names.
+ * They stay in the ABI, with the same behaviour; new code uses the _ns names. */
+G_DEPRECATED_FOR(rondo_schema_get_tier_interval_ns)
+RONDO_API guint64 rondo_schema_get_tier_interval(const RondoSchema *schema, guint tier);
+G_DEPRECATED_FOR(rondo_store_get_head_ns)
+RONDO_API guint64 rondo_store_get_head(const RondoStore *store, guint schema, guint tier);
+G_DEPRECATED_FOR(rondo_store_get_consolidated_ns)
+RONDO_API guint64 rondo_store_get_consolidated(const RondoStore *store, guint schema, guint tier);
+G_DEPRECATED_FOR(rondo_drain_get_cursor_ns)
+RONDO_API guint64 rondo_drain_get_cursor(const RondoDrain *drain, guint schema);
 
 G_END_DECLS
 

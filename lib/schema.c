@@ -302,7 +302,7 @@ rondo_schema_get_n_tiers(const RondoSchema *schema)
 }
 
 guint64
-rondo_schema_get_tier_interval(const RondoSchema *schema, guint tier)
+rondo_schema_get_tier_interval_ns(const RondoSchema *schema, guint tier)
 {
     g_return_val_if_fail(schema != NULL && tier < schema->n_tiers, 0);
     return schema->tiers[tier].interval_ns;

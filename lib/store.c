@@ -1009,7 +1009,7 @@ rondo_store_get_dropped(const RondoStore *store, guint schema)
 }
 
 guint64
-rondo_store_get_head(const RondoStore *store, guint schema, guint tier)
+rondo_store_get_head_ns(const RondoStore *store, guint schema, guint tier)
 {
     g_return_val_if_fail(store != NULL, 0);
     RondoSlab *slab = rondo_store_slab(store, schema, tier);
@@ -1034,7 +1034,7 @@ rondo_store_get_window(const RondoStore *store, guint schema, guint tier, guint6
 }
 
 guint64
-rondo_store_get_consolidated(const RondoStore *store, guint schema, guint tier)
+rondo_store_get_consolidated_ns(const RondoStore *store, guint schema, guint tier)
 {
     g_return_val_if_fail(store != NULL, 0);
     RondoSlab *slab = rondo_store_slab(store, schema, tier);

@@ -188,13 +188,13 @@ lookback_ns(const StoreHandle *h, const RondoSeries *s, const Eval *ev, gint64 o
     guint tier = 0, n = rondo_schema_get_n_tiers(schema);
     while (tier + 1 < n && !tier_covers(h->store, si, tier, from))
         tier++;
-    return MAX(LOOKBACK_NS, rondo_schema_get_tier_interval(schema, tier));
+    return MAX(LOOKBACK_NS, rondo_schema_get_tier_interval_ns(schema, tier));
 }
 
 /* The points of [first step - @offset_ns - @back_ns, last step - @offset_ns]. */
 static GArray *
-read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *func,
-            guint64 back_ns, gint64 offset_ns, GError **error)
+read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *func, guint64 back_ns,
+            gint64 offset_ns, GError **error)
 {
     const EvalContext *ctx = ev->ctx;
     guint64 start = sel_time(ev, 0, offset_ns);

@@ -34,7 +34,7 @@ typedef struct {
 static gboolean
 latest_value(const StoreHandle *h, const RondoSeries *s, guint64 now_ns, double *ret)
 {
-    guint64 head = rondo_store_get_head(h->store, rondo_series_get_schema(s), 0);
+    guint64 head = rondo_store_get_head_ns(h->store, rondo_series_get_schema(s), 0);
     if (head == 0 || head + STALE_NS < now_ns)
         return FALSE;
     RondoQueryIter it;

@@ -224,14 +224,14 @@ write_schema(GString *out, const RondoStore *store, guint si)
                            rondo_schema_get_series_max(schema));
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {
         g_string_append_printf(out, "%s{\"tier\":%u,\"interval_seconds\":", t ? "," : "", t);
-        json_append_time(out, rondo_schema_get_tier_interval(schema, t));
+        json_append_time(out, rondo_schema_get_tier_interval_ns(schema, t));
         g_string_append_printf(
             out, ",\"slots\":%u,\"functions\":", rondo_schema_get_tier_slots(schema, t));
         write_functions(out, rondo_schema_get_tier_functions(schema, t));
         g_string_append(out, ",\"head\":");
-        json_append_time(out, rondo_store_get_head(store, si, t));
+        json_append_time(out, rondo_store_get_head_ns(store, si, t));
         g_string_append(out, ",\"consolidated\":");
-        json_append_time(out, rondo_store_get_consolidated(store, si, t));
+        json_append_time(out, rondo_store_get_consolidated_ns(store, si, t));
         g_string_append_c(out, '}');
     }
     g_string_append(out, "]}");

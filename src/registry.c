@@ -442,8 +442,8 @@ store_settled(const RondoStore *store, guint64 now_ns)
     for (guint s = 0; s < rondo_store_get_n_schemas(store); s++) {
         const RondoSchema *schema = rondo_store_get_schema(store, s);
         guint n = rondo_schema_get_n_tiers(schema);
-        guint64 head = rondo_store_get_head(store, s, 0);
-        guint64 coarsest = rondo_schema_get_tier_interval(schema, n - 1);
+        guint64 head = rondo_store_get_head_ns(store, s, 0);
+        guint64 coarsest = rondo_schema_get_tier_interval_ns(schema, n - 1);
         if (head != 0 && now_ns < head + 2 * coarsest)
             return FALSE;
     }

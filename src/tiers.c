@@ -39,7 +39,7 @@ tier_covers(const RondoStore *store, guint schema_i, guint tier, guint64 from_ns
     if (!rondo_store_get_window(store, schema_i, tier, &oldest, NULL))
         return FALSE;
     /* oldest == interval: the ring never lapped, it holds all it was given */
-    return from_ns >= oldest || oldest == rondo_schema_get_tier_interval(schema, tier);
+    return from_ns >= oldest || oldest == rondo_schema_get_tier_interval_ns(schema, tier);
 }
 
 void
@@ -71,7 +71,8 @@ coarsest_shift_ns(const RondoStore *store, const RondoSeries *s)
 {
     const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(s));
     guint n = rondo_schema_get_n_tiers(schema);
-    return rondo_schema_get_tier_interval(schema, n - 1) - rondo_schema_get_tier_interval(schema, 0);
+    return rondo_schema_get_tier_interval_ns(schema, n - 1) -
+           rondo_schema_get_tier_interval_ns(schema, 0);
 }
 
 static gboolean
@@ -99,7 +100,7 @@ tier_iter_open(TierIter *ti, const StoreHandle *h, const RondoSeries *s, const T
     const RondoSchema *schema = rondo_store_get_schema(h->store, rondo_series_get_schema(s));
     memset(ti, 0, sizeof *ti);
     ti->read = *r;
-    ti->raw_interval_ns = rondo_schema_get_tier_interval(schema, 0);
+    ti->raw_interval_ns = rondo_schema_get_tier_interval_ns(schema, 0);
     if (iter_open(ti, h, s, r, error))
         return TRUE;
     g_prefix_error(error, "store %s: ", h->name);

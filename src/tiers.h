@@ -1,4 +1,5 @@
-/* tiers.h - how a store's tiers serve PromQL: tier 0, or the stitched read, buckets stamped at their end. */
+/* tiers.h - how a store's tiers serve PromQL: tier 0, or the stitched read, buckets stamped at
+ * their end. */
 #ifndef RONDOD_TIERS_H
 #define RONDOD_TIERS_H
 
@@ -34,8 +35,8 @@ void tier_read_init(TierRead *r, const char *func, guint64 from_ns, guint64 to_n
  * @r->from_ns, otherwise the stitched read of rondo_query_iter_init_auto()
  * (finest tier covering each part). An error names the store.
  */
-gboolean tier_iter_open(TierIter *ti, const StoreHandle *h, const RondoSeries *s,
-                        const TierRead *r, GError **error);
+gboolean tier_iter_open(TierIter *ti, const StoreHandle *h, const RondoSeries *s, const TierRead *r,
+                        GError **error);
 
 /* The next point, in time order: a coarse bucket stamped with the time of its
  * last tier-0 slot, its value from @r->cf's column (see tiers.c). */

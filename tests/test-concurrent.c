@@ -146,7 +146,7 @@ query_tier(RondoStore *store, RondoSeries *series, guint s, guint tier, RondoCon
            Tally *tally)
 {
     RondoQueryIter it;
-    guint64 head_before = rondo_store_get_head(store, 0, tier);
+    guint64 head_before = rondo_store_get_head_ns(store, 0, tier);
     guint64 iv = tier == 0 ? IV0_NS : IV1_NS;
     guint64 slots = tier == 0 ? SLOTS0 : SLOTS1;
     guint64 t, prev = 0;
@@ -160,7 +160,7 @@ query_tier(RondoStore *store, RondoSeries *series, guint s, guint tier, RondoCon
             tally->bad++;
     }
     /* Nothing newer than the head. */
-    if (prev > rondo_store_get_head(store, 0, tier))
+    if (prev > rondo_store_get_head_ns(store, 0, tier))
         tally->bad++;
     tally->queries++;
 }

@@ -120,7 +120,7 @@ test_fifteen_minutes_tier1(void)
         buckets += consolidate(store, 0);
     }
     /* Tier 1 buckets [10k, 10k+10) for k = 0..88 are complete (head at 899). */
-    g_assert_cmpuint(rondo_store_get_consolidated(store, 0, 1), ==, TEST_T0 + S(890));
+    g_assert_cmpuint(rondo_store_get_consolidated_ns(store, 0, 1), ==, TEST_T0 + S(890));
     double sum = 0;
     g_assert_cmpuint(test_count_points(store, a, 1, RONDO_CF_AVERAGE, 0, G_MAXUINT64, &sum), ==,
                      89);
@@ -398,7 +398,7 @@ test_drain_cursor_version(void)
     cursor_write(dir, "old", TEST_T0 + S(5));
     g_autoptr(RondoDrain) d = rondo_drain_new(store, "old", 0, &error);
     g_assert_no_error(error);
-    g_assert_cmpuint(rondo_drain_get_cursor(d, 0), ==, TEST_T0 + S(5));
+    g_assert_cmpuint(rondo_drain_get_cursor_ns(d, 0), ==, TEST_T0 + S(5));
 }
 
 int

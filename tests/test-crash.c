@@ -122,7 +122,7 @@ static guint64
 check_tier0(RondoStore *store, guint64 completed)
 {
     guint64 checked = 0;
-    guint64 head = rondo_store_get_head(store, 0, 0);
+    guint64 head = rondo_store_get_head_ns(store, 0, 0);
 
     g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, 0);
     if (completed == 0) {
@@ -164,8 +164,8 @@ check_tier0(RondoStore *store, guint64 completed)
 static void
 check_tier1(RondoStore *store)
 {
-    guint64 filled = rondo_store_get_consolidated(store, 0, 1);
-    guint64 head1 = rondo_store_get_head(store, 0, 1);
+    guint64 filled = rondo_store_get_consolidated_ns(store, 0, 1);
+    guint64 head1 = rondo_store_get_head_ns(store, 0, 1);
 
     if (filled == 0)
         return;
@@ -210,9 +210,9 @@ check_cursors(RondoStore *store, guint64 *prev)
         g_autoptr(GError) error = NULL;
         g_autoptr(RondoDrain) d = rondo_drain_new(store, CONSUMER, tier, &error);
         g_assert_no_error(error);
-        guint64 cursor = rondo_drain_get_cursor(d, 0);
-        guint64 limit = tier == 0 ? rondo_store_get_head(store, 0, 0)
-                                  : rondo_store_get_consolidated(store, 0, 1);
+        guint64 cursor = rondo_drain_get_cursor_ns(d, 0);
+        guint64 limit = tier == 0 ? rondo_store_get_head_ns(store, 0, 0)
+                                  : rondo_store_get_consolidated_ns(store, 0, 1);
         g_assert_cmpuint(cursor, <=, limit);
         g_assert_cmpuint(cursor, >=, prev[tier]);
         prev[tier] = cursor;

@@ -364,9 +364,9 @@ static void
 check_store(World *w, RondoStore *store, const char *who)
 {
     for (guint i = 0; i < N_SCHEMAS; i++) {
-        prop_check(rondo_store_get_head(store, i, 0) == w->models[i].head_ns,
+        prop_check(rondo_store_get_head_ns(store, i, 0) == w->models[i].head_ns,
                    "%s: schema %u head %" G_GUINT64_FORMAT ", model %" G_GUINT64_FORMAT, who, i,
-                   rondo_store_get_head(store, i, 0), w->models[i].head_ns);
+                   rondo_store_get_head_ns(store, i, 0), w->models[i].head_ns);
         prop_check(rondo_store_get_dropped(store, i) == w->models[i].dropped,
                    "%s: schema %u dropped %" G_GUINT64_FORMAT ", model %" G_GUINT64_FORMAT, who, i,
                    rondo_store_get_dropped(store, i), w->models[i].dropped);

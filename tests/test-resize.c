@@ -180,7 +180,7 @@ test_exact(void)
     g_assert_cmpuint(rondo_schema_get_series_max(rondo_store_get_schema(w, 0)), ==, 4);
     g_assert_cmpuint(rondo_store_check(w, 0, NULL, NULL), ==, 0);
     RondoSeries *c = test_series(w, "vm_c", 0), *d = test_series(w, "vm_d", 0);
-    guint64 head = rondo_store_get_head(w, 0, 0);
+    guint64 head = rondo_store_get_head_ns(w, 0, 0);
     g_assert_cmpint(rondo_series_record(c, 1.0, head), ==, RONDO_RECORD_OK);
     g_assert_cmpint(rondo_series_record(d, 2.0, head - RONDO_NS_PER_S), ==, RONDO_RECORD_OK);
     g_clear_pointer(&w, rondo_store_close);

@@ -2,6 +2,32 @@
 #include "config.h"
 #include "testutil.h"
 
+/* The names the nanosecond getters had before 0.5.0 still answer alike. */
+#define T_NS (G_GUINT64_CONSTANT(1800000000) * RONDO_NS_PER_S)
+static void
+test_former_names(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("rondo-names-XXXXXX", &error);
+    g_autofree char *path = g_build_filename(dir, "s", NULL);
+    g_autoptr(RondoSchema) s = rondo_schema_new_vmm_preset("vmm", 4, &error);
+    RondoSchema *schemas[] = {s};
+    g_autoptr(RondoStore) store = rondo_store_create(path, schemas, 1, &error);
+    g_assert_no_error(error);
+    RondoSeries *series = rondo_store_register(store, "x", NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(rondo_series_record(series, 1.0, T_NS), ==, RONDO_RECORD_OK);
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 1), ==,
+                     rondo_schema_get_tier_interval_ns(s, 1));
+    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, T_NS);
+    g_assert_cmpuint(rondo_store_get_consolidated(store, 0, 1), ==,
+                     rondo_store_get_consolidated_ns(store, 0, 1));
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    rondo_store_close(g_steal_pointer(&store));
+    test_rm_rf(dir);
+}
+
 static void
 test_preset_geometry(void)
 {
@@ -9,11 +35,11 @@ test_preset_geometry(void)
     g_autoptr(RondoSchema) s = rondo_schema_new_vmm_preset("vmm", 30, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(rondo_schema_get_n_tiers(s), ==, 3);
-    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 0), ==, 1 * RONDO_NS_PER_S);
+    g_assert_cmpuint(rondo_schema_get_tier_interval_ns(s, 0), ==, 1 * RONDO_NS_PER_S);
     g_assert_cmpuint(rondo_schema_get_tier_slots(s, 0), ==, 600);
-    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 1), ==, 10 * RONDO_NS_PER_S);
+    g_assert_cmpuint(rondo_schema_get_tier_interval_ns(s, 1), ==, 10 * RONDO_NS_PER_S);
     g_assert_cmpuint(rondo_schema_get_tier_slots(s, 1), ==, 2160);
-    g_assert_cmpuint(rondo_schema_get_tier_interval(s, 2), ==, 300 * RONDO_NS_PER_S);
+    g_assert_cmpuint(rondo_schema_get_tier_interval_ns(s, 2), ==, 300 * RONDO_NS_PER_S);
     g_assert_cmpuint(rondo_schema_get_tier_slots(s, 2), ==, 2016);
     /* 10 min, 6 h, 7 d */
     g_assert_cmpuint(600 * 1, ==, 10 * 60);
@@ -159,6 +185,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/schema/preset-geometry", test_preset_geometry);
+    g_test_add_func("/schema/former-names", test_former_names);
     g_test_add_func("/schema/invalid", test_invalid);
     g_test_add_func("/schema/matcher", test_matcher);
     g_test_add_func("/schema/consolidation-names", test_consolidation_names);

@@ -199,11 +199,11 @@ static gboolean
 compare_all(Sim *sim, RondoStore *store)
 {
     for (guint k = 0; k < sim->n_tiers; k++) {
-        CHECK(sim, rondo_store_get_head(store, 0, k) == sim->tier[k].head,
+        CHECK(sim, rondo_store_get_head_ns(store, 0, k) == sim->tier[k].head,
               "tier %u head %" G_GUINT64_FORMAT ", model %" G_GUINT64_FORMAT, k,
-              rondo_store_get_head(store, 0, k), sim->tier[k].head);
+              rondo_store_get_head_ns(store, 0, k), sim->tier[k].head);
         if (k > 0)
-            CHECK(sim, rondo_store_get_consolidated(store, 0, k) == sim->tier[k].filled,
+            CHECK(sim, rondo_store_get_consolidated_ns(store, 0, k) == sim->tier[k].filled,
                   "tier %u filled cursor", k);
         for (guint s = 0; s < sim->n_series; s++) {
             for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {

@@ -272,7 +272,7 @@ test_ring_semantics(void)
     /* A late write inside the window lands in its own slot. */
     g_assert_cmpint(rondo_series_record(a, 3, head - S(599)), ==, RONDO_RECORD_OK);
     g_assert_cmpfloat(value_at(store, a, 0, head - S(599)), ==, 3);
-    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head);
+    g_assert_cmpuint(rondo_store_get_head_ns(store, 0, 0), ==, head);
 
     /* Older than the window: dropped and counted, nothing changes. */
     g_assert_cmpint(rondo_series_record(a, 4, head - S(600)), ==, RONDO_RECORD_TOO_OLD);
@@ -281,7 +281,7 @@ test_ring_semantics(void)
 
     /* A gap of many slots: only the head moves; skipped slots read empty. */
     rondo_series_record(b, 5, head + S(250));
-    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head + S(250));
+    g_assert_cmpuint(rondo_store_get_head_ns(store, 0, 0), ==, head + S(250));
     g_assert_cmpfloat(value_at(store, a, 0, head), ==, 2);
     g_assert_true(isnan(value_at(store, a, 0, head + S(100))));
     g_assert_true(isnan(value_at(store, a, 0, head - S(599)))); /* now outside the window */
@@ -296,7 +296,7 @@ test_ring_semantics(void)
     /* A clock that jumps backwards by 100 s: a late write, inside the window. */
     g_assert_cmpint(rondo_series_record(a, 7, head + S(500)), ==, RONDO_RECORD_OK);
     g_assert_cmpfloat(value_at(store, a, 0, head + S(500)), ==, 7);
-    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head + S(600));
+    g_assert_cmpuint(rondo_store_get_head_ns(store, 0, 0), ==, head + S(600));
 
     /* NaN marks a slot empty again. */
     rondo_series_record(a, NAN, head + S(500));
@@ -310,7 +310,7 @@ test_ring_semantics(void)
     g_assert_cmpint(rondo_series_record(a, 1, RONDO_TIME_MAX_NS), ==, RONDO_RECORD_OUT_OF_RANGE);
     g_assert_cmpint(rondo_series_record(a, 1, G_MAXUINT64 - 5), ==, RONDO_RECORD_OUT_OF_RANGE);
     g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, dropped + 4);
-    g_assert_cmpuint(rondo_store_get_head(store, 0, 0), ==, head + S(600));
+    g_assert_cmpuint(rondo_store_get_head_ns(store, 0, 0), ==, head + S(600));
 }
 
 /* The edges of the valid range, with a 7 s interval that does not divide
@@ -332,7 +332,7 @@ test_time_range(void)
     g_assert_cmpint(rondo_series_record(a, 4, RONDO_TIME_MAX_NS + 1), ==,
                     RONDO_RECORD_OUT_OF_RANGE);
     g_assert_cmpuint(rondo_store_get_dropped(store, 0), ==, 2);
-    guint64 head = rondo_store_get_head(store, 0, 0);
+    guint64 head = rondo_store_get_head_ns(store, 0, 0);
     g_assert_cmpuint(head, <, RONDO_TIME_MAX_NS);
     g_assert_cmpfloat(value_at(store, a, 0, head), ==, 3);
     /* Restoring a bucket out of range is an error naming the range. */
@@ -413,7 +413,7 @@ test_record_read_only(void)
     const double values[] = {3, 4};
     g_assert_cmpuint(rondo_store_record_batch(reader, batch, values, 2, TEST_T0), ==, 2);
     g_assert_cmpfloat(value_at(reader, ra, 0, TEST_T0), ==, 1);
-    g_assert_cmpuint(rondo_store_get_head(reader, 0, 0), ==, TEST_T0);
+    g_assert_cmpuint(rondo_store_get_head_ns(reader, 0, 0), ==, TEST_T0);
     g_assert_cmpuint(rondo_store_get_dropped(reader, 0), ==, 0);
     /* The writer's handle still records. */
     g_assert_cmpint(rondo_series_record(a, 5, TEST_T0 + S(1)), ==, RONDO_RECORD_OK);

@@ -122,7 +122,7 @@ test_v1_reads(void)
     g_assert_nonnull(strstr(points, "0 0 3 1700000045000000000 401c000000000000\n"));
     g_autoptr(RondoDrain) d = rondo_drain_new(store, "fixture", 0, &error);
     g_assert_no_error(error);
-    g_assert_cmpuint(rondo_drain_get_cursor(d, 0), ==, G_GUINT64_CONSTANT(1700000037000000000));
+    g_assert_cmpuint(rondo_drain_get_cursor_ns(d, 0), ==, G_GUINT64_CONSTANT(1700000037000000000));
     RondoSeries *s;
     guint64 t;
     double v;
@@ -130,7 +130,7 @@ test_v1_reads(void)
     g_assert_cmpuint(t, >=, G_GUINT64_CONSTANT(1700000037000000000));
 
     /* A v1 store's series have no cells: recording is refused all the same. */
-    g_assert_cmpint(rondo_series_record(s, 1.0, rondo_store_get_head(store, 0, 0)), ==,
+    g_assert_cmpint(rondo_series_record(s, 1.0, rondo_store_get_head_ns(store, 0, 0)), ==,
                     RONDO_RECORD_READ_ONLY);
     g_autoptr(RondoStore) w = rondo_store_open(path, RONDO_OPEN_WRITE, &error);
     g_assert_null(w);
@@ -196,7 +196,7 @@ test_exact(void)
     g_assert_cmpuint(rondo_store_get_format_version(w), ==, 2);
     g_assert_cmpuint(rondo_store_check(w, 0, NULL, NULL), ==, 0);
     RondoSeries *s = rondo_store_get_series(w, 0);
-    guint64 head = rondo_store_get_head(w, 0, 0);
+    guint64 head = rondo_store_get_head_ns(w, 0, 0);
     g_assert_cmpint(rondo_series_record(s, 99.5, head + RONDO_NS_PER_S), ==, RONDO_RECORD_OK);
     g_assert_cmpint(rondo_series_record(s, 98.5, head - 3 * RONDO_NS_PER_S), ==, RONDO_RECORD_OK);
     double sum = 0;

@@ -59,15 +59,15 @@ fill_store(RondoStore *store, RondoSeries **series, guint64 t0, GArray **ticks)
         guint64 ts = t0 + sec * RONDO_NS_PER_S;
         for (guint s = 0; s < SERIES; s++)
             rondo_series_record(series[s], (double)((sec + s) % 600), ts);
-        guint64 before2 = rondo_store_get_consolidated(store, 0, 2);
+        guint64 before2 = rondo_store_get_consolidated_ns(store, 0, 2);
         guint64 a = now_ns();
         guint n = 0;
         gboolean ok = rondo_store_consolidate(store, ts, &n, NULL);
         guint64 cost = now_ns() - a;
         g_assert(ok);
-        guint kind = n == 0                                                 ? TICK_NONE
-                     : rondo_store_get_consolidated(store, 0, 2) != before2 ? TICK_TIER2
-                                                                            : TICK_TIER1;
+        guint kind = n == 0                                                    ? TICK_NONE
+                     : rondo_store_get_consolidated_ns(store, 0, 2) != before2 ? TICK_TIER2
+                                                                               : TICK_TIER1;
         g_array_append_val(ticks[kind], cost);
     }
 }
@@ -145,7 +145,7 @@ tool_bench_query(const char *dir)
     for (guint k = 0; k < N_TICK_KINDS; k++)
         g_array_unref(ticks[k]);
 
-    guint64 end = rondo_store_get_head(store, 0, 0);
+    guint64 end = rondo_store_get_head_ns(store, 0, 0);
     const struct {
         const char *label;
         guint64 span;

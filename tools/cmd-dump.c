@@ -41,7 +41,7 @@ dump_schema(GString *out, const RondoSchema *schema, GPtrArray *matchers)
         guint32 fns = rondo_schema_get_tier_functions(schema, t);
         g_string_append_printf(out, "%s{\"interval_ns\":%llu,\"slots\":%u,\"functions\":[",
                                t ? "," : "",
-                               (unsigned long long)rondo_schema_get_tier_interval(schema, t),
+                               (unsigned long long)rondo_schema_get_tier_interval_ns(schema, t),
                                (unsigned)rondo_schema_get_tier_slots(schema, t));
         for (guint f = 0, n = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
             if (fns & RONDO_CF_BIT(f))

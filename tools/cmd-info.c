@@ -46,7 +46,7 @@ static guint32
 slots_used(const RondoStore *store, guint si, guint tier)
 {
     const RondoSchema *schema = rondo_store_get_schema(store, si);
-    guint64 interval = rondo_schema_get_tier_interval(schema, tier);
+    guint64 interval = rondo_schema_get_tier_interval_ns(schema, tier);
     guint32 slots = rondo_schema_get_tier_slots(schema, tier);
     guint64 lo, head;
     if (!rondo_store_get_window(store, si, tier, &lo, &head))
@@ -75,13 +75,13 @@ static void
 print_tier(const RondoStore *store, guint si, guint tier)
 {
     const RondoSchema *schema = rondo_store_get_schema(store, si);
-    guint64 interval = rondo_schema_get_tier_interval(schema, tier);
+    guint64 interval = rondo_schema_get_tier_interval_ns(schema, tier);
     guint32 slots = rondo_schema_get_tier_slots(schema, tier);
     g_autofree char *iv = tool_duration_format(interval);
     g_autofree char *span = tool_duration_format(interval * slots);
     g_autofree char *fns =
         tier ? functions_text(rondo_schema_get_tier_functions(schema, tier)) : g_strdup("last");
-    g_autofree char *head = time_or_never(rondo_store_get_head(store, si, tier));
+    g_autofree char *head = time_or_never(rondo_store_get_head_ns(store, si, tier));
     printf(_("  tier %u: %s × %u slots (%s), %s, %llu bytes\n"), tier, iv, (unsigned)slots, span,
            fns, (unsigned long long)rondo_store_get_tier_bytes(store, si, tier));
     printf(_("    slots used %u of %u, head %s\n"), (unsigned)slots_used(store, si, tier),
@@ -90,7 +90,7 @@ print_tier(const RondoStore *store, guint si, guint tier)
         printf(_("    dropped as too old: %llu\n"),
                (unsigned long long)rondo_store_get_dropped(store, si));
     } else {
-        g_autofree char *until = time_or_never(rondo_store_get_consolidated(store, si, tier));
+        g_autofree char *until = time_or_never(rondo_store_get_consolidated_ns(store, si, tier));
         printf(_("    consolidated until %s\n"), until);
     }
 }
@@ -144,7 +144,7 @@ print_drain(RondoStore *store, const char *file)
         return;
     }
     for (guint s = 0; s < rondo_store_get_n_schemas(store); s++) {
-        g_autofree char *t = time_or_never(rondo_drain_get_cursor(d, s));
+        g_autofree char *t = time_or_never(rondo_drain_get_cursor_ns(d, s));
         printf(_("    schema %s: exported up to %s\n"),
                rondo_schema_get_name(rondo_store_get_schema(store, s)), t);
     }

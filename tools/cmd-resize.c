@@ -60,7 +60,7 @@ tiers_build(TierList *tl, const RondoSchema *old, const ResizeOptions *o, GError
 {
     tl->n = rondo_schema_get_n_tiers(old);
     for (guint t = 0; t < tl->n; t++) {
-        tl->interval_ns[t] = rondo_schema_get_tier_interval(old, t);
+        tl->interval_ns[t] = rondo_schema_get_tier_interval_ns(old, t);
         tl->slots[t] = rondo_schema_get_tier_slots(old, t);
         tl->functions[t] = rondo_schema_get_tier_functions(old, t);
     }

@@ -53,9 +53,9 @@ static void
 check_cursors(Check *c, guint si, guint tier)
 {
     const RondoSchema *schema = rondo_store_get_schema(c->store, si);
-    guint64 interval = rondo_schema_get_tier_interval(schema, tier);
-    guint64 head = rondo_store_get_head(c->store, si, tier);
-    guint64 done = tier ? rondo_store_get_consolidated(c->store, si, tier) : 0;
+    guint64 interval = rondo_schema_get_tier_interval_ns(schema, tier);
+    guint64 head = rondo_store_get_head_ns(c->store, si, tier);
+    guint64 done = tier ? rondo_store_get_consolidated_ns(c->store, si, tier) : 0;
     g_autofree char *base = g_strdup_printf("%s.%u.slab", rondo_schema_get_name(schema), tier);
     if (head % interval != 0)
         problem(c, _("%s: head is not on a slot boundary"), base);
@@ -68,7 +68,7 @@ static void
 check_column(Check *c, const RondoSeries *series, guint tier, RondoConsolidation cf)
 {
     const RondoSchema *schema = rondo_store_get_schema(c->store, rondo_series_get_schema(series));
-    guint64 interval = rondo_schema_get_tier_interval(schema, tier);
+    guint64 interval = rondo_schema_get_tier_interval_ns(schema, tier);
     guint64 lo = 0, head = 0, t, prev = 0;
     rondo_store_get_window(c->store, rondo_series_get_schema(series), tier, &lo, &head);
     RondoQueryIter it;

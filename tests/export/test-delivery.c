@@ -85,7 +85,7 @@ static GHashTable *
 expected_points(Fixture *f)
 {
     GHashTable *want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    guint64 head = rondo_store_get_head(f->store, 0, 0);
+    guint64 head = rondo_store_get_head_ns(f->store, 0, 0);
     for (guint i = 0; i < f->n_series; i++) {
         RondoSeries *s = rondo_store_get_series(f->store, i);
         RondoQueryIter it;
@@ -132,7 +132,7 @@ static guint64
 committed_cursor(Fixture *f)
 {
     g_autoptr(RondoDrain) d = rondo_drain_new(f->store, CONSUMER, 0, NULL);
-    return rondo_drain_get_cursor(d, 0);
+    return rondo_drain_get_cursor_ns(d, 0);
 }
 
 static void

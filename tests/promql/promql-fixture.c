@@ -178,8 +178,7 @@ string_free(gpointer s)
 /* Records @n points of every series of @specs into a new store @name; appends them to @om. */
 static gboolean
 write_store(const char *dir, const char *name, guint32 coarse, guint k, const SeriesSpec *specs,
-            guint n_specs,
-            guint n_points, gint64 end_s, GString *om, GError **error)
+            guint n_specs, guint n_points, gint64 end_s, GString *om, GError **error)
 {
     g_autoptr(RondoStore) store = store_new(dir, name, coarse, error);
     if (store == NULL)
@@ -240,14 +239,14 @@ main(int argc, char **argv)
     g_autoptr(GString) om = g_string_new(NULL);
     const guint32 all = RONDO_CF_BIT(RONDO_CF_N_FUNCTIONS) - 1;
     const guint32 lean = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX); /* presets' */
-    if (!write_store(argv[1], "node-a", all, 1, main_series, G_N_ELEMENTS(main_series),
-                     MAIN_POINTS, end_s, om, &error) ||
-        !write_store(argv[1], "node-b", all, 2, main_series, G_N_ELEMENTS(main_series),
-                     MAIN_POINTS, end_s, om, &error) ||
+    if (!write_store(argv[1], "node-a", all, 1, main_series, G_N_ELEMENTS(main_series), MAIN_POINTS,
+                     end_s, om, &error) ||
+        !write_store(argv[1], "node-b", all, 2, main_series, G_N_ELEMENTS(main_series), MAIN_POINTS,
+                     end_s, om, &error) ||
         !write_store(argv[1], "archive", all, 3, archive_series, G_N_ELEMENTS(archive_series),
                      ARCH_POINTS, end_s, om, &error) ||
-        !write_store(argv[1], "archive-lean", lean, 3, archive_series,
-                     G_N_ELEMENTS(archive_series), ARCH_POINTS, end_s, om, &error)) {
+        !write_store(argv[1], "archive-lean", lean, 3, archive_series, G_N_ELEMENTS(archive_series),
+                     ARCH_POINTS, end_s, om, &error)) {
         fprintf(stderr, "promql-fixture: %s\n", error->message);
         return 1;
     }
