@@ -155,18 +155,19 @@ struct _RondoStore {
     char *path;
     guint version; /* RONDO_STORE_VERSION; RONDO_STORE_VERSION_V1 only read-only */
     gboolean writable;
-    gboolean adopted;   /* RONDO_OPEN_ADOPT: the writer is gone */
-    char *done_dir;     /* a swap's DONE directory the store is read from too, or NULL */
-    ino_t meta_ino;     /* meta.json's inode when opened; another means resized or upgraded */
-    int dir_fd;         /* a writer's: flock'ed, the writer lock */
-    int lock_fd;        /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
-    GPtrArray *schemas; /* RondoSchemaState* */
-    GPtrArray *series;  /* RondoSeries*, index = id; sized for every schema's series_max
-                         * at open, so it never moves: readers in other threads use
-                         * the first n_published entries while a refresh appends */
-    guint n_published;  /* release-stored after each append; acquire-loaded by readers */
-    GHashTable *by_key; /* key -> RondoSeries* (borrowed) */
-    GPtrArray *retired; /* RondoSeriesDesc* replaced while the store was open */
+    gboolean adopted;    /* RONDO_OPEN_ADOPT: the writer is gone */
+    char *done_dir;      /* a swap's DONE directory the store is read from too, or NULL */
+    ino_t meta_ino;      /* meta.json's inode when opened; another means resized or upgraded */
+    guint64 index_stamp; /* series.json as last loaded: rondo_store_file_stamp() */
+    int dir_fd;          /* a writer's: flock'ed, the writer lock */
+    int lock_fd;         /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
+    GPtrArray *schemas;  /* RondoSchemaState* */
+    GPtrArray *series;   /* RondoSeries*, index = id; sized for every schema's series_max
+                          * at open, so it never moves: readers in other threads use
+                          * the first n_published entries while a refresh appends */
+    guint n_published;   /* release-stored after each append; acquire-loaded by readers */
+    GHashTable *by_key;  /* key -> RondoSeries* (borrowed) */
+    GPtrArray *retired;  /* RondoSeriesDesc* replaced while the store was open */
     guint64 bytes;
 };
 
@@ -181,6 +182,10 @@ GPtrArray *rondo_index_read(const char *dir, gsize bytes_max, GError **error);
  * registration past it, so that readers never refuse what it wrote. */
 gsize rondo_index_bytes_max(const RondoStore *store);
 char *rondo_slab_path(const char *dir, const char *schema, guint tier);
+/* store-stamp.c: meta.json's inode in @dir now, 0 if none; a file's
+ * identity, size and time folded into a number, 0 if it is missing. */
+ino_t rondo_store_meta_inode(const char *dir);
+guint64 rondo_store_file_stamp(const char *dir, const char *file);
 /* Called with the writer lock held, before meta.json is read. */
 typedef gboolean (*RondoStoreLockedFunc)(const char *path, GError **error);
 /* Opens @path read-only (any version this library reads) while holding the

@@ -491,6 +491,41 @@ RONDO_API gboolean rondo_store_register_all(RondoStore *store, guint n, const ch
 RONDO_API gboolean rondo_store_refresh(RondoStore *store, GError **error);
 
 /**
+ * rondo_store_index_changed:
+ * For read-only stores: TRUE when the series index was rewritten since this
+ * handle last loaded it (rondo_store_open() or a successful
+ * rondo_store_refresh()), i.e. a refresh has something to do. One stat of
+ * the index; call it from the thread that refreshes.
+ */
+RONDO_API gboolean rondo_store_index_changed(const RondoStore *store);
+
+/**
+ * rondo_store_is_replaced:
+ * TRUE when the store at the handle's path is no longer the one opened: it
+ * was re-created, resized or upgraded (another meta.json). Close the handle
+ * and open the store again. One stat; any thread.
+ */
+RONDO_API gboolean rondo_store_is_replaced(const RondoStore *store);
+
+/**
+ * rondo_store_probe:
+ * @path: a directory that may hold a store.
+ *
+ * Returns: 0 if @path holds no store (no meta.json); otherwise a number
+ *   that changes whenever the store's schemas or series index are
+ *   rewritten (it folds their identity, size and time). A reader that
+ *   failed to open a store tries again once the number changes.
+ */
+RONDO_API guint64 rondo_store_probe(const char *path);
+
+/**
+ * rondo_store_get_slab_path:
+ * Returns: (transfer full): the file holding @tier of @schema (free it with
+ *   g_free()), or NULL if the store has no such tier.
+ */
+RONDO_API char *rondo_store_get_slab_path(const RondoStore *store, guint schema, guint tier);
+
+/**
  * rondo_store_check_files:
  * Checks that every slab file still has the size it had when it was mapped
  * (one fstat per slab; no allocation). A slab truncated under a mapping

@@ -500,9 +500,12 @@ store_check_unindexed(RondoStore *store, GError **error)
 static gboolean
 store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
 {
+    /* Stamped before reading: a rewrite while we read shows as a change. */
+    guint64 stamp = rondo_store_file_stamp(store->path, RONDO_INDEX_FILE);
     g_autoptr(GPtrArray) list = rondo_index_read(store->path, rondo_index_bytes_max(store), error);
     if (list == NULL)
         return FALSE;
+    store->index_stamp = stamp;
     if (list->len < store->series->len) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: series disappeared",
                     store->path, RONDO_INDEX_FILE);
@@ -550,22 +553,13 @@ store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **erro
            store_load_index(store, store->writable, error);
 }
 
-/* The inode of @path's meta.json now, 0 if none. */
-static ino_t
-store_meta_inode(const char *path)
-{
-    g_autofree char *meta = g_build_filename(path, RONDO_META_FILE, NULL);
-    struct stat st;
-    return lstat(meta, &st) == 0 ? st.st_ino : 0;
-}
-
 /* meta.json: DONE's while an unfinished swap has not moved it yet. */
 static GPtrArray *
 store_meta_read(RondoStore *store, guint *ret_version, GError **error)
 {
     store->done_dir = rondo_staging_done_dir(store->path);
     /* Before the read: a swap after it shows as a changed inode at refresh. */
-    store->meta_ino = store->done_dir ? 0 : store_meta_inode(store->path);
+    store->meta_ino = store->done_dir ? 0 : rondo_store_meta_inode(store->path);
     if (store->done_dir != NULL) {
         g_autoptr(GError) local = NULL;
         GPtrArray *schemas = rondo_meta_read(store->done_dir, ret_version, &local);
@@ -669,7 +663,7 @@ rondo_store_refresh(RondoStore *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);
     /* A resize's series may not fit this handle's geometry: say so first. */
-    if (store->meta_ino != 0 && store_meta_inode(store->path) != store->meta_ino) {
+    if (store->meta_ino != 0 && rondo_store_meta_inode(store->path) != store->meta_ino) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s: %s was replaced since the store was opened (a resize or an upgrade): "
                     "open the store again",

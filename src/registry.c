@@ -54,29 +54,17 @@ typedef struct {
     char *path;
     StoreHandle *h;
     EntryState state;
-    ino_t meta_ino;         /* a store re-created under the same name gets reopened */
     gboolean adopt_refused; /* said once: served read-only */
-    gint64 index_mtime_ns;  /* series.json as last loaded: refresh only when it changed */
+    guint64 refresh_failed; /* rondo_store_probe() when a refresh failed: not tried again until it
+                               changes */
     gboolean damaged;       /* said once: a slab changed size under the map, not served */
 } Entry;
-
-/* One file as a failed open saw it. */
-typedef struct {
-    ino_t ino;
-    gint64 size;
-    gint64 mtime_ns;
-} FileStamp;
-
-/* A store's two files as a failed open saw them: retried only when they change. */
-typedef struct {
-    FileStamp meta, index;
-} StoreStamp;
 
 struct _Registry {
     char *state_dir;
     char *state_dir_real; /* resolved, for the symlink check */
     GHashTable *entries;  /* name -> Entry* */
-    GHashTable *failed;   /* name -> StoreStamp* of the files whose open failed (logged once) */
+    GHashTable *failed;   /* name -> guint64* rondo_store_probe() of a failed open (logged once) */
     GHashTable *ignored;  /* names that are not store names, logged once */
     gboolean ready;
     gboolean dir_failing; /* the state directory could not be read last time (logged once) */
@@ -153,64 +141,12 @@ path_is_inside(const Registry *reg, const char *path)
     return inside && dir;
 }
 
-/* The inode of the store's meta.json, or 0 if there is none (not a store). */
-static ino_t
-meta_inode(const char *path)
-{
-    g_autofree char *meta = g_build_filename(path, "meta.json", NULL);
-    GStatBuf st;
-    return g_stat(meta, &st) == 0 && S_ISREG(st.st_mode) ? st.st_ino : 0;
-}
-
-/* The modification time of the store's series index, 0 if unreadable. */
-static gint64
-index_mtime_ns(const char *path)
-{
-    g_autofree char *index = g_build_filename(path, "series.json", NULL);
-    struct stat st;
-    if (stat(index, &st) != 0)
-        return 0;
-    return (gint64)st.st_mtim.tv_sec * (gint64)RONDO_NS_PER_S + st.st_mtim.tv_nsec;
-}
-
-static void
-file_stamp(const char *dir, const char *file, FileStamp *ret)
-{
-    g_autofree char *path = g_build_filename(dir, file, NULL);
-    struct stat st;
-    FileStamp stamp = {0};
-    if (stat(path, &st) == 0) {
-        stamp.ino = st.st_ino;
-        stamp.size = (gint64)st.st_size;
-        stamp.mtime_ns = (gint64)st.st_mtim.tv_sec * (gint64)RONDO_NS_PER_S + st.st_mtim.tv_nsec;
-    }
-    *ret = stamp;
-}
-
+/* TRUE if the store at @path failed to open before and its files did not change since. */
 static gboolean
-file_stamp_equal(const FileStamp *a, const FileStamp *b)
+failed_unchanged(const Registry *reg, const char *name, guint64 probe)
 {
-    return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
-}
-
-static StoreStamp *
-store_stamp_new(const char *path)
-{
-    StoreStamp *stamp = g_new0(StoreStamp, 1);
-    file_stamp(path, "meta.json", &stamp->meta);
-    file_stamp(path, "series.json", &stamp->index);
-    return stamp;
-}
-
-/* TRUE if the store at @path failed to open before and neither of its files changed since. */
-static gboolean
-failed_unchanged(const Registry *reg, const char *name, const char *path)
-{
-    const StoreStamp *was = g_hash_table_lookup(reg->failed, name);
-    if (was == NULL)
-        return FALSE;
-    g_autofree StoreStamp *now = store_stamp_new(path);
-    return file_stamp_equal(&was->meta, &now->meta) && file_stamp_equal(&was->index, &now->index);
+    const guint64 *was = g_hash_table_lookup(reg->failed, name);
+    return was != NULL && *was == probe;
 }
 
 /* TRUE when this process cannot open one more file: a failure then says nothing of a store. */
@@ -226,7 +162,7 @@ fds_exhausted(void)
 }
 
 static void
-entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
+entry_open(Registry *reg, const char *name, const char *path, guint64 probe)
 {
     g_autoptr(GError) error = NULL;
     RondoStore *store = rondo_store_open(path, RONDO_OPEN_READ_ONLY, &error);
@@ -236,7 +172,7 @@ entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
         g_message("store %s: cannot open: %s (tried again once meta.json or series.json "
                   "changes)",
                   name, error->message);
-        g_hash_table_insert(reg->failed, g_strdup(name), store_stamp_new(path));
+        g_hash_table_insert(reg->failed, g_strdup(name), g_memdup2(&probe, sizeof probe));
         return;
     }
     g_hash_table_remove(reg->failed, name);
@@ -244,8 +180,6 @@ entry_open(Registry *reg, const char *name, const char *path, ino_t ino)
     e->name = g_strdup(name);
     e->path = g_strdup(path);
     e->h = store_handle_new(name, store);
-    e->meta_ino = ino;
-    e->index_mtime_ns = index_mtime_ns(path);
     g_hash_table_replace(reg->entries, e->name, e);
     g_message("store %s: opened (%u series)", name, rondo_store_get_n_series(store));
     guint version = rondo_store_get_format_version(store);
@@ -313,9 +247,11 @@ entry_hand_over(Entry *e)
 static void
 entry_refresh(Entry *e)
 {
-    gint64 mtime = index_mtime_ns(e->path);
-    if (mtime == e->index_mtime_ns)
+    if (!rondo_store_index_changed(e->h->store))
         return;
+    guint64 probe = rondo_store_probe(e->path);
+    if (probe == e->refresh_failed)
+        return; /* a failed index is not parsed again until it changes */
     g_autoptr(GError) error = NULL;
     gboolean ok = rondo_store_refresh(e->h->store, &error);
     if (!ok && fds_exhausted())
@@ -323,7 +259,7 @@ entry_refresh(Entry *e)
     if (!ok)
         g_message("store %s: cannot refresh: %s (tried again once series.json changes)", e->name,
                   error->message);
-    e->index_mtime_ns = mtime; /* a failed index is not parsed again until it changes */
+    e->refresh_failed = ok ? 0 : probe;
 }
 
 static void
@@ -356,18 +292,18 @@ scan_one(Registry *reg, const char *name, GHashTable *seen, GHashTable *ignored)
     g_autofree char *path = g_build_filename(reg->state_dir, name, NULL);
     if (!path_is_inside(reg, path))
         return;
-    ino_t ino = meta_inode(path);
-    if (ino == 0)
-        return;
+    guint64 probe = rondo_store_probe(path);
+    if (probe == 0)
+        return; /* not a store (yet: meta.json is written last) */
     g_hash_table_add(seen, g_strdup(name));
     Entry *e = g_hash_table_lookup(reg->entries, name);
-    if (e != NULL && e->meta_ino != ino) {
+    if (e != NULL && rondo_store_is_replaced(e->h->store)) {
         g_message("store %s: re-created, reopening", name);
         g_hash_table_remove(reg->entries, name);
         e = NULL;
     }
-    if (e == NULL && !failed_unchanged(reg, name, path))
-        entry_open(reg, name, path, ino);
+    if (e == NULL && !failed_unchanged(reg, name, probe))
+        entry_open(reg, name, path, probe);
     else if (e != NULL)
         entry_update(e);
 }

@@ -238,6 +238,47 @@ test_lock_and_readers(void)
     g_assert_cmpint(rondo_store_writer_pid(reader), ==, 0);
 }
 
+/* What a long-lived reader asks of a store's files: probe, index changed,
+ * replaced, slab paths (rondod's registry and rondo verify use them). */
+static void
+test_stamps(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autofree char *nowhere = g_build_filename(dir, "nowhere", NULL);
+    g_assert_cmpuint(rondo_store_probe(nowhere), ==, 0);
+    g_autoptr(RondoStore) writer = test_store_new_preset(dir, 4);
+    test_series(writer, "m", 0);
+    guint64 probe = rondo_store_probe(dir);
+    g_assert_cmpuint(probe, !=, 0);
+    g_assert_cmpuint(rondo_store_probe(dir), ==, probe);
+
+    g_autoptr(RondoStore) reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    g_assert_false(rondo_store_index_changed(reader));
+    test_series(writer, "m", 1);
+    g_assert_true(rondo_store_index_changed(reader));
+    g_assert_cmpuint(rondo_store_probe(dir), !=, probe);
+    g_assert_true(rondo_store_refresh(reader, &error));
+    g_assert_false(rondo_store_index_changed(reader));
+
+    g_autofree char *slab = rondo_store_get_slab_path(reader, 0, 2);
+    g_autofree char *want = g_build_filename(dir, "vmm.2.slab", NULL);
+    g_assert_cmpstr(slab, ==, want);
+    g_assert_true(g_file_test(slab, G_FILE_TEST_IS_REGULAR));
+    g_assert_null(rondo_store_get_slab_path(reader, 0, 3));
+    g_assert_null(rondo_store_get_slab_path(reader, 1, 0));
+
+    /* meta.json rewritten (a new inode: what re-creating, resizing or upgrading does) */
+    g_assert_false(rondo_store_is_replaced(reader));
+    g_autofree char *meta = g_build_filename(dir, "meta.json", NULL);
+    g_autofree char *text = NULL;
+    gsize len;
+    g_assert_true(g_file_get_contents(meta, &text, &len, NULL));
+    g_assert_true(g_file_set_contents(meta, text, (gssize)len, NULL));
+    g_assert_true(rondo_store_is_replaced(reader));
+}
+
 static void
 test_create_refuses_existing(void)
 {
@@ -429,6 +470,7 @@ main(int argc, char **argv)
     g_test_add_func("/store/register-all", test_register_all);
     g_test_add_func("/store/register-specs", test_register_specs);
     g_test_add_func("/store/lock-and-readers", test_lock_and_readers);
+    g_test_add_func("/store/stamps", test_stamps);
     g_test_add_func("/store/create-refuses-existing", test_create_refuses_existing);
     g_test_add_func("/store/several-schemas", test_several_schemas);
     g_test_add_func("/ring/semantics", test_ring_semantics);

@@ -37,10 +37,9 @@ static void G_GNUC_PRINTF(2, 3) problem(Check *c, const char *format, ...)
 static void
 check_slab_file(Check *c, guint si, guint tier)
 {
-    const RondoSchema *schema = rondo_store_get_schema(c->store, si);
     guint64 expect = rondo_store_get_tier_bytes(c->store, si, tier);
-    g_autofree char *base = g_strdup_printf("%s.%u.slab", rondo_schema_get_name(schema), tier);
-    g_autofree char *path = g_build_filename(c->dir, base, NULL);
+    g_autofree char *path = rondo_store_get_slab_path(c->store, si, tier);
+    g_autofree char *base = g_path_get_basename(path);
     GStatBuf st;
     if (g_stat(path, &st) != 0)
         problem(c, _("%s: missing"), base);
@@ -56,7 +55,8 @@ check_cursors(Check *c, guint si, guint tier)
     guint64 interval = rondo_schema_get_tier_interval_ns(schema, tier);
     guint64 head = rondo_store_get_head_ns(c->store, si, tier);
     guint64 done = tier ? rondo_store_get_consolidated_ns(c->store, si, tier) : 0;
-    g_autofree char *base = g_strdup_printf("%s.%u.slab", rondo_schema_get_name(schema), tier);
+    g_autofree char *path = rondo_store_get_slab_path(c->store, si, tier);
+    g_autofree char *base = g_path_get_basename(path);
     if (head % interval != 0)
         problem(c, _("%s: head is not on a slot boundary"), base);
     if (done % interval != 0)

@@ -105,10 +105,9 @@ static char *
 store_error_explained(const char *dir, const GError *error)
 {
     if (g_error_matches(error, RONDO_ERROR, RONDO_ERROR_NOT_FOUND)) {
-        g_autofree char *meta = g_build_filename(dir, "meta.json", NULL);
         if (!g_file_test(dir, G_FILE_TEST_EXISTS))
             return g_strdup_printf(_("%s: no such directory"), dir);
-        if (g_file_test(dir, G_FILE_TEST_IS_DIR) && !g_file_test(meta, G_FILE_TEST_EXISTS))
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR) && rondo_store_probe(dir) == 0)
             return g_strdup_printf(_("%s: not a rondo store (no meta.json); “rondo create %s” "
                                      "makes one"),
                                    dir, dir);
