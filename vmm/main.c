@@ -195,9 +195,8 @@ demo_attach_devices(Demo *d, GError **error)
     d->blk = d->opt.disk != NULL
                  ? virtio_blk_open(d->opt.disk, FALSE, d->vm->mem, &blk_irq, error)
                  : virtio_blk_new_scratch(SCRATCH_DISK_BYTES, d->vm->mem, &blk_irq, error);
-    if (d->blk == NULL)
+    if (d->blk == NULL || !virtio_blk_attach_metrics(d->blk, d->metrics, error))
         return FALSE;
-    virtio_blk_set_metrics(d->blk, vm_metrics_hot(d->metrics));
     return bus_register(d->pio, SERIAL_COM1_BASE, SERIAL_PORTS, &serial_bus_ops, d->serial,
                         error) &&
            bus_register(d->pio, I8042_DATA_PORT, 1, &i8042_data_ops, &d->kbc, error) &&
@@ -248,9 +247,8 @@ static gboolean
 demo_create_vcpu(Demo *d, const VcpuBootState *boot, GError **error)
 {
     d->vcpu = vcpu_new(d->vm, 0, d->pio, d->mmio, error);
-    if (d->vcpu == NULL)
+    if (d->vcpu == NULL || !vcpu_attach_metrics(d->vcpu, d->metrics, error))
         return FALSE;
-    d->vcpu->metrics = vm_metrics_hot(d->metrics);
     return vcpu_init_cpuid(d->vcpu, d->linux_guest, error) &&
            vcpu_init_long_mode(d->vcpu, boot, error);
 }

@@ -45,14 +45,14 @@ typedef struct {
 
 struct VmMetrics {
     RondoStore *store;
-    VmMetricsHot hot;
+    GPtrArray *counters;       /* VmCounter *, every one the vCPU thread records */
+    gboolean counters_refused; /* the resize hint was given */
     RondoSeries *rss_bytes, *open_fds, *uptime_seconds;
     gint64 start_us;
     int stats_fd;
     guint64 stats_data_offset;
     KvmStat kvm_stats[METRICS_KVM_STATS_MAX];
     guint n_kvm_stats;
-    gboolean hot_off; /* a vCPU series could not be registered */
     GThread *thread;
     GMutex lock;
     GCond cond;
@@ -66,12 +66,6 @@ vm_record(RondoSeries *series, double value, guint64 now_ns)
     if (G_LIKELY(series != NULL))
         rondo_series_record(series, value, now_ns);
 }
-
-static const char *const exit_reasons[VM_EXIT_N_KINDS] = {
-    "io", "mmio", "hlt", "intr", "shutdown", "assist", "other",
-};
-static const char *const blk_ops[VM_BLK_N_OPS] = {"read", "write", "flush", "other"};
-static const char *const blk_dirs[VM_BLK_N_DIRS] = {"read", "write"};
 
 /* The schema of the vCPU and block series, the hot ones. */
 #define METRICS_HOT_SCHEMA "vcpu"
@@ -103,14 +97,6 @@ typedef struct {
 } MetricDesc;
 
 static const MetricDesc metric_descs[] = {
-    {"vcpu_exits_total", RONDO_SERIES_COUNTER, NULL, "VM exits handled by the VMM, by reason"},
-    {"vcpu_run_seconds_total", RONDO_SERIES_COUNTER, "seconds", "Time the vCPU spent in KVM_RUN"},
-    {"vcpu_exit_handling_seconds_total", RONDO_SERIES_COUNTER, "seconds",
-     "Time the VMM spent handling exits"},
-    {"blk_requests_total", RONDO_SERIES_COUNTER, NULL, "virtio-blk requests, by operation"},
-    {"blk_bytes_total", RONDO_SERIES_COUNTER, "bytes", "virtio-blk data moved, by direction"},
-    {"blk_request_seconds_total", RONDO_SERIES_COUNTER, "seconds",
-     "Time spent serving virtio-blk requests"},
     {"vmm_rss_bytes", RONDO_SERIES_GAUGE, "bytes", "Resident set size of the VMM process"},
     {"vmm_open_fds", RONDO_SERIES_GAUGE, NULL, "File descriptors the VMM process has open"},
     {"vmm_uptime_seconds", RONDO_SERIES_GAUGE, "seconds", "Time since the VMM started"},
@@ -130,12 +116,13 @@ metric_desc(const char *name)
     return &kvm_stat_desc;
 }
 
+/* Registers the series @name{@label=@value} as @d describes it. A store
+ * without room for it is not an error: *@ret is then NULL, and the VM runs. */
 static gboolean
-metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
-                 const char *value, GError **error)
+metrics_register_as(VmMetrics *m, RondoSeries **ret, const MetricDesc *d, const char *name,
+                    const char *label, const char *value, GError **error)
 {
     const char *labels[] = {label, value, NULL};
-    const MetricDesc *d = metric_desc(name);
     RondoSeriesSpec spec = {name, label != NULL ? labels : NULL, d->type, d->unit, d->help};
     g_autoptr(GError) local = NULL;
     if (rondo_store_register_specs(m->store, 1, &spec, ret, &local))
@@ -151,70 +138,11 @@ metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *
     return FALSE;
 }
 
-/* A hot-path counter: its series, and 1e-9 when @name counts seconds in
- * nanoseconds. */
 static gboolean
-metrics_register_counter(VmMetrics *m, VmCounter *c, const char *name, const char *label,
-                         const char *value, GError **error)
+metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
+                 const char *value, GError **error)
 {
-    c->scale = g_str_has_suffix(name, "_seconds_total") ? 1e-9 : 1;
-    return metrics_register(m, &c->series, name, label, value, error);
-}
-
-static gboolean
-metrics_register_hot(VmMetrics *m, GError **error)
-{
-    VmMetricsHot *h = &m->hot;
-    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        if (!metrics_register_counter(m, &h->exits[i], "vcpu_exits_total", "reason",
-                                      exit_reasons[i], error))
-            return FALSE;
-    for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        if (!metrics_register_counter(m, &h->blk_requests[i], "blk_requests_total", "op",
-                                      blk_ops[i], error))
-            return FALSE;
-    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        if (!metrics_register_counter(m, &h->blk_bytes[i], "blk_bytes_total", "direction",
-                                      blk_dirs[i], error))
-            return FALSE;
-    return metrics_register_counter(m, &h->run_seconds, "vcpu_run_seconds_total", NULL, NULL,
-                                    error) &&
-           metrics_register_counter(m, &h->exit_seconds, "vcpu_exit_handling_seconds_total", NULL,
-                                    NULL, error) &&
-           metrics_register_counter(m, &h->blk_seconds, "blk_request_seconds_total", NULL, NULL,
-                                    error);
-}
-
-/* Every hot-path counter, for the loops that visit them all. */
-static guint
-hot_counters(VmMetricsHot *h, VmCounter **out)
-{
-    guint n = 0;
-    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        out[n++] = &h->exits[i];
-    for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        out[n++] = &h->blk_requests[i];
-    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        out[n++] = &h->blk_bytes[i];
-    out[n++] = &h->run_seconds;
-    out[n++] = &h->exit_seconds;
-    out[n++] = &h->blk_seconds;
-    return n;
-}
-
-#define HOT_COUNTERS_N (VM_EXIT_N_KINDS + VM_BLK_N_OPS + VM_BLK_N_DIRS + 3)
-G_STATIC_ASSERT(sizeof(VmMetricsHot) == HOT_COUNTERS_N * sizeof(VmCounter));
-
-/* The hot path records every vCPU series or none: it never tests for NULL. */
-static gboolean
-hot_complete(VmMetricsHot *h)
-{
-    VmCounter *all[HOT_COUNTERS_N];
-    guint n = hot_counters(h, all);
-    for (guint i = 0; i < n; i++)
-        if (all[i]->series == NULL)
-            return FALSE;
-    return TRUE;
+    return metrics_register_as(m, ret, metric_desc(name), name, label, value, error);
 }
 
 VmMetrics *
@@ -223,6 +151,7 @@ vm_metrics_open(const char *store_dir, GError **error)
     g_autoptr(VmMetrics) m = g_new0(VmMetrics, 1);
     m->stats_fd = -1;
     m->start_us = g_get_monotonic_time();
+    m->counters = g_ptr_array_new();
     g_mutex_init(&m->lock);
     g_cond_init(&m->cond);
     m->store = metrics_store_open(store_dir, error);
@@ -230,36 +159,77 @@ vm_metrics_open(const char *store_dir, GError **error)
         g_prefix_error(error, _("metrics store %s: "), store_dir);
         return NULL;
     }
-    if (!metrics_register_hot(m, error) ||
-        !metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
+    if (!metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
         !metrics_register(m, &m->open_fds, "vmm_open_fds", NULL, NULL, error) ||
         !metrics_register(m, &m->uptime_seconds, "vmm_uptime_seconds", NULL, NULL, error))
         return NULL;
-    m->hot_off = !hot_complete(&m->hot);
-    if (m->hot_off)
-        g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
-                     "(their schema is full); the VM runs without them. To record them, stop "
-                     "the VM and grow the schema, history kept: rondo resize %s --schema %s "
-                     "--series-max N\n"),
-                   rondo_store_get_path(m->store), METRICS_HOT_SCHEMA);
     return g_steal_pointer(&m);
 }
 
-VmMetricsHot *
-vm_metrics_hot(VmMetrics *metrics)
+/* What a counter records with while it has no series. */
+static RondoRecordResult
+counter_drop(RondoSeries *series, double value, guint64 now_ns)
 {
-    return metrics != NULL && !metrics->hot_off ? &metrics->hot : NULL;
+    return RONDO_RECORD_OK;
 }
 
 void
-vm_metrics_hot_publish(VmMetricsHot *h, guint64 now_ns)
+vm_counter_init(VmCounter *c)
 {
-    if (h == NULL)
+    *c = (VmCounter){.record = counter_drop, .series = NULL, .total = 0, .scale = 1};
+}
+
+/* A counter whose series the store has no room for: it keeps dropping. */
+static void
+metrics_counter_refused(VmMetrics *m)
+{
+    if (m->counters_refused)
         return;
-    VmCounter *all[HOT_COUNTERS_N];
-    guint n = hot_counters(h, all);
+    m->counters_refused = TRUE;
+    g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
+                 "(their schema is full); the VM runs without them. To record them, stop "
+                 "the VM and grow the schema, history kept: rondo resize %s --schema %s "
+                 "--series-max N\n"),
+               rondo_store_get_path(m->store), METRICS_HOT_SCHEMA);
+}
+
+static gboolean
+metrics_add_counter(VmMetrics *m, VmCounter *c, const VmCounterDesc *desc, const char *value,
+                    GError **error)
+{
+    const MetricDesc d = {desc->name, RONDO_SERIES_COUNTER, desc->unit, desc->help};
+    vm_counter_init(c);
+    c->scale = g_str_has_suffix(desc->name, "_seconds_total") ? 1e-9 : 1;
+    if (!metrics_register_as(m, &c->series, &d, desc->name, desc->label, value, error))
+        return FALSE;
+    if (c->series == NULL)
+        metrics_counter_refused(m);
+    else
+        c->record = rondo_series_record;
+    g_ptr_array_add(m->counters, c);
+    return TRUE;
+}
+
+gboolean
+vm_metrics_add_counters(VmMetrics *m, VmCounter *counters, guint n, const VmCounterDesc *desc,
+                        const char *const *label_values, GError **error)
+{
+    g_assert((desc->label != NULL) == (label_values != NULL));
+    g_assert(label_values != NULL || n == 1);
     for (guint i = 0; i < n; i++)
-        vm_counter_add(all[i], 0, now_ns);
+        if (!metrics_add_counter(m, &counters[i], desc,
+                                 label_values != NULL ? label_values[i] : NULL, error))
+            return FALSE;
+    return TRUE;
+}
+
+void
+vm_metrics_publish_counters(VmMetrics *m, guint64 now_ns)
+{
+    if (m == NULL)
+        return;
+    for (guint i = 0; i < m->counters->len; i++)
+        vm_counter_add(g_ptr_array_index(m->counters, i), 0, now_ns);
 }
 
 const char *
@@ -423,6 +393,8 @@ vm_metrics_close(VmMetrics *metrics)
     if (metrics->stats_fd >= 0)
         close(metrics->stats_fd);
     rondo_store_close(metrics->store);
+    if (metrics->counters != NULL)
+        g_ptr_array_unref(metrics->counters);
     g_mutex_clear(&metrics->lock);
     g_cond_clear(&metrics->cond);
     g_free(metrics);

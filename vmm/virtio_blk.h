@@ -35,7 +35,9 @@ VirtioBlk *virtio_blk_new_scratch(guint64 size_bytes, GuestMemory *mem, const Ir
                                   GError **error);
 void virtio_blk_free(VirtioBlk *blk);
 
-void virtio_blk_set_metrics(VirtioBlk *blk, VmMetricsHot *metrics);
+/* Registers the device's counters (blk_*) in @metrics. Without it the
+ * device counts nothing. */
+gboolean virtio_blk_attach_metrics(VirtioBlk *blk, VmMetrics *metrics, GError **error);
 VirtioMmio *virtio_blk_get_transport(VirtioBlk *blk);
 guint64 virtio_blk_get_capacity_sectors(const VirtioBlk *blk);
 
