@@ -8,9 +8,6 @@
 #include "memory.h"
 #include "virtqueue.h"
 
-#define VIRTIO_MMIO_BASE  0xd0000000ull
-#define VIRTIO_MMIO_SIZE  0x200ull
-#define VIRTIO_MMIO_GSI   5
 #define VIRTIO_QUEUES_MAX 2
 
 #define VIRTIO_MMIO_MAGIC   0x74726976 /* "virt" */

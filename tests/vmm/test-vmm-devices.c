@@ -399,7 +399,7 @@ test_virtio_blk_queue(void)
 {
     g_autoptr(GuestMemory) mem = guest_memory_new(MEM_BYTES, NULL);
     guint irqs = 0;
-    IrqLine irq = {count_irq, &irqs, VIRTIO_MMIO_GSI};
+    IrqLine irq = {count_irq, &irqs, VIRTIO_MMIO_GSI_FIRST};
     g_autoptr(VirtioBlk) blk = virtio_blk_new_scratch(1 << 20, mem, &irq, NULL);
     VirtioMmio *t = virtio_blk_get_transport(blk);
     g_assert_cmpuint(driver_init(t, 1), ==, 0x0f);

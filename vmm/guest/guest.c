@@ -17,16 +17,14 @@
  */
 #include <stdint.h>
 
-#define COM1             0x3f8
-#define GUESTCTL_MS      0x510
-#define GUESTCTL_SECONDS 0x514
-#define VIRTIO_MMIO_BASE 0xd0000000ul
-#define SECTOR           512u
-#define IO_SECTORS       4u
-#define IO_SLOTS         64u
-#define QUEUE_SIZE       8u
-#define BURST_ROUNDS     50000u
-#define PIT_HZ           100u
+#include "layout.h"
+
+#define SECTOR       512u
+#define IO_SECTORS   4u
+#define IO_SLOTS     64u
+#define QUEUE_SIZE   8u
+#define BURST_ROUNDS 50000u
+#define PIT_HZ       100u
 
 /* ------------------------------------------------------------ port I/O */
 
@@ -78,7 +76,7 @@ memcpy(void *dst, const void *src, unsigned long n)
 static void
 put_char(char c)
 {
-    outb(COM1, (uint8_t)c);
+    outb(SERIAL_COM1_BASE, (uint8_t)c);
 }
 
 static void
@@ -124,6 +122,7 @@ static volatile uint64_t ticks;
 extern char guest_irq_stub[], guest_fault_stub[];
 void guest_irq(void);
 void guest_fault(uint64_t *frame);
+void guest_reset(void);
 int guest_main(void);
 
 static void
@@ -147,7 +146,13 @@ void
 guest_irq(void)
 {
     ticks++;
-    outb(0x20, 0x20); /* EOI to the master PIC */
+    outb(PIC_MASTER_COMMAND_PORT, 0x20); /* EOI */
+}
+
+void
+guest_reset(void)
+{
+    outb(I8042_COMMAND_PORT, I8042_CMD_RESET);
 }
 
 void
@@ -158,23 +163,23 @@ guest_fault(uint64_t *frame)
     put_str(" ");
     put_u64(frame[1]);
     put_str("\n");
-    outb(0x64, 0xfe);
+    guest_reset();
 }
 
 /* 8259 PICs remapped to vectors 0x20..0x2f, only IRQ 0 (the PIT) unmasked. */
 static void
 pic_init(void)
 {
-    outb(0x20, 0x11);
-    outb(0xa0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xa1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xa1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xa1, 0x01);
-    outb(0x21, 0xfe);
-    outb(0xa1, 0xff);
+    outb(PIC_MASTER_COMMAND_PORT, 0x11);
+    outb(PIC_SLAVE_COMMAND_PORT, 0x11);
+    outb(PIC_MASTER_DATA_PORT, 0x20);
+    outb(PIC_SLAVE_DATA_PORT, 0x28);
+    outb(PIC_MASTER_DATA_PORT, 0x04);
+    outb(PIC_SLAVE_DATA_PORT, 0x02);
+    outb(PIC_MASTER_DATA_PORT, 0x01);
+    outb(PIC_SLAVE_DATA_PORT, 0x01);
+    outb(PIC_MASTER_DATA_PORT, 0xfe);
+    outb(PIC_SLAVE_DATA_PORT, 0xff);
 }
 
 /* PIT channel 0, mode 2 (rate generator) at PIT_HZ. */
@@ -182,15 +187,15 @@ static void
 pit_init(void)
 {
     uint32_t divisor = 1193182u / PIT_HZ;
-    outb(0x43, 0x34);
-    outb(0x40, (uint8_t)divisor);
-    outb(0x40, (uint8_t)(divisor >> 8));
+    outb(PIT_COMMAND_PORT, 0x34);
+    outb(PIT_CHANNEL0_PORT, (uint8_t)divisor);
+    outb(PIT_CHANNEL0_PORT, (uint8_t)(divisor >> 8));
 }
 
 static uint32_t
 now_ms(void)
 {
-    return inl(GUESTCTL_MS);
+    return inl(GUESTCTL_PORT + GUESTCTL_CLOCK_MS);
 }
 
 /* Sleeps with HLT until the VMM's clock reaches @deadline_ms. */
@@ -262,12 +267,28 @@ static struct blk_req_header req_header;
 static volatile uint8_t req_status;
 static uint8_t io_buffer[IO_SECTORS * SECTOR];
 static uint64_t disk_sectors;
+static uintptr_t blk_base; /* the disk's slot in the virtio-mmio window */
 static uint64_t bytes_written, bytes_read, blk_errors;
 
 static volatile uint32_t *
 mmio(uint32_t offset)
 {
-    return (volatile uint32_t *)(VIRTIO_MMIO_BASE + offset);
+    return (volatile uint32_t *)(blk_base + offset);
+}
+
+/* The slot of the first virtio device of type @device_id, or 0: the VMM
+ * hands out the window's slots in order (layout.h); an empty slot reads as
+ * all ones. */
+static uintptr_t
+virtio_find(uint32_t device_id)
+{
+    for (uintptr_t slot = 0; slot < VIRTIO_MMIO_SLOTS; slot++) {
+        volatile uint32_t *regs =
+            (volatile uint32_t *)(VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES);
+        if (regs[0] == 0x74726976 && regs[1] == 2 && regs[2] == device_id)
+            return VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES;
+    }
+    return 0;
 }
 
 static void
@@ -281,7 +302,8 @@ queue_address(uint32_t low_reg, void *p)
 static int
 blk_init(void)
 {
-    if (*mmio(0x000) != 0x74726976 || *mmio(0x004) != 2 || *mmio(0x008) != 2)
+    blk_base = virtio_find(2);
+    if (blk_base == 0)
         return 0;
     *mmio(0x070) = 0;     /* reset */
     *mmio(0x070) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
@@ -396,7 +418,7 @@ guest_main(void)
         put_u64(disk_sectors);
         put_str("\n");
     }
-    uint32_t seconds = inl(GUESTCTL_SECONDS);
+    uint32_t seconds = inl(GUESTCTL_PORT + GUESTCTL_WORKLOAD_SECONDS);
     uint32_t start = now_ms();
     uint64_t cycle = 0, hash = 0;
     while (now_ms() - start < seconds * 1000u) {

@@ -4,6 +4,8 @@
  * segments (CS 0x10, DS 0x18) and an identity map; interrupts are off.
  * Everything else is C (guest.c).
  */
+#include "layout.h"
+
     .section .text.start, "ax"
     .code64
     .globl _start
@@ -12,8 +14,7 @@ _start:
     lea guest_stack_top(%rip), %rsp
     call guest_main
     /* guest_main() returned: reset through the keyboard controller. */
-1:  movb $0xfe, %al
-    outb %al, $0x64
+1:  call guest_reset
     hlt
     jmp 1b
 
