@@ -43,10 +43,30 @@ typedef struct {
     guint64 offset_bytes; /* in the stats data block */
 } KvmStat;
 
+/* Who records which schema, the one place that says it. librondo lets one
+ * thread at a time record a schema's series, so each recording thread has
+ * a schema of its own. The maintenance thread records a closed set of
+ * series, all named in this file (metric_descs, kvm_stat_names); the vCPU
+ * thread records every counter, the vCPU's and the devices', whatever their
+ * names. So the vCPU schema takes every series but the maintenance
+ * thread's (metrics_schemas_new() derives its matcher from those names),
+ * and a new device changes nothing here. */
+static const char *const thread_schemas[VM_N_THREADS] = {
+    [VM_THREAD_VCPU] = "vcpu",
+    [VM_THREAD_MAINTENANCE] = "vmm",
+};
+
+/* The schema index (+1; 0: none) of the calling thread's VmThread, for
+ * the RONDO_VMM_DEBUG check of every record. */
+static GPrivate thread_schema = G_PRIVATE_INIT(NULL);
+
 struct VmMetrics {
     RondoStore *store;
-    GPtrArray *counters;       /* VmCounter *, every one the vCPU thread records */
-    gboolean counters_refused; /* the resize hint was given */
+    guint schema_of[VM_N_THREADS];   /* store schema index, G_MAXUINT when absent */
+    GThread *recorder[VM_N_THREADS]; /* atomic: who declared itself that thread */
+    VmRecordFunc record;             /* rondo_series_record, checked with RONDO_VMM_DEBUG */
+    GPtrArray *counters;             /* VmCounter *, every one the vCPU thread records */
+    gboolean resize_hinted;
     RondoSeries *rss_bytes, *open_fds, *uptime_seconds;
     gint64 start_us;
     int stats_fd;
@@ -60,30 +80,11 @@ struct VmMetrics {
 };
 
 /* A series a full schema could not take is NULL: not recorded. */
-static inline void
-vm_record(RondoSeries *series, double value, guint64 now_ns)
+static void
+metrics_record(VmMetrics *m, RondoSeries *series, double value, guint64 now_ns)
 {
     if (G_LIKELY(series != NULL))
-        rondo_series_record(series, value, now_ns);
-}
-
-/* The schema of the vCPU and block series, the hot ones. */
-#define METRICS_HOT_SCHEMA "vcpu"
-
-static RondoStore *
-metrics_store_open(const char *dir, GError **error)
-{
-    g_autoptr(RondoSchema) vcpu =
-        rondo_schema_new_vmm_preset(METRICS_HOT_SCHEMA, METRICS_SERIES_MAX_PER_SCHEMA, error);
-    if (vcpu == NULL ||
-        !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_REGEX, "vcpu_.*|blk_.*", error))
-        return NULL;
-    g_autoptr(RondoSchema) vmm =
-        rondo_schema_new_vmm_preset("vmm", METRICS_SERIES_MAX_PER_SCHEMA, error);
-    if (vmm == NULL)
-        return NULL;
-    RondoSchema *schemas[] = {vcpu, vmm};
-    return rondo_store_open_or_create(dir, schemas, G_N_ELEMENTS(schemas), error);
+        m->record(series, value, now_ns);
 }
 
 /* What each series measures, stored with it (series.json) for every
@@ -116,22 +117,141 @@ metric_desc(const char *name)
     return &kvm_stat_desc;
 }
 
-/* Registers the series @name{@label=@value} as @d describes it. A store
- * without room for it is not an error: *@ret is then NULL, and the VM runs. */
+/* "kvm_<stat>_total": a counter of the kernel's binary stats. */
+static char *
+kvm_stat_series_name(const char *stat)
+{
+    return g_strconcat("kvm_", stat, "_total", NULL);
+}
+
+/* The maintenance thread's series, as one alternation of their names. */
+static char *
+maintenance_names_regex(void)
+{
+    g_autoptr(GString) re = g_string_new(NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(metric_descs); i++)
+        g_string_append_printf(re, "%s%s", re->len > 0 ? "|" : "", metric_descs[i].name);
+    for (guint i = 0; i < METRICS_KVM_STATS_MAX; i++) {
+        g_autofree char *name = kvm_stat_series_name(kvm_stat_names[i]);
+        g_string_append_printf(re, "|%s", name);
+    }
+    return g_string_free(g_steal_pointer(&re), FALSE);
+}
+
+/* The schemas of a new store, one per recording thread: the vCPU's takes
+ * every series the maintenance thread's does not. */
+static RondoStore *
+metrics_store_open(const char *dir, GError **error)
+{
+    g_autoptr(RondoSchema) vcpu = rondo_schema_new_vmm_preset(thread_schemas[VM_THREAD_VCPU],
+                                                              METRICS_SERIES_MAX_PER_SCHEMA, error);
+    g_autofree char *maintenance = maintenance_names_regex();
+    if (vcpu == NULL ||
+        !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_NOT_REGEX, maintenance, error))
+        return NULL;
+    g_autoptr(RondoSchema) vmm = rondo_schema_new_vmm_preset(thread_schemas[VM_THREAD_MAINTENANCE],
+                                                             METRICS_SERIES_MAX_PER_SCHEMA, error);
+    if (vmm == NULL)
+        return NULL;
+    RondoSchema *schemas[] = {vcpu, vmm};
+    return rondo_store_open_or_create(dir, schemas, G_N_ELEMENTS(schemas), error);
+}
+
+/* ------------------------------------------------- who records what */
+
+/* RONDO_VMM_DEBUG: every record first checks that its series belongs to
+ * the schema of the thread that records it, which vm_metrics_enter_thread()
+ * made sure no other thread records. */
+static RondoRecordResult
+record_checked(RondoSeries *series, double value, guint64 now_ns)
+{
+    guint schema_plus_1 = GPOINTER_TO_UINT(g_private_get(&thread_schema));
+    g_assert(schema_plus_1 > 0); /* the recording thread declared itself */
+    g_assert_cmpuint(rondo_series_get_schema(series), ==, schema_plus_1 - 1);
+    return rondo_series_record(series, value, now_ns);
+}
+
+static void
+metrics_find_schemas(VmMetrics *m)
+{
+    for (guint t = 0; t < VM_N_THREADS; t++) {
+        m->schema_of[t] = G_MAXUINT;
+        for (guint i = 0; i < rondo_store_get_n_schemas(m->store); i++)
+            if (g_str_equal(rondo_schema_get_name(rondo_store_get_schema(m->store, i)),
+                            thread_schemas[t]))
+                m->schema_of[t] = i;
+    }
+    const char *debug = g_getenv("RONDO_VMM_DEBUG");
+    m->record = debug != NULL && *debug != '\0' ? record_checked : rondo_series_record;
+}
+
+void
+vm_metrics_enter_thread(VmMetrics *m, VmThread thread)
+{
+    g_assert(thread < VM_N_THREADS);
+    if (m == NULL)
+        return;
+    /* One thread per schema: a second thread claiming it is the VMM's bug. */
+    gboolean first =
+        g_atomic_pointer_compare_and_exchange(&m->recorder[thread], NULL, g_thread_self());
+    g_assert(first || g_atomic_pointer_get(&m->recorder[thread]) == g_thread_self());
+    /* A store without the thread's schema gives it no series (G_MAXUINT + 1
+     * is 0: none). */
+    g_private_set(&thread_schema, GUINT_TO_POINTER(m->schema_of[thread] + 1));
+}
+
+/* An existing store keeps the schemas it was made with: one whose matchers
+ * give @series to another thread's schema does not get it recorded. */
 static gboolean
-metrics_register_as(VmMetrics *m, RondoSeries **ret, const MetricDesc *d, const char *name,
-                    const char *label, const char *value, GError **error)
+metrics_check_owner(VmMetrics *m, VmThread thread, RondoSeries *series, const char *name)
+{
+    guint schema = rondo_series_get_schema(series);
+    if (schema == m->schema_of[thread])
+        return TRUE;
+    g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: this store puts it in "
+                 "schema %s, not %s\n"),
+               name, rondo_schema_get_name(rondo_store_get_schema(m->store, schema)),
+               thread_schemas[thread]);
+    return FALSE;
+}
+
+/* Once: how to make room for the vCPU thread's series. */
+static void
+metrics_hint_resize(VmMetrics *m)
+{
+    if (m->resize_hinted)
+        return;
+    m->resize_hinted = TRUE;
+    g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
+                 "(their schema is full); the VM runs without them. To record them, stop "
+                 "the VM and grow the schema, history kept: rondo resize %s --schema %s "
+                 "--series-max N\n"),
+               rondo_store_get_path(m->store), thread_schemas[VM_THREAD_VCPU]);
+}
+
+/* Registers the series @name{@label=@value} as @d describes it, for
+ * @thread to record. A store without room for it, or that gives it to
+ * another thread's schema, is not an error: *@ret is then NULL, and the
+ * VM runs. */
+static gboolean
+metrics_register_as(VmMetrics *m, VmThread thread, RondoSeries **ret, const MetricDesc *d,
+                    const char *name, const char *label, const char *value, GError **error)
 {
     const char *labels[] = {label, value, NULL};
     RondoSeriesSpec spec = {name, label != NULL ? labels : NULL, d->type, d->unit, d->help};
     g_autoptr(GError) local = NULL;
-    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local))
+    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local)) {
+        if (!metrics_check_owner(m, thread, *ret, name))
+            *ret = NULL;
         return TRUE;
+    }
     *ret = NULL;
     if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FULL)) {
         /* An older, smaller store: the VM runs, this series is not recorded. */
         g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: %s\n"), name,
                    local->message);
+        if (thread == VM_THREAD_VCPU)
+            metrics_hint_resize(m);
         return TRUE;
     }
     g_propagate_prefixed_error(error, g_steal_pointer(&local), _("series %s: "), name);
@@ -142,7 +262,8 @@ static gboolean
 metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
                  const char *value, GError **error)
 {
-    return metrics_register_as(m, ret, metric_desc(name), name, label, value, error);
+    return metrics_register_as(m, VM_THREAD_MAINTENANCE, ret, metric_desc(name), name, label, value,
+                               error);
 }
 
 VmMetrics *
@@ -159,6 +280,7 @@ vm_metrics_open(const char *store_dir, GError **error)
         g_prefix_error(error, _("metrics store %s: "), store_dir);
         return NULL;
     }
+    metrics_find_schemas(m);
     if (!metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
         !metrics_register(m, &m->open_fds, "vmm_open_fds", NULL, NULL, error) ||
         !metrics_register(m, &m->uptime_seconds, "vmm_uptime_seconds", NULL, NULL, error))
@@ -179,20 +301,6 @@ vm_counter_init(VmCounter *c)
     *c = (VmCounter){.record = counter_drop, .series = NULL, .total = 0, .scale = 1};
 }
 
-/* A counter whose series the store has no room for: it keeps dropping. */
-static void
-metrics_counter_refused(VmMetrics *m)
-{
-    if (m->counters_refused)
-        return;
-    m->counters_refused = TRUE;
-    g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
-                 "(their schema is full); the VM runs without them. To record them, stop "
-                 "the VM and grow the schema, history kept: rondo resize %s --schema %s "
-                 "--series-max N\n"),
-               rondo_store_get_path(m->store), METRICS_HOT_SCHEMA);
-}
-
 static gboolean
 metrics_add_counter(VmMetrics *m, VmCounter *c, const VmCounterDesc *desc, const char *value,
                     GError **error)
@@ -200,12 +308,11 @@ metrics_add_counter(VmMetrics *m, VmCounter *c, const VmCounterDesc *desc, const
     const MetricDesc d = {desc->name, RONDO_SERIES_COUNTER, desc->unit, desc->help};
     vm_counter_init(c);
     c->scale = g_str_has_suffix(desc->name, "_seconds_total") ? 1e-9 : 1;
-    if (!metrics_register_as(m, &c->series, &d, desc->name, desc->label, value, error))
+    if (!metrics_register_as(m, VM_THREAD_VCPU, &c->series, &d, desc->name, desc->label, value,
+                             error))
         return FALSE;
-    if (c->series == NULL)
-        metrics_counter_refused(m);
-    else
-        c->record = rondo_series_record;
+    if (c->series != NULL)
+        c->record = m->record;
     g_ptr_array_add(m->counters, c);
     return TRUE;
 }
@@ -276,7 +383,7 @@ kvm_stats_setup(VmMetrics *m, GError **error)
         gint wanted = kvm_stat_index(d->name);
         if (wanted < 0 || d->size != 1 || m->n_kvm_stats == METRICS_KVM_STATS_MAX)
             continue;
-        g_autofree char *series = g_strconcat("kvm_", d->name, "_total", NULL);
+        g_autofree char *series = kvm_stat_series_name(d->name);
         KvmStat *s = &m->kvm_stats[m->n_kvm_stats];
         if (!metrics_register(m, &s->series, series, "vcpu", "0", error))
             return FALSE;
@@ -293,7 +400,7 @@ kvm_stats_sample(VmMetrics *m, guint64 now_ns)
         guint64 value;
         if (kvm_stats_pread(m->stats_fd, &value, sizeof value,
                             m->stats_data_offset + m->kvm_stats[i].offset_bytes))
-            vm_record(m->kvm_stats[i].series, (double)value, now_ns);
+            metrics_record(m, m->kvm_stats[i].series, (double)value, now_ns);
     }
 }
 
@@ -331,10 +438,10 @@ metrics_tick(VmMetrics *m)
 {
     guint64 now_ns = vm_metrics_now_ns();
     g_autoptr(GError) error = NULL;
-    vm_record(m->rss_bytes, process_rss_bytes(), now_ns);
-    vm_record(m->open_fds, process_open_fds(), now_ns);
-    vm_record(m->uptime_seconds, (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC,
-              now_ns);
+    metrics_record(m, m->rss_bytes, process_rss_bytes(), now_ns);
+    metrics_record(m, m->open_fds, process_open_fds(), now_ns);
+    metrics_record(m, m->uptime_seconds,
+                   (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC, now_ns);
     kvm_stats_sample(m, now_ns);
     if (!rondo_store_consolidate(m->store, now_ns, NULL, &error))
         g_printerr(_("rondo-demo-vmm: consolidate: %s\n"), error->message);
@@ -360,6 +467,7 @@ static gpointer
 metrics_thread(gpointer data)
 {
     VmMetrics *m = data;
+    vm_metrics_enter_thread(m, VM_THREAD_MAINTENANCE);
     metrics_tick(m);
     while (metrics_wait_tick(m))
         metrics_tick(m);

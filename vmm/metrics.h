@@ -1,11 +1,14 @@
 /* metrics.h - VmMetrics: the VMM's own time series, recorded through librondo.
  *
- * The store has two schemas so that each has exactly one recording thread
- * (librondo's threading contract):
- *   "vcpu"  vcpu_* and blk_* series, recorded only by the vCPU thread, from
- *           the inline functions below (the hot path);
- *   "vmm"   everything else (process and KVM statistics), recorded only by
- *           the maintenance thread, which also consolidates once a second.
+ * The store has one schema per recording thread (librondo's threading
+ * contract), paired in one table in metrics.c:
+ *   "vcpu"  every VmCounter - the vCPU's and each device's, whatever their
+ *           names - recorded only by the vCPU thread, through the inline
+ *           functions below (the hot path);
+ *   "vmm"   the process and KVM statistics, recorded only by the
+ *           maintenance thread, which also consolidates once a second.
+ * With RONDO_VMM_DEBUG set in the environment, every record asserts that
+ * its series is in the schema of the thread recording it.
  * Everything on the hot path is a counter recorded as its running total:
  * events, bytes, and time spent (measured in nanoseconds, recorded in
  * seconds, the Prometheus base unit). A rate over any window, at any tier,
@@ -46,6 +49,13 @@ typedef struct {
 
 typedef struct VmMetrics VmMetrics;
 
+/* The threads that record, each into a schema of its own. */
+typedef enum {
+    VM_THREAD_VCPU,
+    VM_THREAD_MAINTENANCE,
+    VM_N_THREADS,
+} VmThread;
+
 /* Opens the store at @store_dir for writing, creating it with the two
  * schemas if it does not exist yet, and registers the VMM's own series. */
 VmMetrics *vm_metrics_open(const char *store_dir, GError **error);
@@ -70,6 +80,11 @@ void vm_counter_init(VmCounter *counter);
 gboolean vm_metrics_add_counters(VmMetrics *metrics, VmCounter *counters, guint n,
                                  const VmCounterDesc *desc, const char *const *label_values,
                                  GError **error);
+
+/* Declares the calling thread to be @thread, the only one that records
+ * @thread's schema from now on (asserted). Call first thing on that thread.
+ * NULL is accepted. */
+void vm_metrics_enter_thread(VmMetrics *metrics, VmThread thread);
 
 /* Records every counter's current total once (0 at start), so that
  * counters no event has touched yet still read as 0. vCPU thread only,

@@ -332,6 +332,7 @@ vcpu_run(Vcpu *vcpu, GError **error)
 {
     vcpu->thread = pthread_self();
     g_atomic_int_set(&vcpu->thread_set, TRUE);
+    vm_metrics_enter_thread(vcpu->metrics, VM_THREAD_VCPU);
     vm_metrics_publish_counters(vcpu->metrics, vm_metrics_now_ns());
     for (;;) {
         VcpuStop stop = (VcpuStop)g_atomic_int_get(&vcpu->stop);

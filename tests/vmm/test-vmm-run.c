@@ -398,6 +398,8 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* Every record of the VMMs run here checks its thread (metrics.h). */
+    g_setenv("RONDO_VMM_DEBUG", "1", TRUE);
     g_test_add_func("/vmm/usage", test_usage);
     g_test_add_func("/vmm/kvm-denied", test_kvm_denied);
     g_test_add_func("/vmm/builtin-guest", test_builtin_guest);
