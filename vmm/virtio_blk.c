@@ -71,7 +71,7 @@ typedef struct {
 G_STATIC_ASSERT(sizeof(VirtioBlkHeader) == 16);
 
 static void virtio_blk_config_read(void *dev, guint32 offset, guint8 *data, guint32 len);
-static void virtio_blk_queue_notify(void *dev, VirtioMmio *t, guint queue);
+static guint32 virtio_blk_serve_chain(void *dev, guint queue, const VirtqChain *chain);
 
 /* Config space: only `capacity` (u64, sectors) is meaningful for us. */
 static const VirtioDeviceOps virtio_blk_ops = {
@@ -79,7 +79,7 @@ static const VirtioDeviceOps virtio_blk_ops = {
     .queue_num_max = VIRTIO_BLK_QUEUE_MAX,
     .config_read = virtio_blk_config_read,
     .config_bytes = 8,
-    .queue_notify = virtio_blk_queue_notify,
+    .handle_chain = virtio_blk_serve_chain,
     .reset = NULL,
 };
 
@@ -308,30 +308,10 @@ virtio_blk_handle_chain(VirtioBlk *blk, const VirtqChain *chain, guint32 *ret_wr
     return status;
 }
 
-static void
-virtio_blk_queue_notify(void *dev, VirtioMmio *t, guint queue)
+static guint32
+virtio_blk_serve_chain(void *dev, guint queue, const VirtqChain *chain)
 {
-    VirtioBlk *blk = dev;
-    VirtQueue *vq = &t->queues[queue];
-    gboolean pushed = FALSE;
-    for (;;) {
-        g_autoptr(GError) error = NULL;
-        VirtqChain chain;
-        guint32 written = 0;
-        VirtqPopResult r = virtq_pop(vq, blk->mem, &chain, &error);
-        if (r == VIRTQ_POP_EMPTY)
-            break;
-        if (r == VIRTQ_POP_ERROR) {
-            virtio_mmio_protocol_error(t, error);
-            break;
-        }
-        virtio_blk_handle_chain(blk, &chain, &written);
-        if (!virtq_push(vq, blk->mem, chain.head, written, &error)) {
-            virtio_mmio_protocol_error(t, error);
-            break;
-        }
-        pushed = TRUE;
-    }
-    if (pushed)
-        virtio_mmio_signal_used(t);
+    guint32 written = 0;
+    virtio_blk_handle_chain(dev, chain, &written);
+    return written;
 }

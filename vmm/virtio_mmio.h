@@ -60,8 +60,10 @@ typedef struct {
     /* Reads device config space; @offset + @len is within config_bytes. */
     void (*config_read)(void *dev, guint32 offset, guint8 *data, guint32 len);
     guint32 config_bytes;
-    /* The driver notified @queue: process what it made available. */
-    void (*queue_notify)(void *dev, VirtioMmio *transport, guint queue);
+    /* Serves one request chain the driver made available on @queue (every
+     * buffer address already checked by virtq_pop()); returns the bytes
+     * written into its device-writable buffers. */
+    guint32 (*handle_chain)(void *dev, guint queue, const VirtqChain *chain);
     void (*reset)(void *dev);
 } VirtioDeviceOps;
 
