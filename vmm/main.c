@@ -34,6 +34,7 @@
 #include "serial.h"
 #include "vcpu.h"
 #include "virtio_blk.h"
+#include "virtio_rng.h"
 #include "virtio_window.h"
 #include "vm.h"
 
@@ -72,6 +73,7 @@ typedef struct {
     GuestCtl ctl;
     VirtioWindow window; /* the virtio devices: where they sit, what ACPI says */
     VirtioBlk *blk;
+    VirtioRng *rng;
     Vcpu *vcpu;
     GMainLoop *loop;
     GThread *vcpu_thread;
@@ -207,6 +209,16 @@ demo_attach_blk(Demo *d, GError **error)
            demo_plug_virtio(d, slot, virtio_blk_get_transport(d->blk), error);
 }
 
+static gboolean
+demo_attach_rng(Demo *d, GError **error)
+{
+    const AcpiDevice *slot = virtio_window_take(&d->window);
+    const IrqLine irq = {vm_set_irq_level, d->vm, slot->gsi};
+    d->rng = virtio_rng_new(d->vm->mem, &irq);
+    return virtio_rng_attach_metrics(d->rng, d->metrics, error) &&
+           demo_plug_virtio(d, slot, virtio_rng_get_transport(d->rng), error);
+}
+
 /* The device list: legacy ports first, then the virtio devices in the
  * order of their slots. */
 static gboolean
@@ -224,7 +236,7 @@ demo_attach_devices(Demo *d, GError **error)
            bus_register(d->pio, I8042_DATA_PORT, 1, &i8042_data_ops, &d->kbc, error) &&
            bus_register(d->pio, I8042_COMMAND_PORT, 1, &i8042_command_ops, &d->kbc, error) &&
            bus_register(d->pio, GUESTCTL_PORT, GUESTCTL_PORTS, &guestctl_bus_ops, &d->ctl, error) &&
-           demo_attach_blk(d, error);
+           demo_attach_blk(d, error) && demo_attach_rng(d, error);
 }
 
 /* The ACPI tables describe the devices attached (both guests get them;
@@ -401,6 +413,7 @@ static void
 demo_clear(Demo *d)
 {
     vcpu_free(d->vcpu);
+    virtio_rng_free(d->rng);
     virtio_blk_free(d->blk);
     serial_free(d->serial);
     bus_free(d->mmio);

@@ -6,9 +6,10 @@
  * until the VMM's workload length is over:
  *   1. a CPU burst (integer hashing),
  *   2. virtio-blk I/O: writes a few sectors, flushes, reads them back and
- *      checks every byte,
+ *      checks every byte; and 16 bytes from virtio-rng,
  *   3. one line on the serial console,
  *   4. idles with HLT, woken by the PIT at 100 Hz, until the next second.
+ * It finds both devices by probing the virtio-mmio window (layout.h).
  * Then it prints a summary (bytes moved, errors) and resets through the
  * i8042. The VMM's integration test checks that summary against the disk
  * and the metrics store.
@@ -23,6 +24,7 @@
 #define IO_SECTORS   4u
 #define IO_SLOTS     64u
 #define QUEUE_SIZE   8u
+#define RNG_BYTES    16u
 #define BURST_ROUNDS 50000u
 #define PIT_HZ       100u
 
@@ -220,7 +222,7 @@ cpu_burst(uint64_t seed)
     return h;
 }
 
-/* ----------------------------------------------------- virtio-blk driver */
+/* --------------------------------------------------------- virtio driver */
 
 struct virtq_desc {
     uint64_t addr;
@@ -248,32 +250,31 @@ struct virtq_used {
     uint16_t avail_event;
 };
 
-struct blk_req_header {
-    uint32_t type;
-    uint32_t reserved;
-    uint64_t sector;
+/* One device with one queue; every request is one chain from descriptor 0. */
+struct virtio_dev {
+    uintptr_t base; /* its slot in the virtio-mmio window; 0: not found */
+    struct virtq_desc desc[QUEUE_SIZE] __attribute__((aligned(16)));
+    struct virtq_avail avail __attribute__((aligned(2)));
+    struct virtq_used used __attribute__((aligned(4)));
 };
 
 #define VIRTQ_DESC_F_NEXT  1
 #define VIRTQ_DESC_F_WRITE 2
-#define BLK_T_IN           0
-#define BLK_T_OUT          1
-#define BLK_T_FLUSH        4
-
-static struct virtq_desc vq_desc[QUEUE_SIZE] __attribute__((aligned(16)));
-static struct virtq_avail vq_avail __attribute__((aligned(2)));
-static struct virtq_used vq_used __attribute__((aligned(4)));
-static struct blk_req_header req_header;
-static volatile uint8_t req_status;
-static uint8_t io_buffer[IO_SECTORS * SECTOR];
-static uint64_t disk_sectors;
-static uintptr_t blk_base; /* the disk's slot in the virtio-mmio window */
-static uint64_t bytes_written, bytes_read, blk_errors;
+#define VIRTIO_MAGIC       0x74726976 /* "virt" */
+#define VIRTIO_ID_BLOCK    2
+#define VIRTIO_ID_ENTROPY  4
 
 static volatile uint32_t *
-mmio(uint32_t offset)
+mmio(const struct virtio_dev *d, uint32_t offset)
 {
-    return (volatile uint32_t *)(blk_base + offset);
+    return (volatile uint32_t *)(d->base + offset);
+}
+
+static void
+queue_address(const struct virtio_dev *d, uint32_t low_reg, const volatile void *p)
+{
+    *mmio(d, low_reg) = (uint32_t)(uint64_t)p;
+    *mmio(d, low_reg + 4) = (uint32_t)((uint64_t)p >> 32);
 }
 
 /* The slot of the first virtio device of type @device_id, or 0: the VMM
@@ -283,47 +284,87 @@ static uintptr_t
 virtio_find(uint32_t device_id)
 {
     for (uintptr_t slot = 0; slot < VIRTIO_MMIO_SLOTS; slot++) {
-        volatile uint32_t *regs =
-            (volatile uint32_t *)(VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES);
-        if (regs[0] == 0x74726976 && regs[1] == 2 && regs[2] == device_id)
-            return VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES;
+        uintptr_t base = VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES;
+        volatile uint32_t *regs = (volatile uint32_t *)base;
+        if (regs[0] == VIRTIO_MAGIC && regs[1] == 2 && regs[2] == device_id)
+            return base;
     }
     return 0;
 }
 
-static void
-queue_address(uint32_t low_reg, void *p)
+/* The virtio 1.x initialisation sequence (spec 3.1.1) with feature bits
+ * 0..31 @features and queue 0. Returns 0 if there is no such device. */
+static int
+virtio_init(struct virtio_dev *d, uint32_t device_id, uint32_t features)
 {
-    *mmio(low_reg) = (uint32_t)(uint64_t)p;
-    *mmio(low_reg + 4) = (uint32_t)((uint64_t)p >> 32);
+    d->base = virtio_find(device_id);
+    if (d->base == 0)
+        return 0;
+    *mmio(d, 0x070) = 0;     /* reset */
+    *mmio(d, 0x070) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
+    *mmio(d, 0x024) = 1;     /* driver features 32..63: VIRTIO_F_VERSION_1 */
+    *mmio(d, 0x020) = 1;
+    *mmio(d, 0x024) = 0;
+    *mmio(d, 0x020) = features;
+    *mmio(d, 0x070) = 1 | 2 | 8; /* FEATURES_OK */
+    if (!(*mmio(d, 0x070) & 8))
+        return 0;
+    *mmio(d, 0x030) = 0;
+    if (*mmio(d, 0x034) < QUEUE_SIZE)
+        return 0;
+    *mmio(d, 0x038) = QUEUE_SIZE;
+    queue_address(d, 0x080, d->desc);
+    queue_address(d, 0x090, &d->avail);
+    queue_address(d, 0x0a0, &d->used);
+    *mmio(d, 0x044) = 1;             /* QueueReady */
+    *mmio(d, 0x070) = 1 | 2 | 8 | 4; /* DRIVER_OK */
+    return 1;
 }
 
-/* The virtio 1.x initialisation sequence (spec 3.1.1). Returns 0 if no disk. */
+/* Publishes the chain at descriptor 0 and waits for it; returns the bytes
+ * the device says it wrote. */
+static uint32_t
+virtio_submit(struct virtio_dev *d)
+{
+    uint16_t used_before = d->used.idx;
+    d->avail.ring[d->avail.idx % QUEUE_SIZE] = 0;
+    barrier();
+    d->avail.idx++;
+    barrier();
+    *mmio(d, 0x050) = 0; /* QueueNotify: the VMM completes it during this exit */
+    while (*(volatile uint16_t *)&d->used.idx == used_before)
+        __asm__ volatile("pause");
+    *mmio(d, 0x064) = *mmio(d, 0x060); /* acknowledge the interrupt */
+    return d->used.ring[used_before % QUEUE_SIZE].len;
+}
+
+/* ------------------------------------------------------------ the disk */
+
+struct blk_req_header {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+
+#define BLK_T_IN    0
+#define BLK_T_OUT   1
+#define BLK_T_FLUSH 4
+#define BLK_F_FLUSH (1u << 9)
+
+static struct virtio_dev blk;
+static struct blk_req_header req_header;
+static volatile uint8_t req_status;
+static uint8_t io_buffer[IO_SECTORS * SECTOR];
+static uint64_t disk_sectors;
+static uint64_t bytes_written, bytes_read, blk_errors;
+
+/* Returns 0 if there is no disk (or one too small). */
 static int
 blk_init(void)
 {
-    blk_base = virtio_find(2);
-    if (blk_base == 0)
+    if (!virtio_init(&blk, VIRTIO_ID_BLOCK, BLK_F_FLUSH))
         return 0;
-    *mmio(0x070) = 0;     /* reset */
-    *mmio(0x070) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
-    *mmio(0x024) = 1;     /* driver features 32..63: VIRTIO_F_VERSION_1 */
-    *mmio(0x020) = 1;
-    *mmio(0x024) = 0; /* 0..31: VIRTIO_BLK_F_FLUSH */
-    *mmio(0x020) = 1u << 9;
-    *mmio(0x070) = 1 | 2 | 8; /* FEATURES_OK */
-    if (!(*mmio(0x070) & 8))
-        return 0;
-    *mmio(0x030) = 0;
-    if (*mmio(0x034) < QUEUE_SIZE)
-        return 0;
-    *mmio(0x038) = QUEUE_SIZE;
-    queue_address(0x080, vq_desc);
-    queue_address(0x090, &vq_avail);
-    queue_address(0x0a0, &vq_used);
-    *mmio(0x044) = 1;             /* QueueReady */
-    *mmio(0x070) = 1 | 2 | 8 | 4; /* DRIVER_OK */
-    disk_sectors = *mmio(0x100) | ((uint64_t)*mmio(0x104) << 32);
+    disk_sectors = *mmio(&blk, 0x100) | ((uint64_t)*mmio(&blk, 0x104) << 32);
     return disk_sectors >= IO_SECTORS;
 }
 
@@ -334,26 +375,18 @@ blk_request(uint32_t type, uint64_t sector, uint32_t data_len)
     req_header = (struct blk_req_header){type, 0, sector};
     req_status = 0xff;
     unsigned n = 0;
-    vq_desc[n] =
+    blk.desc[n] =
         (struct virtq_desc){(uint64_t)&req_header, sizeof req_header, VIRTQ_DESC_F_NEXT, 1};
     n++;
     if (data_len > 0) {
         uint16_t flags = VIRTQ_DESC_F_NEXT | (type == BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
-        vq_desc[n] = (struct virtq_desc){(uint64_t)io_buffer, data_len, flags, 2};
+        blk.desc[n] = (struct virtq_desc){(uint64_t)io_buffer, data_len, flags, 2};
         n++;
     } else {
-        vq_desc[0].next = 2;
+        blk.desc[0].next = 2;
     }
-    vq_desc[2] = (struct virtq_desc){(uint64_t)&req_status, 1, VIRTQ_DESC_F_WRITE, 0};
-    uint16_t used_before = vq_used.idx;
-    vq_avail.ring[vq_avail.idx % QUEUE_SIZE] = 0;
-    barrier();
-    vq_avail.idx++;
-    barrier();
-    *mmio(0x050) = 0; /* QueueNotify: the VMM completes it during this exit */
-    while (*(volatile uint16_t *)&vq_used.idx == used_before)
-        __asm__ volatile("pause");
-    *mmio(0x064) = *mmio(0x060); /* acknowledge the interrupt */
+    blk.desc[2] = (struct virtq_desc){(uint64_t)&req_status, 1, VIRTQ_DESC_F_WRITE, 0};
+    virtio_submit(&blk);
     return req_status == 0 ? 0 : -1;
 }
 
@@ -387,6 +420,27 @@ blk_cycle(uint64_t cycle)
     }
 }
 
+/* --------------------------------------------------------- the entropy */
+
+static struct virtio_dev rng;
+static uint8_t rng_buffer[RNG_BYTES];
+static uint64_t rng_bytes;
+
+/* Asks the entropy device for RNG_BYTES bytes; counts what it gave. */
+static uint64_t
+rng_cycle(void)
+{
+    memset(rng_buffer, 0, sizeof rng_buffer);
+    rng.desc[0] =
+        (struct virtq_desc){(uint64_t)rng_buffer, sizeof rng_buffer, VIRTQ_DESC_F_WRITE, 0};
+    uint32_t got = virtio_submit(&rng);
+    rng_bytes += got;
+    uint64_t mix = 0;
+    for (uint32_t i = 0; i < got && i < sizeof rng_buffer; i++)
+        mix = mix * 31 + rng_buffer[i];
+    return mix;
+}
+
 /* ----------------------------------------------------------------- main */
 
 static void
@@ -398,6 +452,8 @@ print_summary(uint64_t cycles, uint64_t hash)
     put_u64(bytes_written);
     put_str(" blk_read_bytes=");
     put_u64(bytes_read);
+    put_str(" rng_bytes=");
+    put_u64(rng_bytes);
     put_str(" errors=");
     put_u64(blk_errors);
     put_str(" hash=");
@@ -418,6 +474,8 @@ guest_main(void)
         put_u64(disk_sectors);
         put_str("\n");
     }
+    int have_rng = virtio_init(&rng, VIRTIO_ID_ENTROPY, 0);
+    put_str(have_rng ? "rondo-guest: virtio-rng\n" : "rondo-guest: no entropy device\n");
     uint32_t seconds = inl(GUESTCTL_PORT + GUESTCTL_WORKLOAD_SECONDS);
     uint32_t start = now_ms();
     uint64_t cycle = 0, hash = 0;
@@ -427,6 +485,8 @@ guest_main(void)
         uint32_t burst_ms = now_ms() - burst_start;
         if (have_disk)
             blk_cycle(cycle);
+        if (have_rng)
+            hash ^= rng_cycle();
         put_str("rondo-guest: cycle ");
         put_u64(cycle);
         put_str(" cpu_ms=");
