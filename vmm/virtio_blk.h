@@ -6,21 +6,8 @@
 #include "metrics.h"
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_BLOCK         2
-#define VIRTIO_BLK_SECTOR_BYTES 512
-#define VIRTIO_BLK_QUEUE_MAX    128
-
-#define VIRTIO_BLK_T_IN     0
-#define VIRTIO_BLK_T_OUT    1
-#define VIRTIO_BLK_T_FLUSH  4
-#define VIRTIO_BLK_T_GET_ID 8
-
-#define VIRTIO_BLK_S_OK     0
-#define VIRTIO_BLK_S_IOERR  1
-#define VIRTIO_BLK_S_UNSUPP 2
-
-#define VIRTIO_BLK_F_RO    (1ull << 5)
-#define VIRTIO_BLK_F_FLUSH (1ull << 9)
+/* Request types, status values, feature bits: virtio_spec.h. */
+#define VIRTIO_BLK_QUEUE_MAX 128
 
 typedef struct VirtioBlk VirtioBlk;
 

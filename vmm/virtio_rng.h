@@ -6,7 +6,6 @@
 #include "metrics.h"
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_ENTROPY    4
 #define VIRTIO_RNG_QUEUE_MAX 64
 #define VIRTIO_RNG_CHUNK_MAX 4096 /* bytes served per buffer, at most */
 

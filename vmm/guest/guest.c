@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 #include "layout.h"
+#include "virtio_spec.h"
 
-#define SECTOR       512u
 #define IO_SECTORS   4u
 #define IO_SLOTS     64u
 #define QUEUE_SIZE   8u
@@ -258,12 +258,6 @@ struct virtio_dev {
     struct virtq_used used __attribute__((aligned(4)));
 };
 
-#define VIRTQ_DESC_F_NEXT  1
-#define VIRTQ_DESC_F_WRITE 2
-#define VIRTIO_MAGIC       0x74726976 /* "virt" */
-#define VIRTIO_ID_BLOCK    2
-#define VIRTIO_ID_ENTROPY  4
-
 static volatile uint32_t *
 mmio(const struct virtio_dev *d, uint32_t offset)
 {
@@ -286,7 +280,9 @@ virtio_find(uint32_t device_id)
     for (uintptr_t slot = 0; slot < VIRTIO_MMIO_SLOTS; slot++) {
         uintptr_t base = VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES;
         volatile uint32_t *regs = (volatile uint32_t *)base;
-        if (regs[0] == VIRTIO_MAGIC && regs[1] == 2 && regs[2] == device_id)
+        if (regs[VIRTIO_MMIO_MAGIC_VALUE / 4] == VIRTIO_MMIO_MAGIC &&
+            regs[VIRTIO_MMIO_VERSION_REG / 4] == VIRTIO_MMIO_VERSION &&
+            regs[VIRTIO_MMIO_DEVICE_ID / 4] == device_id)
             return base;
     }
     return 0;
@@ -300,24 +296,26 @@ virtio_init(struct virtio_dev *d, uint32_t device_id, uint32_t features)
     d->base = virtio_find(device_id);
     if (d->base == 0)
         return 0;
-    *mmio(d, 0x070) = 0;     /* reset */
-    *mmio(d, 0x070) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
-    *mmio(d, 0x024) = 1;     /* driver features 32..63: VIRTIO_F_VERSION_1 */
-    *mmio(d, 0x020) = 1;
-    *mmio(d, 0x024) = 0;
-    *mmio(d, 0x020) = features;
-    *mmio(d, 0x070) = 1 | 2 | 8; /* FEATURES_OK */
-    if (!(*mmio(d, 0x070) & 8))
+    uint32_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+    *mmio(d, VIRTIO_MMIO_STATUS) = 0; /* reset */
+    *mmio(d, VIRTIO_MMIO_STATUS) = status;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES) = VIRTIO_F_VERSION_1_HIGH;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES) = features;
+    status |= VIRTIO_STATUS_FEATURES_OK;
+    *mmio(d, VIRTIO_MMIO_STATUS) = status;
+    if (!(*mmio(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
         return 0;
-    *mmio(d, 0x030) = 0;
-    if (*mmio(d, 0x034) < QUEUE_SIZE)
+    *mmio(d, VIRTIO_MMIO_QUEUE_SEL) = 0;
+    if (*mmio(d, VIRTIO_MMIO_QUEUE_NUM_MAX) < QUEUE_SIZE)
         return 0;
-    *mmio(d, 0x038) = QUEUE_SIZE;
-    queue_address(d, 0x080, d->desc);
-    queue_address(d, 0x090, &d->avail);
-    queue_address(d, 0x0a0, &d->used);
-    *mmio(d, 0x044) = 1;             /* QueueReady */
-    *mmio(d, 0x070) = 1 | 2 | 8 | 4; /* DRIVER_OK */
+    *mmio(d, VIRTIO_MMIO_QUEUE_NUM) = QUEUE_SIZE;
+    queue_address(d, VIRTIO_MMIO_QUEUE_DESC_LOW, d->desc);
+    queue_address(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, &d->avail);
+    queue_address(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, &d->used);
+    *mmio(d, VIRTIO_MMIO_QUEUE_READY) = 1;
+    *mmio(d, VIRTIO_MMIO_STATUS) = status | VIRTIO_STATUS_DRIVER_OK;
     return 1;
 }
 
@@ -331,10 +329,10 @@ virtio_submit(struct virtio_dev *d)
     barrier();
     d->avail.idx++;
     barrier();
-    *mmio(d, 0x050) = 0; /* QueueNotify: the VMM completes it during this exit */
+    *mmio(d, VIRTIO_MMIO_QUEUE_NOTIFY) = 0; /* the VMM completes it during this exit */
     while (*(volatile uint16_t *)&d->used.idx == used_before)
         __asm__ volatile("pause");
-    *mmio(d, 0x064) = *mmio(d, 0x060); /* acknowledge the interrupt */
+    *mmio(d, VIRTIO_MMIO_INTERRUPT_ACK) = *mmio(d, VIRTIO_MMIO_INTERRUPT_STATUS);
     return d->used.ring[used_before % QUEUE_SIZE].len;
 }
 
@@ -346,15 +344,10 @@ struct blk_req_header {
     uint64_t sector;
 };
 
-#define BLK_T_IN    0
-#define BLK_T_OUT   1
-#define BLK_T_FLUSH 4
-#define BLK_F_FLUSH (1u << 9)
-
 static struct virtio_dev blk;
 static struct blk_req_header req_header;
 static volatile uint8_t req_status;
-static uint8_t io_buffer[IO_SECTORS * SECTOR];
+static uint8_t io_buffer[IO_SECTORS * VIRTIO_BLK_SECTOR_BYTES];
 static uint64_t disk_sectors;
 static uint64_t bytes_written, bytes_read, blk_errors;
 
@@ -362,9 +355,10 @@ static uint64_t bytes_written, bytes_read, blk_errors;
 static int
 blk_init(void)
 {
-    if (!virtio_init(&blk, VIRTIO_ID_BLOCK, BLK_F_FLUSH))
+    if (!virtio_init(&blk, VIRTIO_ID_BLOCK, VIRTIO_BLK_F_FLUSH))
         return 0;
-    disk_sectors = *mmio(&blk, 0x100) | ((uint64_t)*mmio(&blk, 0x104) << 32);
+    disk_sectors = *mmio(&blk, VIRTIO_MMIO_CONFIG) | /* capacity, in sectors */
+                   ((uint64_t)*mmio(&blk, VIRTIO_MMIO_CONFIG + 4) << 32);
     return disk_sectors >= IO_SECTORS;
 }
 
@@ -379,7 +373,7 @@ blk_request(uint32_t type, uint64_t sector, uint32_t data_len)
         (struct virtq_desc){(uint64_t)&req_header, sizeof req_header, VIRTQ_DESC_F_NEXT, 1};
     n++;
     if (data_len > 0) {
-        uint16_t flags = VIRTQ_DESC_F_NEXT | (type == BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
+        uint16_t flags = VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
         blk.desc[n] = (struct virtq_desc){(uint64_t)io_buffer, data_len, flags, 2};
         n++;
     } else {
@@ -387,7 +381,7 @@ blk_request(uint32_t type, uint64_t sector, uint32_t data_len)
     }
     blk.desc[2] = (struct virtq_desc){(uint64_t)&req_status, 1, VIRTQ_DESC_F_WRITE, 0};
     virtio_submit(&blk);
-    return req_status == 0 ? 0 : -1;
+    return req_status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
 static uint8_t
@@ -404,12 +398,12 @@ blk_cycle(uint64_t cycle)
     uint64_t sector = (cycle % (slots < IO_SLOTS ? slots : IO_SLOTS)) * IO_SECTORS;
     for (uint32_t i = 0; i < sizeof io_buffer; i++)
         io_buffer[i] = pattern_byte(cycle, i);
-    if (blk_request(BLK_T_OUT, sector, sizeof io_buffer) != 0 ||
-        blk_request(BLK_T_FLUSH, 0, 0) != 0)
+    if (blk_request(VIRTIO_BLK_T_OUT, sector, sizeof io_buffer) != 0 ||
+        blk_request(VIRTIO_BLK_T_FLUSH, 0, 0) != 0)
         blk_errors++;
     bytes_written += sizeof io_buffer;
     memset(io_buffer, 0, sizeof io_buffer);
-    if (blk_request(BLK_T_IN, sector, sizeof io_buffer) != 0)
+    if (blk_request(VIRTIO_BLK_T_IN, sector, sizeof io_buffer) != 0)
         blk_errors++;
     bytes_read += sizeof io_buffer;
     for (uint32_t i = 0; i < sizeof io_buffer; i++) {
