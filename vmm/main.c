@@ -189,6 +189,15 @@ on_guest_reset(void *opaque)
     vcpu_request_stop(d->vcpu, VCPU_STOP_RESET);
 }
 
+/* The window's next slot for a virtio device, and the line of its GSI. */
+static const AcpiDevice *
+demo_take_slot(Demo *d, IrqLine *ret_irq)
+{
+    const AcpiDevice *slot = virtio_window_take(&d->window);
+    *ret_irq = (IrqLine){vm_set_irq_level, d->vm, slot->gsi};
+    return slot;
+}
+
 /* A virtio device's transport on the MMIO bus, at its slot. */
 static gboolean
 demo_plug_virtio(Demo *d, const AcpiDevice *slot, VirtioMmio *transport, GError **error)
@@ -200,8 +209,8 @@ demo_plug_virtio(Demo *d, const AcpiDevice *slot, VirtioMmio *transport, GError 
 static gboolean
 demo_attach_blk(Demo *d, GError **error)
 {
-    const AcpiDevice *slot = virtio_window_take(&d->window);
-    const IrqLine irq = {vm_set_irq_level, d->vm, slot->gsi};
+    IrqLine irq;
+    const AcpiDevice *slot = demo_take_slot(d, &irq);
     d->blk = d->opt.disk != NULL
                  ? virtio_blk_open(d->opt.disk, FALSE, d->vm->mem, &irq, error)
                  : virtio_blk_new_scratch(SCRATCH_DISK_BYTES, d->vm->mem, &irq, error);
@@ -212,8 +221,8 @@ demo_attach_blk(Demo *d, GError **error)
 static gboolean
 demo_attach_rng(Demo *d, GError **error)
 {
-    const AcpiDevice *slot = virtio_window_take(&d->window);
-    const IrqLine irq = {vm_set_irq_level, d->vm, slot->gsi};
+    IrqLine irq;
+    const AcpiDevice *slot = demo_take_slot(d, &irq);
     d->rng = virtio_rng_new(d->vm->mem, &irq);
     return virtio_rng_attach_metrics(d->rng, d->metrics, error) &&
            demo_plug_virtio(d, slot, virtio_rng_get_transport(d->rng), error);

@@ -49,7 +49,7 @@ typedef struct {
  * series, all named in this file (metric_descs, kvm_stat_names); the vCPU
  * thread records every counter, the vCPU's and the devices', whatever their
  * names. So the vCPU schema takes every series but the maintenance
- * thread's (metrics_schemas_new() derives its matcher from those names),
+ * thread's (metrics_store_open() derives its matcher from those names),
  * and a new device changes nothing here. */
 static const char *const thread_schemas[VM_N_THREADS] = {
     [VM_THREAD_VCPU] = "vcpu",
