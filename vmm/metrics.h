@@ -23,9 +23,11 @@
 
 #include "rondo.h"
 
-/* How a counter hands its value to the store: rondo_series_record(), or
- * a function that drops it where the store had no room for the series, so
- * that the hot path never tests for a missing series. */
+/* How a counter hands its value to the store: rondo_series_record(); a
+ * function that drops it where the store had no room for the series, so
+ * that the hot path never tests for a missing series; or, with
+ * RONDO_VMM_DEBUG, one that checks the recording thread first. Chosen
+ * once, at registration. */
 typedef RondoRecordResult (*VmRecordFunc)(RondoSeries *series, double value, guint64 now_ns);
 
 /* A running total and the series that records it, times @scale
@@ -74,8 +76,9 @@ void vm_counter_init(VmCounter *counter);
 
 /* Registers @n counters as the series @desc->name, the i-th one labelled
  * @desc->label = @label_values[i] (@label_values NULL when @n is 1 and
- * @desc->label NULL). A counter whose series the store has no room for
- * keeps dropping its values; a warning says so. Call before the vCPU
+ * @desc->label NULL). A counter whose series the store has no room for,
+ * or gives to another thread's schema (a store an older VMM made), keeps
+ * dropping its values; a warning says so. Call before the vCPU
  * thread starts; @counters must live until vm_metrics_close(). */
 gboolean vm_metrics_add_counters(VmMetrics *metrics, VmCounter *counters, guint n,
                                  const VmCounterDesc *desc, const char *const *label_values,
