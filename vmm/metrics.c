@@ -222,10 +222,10 @@ metrics_hint_resize(VmMetrics *m)
     if (m->resize_hinted)
         return;
     m->resize_hinted = TRUE;
-    g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
-                 "(their schema is full); the VM runs without them. To record them, stop "
-                 "the VM and grow the schema, history kept: rondo resize %s --schema %s "
-                 "--series-max N\n"),
+    g_printerr(_("rondo-demo-vmm: warning: not every vCPU and device series is recorded "
+                 "(their schema is full); the VM runs without the missing ones. To record "
+                 "them, stop the VM and grow the schema, history kept: rondo resize %s "
+                 "--schema %s --series-max N\n"),
                rondo_store_get_path(m->store), thread_schemas[VM_THREAD_VCPU]);
 }
 
