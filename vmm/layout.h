@@ -16,18 +16,20 @@
 /* ---------------------------------------------------------------- memory
  * Written by boot.c and linux_boot.c before the first instruction; all
  * below 1 MiB except the image. */
-#define BOOT_GDT_ADDR     0x500 /* null, null, code64 = 0x10, data = 0x18 */
-#define BOOT_PML4_ADDR    0x1000
-#define BOOT_PDPT_ADDR    0x2000
-#define BOOT_PD_ADDR      0x3000 /* BOOT_PD_COUNT page directories follow */
-#define BOOT_PD_COUNT     4
-#define BOOT_PARAMS_ADDR  0x7000 /* Linux boot_params, the "zero page" */
-#define BOOT_CMDLINE_ADDR 0x20000
-#define BOOT_CMDLINE_MAX  4096
-#define BOOT_STACK_TOP    0x80000 /* grows down */
-#define BOOT_ACPI_ADDR    0xe0000 /* RSDP first, inside the BIOS area Linux scans */
-#define BOOT_ACPI_MAX     0x10000
-#define BOOT_IMAGE_ADDR   0x100000 /* the built-in guest; a bzImage's protected-mode part */
+#define BOOT_GDT_ADDR      0x500 /* null, null, code64, data: */
+#define BOOT_CODE_SELECTOR 0x10  /* flat 64-bit code (Linux: __BOOT_CS) */
+#define BOOT_DATA_SELECTOR 0x18  /* flat data (Linux: __BOOT_DS) */
+#define BOOT_PML4_ADDR     0x1000
+#define BOOT_PDPT_ADDR     0x2000
+#define BOOT_PD_ADDR       0x3000 /* BOOT_PD_COUNT page directories follow */
+#define BOOT_PD_COUNT      4
+#define BOOT_PARAMS_ADDR   0x7000 /* Linux boot_params, the "zero page" */
+#define BOOT_CMDLINE_ADDR  0x20000
+#define BOOT_CMDLINE_MAX   4096
+#define BOOT_STACK_TOP     0x80000 /* grows down */
+#define BOOT_ACPI_ADDR     0xe0000 /* RSDP first, inside the BIOS area Linux scans */
+#define BOOT_ACPI_MAX      0x10000
+#define BOOT_IMAGE_ADDR    0x100000 /* the built-in guest; a bzImage's protected-mode part */
 
 /* The identity map of the page tables: RAM and the MMIO hole above it. */
 #define BOOT_IDENTITY_MAP_BYTES 0x100000000

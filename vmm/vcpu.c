@@ -162,8 +162,8 @@ vcpu_init_long_mode(Vcpu *vcpu, const VcpuBootState *boot, GError **error)
     struct kvm_sregs sregs;
     if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
         return set_errno_error(error, errno, "KVM_GET_SREGS");
-    segment_flat(&sregs.cs, 0x10, TRUE);
-    segment_flat(&sregs.ds, 0x18, FALSE);
+    segment_flat(&sregs.cs, BOOT_CODE_SELECTOR, TRUE);
+    segment_flat(&sregs.ds, BOOT_DATA_SELECTOR, FALSE);
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
     sregs.gdt.base = boot->gdt_base;
     sregs.gdt.limit = boot->gdt_limit;

@@ -32,7 +32,8 @@ typedef enum {
 } VmExitKind;
 
 /* The register state to start in 64-bit long mode, as the Linux 64-bit boot
- * protocol describes it (flat segments __BOOT_CS 0x10 / __BOOT_DS 0x18). */
+ * protocol describes it (flat segments BOOT_CODE_SELECTOR, BOOT_DATA_SELECTOR
+ * of layout.h). */
 typedef struct {
     guint64 rip;
     guint64 rsp;

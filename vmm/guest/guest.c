@@ -131,8 +131,8 @@ static void
 idt_set(unsigned vector, void *handler)
 {
     uint64_t a = (uint64_t)handler;
-    idt[vector] =
-        (struct idt_gate){(uint16_t)a, 0x10, 0, 0x8e, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
+    idt[vector] = (struct idt_gate){(uint16_t)a,         BOOT_CODE_SELECTOR,  0, 0x8e,
+                                    (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
 }
 
 static void

@@ -1,7 +1,8 @@
 /* start.S - entry and interrupt stubs of the built-in guest.
  *
  * The VMM starts us in 64-bit long mode at the image's first byte with flat
- * segments (CS 0x10, DS 0x18) and an identity map; interrupts are off.
+ * segments (BOOT_CODE_SELECTOR, BOOT_DATA_SELECTOR: layout.h) and an
+ * identity map; interrupts are off.
  * Everything else is C (guest.c).
  */
 #include "layout.h"
