@@ -251,7 +251,7 @@ static guint32
 build_madt(GByteArray *b)
 {
     guint32 start = table_begin(b, "APIC", 5);
-    put_u32(b, ACPI_LAPIC_ADDR);
+    put_u32(b, LAYOUT_LAPIC_ADDR);
     put_u32(b, 1); /* PCAT_COMPAT: there are 8259s */
     put_u8(b, 0);  /* Processor Local APIC */
     put_u8(b, 8);
@@ -262,7 +262,7 @@ build_madt(GByteArray *b)
     put_u8(b, 12);
     put_u8(b, 0); /* IOAPIC id */
     put_u8(b, 0);
-    put_u32(b, ACPI_IOAPIC_ADDR);
+    put_u32(b, LAYOUT_IOAPIC_ADDR);
     put_u32(b, 0); /* GSI base */
     table_end(b, start);
     return start;

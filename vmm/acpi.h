@@ -3,10 +3,9 @@
 
 #include <glib.h>
 
+#include "layout.h"
 #include "memory.h"
 
-#define ACPI_LAPIC_ADDR  0xfee00000u
-#define ACPI_IOAPIC_ADDR 0xfec00000u
 #define ACPI_DEVICES_MAX 8
 
 /* A device the DSDT describes: _HID, one MMIO window, one edge interrupt. */

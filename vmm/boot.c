@@ -16,13 +16,15 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
-/* Code: 64-bit, present, DPL 0, execute/read. Data: present, read/write, 4 GiB. */
+/* Code: 64-bit, present, DPL 0, execute/read. Data: present, read/write, 4 GiB.
+ * Entry 0 is the null descriptor; a selector is its entry's byte offset. */
 static const guint64 boot_gdt[] = {
-    0,
-    0,
-    G_GUINT64_CONSTANT(0x00af9b000000ffff),
-    G_GUINT64_CONSTANT(0x00cf93000000ffff),
+    [BOOT_CODE_SELECTOR / 8] = G_GUINT64_CONSTANT(0x00af9b000000ffff),
+    [BOOT_DATA_SELECTOR / 8] = G_GUINT64_CONSTANT(0x00cf93000000ffff),
 };
+
+/* One page directory maps 1 GiB with 2 MiB pages. */
+G_STATIC_ASSERT((guint64)BOOT_PD_COUNT << 30 == BOOT_IDENTITY_MAP_BYTES);
 
 static gboolean
 boot_write_page_tables(GuestMemory *mem, GError **error)

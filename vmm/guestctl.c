@@ -24,9 +24,9 @@ guestctl_bus_read(void *opaque, guint64 offset, guint8 *data, guint32 len)
 {
     const GuestCtl *ctl = opaque;
     guint32 value = 0;
-    if (offset == 0)
+    if (offset == GUESTCTL_CLOCK_MS)
         value = (guint32)((g_get_monotonic_time() - ctl->start_us) / 1000);
-    else if (offset == 4)
+    else if (offset == GUESTCTL_WORKLOAD_SECONDS)
         value = ctl->workload_seconds;
     value = GUINT32_TO_LE(value);
     memset(data, 0, len);

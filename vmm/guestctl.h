@@ -4,12 +4,12 @@
 #include <glib.h>
 
 #include "bus.h"
+#include "layout.h"
 
-/* Port layout (32-bit reads):
- *   GUESTCTL_PORT + 0  milliseconds since the VM started (wraps after 49 days)
- *   GUESTCTL_PORT + 4  how many seconds the workload should run */
-#define GUESTCTL_PORT  0x510
-#define GUESTCTL_PORTS 8
+/* Port layout (32-bit reads; offsets in layout.h):
+ *   GUESTCTL_PORT + GUESTCTL_CLOCK_MS          milliseconds since the VM
+ *                                              started (wraps after 49 days)
+ *   GUESTCTL_PORT + GUESTCTL_WORKLOAD_SECONDS  how long the workload runs */
 
 typedef struct {
     gint64 start_us; /* g_get_monotonic_time() at VM start */

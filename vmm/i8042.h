@@ -4,10 +4,7 @@
 #include <glib.h>
 
 #include "bus.h"
-
-#define I8042_DATA_PORT    0x60
-#define I8042_COMMAND_PORT 0x64
-#define I8042_CMD_RESET    0xfe
+#include "layout.h"
 
 typedef void (*I8042ResetFunc)(void *opaque);
 

@@ -3,7 +3,9 @@
  * Why: with no firmware, the VMM does what a boot loader does: put the
  * kernel where it runs (an ELF vmlinux at its physical load addresses, or
  * a bzImage's protected-mode part at 1 MiB), fill the "zero page"
- * (struct boot_params: e820 memory map, command line, initrd, ACPI RSDP),
+ * (struct boot_params: e820 memory map, command line, initrd, and the
+ * ACPI RSDP's address: the tables themselves are main's, which knows the
+ * devices),
  * and enter at the 64-bit entry point with RSI pointing at the zero page.
  * Page tables, GDT and registers come from boot.c / vcpu.c.
  *
@@ -20,9 +22,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
-#include "acpi.h"
 #include "boot.h"
-#include "virtio_mmio.h"
 
 G_STATIC_ASSERT(sizeof(struct boot_params) == 4096);
 
@@ -184,8 +184,6 @@ linux_boot_load(GuestMemory *mem, const LinuxBootConfig *cfg, guint64 *ret_entry
         return FALSE;
     if (cfg->initrd_path != NULL && !linux_load_initrd(mem, cfg->initrd_path, bp, error))
         return FALSE;
-    const AcpiDevice virtio = {"LNRO0005", VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, VIRTIO_MMIO_GSI};
     return guest_memory_write(mem, BOOT_CMDLINE_ADDR, cfg->cmdline, cmdline_bytes, error) &&
-           acpi_write_tables(mem, BOOT_ACPI_ADDR, BOOT_ACPI_MAX, &virtio, 1, error) &&
            guest_memory_write(mem, BOOT_PARAMS_ADDR, bp, sizeof *bp, error);
 }

@@ -34,7 +34,8 @@ typedef struct {
 } LinuxBootConfig;
 
 /* Loads kernel, initrd and command line, writes boot_params at
- * BOOT_PARAMS_ADDR and the ACPI tables; returns the 64-bit entry point
+ * BOOT_PARAMS_ADDR, which points at ACPI tables at BOOT_ACPI_ADDR (the
+ * caller writes them: acpi_write_tables()); returns the 64-bit entry point
  * (start with RSI = BOOT_PARAMS_ADDR). */
 gboolean linux_boot_load(GuestMemory *mem, const LinuxBootConfig *cfg, guint64 *ret_entry,
                          GError **error);

@@ -1,9 +1,10 @@
 /* main.c - rondo-demo-vmm: boot a KVM guest and record the VMM's own metrics.
  *
  * Read top to bottom, demo_boot() is the boot script: create the VM, open
- * the metrics store, attach the devices, load the guest, create the
- * vCPU, start the maintenance thread, run until the guest resets (or a
- * signal or --timeout stops it), then close everything in reverse order.
+ * the metrics store, attach the devices, describe them in ACPI, load the
+ * guest, create the vCPU, start the maintenance thread, run until the
+ * guest resets (or a signal or --timeout stops it), then close everything
+ * in reverse order.
  *
  * Threads: main (GMainLoop: signals, timeout), the vCPU thread (KVM_RUN and
  * every device, hence the "vcpu" schema), the maintenance thread (metrics.c,
@@ -22,6 +23,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "acpi.h"
 #include "boot.h"
 #include "bus.h"
 #include "guest_image.h"
@@ -32,6 +34,8 @@
 #include "serial.h"
 #include "vcpu.h"
 #include "virtio_blk.h"
+#include "virtio_rng.h"
+#include "virtio_window.h"
 #include "vm.h"
 
 #define EXIT_USAGE               2
@@ -67,7 +71,9 @@ typedef struct {
     Serial *serial;
     I8042 kbc;
     GuestCtl ctl;
+    VirtioWindow window; /* the virtio devices: where they sit, what ACPI says */
     VirtioBlk *blk;
+    VirtioRng *rng;
     Vcpu *vcpu;
     GMainLoop *loop;
     GThread *vcpu_thread;
@@ -131,7 +137,8 @@ options_check(Options *o, gboolean *ret_linux, GError **error)
         problem = _("--guest linux needs --kernel");
     else if (!linux_guest && (o->kernel != NULL || o->initrd != NULL))
         problem = _("--kernel and --initrd need --guest linux");
-    else if (o->memory_mib < 16 || o->memory_mib > 3072)
+    else if (o->memory_mib < (gint)(GUEST_MEMORY_MIN_BYTES >> 20) ||
+             o->memory_mib > (gint)(GUEST_MEMORY_MAX_BYTES >> 20))
         problem = _("--memory must be between 16 and 3072 MiB");
     else if (o->timeout_seconds < 0 || o->workload_seconds < 1)
         problem = _("--timeout must be >= 0 and --workload-seconds >= 1");
@@ -182,29 +189,72 @@ on_guest_reset(void *opaque)
     vcpu_request_stop(d->vcpu, VCPU_STOP_RESET);
 }
 
+/* The window's next slot for a virtio device, and the line of its GSI. */
+static const AcpiDevice *
+demo_take_slot(Demo *d, IrqLine *ret_irq)
+{
+    const AcpiDevice *slot = virtio_window_take(&d->window);
+    *ret_irq = (IrqLine){vm_set_irq_level, d->vm, slot->gsi};
+    return slot;
+}
+
+/* A virtio device's transport on the MMIO bus, at its slot. */
+static gboolean
+demo_plug_virtio(Demo *d, const AcpiDevice *slot, VirtioMmio *transport, GError **error)
+{
+    return bus_register(d->mmio, slot->mmio_base, slot->mmio_size, &virtio_mmio_bus_ops, transport,
+                        error);
+}
+
+static gboolean
+demo_attach_blk(Demo *d, GError **error)
+{
+    IrqLine irq;
+    const AcpiDevice *slot = demo_take_slot(d, &irq);
+    d->blk = d->opt.disk != NULL
+                 ? virtio_blk_open(d->opt.disk, FALSE, d->vm->mem, &irq, error)
+                 : virtio_blk_new_scratch(SCRATCH_DISK_BYTES, d->vm->mem, &irq, error);
+    return d->blk != NULL && virtio_blk_attach_metrics(d->blk, d->metrics, error) &&
+           demo_plug_virtio(d, slot, virtio_blk_get_transport(d->blk), error);
+}
+
+static gboolean
+demo_attach_rng(Demo *d, GError **error)
+{
+    IrqLine irq;
+    const AcpiDevice *slot = demo_take_slot(d, &irq);
+    d->rng = virtio_rng_new(d->vm->mem, &irq);
+    return virtio_rng_attach_metrics(d->rng, d->metrics, error) &&
+           demo_plug_virtio(d, slot, virtio_rng_get_transport(d->rng), error);
+}
+
+/* The device list: legacy ports first, then the virtio devices in the
+ * order of their slots. */
 static gboolean
 demo_attach_devices(Demo *d, GError **error)
 {
     const IrqLine serial_irq = {vm_set_irq_level, d->vm, SERIAL_COM1_GSI};
-    const IrqLine blk_irq = {vm_set_irq_level, d->vm, VIRTIO_MMIO_GSI};
     d->pio = bus_new("pio");
     d->mmio = bus_new("mmio");
     d->serial = serial_new(&serial_irq, console_output, d);
     i8042_init(&d->kbc, on_guest_reset, d);
     guestctl_init(&d->ctl, (guint32)d->opt.workload_seconds);
-    d->blk = d->opt.disk != NULL
-                 ? virtio_blk_open(d->opt.disk, FALSE, d->vm->mem, &blk_irq, error)
-                 : virtio_blk_new_scratch(SCRATCH_DISK_BYTES, d->vm->mem, &blk_irq, error);
-    if (d->blk == NULL)
-        return FALSE;
-    virtio_blk_set_metrics(d->blk, vm_metrics_hot(d->metrics));
+    virtio_window_init(&d->window);
     return bus_register(d->pio, SERIAL_COM1_BASE, SERIAL_PORTS, &serial_bus_ops, d->serial,
                         error) &&
            bus_register(d->pio, I8042_DATA_PORT, 1, &i8042_data_ops, &d->kbc, error) &&
            bus_register(d->pio, I8042_COMMAND_PORT, 1, &i8042_command_ops, &d->kbc, error) &&
            bus_register(d->pio, GUESTCTL_PORT, GUESTCTL_PORTS, &guestctl_bus_ops, &d->ctl, error) &&
-           bus_register(d->mmio, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_bus_ops,
-                        virtio_blk_get_transport(d->blk), error);
+           demo_attach_blk(d, error) && demo_attach_rng(d, error);
+}
+
+/* The ACPI tables describe the devices attached (both guests get them;
+ * the built-in guest probes the window instead). */
+static gboolean
+demo_describe_devices(Demo *d, GError **error)
+{
+    return acpi_write_tables(d->vm->mem, BOOT_ACPI_ADDR, BOOT_ACPI_MAX, d->window.slots,
+                             d->window.n_slots, error);
 }
 
 /* ---------------------------------------------------------------- guest */
@@ -248,9 +298,8 @@ static gboolean
 demo_create_vcpu(Demo *d, const VcpuBootState *boot, GError **error)
 {
     d->vcpu = vcpu_new(d->vm, 0, d->pio, d->mmio, error);
-    if (d->vcpu == NULL)
+    if (d->vcpu == NULL || !vcpu_attach_metrics(d->vcpu, d->metrics, error))
         return FALSE;
-    d->vcpu->metrics = vm_metrics_hot(d->metrics);
     return vcpu_init_cpuid(d->vcpu, d->linux_guest, error) &&
            vcpu_init_long_mode(d->vcpu, boot, error);
 }
@@ -362,9 +411,9 @@ demo_boot(Demo *d, GError **error)
     if (d->vm == NULL)
         return EXIT_FAILURE;
     d->metrics = vm_metrics_open(d->opt.store, error);
-    if (d->metrics == NULL || !demo_attach_devices(d, error) || !demo_load_guest(d, &boot, error) ||
-        !demo_create_vcpu(d, &boot, error) || !demo_start_metrics(d, error) ||
-        !demo_run_until_stopped(d, error))
+    if (d->metrics == NULL || !demo_attach_devices(d, error) || !demo_describe_devices(d, error) ||
+        !demo_load_guest(d, &boot, error) || !demo_create_vcpu(d, &boot, error) ||
+        !demo_start_metrics(d, error) || !demo_run_until_stopped(d, error))
         return EXIT_FAILURE;
     return demo_report(d, error);
 }
@@ -373,6 +422,7 @@ static void
 demo_clear(Demo *d)
 {
     vcpu_free(d->vcpu);
+    virtio_rng_free(d->rng);
     virtio_blk_free(d->blk);
     serial_free(d->serial);
     bus_free(d->mmio);

@@ -3,9 +3,11 @@
 
 #include <glib.h>
 
+#include "layout.h"
+
 /* Guest RAM starts at guest-physical 0 and must end below the MMIO hole. */
 #define GUEST_MEMORY_MIN_BYTES (16ull << 20)
-#define GUEST_MEMORY_MAX_BYTES (3ull << 30)
+#define GUEST_MEMORY_MAX_BYTES ((guint64)LAYOUT_MMIO_HOLE_ADDR)
 
 typedef struct {
     guint8 *host; /* the mapping; guest-physical 0 is host[0] */

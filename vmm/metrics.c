@@ -43,16 +43,36 @@ typedef struct {
     guint64 offset_bytes; /* in the stats data block */
 } KvmStat;
 
+/* Who records which schema, the one place that says it. librondo lets one
+ * thread at a time record a schema's series, so each recording thread has
+ * a schema of its own. The maintenance thread records a closed set of
+ * series, all named in this file (metric_descs, kvm_stat_names); the vCPU
+ * thread records every counter, the vCPU's and the devices', whatever their
+ * names. So the vCPU schema takes every series but the maintenance
+ * thread's (metrics_store_open() derives its matcher from those names),
+ * and a new device changes nothing here. */
+static const char *const thread_schemas[VM_N_THREADS] = {
+    [VM_THREAD_VCPU] = "vcpu",
+    [VM_THREAD_MAINTENANCE] = "vmm",
+};
+
+/* The schema index (+1; 0: none) of the calling thread's VmThread, for
+ * the RONDO_VMM_DEBUG check of every record. */
+static GPrivate thread_schema = G_PRIVATE_INIT(NULL);
+
 struct VmMetrics {
     RondoStore *store;
-    VmMetricsHot hot;
+    guint schema_of[VM_N_THREADS];   /* store schema index, G_MAXUINT when absent */
+    GThread *recorder[VM_N_THREADS]; /* atomic: who declared itself that thread */
+    VmRecordFunc record;             /* rondo_series_record, checked with RONDO_VMM_DEBUG */
+    GPtrArray *counters;             /* VmCounter *, every one the vCPU thread records */
+    gboolean resize_hinted;
     RondoSeries *rss_bytes, *open_fds, *uptime_seconds;
     gint64 start_us;
     int stats_fd;
     guint64 stats_data_offset;
     KvmStat kvm_stats[METRICS_KVM_STATS_MAX];
     guint n_kvm_stats;
-    gboolean hot_off; /* a vCPU series could not be registered */
     GThread *thread;
     GMutex lock;
     GCond cond;
@@ -60,36 +80,11 @@ struct VmMetrics {
 };
 
 /* A series a full schema could not take is NULL: not recorded. */
-static inline void
-vm_record(RondoSeries *series, double value, guint64 now_ns)
+static void
+metrics_record(VmMetrics *m, RondoSeries *series, double value, guint64 now_ns)
 {
     if (G_LIKELY(series != NULL))
-        rondo_series_record(series, value, now_ns);
-}
-
-static const char *const exit_reasons[VM_EXIT_N_KINDS] = {
-    "io", "mmio", "hlt", "intr", "shutdown", "assist", "other",
-};
-static const char *const blk_ops[VM_BLK_N_OPS] = {"read", "write", "flush", "other"};
-static const char *const blk_dirs[VM_BLK_N_DIRS] = {"read", "write"};
-
-/* The schema of the vCPU and block series, the hot ones. */
-#define METRICS_HOT_SCHEMA "vcpu"
-
-static RondoStore *
-metrics_store_open(const char *dir, GError **error)
-{
-    g_autoptr(RondoSchema) vcpu =
-        rondo_schema_new_vmm_preset(METRICS_HOT_SCHEMA, METRICS_SERIES_MAX_PER_SCHEMA, error);
-    if (vcpu == NULL ||
-        !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_REGEX, "vcpu_.*|blk_.*", error))
-        return NULL;
-    g_autoptr(RondoSchema) vmm =
-        rondo_schema_new_vmm_preset("vmm", METRICS_SERIES_MAX_PER_SCHEMA, error);
-    if (vmm == NULL)
-        return NULL;
-    RondoSchema *schemas[] = {vcpu, vmm};
-    return rondo_store_open_or_create(dir, schemas, G_N_ELEMENTS(schemas), error);
+        m->record(series, value, now_ns);
 }
 
 /* What each series measures, stored with it (series.json) for every
@@ -103,14 +98,6 @@ typedef struct {
 } MetricDesc;
 
 static const MetricDesc metric_descs[] = {
-    {"vcpu_exits_total", RONDO_SERIES_COUNTER, NULL, "VM exits handled by the VMM, by reason"},
-    {"vcpu_run_seconds_total", RONDO_SERIES_COUNTER, "seconds", "Time the vCPU spent in KVM_RUN"},
-    {"vcpu_exit_handling_seconds_total", RONDO_SERIES_COUNTER, "seconds",
-     "Time the VMM spent handling exits"},
-    {"blk_requests_total", RONDO_SERIES_COUNTER, NULL, "virtio-blk requests, by operation"},
-    {"blk_bytes_total", RONDO_SERIES_COUNTER, "bytes", "virtio-blk data moved, by direction"},
-    {"blk_request_seconds_total", RONDO_SERIES_COUNTER, "seconds",
-     "Time spent serving virtio-blk requests"},
     {"vmm_rss_bytes", RONDO_SERIES_GAUGE, "bytes", "Resident set size of the VMM process"},
     {"vmm_open_fds", RONDO_SERIES_GAUGE, NULL, "File descriptors the VMM process has open"},
     {"vmm_uptime_seconds", RONDO_SERIES_GAUGE, "seconds", "Time since the VMM started"},
@@ -130,91 +117,153 @@ metric_desc(const char *name)
     return &kvm_stat_desc;
 }
 
+/* "kvm_<stat>_total": a counter of the kernel's binary stats. */
+static char *
+kvm_stat_series_name(const char *stat)
+{
+    return g_strconcat("kvm_", stat, "_total", NULL);
+}
+
+/* The maintenance thread's series, as one alternation of their names. */
+static char *
+maintenance_names_regex(void)
+{
+    g_autoptr(GString) re = g_string_new(NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(metric_descs); i++)
+        g_string_append_printf(re, "%s%s", re->len > 0 ? "|" : "", metric_descs[i].name);
+    for (guint i = 0; i < METRICS_KVM_STATS_MAX; i++) {
+        g_autofree char *name = kvm_stat_series_name(kvm_stat_names[i]);
+        g_string_append_printf(re, "|%s", name);
+    }
+    return g_string_free(g_steal_pointer(&re), FALSE);
+}
+
+/* The schemas of a new store, one per recording thread: the vCPU's takes
+ * every series the maintenance thread's does not. */
+static RondoStore *
+metrics_store_open(const char *dir, GError **error)
+{
+    g_autoptr(RondoSchema) vcpu = rondo_schema_new_vmm_preset(thread_schemas[VM_THREAD_VCPU],
+                                                              METRICS_SERIES_MAX_PER_SCHEMA, error);
+    g_autofree char *maintenance = maintenance_names_regex();
+    if (vcpu == NULL ||
+        !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_NOT_REGEX, maintenance, error))
+        return NULL;
+    g_autoptr(RondoSchema) vmm = rondo_schema_new_vmm_preset(thread_schemas[VM_THREAD_MAINTENANCE],
+                                                             METRICS_SERIES_MAX_PER_SCHEMA, error);
+    if (vmm == NULL)
+        return NULL;
+    RondoSchema *schemas[] = {vcpu, vmm};
+    return rondo_store_open_or_create(dir, schemas, G_N_ELEMENTS(schemas), error);
+}
+
+/* ------------------------------------------------- who records what */
+
+/* RONDO_VMM_DEBUG: every record first checks that its series belongs to
+ * the schema of the thread that records it, which vm_metrics_enter_thread()
+ * made sure no other thread records. */
+static RondoRecordResult
+record_checked(RondoSeries *series, double value, guint64 now_ns)
+{
+    guint schema_plus_1 = GPOINTER_TO_UINT(g_private_get(&thread_schema));
+    g_assert(schema_plus_1 > 0); /* the recording thread declared itself */
+    g_assert_cmpuint(rondo_series_get_schema(series), ==, schema_plus_1 - 1);
+    return rondo_series_record(series, value, now_ns);
+}
+
+static void
+metrics_find_schemas(VmMetrics *m)
+{
+    for (guint t = 0; t < VM_N_THREADS; t++) {
+        m->schema_of[t] = G_MAXUINT;
+        for (guint i = 0; i < rondo_store_get_n_schemas(m->store); i++)
+            if (g_str_equal(rondo_schema_get_name(rondo_store_get_schema(m->store, i)),
+                            thread_schemas[t]))
+                m->schema_of[t] = i;
+    }
+    const char *debug = g_getenv("RONDO_VMM_DEBUG");
+    m->record = debug != NULL && *debug != '\0' ? record_checked : rondo_series_record;
+}
+
+void
+vm_metrics_enter_thread(VmMetrics *m, VmThread thread)
+{
+    g_assert(thread < VM_N_THREADS);
+    if (m == NULL)
+        return;
+    /* One thread per schema: a second thread claiming it is the VMM's bug. */
+    gboolean first =
+        g_atomic_pointer_compare_and_exchange(&m->recorder[thread], NULL, g_thread_self());
+    g_assert(first || g_atomic_pointer_get(&m->recorder[thread]) == g_thread_self());
+    /* A store without the thread's schema gives it no series (G_MAXUINT + 1
+     * is 0: none). */
+    g_private_set(&thread_schema, GUINT_TO_POINTER(m->schema_of[thread] + 1));
+}
+
+/* An existing store keeps the schemas it was made with: one whose matchers
+ * give @series to another thread's schema does not get it recorded. */
 static gboolean
-metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
-                 const char *value, GError **error)
+metrics_check_owner(VmMetrics *m, VmThread thread, RondoSeries *series, const char *name)
+{
+    guint schema = rondo_series_get_schema(series);
+    if (schema == m->schema_of[thread])
+        return TRUE;
+    g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: this store puts it in "
+                 "schema %s, not %s\n"),
+               name, rondo_schema_get_name(rondo_store_get_schema(m->store, schema)),
+               thread_schemas[thread]);
+    return FALSE;
+}
+
+/* Once: how to make room for the vCPU thread's series. */
+static void
+metrics_hint_resize(VmMetrics *m)
+{
+    if (m->resize_hinted)
+        return;
+    m->resize_hinted = TRUE;
+    g_printerr(_("rondo-demo-vmm: warning: not every vCPU and device series is recorded "
+                 "(their schema is full); the VM runs without the missing ones. To record "
+                 "them, stop the VM and grow the schema, history kept: rondo resize %s "
+                 "--schema %s --series-max N\n"),
+               rondo_store_get_path(m->store), thread_schemas[VM_THREAD_VCPU]);
+}
+
+/* Registers the series @name{@label=@value} as @d describes it, for
+ * @thread to record. A store without room for it, or that gives it to
+ * another thread's schema, is not an error: *@ret is then NULL, and the
+ * VM runs. */
+static gboolean
+metrics_register_as(VmMetrics *m, VmThread thread, RondoSeries **ret, const MetricDesc *d,
+                    const char *name, const char *label, const char *value, GError **error)
 {
     const char *labels[] = {label, value, NULL};
-    const MetricDesc *d = metric_desc(name);
     RondoSeriesSpec spec = {name, label != NULL ? labels : NULL, d->type, d->unit, d->help};
     g_autoptr(GError) local = NULL;
-    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local))
+    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local)) {
+        if (!metrics_check_owner(m, thread, *ret, name))
+            *ret = NULL;
         return TRUE;
+    }
     *ret = NULL;
     if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FULL)) {
         /* An older, smaller store: the VM runs, this series is not recorded. */
         g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: %s\n"), name,
                    local->message);
+        if (thread == VM_THREAD_VCPU)
+            metrics_hint_resize(m);
         return TRUE;
     }
     g_propagate_prefixed_error(error, g_steal_pointer(&local), _("series %s: "), name);
     return FALSE;
 }
 
-/* A hot-path counter: its series, and 1e-9 when @name counts seconds in
- * nanoseconds. */
 static gboolean
-metrics_register_counter(VmMetrics *m, VmCounter *c, const char *name, const char *label,
-                         const char *value, GError **error)
+metrics_register(VmMetrics *m, RondoSeries **ret, const char *name, const char *label,
+                 const char *value, GError **error)
 {
-    c->scale = g_str_has_suffix(name, "_seconds_total") ? 1e-9 : 1;
-    return metrics_register(m, &c->series, name, label, value, error);
-}
-
-static gboolean
-metrics_register_hot(VmMetrics *m, GError **error)
-{
-    VmMetricsHot *h = &m->hot;
-    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        if (!metrics_register_counter(m, &h->exits[i], "vcpu_exits_total", "reason",
-                                      exit_reasons[i], error))
-            return FALSE;
-    for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        if (!metrics_register_counter(m, &h->blk_requests[i], "blk_requests_total", "op",
-                                      blk_ops[i], error))
-            return FALSE;
-    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        if (!metrics_register_counter(m, &h->blk_bytes[i], "blk_bytes_total", "direction",
-                                      blk_dirs[i], error))
-            return FALSE;
-    return metrics_register_counter(m, &h->run_seconds, "vcpu_run_seconds_total", NULL, NULL,
-                                    error) &&
-           metrics_register_counter(m, &h->exit_seconds, "vcpu_exit_handling_seconds_total", NULL,
-                                    NULL, error) &&
-           metrics_register_counter(m, &h->blk_seconds, "blk_request_seconds_total", NULL, NULL,
-                                    error);
-}
-
-/* Every hot-path counter, for the loops that visit them all. */
-static guint
-hot_counters(VmMetricsHot *h, VmCounter **out)
-{
-    guint n = 0;
-    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
-        out[n++] = &h->exits[i];
-    for (guint i = 0; i < VM_BLK_N_OPS; i++)
-        out[n++] = &h->blk_requests[i];
-    for (guint i = 0; i < VM_BLK_N_DIRS; i++)
-        out[n++] = &h->blk_bytes[i];
-    out[n++] = &h->run_seconds;
-    out[n++] = &h->exit_seconds;
-    out[n++] = &h->blk_seconds;
-    return n;
-}
-
-#define HOT_COUNTERS_N (VM_EXIT_N_KINDS + VM_BLK_N_OPS + VM_BLK_N_DIRS + 3)
-G_STATIC_ASSERT(sizeof(VmMetricsHot) == HOT_COUNTERS_N * sizeof(VmCounter));
-
-/* The hot path records every vCPU series or none: it never tests for NULL. */
-static gboolean
-hot_complete(VmMetricsHot *h)
-{
-    VmCounter *all[HOT_COUNTERS_N];
-    guint n = hot_counters(h, all);
-    for (guint i = 0; i < n; i++)
-        if (all[i]->series == NULL)
-            return FALSE;
-    return TRUE;
+    return metrics_register_as(m, VM_THREAD_MAINTENANCE, ret, metric_desc(name), name, label, value,
+                               error);
 }
 
 VmMetrics *
@@ -223,6 +272,7 @@ vm_metrics_open(const char *store_dir, GError **error)
     g_autoptr(VmMetrics) m = g_new0(VmMetrics, 1);
     m->stats_fd = -1;
     m->start_us = g_get_monotonic_time();
+    m->counters = g_ptr_array_new();
     g_mutex_init(&m->lock);
     g_cond_init(&m->cond);
     m->store = metrics_store_open(store_dir, error);
@@ -230,36 +280,63 @@ vm_metrics_open(const char *store_dir, GError **error)
         g_prefix_error(error, _("metrics store %s: "), store_dir);
         return NULL;
     }
-    if (!metrics_register_hot(m, error) ||
-        !metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
+    metrics_find_schemas(m);
+    if (!metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
         !metrics_register(m, &m->open_fds, "vmm_open_fds", NULL, NULL, error) ||
         !metrics_register(m, &m->uptime_seconds, "vmm_uptime_seconds", NULL, NULL, error))
         return NULL;
-    m->hot_off = !hot_complete(&m->hot);
-    if (m->hot_off)
-        g_printerr(_("rondo-demo-vmm: warning: the vCPU and block series are not recorded "
-                     "(their schema is full); the VM runs without them. To record them, stop "
-                     "the VM and grow the schema, history kept: rondo resize %s --schema %s "
-                     "--series-max N\n"),
-                   rondo_store_get_path(m->store), METRICS_HOT_SCHEMA);
     return g_steal_pointer(&m);
 }
 
-VmMetricsHot *
-vm_metrics_hot(VmMetrics *metrics)
+/* What a counter records with while it has no series. */
+static RondoRecordResult
+counter_drop(RondoSeries *series, double value, guint64 now_ns)
 {
-    return metrics != NULL && !metrics->hot_off ? &metrics->hot : NULL;
+    return RONDO_RECORD_OK;
 }
 
 void
-vm_metrics_hot_publish(VmMetricsHot *h, guint64 now_ns)
+vm_counter_init(VmCounter *c)
 {
-    if (h == NULL)
-        return;
-    VmCounter *all[HOT_COUNTERS_N];
-    guint n = hot_counters(h, all);
+    *c = (VmCounter){.record = counter_drop, .series = NULL, .total = 0, .scale = 1};
+}
+
+static gboolean
+metrics_add_counter(VmMetrics *m, VmCounter *c, const VmCounterDesc *desc, const char *value,
+                    GError **error)
+{
+    const MetricDesc d = {desc->name, RONDO_SERIES_COUNTER, desc->unit, desc->help};
+    vm_counter_init(c);
+    c->scale = g_str_has_suffix(desc->name, "_seconds_total") ? 1e-9 : 1;
+    if (!metrics_register_as(m, VM_THREAD_VCPU, &c->series, &d, desc->name, desc->label, value,
+                             error))
+        return FALSE;
+    if (c->series != NULL)
+        c->record = m->record;
+    g_ptr_array_add(m->counters, c);
+    return TRUE;
+}
+
+gboolean
+vm_metrics_add_counters(VmMetrics *m, VmCounter *counters, guint n, const VmCounterDesc *desc,
+                        const char *const *label_values, GError **error)
+{
+    g_assert((desc->label != NULL) == (label_values != NULL));
+    g_assert(label_values != NULL || n == 1);
     for (guint i = 0; i < n; i++)
-        vm_counter_add(all[i], 0, now_ns);
+        if (!metrics_add_counter(m, &counters[i], desc,
+                                 label_values != NULL ? label_values[i] : NULL, error))
+            return FALSE;
+    return TRUE;
+}
+
+void
+vm_metrics_publish_counters(VmMetrics *m, guint64 now_ns)
+{
+    if (m == NULL)
+        return;
+    for (guint i = 0; i < m->counters->len; i++)
+        vm_counter_add(g_ptr_array_index(m->counters, i), 0, now_ns);
 }
 
 const char *
@@ -306,7 +383,7 @@ kvm_stats_setup(VmMetrics *m, GError **error)
         gint wanted = kvm_stat_index(d->name);
         if (wanted < 0 || d->size != 1 || m->n_kvm_stats == METRICS_KVM_STATS_MAX)
             continue;
-        g_autofree char *series = g_strconcat("kvm_", d->name, "_total", NULL);
+        g_autofree char *series = kvm_stat_series_name(d->name);
         KvmStat *s = &m->kvm_stats[m->n_kvm_stats];
         if (!metrics_register(m, &s->series, series, "vcpu", "0", error))
             return FALSE;
@@ -323,7 +400,7 @@ kvm_stats_sample(VmMetrics *m, guint64 now_ns)
         guint64 value;
         if (kvm_stats_pread(m->stats_fd, &value, sizeof value,
                             m->stats_data_offset + m->kvm_stats[i].offset_bytes))
-            vm_record(m->kvm_stats[i].series, (double)value, now_ns);
+            metrics_record(m, m->kvm_stats[i].series, (double)value, now_ns);
     }
 }
 
@@ -361,10 +438,10 @@ metrics_tick(VmMetrics *m)
 {
     guint64 now_ns = vm_metrics_now_ns();
     g_autoptr(GError) error = NULL;
-    vm_record(m->rss_bytes, process_rss_bytes(), now_ns);
-    vm_record(m->open_fds, process_open_fds(), now_ns);
-    vm_record(m->uptime_seconds, (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC,
-              now_ns);
+    metrics_record(m, m->rss_bytes, process_rss_bytes(), now_ns);
+    metrics_record(m, m->open_fds, process_open_fds(), now_ns);
+    metrics_record(m, m->uptime_seconds,
+                   (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC, now_ns);
     kvm_stats_sample(m, now_ns);
     if (!rondo_store_consolidate(m->store, now_ns, NULL, &error))
         g_printerr(_("rondo-demo-vmm: consolidate: %s\n"), error->message);
@@ -390,6 +467,7 @@ static gpointer
 metrics_thread(gpointer data)
 {
     VmMetrics *m = data;
+    vm_metrics_enter_thread(m, VM_THREAD_MAINTENANCE);
     metrics_tick(m);
     while (metrics_wait_tick(m))
         metrics_tick(m);
@@ -423,6 +501,8 @@ vm_metrics_close(VmMetrics *metrics)
     if (metrics->stats_fd >= 0)
         close(metrics->stats_fd);
     rondo_store_close(metrics->store);
+    if (metrics->counters != NULL)
+        g_ptr_array_unref(metrics->counters);
     g_mutex_clear(&metrics->lock);
     g_cond_clear(&metrics->cond);
     g_free(metrics);

@@ -5,10 +5,7 @@
 
 #include "bus.h"
 #include "irq.h"
-
-#define SERIAL_COM1_BASE 0x3f8
-#define SERIAL_COM1_GSI  4
-#define SERIAL_PORTS     8
+#include "layout.h"
 
 typedef void (*SerialOutputFunc)(void *opaque, guint8 byte);
 

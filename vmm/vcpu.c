@@ -47,6 +47,10 @@ vcpu_new(Vm *vm, guint index, Bus *pio, Bus *mmio, GError **error)
     vcpu->pio = pio;
     vcpu->mmio = mmio;
     vcpu->run = MAP_FAILED;
+    vm_counter_init(&vcpu->run_seconds);
+    vm_counter_init(&vcpu->exit_seconds);
+    for (guint i = 0; i < VM_EXIT_N_KINDS; i++)
+        vm_counter_init(&vcpu->exits[i]);
     vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
     if (vcpu->fd < 0) {
         set_errno_error(error, errno, "KVM_CREATE_VCPU");
@@ -70,6 +74,28 @@ vcpu_free(Vcpu *vcpu)
     if (vcpu->fd >= 0)
         close(vcpu->fd);
     g_free(vcpu);
+}
+
+static const char *const vcpu_exit_reasons[VM_EXIT_N_KINDS] = {
+    "io", "mmio", "hlt", "intr", "shutdown", "assist", "other",
+};
+
+static const VmCounterDesc vcpu_exits_desc = {"vcpu_exits_total", NULL,
+                                              "VM exits handled by the VMM, by reason", "reason"};
+static const VmCounterDesc vcpu_run_desc = {"vcpu_run_seconds_total", "seconds",
+                                            "Time the vCPU spent in KVM_RUN", NULL};
+static const VmCounterDesc vcpu_exit_handling_desc = {"vcpu_exit_handling_seconds_total", "seconds",
+                                                      "Time the VMM spent handling exits", NULL};
+
+gboolean
+vcpu_attach_metrics(Vcpu *vcpu, VmMetrics *metrics, GError **error)
+{
+    vcpu->metrics = metrics;
+    return vm_metrics_add_counters(metrics, vcpu->exits, VM_EXIT_N_KINDS, &vcpu_exits_desc,
+                                   vcpu_exit_reasons, error) &&
+           vm_metrics_add_counters(metrics, &vcpu->run_seconds, 1, &vcpu_run_desc, NULL, error) &&
+           vm_metrics_add_counters(metrics, &vcpu->exit_seconds, 1, &vcpu_exit_handling_desc, NULL,
+                                   error);
 }
 
 /* Features whose instructions a software hypervisor's emulator may lack;
@@ -136,8 +162,8 @@ vcpu_init_long_mode(Vcpu *vcpu, const VcpuBootState *boot, GError **error)
     struct kvm_sregs sregs;
     if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
         return set_errno_error(error, errno, "KVM_GET_SREGS");
-    segment_flat(&sregs.cs, 0x10, TRUE);
-    segment_flat(&sregs.ds, 0x18, FALSE);
+    segment_flat(&sregs.cs, BOOT_CODE_SELECTOR, TRUE);
+    segment_flat(&sregs.ds, BOOT_DATA_SELECTOR, FALSE);
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
     sregs.gdt.base = boot->gdt_base;
     sregs.gdt.limit = boot->gdt_limit;
@@ -306,7 +332,8 @@ vcpu_run(Vcpu *vcpu, GError **error)
 {
     vcpu->thread = pthread_self();
     g_atomic_int_set(&vcpu->thread_set, TRUE);
-    vm_metrics_hot_publish(vcpu->metrics, vm_metrics_now_ns());
+    vm_metrics_enter_thread(vcpu->metrics, VM_THREAD_VCPU);
+    vm_metrics_publish_counters(vcpu->metrics, vm_metrics_now_ns());
     for (;;) {
         VcpuStop stop = (VcpuStop)g_atomic_int_get(&vcpu->stop);
         if (stop != VCPU_STOP_NONE)
@@ -325,6 +352,8 @@ vcpu_run(Vcpu *vcpu, GError **error)
             return VCPU_STOP_ERROR;
         }
         guint64 t2 = vm_metrics_now_ns();
-        vm_metrics_exit(vcpu->metrics, kind, t1 - t0, t2 - t1, t2);
+        vm_counter_add(&vcpu->exits[kind], 1, t2);
+        vm_counter_add(&vcpu->run_seconds, t1 - t0, t2);
+        vm_counter_add(&vcpu->exit_seconds, t2 - t1, t2);
     }
 }

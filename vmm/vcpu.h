@@ -18,8 +18,22 @@ typedef enum {
     VCPU_STOP_ERROR,     /* an internal error; see the GError */
 } VcpuStop;
 
+/* What brought the vCPU back to user space, as counted in
+ * vcpu_exits_total{reason}. */
+typedef enum {
+    VM_EXIT_IO,
+    VM_EXIT_MMIO,
+    VM_EXIT_HLT,
+    VM_EXIT_INTR,
+    VM_EXIT_SHUTDOWN,
+    VM_EXIT_ASSIST, /* an instruction finished by assist.c */
+    VM_EXIT_OTHER,
+    VM_EXIT_N_KINDS,
+} VmExitKind;
+
 /* The register state to start in 64-bit long mode, as the Linux 64-bit boot
- * protocol describes it (flat segments __BOOT_CS 0x10 / __BOOT_DS 0x18). */
+ * protocol describes it (flat segments BOOT_CODE_SELECTOR, BOOT_DATA_SELECTOR
+ * of layout.h). */
 typedef struct {
     guint64 rip;
     guint64 rsp;
@@ -36,8 +50,11 @@ typedef struct {
     struct kvm_run *run;
     Bus *pio;
     Bus *mmio;
-    VmMetricsHot *metrics; /* nullable */
-    gint stop;             /* VcpuStop, atomic */
+    VmMetrics *metrics;               /* nullable: vcpu_attach_metrics() */
+    VmCounter exits[VM_EXIT_N_KINDS]; /* vcpu_exits_total{reason} */
+    VmCounter run_seconds;            /* in KVM_RUN */
+    VmCounter exit_seconds;           /* handling exits */
+    gint stop;                        /* VcpuStop, atomic */
     pthread_t thread;
     gint thread_set; /* atomic: `thread` is valid */
     guint64 assists; /* instructions finished by assist.c */
@@ -45,6 +62,10 @@ typedef struct {
 
 Vcpu *vcpu_new(Vm *vm, guint index, Bus *pio, Bus *mmio, GError **error);
 void vcpu_free(Vcpu *vcpu);
+
+/* Registers the vCPU's counters in @metrics, which publishes every
+ * counter when the run loop starts. Without it the vCPU counts nothing. */
+gboolean vcpu_attach_metrics(Vcpu *vcpu, VmMetrics *metrics, GError **error);
 
 /* Sets CPUID to what KVM supports, minus features a software hypervisor
  * may not emulate when @conservative. */

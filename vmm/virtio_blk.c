@@ -29,13 +29,37 @@
 #define VIRTIO_BLK_ID       "rondo-demo-disk"
 #define VIRTIO_BLK_ID_BYTES 20
 
+/* A request's operation, as counted in blk_requests_total{op}. Reads and
+ * writes move bytes: their ops index blk_bytes_total{direction} too. */
+typedef enum {
+    VIRTIO_BLK_OP_READ,
+    VIRTIO_BLK_OP_WRITE,
+    VIRTIO_BLK_OP_FLUSH,
+    VIRTIO_BLK_OP_OTHER,
+    VIRTIO_BLK_N_OPS,
+} VirtioBlkOp;
+
+#define VIRTIO_BLK_N_DIRECTIONS (VIRTIO_BLK_OP_WRITE + 1)
+
+static const char *const virtio_blk_ops_names[VIRTIO_BLK_N_OPS] = {"read", "write", "flush",
+                                                                   "other"};
+
+static const VmCounterDesc virtio_blk_requests_desc = {"blk_requests_total", NULL,
+                                                       "virtio-blk requests, by operation", "op"};
+static const VmCounterDesc virtio_blk_bytes_desc = {
+    "blk_bytes_total", "bytes", "virtio-blk data moved, by direction", "direction"};
+static const VmCounterDesc virtio_blk_seconds_desc = {
+    "blk_request_seconds_total", "seconds", "Time spent serving virtio-blk requests", NULL};
+
 struct VirtioBlk {
     VirtioMmio transport;
     GuestMemory *mem;
     int fd;
     gboolean read_only;
     guint64 capacity_sectors;
-    VmMetricsHot *metrics;
+    VmCounter requests[VIRTIO_BLK_N_OPS];
+    VmCounter bytes[VIRTIO_BLK_N_OPS]; /* "read" from the disk, "write" onto it; the rest drop */
+    VmCounter seconds;                 /* serving requests */
 };
 
 typedef struct {
@@ -47,7 +71,7 @@ typedef struct {
 G_STATIC_ASSERT(sizeof(VirtioBlkHeader) == 16);
 
 static void virtio_blk_config_read(void *dev, guint32 offset, guint8 *data, guint32 len);
-static void virtio_blk_queue_notify(void *dev, VirtioMmio *t, guint queue);
+static guint32 virtio_blk_serve_chain(void *dev, guint queue, const VirtqChain *chain);
 
 /* Config space: only `capacity` (u64, sectors) is meaningful for us. */
 static const VirtioDeviceOps virtio_blk_ops = {
@@ -55,7 +79,7 @@ static const VirtioDeviceOps virtio_blk_ops = {
     .queue_num_max = VIRTIO_BLK_QUEUE_MAX,
     .config_read = virtio_blk_config_read,
     .config_bytes = 8,
-    .queue_notify = virtio_blk_queue_notify,
+    .handle_chain = virtio_blk_serve_chain,
     .reset = NULL,
 };
 
@@ -68,6 +92,11 @@ virtio_blk_new_fd(int fd, guint64 size_bytes, gboolean read_only, GuestMemory *m
     blk->read_only = read_only;
     blk->mem = mem;
     blk->capacity_sectors = size_bytes / VIRTIO_BLK_SECTOR_BYTES;
+    for (guint i = 0; i < VIRTIO_BLK_N_OPS; i++) {
+        vm_counter_init(&blk->requests[i]);
+        vm_counter_init(&blk->bytes[i]);
+    }
+    vm_counter_init(&blk->seconds);
     guint64 features = VIRTIO_BLK_F_FLUSH | (read_only ? VIRTIO_BLK_F_RO : 0);
     virtio_mmio_init(&blk->transport, &virtio_blk_ops, blk, 1, features, mem, irq);
     return blk;
@@ -121,10 +150,15 @@ virtio_blk_free(VirtioBlk *blk)
     g_free(blk);
 }
 
-void
-virtio_blk_set_metrics(VirtioBlk *blk, VmMetricsHot *metrics)
+gboolean
+virtio_blk_attach_metrics(VirtioBlk *blk, VmMetrics *metrics, GError **error)
 {
-    blk->metrics = metrics;
+    return vm_metrics_add_counters(metrics, blk->requests, VIRTIO_BLK_N_OPS,
+                                   &virtio_blk_requests_desc, virtio_blk_ops_names, error) &&
+           vm_metrics_add_counters(metrics, blk->bytes, VIRTIO_BLK_N_DIRECTIONS,
+                                   &virtio_blk_bytes_desc, virtio_blk_ops_names, error) &&
+           vm_metrics_add_counters(metrics, &blk->seconds, 1, &virtio_blk_seconds_desc, NULL,
+                                   error);
 }
 
 VirtioMmio *
@@ -207,18 +241,18 @@ virtio_blk_get_id(VirtioBlk *blk, const VirtqChain *chain, guint64 *ret_bytes)
     return VIRTIO_BLK_S_OK;
 }
 
-static VmBlkOp
+static VirtioBlkOp
 virtio_blk_op(guint32 type)
 {
     switch (type) {
     case VIRTIO_BLK_T_IN:
-        return VM_BLK_READ;
+        return VIRTIO_BLK_OP_READ;
     case VIRTIO_BLK_T_OUT:
-        return VM_BLK_WRITE;
+        return VIRTIO_BLK_OP_WRITE;
     case VIRTIO_BLK_T_FLUSH:
-        return VM_BLK_FLUSH;
+        return VIRTIO_BLK_OP_FLUSH;
     default:
-        return VM_BLK_OTHER;
+        return VIRTIO_BLK_OP_OTHER;
     }
 }
 
@@ -266,35 +300,18 @@ virtio_blk_handle_chain(VirtioBlk *blk, const VirtqChain *chain, guint32 *ret_wr
     *(guint8 *)guest_memory_ptr(blk->mem, status_buf->gpa, 1) = status;
     gboolean guest_receives = h.type == VIRTIO_BLK_T_IN || h.type == VIRTIO_BLK_T_GET_ID;
     *ret_written = (guint32)(guest_receives ? bytes : 0) + 1;
+    VirtioBlkOp op = virtio_blk_op(h.type);
     guint64 t1 = vm_metrics_now_ns();
-    vm_metrics_blk(blk->metrics, virtio_blk_op(h.type), bytes, t1 - t0, t1);
+    vm_counter_add(&blk->requests[op], 1, t1);
+    vm_counter_add(&blk->bytes[op], bytes, t1);
+    vm_counter_add(&blk->seconds, t1 - t0, t1);
     return status;
 }
 
-static void
-virtio_blk_queue_notify(void *dev, VirtioMmio *t, guint queue)
+static guint32
+virtio_blk_serve_chain(void *dev, guint queue, const VirtqChain *chain)
 {
-    VirtioBlk *blk = dev;
-    VirtQueue *vq = &t->queues[queue];
-    gboolean pushed = FALSE;
-    for (;;) {
-        g_autoptr(GError) error = NULL;
-        VirtqChain chain;
-        guint32 written = 0;
-        VirtqPopResult r = virtq_pop(vq, blk->mem, &chain, &error);
-        if (r == VIRTQ_POP_EMPTY)
-            break;
-        if (r == VIRTQ_POP_ERROR) {
-            virtio_mmio_protocol_error(t, error);
-            break;
-        }
-        virtio_blk_handle_chain(blk, &chain, &written);
-        if (!virtq_push(vq, blk->mem, chain.head, written, &error)) {
-            virtio_mmio_protocol_error(t, error);
-            break;
-        }
-        pushed = TRUE;
-    }
-    if (pushed)
-        virtio_mmio_signal_used(t);
+    guint32 written = 0;
+    virtio_blk_handle_chain(dev, chain, &written);
+    return written;
 }

@@ -6,21 +6,8 @@
 #include "metrics.h"
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_BLOCK         2
-#define VIRTIO_BLK_SECTOR_BYTES 512
-#define VIRTIO_BLK_QUEUE_MAX    128
-
-#define VIRTIO_BLK_T_IN     0
-#define VIRTIO_BLK_T_OUT    1
-#define VIRTIO_BLK_T_FLUSH  4
-#define VIRTIO_BLK_T_GET_ID 8
-
-#define VIRTIO_BLK_S_OK     0
-#define VIRTIO_BLK_S_IOERR  1
-#define VIRTIO_BLK_S_UNSUPP 2
-
-#define VIRTIO_BLK_F_RO    (1ull << 5)
-#define VIRTIO_BLK_F_FLUSH (1ull << 9)
+/* Request types, status values, feature bits: virtio_spec.h. */
+#define VIRTIO_BLK_QUEUE_MAX 128
 
 typedef struct VirtioBlk VirtioBlk;
 
@@ -35,7 +22,9 @@ VirtioBlk *virtio_blk_new_scratch(guint64 size_bytes, GuestMemory *mem, const Ir
                                   GError **error);
 void virtio_blk_free(VirtioBlk *blk);
 
-void virtio_blk_set_metrics(VirtioBlk *blk, VmMetricsHot *metrics);
+/* Registers the device's counters (blk_*) in @metrics. Without it the
+ * device counts nothing. */
+gboolean virtio_blk_attach_metrics(VirtioBlk *blk, VmMetrics *metrics, GError **error);
 VirtioMmio *virtio_blk_get_transport(VirtioBlk *blk);
 guint64 virtio_blk_get_capacity_sectors(const VirtioBlk *blk);
 

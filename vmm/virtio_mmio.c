@@ -5,8 +5,9 @@
  * KVM. It follows the spec's driver sequence: reset, ACKNOWLEDGE, DRIVER,
  * feature negotiation (FEATURES_OK is refused unless the driver takes
  * VIRTIO_F_VERSION_1 and nothing the device did not offer), queue setup,
- * DRIVER_OK. Notifications run the device's queue handler synchronously on
- * the vCPU thread that wrote QueueNotify.
+ * DRIVER_OK. A notification serves the queue synchronously on the vCPU
+ * thread that wrote QueueNotify: the transport pops each chain, the
+ * device's handle_chain serves it, the transport pushes it back.
  *
  * Invariants: registers are 32-bit and aligned (other accesses read as 0
  * and are ignored on write); a queue's addresses and size cannot change
@@ -169,12 +170,39 @@ virtio_mmio_write_status(VirtioMmio *t, guint32 value)
     t->status = value & 0xff;
 }
 
+/* Serves every chain available on @queue, then interrupts once. */
+static void
+virtio_mmio_serve(VirtioMmio *t, guint queue)
+{
+    VirtQueue *vq = &t->queues[queue];
+    gboolean pushed = FALSE;
+    for (;;) {
+        g_autoptr(GError) error = NULL;
+        VirtqChain chain;
+        VirtqPopResult r = virtq_pop(vq, t->mem, &chain, &error);
+        if (r == VIRTQ_POP_EMPTY)
+            break;
+        if (r == VIRTQ_POP_ERROR) {
+            virtio_mmio_protocol_error(t, error);
+            break;
+        }
+        guint32 written = t->ops->handle_chain(t->dev, queue, &chain);
+        if (!virtq_push(vq, t->mem, chain.head, written, &error)) {
+            virtio_mmio_protocol_error(t, error);
+            break;
+        }
+        pushed = TRUE;
+    }
+    if (pushed)
+        virtio_mmio_signal_used(t);
+}
+
 static void
 virtio_mmio_notify(VirtioMmio *t, guint32 queue)
 {
     if (!(t->status & VIRTIO_STATUS_DRIVER_OK) || queue >= t->n_queues || !t->queues[queue].ready)
         return;
-    t->ops->queue_notify(t->dev, t, queue);
+    virtio_mmio_serve(t, queue);
 }
 
 static void

@@ -4,13 +4,10 @@
 #include <glib.h>
 
 #include "memory.h"
+#include "virtio_spec.h"
 
 #define VIRTQ_SIZE_MAX  256
 #define VIRTQ_CHAIN_MAX 16
-
-#define VIRTQ_DESC_F_NEXT     1
-#define VIRTQ_DESC_F_WRITE    2
-#define VIRTQ_DESC_F_INDIRECT 4
 
 typedef struct {
     guint16 num; /* queue size the driver chose; 0 until set */

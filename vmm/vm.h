@@ -3,11 +3,10 @@
 
 #include <glib.h>
 
+#include "layout.h"
 #include "memory.h"
 
-/* Where KVM may put its private pages (below 4 GiB, above any MMIO we use). */
-#define VM_IDENTITY_MAP_ADDR 0xfeffc000ull
-#define VM_TSS_ADDR          0xfeffd000ull
+/* Where KVM puts its private pages: VM_IDENTITY_MAP_ADDR, VM_TSS_ADDR (layout.h). */
 
 typedef struct {
     int kvm_fd;

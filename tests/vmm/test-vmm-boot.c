@@ -1,6 +1,7 @@
 /* test-vmm-boot.c - boot-time structures without KVM: page tables, the
- * Linux zero page, the ELF and bzImage loaders, ACPI tables (checksums,
- * pointers, and `iasl -d` when acpica-tools is installed). */
+ * Linux zero page, the ELF and bzImage loaders, the virtio-mmio window's
+ * slots, ACPI tables (checksums, pointers, and `iasl -d` when acpica-tools
+ * is installed). */
 #include "config.h"
 
 #include <elf.h>
@@ -13,7 +14,8 @@
 #include "acpi.h"
 #include "boot.h"
 #include "linux_boot.h"
-#include "virtio_mmio.h"
+#include "serial.h"
+#include "virtio_window.h"
 
 #define MEM_BYTES (64u << 20)
 
@@ -46,8 +48,8 @@ test_page_tables(void)
                               0x1000,
                               0x100000,
                               0x12345678,
-                              VIRTIO_MMIO_BASE + 0x50,
-                              0xfee00000,
+                              VIRTIO_MMIO_WINDOW_BASE + 0x50,
+                              LAYOUT_LAPIC_ADDR,
                               BOOT_IDENTITY_MAP_BYTES - 1};
     for (guint i = 0; i < G_N_ELEMENTS(probes); i++)
         g_assert_cmphex(translate(mem, st.cr3, probes[i]), ==, probes[i]);
@@ -169,8 +171,47 @@ test_bzimage_loader(void)
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
-static const AcpiDevice test_virtio = {"LNRO0005", VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE,
-                                       VIRTIO_MMIO_GSI};
+/* Slots follow each other in the window, each with its own GSI, none
+ * shared with the serial port's. */
+static void
+test_window_slots(void)
+{
+    VirtioWindow w;
+    virtio_window_init(&w);
+    for (guint i = 0; i < VIRTIO_MMIO_SLOTS; i++) {
+        const AcpiDevice *slot = virtio_window_take(&w);
+        g_assert_cmpstr(slot->hid, ==, "LNRO0005");
+        g_assert_cmphex(slot->mmio_base, ==, 0xd0000000 + i * 0x200);
+        g_assert_cmpuint(slot->mmio_size, ==, 0x200);
+        g_assert_cmpuint(slot->gsi, ==, 5 + i);
+        g_assert_cmpuint(slot->gsi, !=, SERIAL_COM1_GSI);
+    }
+    g_assert_cmpuint(w.n_slots, ==, VIRTIO_MMIO_SLOTS);
+}
+
+/* Taking a slot from a full window is the VMM's own mistake: asserted. */
+static void
+test_window_full(void)
+{
+    if (g_test_subprocess()) {
+        VirtioWindow w;
+        virtio_window_init(&w);
+        for (guint i = 0; i <= VIRTIO_MMIO_SLOTS; i++) /* one too many */
+            virtio_window_take(&w);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed();
+}
+
+/* Two devices, as main describes them: the first two slots. */
+static void
+test_devices(VirtioWindow *w)
+{
+    virtio_window_init(w);
+    virtio_window_take(w);
+    virtio_window_take(w);
+}
 
 static const guint8 *
 table_at(const AcpiTables *t, guint32 offset, const char *signature, guint32 *ret_len)
@@ -195,8 +236,10 @@ static void
 test_acpi_tables(void)
 {
     AcpiTables t;
+    VirtioWindow w;
     const guint64 base = BOOT_ACPI_ADDR;
-    acpi_tables_build(&t, base, &test_virtio, 1);
+    test_devices(&w);
+    acpi_tables_build(&t, base, w.slots, w.n_slots);
     const guint8 *rsdp = t.blob->data + t.rsdp_offset;
     g_assert_cmpmem(rsdp, 8, "RSD PTR ", 8);
     g_assert_cmpuint(acpi_checksum(rsdp, 20), ==, 0);
@@ -231,7 +274,9 @@ test_acpi_iasl(void)
     g_autofree char *dir = g_dir_make_tmp("rondo-acpi-XXXXXX", &error);
     g_assert_no_error(error);
     AcpiTables t;
-    acpi_tables_build(&t, BOOT_ACPI_ADDR, &test_virtio, 1);
+    VirtioWindow w;
+    test_devices(&w);
+    acpi_tables_build(&t, BOOT_ACPI_ADDR, w.slots, w.n_slots);
     const struct {
         const char *name;
         guint32 offset;
@@ -261,6 +306,8 @@ test_acpi_iasl(void)
     g_assert_nonnull(strstr(dsl, "\"LNRO0005\""));
     g_assert_nonnull(strstr(dsl, "Memory32Fixed (ReadWrite,"));
     g_assert_nonnull(strstr(dsl, "0xD0000000"));
+    g_assert_nonnull(strstr(dsl, "0xD0000200"));
+    g_assert_nonnull(strstr(dsl, "0x00000006"));
     g_assert_nonnull(strstr(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"));
     g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
     g_assert_cmpint(system(rm), ==, 0);
@@ -274,6 +321,8 @@ main(int argc, char **argv)
     g_test_add_func("/vmm/boot/params", test_boot_params);
     g_test_add_func("/vmm/boot/elf", test_elf_loader);
     g_test_add_func("/vmm/boot/bzimage", test_bzimage_loader);
+    g_test_add_func("/vmm/window/slots", test_window_slots);
+    g_test_add_func("/vmm/window/full", test_window_full);
     g_test_add_func("/vmm/acpi/tables", test_acpi_tables);
     g_test_add_func("/vmm/acpi/iasl", test_acpi_iasl);
     return g_test_run();

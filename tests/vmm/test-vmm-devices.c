@@ -1,5 +1,6 @@
 /* test-vmm-devices.c - the VMM's devices without KVM: bus, 8250, virtqueue,
- * virtio-mmio register machine, virtio-blk requests on hand-built chains. */
+ * virtio-mmio register machine, virtio-blk requests on hand-built chains,
+ * virtio-rng. */
 #include "config.h"
 
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "serial.h"
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
+#include "virtio_rng.h"
 #include "virtqueue.h"
 
 #define MEM_BYTES (16u << 20)
@@ -399,7 +401,7 @@ test_virtio_blk_queue(void)
 {
     g_autoptr(GuestMemory) mem = guest_memory_new(MEM_BYTES, NULL);
     guint irqs = 0;
-    IrqLine irq = {count_irq, &irqs, VIRTIO_MMIO_GSI};
+    IrqLine irq = {count_irq, &irqs, VIRTIO_MMIO_GSI_FIRST};
     g_autoptr(VirtioBlk) blk = virtio_blk_new_scratch(1 << 20, mem, &irq, NULL);
     VirtioMmio *t = virtio_blk_get_transport(blk);
     g_assert_cmpuint(driver_init(t, 1), ==, 0x0f);
@@ -485,6 +487,62 @@ test_virtio_blk_bad_requests(void)
     g_assert_cmpstr(guest_memory_ptr(mem, DATA_GPA + 0x1000, 1), ==, "rondo-demo-disk");
 }
 
+/* ----------------------------------------------------------- virtio-rng */
+
+/* True when @len bytes at @p are not all zero (a 64-byte draw is all zero
+ * with probability 2^-512). */
+static gboolean
+not_all_zero(const guint8 *p, guint32 len)
+{
+    for (guint32 i = 0; i < len; i++)
+        if (p[i] != 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void
+test_virtio_rng_queue(void)
+{
+    g_autoptr(GuestMemory) mem = guest_memory_new(MEM_BYTES, NULL);
+    guint irqs = 0;
+    IrqLine irq = {count_irq, &irqs, VIRTIO_MMIO_GSI_FIRST + 1};
+    g_autoptr(VirtioRng) rng = virtio_rng_new(mem, &irq);
+    VirtioMmio *t = virtio_rng_get_transport(rng);
+    g_assert_cmpuint(mmio_read(t, VIRTIO_MMIO_DEVICE_ID), ==, VIRTIO_ID_ENTROPY);
+    g_assert_cmpuint(mmio_read(t, VIRTIO_MMIO_DEVICE_FEATURES), ==, 0);
+    g_assert_cmpuint(driver_init(t, 1), ==, 0x0f);
+    put_desc(mem, 0, DATA_GPA, 64, VIRTQ_DESC_F_WRITE, 0);
+    publish(mem, 0);
+    mmio_write(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    g_assert_cmpuint(used_idx(mem), ==, 1);
+    g_assert_cmpuint(irqs, ==, 1);
+    guint32 *elem = guest_memory_ptr(mem, USED_GPA + 4, 8);
+    g_assert_cmpuint(elem[1], ==, 64);
+    g_assert_true(not_all_zero(guest_memory_ptr(mem, DATA_GPA, 64), 64));
+}
+
+/* Only device-writable buffers are filled, the first readable one ends
+ * the request, and a buffer gets at most VIRTIO_RNG_CHUNK_MAX bytes. */
+static void
+test_virtio_rng_chains(void)
+{
+    g_autoptr(GuestMemory) mem = guest_memory_new(MEM_BYTES, NULL);
+    g_autoptr(VirtioRng) rng = virtio_rng_new(mem, NULL);
+    const VirtqBuffer w32 = {DATA_GPA, 32, TRUE}, r32 = {DATA_GPA + 0x1000, 32, FALSE};
+    const VirtqBuffer big = {DATA_GPA + 0x2000, VIRTIO_RNG_CHUNK_MAX * 2, TRUE};
+    VirtqChain c = chain_of(1, (VirtqBuffer[]){r32});
+    g_assert_cmpuint(virtio_rng_handle_chain(rng, &c), ==, 0);
+    g_assert_false(not_all_zero(guest_memory_ptr(mem, DATA_GPA + 0x1000, 32), 32));
+    c = chain_of(3, (VirtqBuffer[]){w32, r32, w32});
+    g_assert_cmpuint(virtio_rng_handle_chain(rng, &c), ==, 32);
+    c = chain_of(2, (VirtqBuffer[]){w32, w32});
+    g_assert_cmpuint(virtio_rng_handle_chain(rng, &c), ==, 64);
+    c = chain_of(1, (VirtqBuffer[]){big});
+    g_assert_cmpuint(virtio_rng_handle_chain(rng, &c), ==, VIRTIO_RNG_CHUNK_MAX);
+    const guint8 *tail = guest_memory_ptr(mem, big.gpa + VIRTIO_RNG_CHUNK_MAX, 64);
+    g_assert_false(not_all_zero(tail, 64));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -499,5 +557,7 @@ main(int argc, char **argv)
     g_test_add_func("/vmm/virtio-mmio/registers", test_virtio_mmio_registers);
     g_test_add_func("/vmm/virtio-blk/queue", test_virtio_blk_queue);
     g_test_add_func("/vmm/virtio-blk/bad-requests", test_virtio_blk_bad_requests);
+    g_test_add_func("/vmm/virtio-rng/queue", test_virtio_rng_queue);
+    g_test_add_func("/vmm/virtio-rng/chains", test_virtio_rng_chains);
     return g_test_run();
 }

@@ -2,8 +2,8 @@
  *
  * The built-in guest runs a few seconds of its workload; then we check its
  * serial output, the disk it wrote, and the metrics store the VMM left
- * behind (a point per second, exits by reason, block bytes equal to what the
- * guest says it moved). Also: SIGTERM and --timeout stop the VM cleanly,
+ * behind (a point per second, exits by reason, block and random bytes
+ * equal to what the guest says it moved). Also: SIGTERM and --timeout stop the VM cleanly,
  * usage errors exit 2. Every test that needs KVM skips without it.
  * /vmm/linux-banner is opt-in (RONDO_VMM_LINUX=1, see docs/vmm.md).
  */
@@ -155,7 +155,7 @@ series_points(RondoStore *store, const char *name, const char *label, const char
 }
 
 static void
-check_store(const Run *r, guint64 write_bytes, guint64 read_bytes)
+check_store(const Run *r, guint64 write_bytes, guint64 read_bytes, guint64 rng_bytes)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoStore) store = rondo_store_open(r->store, RONDO_OPEN_READ_ONLY, &error);
@@ -179,6 +179,10 @@ check_store(const Run *r, guint64 write_bytes, guint64 read_bytes)
     series_points(store, "blk_bytes_total", "direction", "read", r, &last, NULL);
     g_assert_cmpfloat(last, ==, (double)read_bytes);
     series_points(store, "blk_requests_total", "op", "flush", r, &last, NULL);
+    g_assert_cmpfloat(last, >, 0);
+    series_points(store, "rng_bytes_total", NULL, NULL, r, &last, NULL);
+    g_assert_cmpfloat(last, ==, (double)rng_bytes);
+    series_points(store, "rng_requests_total", NULL, NULL, r, &last, NULL);
     g_assert_cmpfloat(last, >, 0);
     g_assert_nonnull(rondo_store_lookup(store, "vmm_rss_bytes", NULL));
     /* Time spent: counters in seconds, below the run's wall time; the vCPU
@@ -212,11 +216,13 @@ test_builtin_guest(void)
     guint64 cycles = summary_field(r.out, "done cycles=");
     guint64 written = summary_field(r.out, "blk_write_bytes=");
     guint64 read = summary_field(r.out, "blk_read_bytes=");
+    guint64 rng = summary_field(r.out, "rng_bytes=");
     g_assert_cmpuint(cycles, >=, WORKLOAD_SECONDS - 1);
     g_assert_cmpuint(written, ==, cycles * IO_SECTORS * 512);
     g_assert_cmpuint(read, ==, written);
     check_disk(&r, cycles);
-    check_store(&r, written, read);
+    g_assert_cmpuint(rng, ==, cycles * 16); /* the guest asks for 16 bytes a cycle */
+    check_store(&r, written, read, rng);
     run_clear(&r);
 }
 
@@ -398,6 +404,8 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* Every record of the VMMs run here checks its thread (metrics.h). */
+    g_setenv("RONDO_VMM_DEBUG", "1", TRUE);
     g_test_add_func("/vmm/usage", test_usage);
     g_test_add_func("/vmm/kvm-denied", test_kvm_denied);
     g_test_add_func("/vmm/builtin-guest", test_builtin_guest);

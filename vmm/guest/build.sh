@@ -60,13 +60,16 @@ root=$work/initramfs
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/modules"
 cp busybox/bin/busybox "$root/bin/busybox"
-for m in virtio virtio_ring virtio_mmio virtio_blk; do
+# The modules /init loads, in this order (modules/order), and the option
+# that builds each one in instead.
+modules="virtio:VIRTIO virtio_ring:VIRTIO virtio_mmio:VIRTIO_MMIO virtio_blk:VIRTIO_BLK
+  virtio-rng:HW_RANDOM_VIRTIO"
+: > "$root/modules/order"
+for entry in $modules; do
+  m=${entry%%:*}
   f=$(find kernel/lib/modules -name "$m.ko*" | head -n 1)
   if [ -z "$f" ]; then  # built in (newer kernels have virtio and virtio_ring =y)
-    case $m in
-      virtio | virtio_ring) grep -q '^CONFIG_VIRTIO=y' kernel/boot/config-* ;;
-      *) grep -q "^CONFIG_$(echo "$m" | tr a-z A-Z)=y" kernel/boot/config-* ;;
-    esac || die "module $m not found in $pkg"
+    grep -q "^CONFIG_${entry#*:}=y" kernel/boot/config-* || die "module $m not found in $pkg"
     continue
   fi
   case $f in
@@ -74,17 +77,17 @@ for m in virtio virtio_ring virtio_mmio virtio_blk; do
     *.zst) zstd -dc "$f" > "$root/modules/$m.ko" ;;
     *) cp "$f" "$root/modules/$m.ko" ;;
   esac
+  echo "$m" >> "$root/modules/order"
 done
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
-# The Linux guest's workload: CPU bursts, disk I/O on /dev/vda, idle; then reboot.
+# The Linux guest's workload: CPU bursts, disk I/O on /dev/vda, 16 bytes
+# from virtio-rng (/dev/hwrng), idle; then reboot.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in virtio virtio_ring virtio_mmio virtio_blk; do
-  [ -f /modules/$m.ko ] && insmod /modules/$m.ko
-done
+while read -r m; do insmod "/modules/$m.ko"; done < /modules/order
 echo "rondo-linux-guest: up, $(cat /proc/uptime | cut -d' ' -f1) s"
 seconds=$(sed -n 's/.*rondo.seconds=\([0-9]*\).*/\1/p' /proc/cmdline)
 i=0
@@ -94,6 +97,7 @@ while [ "$i" -lt "${seconds:-45}" ]; do
     dd if=/dev/urandom of=/dev/vda bs=4096 count=16 seek=$((i % 64 * 16)) conv=fsync 2>/dev/null
     dd if=/dev/vda of=/dev/null bs=4096 count=16 skip=$((i % 64 * 16)) 2>/dev/null
   fi
+  [ -c /dev/hwrng ] && dd if=/dev/hwrng of=/dev/null bs=16 count=1 2>/dev/null
   echo "rondo-linux-guest: cycle $i"
   sleep 1
   i=$((i + 1))

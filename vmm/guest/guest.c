@@ -6,9 +6,10 @@
  * until the VMM's workload length is over:
  *   1. a CPU burst (integer hashing),
  *   2. virtio-blk I/O: writes a few sectors, flushes, reads them back and
- *      checks every byte,
+ *      checks every byte; and 16 bytes from virtio-rng,
  *   3. one line on the serial console,
  *   4. idles with HLT, woken by the PIT at 100 Hz, until the next second.
+ * It finds both devices by probing the virtio-mmio window (layout.h).
  * Then it prints a summary (bytes moved, errors) and resets through the
  * i8042. The VMM's integration test checks that summary against the disk
  * and the metrics store.
@@ -17,16 +18,15 @@
  */
 #include <stdint.h>
 
-#define COM1             0x3f8
-#define GUESTCTL_MS      0x510
-#define GUESTCTL_SECONDS 0x514
-#define VIRTIO_MMIO_BASE 0xd0000000ul
-#define SECTOR           512u
-#define IO_SECTORS       4u
-#define IO_SLOTS         64u
-#define QUEUE_SIZE       8u
-#define BURST_ROUNDS     50000u
-#define PIT_HZ           100u
+#include "layout.h"
+#include "virtio_spec.h"
+
+#define IO_SECTORS   4u
+#define IO_SLOTS     64u
+#define QUEUE_SIZE   8u
+#define RNG_BYTES    16u
+#define BURST_ROUNDS 50000u
+#define PIT_HZ       100u
 
 /* ------------------------------------------------------------ port I/O */
 
@@ -78,7 +78,7 @@ memcpy(void *dst, const void *src, unsigned long n)
 static void
 put_char(char c)
 {
-    outb(COM1, (uint8_t)c);
+    outb(SERIAL_COM1_BASE, (uint8_t)c);
 }
 
 static void
@@ -124,14 +124,15 @@ static volatile uint64_t ticks;
 extern char guest_irq_stub[], guest_fault_stub[];
 void guest_irq(void);
 void guest_fault(uint64_t *frame);
+void guest_reset(void);
 int guest_main(void);
 
 static void
 idt_set(unsigned vector, void *handler)
 {
     uint64_t a = (uint64_t)handler;
-    idt[vector] =
-        (struct idt_gate){(uint16_t)a, 0x10, 0, 0x8e, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
+    idt[vector] = (struct idt_gate){(uint16_t)a,         BOOT_CODE_SELECTOR,  0, 0x8e,
+                                    (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
 }
 
 static void
@@ -147,7 +148,13 @@ void
 guest_irq(void)
 {
     ticks++;
-    outb(0x20, 0x20); /* EOI to the master PIC */
+    outb(PIC_MASTER_COMMAND_PORT, 0x20); /* EOI */
+}
+
+void
+guest_reset(void)
+{
+    outb(I8042_COMMAND_PORT, I8042_CMD_RESET);
 }
 
 void
@@ -158,23 +165,23 @@ guest_fault(uint64_t *frame)
     put_str(" ");
     put_u64(frame[1]);
     put_str("\n");
-    outb(0x64, 0xfe);
+    guest_reset();
 }
 
 /* 8259 PICs remapped to vectors 0x20..0x2f, only IRQ 0 (the PIT) unmasked. */
 static void
 pic_init(void)
 {
-    outb(0x20, 0x11);
-    outb(0xa0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xa1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xa1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xa1, 0x01);
-    outb(0x21, 0xfe);
-    outb(0xa1, 0xff);
+    outb(PIC_MASTER_COMMAND_PORT, 0x11);
+    outb(PIC_SLAVE_COMMAND_PORT, 0x11);
+    outb(PIC_MASTER_DATA_PORT, 0x20);
+    outb(PIC_SLAVE_DATA_PORT, 0x28);
+    outb(PIC_MASTER_DATA_PORT, 0x04);
+    outb(PIC_SLAVE_DATA_PORT, 0x02);
+    outb(PIC_MASTER_DATA_PORT, 0x01);
+    outb(PIC_SLAVE_DATA_PORT, 0x01);
+    outb(PIC_MASTER_DATA_PORT, 0xfe);
+    outb(PIC_SLAVE_DATA_PORT, 0xff);
 }
 
 /* PIT channel 0, mode 2 (rate generator) at PIT_HZ. */
@@ -182,15 +189,15 @@ static void
 pit_init(void)
 {
     uint32_t divisor = 1193182u / PIT_HZ;
-    outb(0x43, 0x34);
-    outb(0x40, (uint8_t)divisor);
-    outb(0x40, (uint8_t)(divisor >> 8));
+    outb(PIT_COMMAND_PORT, 0x34);
+    outb(PIT_CHANNEL0_PORT, (uint8_t)divisor);
+    outb(PIT_CHANNEL0_PORT, (uint8_t)(divisor >> 8));
 }
 
 static uint32_t
 now_ms(void)
 {
-    return inl(GUESTCTL_MS);
+    return inl(GUESTCTL_PORT + GUESTCTL_CLOCK_MS);
 }
 
 /* Sleeps with HLT until the VMM's clock reaches @deadline_ms. */
@@ -215,7 +222,7 @@ cpu_burst(uint64_t seed)
     return h;
 }
 
-/* ----------------------------------------------------- virtio-blk driver */
+/* --------------------------------------------------------- virtio driver */
 
 struct virtq_desc {
     uint64_t addr;
@@ -243,65 +250,115 @@ struct virtq_used {
     uint16_t avail_event;
 };
 
+/* One device with one queue; every request is one chain from descriptor 0. */
+struct virtio_dev {
+    uintptr_t base; /* its slot in the virtio-mmio window; 0: not found */
+    struct virtq_desc desc[QUEUE_SIZE] __attribute__((aligned(16)));
+    struct virtq_avail avail __attribute__((aligned(2)));
+    struct virtq_used used __attribute__((aligned(4)));
+};
+
+static volatile uint32_t *
+mmio(const struct virtio_dev *d, uint32_t offset)
+{
+    return (volatile uint32_t *)(d->base + offset);
+}
+
+static void
+queue_address(const struct virtio_dev *d, uint32_t low_reg, const volatile void *p)
+{
+    *mmio(d, low_reg) = (uint32_t)(uint64_t)p;
+    *mmio(d, low_reg + 4) = (uint32_t)((uint64_t)p >> 32);
+}
+
+/* The slot of the first virtio device of type @device_id, or 0: the VMM
+ * hands out the window's slots in order (layout.h); an empty slot reads as
+ * all ones. */
+static uintptr_t
+virtio_find(uint32_t device_id)
+{
+    for (uintptr_t slot = 0; slot < VIRTIO_MMIO_SLOTS; slot++) {
+        uintptr_t base = VIRTIO_MMIO_WINDOW_BASE + slot * VIRTIO_MMIO_SLOT_BYTES;
+        volatile uint32_t *regs = (volatile uint32_t *)base;
+        if (regs[VIRTIO_MMIO_MAGIC_VALUE / 4] == VIRTIO_MMIO_MAGIC &&
+            regs[VIRTIO_MMIO_VERSION_REG / 4] == VIRTIO_MMIO_VERSION &&
+            regs[VIRTIO_MMIO_DEVICE_ID / 4] == device_id)
+            return base;
+    }
+    return 0;
+}
+
+/* The virtio 1.x initialisation sequence (spec 3.1.1) with feature bits
+ * 0..31 @features and queue 0. Returns 0 if there is no such device. */
+static int
+virtio_init(struct virtio_dev *d, uint32_t device_id, uint32_t features)
+{
+    d->base = virtio_find(device_id);
+    if (d->base == 0)
+        return 0;
+    uint32_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+    *mmio(d, VIRTIO_MMIO_STATUS) = 0; /* reset */
+    *mmio(d, VIRTIO_MMIO_STATUS) = status;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES) = VIRTIO_F_VERSION_1_HIGH;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
+    *mmio(d, VIRTIO_MMIO_DRIVER_FEATURES) = features;
+    status |= VIRTIO_STATUS_FEATURES_OK;
+    *mmio(d, VIRTIO_MMIO_STATUS) = status;
+    if (!(*mmio(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
+        return 0;
+    *mmio(d, VIRTIO_MMIO_QUEUE_SEL) = 0;
+    if (*mmio(d, VIRTIO_MMIO_QUEUE_NUM_MAX) < QUEUE_SIZE)
+        return 0;
+    *mmio(d, VIRTIO_MMIO_QUEUE_NUM) = QUEUE_SIZE;
+    queue_address(d, VIRTIO_MMIO_QUEUE_DESC_LOW, d->desc);
+    queue_address(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, &d->avail);
+    queue_address(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, &d->used);
+    *mmio(d, VIRTIO_MMIO_QUEUE_READY) = 1;
+    *mmio(d, VIRTIO_MMIO_STATUS) = status | VIRTIO_STATUS_DRIVER_OK;
+    return 1;
+}
+
+/* Publishes the chain at descriptor 0 and waits for it; returns the bytes
+ * the device says it wrote. */
+static uint32_t
+virtio_submit(struct virtio_dev *d)
+{
+    uint16_t used_before = d->used.idx;
+    d->avail.ring[d->avail.idx % QUEUE_SIZE] = 0;
+    barrier();
+    d->avail.idx++;
+    barrier();
+    *mmio(d, VIRTIO_MMIO_QUEUE_NOTIFY) = 0; /* the VMM completes it during this exit */
+    while (*(volatile uint16_t *)&d->used.idx == used_before)
+        __asm__ volatile("pause");
+    *mmio(d, VIRTIO_MMIO_INTERRUPT_ACK) = *mmio(d, VIRTIO_MMIO_INTERRUPT_STATUS);
+    return d->used.ring[used_before % QUEUE_SIZE].len;
+}
+
+/* ------------------------------------------------------------ the disk */
+
 struct blk_req_header {
     uint32_t type;
     uint32_t reserved;
     uint64_t sector;
 };
 
-#define VIRTQ_DESC_F_NEXT  1
-#define VIRTQ_DESC_F_WRITE 2
-#define BLK_T_IN           0
-#define BLK_T_OUT          1
-#define BLK_T_FLUSH        4
-
-static struct virtq_desc vq_desc[QUEUE_SIZE] __attribute__((aligned(16)));
-static struct virtq_avail vq_avail __attribute__((aligned(2)));
-static struct virtq_used vq_used __attribute__((aligned(4)));
+static struct virtio_dev blk;
 static struct blk_req_header req_header;
 static volatile uint8_t req_status;
-static uint8_t io_buffer[IO_SECTORS * SECTOR];
+static uint8_t io_buffer[IO_SECTORS * VIRTIO_BLK_SECTOR_BYTES];
 static uint64_t disk_sectors;
 static uint64_t bytes_written, bytes_read, blk_errors;
 
-static volatile uint32_t *
-mmio(uint32_t offset)
-{
-    return (volatile uint32_t *)(VIRTIO_MMIO_BASE + offset);
-}
-
-static void
-queue_address(uint32_t low_reg, void *p)
-{
-    *mmio(low_reg) = (uint32_t)(uint64_t)p;
-    *mmio(low_reg + 4) = (uint32_t)((uint64_t)p >> 32);
-}
-
-/* The virtio 1.x initialisation sequence (spec 3.1.1). Returns 0 if no disk. */
+/* Returns 0 if there is no disk (or one too small). */
 static int
 blk_init(void)
 {
-    if (*mmio(0x000) != 0x74726976 || *mmio(0x004) != 2 || *mmio(0x008) != 2)
+    if (!virtio_init(&blk, VIRTIO_ID_BLOCK, VIRTIO_BLK_F_FLUSH))
         return 0;
-    *mmio(0x070) = 0;     /* reset */
-    *mmio(0x070) = 1 | 2; /* ACKNOWLEDGE | DRIVER */
-    *mmio(0x024) = 1;     /* driver features 32..63: VIRTIO_F_VERSION_1 */
-    *mmio(0x020) = 1;
-    *mmio(0x024) = 0; /* 0..31: VIRTIO_BLK_F_FLUSH */
-    *mmio(0x020) = 1u << 9;
-    *mmio(0x070) = 1 | 2 | 8; /* FEATURES_OK */
-    if (!(*mmio(0x070) & 8))
-        return 0;
-    *mmio(0x030) = 0;
-    if (*mmio(0x034) < QUEUE_SIZE)
-        return 0;
-    *mmio(0x038) = QUEUE_SIZE;
-    queue_address(0x080, vq_desc);
-    queue_address(0x090, &vq_avail);
-    queue_address(0x0a0, &vq_used);
-    *mmio(0x044) = 1;             /* QueueReady */
-    *mmio(0x070) = 1 | 2 | 8 | 4; /* DRIVER_OK */
-    disk_sectors = *mmio(0x100) | ((uint64_t)*mmio(0x104) << 32);
+    disk_sectors = *mmio(&blk, VIRTIO_MMIO_CONFIG) | /* capacity, in sectors */
+                   ((uint64_t)*mmio(&blk, VIRTIO_MMIO_CONFIG + 4) << 32);
     return disk_sectors >= IO_SECTORS;
 }
 
@@ -312,27 +369,19 @@ blk_request(uint32_t type, uint64_t sector, uint32_t data_len)
     req_header = (struct blk_req_header){type, 0, sector};
     req_status = 0xff;
     unsigned n = 0;
-    vq_desc[n] =
+    blk.desc[n] =
         (struct virtq_desc){(uint64_t)&req_header, sizeof req_header, VIRTQ_DESC_F_NEXT, 1};
     n++;
     if (data_len > 0) {
-        uint16_t flags = VIRTQ_DESC_F_NEXT | (type == BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
-        vq_desc[n] = (struct virtq_desc){(uint64_t)io_buffer, data_len, flags, 2};
+        uint16_t flags = VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
+        blk.desc[n] = (struct virtq_desc){(uint64_t)io_buffer, data_len, flags, 2};
         n++;
     } else {
-        vq_desc[0].next = 2;
+        blk.desc[0].next = 2;
     }
-    vq_desc[2] = (struct virtq_desc){(uint64_t)&req_status, 1, VIRTQ_DESC_F_WRITE, 0};
-    uint16_t used_before = vq_used.idx;
-    vq_avail.ring[vq_avail.idx % QUEUE_SIZE] = 0;
-    barrier();
-    vq_avail.idx++;
-    barrier();
-    *mmio(0x050) = 0; /* QueueNotify: the VMM completes it during this exit */
-    while (*(volatile uint16_t *)&vq_used.idx == used_before)
-        __asm__ volatile("pause");
-    *mmio(0x064) = *mmio(0x060); /* acknowledge the interrupt */
-    return req_status == 0 ? 0 : -1;
+    blk.desc[2] = (struct virtq_desc){(uint64_t)&req_status, 1, VIRTQ_DESC_F_WRITE, 0};
+    virtio_submit(&blk);
+    return req_status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
 static uint8_t
@@ -349,12 +398,12 @@ blk_cycle(uint64_t cycle)
     uint64_t sector = (cycle % (slots < IO_SLOTS ? slots : IO_SLOTS)) * IO_SECTORS;
     for (uint32_t i = 0; i < sizeof io_buffer; i++)
         io_buffer[i] = pattern_byte(cycle, i);
-    if (blk_request(BLK_T_OUT, sector, sizeof io_buffer) != 0 ||
-        blk_request(BLK_T_FLUSH, 0, 0) != 0)
+    if (blk_request(VIRTIO_BLK_T_OUT, sector, sizeof io_buffer) != 0 ||
+        blk_request(VIRTIO_BLK_T_FLUSH, 0, 0) != 0)
         blk_errors++;
     bytes_written += sizeof io_buffer;
     memset(io_buffer, 0, sizeof io_buffer);
-    if (blk_request(BLK_T_IN, sector, sizeof io_buffer) != 0)
+    if (blk_request(VIRTIO_BLK_T_IN, sector, sizeof io_buffer) != 0)
         blk_errors++;
     bytes_read += sizeof io_buffer;
     for (uint32_t i = 0; i < sizeof io_buffer; i++) {
@@ -363,6 +412,27 @@ blk_cycle(uint64_t cycle)
             break;
         }
     }
+}
+
+/* --------------------------------------------------------- the entropy */
+
+static struct virtio_dev rng;
+static uint8_t rng_buffer[RNG_BYTES];
+static uint64_t rng_bytes;
+
+/* Asks the entropy device for RNG_BYTES bytes; counts what it gave. */
+static uint64_t
+rng_cycle(void)
+{
+    memset(rng_buffer, 0, sizeof rng_buffer);
+    rng.desc[0] =
+        (struct virtq_desc){(uint64_t)rng_buffer, sizeof rng_buffer, VIRTQ_DESC_F_WRITE, 0};
+    uint32_t got = virtio_submit(&rng);
+    rng_bytes += got;
+    uint64_t mix = 0;
+    for (uint32_t i = 0; i < got && i < sizeof rng_buffer; i++)
+        mix = mix * 31 + rng_buffer[i];
+    return mix;
 }
 
 /* ----------------------------------------------------------------- main */
@@ -376,6 +446,8 @@ print_summary(uint64_t cycles, uint64_t hash)
     put_u64(bytes_written);
     put_str(" blk_read_bytes=");
     put_u64(bytes_read);
+    put_str(" rng_bytes=");
+    put_u64(rng_bytes);
     put_str(" errors=");
     put_u64(blk_errors);
     put_str(" hash=");
@@ -396,7 +468,9 @@ guest_main(void)
         put_u64(disk_sectors);
         put_str("\n");
     }
-    uint32_t seconds = inl(GUESTCTL_SECONDS);
+    int have_rng = virtio_init(&rng, VIRTIO_ID_ENTROPY, 0);
+    put_str(have_rng ? "rondo-guest: virtio-rng\n" : "rondo-guest: no entropy device\n");
+    uint32_t seconds = inl(GUESTCTL_PORT + GUESTCTL_WORKLOAD_SECONDS);
     uint32_t start = now_ms();
     uint64_t cycle = 0, hash = 0;
     while (now_ms() - start < seconds * 1000u) {
@@ -405,6 +479,8 @@ guest_main(void)
         uint32_t burst_ms = now_ms() - burst_start;
         if (have_disk)
             blk_cycle(cycle);
+        if (have_rng)
+            hash ^= rng_cycle();
         put_str("rondo-guest: cycle ");
         put_u64(cycle);
         put_str(" cpu_ms=");

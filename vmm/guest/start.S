@@ -1,9 +1,12 @@
 /* start.S - entry and interrupt stubs of the built-in guest.
  *
  * The VMM starts us in 64-bit long mode at the image's first byte with flat
- * segments (CS 0x10, DS 0x18) and an identity map; interrupts are off.
+ * segments (BOOT_CODE_SELECTOR, BOOT_DATA_SELECTOR: layout.h) and an
+ * identity map; interrupts are off.
  * Everything else is C (guest.c).
  */
+#include "layout.h"
+
     .section .text.start, "ax"
     .code64
     .globl _start
@@ -12,8 +15,7 @@ _start:
     lea guest_stack_top(%rip), %rsp
     call guest_main
     /* guest_main() returned: reset through the keyboard controller. */
-1:  movb $0xfe, %al
-    outb %al, $0x64
+1:  call guest_reset
     hlt
     jmp 1b
 

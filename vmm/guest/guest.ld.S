@@ -1,9 +1,11 @@
-/* guest.ld - the built-in guest is one flat image loaded at 1 MiB. */
+/* guest.ld.S - the built-in guest is one flat image loaded at BOOT_IMAGE_ADDR.
+ * cpp makes guest.ld of it in the build tree, so the address is layout.h's. */
+#include "layout.h"
 OUTPUT_FORMAT("elf64-x86-64")
 ENTRY(_start)
 SECTIONS
 {
-    . = 0x100000;
+    . = BOOT_IMAGE_ADDR;
     .text : { *(.text.start) *(.text .text.*) }
     .rodata : { *(.rodata .rodata.*) }
     .data : { *(.data .data.*) }
