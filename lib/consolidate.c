@@ -103,10 +103,11 @@ bucket_fill(RondoSlab *dst, const RondoSlab *src, guint dst_tier, guint32 n_seri
             double v;
             acc_reset(&a);
             for (guint64 j = 0; j < ratio; j++) {
-                if (ring_read(src, src_group * src->series_max + s, b + j * src->interval_ns, &v))
+                if (ring_read(src, ring_group_column(src, src_group, s), b + j * src->interval_ns,
+                              &v))
                     acc_add(&a, v);
             }
-            guint32 column = (guint32)dst->group_of[f] * dst->series_max + s;
+            guint32 column = ring_group_column(dst, (guint)dst->group_of[f], s);
             ring_write(dst, column, acc_result(&a, cf), b);
         }
     }

@@ -207,8 +207,8 @@ rondo_drain_new_at(RondoStore *store, const char *cursor_dir, const char *consum
 static guint32
 drain_column(const RondoSlab *slab, guint tier, guint32 col)
 {
-    gint group = tier == 0 ? 0 : MAX(slab->group_of[RONDO_CF_AVERAGE], 0);
-    return (guint32)group * slab->series_max + col;
+    gint64 column = ring_column(slab, tier, RONDO_CF_AVERAGE, col);
+    return column >= 0 ? (guint32)column : col; /* else the tier's first function */
 }
 
 gboolean
@@ -353,8 +353,8 @@ rondo_series_restore(RondoSeries *series, guint tier, RondoConsolidation cf, gui
                     cf < RONDO_CF_N_FUNCTIONS ? rondo_consolidation_to_string(cf) : "?");
         return FALSE;
     }
-    RondoRecordResult res =
-        ring_write(slab, (guint32)group * slab->series_max + series->column, value, timestamp_ns);
+    RondoRecordResult res = ring_write(slab, ring_group_column(slab, (guint)group, series->column),
+                                       value, timestamp_ns);
     if (res == RONDO_RECORD_OUT_OF_RANGE) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
                     "%s: timestamp %" G_GUINT64_FORMAT

@@ -32,10 +32,7 @@ align_up(guint64 t, guint64 iv)
 static gint
 tier_column(const RondoSlab *slab, guint tier, const RondoSeries *series, guint cf)
 {
-    gint group = tier == 0 ? 0 : slab->group_of[cf];
-    if (group < 0)
-        return -1;
-    return group * (gint)slab->series_max + (gint)series->column;
+    return (gint)ring_column(slab, tier, cf, series->column);
 }
 
 /* The segment of tier slab that [start, end] asks for, clipped to its window. */

@@ -39,8 +39,8 @@ resize_readable(const RondoSlab *slab, guint64 t)
 static guint32
 resize_column(const RondoSlab *slab, guint f, guint32 c)
 {
-    g_assert(slab->group_of[f] >= 0 && c < slab->series_max);
-    return (guint32)slab->group_of[f] * slab->series_max + c;
+    g_assert(slab->group_of[f] >= 0); /* tier 0's slab too: its one group, last */
+    return ring_group_column(slab, (guint)slab->group_of[f], c);
 }
 
 /* Cell layout: each readable cell of @src to its new ring slot in @dst. */

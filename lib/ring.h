@@ -73,6 +73,29 @@ ring_slot_for_time(const RondoSlab *slab, guint64 t)
     return (guint32)((t / slab->interval_ns) % slab->slots);
 }
 
+/*
+ * The column of a slab holding group @group's value of the series in
+ * directory column @series_column: the functions a tier keeps are groups
+ * of series_max columns, in RondoConsolidation order (group_of; tier 0 has
+ * one group, its raw values; storage-format.md §2.3). The one place the
+ * formula is written.
+ */
+static inline guint32
+ring_group_column(const RondoSlab *slab, guint group, guint32 series_column)
+{
+    g_assert(group < RONDO_CF_N_FUNCTIONS && series_column < slab->series_max);
+    return (guint32)group * slab->series_max + series_column;
+}
+
+/* The column of function @cf in @tier (tier 0 serves every function from
+ * its raw values), or -1 if the tier does not keep @cf. */
+static inline gint64
+ring_column(const RondoSlab *slab, guint tier, guint cf, guint32 series_column)
+{
+    gint group = tier == 0 ? 0 : slab->group_of[cf];
+    return group < 0 ? -1 : (gint64)ring_group_column(slab, (guint)group, series_column);
+}
+
 /* Row layout: the value of column in ring slot r. */
 static inline double *
 ring_value(const RondoSlab *slab, guint32 column, guint32 r)
