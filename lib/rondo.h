@@ -544,6 +544,11 @@ RONDO_API gboolean rondo_store_check_files(const RondoStore *store, GError **err
 RONDO_API guint rondo_store_get_n_series(const RondoStore *store);
 /* Series by store-wide id, 0..n_series-1, in registration order. */
 RONDO_API RondoSeries *rondo_store_get_series(const RondoStore *store, guint id);
+/* The schema (index) a series of that name and labels belongs to in this
+ * store, registered or not: the first whose matchers accept it; G_MAXUINT if
+ * none does. Any thread. */
+RONDO_API guint rondo_store_find_schema(const RondoStore *store, const char *name,
+                                        const char *const *labels);
 /* Finds an existing series; NULL if there is none. */
 RONDO_API RondoSeries *rondo_store_lookup(const RondoStore *store, const char *name,
                                           const char *const *labels);

@@ -683,6 +683,13 @@ store_schema_for(const RondoStore *store, const char *name, const char *const *l
     return G_MAXUINT;
 }
 
+guint
+rondo_store_find_schema(const RondoStore *store, const char *name, const char *const *labels)
+{
+    g_return_val_if_fail(store != NULL && name != NULL, G_MAXUINT);
+    return store_schema_for(store, name, labels);
+}
+
 RondoSeries *
 rondo_store_lookup(const RondoStore *store, const char *name, const char *const *labels)
 {

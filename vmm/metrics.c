@@ -201,16 +201,20 @@ vm_metrics_enter_thread(VmMetrics *m, VmThread thread)
 }
 
 /* An existing store keeps the schemas it was made with: one whose matchers
- * give @series to another thread's schema does not get it recorded. */
+ * give a series to another thread's schema (or to none) does not get it
+ * registered, where it would take a slot and stay empty. */
 static gboolean
-metrics_check_owner(VmMetrics *m, VmThread thread, RondoSeries *series, const char *name)
+metrics_check_owner(VmMetrics *m, VmThread thread, const char *name, const char *const *labels)
 {
-    guint schema = rondo_series_get_schema(series);
+    guint schema = rondo_store_find_schema(m->store, name, labels);
     if (schema == m->schema_of[thread])
         return TRUE;
     g_printerr(_("rondo-demo-vmm: warning: series %s not recorded: this store puts it in "
                  "schema %s, not %s\n"),
-               name, rondo_schema_get_name(rondo_store_get_schema(m->store, schema)),
+               name,
+               schema < rondo_store_get_n_schemas(m->store)
+                   ? rondo_schema_get_name(rondo_store_get_schema(m->store, schema))
+                   : "-",
                thread_schemas[thread]);
     return FALSE;
 }
@@ -240,11 +244,11 @@ metrics_register_as(VmMetrics *m, VmThread thread, RondoSeries **ret, const Metr
     const char *labels[] = {label, value, NULL};
     RondoSeriesSpec spec = {name, label != NULL ? labels : NULL, d->type, d->unit, d->help};
     g_autoptr(GError) local = NULL;
-    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local)) {
-        if (!metrics_check_owner(m, thread, *ret, name))
-            *ret = NULL;
+    *ret = NULL;
+    if (!metrics_check_owner(m, thread, name, spec.labels))
         return TRUE;
-    }
+    if (rondo_store_register_specs(m->store, 1, &spec, ret, &local))
+        return TRUE;
     *ret = NULL;
     if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_FULL)) {
         /* An older, smaller store: the VM runs, this series is not recorded. */
