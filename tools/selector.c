@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include "rondo-tool.h"
 #include "selector.h"
+#include "promql-string.h"
 
 struct _ToolSelector {
     GPtrArray *matchers; /* RondoMatcher* */
@@ -66,27 +67,18 @@ parse_ident(Parser *ps, gboolean colons)
 static char *
 parse_string(Parser *ps)
 {
-    char quote = *ps->p;
-    if (quote != '"' && quote != '\'' && quote != '`')
+    char *value = NULL;
+    switch (promql_string_lex(&ps->p, &value)) {
+    case PROMQL_STRING_OK:
+        return value;
+    case PROMQL_STRING_NO_QUOTE:
         return fail(ps, _("expected a quoted value")), NULL;
-    g_autoptr(GString) s = g_string_new(NULL);
-    for (ps->p++; *ps->p != quote; ps->p++) {
-        char c = *ps->p;
-        if (c == '\0')
-            return fail(ps, _("unterminated string")), NULL;
-        if (c == '\\' && quote != '`') {
-            c = *++ps->p;
-            if (c == 'n')
-                c = '\n';
-            else if (c == 't')
-                c = '\t';
-            else if (c != '\\' && c != '"' && c != '\'')
-                return fail(ps, _("unknown escape")), NULL;
-        }
-        g_string_append_c(s, c);
+    case PROMQL_STRING_UNTERMINATED:
+        return fail(ps, _("unterminated string")), NULL;
+    case PROMQL_STRING_BAD_ESCAPE:
+    default:
+        return fail(ps, _("unknown escape")), NULL;
     }
-    ps->p++;
-    return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 static gboolean

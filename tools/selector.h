@@ -10,8 +10,8 @@ typedef struct _ToolSelector ToolSelector;
 /**
  * tool_selector_parse:
  * Parses `name`, `name{matchers}` or `{matchers}`; a matcher is
- * LABEL OP "VALUE" with OP one of = != =~ !~, VALUE in double quotes,
- * single quotes or backquotes with the escapes \" \' \\ \n \t. A regex
+ * LABEL OP "VALUE" with OP one of = != =~ !~, VALUE a PromQL string
+ * (promql_string_lex(): double, single or backquotes, Go's escapes). A regex
  * (GRegex syntax) must match the whole value, as in Prometheus.
  * Errors are G_OPTION_ERROR_BAD_VALUE with a translated message.
  */

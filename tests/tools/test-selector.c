@@ -67,6 +67,13 @@ test_escapes(void)
     static const char *const labels[] = {"path", "a\"b\\c\n", NULL};
     g_assert_true(matches("x{path=\"a\\\"b\\\\c\\n\"}", "x", labels));
     g_assert_true(matches("x{path=`a\"b\\c\n`}", "x", labels));
+    /* Prometheus' escapes (Go's): \u, \U, \x, octal, the single-letter ones */
+    static const char *const umlaut[] = {"v", "\xc3\xbc\a\b\f\r\t\v'", NULL};
+    g_assert_true(matches("x{v=\"\\u00fc\\a\\b\\f\\r\\t\\v'\"}", "x", umlaut));
+    g_assert_true(matches("x{v='\\U000000fc\\a\\b\\f\\r\\t\\v\\''}", "x", umlaut));
+    g_assert_true(matches("x{v=\"\\xc3\\xbc\\a\\b\\f\\r\\t\\v'\"}", "x", umlaut));
+    g_assert_true(matches("x{v=\"\\303\\274\\a\\b\\f\\r\\t\\v'\"}", "x", umlaut));
+    g_assert_true(matches("x{v=`\\u00fc`}", "x", (const char *const[]){"v", "\\u00fc", NULL}));
 }
 
 static void
@@ -86,6 +93,14 @@ test_errors(void)
         "1x",
         "x{a=~\"(\"}",
         "x{a=\"\\q\"}",
+        "x{a=\"\\'\"}", /* the other quote: Prometheus refuses it */
+        "x{a='\\\"'}",
+        "x{a=\"\\xzz\"}",
+        "x{a=\"\\u12\"}",
+        "x{a=\"\\ud800\"}", /* a surrogate is no character */
+        "x{a=\"\\U00110000\"}",
+        "x{a=\"\\400\"}", /* octal above 255 */
+        "x{a=\"b\nc\"}",  /* a newline inside double quotes */
         "x}",
         "{a=\"b\"}}",
     };
