@@ -97,7 +97,7 @@ record_inline(RondoSeries *series, double v, guint64 ts)
 #ifdef RECORD_LIMIT_INLINE
     RondoSlab *slab = series->slab0;
     if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
-        ring_cell_store(&series->cells0[slab->cache_r], slab->cache_t, v);
+        ring_cell_store(slab, &series->cells0[slab->cache_r], slab->cache_t, v);
         return RONDO_RECORD_OK;
     }
 #endif

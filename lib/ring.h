@@ -67,6 +67,24 @@ ring_store_f64(double *p, double v)
     __atomic_store(p, &v, __ATOMIC_RELAXED);
 }
 
+/* --enable-debug (RONDO_DEBUG): format.h's invariants checked on every
+ * write, the hot path's too; other builds compile the checks away. */
+#ifdef RONDO_DEBUG
+#define ring_debug_assert(expr) g_assert(expr)
+#else
+#define ring_debug_assert(expr) ((void)0)
+#endif
+
+/* Invariants 1 and 3: a tag holding @was may become slot time @t: t is a
+ * slot time, and was is unused or an older slot time (never a claim the
+ * writer left behind). */
+static inline gboolean
+ring_tag_may_become(const RondoSlab *slab, guint64 was, guint64 t)
+{
+    return t != 0 && t % slab->interval_ns == 0 &&
+           (was == 0 || (was != RONDO_SLOT_CLAIMING && was % slab->interval_ns == 0 && was < t));
+}
+
 static inline guint32
 ring_slot_for_time(const RondoSlab *slab, guint64 t)
 {
@@ -221,9 +239,12 @@ ring_locate(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
  * that holds another slot time is invalidated before its value changes and
  * published after; a cell that holds t only gets the value. */
 static inline void
-ring_cell_store(RondoCell *cell, guint64 t, double v)
+ring_cell_store(const RondoSlab *slab, RondoCell *cell, guint64 t, double v)
 {
+    ring_debug_assert(cell >= slab->cells &&
+                      cell < slab->cells + (gsize)slab->n_columns * slab->stride);
     if (G_UNLIKELY(ring_load_u64(&cell->t) != t)) {
+        ring_debug_assert(ring_tag_may_become(slab, ring_load_u64(&cell->t), t));
         /* This column's next cache line is the one the write four slots on
          * needs: fetched now, it is not a miss then (the sparse p99). A
          * prefetch never faults, even past the end of the map. */
@@ -249,7 +270,8 @@ static inline RondoRecordResult
 ring_write_cell(RondoSlab *slab, RondoCell *cells, guint32 column, double v, guint64 ts)
 {
     if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
-        ring_cell_store(&cells[slab->cache_r], slab->cache_t, v);
+        ring_debug_assert(slab->cache_r == ring_slot_for_time(slab, slab->cache_t));
+        ring_cell_store(slab, &cells[slab->cache_r], slab->cache_t, v);
         return RONDO_RECORD_OK;
     }
     return ring_write_cell_slow(slab, column, v, ts);
@@ -265,6 +287,7 @@ ring_write(RondoSlab *slab, guint32 column, double v, guint64 ts)
     guint64 t;
     guint32 r;
     RondoRecordResult res = ring_locate(slab, ts, &t, &r);
+    ring_debug_assert(res != RONDO_RECORD_OK || ring_load_u64(&slab->ts[r]) == t);
     if (res == RONDO_RECORD_OK)
         ring_store_f64(ring_value(slab, column, r), v);
     return res;

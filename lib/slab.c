@@ -309,6 +309,8 @@ ring_claim(RondoSlab *slab, guint32 r, guint64 t)
      * the same way), so on a ring's first lap the reset writes nothing: the
      * pages of other columns stay untouched, out of the writer's memory. */
     gboolean fresh = ring_load_u64(&slab->ts[r]) == 0;
+    ring_debug_assert(ring_tag_may_become(slab, ring_load_u64(&slab->ts[r]), t) &&
+                      r == ring_slot_for_time(slab, t));
     ring_store_u64(&slab->ts[r], RONDO_SLOT_CLAIMING);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (guint32 c = 0; !fresh && c < slab->n_columns; c++)
@@ -327,6 +329,6 @@ ring_write_cell_slow(RondoSlab *slab, guint32 column, double v, guint64 ts)
     g_assert(slab->cells != NULL && column < slab->n_columns);
     RondoRecordResult res = ring_locate_slow(slab, ts, &t, &r);
     if (res == RONDO_RECORD_OK)
-        ring_cell_store(ring_cell(slab, column, r), t, v);
+        ring_cell_store(slab, ring_cell(slab, column, r), t, v);
     return res;
 }
