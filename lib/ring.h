@@ -76,13 +76,13 @@ ring_store_f64(double *p, double v)
 #endif
 
 /* Invariants 1 and 3: a tag holding @was may become slot time @t: t is a
- * slot time, and was is unused or an older slot time (never a claim the
- * writer left behind). */
+ * slot time, and was is unused, an older slot time, or a claim a writer
+ * killed in the middle of a write left behind (test-crash makes them). */
 static inline gboolean
 ring_tag_may_become(const RondoSlab *slab, guint64 was, guint64 t)
 {
     return t != 0 && t % slab->interval_ns == 0 &&
-           (was == 0 || (was != RONDO_SLOT_CLAIMING && was % slab->interval_ns == 0 && was < t));
+           (was == 0 || was == RONDO_SLOT_CLAIMING || (was % slab->interval_ns == 0 && was < t));
 }
 
 static inline guint32
