@@ -11,8 +11,9 @@
  *     group_right) may hold a signature once per step; one-to-one matching
  *     may use it once per step; a result label set may occur once per step.
  *     Otherwise the query fails with Prometheus' message (HTTP 422).
- * Invariant: an EvalResult value NaN means "no sample" here as everywhere
- * in the evaluator, so a filtered-out sample is NaN.
+ * Invariant: eval_absent() means "no sample" here as everywhere in the
+ * evaluator, so a filtered-out sample is absent; NaN is a value, and
+ * compares as IEEE 754 (and Go) say: only != holds.
  */
 #include "config.h"
 
@@ -73,19 +74,19 @@ binop_scalars(const Node *n, EvalResult *a, const EvalResult *b)
     return a;
 }
 
-/* The value of vector sample @vec against scalar @sc at one step; NaN: dropped. */
+/* The value of vector sample @vec against scalar @sc at one step; absent: dropped. */
 static double
 vector_scalar_value(const Node *n, double vec, double sc, gboolean scalar_left)
 {
-    if (isnan(vec))
-        return NAN;
+    if (eval_is_absent(vec))
+        return vec;
     gboolean keep;
     double v = scalar_left ? elem_binop(n->op, sc, vec, &keep) : elem_binop(n->op, vec, sc, &keep);
     if (promql_op_is_comparison(n->op) && scalar_left)
         v = vec;
     if (n->bool_mod)
         return keep ? 1 : 0;
-    return keep ? v : NAN;
+    return keep ? v : eval_absent();
 }
 
 static EvalResult *
@@ -229,7 +230,7 @@ index_one_side(Matching *mt, guint i, GError **error)
     g_hash_table_remove_all(mt->used_at_step);
     for (guint k = 0; k < mt->one->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(mt->one->series, k);
-        if (isnan(s->v[i]))
+        if (eval_is_absent(s->v[i]))
             continue;
         EvalSeries *dup = g_hash_table_lookup(mt->one_at_step, mt->one_sig[k]);
         if (dup != NULL) {
@@ -276,7 +277,7 @@ output_set(Matching *mt, guint k, const EvalSeries *os, guint i, double v, GErro
         mt->last_out[k] = output_series(mt, result_labels(mt->n, ms->labels, os->labels));
     }
     EvalSeries *out = mt->last_out[k];
-    if (!isnan(out->v[i]))
+    if (!eval_is_absent(out->v[i]))
         return exec_error(error, mt->n->match.card == CARD_ONE_TO_ONE
                                      ? "vector cannot contain metrics with the same labelset"
                                      : "multiple matches for labels: grouping labels must "
@@ -292,7 +293,7 @@ match_one(Matching *mt, guint k, guint i, GError **error)
     const Node *n = mt->n;
     const EvalSeries *ms = g_ptr_array_index(mt->many->series, k);
     const EvalSeries *os = g_hash_table_lookup(mt->one_at_step, mt->many_sig[k]);
-    if (isnan(ms->v[i]) || os == NULL)
+    if (eval_is_absent(ms->v[i]) || os == NULL)
         return TRUE;
     gboolean swapped = n->match.card == CARD_ONE_TO_MANY, keep;
     double v = swapped ? elem_binop(n->op, os->v[i], ms->v[i], &keep)
@@ -314,7 +315,7 @@ static gboolean
 any_at_step(const EvalResult *r, guint i)
 {
     for (guint k = 0; k < r->series->len; k++) {
-        if (!isnan(((EvalSeries *)g_ptr_array_index(r->series, k))->v[i]))
+        if (!eval_is_absent(((EvalSeries *)g_ptr_array_index(r->series, k))->v[i]))
             return TRUE;
     }
     return FALSE;
@@ -370,7 +371,7 @@ sigs_at_step(GHashTable *set, const EvalResult *r, char **sigs, guint i)
 {
     g_hash_table_remove_all(set);
     for (guint k = 0; k < r->series->len; k++) {
-        if (!isnan(((EvalSeries *)r->series->pdata[k])->v[i]))
+        if (!eval_is_absent(((EvalSeries *)r->series->pdata[k])->v[i]))
             g_hash_table_add(set, sigs[k]);
     }
 }
@@ -382,7 +383,7 @@ filter_step(EvalResult *r, char **sigs, guint i, GHashTable *set, gboolean in)
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = r->series->pdata[k];
         if (g_hash_table_contains(set, sigs[k]) == in)
-            s->v[i] = NAN;
+            s->v[i] = eval_absent();
     }
 }
 

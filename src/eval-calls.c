@@ -6,8 +6,8 @@
  * the step's time in milliseconds divided by 1000; scalar() is NaN unless
  * exactly one series has a value; absent() takes its labels from the
  * equality matchers of a selector argument.
- * Invariant: NaN in a vector means "no sample", as everywhere in the
- * evaluator; clamp() with max < min has no sample at that step.
+ * Invariant: eval_absent() in a vector means "no sample", as everywhere in
+ * the evaluator; clamp() with max < min has no sample at that step.
  */
 #include "config.h"
 
@@ -58,7 +58,7 @@ call_value(CallKind c, double v, const double *a)
         return floor(v * inverse + 0.5) / inverse;
     }
     case CALL_CLAMP:
-        return a[1] < a[0] ? NAN : go_max(a[0], go_min(a[1], v));
+        return a[1] < a[0] ? eval_absent() : go_max(a[0], go_min(a[1], v));
     case CALL_CLAMP_MIN:
         return go_max(a[0], v);
     case CALL_CLAMP_MAX:
@@ -99,7 +99,7 @@ call_map(Eval *ev, const Node *n, EvalResult *r, GError **error)
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
         for (guint i = 0; i < ev->n_steps; i++) {
-            if (!isnan(s->v[i]))
+            if (!eval_is_absent(s->v[i]))
                 s->v[i] = call_value(n->call, s->v[i], &a[i * 2]);
         }
     }
@@ -137,7 +137,7 @@ call_scalar(Eval *ev, EvalResult *vec)
         guint present = 0;
         for (guint k = 0; k < vec->series->len; k++) {
             const EvalSeries *s = g_ptr_array_index(vec->series, k);
-            if (!isnan(s->v[i])) {
+            if (!eval_is_absent(s->v[i])) {
                 present++;
                 r->scalar_v[i] = s->v[i];
             }
@@ -178,7 +178,7 @@ call_absent(Eval *ev, const Node *n, EvalResult *vec)
     EvalSeries *out = eval_series_new(absent_labels(g_ptr_array_index(n->args, 0)), ev->n_steps);
     for (guint i = 0; i < ev->n_steps; i++) {
         guint k = 0;
-        while (k < vec->series->len && isnan(((EvalSeries *)vec->series->pdata[k])->v[i]))
+        while (k < vec->series->len && eval_is_absent(((EvalSeries *)vec->series->pdata[k])->v[i]))
             k++;
         if (k == vec->series->len)
             out->v[i] = 1;

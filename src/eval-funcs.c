@@ -1,8 +1,8 @@
 /* eval-funcs.c - the range functions: one value from the points of one window.
  *
  * Each function sees the points of [t - range, t] of one series (at least
- * one; Prometheus calls no function over an empty window) and returns NaN
- * where Prometheus returns no sample (rondod's "absent").
+ * one; Prometheus calls no function over an empty window) and returns
+ * eval_absent() where Prometheus returns no sample; NaN is a value.
  *
  * Why a file of its own: these are where the last bit is decided. Each
  * follows Prometheus 2.42's promql/functions.go in its order of floating
@@ -24,7 +24,7 @@ extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean c
                    gboolean is_rate)
 {
     if (n < 2)
-        return NAN;
+        return eval_absent();
     double delta = p[n - 1].v - p[0].v;
     for (guint i = 1; counter && i < n; i++) {
         if (p[i].v < p[i - 1].v)
@@ -51,11 +51,11 @@ static double
 instant_delta(const Point *p, guint n, gboolean is_rate)
 {
     if (n < 2)
-        return NAN;
+        return eval_absent();
     const Point *last = &p[n - 1], *prev = &p[n - 2];
     double v = is_rate && last->v < prev->v ? last->v : last->v - prev->v;
     if (last->t == prev->t)
-        return NAN;
+        return eval_absent();
     if (is_rate)
         v /= (double)(last->t - prev->t) / 1e9;
     return v;
@@ -110,7 +110,7 @@ static double
 window_linear(const Window *w, gboolean predict)
 {
     if (w->n < 2)
-        return NAN;
+        return eval_absent();
     double slope, intercept;
     linear_regression(w->p, w->n, predict ? w->step_ns : w->p[0].t, &slope, &intercept);
     return predict ? slope * w->param + intercept : slope;
@@ -203,12 +203,15 @@ window_avg(const Point *p, guint n)
     return isinf(mean) ? mean : mean + c;
 }
 
+/* min_over_time, max_over_time: a NaN gives way to any later value. */
 static double
 window_extreme(const Point *p, guint n, gboolean min)
 {
-    double acc = min ? INFINITY : -INFINITY;
-    for (guint i = 0; i < n; i++)
-        acc = min ? MIN(acc, p[i].v) : MAX(acc, p[i].v);
+    double acc = p[0].v;
+    for (guint i = 1; i < n; i++) {
+        if ((min ? acc > p[i].v : acc < p[i].v) || isnan(acc))
+            acc = p[i].v;
+    }
     return acc;
 }
 
@@ -219,7 +222,7 @@ window_apply(FuncKind f, const Window *w)
     guint n = w->n;
     guint64 t = w->t_ns, range = w->range_ns;
     if (n == 0)
-        return NAN;
+        return eval_absent();
     switch (f) {
     case FN_RATE:
     case FN_INCREASE:

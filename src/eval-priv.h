@@ -21,7 +21,7 @@ typedef struct {
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
 guint64 eval_step_time(const Eval *ev, guint i);
 EvalResult *eval_result_new(gboolean scalar, guint n_steps);
-/* Takes @labels; every step NaN (no value). */
+/* Takes @labels; every step absent (eval_absent()). */
 EvalSeries *eval_series_new(char **labels, guint n_steps);
 void eval_series_free(gpointer p);
 /* Drops __name__ from every series of @r (a vector). */
@@ -47,7 +47,7 @@ typedef struct {
     double param;     /* quantile_over_time()'s phi, predict_linear()'s seconds */
 } Window;
 
-/* eval-funcs.c: a range function over one window (NaN: Prometheus gives no
+/* eval-funcs.c: a range function over one window (eval_absent(): Prometheus gives no
  * value, as it gives none for an empty window). */
 double window_apply(FuncKind f, const Window *w);
 /* Prometheus' quantile(): sorts @v in place; NaN for no values. */

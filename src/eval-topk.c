@@ -124,7 +124,7 @@ topk_step(EvalResult *in, const GArray *members, guint i, gint64 k, gboolean top
     for (guint x = 0; x < members->len; x++) {
         guint idx = g_array_index(members, guint, x);
         double v = ((EvalSeries *)in->series->pdata[idx])->v[i];
-        if (!isnan(v))
+        if (!eval_is_absent(v))
             items[n++] = (Item){v, idx};
     }
     guint len = k < 1 ? 0 : heap_select(heap, items, n, k, top);
@@ -133,7 +133,7 @@ topk_step(EvalResult *in, const GArray *members, guint i, gint64 k, gboolean top
         for (guint j = 0; j < len && !chosen; j++)
             chosen = heap[j].k == items[x].k;
         if (!chosen)
-            ((EvalSeries *)in->series->pdata[items[x].k])->v[i] = NAN;
+            ((EvalSeries *)in->series->pdata[items[x].k])->v[i] = eval_absent();
     }
 }
 
@@ -188,7 +188,7 @@ eval_quantile(Eval *ev, const Node *n, GError **error)
             for (guint x = 0; x < members->len; x++) {
                 double v =
                     ((EvalSeries *)in->series->pdata[g_array_index(members, guint, x)])->v[i];
-                if (!isnan(v))
+                if (!eval_is_absent(v))
                     buf[m++] = v;
             }
             if (m > 0)

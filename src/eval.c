@@ -1,7 +1,8 @@
 /* eval.c - evaluating the PromQL subset over every step of a query at once.
  *
  * Every node evaluates to a scalar (one value per step) or to a set of
- * series (one value per step each, NaN where a series has no value). A
+ * series (one value per step each, eval_absent() where a series has no
+ * value: NaN itself is a value, as in Prometheus). A
  * selector reads each matching series once over the whole query range, from
  * the tier the step calls for, then walks the steps with two cursors, so a
  * range query costs one pass over the points plus one pass over the steps.
@@ -64,7 +65,7 @@ eval_series_new(char **labels, guint n_steps)
     s->labels = labels;
     s->v = g_new(double, n_steps);
     for (guint i = 0; i < n_steps; i++)
-        s->v[i] = NAN;
+        s->v[i] = eval_absent();
     return s;
 }
 
@@ -116,9 +117,9 @@ static gboolean
 series_merge_into(EvalSeries *into, const EvalSeries *from, guint n_steps)
 {
     for (guint i = 0; i < n_steps; i++) {
-        if (isnan(from->v[i]))
+        if (eval_is_absent(from->v[i]))
             continue;
-        if (!isnan(into->v[i]))
+        if (!eval_is_absent(into->v[i]))
             return FALSE;
         into->v[i] = from->v[i];
     }
@@ -428,7 +429,7 @@ group_add(Group *g, AggKind agg, const double *v, guint n_steps)
 {
     gboolean var = agg == AGG_STDDEV || agg == AGG_STDVAR;
     for (guint i = 0; i < n_steps; i++) {
-        if (isnan(v[i]))
+        if (eval_is_absent(v[i]))
             continue;
         double *a = &g->acc[i];
         if (g->count[i] == 0) {
@@ -436,10 +437,10 @@ group_add(Group *g, AggKind agg, const double *v, guint n_steps)
             g->mean[i] = v[i];
         } else if (var)
             var_add(&g->mean[i], a, v[i], g->count[i] + 1);
-        else if (agg == AGG_MIN)
-            *a = MIN(*a, v[i]);
-        else if (agg == AGG_MAX)
-            *a = MAX(*a, v[i]);
+        else if (agg == AGG_MIN && (*a > v[i] || isnan(*a))) /* NaN loses, as in 2.42 */
+            *a = v[i];
+        else if (agg == AGG_MAX && (*a < v[i] || isnan(*a)))
+            *a = v[i];
         else if (agg == AGG_SUM)
             *a += v[i];
         else if (agg == AGG_AVG)
@@ -515,7 +516,7 @@ eval_neg(Eval *ev, const Node *n, GError **error)
         g_strfreev(s->labels);
         s->labels = dropped;
         for (guint i = 0; i < ev->n_steps; i++)
-            s->v[i] = -s->v[i];
+            s->v[i] = eval_is_absent(s->v[i]) ? s->v[i] : -s->v[i];
     }
     return r;
 }
@@ -549,13 +550,16 @@ eval_node(Eval *ev, const Node *n, GError **error)
     g_assert_not_reached();
 }
 
-/* By the value of an instant answer, in the direction *@order; NaN last. */
+/* By the value of an instant answer, in the direction *@order; NaN first
+ * (Prometheus' Less), no value last (not written). */
 static gint
 series_value_cmp(gconstpointer a, gconstpointer b, gpointer order)
 {
     double x = (*(EvalSeries *const *)a)->v[0], y = (*(EvalSeries *const *)b)->v[0];
+    if (eval_is_absent(x) || eval_is_absent(y))
+        return eval_is_absent(x) - eval_is_absent(y);
     if (isnan(x) || isnan(y))
-        return isnan(x) - isnan(y);
+        return isnan(y) - isnan(x);
     return x < y ? -*(gint *)order : x > y ? *(gint *)order : 0;
 }
 
@@ -601,7 +605,7 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
     gboolean first = TRUE;
     for (guint k = 0; k < r->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(r->series, k);
-        if (isnan(s->v[0]))
+        if (eval_is_absent(s->v[0]))
             continue;
         g_string_append(out, first ? "{\"metric\":" : ",{\"metric\":");
         first = FALSE;
@@ -614,7 +618,7 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
 }
 
 /* One matrix entry; nothing at all if the series has no value at any step.
- * A scalar (@all) has a value at every step, NaN included. */
+ * A scalar (@all) has a value at every step. */
 static void
 write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint n,
                     gboolean all, gboolean *first, GString *out)
@@ -625,7 +629,7 @@ write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx
     g_string_append(out, ",\"values\":[");
     gboolean any = FALSE;
     for (guint i = 0; i < n; i++) {
-        if (isnan(v[i]) && !all)
+        if (eval_is_absent(v[i]) && !all)
             continue;
         if (any)
             g_string_append_c(out, ',');
