@@ -15,7 +15,8 @@ typedef struct {
     const EvalContext *ctx;
     guint n_steps;
     guint64 samples;
-    const double *param; /* while a range function runs: its parameter, per step */
+    const double *param;                  /* while a range function runs: its parameter, per step */
+    guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
 } Eval;
 
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
@@ -46,6 +47,23 @@ typedef struct {
     guint64 step_ns;  /* the step's own time (predict_linear()'s intercept) */
     double param;     /* quantile_over_time()'s phi, predict_linear()'s seconds */
 } Window;
+
+/* The range function @f over the points @p of one series (labelled @labels)
+ * at every step of @ev: windows [t - @range, t], t the step's time less @offset. */
+EvalSeries *eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
+                         guint64 range, gint64 offset);
+
+/* eval-steps.c: the offset a selector or a subquery reads with, its @ modifier included. */
+gint64 eval_offset(const Eval *ev, const Node *n);
+/* How many of the @n points @p (by time) a selector pinned by @ sees: those
+ * up to its time less its offset. */
+guint eval_at_clip(const Eval *ev, const Node *sel, const Point *p, guint n);
+/* TRUE if @n's value is the same at every step (Prometheus' step-invariant subtrees). */
+gboolean eval_node_is_invariant(const Node *n);
+/* @n evaluated once, at the first step, its values copied to every step. */
+EvalResult *eval_invariant(Eval *ev, const Node *n, GError **error);
+/* A range function (@fn) over a subquery (@fn->lhs). */
+EvalResult *eval_subquery(Eval *ev, const Node *fn, GError **error);
 
 /* eval-funcs.c: a range function over one window (eval_absent(): Prometheus gives no
  * value, as it gives none for an empty window). */

@@ -298,12 +298,13 @@ static gboolean
 select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
                GError **error)
 {
-    guint64 lb = lookback_ns(h, s, ev, sel->offset_ns);
-    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, sel->offset_ns, error);
+    gint64 offset = eval_offset(ev, sel);
+    guint64 lb = lookback_ns(h, s, ev, offset);
+    g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, offset, error);
     if (pts == NULL)
         return FALSE;
     EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
-    instant_fill(ev, pts, lb, sel->offset_ns, out->v);
+    instant_fill(ev, pts, lb, offset, out->v);
     g_ptr_array_add(r->series, out);
     return TRUE;
 }
@@ -318,26 +319,18 @@ func_cf(FuncKind f)
                                    : RONDO_CF_AVERAGE;
 }
 
-static gboolean
-select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
-             GError **error)
+EvalSeries *
+eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n, guint64 range,
+             gint64 offset)
 {
-    FuncKind f = fn->func;
-    guint64 range = fn->lhs->range_ns;
-    gint64 offset = fn->lhs->offset_ns;
-    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, offset, error);
-    if (pts == NULL)
-        return FALSE;
-    g_auto(GStrv) labels = series_labelset(h, s);
     /* Prometheus keeps the name for last_over_time() only. */
-    EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv(labels)
+    EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv((char **)labels)
                                                              : labels_without(labels, "__name__"),
                                       ev->n_steps);
-    const Point *p = (const Point *)(gpointer)pts->data;
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
         guint64 t = sel_time(ev, i, offset);
-        while (hi < pts->len && p[hi].t <= t)
+        while (hi < n && p[hi].t <= t)
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
             lo++;
@@ -349,7 +342,23 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
                           .param = ev->param != NULL ? ev->param[i] : NAN};
         out->v[i] = window_apply(f, &w);
     }
-    g_ptr_array_add(r->series, out);
+    return out;
+}
+
+static gboolean
+select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
+             GError **error)
+{
+    FuncKind f = fn->func;
+    guint64 range = fn->lhs->range_ns;
+    gint64 offset = eval_offset(ev, fn->lhs);
+    g_autoptr(GArray) pts = read_points(ev, h, s, func_cf(f), range, offset, error);
+    if (pts == NULL)
+        return FALSE;
+    g_auto(GStrv) labels = series_labelset(h, s);
+    const Point *p = pts->len > 0 ? &g_array_index(pts, Point, 0) : NULL;
+    guint n = eval_at_clip(ev, fn->lhs, p, pts->len);
+    g_ptr_array_add(r->series, eval_windows(ev, f, labels, p, n, range, offset));
     return TRUE;
 }
 
@@ -362,7 +371,9 @@ eval_func(Eval *ev, const Node *n, GError **error)
     g_assert(param == NULL || param->scalar);
     const double *outer = ev->param;
     ev->param = param != NULL ? param->scalar_v : NULL;
-    EvalResult *r = each_series(ev, n->lhs->matchers, n, select_range, error);
+    EvalResult *r = n->lhs->kind == NODE_SUBQUERY
+                        ? eval_subquery(ev, n, error)
+                        : each_series(ev, n->lhs->matchers, n, select_range, error);
     ev->param = outer;
     return r;
 }
@@ -524,6 +535,8 @@ eval_neg(Eval *ev, const Node *n, GError **error)
 EvalResult *
 eval_node(Eval *ev, const Node *n, GError **error)
 {
+    if (ev->n_steps > 1 && n->kind != NODE_NUMBER && eval_node_is_invariant(n))
+        return eval_invariant(ev, n, error);
     switch (n->kind) {
     case NODE_NUMBER: {
         EvalResult *r = eval_result_new(TRUE, ev->n_steps);
@@ -546,6 +559,8 @@ eval_node(Eval *ev, const Node *n, GError **error)
         return eval_binary(ev, n, error);
     case NODE_NEG:
         return eval_neg(ev, n, error);
+    case NODE_SUBQUERY:
+        break; /* only as a range function's argument: eval_func() */
     }
     g_assert_not_reached();
 }
@@ -568,7 +583,10 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
 {
     g_return_val_if_fail(root != NULL && ctx != NULL, NULL);
     g_return_val_if_fail(ctx->end_ns >= ctx->start_ns && ctx->step_ns > 0, NULL);
-    Eval ev = {.ctx = ctx, .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns)};
+    Eval ev = {.ctx = ctx,
+               .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns),
+               .query_start_ns = ctx->start_ns,
+               .query_end_ns = ctx->end_ns};
     EvalResult *r = eval_node(&ev, root, error);
     if (r == NULL)
         return NULL;

@@ -8,11 +8,13 @@
  *   term     := unary (('*' | '/') mods unary)*
  *   mods     := ['bool'] [('on' | 'ignoring') '(' labels ')'
  *                         [('group_left' | 'group_right') ['(' labels ')']]]
- *   unary    := '-' unary | '+' unary | primary
- *   primary  := NUMBER | '(' expr ')' | agg | func | selector
+ *   unary    := '-' unary | '+' unary | primary subquery*
+ *   subquery := '[' DURATION ':' [DURATION] ']' at_off     (a range function's argument)
+ *   primary  := NUMBER | '(' expr ')' | agg | func | call | selector
  *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
- *   func     := FUNC '(' selector '[' DURATION ']' ')'
- *   selector := [METRIC] ['{' matcher (',' matcher)* [','] '}']
+ *   func     := FUNC '(' [scalar ','] (selector | unary) [',' scalar] ')'  (a range argument)
+ *   selector := [METRIC] ['{' matcher (',' matcher)* [','] '}'] ['[' DURATION ']'] at_off
+ *   at_off   := ('offset' ['-'] DURATION | '@' (NUMBER | 'start()' | 'end()'))*  each once
  *   matcher  := LABEL ('=' | '!=' | '=~' | '!~') STRING
  *
  * Why hand-written: the subset is small and every refusal must name the
@@ -385,6 +387,10 @@ selector_check(Parser *ps, const GPtrArray *matchers)
 static gboolean
 parse_offset(Parser *ps, Node *n)
 {
+    if (n->offset_ns != 0) {
+        fail(ps, "offset may not be set multiple times");
+        return FALSE;
+    }
     gboolean negative = accept(ps, "-");
     skip_ws(ps);
     guint64 ns = 0;
@@ -395,11 +401,104 @@ parse_offset(Parser *ps, Node *n)
     }
     ps->p += len;
     n->offset_ns = negative ? -(gint64)ns : (gint64)ns;
-    if (accept_keyword(ps, "offset")) {
-        fail(ps, "offset may not be set multiple times");
+    return TRUE;
+}
+
+/* After "@": start(), end() or a time in seconds, kept as Prometheus keeps
+ * it, rounded to the millisecond. Times before 1970 are refused. */
+static gboolean
+parse_at(Parser *ps, Node *n)
+{
+    if (n->at != AT_NONE) {
+        fail(ps, "@ <timestamp> may not be set multiple times");
         return FALSE;
     }
+    gboolean start = accept_keyword(ps, "start");
+    if (start || accept_keyword(ps, "end")) {
+        n->at = start ? AT_START : AT_END;
+        return expect(ps, "(") && expect(ps, ")");
+    }
+    skip_ws(ps);
+    char *end = NULL;
+    double t = g_ascii_strtod(ps->p, &end);
+    if (end == ps->p || !isfinite(t) || t >= 9.2e15) {
+        fail(ps, "expected a time in seconds, start() or end() after @");
+        return FALSE;
+    }
+    if (t < 0) {
+        fail(ps, "the @ modifier before 1970 is not supported by rondod");
+        return FALSE;
+    }
+    ps->p = end;
+    n->at = AT_TIME;
+    n->at_ns = (guint64)round(t * 1000) * G_GUINT64_CONSTANT(1000000);
     return TRUE;
+}
+
+/* The offset and @ modifiers, in either order, each at most once. */
+static gboolean
+parse_modifiers(Parser *ps, Node *n)
+{
+    for (;;) {
+        if (accept_keyword(ps, "offset")) {
+            if (!parse_offset(ps, n))
+                return FALSE;
+        } else if (accept(ps, "@")) {
+            if (!parse_at(ps, n))
+                return FALSE;
+        } else {
+            return TRUE;
+        }
+    }
+}
+
+/* A duration inside [...], not zero. */
+static gboolean
+parse_range(Parser *ps, guint64 *ret_ns)
+{
+    skip_ws(ps);
+    gsize len = parse_prom_duration(ps->p, ret_ns);
+    if (len == 0 || *ret_ns == 0) {
+        fail(ps, "expected a duration such as 5m in [...]");
+        return FALSE;
+    }
+    ps->p += len;
+    return TRUE;
+}
+
+/* TRUE if the [ at @p opens a subquery: a ':' before the ]. */
+static gboolean
+bracket_is_subquery(const char *p)
+{
+    while (*p != '\0' && *p != ']' && *p != ':')
+        p++;
+    return *p == ':';
+}
+
+/* expr[RANGE:[STEP]] [offset D] [@ T], the [ at the cursor. */
+static Node *
+parse_subquery(Parser *ps, Node *inner)
+{
+    g_autoptr(Node) n = node_new(NODE_SUBQUERY);
+    n->lhs = inner;
+    if (!bracket_is_subquery(ps->p)) {
+        fail(ps, "ranges only allowed for vector selectors");
+        return NULL;
+    }
+    if (promql_node_is_scalar(inner) || inner->kind == NODE_SUBQUERY || inner->range_ns != 0) {
+        fail(ps, "subquery is only allowed on instant vector, got %s instead",
+             promql_node_is_scalar(inner) ? "scalar" : "range vector");
+        return NULL;
+    }
+    accept(ps, "[");
+    if (!parse_range(ps, &n->range_ns) || !expect(ps, ":"))
+        return NULL;
+    skip_ws(ps);
+    if (*ps->p != ']' && !parse_range(ps, &n->step_ns))
+        return NULL;
+    if (!expect(ps, "]") || !parse_modifiers(ps, n))
+        return NULL;
+    return g_steal_pointer(&n);
 }
 
 static Node *
@@ -414,29 +513,14 @@ parse_selector(Parser *ps, char *name_taken)
         return NULL;
     if (!selector_check(ps, n->matchers))
         return NULL;
-    if (accept(ps, "[")) {
-        skip_ws(ps);
-        gsize len = parse_prom_duration(ps->p, &n->range_ns);
-        if (len == 0 || n->range_ns == 0) {
-            fail(ps, "expected a duration such as 5m in [...]");
-            return NULL;
-        }
-        ps->p += len;
-        skip_ws(ps);
-        if (*ps->p == ':') {
-            fail(ps, "subqueries are not supported by rondod");
-            return NULL;
-        }
-        if (!expect(ps, "]"))
-            return NULL;
-    }
-    if (accept_keyword(ps, "offset") && !parse_offset(ps, n))
-        return NULL;
     skip_ws(ps);
-    if (*ps->p == '@') {
-        fail(ps, "the @ modifier is not supported by rondod");
-        return NULL;
+    if (*ps->p == '[' && !bracket_is_subquery(ps->p)) {
+        accept(ps, "[");
+        if (!parse_range(ps, &n->range_ns) || !expect(ps, "]"))
+            return NULL;
     }
+    if (!parse_modifiers(ps, n))
+        return NULL;
     return g_steal_pointer(&n);
 }
 
@@ -532,11 +616,10 @@ parse_func(Parser *ps, FuncKind f)
         return NULL;
     if (f == FN_QUANTILE_OVER_TIME && !parse_func_param(ps, n, ","))
         return NULL;
-    char *name = lex_ident(ps);
-    n->lhs = parse_selector(ps, name);
+    n->lhs = parse_expr(ps);
     if (n->lhs == NULL)
         return NULL;
-    if (n->lhs->range_ns == 0) {
+    if (n->lhs->kind != NODE_SUBQUERY && (n->lhs->kind != NODE_SELECTOR || n->lhs->range_ns == 0)) {
         fail(ps, "%s() expects a range vector such as metric[5m]", func_names[f]);
         return NULL;
     }
@@ -748,6 +831,8 @@ parse_unary(Parser *ps)
         n = parse_unary(ps);
     } else {
         n = parse_primary(ps);
+        while (n != NULL && (skip_ws(ps), *ps->p == '['))
+            n = parse_subquery(ps, n);
     }
     ps->depth--;
     return n;
@@ -919,10 +1004,12 @@ refuse_trailing(Parser *ps)
     const char *p = ps->p;
     if (*p == '\0')
         return;
-    if (accept_keyword(ps, "offset")) {
+    if (accept_keyword(ps, "offset") || accept(ps, "@")) {
         ps->p = p;
-        fail(ps, "offset modifier must be preceded by an instant vector selector or range "
-                 "vector selector or a subquery");
+        fail(ps,
+             "%s modifier must be preceded by an instant vector selector or range "
+             "vector selector or a subquery",
+             *p == '@' ? "@" : "offset");
         return;
     }
     if (strchr("=%^", *p) != NULL)
@@ -934,16 +1021,19 @@ refuse_trailing(Parser *ps)
         fail(ps, "unexpected \"%.16s\"", p);
 }
 
-/* A range selector anywhere but as a function's argument. */
+/* A range selector or a subquery anywhere but as a function's argument. */
 static gboolean
 has_bare_range(const Node *n)
 {
     if (n == NULL)
         return FALSE;
-    if (n->kind == NODE_FUNC) /* its selector is a range; its parameter may not hold one */
-        return has_bare_range(n->rhs);
+    if (n->kind == NODE_FUNC) /* its argument is a range; the parameter may not hold one */
+        return has_bare_range(n->rhs) ||
+               (n->lhs->kind == NODE_SUBQUERY && has_bare_range(n->lhs->lhs));
     if (n->kind == NODE_SELECTOR)
         return n->range_ns != 0;
+    if (n->kind == NODE_SUBQUERY)
+        return TRUE;
     for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
         if (has_bare_range(g_ptr_array_index(n->args, i)))
             return TRUE;
@@ -976,8 +1066,8 @@ promql_parse(const char *expr, GError **error)
     }
     if (has_bare_range(n)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "a range vector selector is only supported as the argument of a range "
-                    "function such as rate() or *_over_time()");
+                    "a range vector selector or a subquery is only supported as the argument "
+                    "of a range function such as rate() or *_over_time()");
         return NULL;
     }
     return g_steal_pointer(&n);

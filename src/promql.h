@@ -8,6 +8,9 @@
 /* Expression depth and size bounds: input from the network gets a limit. */
 #define PROMQL_EXPR_MAX  4096
 #define PROMQL_DEPTH_MAX 32
+/* A subquery's step when it gives none (expr[30m:]): Prometheus' default
+ * global evaluation_interval, which rondod, evaluating no rules, has not. */
+#define PROMQL_SUBQUERY_STEP_NS (G_GUINT64_CONSTANT(60) * G_GUINT64_CONSTANT(1000000000))
 
 typedef enum {
     MATCH_EQ,  /* =  */
@@ -33,7 +36,16 @@ typedef enum {
     NODE_AGG,      /* sum by (a) (expr) */
     NODE_BINARY,   /* expr + expr, expr > bool expr, a / on(x) group_left b */
     NODE_NEG,      /* -expr */
+    NODE_SUBQUERY, /* expr[30m:1m]: only as a range function's argument (lhs) */
 } NodeKind;
+
+/* The @ modifier of a selector or a subquery. */
+typedef enum {
+    AT_NONE,
+    AT_TIME,  /* @ 1700000000.5: at_ns */
+    AT_START, /* @ start(): the query's start */
+    AT_END,   /* @ end(): the query's end */
+} AtKind;
 
 typedef enum {
     FN_RATE,
@@ -122,8 +134,11 @@ struct _Node {
     NodeKind kind;
     double number;        /* NODE_NUMBER */
     GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
-    guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
-    gint64 offset_ns;     /* NODE_SELECTOR: the offset modifier; negative reads later */
+    guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector; NODE_SUBQUERY */
+    gint64 offset_ns;     /* NODE_SELECTOR, NODE_SUBQUERY: offset; negative reads later */
+    AtKind at;            /* NODE_SELECTOR, NODE_SUBQUERY: the @ modifier */
+    guint64 at_ns;        /* AT_TIME: the time, whole milliseconds as Prometheus has it */
+    guint64 step_ns;      /* NODE_SUBQUERY: the step; 0: PROMQL_SUBQUERY_STEP_NS */
     FuncKind func;        /* NODE_FUNC, selector in lhs, a scalar parameter in rhs */
     AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
     CallKind call;        /* NODE_CALL */

@@ -37,7 +37,7 @@ import urllib.parse
 import urllib.request
 
 TIER0_REQUIRED = 0.95
-SUBSET_REQUIRED = 1116
+SUBSET_REQUIRED = 1116 + 6 * 35
 # The archive's gauge is a 3 h sine of amplitude 10 around 20, its counter
 # linear: a 60 s average moves a value by at most 10 * 2 pi / 180 min *
 # 60 s ~ 0.35 (1.7 % of 20), a bucket max or min by as much.
@@ -248,6 +248,44 @@ TIER0_EXPRS = [
     'vector(NaN) or vector(1)',
     '-(memory_bytes * NaN)',
     'label_replace(vector(NaN), "a", "b", "", "")',
+    # the @ modifier ($AT1, $AT2: times inside tier 0, see at_times()); a
+    # subtree pinned by @ is evaluated once, others move with the steps
+    'memory_bytes @ $AT1',
+    'memory_bytes @ start()',
+    'queue_length @ end()',
+    'http_requests_total offset 5m @ $AT2',
+    'http_requests_total @ $AT2 offset -3m',
+    'rate(http_requests_total[5m] @ $AT1)',
+    'rate(http_requests_total[5m] @ end() offset 10m)',
+    'avg_over_time(temperature_celsius[5m] @ start())',
+    'predict_linear(memory_bytes[10m] @ $AT1, 600)',
+    'sum by (store) (memory_bytes @ $AT1) - sum by (store) (memory_bytes)',
+    'memory_bytes @ $AT1 + time()',
+    'topk(1, memory_bytes @ start())',
+    'absent(nonexistent @ $AT1)',
+    'vector(1) + queue_length @ end()',
+    'sort(label_replace(memory_bytes @ $AT2, "a", "$1", "store", "(.*)"))',
+    # subqueries: steps at multiples of their own (1m unless given)
+    'max_over_time(rate(http_requests_total[5m])[30m:1m])',
+    'avg_over_time(memory_bytes[10m:])',
+    'min_over_time(temperature_celsius[10m:30s] offset 5m)',
+    'rate(http_requests_total[10m:1m])',
+    'irate(http_requests_total[5m:20s])',
+    'sum_over_time(queue_length[7m:2m])',
+    'count_over_time(memory_bytes[5m:45s])',
+    'last_over_time(memory_bytes[5m:1m])',
+    'quantile_over_time(0.5, temperature_celsius[10m:1m])',
+    'max_over_time(sum by (store) (queue_length)[15m:5m] @ end())',
+    'deriv(avg_over_time(temperature_celsius[2m])[10m:1m])',
+    'max_over_time(max_over_time(memory_bytes[2m:30s])[10m:1m])',
+    'changes(queue_length[20m:1m] @ $AT1)',
+    'avg_over_time((memory_bytes * NaN)[5m:1m])',
+    'max_over_time(((queue_length - 3) / (queue_length - 3))[10m:1m])',
+    'min_over_time(vector(time())[5m:1m])',
+    'predict_linear(memory_bytes[10m:1m], 600)',
+    'rate(http_requests_total[5m:1m] offset -2m)',
+    'stddev_over_time(queue_length[10m:1m] offset 1h)',
+    'resets(http_requests_total[1h:5m])',
 ]
 
 TIER1_EXPRS = [
@@ -258,6 +296,11 @@ TIER1_EXPRS = [
     'rate(archive_requests_total[10m])',
     'increase(archive_requests_total[30m])',
 ]
+
+
+def at_times(end):
+    """The times the @ cases name: inside tier 0, one of them not a whole second."""
+    return {'$AT1': str(end - 10 * MIN), '$AT2': '%.3f' % (end - 47 * MIN - 30.25)}
 
 
 def cases(end):
@@ -272,6 +315,8 @@ def cases(end):
     for tier, exprs, instants, ranges in ((0, TIER0_EXPRS, t0_instant, t0_range),
                                           (1, TIER1_EXPRS, t1_instant, t1_range)):
         for expr in exprs:
+            for name, t in at_times(end).items():
+                expr = expr.replace(name, t)
             for t in instants:
                 yield tier, 'instant', expr, {'query': expr, 'time': t}
             for start, stop, step in ranges:
