@@ -2,7 +2,7 @@
  *
  * Prometheus 2.42's semantics (promql/engine.go: scalarBinop,
  * VectorscalarBinop, VectorBinop, resultMetric), step by step:
- *   - arithmetic drops __name__; a comparison filters (the series keeps its
+ *   - arithmetic drops __name__ (atan2 keeps it); a comparison filters (the series keeps its
  *     name and the value of its vector side, even with the scalar on the
  *     left), or with bool gives 0 / 1 and drops __name__;
  *   - between two vectors the series pair by their signature (on: the
@@ -37,6 +37,12 @@ elem_binop(BinOp op, double a, double b, gboolean *keep)
         return a * b;
     case OP_DIV:
         return a / b;
+    case OP_MOD:
+        return fmod(a, b); /* exact, as Go's math.Mod */
+    case OP_POW:
+        return eval_pow(a, b);
+    case OP_ATAN2:
+        return atan2(a, b);
     case OP_EQ:
         *keep = a == b;
         break;
@@ -74,6 +80,14 @@ binop_scalars(const Node *n, EvalResult *a, const EvalResult *b)
     return a;
 }
 
+/* Arithmetic drops __name__, atan2 and comparisons keep it (but with bool):
+ * 2.42's shouldDropMetricName. */
+static gboolean
+op_drops_name(const Node *n)
+{
+    return n->bool_mod || (n->op <= OP_POW);
+}
+
 /* The value of vector sample @vec against scalar @sc at one step; absent: dropped. */
 static double
 vector_scalar_value(const Node *n, double vec, double sc, gboolean scalar_left)
@@ -98,7 +112,7 @@ binop_vector_scalar(const Node *n, EvalResult *vec, const EvalResult *sc, gboole
         for (guint i = 0; i < vec->n_steps; i++)
             s->v[i] = vector_scalar_value(n, s->v[i], sc->scalar_v[i], scalar_left);
     }
-    if (promql_op_is_comparison(n->op) && !n->bool_mod)
+    if (!op_drops_name(n))
         return vec;
     eval_result_drop_name(vec);
     if (!eval_result_merge(vec, error)) {
@@ -165,8 +179,7 @@ static char **
 result_labels(const Node *n, char *const *many, char *const *one)
 {
     const VectorMatching *m = &n->match;
-    char **out = promql_op_is_comparison(n->op) ? g_strdupv((char **)many)
-                                                : labels_without(many, "__name__");
+    char **out = op_drops_name(n) ? labels_without(many, "__name__") : g_strdupv((char **)many);
     if (m->card == CARD_ONE_TO_ONE && m->labels != NULL) {
         for (guint i = 0; out[i] != NULL;) {
             gboolean named = g_strv_contains((const char *const *)m->labels, out[i]);

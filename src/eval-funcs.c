@@ -246,6 +246,9 @@ window_apply(FuncKind f, const Window *w)
         return p[n - 1].v;
     case FN_COUNT_OVER_TIME:
         return n;
+    case FN_PRESENT_OVER_TIME:
+    case FN_ABSENT_OVER_TIME: /* 1 where present; eval.c turns that around */
+        return 1;
     case FN_SUM_OVER_TIME:
         return window_sum(p, n);
     case FN_AVG_OVER_TIME:

@@ -17,6 +17,7 @@ typedef struct {
     guint64 samples;
     const double *param;                  /* while a range function runs: its parameter, per step */
     guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
+    gboolean sample_times; /* instant selectors give their samples' times: timestamp() */
 } Eval;
 
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
@@ -60,6 +61,8 @@ gint64 eval_offset(const Eval *ev, const Node *n);
 guint eval_at_clip(const Eval *ev, const Node *sel, const Point *p, guint n);
 /* TRUE if @n's value is the same at every step (Prometheus' step-invariant subtrees). */
 gboolean eval_node_is_invariant(const Node *n);
+/* A result of one step, its values copied to @n_steps steps. */
+EvalResult *eval_result_broadcast(EvalResult *r1, guint n_steps);
 /* @n evaluated once, at the first step, its values copied to every step. */
 EvalResult *eval_invariant(Eval *ev, const Node *n, GError **error);
 /* A range function (@fn) over a subquery (@fn->lhs). */
@@ -71,8 +74,22 @@ double window_apply(FuncKind f, const Window *w);
 /* Prometheus' quantile(): sorts @v in place; NaN for no values. */
 double quantile_of(double q, double *v, guint n);
 
+/* eval-math.c: sgn() to rad() and the date functions of @v; Go's math.Pow;
+ * a date function of @seconds since 1970 (UTC). */
+double eval_math_value(CallKind c, double v);
+double eval_pow(double x, double y);
+double eval_date_value(CallKind c, gint64 seconds);
+
+/* eval.c: an instant selector's sample times (seconds) instead of its
+ * values, its name dropped: timestamp(). */
+EvalResult *eval_selector_times(Eval *ev, const Node *sel, GError **error);
+
 /* eval-calls.c: a NODE_CALL. */
 EvalResult *eval_call(Eval *ev, const Node *n, GError **error);
+/* absent(@arg) and absent_over_time(): 1 where no series of @vec (taken) has a value. */
+EvalResult *eval_absent_result(Eval *ev, const Node *arg, EvalResult *vec);
+/* eval-topk.c: count_values(). */
+EvalResult *eval_count_values(Eval *ev, const Node *n, GError **error);
 /* eval-topk.c: topk() and bottomk(), quantile(): the aggregations with a parameter. */
 EvalResult *eval_topk(Eval *ev, const Node *n, GError **error);
 EvalResult *eval_quantile(Eval *ev, const Node *n, GError **error);

@@ -66,7 +66,7 @@ eval_at_clip(const Eval *ev, const Node *sel, const Point *p, guint n)
 static gboolean
 call_is_unsafe(CallKind c)
 {
-    return c == CALL_TIME;
+    return c == CALL_TIME || c == CALL_TIMESTAMP || (c >= CALL_DAY_OF_MONTH && c <= CALL_YEAR);
 }
 
 static gboolean
@@ -122,16 +122,21 @@ eval_invariant(Eval *ev, const Node *n, GError **error)
     Eval inner = eval_nested(ev, &once);
     g_autoptr(EvalResult) r1 = eval_node(&inner, n, error);
     ev->samples = inner.samples;
-    if (r1 == NULL)
-        return NULL;
-    EvalResult *r = eval_result_new(r1->scalar, ev->n_steps);
+    return r1 != NULL ? eval_result_broadcast(r1, ev->n_steps) : NULL;
+}
+
+EvalResult *
+eval_result_broadcast(EvalResult *r1, guint n_steps)
+{
+    g_assert(r1->n_steps == 1);
+    EvalResult *r = eval_result_new(r1->scalar, n_steps);
     r->value_order = r1->value_order;
-    for (guint i = 0; r->scalar && i < ev->n_steps; i++)
+    for (guint i = 0; r->scalar && i < n_steps; i++)
         r->scalar_v[i] = r1->scalar_v[0];
     for (guint k = 0; !r->scalar && k < r1->series->len; k++) {
         EvalSeries *s1 = g_ptr_array_index(r1->series, k);
-        EvalSeries *s = eval_series_new(g_steal_pointer(&s1->labels), ev->n_steps);
-        for (guint i = 0; i < ev->n_steps; i++)
+        EvalSeries *s = eval_series_new(g_steal_pointer(&s1->labels), n_steps);
+        for (guint i = 0; i < n_steps; i++)
             s->v[i] = s1->v[0];
         g_ptr_array_add(r->series, s);
     }

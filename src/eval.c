@@ -222,8 +222,11 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, RondoConsolida
 
 /* ------------------------------------------------------------ selectors */
 
+/* The newest point within the lookback at every step: its value, or with
+ * @times its time in seconds (whole milliseconds, as Prometheus has it). */
 static void
-instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, double *out)
+instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, gboolean times,
+             double *out)
 {
     guint j = 0;
     for (guint i = 0; i < ev->n_steps; i++) {
@@ -234,7 +237,7 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, do
             break;
         const Point *p = &g_array_index(pts, Point, j);
         if (p->t <= t && p->t + lookback >= t) /* [t - lookback, t], as Prometheus 2 */
-            out[i] = p->v;
+            out[i] = times ? (double)(p->t / G_GUINT64_CONSTANT(1000000)) / 1000 : p->v;
     }
 }
 
@@ -303,10 +306,41 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
     g_autoptr(GArray) pts = read_points(ev, h, s, RONDO_CF_AVERAGE, lb, offset, error);
     if (pts == NULL)
         return FALSE;
-    EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
-    instant_fill(ev, pts, lb, offset, out->v);
+    g_auto(GStrv) labels = series_labelset(h, s);
+    EvalSeries *out = eval_series_new(ev->sample_times ? labels_without(labels, "__name__")
+                                                       : g_steal_pointer(&labels),
+                                      ev->n_steps);
+    instant_fill(ev, pts, lb, offset, ev->sample_times, out->v);
     g_ptr_array_add(r->series, out);
     return TRUE;
+}
+
+EvalResult *
+eval_selector_times(Eval *ev, const Node *sel, GError **error)
+{
+    if (sel->at != AT_NONE) { /* Prometheus reads at the pinned time, its offset ignored */
+        Node pinned = *sel;
+        pinned.offset_ns = 0;
+        pinned.at = AT_NONE;
+        EvalContext at = *ev->ctx;
+        at.start_ns = at.end_ns = sel->at == AT_START ? ev->query_start_ns
+                                  : sel->at == AT_END ? ev->query_end_ns
+                                                      : sel->at_ns;
+        Eval once = {.ctx = &at,
+                     .n_steps = 1,
+                     .samples = ev->samples,
+                     .query_start_ns = ev->query_start_ns,
+                     .query_end_ns = ev->query_end_ns};
+        g_autoptr(EvalResult) r1 = eval_selector_times(&once, &pinned, error);
+        ev->samples = once.samples;
+        return r1 != NULL ? eval_result_broadcast(r1, ev->n_steps) : NULL;
+    }
+    ev->sample_times = TRUE;
+    EvalResult *r = each_series(ev, sel->matchers, sel, select_instant, error);
+    ev->sample_times = FALSE;
+    if (r != NULL && !eval_result_merge(r, error))
+        g_clear_pointer(&r, eval_result_free);
+    return r;
 }
 
 /* ------------------------------------------------------------ functions */
@@ -375,6 +409,8 @@ eval_func(Eval *ev, const Node *n, GError **error)
                         ? eval_subquery(ev, n, error)
                         : each_series(ev, n->lhs->matchers, n, select_range, error);
     ev->param = outer;
+    if (r != NULL && n->func == FN_ABSENT_OVER_TIME)
+        return eval_absent_result(ev, n->lhs, r); /* 1 where no window had a point */
     return r;
 }
 
@@ -469,6 +505,7 @@ group_finish(Group *g, AggKind agg, guint n_steps)
             continue;
         double count = g->count[i], a = g->acc[i];
         out->v[i] = agg == AGG_COUNT    ? count
+                    : agg == AGG_GROUP  ? 1
                     : agg == AGG_STDVAR ? a / count
                     : agg == AGG_STDDEV ? sqrt(a / count)
                                         : a;
@@ -552,6 +589,7 @@ eval_node(Eval *ev, const Node *n, GError **error)
     case NODE_AGG:
         return n->agg == AGG_TOPK || n->agg == AGG_BOTTOMK ? eval_topk(ev, n, error)
                : n->agg == AGG_QUANTILE                    ? eval_quantile(ev, n, error)
+               : n->agg == AGG_COUNT_VALUES                ? eval_count_values(ev, n, error)
                                                            : eval_agg(ev, n, error);
     case NODE_CALL:
         return eval_call(ev, n, error);

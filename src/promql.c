@@ -5,10 +5,10 @@
  *   and      := cmp (('and' | 'unless') mods cmp)*
  *   cmp      := arith (CMPOP mods arith)*        CMPOP: == != > < >= <=
  *   arith    := term (('+' | '-') mods term)*
- *   term     := unary (('*' | '/') mods unary)*
+ *   term     := unary (('*' | '/' | '%' | 'atan2') mods unary)*
  *   mods     := ['bool'] [('on' | 'ignoring') '(' labels ')'
  *                         [('group_left' | 'group_right') ['(' labels ')']]]
- *   unary    := '-' unary | '+' unary | primary subquery*
+ *   unary    := '-' unary | '+' unary | primary subquery* ['^' mods unary]
  *   subquery := '[' DURATION ':' [DURATION] ']' at_off     (a range function's argument)
  *   primary  := NUMBER | '(' expr ')' | agg | func | call | selector
  *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
@@ -57,13 +57,15 @@ static const char *const func_names[] = {
     [FN_STDVAR_OVER_TIME] = "stdvar_over_time",
     [FN_QUANTILE_OVER_TIME] = "quantile_over_time",
     [FN_PREDICT_LINEAR] = "predict_linear",
+    [FN_PRESENT_OVER_TIME] = "present_over_time",
+    [FN_ABSENT_OVER_TIME] = "absent_over_time",
 };
 
 static const char *const agg_names[] = {
     [AGG_SUM] = "sum",         [AGG_AVG] = "avg",           [AGG_MIN] = "min",
     [AGG_MAX] = "max",         [AGG_COUNT] = "count",       [AGG_TOPK] = "topk",
     [AGG_BOTTOMK] = "bottomk", [AGG_QUANTILE] = "quantile", [AGG_STDDEV] = "stddev",
-    [AGG_STDVAR] = "stdvar",
+    [AGG_STDVAR] = "stdvar",   [AGG_GROUP] = "group",       [AGG_COUNT_VALUES] = "count_values",
 };
 
 /* Argument types: v instant vector, s scalar, S string; after '?' optional. */
@@ -84,18 +86,43 @@ static const struct {
     [CALL_ABSENT] = {"absent", "v"},
     [CALL_SORT] = {"sort", "v"},
     [CALL_SORT_DESC] = {"sort_desc", "v"},
-};
-
-/* Words that are PromQL but not rondod's PromQL: refused by name. */
-static const char *const unsupported_words[] = {
-    "count_values",
-    "group",
-    NULL,
+    [CALL_LABEL_JOIN] = {"label_join", "vSSS*"},
+    [CALL_TIMESTAMP] = {"timestamp", "v"},
+    [CALL_PI] = {"pi", ""},
+    [CALL_SGN] = {"sgn", "v"},
+    [CALL_EXP] = {"exp", "v"},
+    [CALL_LN] = {"ln", "v"},
+    [CALL_LOG2] = {"log2", "v"},
+    [CALL_LOG10] = {"log10", "v"},
+    [CALL_SQRT] = {"sqrt", "v"},
+    [CALL_SIN] = {"sin", "v"},
+    [CALL_COS] = {"cos", "v"},
+    [CALL_TAN] = {"tan", "v"},
+    [CALL_ASIN] = {"asin", "v"},
+    [CALL_ACOS] = {"acos", "v"},
+    [CALL_ATAN] = {"atan", "v"},
+    [CALL_SINH] = {"sinh", "v"},
+    [CALL_COSH] = {"cosh", "v"},
+    [CALL_TANH] = {"tanh", "v"},
+    [CALL_ASINH] = {"asinh", "v"},
+    [CALL_ACOSH] = {"acosh", "v"},
+    [CALL_ATANH] = {"atanh", "v"},
+    [CALL_DEG] = {"deg", "v"},
+    [CALL_RAD] = {"rad", "v"},
+    [CALL_DAY_OF_MONTH] = {"day_of_month", "?v"},
+    [CALL_DAY_OF_WEEK] = {"day_of_week", "?v"},
+    [CALL_DAY_OF_YEAR] = {"day_of_year", "?v"},
+    [CALL_DAYS_IN_MONTH] = {"days_in_month", "?v"},
+    [CALL_HOUR] = {"hour", "?v"},
+    [CALL_MINUTE] = {"minute", "?v"},
+    [CALL_MONTH] = {"month", "?v"},
+    [CALL_YEAR] = {"year", "?v"},
 };
 
 /* Keywords that cannot start an expression. */
 static const char *const operator_words[] = {
-    "bool", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", NULL,
+    "bool", "on",     "ignoring", "group_left", "group_right", "and",
+    "or",   "unless", "offset",   "atan2",      NULL,
 };
 
 const char *
@@ -161,7 +188,7 @@ promql_node_is_scalar(const Node *node)
     case NODE_BINARY:
         return promql_node_is_scalar(node->lhs) && promql_node_is_scalar(node->rhs);
     case NODE_CALL:
-        return node->call == CALL_TIME || node->call == CALL_SCALAR;
+        return node->call == CALL_TIME || node->call == CALL_SCALAR || node->call == CALL_PI;
     default:
         return FALSE;
     }
@@ -560,6 +587,34 @@ parse_grouping(Parser *ps, Node *n)
     return n->by != NULL;
 }
 
+/* TRUE if @name is a label name (Prometheus' model.LabelName.IsValid()). */
+static gboolean
+label_name_is_valid(const char *name)
+{
+    gboolean valid = g_ascii_isalpha(name[0]) || name[0] == '_';
+    for (const char *c = name; valid && *c; c++)
+        valid = g_ascii_isalnum(*c) || *c == '_';
+    return valid;
+}
+
+/* count_values' first argument, a label name, and the comma after it. */
+static gboolean
+parse_count_values_label(Parser *ps, Node *n)
+{
+    char *label = lex_string(ps);
+    if (label == NULL || !expect(ps, ",")) {
+        g_free(label);
+        return FALSE;
+    }
+    n->strings = g_new0(char *, 2);
+    n->strings[0] = label;
+    if (!label_name_is_valid(label)) {
+        fail(ps, "invalid label name \"%s\"", label);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static Node *
 parse_agg(Parser *ps, AggKind agg)
 {
@@ -568,6 +623,8 @@ parse_agg(Parser *ps, AggKind agg)
     if (!parse_grouping(ps, n))
         return NULL;
     if (!expect(ps, "("))
+        return NULL;
+    if (agg == AGG_COUNT_VALUES && !parse_count_values_label(ps, n))
         return NULL;
     if (agg == AGG_TOPK || agg == AGG_BOTTOMK || agg == AGG_QUANTILE) {
         n->rhs = parse_expr(ps);
@@ -658,10 +715,7 @@ static gboolean
 label_replace_check(Parser *ps, char *const *strings)
 {
     const char *dst = strings[0];
-    gboolean valid = g_ascii_isalpha(dst[0]) || dst[0] == '_';
-    for (const char *c = dst; valid && *c; c++)
-        valid = g_ascii_isalnum(*c) || *c == '_';
-    if (!valid) {
+    if (!label_name_is_valid(dst)) {
         fail(ps, "invalid destination label name in label_replace(): %s", dst);
         return FALSE;
     }
@@ -672,6 +726,23 @@ label_replace_check(Parser *ps, char *const *strings)
         return FALSE;
     }
     matcher_free(m);
+    return TRUE;
+}
+
+/* label_join(v, dst, separator, src...): the label names. */
+static gboolean
+label_join_check(Parser *ps, char *const *strings)
+{
+    if (!label_name_is_valid(strings[0])) {
+        fail(ps, "invalid destination label name in label_join(): %s", strings[0]);
+        return FALSE;
+    }
+    for (guint i = 2; strings[i] != NULL; i++) {
+        if (!label_name_is_valid(strings[i])) {
+            fail(ps, "invalid source label name in label_join(): %s", strings[i]);
+            return FALSE;
+        }
+    }
     return TRUE;
 }
 
@@ -688,6 +759,8 @@ parse_call(Parser *ps, CallKind c)
     if (!expect(ps, "("))
         return NULL;
     while (!accept(ps, ")")) {
+        if (*types == '*') /* the type before repeats */
+            types--;
         if (*types == '?') {
             optional = TRUE;
             types++;
@@ -701,13 +774,15 @@ parse_call(Parser *ps, CallKind c)
             return NULL;
         given++;
     }
-    if (*types != '\0' && *types != '?' && !optional) {
+    if (*types != '\0' && *types != '?' && *types != '*' && !optional) {
         fail(ps, "too few arguments in call to function \"%s\"", calls[c].name);
         return NULL;
     }
     g_ptr_array_add(strings, NULL);
     n->strings = (char **)g_ptr_array_steal(strings, NULL);
     if (c == CALL_LABEL_REPLACE && !label_replace_check(ps, n->strings))
+        return NULL;
+    if (c == CALL_LABEL_JOIN && !label_join_check(ps, n->strings))
         return NULL;
     return g_steal_pointer(&n);
 }
@@ -753,10 +828,6 @@ parse_word(Parser *ps, char *word)
         return parse_agg(ps, (AggKind)i);
     if (g_strv_contains(operator_words, w)) {
         fail(ps, "unexpected \"%s\"", w);
-        return NULL;
-    }
-    if (g_strv_contains(unsupported_words, w)) {
-        fail(ps, "\"%s\" is not supported by rondod", w);
         return NULL;
     }
     if (*ps->p == '(') {
@@ -814,6 +885,26 @@ parse_primary(Parser *ps)
     return NULL;
 }
 
+static Node *parse_unary(Parser *ps);
+static gboolean parse_bin_modifiers(Parser *ps, Node *n);
+static gboolean binary_check(Parser *ps, const Node *n);
+
+/* After "^": binds tighter than a sign before @base and from the right,
+ * as in Prometheus: -2 ^ 2 is -4, 2 ^ 3 ^ 2 is 2 ^ 9. */
+static Node *
+parse_power(Parser *ps, Node *base)
+{
+    g_autoptr(Node) n = node_new(NODE_BINARY);
+    n->op = OP_POW;
+    n->lhs = base;
+    if (!parse_bin_modifiers(ps, n))
+        return NULL;
+    n->rhs = parse_unary(ps);
+    if (n->rhs == NULL || !binary_check(ps, n))
+        return NULL;
+    return g_steal_pointer(&n);
+}
+
 static Node *
 parse_unary(Parser *ps)
 {
@@ -833,6 +924,8 @@ parse_unary(Parser *ps)
         n = parse_primary(ps);
         while (n != NULL && (skip_ws(ps), *ps->p == '['))
             n = parse_subquery(ps, n);
+        if (n != NULL && accept(ps, "^"))
+            n = parse_power(ps, n);
     }
     ps->depth--;
     return n;
@@ -921,9 +1014,14 @@ static gboolean
 lex_mul_op(Parser *ps, BinOp *op)
 {
     skip_ws(ps);
-    if (*ps->p != '*' && *ps->p != '/')
+    if (accept_keyword(ps, "atan2")) {
+        *op = OP_ATAN2;
+        return TRUE;
+    }
+    if (*ps->p != '*' && *ps->p != '/' && *ps->p != '%')
         return FALSE;
-    *op = *ps->p++ == '*' ? OP_MUL : OP_DIV;
+    char c = *ps->p++;
+    *op = c == '*' ? OP_MUL : c == '/' ? OP_DIV : OP_MOD;
     return TRUE;
 }
 
@@ -1012,10 +1110,10 @@ refuse_trailing(Parser *ps)
              *p == '@' ? "@" : "offset");
         return;
     }
-    if (strchr("=%^", *p) != NULL)
+    if (*p == '=')
         fail(ps,
-             "operator \"%.*s\" is not supported by rondod (only + - * / == != > < >= <= and "
-             "or unless)",
+             "operator \"%.*s\" is not supported by rondod (only + - * / %% ^ atan2 == != > < "
+             ">= <= and or unless)",
              p[1] == '=' || p[1] == '~' ? 2 : 1, p);
     else
         fail(ps, "unexpected \"%.16s\"", p);

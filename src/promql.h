@@ -66,6 +66,8 @@ typedef enum {
     FN_STDVAR_OVER_TIME,
     FN_QUANTILE_OVER_TIME, /* scalar parameter (first) in rhs */
     FN_PREDICT_LINEAR,     /* scalar parameter (second) in rhs */
+    FN_PRESENT_OVER_TIME,
+    FN_ABSENT_OVER_TIME, /* one series, labelled as absent() labels it */
 } FuncKind;
 
 typedef enum {
@@ -79,6 +81,8 @@ typedef enum {
     AGG_QUANTILE, /* parameter phi in rhs */
     AGG_STDDEV,
     AGG_STDVAR,
+    AGG_GROUP,
+    AGG_COUNT_VALUES, /* the label's name in strings[0] */
 } AggKind;
 
 /* Functions of instant vectors and scalars (argument types in promql.c). */
@@ -97,6 +101,37 @@ typedef enum {
     CALL_ABSENT,
     CALL_SORT,
     CALL_SORT_DESC,
+    CALL_LABEL_JOIN,
+    CALL_TIMESTAMP,
+    CALL_PI,
+    CALL_SGN, /* CALL_SGN to CALL_YEAR: functions of one value (eval-math.c) */
+    CALL_EXP,
+    CALL_LN,
+    CALL_LOG2,
+    CALL_LOG10,
+    CALL_SQRT,
+    CALL_SIN,
+    CALL_COS,
+    CALL_TAN,
+    CALL_ASIN,
+    CALL_ACOS,
+    CALL_ATAN,
+    CALL_SINH,
+    CALL_COSH,
+    CALL_TANH,
+    CALL_ASINH,
+    CALL_ACOSH,
+    CALL_ATANH,
+    CALL_DEG,
+    CALL_RAD,
+    CALL_DAY_OF_MONTH, /* the date functions: of the step's time without an argument */
+    CALL_DAY_OF_WEEK,
+    CALL_DAY_OF_YEAR,
+    CALL_DAYS_IN_MONTH,
+    CALL_HOUR,
+    CALL_MINUTE,
+    CALL_MONTH,
+    CALL_YEAR,
 } CallKind;
 
 typedef enum {
@@ -104,6 +139,9 @@ typedef enum {
     OP_SUB,
     OP_MUL,
     OP_DIV,
+    OP_MOD,
+    OP_POW,
+    OP_ATAN2,
     OP_EQ, /* == and the comparisons after it */
     OP_NE,
     OP_GT,
@@ -143,7 +181,7 @@ struct _Node {
     AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
     CallKind call;        /* NODE_CALL */
     GPtrArray *args;      /* NODE_CALL: Node*, the expression arguments in order */
-    char **strings;       /* NODE_CALL: the string arguments in order */
+    char **strings;       /* NODE_CALL: the string arguments in order; count_values' label */
     char **by;            /* NODE_AGG: grouping labels (may be empty) */
     gboolean without;     /* NODE_AGG: @by lists the labels to drop, not to keep */
     BinOp op;             /* NODE_BINARY */
