@@ -359,6 +359,8 @@ eval_call(Eval *ev, const Node *n, GError **error)
         return call_no_args(ev, n->call);
     if (n->call == CALL_TIMESTAMP)
         return call_timestamp(ev, g_ptr_array_index(n->args, 0), error);
+    if (n->call == CALL_HISTOGRAM_QUANTILE)
+        return eval_histogram_quantile(ev, n, error);
     EvalResult *r = eval_node(ev, g_ptr_array_index(n->args, 0), error);
     if (r == NULL)
         return NULL;

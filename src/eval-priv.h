@@ -84,6 +84,9 @@ double eval_date_value(CallKind c, gint64 seconds);
  * values, its name dropped: timestamp(). */
 EvalResult *eval_selector_times(Eval *ev, const Node *sel, GError **error);
 
+/* eval-histogram.c: histogram_quantile() of classic (le) buckets. */
+EvalResult *eval_histogram_quantile(Eval *ev, const Node *n, GError **error);
+
 /* eval-calls.c: a NODE_CALL. */
 EvalResult *eval_call(Eval *ev, const Node *n, GError **error);
 /* absent(@arg) and absent_over_time(): 1 where no series of @vec (taken) has a value. */

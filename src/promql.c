@@ -88,6 +88,7 @@ static const struct {
     [CALL_SORT_DESC] = {"sort_desc", "v"},
     [CALL_LABEL_JOIN] = {"label_join", "vSSS*"},
     [CALL_TIMESTAMP] = {"timestamp", "v"},
+    [CALL_HISTOGRAM_QUANTILE] = {"histogram_quantile", "sv"},
     [CALL_PI] = {"pi", ""},
     [CALL_SGN] = {"sgn", "v"},
     [CALL_EXP] = {"exp", "v"},

@@ -103,6 +103,7 @@ typedef enum {
     CALL_SORT_DESC,
     CALL_LABEL_JOIN,
     CALL_TIMESTAMP,
+    CALL_HISTOGRAM_QUANTILE,
     CALL_PI,
     CALL_SGN, /* CALL_SGN to CALL_YEAR: functions of one value (eval-math.c) */
     CALL_EXP,

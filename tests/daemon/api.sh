@@ -155,7 +155,7 @@ http GET /api/v1/status/buildinfo
 expect "GET /api/v1/status/buildinfo" 200 '"version":'
 
 # --- Prometheus API: bad input, each a JSON error
-http GET /api/v1/query -G --data-urlencode 'query=histogram_quantile(0.9, x)'
+http GET /api/v1/query -G --data-urlencode 'query=mad_over_time(x[5m])'
 expect_error "unsupported function is bad_data" 400 '"bad_data"' 'not supported'
 http GET /api/v1/query -G --data-urlencode 'query=up @ 100 @ 200'
 expect_error "a second @ modifier is refused by name" 400 '@ <timestamp>'
