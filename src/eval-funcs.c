@@ -215,6 +215,53 @@ window_extreme(const Point *p, guint n, gboolean min)
     return acc;
 }
 
+/* Go's %f: NaN and +Inf as Go writes them. */
+static char *
+go_format_f(double v)
+{
+    return isnan(v)   ? g_strdup("NaN")
+           : isinf(v) ? g_strdup(v > 0 ? "+Inf" : "-Inf")
+                      : g_strdup_printf("%f", v);
+}
+
+/* Refused: <= 0 or >= 1 (so NaN passes, as in Prometheus). */
+static gboolean
+factor_valid(double f)
+{
+    return !(f <= 0 || f >= 1);
+}
+
+char *
+window_factors_check(double sf, double tf)
+{
+    const char *what = !factor_valid(sf) ? "smoothing" : !factor_valid(tf) ? "trend" : NULL;
+    if (what == NULL)
+        return NULL;
+    g_autofree char *v = go_format_f(what[0] == 's' ? sf : tf);
+    return g_strdup_printf("invalid %s factor. Expected: 0 < %s < 1, got: %s", what,
+                           what[0] == 's' ? "sf" : "tf", v);
+}
+
+/* holt_winters(): double exponential smoothing, the trend from the first
+ * two points, in Prometheus' order of operations. */
+static double
+window_holt_winters(const Window *w)
+{
+    if (w->n < 2 || !factor_valid(w->param) || !factor_valid(w->param2))
+        return eval_absent();
+    double sf = w->param, tf = w->param2;
+    double s0 = 0, s1 = w->p[0].v, b = w->p[1].v - w->p[0].v;
+    for (guint i = 1; i < w->n; i++) {
+        double x = sf * w->p[i].v;
+        if (i > 1)
+            b = tf * (s1 - s0) + (1 - tf) * b;
+        double y = (1 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+    }
+    return s1;
+}
+
 double
 window_apply(FuncKind f, const Window *w)
 {
@@ -246,6 +293,8 @@ window_apply(FuncKind f, const Window *w)
         return p[n - 1].v;
     case FN_COUNT_OVER_TIME:
         return n;
+    case FN_HOLT_WINTERS:
+        return window_holt_winters(w);
     case FN_PRESENT_OVER_TIME:
     case FN_ABSENT_OVER_TIME: /* 1 where present; eval.c turns that around */
         return 1;

@@ -15,7 +15,9 @@ typedef struct {
     const EvalContext *ctx;
     guint n_steps;
     guint64 samples;
-    const double *param;                  /* while a range function runs: its parameter, per step */
+    const double *param;  /* while a range function runs: its parameter, per step */
+    const double *param2; /* ... and its second (holt_winters()' trend factor) */
+    char *param_error;    /* why the function refused a parameter: the query fails */
     guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
     gboolean sample_times; /* instant selectors give their samples' times: timestamp() */
 } Eval;
@@ -46,7 +48,8 @@ typedef struct {
     guint64 t_ns;     /* the window's end: the step's time less the offset */
     guint64 range_ns; /* the selector's range */
     guint64 step_ns;  /* the step's own time (predict_linear()'s intercept) */
-    double param;     /* quantile_over_time()'s phi, predict_linear()'s seconds */
+    double param;  /* quantile_over_time()'s phi, predict_linear()'s seconds, holt_winters()' sf */
+    double param2; /* holt_winters()' trend factor */
 } Window;
 
 /* The range function @f over the points @p of one series (labelled @labels)
@@ -70,6 +73,9 @@ EvalResult *eval_subquery(Eval *ev, const Node *fn, GError **error);
 
 /* eval-funcs.c: a range function over one window (eval_absent(): Prometheus gives no
  * value, as it gives none for an empty window). */
+/* NULL, or why holt_winters() refuses its factors @sf and @tf (Prometheus'
+ * message): the query fails. */
+char *window_factors_check(double sf, double tf);
 double window_apply(FuncKind f, const Window *w);
 /* Prometheus' quantile(): sorts @v in place; NaN for no values. */
 double quantile_of(double q, double *v, guint n);

@@ -90,7 +90,7 @@ eval_node_is_invariant(const Node *n)
         return n->at != AT_NONE;
     case NODE_FUNC:
         return n->func != FN_PREDICT_LINEAR && eval_node_is_invariant(n->lhs) &&
-               (n->rhs == NULL || eval_node_is_invariant(n->rhs));
+               (n->rhs == NULL || eval_node_is_invariant(n->rhs)) && args_are_invariant(n->args);
     case NODE_CALL:
         return !call_is_unsafe(n->call) && args_are_invariant(n->args);
     case NODE_AGG: /* the parameter is not looked at: Prometheus does not */

@@ -373,7 +373,10 @@ eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
                           .t_ns = t,
                           .range_ns = range,
                           .step_ns = eval_step_time(ev, i),
-                          .param = ev->param != NULL ? ev->param[i] : NAN};
+                          .param = ev->param != NULL ? ev->param[i] : NAN,
+                          .param2 = ev->param2 != NULL ? ev->param2[i] : NAN};
+        if (f == FN_HOLT_WINTERS && w.n > 0 && ev->param_error == NULL)
+            ev->param_error = window_factors_check(w.param, w.param2);
         out->v[i] = window_apply(f, &w);
     }
     return out;
@@ -402,13 +405,24 @@ eval_func(Eval *ev, const Node *n, GError **error)
     g_autoptr(EvalResult) param = n->rhs != NULL ? eval_node(ev, n->rhs, error) : NULL;
     if (n->rhs != NULL && param == NULL)
         return NULL;
-    g_assert(param == NULL || param->scalar);
-    const double *outer = ev->param;
+    const Node *second = n->args != NULL ? g_ptr_array_index(n->args, 0) : NULL;
+    g_autoptr(EvalResult) param2 = second != NULL ? eval_node(ev, second, error) : NULL;
+    if (second != NULL && param2 == NULL)
+        return NULL;
+    const double *outer = ev->param, *outer2 = ev->param2;
     ev->param = param != NULL ? param->scalar_v : NULL;
+    ev->param2 = param2 != NULL ? param2->scalar_v : NULL;
     EvalResult *r = n->lhs->kind == NODE_SUBQUERY
                         ? eval_subquery(ev, n, error)
                         : each_series(ev, n->lhs->matchers, n, select_range, error);
     ev->param = outer;
+    ev->param2 = outer2;
+    if (ev->param_error != NULL) { /* Prometheus' execution error */
+        if (r != NULL)
+            g_set_error_literal(error, EVAL_ERROR, EVAL_ERROR_EXEC, ev->param_error);
+        g_clear_pointer(&ev->param_error, g_free);
+        g_clear_pointer(&r, eval_result_free);
+    }
     if (r != NULL && n->func == FN_ABSENT_OVER_TIME)
         return eval_absent_result(ev, n->lhs, r); /* 1 where no window had a point */
     return r;

@@ -59,6 +59,7 @@ static const char *const func_names[] = {
     [FN_PREDICT_LINEAR] = "predict_linear",
     [FN_PRESENT_OVER_TIME] = "present_over_time",
     [FN_ABSENT_OVER_TIME] = "absent_over_time",
+    [FN_HOLT_WINTERS] = "holt_winters",
 };
 
 static const char *const agg_names[] = {
@@ -665,6 +666,24 @@ parse_func_param(Parser *ps, Node *n, const char *sep)
     return sep == NULL || expect(ps, sep);
 }
 
+/* holt_winters()' second scalar parameter, into @n->args. */
+static gboolean
+parse_trend_factor(Parser *ps, Node *n)
+{
+    if (!expect(ps, ","))
+        return FALSE;
+    Node *tf = parse_expr(ps);
+    if (tf == NULL)
+        return FALSE;
+    n->args = g_ptr_array_new_with_free_func((GDestroyNotify)promql_node_free);
+    g_ptr_array_add(n->args, tf);
+    if (!promql_node_is_scalar(tf)) {
+        fail(ps, "expected type scalar in call to function \"holt_winters\", got instant vector");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static Node *
 parse_func(Parser *ps, FuncKind f)
 {
@@ -681,7 +700,10 @@ parse_func(Parser *ps, FuncKind f)
         fail(ps, "%s() expects a range vector such as metric[5m]", func_names[f]);
         return NULL;
     }
-    if (f == FN_PREDICT_LINEAR && (!expect(ps, ",") || !parse_func_param(ps, n, NULL)))
+    if ((f == FN_PREDICT_LINEAR || f == FN_HOLT_WINTERS) &&
+        (!expect(ps, ",") || !parse_func_param(ps, n, NULL)))
+        return NULL;
+    if (f == FN_HOLT_WINTERS && !parse_trend_factor(ps, n))
         return NULL;
     if (!expect(ps, ")"))
         return NULL;
@@ -1126,8 +1148,9 @@ has_bare_range(const Node *n)
 {
     if (n == NULL)
         return FALSE;
-    if (n->kind == NODE_FUNC) /* its argument is a range; the parameter may not hold one */
+    if (n->kind == NODE_FUNC) /* its argument is a range; the parameters may not hold one */
         return has_bare_range(n->rhs) ||
+               (n->args != NULL && has_bare_range(g_ptr_array_index(n->args, 0))) ||
                (n->lhs->kind == NODE_SUBQUERY && has_bare_range(n->lhs->lhs));
     if (n->kind == NODE_SELECTOR)
         return n->range_ns != 0;

@@ -68,6 +68,7 @@ typedef enum {
     FN_PREDICT_LINEAR,     /* scalar parameter (second) in rhs */
     FN_PRESENT_OVER_TIME,
     FN_ABSENT_OVER_TIME, /* one series, labelled as absent() labels it */
+    FN_HOLT_WINTERS,     /* smoothing factor in rhs, trend factor in args[0] */
 } FuncKind;
 
 typedef enum {
