@@ -47,7 +47,7 @@ pow_whole(double a, double x, double yi, gboolean negative)
             ae += xe;
         }
         x1 *= x1;
-        xe <<= 1;
+        xe *= 2;
         if (x1 < .5) {
             x1 += x1;
             xe--;

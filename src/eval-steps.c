@@ -33,6 +33,16 @@
 #include "eval-priv.h"
 #include "labels.h"
 
+/* @a + @b, held within the 64 bits (input from the network may ask for more). */
+static gint64
+sum_saturated(gint64 a, gint64 b)
+{
+    gint64 sum;
+    if (__builtin_add_overflow(a, b, &sum))
+        return b > 0 ? G_MAXINT64 : G_MININT64;
+    return sum;
+}
+
 gint64
 eval_offset(const Eval *ev, const Node *n)
 {
@@ -42,7 +52,7 @@ eval_offset(const Eval *ev, const Node *n)
     guint64 at = n->at == AT_START ? ev->query_start_ns
                  : n->at == AT_END ? ev->query_end_ns
                                    : n->at_ns;
-    return n->offset_ns + ((gint64)ev->ctx->start_ns - (gint64)at);
+    return sum_saturated(n->offset_ns, (gint64)ev->ctx->start_ns - (gint64)at);
 }
 
 guint
@@ -55,7 +65,8 @@ eval_at_clip(const Eval *ev, const Node *sel, const Point *p, guint n)
     guint64 at = sel->at == AT_START ? ev->query_start_ns
                  : sel->at == AT_END ? ev->query_end_ns
                                      : sel->at_ns;
-    gint64 last = (gint64)at - sel->offset_ns;
+    gint64 last =
+        sum_saturated((gint64)at, sel->offset_ns == G_MININT64 ? G_MAXINT64 : -sel->offset_ns);
     while (n > 0 && (gint64)p[n - 1].t > last)
         n--;
     return n;
@@ -149,8 +160,11 @@ subquery_steps(const Eval *ev, const Node *sq, EvalContext *ret_ctx)
 {
     gint64 offset = eval_offset(ev, sq);
     guint64 step = sq->step_ns != 0 ? sq->step_ns : PROMQL_SUBQUERY_STEP_NS;
-    gint64 first = (gint64)ev->ctx->start_ns - offset - (gint64)sq->range_ns;
-    gint64 last = (gint64)ev->ctx->end_ns - offset;
+    gint64 back = sum_saturated(offset, (gint64)MIN(sq->range_ns, (guint64)G_MAXINT64));
+    gint64 first =
+        sum_saturated((gint64)ev->ctx->start_ns, back == G_MININT64 ? G_MAXINT64 : -back);
+    gint64 last =
+        sum_saturated((gint64)ev->ctx->end_ns, offset == G_MININT64 ? G_MAXINT64 : -offset);
     guint64 start = first <= 0 ? 0 : ((guint64)first + step - 1) / step * step;
     if (last < 0 || (guint64)last < start)
         return FALSE;

@@ -450,8 +450,12 @@ parse_at(Parser *ps, Node *n)
     skip_ws(ps);
     char *end = NULL;
     double t = g_ascii_strtod(ps->p, &end);
-    if (end == ps->p || !isfinite(t) || t >= 9.2e15) {
+    if (end == ps->p || !isfinite(t)) {
         fail(ps, "expected a time in seconds, start() or end() after @");
+        return FALSE;
+    }
+    if (t >= 9.2e9) { /* nanoseconds in 64 bits reach 2262 */
+        fail(ps, "the @ modifier after 2261 is not supported by rondod");
         return FALSE;
     }
     if (t < 0) {
