@@ -91,6 +91,7 @@ test_refuses(void)
         {"rate(x[5m]) offset 1m", "offset modifier must be preceded by"},
         {"x @ 100 @ 200", "@ <timestamp> may not be set multiple times"},
         {"x @ -1", "the @ modifier before 1970 is not supported"},
+        {"x @ 1e10", "the @ modifier after 2261 is not supported"},
         {"x @ foo", "expected a time in seconds, start() or end() after @"},
         {"sum(x) @ 100", "@ modifier must be preceded by"},
         {"x[5m:1m] offset 1m offset 2m", "offset may not be set multiple times"},
