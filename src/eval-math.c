@@ -117,6 +117,53 @@ go_exp(double x)
 #define go_exp exp
 #endif
 
+/*
+ * Go's math.Sin and math.Cos (Cephes' method, pure Go on every platform):
+ * the octant j of |x| by x * 4/pi, odd octants moved to the next, z = x - j
+ * pi/4 with pi/4 in three parts, then the sine or cosine polynomial of z
+ * (Cephes' coefficients) as the octant says, the sign from it. From 2^29
+ * on Go reduces by Payne-Hanek; there the C library's function is used.
+ */
+static double
+go_sin_cos(double x, gboolean cosine)
+{
+    static const double s[] = {1.58962301576546568060e-10, -2.50507477628578072866e-8,
+                               2.75573136213857245213e-6,  -1.98412698295895385996e-4,
+                               8.33333333332211858878e-3,  -1.66666666666666307295e-1};
+    static const double c[] = {-1.13585365213876817300e-11, 2.08757008419747316778e-9,
+                               -2.75573141792967388112e-7,  2.48015872888517045348e-5,
+                               -1.38888888888730564116e-3,  4.16666666666665929218e-2};
+    if (isnan(x) || isinf(x) || (x == 0 && !cosine))
+        return isinf(x) ? NAN : x;
+    gboolean sign = !cosine && x < 0;
+    x = fabs(x);
+    if (x >= 536870912.0)
+        return cosine ? cos(x) : sign ? -sin(x) : sin(x);
+    guint64 j = (guint64)(x * 1.27323954473516268615107010698011489627567716592365);
+    double y = (double)j;
+    if (j & 1) {
+        j++;
+        y++;
+    }
+    j &= 7;
+    double z = ((x - y * 7.85398125648498535156e-1) - y * 3.77489470793079817668e-8) -
+               y * 2.69515142907905952645e-15;
+    if (j > 3) {
+        j -= 4;
+        sign = !sign;
+    }
+    if (cosine && j > 1)
+        sign = !sign;
+    double zz = z * z;
+    gboolean sine_poly = cosine ? j == 1 || j == 2 : !(j == 1 || j == 2);
+    if (sine_poly)
+        y = z + z * zz * (((((s[0] * zz + s[1]) * zz + s[2]) * zz + s[3]) * zz + s[4]) * zz + s[5]);
+    else
+        y = 1.0 - 0.5 * zz +
+            zz * zz * (((((c[0] * zz + c[1]) * zz + c[2]) * zz + c[3]) * zz + c[4]) * zz + c[5]);
+    return sign ? -y : y;
+}
+
 /* x ^ yi, yi a whole number < 2^63: the mantissa squared, the exponent apart. */
 static double
 pow_whole(double a, double x, double yi, gboolean negative)
@@ -266,9 +313,9 @@ trig_value(CallKind c, double v)
 {
     switch (c) {
     case CALL_SIN:
-        return sin(v);
+        return go_sin_cos(v, FALSE);
     case CALL_COS:
-        return cos(v);
+        return go_sin_cos(v, TRUE);
     case CALL_TAN:
         return tan(v);
     case CALL_ASIN:
