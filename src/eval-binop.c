@@ -42,7 +42,7 @@ elem_binop(BinOp op, double a, double b, gboolean *keep)
     case OP_POW:
         return eval_pow(a, b);
     case OP_ATAN2:
-        return atan2(a, b);
+        return gomath_atan2(a, b);
     case OP_EQ:
         *keep = a == b;
         break;

@@ -2,14 +2,12 @@
  *
  * Why a file of its own: Prometheus computes these with Go's math and time
  * packages, and an answer is identical only where the same double comes
- * out. Where Go's algorithm is short and differs from the C library's it is
- * repeated here: Log (fdlibm's method, which Go's amd64 assembly follows
- * step by step), Pow (a fractional part through Exp(Log), the integer
- * part by repeated squaring of the mantissa), Log2 and Log10 (Log times a
- * constant, exact powers of two first), and on x86-64 Exp (its amd64
- * assembly, fused where the processor can). The trigonometric and
- * hyperbolic functions are the C library's: Go's are within one unit in
- * the last place of them, so the last bit may differ from Prometheus.
+ * out. Go's Pow (a fractional part through Exp(Log), the integer part by
+ * repeated squaring of the mantissa), Log2 and Log10 (Log times a
+ * constant, exact powers of two first) are repeated here, on Go's Log,
+ * Exp and trigonometric functions (eval-gomath.c). The hyperbolic ones
+ * are the C library's: Go's are within one unit in the last place of
+ * them, so the last bit may differ from Prometheus.
  * The date functions take a value as whole seconds since 1970 (Go's
  * int64(v), toward zero) in UTC, on the proleptic Gregorian calendar.
  */
@@ -23,40 +21,6 @@
 #define GO_INV_LN2  1.442695040888963407359924681001892137
 #define GO_INV_LN10 0.434294481903251827651128918916605082
 
-/*
- * Go's math.Log (its amd64 assembly computes the same): fdlibm's method.
- * x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)); with s = f / (2 + f),
- * log(1 + f) = f - s (f - R), R an odd polynomial in s (fdlibm's
- * coefficients), and k ln 2 added in two parts, high and low.
- */
-static double
-go_log(double x)
-{
-    static const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-    static const double c[] = {6.666666666666735130e-01, 3.999999999940941908e-01,
-                               2.857142874366239149e-01, 2.222219843214978396e-01,
-                               1.818357216161805012e-01, 1.531383769920937332e-01,
-                               1.479819860511658591e-01};
-    if (isnan(x) || (isinf(x) && x > 0))
-        return x;
-    if (x < 0)
-        return NAN;
-    if (x == 0)
-        return -INFINITY;
-    int e;
-    double f1 = frexp(x, &e);
-    if (f1 < G_SQRT2 / 2) {
-        f1 *= 2;
-        e--;
-    }
-    double f = f1 - 1, k = e;
-    double s = f / (2 + f), s2 = s * s, s4 = s2 * s2;
-    double t1 = s2 * (c[0] + s4 * (c[2] + s4 * (c[4] + s4 * c[6])));
-    double t2 = s4 * (c[1] + s4 * (c[3] + s4 * c[5]));
-    double r = t1 + t2, hfsq = 0.5 * f * f;
-    return k * ln2_hi - ((hfsq - (s * (hfsq + r) + k * ln2_lo)) - f);
-}
-
 static double
 go_log2(double x)
 {
@@ -64,104 +28,7 @@ go_log2(double x)
     double frac = frexp(x, &e);
     if (frac == 0.5)
         return e - 1;
-    return go_log(frac) * GO_INV_LN2 + e;
-}
-
-/*
- * Go's math.Exp as its amd64 assembly computes it (S. Shibata's method, as
- * in SLEEF): x = k ln 2 + r, k the nearest integer to x / ln 2, ln 2 in two
- * parts; e^(r/16) - 1 by its Taylor series to the 8th power; squared four
- * times as (1 + y)^2 - 1 = y (y + 2); 2^k applied as a double's exponent,
- * 0 below the normal range. Where the processor has AVX and FMA Go fuses
- * the multiply-adds, so this does too, with fma(). Elsewhere than x86-64,
- * the C library's exp().
- */
-#if defined(__x86_64__)
-static double
-go_exp(double x)
-{
-    static const double ln2_hi = 0.69314718055966295651160180568695068359375,
-                        ln2_lo = 0.28235290563031577122588448175013436025525412068e-12;
-    static const double c[] = {1.9841269841269841270e-4,
-                               1.3888888888888888889e-3,
-                               8.3333333333333333333e-3,
-                               4.1666666666666666667e-2,
-                               1.6666666666666666667e-1,
-                               0.5,
-                               1.0};
-    static gint fused = -1;
-    if (fused < 0)
-        fused = __builtin_cpu_supports("avx") && __builtin_cpu_supports("fma");
-    if (isnan(x) || isinf(x))
-        return x < 0 ? 0 : x;
-    if (x > 7.09782712893384e+02)
-        return INFINITY;
-    double kr = nearbyint(x * GO_INV_LN2);
-    gint64 k = kr < -2147483648.0 ? G_MININT32 : (gint64)kr; /* CVTSD2SL */
-    double kd = (double)k, y = 2.4801587301587301587e-5;
-    x = fused ? fma(-kd, ln2_lo, fma(-kd, ln2_hi, x)) : (x - kd * ln2_hi) - kd * ln2_lo;
-    x *= 0.0625;
-    for (guint i = 0; i < G_N_ELEMENTS(c); i++)
-        y = fused ? fma(y, x, c[i]) : y * x + c[i];
-    x *= y;
-    for (guint i = 0; i < 3; i++)
-        x *= x + 2;
-    x = fused ? fma(x, x + 2, 1) : x * (x + 2) + 1;
-    if (k + 0x3FF <= 0)
-        return 0;
-    if (k + 0x3FF >= 0x7FF)
-        return INFINITY;
-    return x * ldexp(1, (int)k);
-}
-#else
-#define go_exp exp
-#endif
-
-/*
- * Go's math.Sin and math.Cos (Cephes' method, pure Go on every platform):
- * the octant j of |x| by x * 4/pi, odd octants moved to the next, z = x - j
- * pi/4 with pi/4 in three parts, then the sine or cosine polynomial of z
- * (Cephes' coefficients) as the octant says, the sign from it. From 2^29
- * on Go reduces by Payne-Hanek; there the C library's function is used.
- */
-static double
-go_sin_cos(double x, gboolean cosine)
-{
-    static const double s[] = {1.58962301576546568060e-10, -2.50507477628578072866e-8,
-                               2.75573136213857245213e-6,  -1.98412698295895385996e-4,
-                               8.33333333332211858878e-3,  -1.66666666666666307295e-1};
-    static const double c[] = {-1.13585365213876817300e-11, 2.08757008419747316778e-9,
-                               -2.75573141792967388112e-7,  2.48015872888517045348e-5,
-                               -1.38888888888730564116e-3,  4.16666666666665929218e-2};
-    if (isnan(x) || isinf(x) || (x == 0 && !cosine))
-        return isinf(x) ? NAN : x;
-    gboolean sign = !cosine && x < 0;
-    x = fabs(x);
-    if (x >= 536870912.0)
-        return cosine ? cos(x) : sign ? -sin(x) : sin(x);
-    guint64 j = (guint64)(x * 1.27323954473516268615107010698011489627567716592365);
-    double y = (double)j;
-    if (j & 1) {
-        j++;
-        y++;
-    }
-    j &= 7;
-    double z = ((x - y * 7.85398125648498535156e-1) - y * 3.77489470793079817668e-8) -
-               y * 2.69515142907905952645e-15;
-    if (j > 3) {
-        j -= 4;
-        sign = !sign;
-    }
-    if (cosine && j > 1)
-        sign = !sign;
-    double zz = z * z;
-    gboolean sine_poly = cosine ? j == 1 || j == 2 : !(j == 1 || j == 2);
-    if (sine_poly)
-        y = z + z * zz * (((((s[0] * zz + s[1]) * zz + s[2]) * zz + s[3]) * zz + s[4]) * zz + s[5]);
-    else
-        y = 1.0 - 0.5 * zz +
-            zz * zz * (((((c[0] * zz + c[1]) * zz + c[2]) * zz + c[3]) * zz + c[4]) * zz + c[5]);
-    return sign ? -y : y;
+    return gomath_log(frac) * GO_INV_LN2 + e;
 }
 
 /* x ^ yi, yi a whole number < 2^63: the mantissa squared, the exponent apart. */
@@ -214,7 +81,7 @@ eval_pow(double x, double y)
             yf--;
             yi++;
         }
-        a = go_exp(yf * go_log(x));
+        a = gomath_exp(yf * gomath_log(x));
     }
     return pow_whole(a, x, yi, y < 0);
 }
@@ -313,17 +180,17 @@ trig_value(CallKind c, double v)
 {
     switch (c) {
     case CALL_SIN:
-        return go_sin_cos(v, FALSE);
+        return gomath_sin(v);
     case CALL_COS:
-        return go_sin_cos(v, TRUE);
+        return gomath_cos(v);
     case CALL_TAN:
-        return tan(v);
+        return gomath_tan(v);
     case CALL_ASIN:
-        return asin(v);
+        return gomath_asin(v);
     case CALL_ACOS:
-        return acos(v);
+        return gomath_acos(v);
     case CALL_ATAN:
-        return atan(v);
+        return gomath_atan(v);
     case CALL_SINH:
         return sinh(v);
     case CALL_COSH:
@@ -348,13 +215,13 @@ eval_math_value(CallKind c, double v)
     case CALL_SGN:
         return v < 0 ? -1 : v > 0 ? 1 : v;
     case CALL_EXP:
-        return go_exp(v);
+        return gomath_exp(v);
     case CALL_LN:
-        return go_log(v);
+        return gomath_log(v);
     case CALL_LOG2:
         return go_log2(v);
     case CALL_LOG10:
-        return go_log(v) * GO_INV_LN10;
+        return gomath_log(v) * GO_INV_LN10;
     case CALL_SQRT:
         return sqrt(v);
     case CALL_DEG:

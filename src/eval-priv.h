@@ -80,6 +80,17 @@ double window_apply(FuncKind f, const Window *w);
 /* Prometheus' quantile(): sorts @v in place; NaN for no values. */
 double quantile_of(double q, double *v, guint n);
 
+/* eval-gomath.c: Go's Log, Exp, Sin, Cos, Tan, Atan, Asin, Acos, Atan2. */
+double gomath_log(double x);
+double gomath_exp(double x);
+double gomath_sin(double x);
+double gomath_cos(double x);
+double gomath_tan(double x);
+double gomath_atan(double x);
+double gomath_asin(double x);
+double gomath_acos(double x);
+double gomath_atan2(double y, double x);
+
 /* eval-math.c: sgn() to rad() and the date functions of @v; Go's math.Pow;
  * a date function of @seconds since 1970 (UTC). */
 double eval_math_value(CallKind c, double v);
