@@ -283,3 +283,63 @@ gomath_atan2(double y, double x)
         return q <= 0 ? q + G_PI : q - G_PI;
     return q;
 }
+
+/* Go's math.Sinh (1.19): Hart and Cheney's rational function (#2029)
+ * below 0.5, from Exp and its reciprocal above. */
+double
+gomath_sinh(double x)
+{
+    gboolean sign = x < 0;
+    x = fabs(x);
+    double t;
+    if (x > 21) {
+        t = gomath_exp(x) * 0.5;
+    } else if (x > 0.5) {
+        double ex = gomath_exp(x);
+        t = (ex - 1 / ex) * 0.5;
+    } else {
+        double sq = x * x;
+        t = (((-0.2630563213397497062819489e+2 * sq + -0.2894211355989563807284660366e+4) * sq +
+              -0.8991272022039509355398013511e+5) *
+                 sq +
+             -0.6307673640497716991184787251e+6) *
+            x;
+        t = t /
+            (((sq + -0.173678953558233699533450911e+3) * sq + 0.1521517378790019070696485176e+5) *
+                 sq +
+             -0.6307673640497716991212077277e+6);
+    }
+    return sign ? -t : t;
+}
+
+double
+gomath_cosh(double x)
+{
+    x = fabs(x);
+    if (x > 21)
+        return gomath_exp(x) * 0.5;
+    double ex = gomath_exp(x);
+    return (ex + 1 / ex) * 0.5;
+}
+
+/* Go's math.Tanh: Cephes' rational function below 0.625, from Exp above,
+ * +-1 beyond log(2^127) / 2. */
+double
+gomath_tanh(double x)
+{
+    double z = fabs(x);
+    if (z > 0.5 * 8.8029691931113054295988e+01)
+        return x < 0 ? -1 : 1;
+    if (z >= 0.625) {
+        z = 1 - 2 / (gomath_exp(2 * z) + 1);
+        return x < 0 ? -z : z;
+    }
+    if (x == 0)
+        return x;
+    double s = x * x;
+    return x + x * s *
+                   ((-9.64399179425052238628E-1 * s + -9.92877231001918586564E1) * s +
+                    -1.61468768441708447952E3) /
+                   (((s + 1.12811678491632931402E2) * s + 2.23548839060100448583E3) * s +
+                    4.84406305325125486048E3);
+}

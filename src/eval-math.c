@@ -5,9 +5,9 @@
  * out. Go's Pow (a fractional part through Exp(Log), the integer part by
  * repeated squaring of the mantissa), Log2 and Log10 (Log times a
  * constant, exact powers of two first) are repeated here, on Go's Log,
- * Exp and trigonometric functions (eval-gomath.c). The hyperbolic ones
- * are the C library's: Go's are within one unit in the last place of
- * them, so the last bit may differ from Prometheus.
+ * Exp, trigonometric and hyperbolic functions (eval-gomath.c). asinh,
+ * acosh and atanh are the C library's: Go's are within one unit in the
+ * last place of them, so the last bit may differ from Prometheus.
  * The date functions take a value as whole seconds since 1970 (Go's
  * int64(v), toward zero) in UTC, on the proleptic Gregorian calendar.
  */
@@ -192,11 +192,11 @@ trig_value(CallKind c, double v)
     case CALL_ATAN:
         return gomath_atan(v);
     case CALL_SINH:
-        return sinh(v);
+        return gomath_sinh(v);
     case CALL_COSH:
-        return cosh(v);
+        return gomath_cosh(v);
     case CALL_TANH:
-        return tanh(v);
+        return gomath_tanh(v);
     case CALL_ASINH:
         return asinh(v);
     case CALL_ACOSH:

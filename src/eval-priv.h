@@ -80,7 +80,7 @@ double window_apply(FuncKind f, const Window *w);
 /* Prometheus' quantile(): sorts @v in place; NaN for no values. */
 double quantile_of(double q, double *v, guint n);
 
-/* eval-gomath.c: Go's Log, Exp, Sin, Cos, Tan, Atan, Asin, Acos, Atan2. */
+/* eval-gomath.c: Go's Log, Exp, Sin, Cos, Tan, Atan, Asin, Acos, Atan2, Sinh, Cosh, Tanh. */
 double gomath_log(double x);
 double gomath_exp(double x);
 double gomath_sin(double x);
@@ -90,6 +90,9 @@ double gomath_atan(double x);
 double gomath_asin(double x);
 double gomath_acos(double x);
 double gomath_atan2(double y, double x);
+double gomath_sinh(double x);
+double gomath_cosh(double x);
+double gomath_tanh(double x);
 
 /* eval-math.c: sgn() to rad() and the date functions of @v; Go's math.Pow;
  * a date function of @seconds since 1970 (UTC). */
