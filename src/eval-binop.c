@@ -2,7 +2,7 @@
  *
  * Prometheus 2.42's semantics (promql/engine.go: scalarBinop,
  * VectorscalarBinop, VectorBinop, resultMetric), step by step:
- *   - arithmetic drops __name__; a comparison filters (the series keeps its
+ *   - arithmetic drops __name__ (atan2 keeps it); a comparison filters (the series keeps its
  *     name and the value of its vector side, even with the scalar on the
  *     left), or with bool gives 0 / 1 and drops __name__;
  *   - between two vectors the series pair by their signature (on: the
@@ -11,8 +11,9 @@
  *     group_right) may hold a signature once per step; one-to-one matching
  *     may use it once per step; a result label set may occur once per step.
  *     Otherwise the query fails with Prometheus' message (HTTP 422).
- * Invariant: an EvalResult value NaN means "no sample" here as everywhere
- * in the evaluator, so a filtered-out sample is NaN.
+ * Invariant: eval_absent() means "no sample" here as everywhere in the
+ * evaluator, so a filtered-out sample is absent; NaN is a value, and
+ * compares as IEEE 754 (and Go) say: only != holds.
  */
 #include "config.h"
 
@@ -36,6 +37,12 @@ elem_binop(BinOp op, double a, double b, gboolean *keep)
         return a * b;
     case OP_DIV:
         return a / b;
+    case OP_MOD:
+        return fmod(a, b); /* exact, as Go's math.Mod */
+    case OP_POW:
+        return eval_pow(a, b);
+    case OP_ATAN2:
+        return gomath_atan2(a, b);
     case OP_EQ:
         *keep = a == b;
         break;
@@ -73,19 +80,27 @@ binop_scalars(const Node *n, EvalResult *a, const EvalResult *b)
     return a;
 }
 
-/* The value of vector sample @vec against scalar @sc at one step; NaN: dropped. */
+/* Arithmetic drops __name__, atan2 and comparisons keep it (but with bool):
+ * 2.42's shouldDropMetricName. */
+static gboolean
+op_drops_name(const Node *n)
+{
+    return n->bool_mod || (n->op <= OP_POW);
+}
+
+/* The value of vector sample @vec against scalar @sc at one step; absent: dropped. */
 static double
 vector_scalar_value(const Node *n, double vec, double sc, gboolean scalar_left)
 {
-    if (isnan(vec))
-        return NAN;
+    if (eval_is_absent(vec))
+        return vec;
     gboolean keep;
     double v = scalar_left ? elem_binop(n->op, sc, vec, &keep) : elem_binop(n->op, vec, sc, &keep);
     if (promql_op_is_comparison(n->op) && scalar_left)
         v = vec;
     if (n->bool_mod)
         return keep ? 1 : 0;
-    return keep ? v : NAN;
+    return keep ? v : eval_absent();
 }
 
 static EvalResult *
@@ -97,7 +112,7 @@ binop_vector_scalar(const Node *n, EvalResult *vec, const EvalResult *sc, gboole
         for (guint i = 0; i < vec->n_steps; i++)
             s->v[i] = vector_scalar_value(n, s->v[i], sc->scalar_v[i], scalar_left);
     }
-    if (promql_op_is_comparison(n->op) && !n->bool_mod)
+    if (!op_drops_name(n))
         return vec;
     eval_result_drop_name(vec);
     if (!eval_result_merge(vec, error)) {
@@ -164,8 +179,7 @@ static char **
 result_labels(const Node *n, char *const *many, char *const *one)
 {
     const VectorMatching *m = &n->match;
-    char **out = promql_op_is_comparison(n->op) ? g_strdupv((char **)many)
-                                                : labels_without(many, "__name__");
+    char **out = op_drops_name(n) ? labels_without(many, "__name__") : g_strdupv((char **)many);
     if (m->card == CARD_ONE_TO_ONE && m->labels != NULL) {
         for (guint i = 0; out[i] != NULL;) {
             gboolean named = g_strv_contains((const char *const *)m->labels, out[i]);
@@ -229,7 +243,7 @@ index_one_side(Matching *mt, guint i, GError **error)
     g_hash_table_remove_all(mt->used_at_step);
     for (guint k = 0; k < mt->one->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(mt->one->series, k);
-        if (isnan(s->v[i]))
+        if (eval_is_absent(s->v[i]))
             continue;
         EvalSeries *dup = g_hash_table_lookup(mt->one_at_step, mt->one_sig[k]);
         if (dup != NULL) {
@@ -276,7 +290,7 @@ output_set(Matching *mt, guint k, const EvalSeries *os, guint i, double v, GErro
         mt->last_out[k] = output_series(mt, result_labels(mt->n, ms->labels, os->labels));
     }
     EvalSeries *out = mt->last_out[k];
-    if (!isnan(out->v[i]))
+    if (!eval_is_absent(out->v[i]))
         return exec_error(error, mt->n->match.card == CARD_ONE_TO_ONE
                                      ? "vector cannot contain metrics with the same labelset"
                                      : "multiple matches for labels: grouping labels must "
@@ -292,7 +306,7 @@ match_one(Matching *mt, guint k, guint i, GError **error)
     const Node *n = mt->n;
     const EvalSeries *ms = g_ptr_array_index(mt->many->series, k);
     const EvalSeries *os = g_hash_table_lookup(mt->one_at_step, mt->many_sig[k]);
-    if (isnan(ms->v[i]) || os == NULL)
+    if (eval_is_absent(ms->v[i]) || os == NULL)
         return TRUE;
     gboolean swapped = n->match.card == CARD_ONE_TO_MANY, keep;
     double v = swapped ? elem_binop(n->op, os->v[i], ms->v[i], &keep)
@@ -314,7 +328,7 @@ static gboolean
 any_at_step(const EvalResult *r, guint i)
 {
     for (guint k = 0; k < r->series->len; k++) {
-        if (!isnan(((EvalSeries *)g_ptr_array_index(r->series, k))->v[i]))
+        if (!eval_is_absent(((EvalSeries *)g_ptr_array_index(r->series, k))->v[i]))
             return TRUE;
     }
     return FALSE;
@@ -370,7 +384,7 @@ sigs_at_step(GHashTable *set, const EvalResult *r, char **sigs, guint i)
 {
     g_hash_table_remove_all(set);
     for (guint k = 0; k < r->series->len; k++) {
-        if (!isnan(((EvalSeries *)r->series->pdata[k])->v[i]))
+        if (!eval_is_absent(((EvalSeries *)r->series->pdata[k])->v[i]))
             g_hash_table_add(set, sigs[k]);
     }
 }
@@ -382,7 +396,7 @@ filter_step(EvalResult *r, char **sigs, guint i, GHashTable *set, gboolean in)
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = r->series->pdata[k];
         if (g_hash_table_contains(set, sigs[k]) == in)
-            s->v[i] = NAN;
+            s->v[i] = eval_absent();
     }
 }
 

@@ -6,8 +6,8 @@
  * the step's time in milliseconds divided by 1000; scalar() is NaN unless
  * exactly one series has a value; absent() takes its labels from the
  * equality matchers of a selector argument.
- * Invariant: NaN in a vector means "no sample", as everywhere in the
- * evaluator; clamp() with max < min has no sample at that step.
+ * Invariant: eval_absent() in a vector means "no sample", as everywhere in
+ * the evaluator; clamp() with max < min has no sample at that step.
  */
 #include "config.h"
 
@@ -58,13 +58,13 @@ call_value(CallKind c, double v, const double *a)
         return floor(v * inverse + 0.5) / inverse;
     }
     case CALL_CLAMP:
-        return a[1] < a[0] ? NAN : go_max(a[0], go_min(a[1], v));
+        return a[1] < a[0] ? eval_absent() : go_max(a[0], go_min(a[1], v));
     case CALL_CLAMP_MIN:
         return go_max(a[0], v);
     case CALL_CLAMP_MAX:
         return go_min(a[0], v);
     default:
-        g_assert_not_reached();
+        return eval_math_value(c, v);
     }
 }
 
@@ -99,7 +99,7 @@ call_map(Eval *ev, const Node *n, EvalResult *r, GError **error)
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
         for (guint i = 0; i < ev->n_steps; i++) {
-            if (!isnan(s->v[i]))
+            if (!eval_is_absent(s->v[i]))
                 s->v[i] = call_value(n->call, s->v[i], &a[i * 2]);
         }
     }
@@ -109,12 +109,75 @@ call_map(Eval *ev, const Node *n, EvalResult *r, GError **error)
     return r;
 }
 
-static EvalResult *
-call_time(Eval *ev)
+/* The step's time in whole milliseconds. */
+static gint64
+step_ms(Eval *ev, guint i)
 {
-    EvalResult *r = eval_result_new(TRUE, ev->n_steps);
+    return (gint64)(eval_step_time(ev, i) / G_GUINT64_CONSTANT(1000000));
+}
+
+/* time() (@c CALL_TIME), pi(), or a date function of the step's time. */
+static EvalResult *
+call_no_args(Eval *ev, CallKind c)
+{
+    gboolean scalar = c == CALL_TIME || c == CALL_PI;
+    EvalResult *r = eval_result_new(scalar, ev->n_steps);
+    double *v = r->scalar_v;
+    if (!scalar) {
+        EvalSeries *s = eval_series_new(g_new0(char *, 1), ev->n_steps);
+        g_ptr_array_add(r->series, s);
+        v = s->v;
+    }
     for (guint i = 0; i < ev->n_steps; i++)
-        r->scalar_v[i] = (double)(eval_step_time(ev, i) / G_GUINT64_CONSTANT(1000000)) / 1000;
+        v[i] = c == CALL_TIME ? (double)step_ms(ev, i) / 1000
+               : c == CALL_PI ? G_PI
+                              : eval_date_value(c, step_ms(ev, i) / 1000);
+    return r;
+}
+
+/* timestamp(): a selector's sample times; the step's time of anything else. */
+static EvalResult *
+call_timestamp(Eval *ev, const Node *arg, GError **error)
+{
+    if (arg->kind == NODE_SELECTOR)
+        return eval_selector_times(ev, arg, error);
+    EvalResult *r = eval_node(ev, arg, error);
+    if (r == NULL)
+        return NULL;
+    for (guint k = 0; k < r->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(r->series, k);
+        for (guint i = 0; i < ev->n_steps; i++) {
+            if (!eval_is_absent(s->v[i]))
+                s->v[i] = (double)step_ms(ev, i) / 1000;
+        }
+    }
+    eval_result_drop_name(r);
+    if (!eval_result_merge(r, error))
+        g_clear_pointer(&r, eval_result_free);
+    return r;
+}
+
+/* label_join(v, dst, separator, src...): labels are the same at every step. */
+static EvalResult *
+eval_label_join(const Node *n, EvalResult *r, GError **error)
+{
+    char *const *a = n->strings;
+    for (guint k = 0; k < r->series->len; k++) {
+        EvalSeries *s = g_ptr_array_index(r->series, k);
+        GString *value = g_string_new(NULL);
+        for (guint j = 2; a[j] != NULL; j++) {
+            const char *v = NULL;
+            for (guint i = 0; s->labels[i] != NULL && v == NULL; i += 2)
+                v = g_str_equal(s->labels[i], a[j]) ? s->labels[i + 1] : NULL;
+            g_string_append_printf(value, "%s%s", j > 2 ? a[1] : "", v != NULL ? v : "");
+        }
+        char **next = labels_with(s->labels, a[0], value->len > 0 ? value->str : NULL);
+        g_string_free(value, TRUE);
+        g_strfreev(s->labels);
+        s->labels = next;
+    }
+    if (!eval_result_merge(r, error))
+        g_clear_pointer(&r, eval_result_free);
     return r;
 }
 
@@ -137,7 +200,7 @@ call_scalar(Eval *ev, EvalResult *vec)
         guint present = 0;
         for (guint k = 0; k < vec->series->len; k++) {
             const EvalSeries *s = g_ptr_array_index(vec->series, k);
-            if (!isnan(s->v[i])) {
+            if (!eval_is_absent(s->v[i])) {
                 present++;
                 r->scalar_v[i] = s->v[i];
             }
@@ -149,7 +212,8 @@ call_scalar(Eval *ev, EvalResult *vec)
     return r;
 }
 
-/* absent()'s labels: equality matchers of a selector, a label named twice dropped. */
+/* absent()'s labels: the equality matchers of a selector (none for anything
+ * else, a subquery included), a label named twice dropped. */
 static char **
 absent_labels(const Node *arg)
 {
@@ -171,14 +235,14 @@ absent_labels(const Node *arg)
     return out;
 }
 
-static EvalResult *
-call_absent(Eval *ev, const Node *n, EvalResult *vec)
+EvalResult *
+eval_absent_result(Eval *ev, const Node *arg, EvalResult *vec)
 {
     EvalResult *r = eval_result_new(FALSE, ev->n_steps);
-    EvalSeries *out = eval_series_new(absent_labels(g_ptr_array_index(n->args, 0)), ev->n_steps);
+    EvalSeries *out = eval_series_new(absent_labels(arg), ev->n_steps);
     for (guint i = 0; i < ev->n_steps; i++) {
         guint k = 0;
-        while (k < vec->series->len && isnan(((EvalSeries *)vec->series->pdata[k])->v[i]))
+        while (k < vec->series->len && eval_is_absent(((EvalSeries *)vec->series->pdata[k])->v[i]))
             k++;
         if (k == vec->series->len)
             out->v[i] = 1;
@@ -291,8 +355,12 @@ eval_label_replace(const Node *n, EvalResult *r, GError **error)
 EvalResult *
 eval_call(Eval *ev, const Node *n, GError **error)
 {
-    if (n->call == CALL_TIME)
-        return call_time(ev);
+    if (n->args->len == 0)
+        return call_no_args(ev, n->call);
+    if (n->call == CALL_TIMESTAMP)
+        return call_timestamp(ev, g_ptr_array_index(n->args, 0), error);
+    if (n->call == CALL_HISTOGRAM_QUANTILE)
+        return eval_histogram_quantile(ev, n, error);
     EvalResult *r = eval_node(ev, g_ptr_array_index(n->args, 0), error);
     if (r == NULL)
         return NULL;
@@ -302,9 +370,11 @@ eval_call(Eval *ev, const Node *n, GError **error)
     case CALL_SCALAR:
         return call_scalar(ev, r);
     case CALL_ABSENT:
-        return call_absent(ev, n, r);
+        return eval_absent_result(ev, g_ptr_array_index(n->args, 0), r);
     case CALL_LABEL_REPLACE:
         return eval_label_replace(n, r, error);
+    case CALL_LABEL_JOIN:
+        return eval_label_join(n, r, error);
     case CALL_SORT:
     case CALL_SORT_DESC:
         r->value_order = n->call == CALL_SORT ? 1 : -1;

@@ -1,8 +1,8 @@
 /* eval-funcs.c - the range functions: one value from the points of one window.
  *
  * Each function sees the points of [t - range, t] of one series (at least
- * one; Prometheus calls no function over an empty window) and returns NaN
- * where Prometheus returns no sample (rondod's "absent").
+ * one; Prometheus calls no function over an empty window) and returns
+ * eval_absent() where Prometheus returns no sample; NaN is a value.
  *
  * Why a file of its own: these are where the last bit is decided. Each
  * follows Prometheus 2.42's promql/functions.go in its order of floating
@@ -24,7 +24,7 @@ extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean c
                    gboolean is_rate)
 {
     if (n < 2)
-        return NAN;
+        return eval_absent();
     double delta = p[n - 1].v - p[0].v;
     for (guint i = 1; counter && i < n; i++) {
         if (p[i].v < p[i - 1].v)
@@ -51,11 +51,11 @@ static double
 instant_delta(const Point *p, guint n, gboolean is_rate)
 {
     if (n < 2)
-        return NAN;
+        return eval_absent();
     const Point *last = &p[n - 1], *prev = &p[n - 2];
     double v = is_rate && last->v < prev->v ? last->v : last->v - prev->v;
     if (last->t == prev->t)
-        return NAN;
+        return eval_absent();
     if (is_rate)
         v /= (double)(last->t - prev->t) / 1e9;
     return v;
@@ -110,7 +110,7 @@ static double
 window_linear(const Window *w, gboolean predict)
 {
     if (w->n < 2)
-        return NAN;
+        return eval_absent();
     double slope, intercept;
     linear_regression(w->p, w->n, predict ? w->step_ns : w->p[0].t, &slope, &intercept);
     return predict ? slope * w->param + intercept : slope;
@@ -203,13 +203,63 @@ window_avg(const Point *p, guint n)
     return isinf(mean) ? mean : mean + c;
 }
 
+/* min_over_time, max_over_time: a NaN gives way to any later value. */
 static double
 window_extreme(const Point *p, guint n, gboolean min)
 {
-    double acc = min ? INFINITY : -INFINITY;
-    for (guint i = 0; i < n; i++)
-        acc = min ? MIN(acc, p[i].v) : MAX(acc, p[i].v);
+    double acc = p[0].v;
+    for (guint i = 1; i < n; i++) {
+        if ((min ? acc > p[i].v : acc < p[i].v) || isnan(acc))
+            acc = p[i].v;
+    }
     return acc;
+}
+
+/* Go's %f: NaN and +Inf as Go writes them. */
+static char *
+go_format_f(double v)
+{
+    return isnan(v)   ? g_strdup("NaN")
+           : isinf(v) ? g_strdup(v > 0 ? "+Inf" : "-Inf")
+                      : g_strdup_printf("%f", v);
+}
+
+/* Refused: <= 0 or >= 1 (so NaN passes, as in Prometheus). */
+static gboolean
+factor_valid(double f)
+{
+    return !(f <= 0 || f >= 1);
+}
+
+char *
+window_factors_check(double sf, double tf)
+{
+    const char *what = !factor_valid(sf) ? "smoothing" : !factor_valid(tf) ? "trend" : NULL;
+    if (what == NULL)
+        return NULL;
+    g_autofree char *v = go_format_f(what[0] == 's' ? sf : tf);
+    return g_strdup_printf("invalid %s factor. Expected: 0 < %s < 1, got: %s", what,
+                           what[0] == 's' ? "sf" : "tf", v);
+}
+
+/* holt_winters(): double exponential smoothing, the trend from the first
+ * two points, in Prometheus' order of operations. */
+static double
+window_holt_winters(const Window *w)
+{
+    if (w->n < 2 || !factor_valid(w->param) || !factor_valid(w->param2))
+        return eval_absent();
+    double sf = w->param, tf = w->param2;
+    double s0 = 0, s1 = w->p[0].v, b = w->p[1].v - w->p[0].v;
+    for (guint i = 1; i < w->n; i++) {
+        double x = sf * w->p[i].v;
+        if (i > 1)
+            b = tf * (s1 - s0) + (1 - tf) * b;
+        double y = (1 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+    }
+    return s1;
 }
 
 double
@@ -219,7 +269,7 @@ window_apply(FuncKind f, const Window *w)
     guint n = w->n;
     guint64 t = w->t_ns, range = w->range_ns;
     if (n == 0)
-        return NAN;
+        return eval_absent();
     switch (f) {
     case FN_RATE:
     case FN_INCREASE:
@@ -243,6 +293,11 @@ window_apply(FuncKind f, const Window *w)
         return p[n - 1].v;
     case FN_COUNT_OVER_TIME:
         return n;
+    case FN_HOLT_WINTERS:
+        return window_holt_winters(w);
+    case FN_PRESENT_OVER_TIME:
+    case FN_ABSENT_OVER_TIME: /* 1 where present; eval.c turns that around */
+        return 1;
     case FN_SUM_OVER_TIME:
         return window_sum(p, n);
     case FN_AVG_OVER_TIME:

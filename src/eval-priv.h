@@ -15,13 +15,17 @@ typedef struct {
     const EvalContext *ctx;
     guint n_steps;
     guint64 samples;
-    const double *param; /* while a range function runs: its parameter, per step */
+    const double *param;  /* while a range function runs: its parameter, per step */
+    const double *param2; /* ... and its second (holt_winters()' trend factor) */
+    char *param_error;    /* why the function refused a parameter: the query fails */
+    guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
+    gboolean sample_times; /* instant selectors give their samples' times: timestamp() */
 } Eval;
 
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
 guint64 eval_step_time(const Eval *ev, guint i);
 EvalResult *eval_result_new(gboolean scalar, guint n_steps);
-/* Takes @labels; every step NaN (no value). */
+/* Takes @labels; every step absent (eval_absent()). */
 EvalSeries *eval_series_new(char **labels, guint n_steps);
 void eval_series_free(gpointer p);
 /* Drops __name__ from every series of @r (a vector). */
@@ -44,17 +48,71 @@ typedef struct {
     guint64 t_ns;     /* the window's end: the step's time less the offset */
     guint64 range_ns; /* the selector's range */
     guint64 step_ns;  /* the step's own time (predict_linear()'s intercept) */
-    double param;     /* quantile_over_time()'s phi, predict_linear()'s seconds */
+    double param;  /* quantile_over_time()'s phi, predict_linear()'s seconds, holt_winters()' sf */
+    double param2; /* holt_winters()' trend factor */
 } Window;
 
-/* eval-funcs.c: a range function over one window (NaN: Prometheus gives no
+/* The range function @f over the points @p of one series (labelled @labels)
+ * at every step of @ev: windows [t - @range, t], t the step's time less @offset. */
+EvalSeries *eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
+                         guint64 range, gint64 offset);
+
+/* eval-steps.c: the offset a selector or a subquery reads with, its @ modifier included. */
+gint64 eval_offset(const Eval *ev, const Node *n);
+/* How many of the @n points @p (by time) a selector pinned by @ sees: those
+ * up to its time less its offset. */
+guint eval_at_clip(const Eval *ev, const Node *sel, const Point *p, guint n);
+/* TRUE if @n's value is the same at every step (Prometheus' step-invariant subtrees). */
+gboolean eval_node_is_invariant(const Node *n);
+/* A result of one step, its values copied to @n_steps steps. */
+EvalResult *eval_result_broadcast(EvalResult *r1, guint n_steps);
+/* @n evaluated once, at the first step, its values copied to every step. */
+EvalResult *eval_invariant(Eval *ev, const Node *n, GError **error);
+/* A range function (@fn) over a subquery (@fn->lhs). */
+EvalResult *eval_subquery(Eval *ev, const Node *fn, GError **error);
+
+/* eval-funcs.c: a range function over one window (eval_absent(): Prometheus gives no
  * value, as it gives none for an empty window). */
+/* NULL, or why holt_winters() refuses its factors @sf and @tf (Prometheus'
+ * message): the query fails. */
+char *window_factors_check(double sf, double tf);
 double window_apply(FuncKind f, const Window *w);
 /* Prometheus' quantile(): sorts @v in place; NaN for no values. */
 double quantile_of(double q, double *v, guint n);
 
+/* eval-gomath.c: Go's Log, Exp, Sin, Cos, Tan, Atan, Asin, Acos, Atan2, Sinh, Cosh, Tanh. */
+double gomath_log(double x);
+double gomath_exp(double x);
+double gomath_sin(double x);
+double gomath_cos(double x);
+double gomath_tan(double x);
+double gomath_atan(double x);
+double gomath_asin(double x);
+double gomath_acos(double x);
+double gomath_atan2(double y, double x);
+double gomath_sinh(double x);
+double gomath_cosh(double x);
+double gomath_tanh(double x);
+
+/* eval-math.c: sgn() to rad() and the date functions of @v; Go's math.Pow;
+ * a date function of @seconds since 1970 (UTC). */
+double eval_math_value(CallKind c, double v);
+double eval_pow(double x, double y);
+double eval_date_value(CallKind c, gint64 seconds);
+
+/* eval.c: an instant selector's sample times (seconds) instead of its
+ * values, its name dropped: timestamp(). */
+EvalResult *eval_selector_times(Eval *ev, const Node *sel, GError **error);
+
+/* eval-histogram.c: histogram_quantile() of classic (le) buckets. */
+EvalResult *eval_histogram_quantile(Eval *ev, const Node *n, GError **error);
+
 /* eval-calls.c: a NODE_CALL. */
 EvalResult *eval_call(Eval *ev, const Node *n, GError **error);
+/* absent(@arg) and absent_over_time(): 1 where no series of @vec (taken) has a value. */
+EvalResult *eval_absent_result(Eval *ev, const Node *arg, EvalResult *vec);
+/* eval-topk.c: count_values(). */
+EvalResult *eval_count_values(Eval *ev, const Node *n, GError **error);
 /* eval-topk.c: topk() and bottomk(), quantile(): the aggregations with a parameter. */
 EvalResult *eval_topk(Eval *ev, const Node *n, GError **error);
 EvalResult *eval_quantile(Eval *ev, const Node *n, GError **error);

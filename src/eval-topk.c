@@ -1,4 +1,4 @@
-/* eval-topk.c - the aggregations with a parameter: topk(), bottomk(), quantile().
+/* eval-topk.c - the aggregations with a parameter: topk(), bottomk(), quantile(), count_values().
  *
  * topk() and bottomk(): the k largest (smallest) series of each group, per step.
  * Which of equal values wins decides the answer, so the selection repeats
@@ -11,8 +11,11 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "eval-priv.h"
+#include "json.h"
 #include "labels.h"
 
 typedef struct {
@@ -124,7 +127,7 @@ topk_step(EvalResult *in, const GArray *members, guint i, gint64 k, gboolean top
     for (guint x = 0; x < members->len; x++) {
         guint idx = g_array_index(members, guint, x);
         double v = ((EvalSeries *)in->series->pdata[idx])->v[i];
-        if (!isnan(v))
+        if (!eval_is_absent(v))
             items[n++] = (Item){v, idx};
     }
     guint len = k < 1 ? 0 : heap_select(heap, items, n, k, top);
@@ -133,7 +136,7 @@ topk_step(EvalResult *in, const GArray *members, guint i, gint64 k, gboolean top
         for (guint j = 0; j < len && !chosen; j++)
             chosen = heap[j].k == items[x].k;
         if (!chosen)
-            ((EvalSeries *)in->series->pdata[items[x].k])->v[i] = NAN;
+            ((EvalSeries *)in->series->pdata[items[x].k])->v[i] = eval_absent();
     }
 }
 
@@ -188,13 +191,99 @@ eval_quantile(Eval *ev, const Node *n, GError **error)
             for (guint x = 0; x < members->len; x++) {
                 double v =
                     ((EvalSeries *)in->series->pdata[g_array_index(members, guint, x)])->v[i];
-                if (!isnan(v))
+                if (!eval_is_absent(v))
                     buf[m++] = v;
             }
             if (m > 0)
                 out->v[i] = quantile_of(q->scalar_v[i], buf, m);
         }
         g_ptr_array_add(r->series, out);
+    }
+    return r;
+}
+
+/* ------------------------------------------------------- count_values */
+
+/* Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read
+ * back, never with an exponent. format_double() has the digits; its
+ * exponent form (below 1e-6, from 1e21 on) is laid out again. */
+static void
+format_go_fixed(char *buf, gsize n, double v)
+{
+    char tmp[G_ASCII_DTOSTR_BUF_SIZE];
+    format_double(tmp, sizeof tmp, v);
+    char *e = strchr(tmp, 'e');
+    if (e == NULL) {
+        g_strlcpy(buf, tmp, n);
+        return;
+    }
+    gint exp = atoi(e + 1);
+    GString *digits = g_string_new(NULL);
+    for (const char *c = tmp; c < e; c++) {
+        if (g_ascii_isdigit(*c))
+            g_string_append_c(digits, *c);
+    }
+    GString *out = g_string_new(v < 0 ? "-" : "");
+    if (exp < 0) { /* 0.000ddd */
+        g_string_append(out, "0.");
+        for (gint i = -1; i > exp; i--)
+            g_string_append_c(out, '0');
+        g_string_append(out, digits->str);
+    } else { /* ddd000, the point after the first digit moved right */
+        g_string_append(out, digits->str);
+        for (gint i = (gint)digits->len - 1; i < exp; i++)
+            g_string_append_c(out, '0');
+    }
+    g_strlcpy(buf, out->str, n);
+    g_string_free(out, TRUE);
+    g_string_free(digits, TRUE);
+}
+
+/* The group a series of value @text counts in: its labels with @label set,
+ * then kept as the grouping says (by: @label too). */
+static char **
+count_values_group(const Node *n, char *const *labels, const char *text)
+{
+    g_auto(GStrv) with = labels_with(labels, n->strings[0], text);
+    if (n->without)
+        return labels_keep(with, n->by, TRUE);
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_strv_builder_addv(b, (const char **)n->by);
+    g_strv_builder_add(b, n->strings[0]);
+    g_auto(GStrv) by = g_strv_builder_end(b);
+    return labels_keep(with, by, FALSE);
+}
+
+/* count_values("label", v): per step, how many series of each group have
+ * each value, the value (as Go formats it) in the label. */
+EvalResult *
+eval_count_values(Eval *ev, const Node *n, GError **error)
+{
+    g_autoptr(EvalResult) in = eval_node(ev, n->lhs, error);
+    if (in == NULL)
+        return NULL;
+    g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    EvalResult *r = eval_result_new(FALSE, ev->n_steps);
+    for (guint k = 0; k < in->series->len; k++) {
+        const EvalSeries *s = g_ptr_array_index(in->series, k);
+        for (guint i = 0; i < ev->n_steps; i++) {
+            if (eval_is_absent(s->v[i]))
+                continue;
+            char text[64];
+            format_go_fixed(text, sizeof text, s->v[i]);
+            char **labels = count_values_group(n, s->labels, text);
+            char *key = labels_key(labels);
+            EvalSeries *out = g_hash_table_lookup(groups, key);
+            if (out == NULL) {
+                out = eval_series_new(labels, ev->n_steps);
+                g_hash_table_insert(groups, key, out);
+                g_ptr_array_add(r->series, out);
+            } else {
+                g_strfreev(labels);
+                g_free(key);
+            }
+            out->v[i] = eval_is_absent(out->v[i]) ? 1 : out->v[i] + 1;
+        }
     }
     return r;
 }

@@ -1,7 +1,8 @@
 /* eval.c - evaluating the PromQL subset over every step of a query at once.
  *
  * Every node evaluates to a scalar (one value per step) or to a set of
- * series (one value per step each, NaN where a series has no value). A
+ * series (one value per step each, eval_absent() where a series has no
+ * value: NaN itself is a value, as in Prometheus). A
  * selector reads each matching series once over the whole query range, from
  * the tier the step calls for, then walks the steps with two cursors, so a
  * range query costs one pass over the points plus one pass over the steps.
@@ -64,7 +65,7 @@ eval_series_new(char **labels, guint n_steps)
     s->labels = labels;
     s->v = g_new(double, n_steps);
     for (guint i = 0; i < n_steps; i++)
-        s->v[i] = NAN;
+        s->v[i] = eval_absent();
     return s;
 }
 
@@ -116,9 +117,9 @@ static gboolean
 series_merge_into(EvalSeries *into, const EvalSeries *from, guint n_steps)
 {
     for (guint i = 0; i < n_steps; i++) {
-        if (isnan(from->v[i]))
+        if (eval_is_absent(from->v[i]))
             continue;
-        if (!isnan(into->v[i]))
+        if (!eval_is_absent(into->v[i]))
             return FALSE;
         into->v[i] = from->v[i];
     }
@@ -222,8 +223,11 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *fu
 
 /* ------------------------------------------------------------ selectors */
 
+/* The newest point within the lookback at every step: its value, or with
+ * @times its time in seconds (whole milliseconds, as Prometheus has it). */
 static void
-instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, double *out)
+instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, gboolean times,
+             double *out)
 {
     guint j = 0;
     for (guint i = 0; i < ev->n_steps; i++) {
@@ -234,7 +238,7 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, do
             break;
         const Point *p = &g_array_index(pts, Point, j);
         if (p->t <= t && p->t + lookback >= t) /* [t - lookback, t], as Prometheus 2 */
-            out[i] = p->v;
+            out[i] = times ? (double)(p->t / G_GUINT64_CONSTANT(1000000)) / 1000 : p->v;
     }
 }
 
@@ -298,38 +302,62 @@ static gboolean
 select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
                GError **error)
 {
-    guint64 lb = lookback_ns(h, s, ev, sel->offset_ns);
-    g_autoptr(GArray) pts = read_points(ev, h, s, NULL, lb, sel->offset_ns, error);
+    gint64 offset = eval_offset(ev, sel);
+    guint64 lb = lookback_ns(h, s, ev, offset);
+    g_autoptr(GArray) pts = read_points(ev, h, s, NULL, lb, offset, error);
     if (pts == NULL)
         return FALSE;
-    EvalSeries *out = eval_series_new(series_labelset(h, s), ev->n_steps);
-    instant_fill(ev, pts, lb, sel->offset_ns, out->v);
+    g_auto(GStrv) labels = series_labelset(h, s);
+    EvalSeries *out = eval_series_new(ev->sample_times ? labels_without(labels, "__name__")
+                                                       : g_steal_pointer(&labels),
+                                      ev->n_steps);
+    instant_fill(ev, pts, lb, offset, ev->sample_times, out->v);
     g_ptr_array_add(r->series, out);
     return TRUE;
 }
 
+EvalResult *
+eval_selector_times(Eval *ev, const Node *sel, GError **error)
+{
+    if (sel->at != AT_NONE) { /* Prometheus reads at the pinned time, its offset ignored */
+        Node pinned = *sel;
+        pinned.offset_ns = 0;
+        pinned.at = AT_NONE;
+        EvalContext at = *ev->ctx;
+        at.start_ns = at.end_ns = sel->at == AT_START ? ev->query_start_ns
+                                  : sel->at == AT_END ? ev->query_end_ns
+                                                      : sel->at_ns;
+        Eval once = {.ctx = &at,
+                     .n_steps = 1,
+                     .samples = ev->samples,
+                     .query_start_ns = ev->query_start_ns,
+                     .query_end_ns = ev->query_end_ns};
+        g_autoptr(EvalResult) r1 = eval_selector_times(&once, &pinned, error);
+        ev->samples = once.samples;
+        return r1 != NULL ? eval_result_broadcast(r1, ev->n_steps) : NULL;
+    }
+    ev->sample_times = TRUE;
+    EvalResult *r = each_series(ev, sel->matchers, sel, select_instant, error);
+    ev->sample_times = FALSE;
+    if (r != NULL && !eval_result_merge(r, error))
+        g_clear_pointer(&r, eval_result_free);
+    return r;
+}
+
 /* ------------------------------------------------------------ functions */
 
-static gboolean
-select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
-             GError **error)
+EvalSeries *
+eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n, guint64 range,
+             gint64 offset)
 {
-    FuncKind f = fn->func;
-    guint64 range = fn->lhs->range_ns;
-    gint64 offset = fn->lhs->offset_ns;
-    g_autoptr(GArray) pts = read_points(ev, h, s, promql_func_name(f), range, offset, error);
-    if (pts == NULL)
-        return FALSE;
-    g_auto(GStrv) labels = series_labelset(h, s);
     /* Prometheus keeps the name for last_over_time() only. */
-    EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv(labels)
+    EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv((char **)labels)
                                                              : labels_without(labels, "__name__"),
                                       ev->n_steps);
-    const Point *p = (const Point *)(gpointer)pts->data;
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
         guint64 t = sel_time(ev, i, offset);
-        while (hi < pts->len && p[hi].t <= t)
+        while (hi < n && p[hi].t <= t)
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
             lo++;
@@ -338,11 +366,31 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
                           .t_ns = t,
                           .range_ns = range,
                           .step_ns = eval_step_time(ev, i),
-                          .param = ev->param != NULL ? ev->param[i] : NAN};
-        /* count_over_time's points carry the samples they stand for (tiers.c) */
-        out->v[i] = window_apply(f == FN_COUNT_OVER_TIME ? FN_SUM_OVER_TIME : f, &w);
+                          .param = ev->param != NULL ? ev->param[i] : NAN,
+                          .param2 = ev->param2 != NULL ? ev->param2[i] : NAN};
+        if (f == FN_HOLT_WINTERS && w.n > 0 && ev->param_error == NULL)
+            ev->param_error = window_factors_check(w.param, w.param2);
+        out->v[i] = window_apply(f, &w);
     }
-    g_ptr_array_add(r->series, out);
+    return out;
+}
+
+static gboolean
+select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
+             GError **error)
+{
+    FuncKind f = fn->func;
+    guint64 range = fn->lhs->range_ns;
+    gint64 offset = eval_offset(ev, fn->lhs);
+    g_autoptr(GArray) pts = read_points(ev, h, s, promql_func_name(f), range, offset, error);
+    if (pts == NULL)
+        return FALSE;
+    g_auto(GStrv) labels = series_labelset(h, s);
+    const Point *p = pts->len > 0 ? &g_array_index(pts, Point, 0) : NULL;
+    guint n = eval_at_clip(ev, fn->lhs, p, pts->len);
+    /* count_over_time's points carry the samples they stand for (tiers.c) */
+    FuncKind applied = f == FN_COUNT_OVER_TIME ? FN_SUM_OVER_TIME : f;
+    g_ptr_array_add(r->series, eval_windows(ev, applied, labels, p, n, range, offset));
     return TRUE;
 }
 
@@ -352,11 +400,26 @@ eval_func(Eval *ev, const Node *n, GError **error)
     g_autoptr(EvalResult) param = n->rhs != NULL ? eval_node(ev, n->rhs, error) : NULL;
     if (n->rhs != NULL && param == NULL)
         return NULL;
-    g_assert(param == NULL || param->scalar);
-    const double *outer = ev->param;
+    const Node *second = n->args != NULL ? g_ptr_array_index(n->args, 0) : NULL;
+    g_autoptr(EvalResult) param2 = second != NULL ? eval_node(ev, second, error) : NULL;
+    if (second != NULL && param2 == NULL)
+        return NULL;
+    const double *outer = ev->param, *outer2 = ev->param2;
     ev->param = param != NULL ? param->scalar_v : NULL;
-    EvalResult *r = each_series(ev, n->lhs->matchers, n, select_range, error);
+    ev->param2 = param2 != NULL ? param2->scalar_v : NULL;
+    EvalResult *r = n->lhs->kind == NODE_SUBQUERY
+                        ? eval_subquery(ev, n, error)
+                        : each_series(ev, n->lhs->matchers, n, select_range, error);
     ev->param = outer;
+    ev->param2 = outer2;
+    if (ev->param_error != NULL) { /* Prometheus' execution error */
+        if (r != NULL)
+            g_set_error_literal(error, EVAL_ERROR, EVAL_ERROR_EXEC, ev->param_error);
+        g_clear_pointer(&ev->param_error, g_free);
+        g_clear_pointer(&r, eval_result_free);
+    }
+    if (r != NULL && n->func == FN_ABSENT_OVER_TIME)
+        return eval_absent_result(ev, n->lhs, r); /* 1 where no window had a point */
     return r;
 }
 
@@ -422,7 +485,7 @@ group_add(Group *g, AggKind agg, const double *v, guint n_steps)
 {
     gboolean var = agg == AGG_STDDEV || agg == AGG_STDVAR;
     for (guint i = 0; i < n_steps; i++) {
-        if (isnan(v[i]))
+        if (eval_is_absent(v[i]))
             continue;
         double *a = &g->acc[i];
         if (g->count[i] == 0) {
@@ -430,10 +493,10 @@ group_add(Group *g, AggKind agg, const double *v, guint n_steps)
             g->mean[i] = v[i];
         } else if (var)
             var_add(&g->mean[i], a, v[i], g->count[i] + 1);
-        else if (agg == AGG_MIN)
-            *a = MIN(*a, v[i]);
-        else if (agg == AGG_MAX)
-            *a = MAX(*a, v[i]);
+        else if (agg == AGG_MIN && (*a > v[i] || isnan(*a))) /* NaN loses, as in 2.42 */
+            *a = v[i];
+        else if (agg == AGG_MAX && (*a < v[i] || isnan(*a)))
+            *a = v[i];
         else if (agg == AGG_SUM)
             *a += v[i];
         else if (agg == AGG_AVG)
@@ -451,6 +514,7 @@ group_finish(Group *g, AggKind agg, guint n_steps)
             continue;
         double count = g->count[i], a = g->acc[i];
         out->v[i] = agg == AGG_COUNT    ? count
+                    : agg == AGG_GROUP  ? 1
                     : agg == AGG_STDVAR ? a / count
                     : agg == AGG_STDDEV ? sqrt(a / count)
                                         : a;
@@ -509,7 +573,7 @@ eval_neg(Eval *ev, const Node *n, GError **error)
         g_strfreev(s->labels);
         s->labels = dropped;
         for (guint i = 0; i < ev->n_steps; i++)
-            s->v[i] = -s->v[i];
+            s->v[i] = eval_is_absent(s->v[i]) ? s->v[i] : -s->v[i];
     }
     return r;
 }
@@ -517,6 +581,8 @@ eval_neg(Eval *ev, const Node *n, GError **error)
 EvalResult *
 eval_node(Eval *ev, const Node *n, GError **error)
 {
+    if (ev->n_steps > 1 && n->kind != NODE_NUMBER && eval_node_is_invariant(n))
+        return eval_invariant(ev, n, error);
     switch (n->kind) {
     case NODE_NUMBER: {
         EvalResult *r = eval_result_new(TRUE, ev->n_steps);
@@ -532,6 +598,7 @@ eval_node(Eval *ev, const Node *n, GError **error)
     case NODE_AGG:
         return n->agg == AGG_TOPK || n->agg == AGG_BOTTOMK ? eval_topk(ev, n, error)
                : n->agg == AGG_QUANTILE                    ? eval_quantile(ev, n, error)
+               : n->agg == AGG_COUNT_VALUES                ? eval_count_values(ev, n, error)
                                                            : eval_agg(ev, n, error);
     case NODE_CALL:
         return eval_call(ev, n, error);
@@ -539,17 +606,22 @@ eval_node(Eval *ev, const Node *n, GError **error)
         return eval_binary(ev, n, error);
     case NODE_NEG:
         return eval_neg(ev, n, error);
+    case NODE_SUBQUERY:
+        break; /* only as a range function's argument: eval_func() */
     }
     g_assert_not_reached();
 }
 
-/* By the value of an instant answer, in the direction *@order; NaN last. */
+/* By the value of an instant answer, in the direction *@order; NaN first
+ * (Prometheus' Less), no value last (not written). */
 static gint
 series_value_cmp(gconstpointer a, gconstpointer b, gpointer order)
 {
     double x = (*(EvalSeries *const *)a)->v[0], y = (*(EvalSeries *const *)b)->v[0];
+    if (eval_is_absent(x) || eval_is_absent(y))
+        return eval_is_absent(x) - eval_is_absent(y);
     if (isnan(x) || isnan(y))
-        return isnan(x) - isnan(y);
+        return isnan(y) - isnan(x);
     return x < y ? -*(gint *)order : x > y ? *(gint *)order : 0;
 }
 
@@ -558,7 +630,10 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
 {
     g_return_val_if_fail(root != NULL && ctx != NULL, NULL);
     g_return_val_if_fail(ctx->end_ns >= ctx->start_ns && ctx->step_ns > 0, NULL);
-    Eval ev = {.ctx = ctx, .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns)};
+    Eval ev = {.ctx = ctx,
+               .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns),
+               .query_start_ns = ctx->start_ns,
+               .query_end_ns = ctx->end_ns};
     EvalResult *r = eval_node(&ev, root, error);
     if (r == NULL)
         return NULL;
@@ -595,7 +670,7 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
     gboolean first = TRUE;
     for (guint k = 0; k < r->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(r->series, k);
-        if (isnan(s->v[0]))
+        if (eval_is_absent(s->v[0]))
             continue;
         g_string_append(out, first ? "{\"metric\":" : ",{\"metric\":");
         first = FALSE;
@@ -608,7 +683,7 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
 }
 
 /* One matrix entry; nothing at all if the series has no value at any step.
- * A scalar (@all) has a value at every step, NaN included. */
+ * A scalar (@all) has a value at every step. */
 static void
 write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint n,
                     gboolean all, gboolean *first, GString *out)
@@ -619,7 +694,7 @@ write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx
     g_string_append(out, ",\"values\":[");
     gboolean any = FALSE;
     for (guint i = 0; i < n; i++) {
-        if (isnan(v[i]) && !all)
+        if (eval_is_absent(v[i]) && !all)
             continue;
         if (any)
             g_string_append_c(out, ',');

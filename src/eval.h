@@ -3,6 +3,7 @@
 #define RONDOD_EVAL_H
 
 #include <glib.h>
+#include <string.h>
 #include "promql.h"
 
 #define EVAL_ERROR (eval_error_quark())
@@ -24,9 +25,39 @@ typedef struct {
     GPtrArray *handles;                /* StoreHandle*, acquired from the registry */
 } EvalContext;
 
+/*
+ * "No sample at this step" in a series: a quiet NaN with a payload of its
+ * own, so that a NaN a query computes (0/0, NaN literals, Inf - Inf) stays
+ * a value, written "NaN" as Prometheus writes it. No arithmetic makes this
+ * payload out of numbers (an operation on numbers gives the default NaN),
+ * and the evaluator never feeds an absent value to arithmetic, so the
+ * marker does not leak into results. The test ignores the sign bit: -x on
+ * an absent value is still absent. Stores cannot hold NaN (a NaN point
+ * reads as empty), so no stored value carries it either. A comparison of
+ * the bits costs what isnan() costs: the evaluator stays as fast.
+ */
+#define EVAL_ABSENT_BITS G_GUINT64_CONSTANT(0x7ff80000a85e7a11)
+
+static inline double
+eval_absent(void)
+{
+    guint64 bits = EVAL_ABSENT_BITS;
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static inline gboolean
+eval_is_absent(double v)
+{
+    guint64 bits;
+    memcpy(&bits, &v, sizeof bits);
+    return (bits & ~(G_GUINT64_CONSTANT(1) << 63)) == EVAL_ABSENT_BITS;
+}
+
 typedef struct {
     char **labels; /* sorted name, value pairs, NULL-terminated */
-    double *v;     /* one per step; NaN = no value at that step */
+    double *v;     /* one per step; eval_absent() = no value at that step */
 } EvalSeries;
 
 typedef struct {

@@ -5,14 +5,16 @@
  *   and      := cmp (('and' | 'unless') mods cmp)*
  *   cmp      := arith (CMPOP mods arith)*        CMPOP: == != > < >= <=
  *   arith    := term (('+' | '-') mods term)*
- *   term     := unary (('*' | '/') mods unary)*
+ *   term     := unary (('*' | '/' | '%' | 'atan2') mods unary)*
  *   mods     := ['bool'] [('on' | 'ignoring') '(' labels ')'
  *                         [('group_left' | 'group_right') ['(' labels ')']]]
- *   unary    := '-' unary | '+' unary | primary
- *   primary  := NUMBER | '(' expr ')' | agg | func | selector
+ *   unary    := '-' unary | '+' unary | primary subquery* ['^' mods unary]
+ *   subquery := '[' DURATION ':' [DURATION] ']' at_off     (a range function's argument)
+ *   primary  := NUMBER | '(' expr ')' | agg | func | call | selector
  *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
- *   func     := FUNC '(' selector '[' DURATION ']' ')'
- *   selector := [METRIC] ['{' matcher (',' matcher)* [','] '}']
+ *   func     := FUNC '(' [scalar ','] (selector | unary) [',' scalar] ')'  (a range argument)
+ *   selector := [METRIC] ['{' matcher (',' matcher)* [','] '}'] ['[' DURATION ']'] at_off
+ *   at_off   := ('offset' ['-'] DURATION | '@' (NUMBER | 'start()' | 'end()'))*  each once
  *   matcher  := LABEL ('=' | '!=' | '=~' | '!~') STRING
  *
  * Why hand-written: the subset is small and every refusal must name the
@@ -27,6 +29,7 @@
 
 #include "params.h"
 #include "promql.h"
+#include "promql-string.h"
 
 typedef struct {
     const char *src;
@@ -55,13 +58,16 @@ static const char *const func_names[] = {
     [FN_STDVAR_OVER_TIME] = "stdvar_over_time",
     [FN_QUANTILE_OVER_TIME] = "quantile_over_time",
     [FN_PREDICT_LINEAR] = "predict_linear",
+    [FN_PRESENT_OVER_TIME] = "present_over_time",
+    [FN_ABSENT_OVER_TIME] = "absent_over_time",
+    [FN_HOLT_WINTERS] = "holt_winters",
 };
 
 static const char *const agg_names[] = {
     [AGG_SUM] = "sum",         [AGG_AVG] = "avg",           [AGG_MIN] = "min",
     [AGG_MAX] = "max",         [AGG_COUNT] = "count",       [AGG_TOPK] = "topk",
     [AGG_BOTTOMK] = "bottomk", [AGG_QUANTILE] = "quantile", [AGG_STDDEV] = "stddev",
-    [AGG_STDVAR] = "stdvar",
+    [AGG_STDVAR] = "stdvar",   [AGG_GROUP] = "group",       [AGG_COUNT_VALUES] = "count_values",
 };
 
 /* Argument types: v instant vector, s scalar, S string; after '?' optional. */
@@ -82,18 +88,44 @@ static const struct {
     [CALL_ABSENT] = {"absent", "v"},
     [CALL_SORT] = {"sort", "v"},
     [CALL_SORT_DESC] = {"sort_desc", "v"},
-};
-
-/* Words that are PromQL but not rondod's PromQL: refused by name. */
-static const char *const unsupported_words[] = {
-    "count_values",
-    "group",
-    NULL,
+    [CALL_LABEL_JOIN] = {"label_join", "vSSS*"},
+    [CALL_TIMESTAMP] = {"timestamp", "v"},
+    [CALL_HISTOGRAM_QUANTILE] = {"histogram_quantile", "sv"},
+    [CALL_PI] = {"pi", ""},
+    [CALL_SGN] = {"sgn", "v"},
+    [CALL_EXP] = {"exp", "v"},
+    [CALL_LN] = {"ln", "v"},
+    [CALL_LOG2] = {"log2", "v"},
+    [CALL_LOG10] = {"log10", "v"},
+    [CALL_SQRT] = {"sqrt", "v"},
+    [CALL_SIN] = {"sin", "v"},
+    [CALL_COS] = {"cos", "v"},
+    [CALL_TAN] = {"tan", "v"},
+    [CALL_ASIN] = {"asin", "v"},
+    [CALL_ACOS] = {"acos", "v"},
+    [CALL_ATAN] = {"atan", "v"},
+    [CALL_SINH] = {"sinh", "v"},
+    [CALL_COSH] = {"cosh", "v"},
+    [CALL_TANH] = {"tanh", "v"},
+    [CALL_ASINH] = {"asinh", "v"},
+    [CALL_ACOSH] = {"acosh", "v"},
+    [CALL_ATANH] = {"atanh", "v"},
+    [CALL_DEG] = {"deg", "v"},
+    [CALL_RAD] = {"rad", "v"},
+    [CALL_DAY_OF_MONTH] = {"day_of_month", "?v"},
+    [CALL_DAY_OF_WEEK] = {"day_of_week", "?v"},
+    [CALL_DAY_OF_YEAR] = {"day_of_year", "?v"},
+    [CALL_DAYS_IN_MONTH] = {"days_in_month", "?v"},
+    [CALL_HOUR] = {"hour", "?v"},
+    [CALL_MINUTE] = {"minute", "?v"},
+    [CALL_MONTH] = {"month", "?v"},
+    [CALL_YEAR] = {"year", "?v"},
 };
 
 /* Keywords that cannot start an expression. */
 static const char *const operator_words[] = {
-    "bool", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", NULL,
+    "bool", "on",     "ignoring", "group_left", "group_right", "and",
+    "or",   "unless", "offset",   "atan2",      NULL,
 };
 
 const char *
@@ -159,7 +191,7 @@ promql_node_is_scalar(const Node *node)
     case NODE_BINARY:
         return promql_node_is_scalar(node->lhs) && promql_node_is_scalar(node->rhs);
     case NODE_CALL:
-        return node->call == CALL_TIME || node->call == CALL_SCALAR;
+        return node->call == CALL_TIME || node->call == CALL_SCALAR || node->call == CALL_PI;
     default:
         return FALSE;
     }
@@ -253,28 +285,21 @@ static char *
 lex_string(Parser *ps)
 {
     skip_ws(ps);
-    char quote = *ps->p;
-    if (quote != '"' && quote != '\'' && quote != '`') {
+    char *value = NULL;
+    switch (promql_string_lex(&ps->p, &value)) {
+    case PROMQL_STRING_OK:
+        return value;
+    case PROMQL_STRING_NO_QUOTE:
         fail(ps, "expected a quoted string");
         return NULL;
-    }
-    GString *out = g_string_new(NULL);
-    for (ps->p++; *ps->p && *ps->p != quote; ps->p++) {
-        if (*ps->p == '\\' && quote != '`' && ps->p[1]) {
-            ps->p++;
-            char c = *ps->p;
-            g_string_append_c(out, c == 'n' ? '\n' : c == 't' ? '\t' : c);
-        } else {
-            g_string_append_c(out, *ps->p);
-        }
-    }
-    if (*ps->p != quote) {
-        fail(ps, "unterminated string");
-        g_string_free(out, TRUE);
+    case PROMQL_STRING_UNTERMINATED:
+        fail(ps, "unterminated quoted string");
+        return NULL;
+    case PROMQL_STRING_BAD_ESCAPE:
+    default:
+        fail(ps, "unknown escape sequence in a string (Prometheus takes Go's escapes)");
         return NULL;
     }
-    ps->p++;
-    return g_string_free(out, FALSE);
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -385,6 +410,10 @@ selector_check(Parser *ps, const GPtrArray *matchers)
 static gboolean
 parse_offset(Parser *ps, Node *n)
 {
+    if (n->offset_ns != 0) {
+        fail(ps, "offset may not be set multiple times");
+        return FALSE;
+    }
     gboolean negative = accept(ps, "-");
     skip_ws(ps);
     guint64 ns = 0;
@@ -395,11 +424,108 @@ parse_offset(Parser *ps, Node *n)
     }
     ps->p += len;
     n->offset_ns = negative ? -(gint64)ns : (gint64)ns;
-    if (accept_keyword(ps, "offset")) {
-        fail(ps, "offset may not be set multiple times");
+    return TRUE;
+}
+
+/* After "@": start(), end() or a time in seconds, kept as Prometheus keeps
+ * it, rounded to the millisecond. Times before 1970 are refused. */
+static gboolean
+parse_at(Parser *ps, Node *n)
+{
+    if (n->at != AT_NONE) {
+        fail(ps, "@ <timestamp> may not be set multiple times");
         return FALSE;
     }
+    gboolean start = accept_keyword(ps, "start");
+    if (start || accept_keyword(ps, "end")) {
+        n->at = start ? AT_START : AT_END;
+        return expect(ps, "(") && expect(ps, ")");
+    }
+    skip_ws(ps);
+    char *end = NULL;
+    double t = g_ascii_strtod(ps->p, &end);
+    if (end == ps->p || !isfinite(t)) {
+        fail(ps, "expected a time in seconds, start() or end() after @");
+        return FALSE;
+    }
+    if (t >= 9.2e9) { /* nanoseconds in 64 bits reach 2262 */
+        fail(ps, "the @ modifier after 2261 is not supported by rondod");
+        return FALSE;
+    }
+    if (t < 0) {
+        fail(ps, "the @ modifier before 1970 is not supported by rondod");
+        return FALSE;
+    }
+    ps->p = end;
+    n->at = AT_TIME;
+    n->at_ns = (guint64)round(t * 1000) * G_GUINT64_CONSTANT(1000000);
     return TRUE;
+}
+
+/* The offset and @ modifiers, in either order, each at most once. */
+static gboolean
+parse_modifiers(Parser *ps, Node *n)
+{
+    for (;;) {
+        if (accept_keyword(ps, "offset")) {
+            if (!parse_offset(ps, n))
+                return FALSE;
+        } else if (accept(ps, "@")) {
+            if (!parse_at(ps, n))
+                return FALSE;
+        } else {
+            return TRUE;
+        }
+    }
+}
+
+/* A duration inside [...], not zero. */
+static gboolean
+parse_range(Parser *ps, guint64 *ret_ns)
+{
+    skip_ws(ps);
+    gsize len = parse_prom_duration(ps->p, ret_ns);
+    if (len == 0 || *ret_ns == 0) {
+        fail(ps, "expected a duration such as 5m in [...]");
+        return FALSE;
+    }
+    ps->p += len;
+    return TRUE;
+}
+
+/* TRUE if the [ at @p opens a subquery: a ':' before the ]. */
+static gboolean
+bracket_is_subquery(const char *p)
+{
+    while (*p != '\0' && *p != ']' && *p != ':')
+        p++;
+    return *p == ':';
+}
+
+/* expr[RANGE:[STEP]] [offset D] [@ T], the [ at the cursor. */
+static Node *
+parse_subquery(Parser *ps, Node *inner)
+{
+    g_autoptr(Node) n = node_new(NODE_SUBQUERY);
+    n->lhs = inner;
+    if (!bracket_is_subquery(ps->p)) {
+        fail(ps, "ranges only allowed for vector selectors");
+        return NULL;
+    }
+    if (promql_node_is_scalar(inner) || inner->kind == NODE_SUBQUERY || inner->range_ns != 0) {
+        fail(ps, "subquery is only allowed on instant vector, got %s instead",
+             promql_node_is_scalar(inner) ? "scalar" : "range vector");
+        return NULL;
+    }
+    accept(ps, "[");
+    if (!parse_range(ps, &n->range_ns) || !expect(ps, ":"))
+        return NULL;
+    skip_ws(ps);
+    if (*ps->p != ']' && !parse_range(ps, &n->step_ns))
+        return NULL;
+    if (!expect(ps, "]") || !parse_modifiers(ps, n))
+        return NULL;
+    return g_steal_pointer(&n);
 }
 
 static Node *
@@ -414,29 +540,14 @@ parse_selector(Parser *ps, char *name_taken)
         return NULL;
     if (!selector_check(ps, n->matchers))
         return NULL;
-    if (accept(ps, "[")) {
-        skip_ws(ps);
-        gsize len = parse_prom_duration(ps->p, &n->range_ns);
-        if (len == 0 || n->range_ns == 0) {
-            fail(ps, "expected a duration such as 5m in [...]");
-            return NULL;
-        }
-        ps->p += len;
-        skip_ws(ps);
-        if (*ps->p == ':') {
-            fail(ps, "subqueries are not supported by rondod");
-            return NULL;
-        }
-        if (!expect(ps, "]"))
-            return NULL;
-    }
-    if (accept_keyword(ps, "offset") && !parse_offset(ps, n))
-        return NULL;
     skip_ws(ps);
-    if (*ps->p == '@') {
-        fail(ps, "the @ modifier is not supported by rondod");
-        return NULL;
+    if (*ps->p == '[' && !bracket_is_subquery(ps->p)) {
+        accept(ps, "[");
+        if (!parse_range(ps, &n->range_ns) || !expect(ps, "]"))
+            return NULL;
     }
+    if (!parse_modifiers(ps, n))
+        return NULL;
     return g_steal_pointer(&n);
 }
 
@@ -476,6 +587,34 @@ parse_grouping(Parser *ps, Node *n)
     return n->by != NULL;
 }
 
+/* TRUE if @name is a label name (Prometheus' model.LabelName.IsValid()). */
+static gboolean
+label_name_is_valid(const char *name)
+{
+    gboolean valid = g_ascii_isalpha(name[0]) || name[0] == '_';
+    for (const char *c = name; valid && *c; c++)
+        valid = g_ascii_isalnum(*c) || *c == '_';
+    return valid;
+}
+
+/* count_values' first argument, a label name, and the comma after it. */
+static gboolean
+parse_count_values_label(Parser *ps, Node *n)
+{
+    char *label = lex_string(ps);
+    if (label == NULL || !expect(ps, ",")) {
+        g_free(label);
+        return FALSE;
+    }
+    n->strings = g_new0(char *, 2);
+    n->strings[0] = label;
+    if (!label_name_is_valid(label)) {
+        fail(ps, "invalid label name \"%s\"", label);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static Node *
 parse_agg(Parser *ps, AggKind agg)
 {
@@ -484,6 +623,8 @@ parse_agg(Parser *ps, AggKind agg)
     if (!parse_grouping(ps, n))
         return NULL;
     if (!expect(ps, "("))
+        return NULL;
+    if (agg == AGG_COUNT_VALUES && !parse_count_values_label(ps, n))
         return NULL;
     if (agg == AGG_TOPK || agg == AGG_BOTTOMK || agg == AGG_QUANTILE) {
         n->rhs = parse_expr(ps);
@@ -523,6 +664,24 @@ parse_func_param(Parser *ps, Node *n, const char *sep)
     return sep == NULL || expect(ps, sep);
 }
 
+/* holt_winters()' second scalar parameter, into @n->args. */
+static gboolean
+parse_trend_factor(Parser *ps, Node *n)
+{
+    if (!expect(ps, ","))
+        return FALSE;
+    Node *tf = parse_expr(ps);
+    if (tf == NULL)
+        return FALSE;
+    n->args = g_ptr_array_new_with_free_func((GDestroyNotify)promql_node_free);
+    g_ptr_array_add(n->args, tf);
+    if (!promql_node_is_scalar(tf)) {
+        fail(ps, "expected type scalar in call to function \"holt_winters\", got instant vector");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static Node *
 parse_func(Parser *ps, FuncKind f)
 {
@@ -532,15 +691,17 @@ parse_func(Parser *ps, FuncKind f)
         return NULL;
     if (f == FN_QUANTILE_OVER_TIME && !parse_func_param(ps, n, ","))
         return NULL;
-    char *name = lex_ident(ps);
-    n->lhs = parse_selector(ps, name);
+    n->lhs = parse_expr(ps);
     if (n->lhs == NULL)
         return NULL;
-    if (n->lhs->range_ns == 0) {
+    if (n->lhs->kind != NODE_SUBQUERY && (n->lhs->kind != NODE_SELECTOR || n->lhs->range_ns == 0)) {
         fail(ps, "%s() expects a range vector such as metric[5m]", func_names[f]);
         return NULL;
     }
-    if (f == FN_PREDICT_LINEAR && (!expect(ps, ",") || !parse_func_param(ps, n, NULL)))
+    if ((f == FN_PREDICT_LINEAR || f == FN_HOLT_WINTERS) &&
+        (!expect(ps, ",") || !parse_func_param(ps, n, NULL)))
+        return NULL;
+    if (f == FN_HOLT_WINTERS && !parse_trend_factor(ps, n))
         return NULL;
     if (!expect(ps, ")"))
         return NULL;
@@ -575,10 +736,7 @@ static gboolean
 label_replace_check(Parser *ps, char *const *strings)
 {
     const char *dst = strings[0];
-    gboolean valid = g_ascii_isalpha(dst[0]) || dst[0] == '_';
-    for (const char *c = dst; valid && *c; c++)
-        valid = g_ascii_isalnum(*c) || *c == '_';
-    if (!valid) {
+    if (!label_name_is_valid(dst)) {
         fail(ps, "invalid destination label name in label_replace(): %s", dst);
         return FALSE;
     }
@@ -589,6 +747,23 @@ label_replace_check(Parser *ps, char *const *strings)
         return FALSE;
     }
     matcher_free(m);
+    return TRUE;
+}
+
+/* label_join(v, dst, separator, src...): the label names. */
+static gboolean
+label_join_check(Parser *ps, char *const *strings)
+{
+    if (!label_name_is_valid(strings[0])) {
+        fail(ps, "invalid destination label name in label_join(): %s", strings[0]);
+        return FALSE;
+    }
+    for (guint i = 2; strings[i] != NULL; i++) {
+        if (!label_name_is_valid(strings[i])) {
+            fail(ps, "invalid source label name in label_join(): %s", strings[i]);
+            return FALSE;
+        }
+    }
     return TRUE;
 }
 
@@ -605,6 +780,8 @@ parse_call(Parser *ps, CallKind c)
     if (!expect(ps, "("))
         return NULL;
     while (!accept(ps, ")")) {
+        if (*types == '*') /* the type before repeats */
+            types--;
         if (*types == '?') {
             optional = TRUE;
             types++;
@@ -618,13 +795,15 @@ parse_call(Parser *ps, CallKind c)
             return NULL;
         given++;
     }
-    if (*types != '\0' && *types != '?' && !optional) {
+    if (*types != '\0' && *types != '?' && *types != '*' && !optional) {
         fail(ps, "too few arguments in call to function \"%s\"", calls[c].name);
         return NULL;
     }
     g_ptr_array_add(strings, NULL);
     n->strings = (char **)g_ptr_array_steal(strings, NULL);
     if (c == CALL_LABEL_REPLACE && !label_replace_check(ps, n->strings))
+        return NULL;
+    if (c == CALL_LABEL_JOIN && !label_join_check(ps, n->strings))
         return NULL;
     return g_steal_pointer(&n);
 }
@@ -670,10 +849,6 @@ parse_word(Parser *ps, char *word)
         return parse_agg(ps, (AggKind)i);
     if (g_strv_contains(operator_words, w)) {
         fail(ps, "unexpected \"%s\"", w);
-        return NULL;
-    }
-    if (g_strv_contains(unsupported_words, w)) {
-        fail(ps, "\"%s\" is not supported by rondod", w);
         return NULL;
     }
     if (*ps->p == '(') {
@@ -731,6 +906,26 @@ parse_primary(Parser *ps)
     return NULL;
 }
 
+static Node *parse_unary(Parser *ps);
+static gboolean parse_bin_modifiers(Parser *ps, Node *n);
+static gboolean binary_check(Parser *ps, const Node *n);
+
+/* After "^": binds tighter than a sign before @base and from the right,
+ * as in Prometheus: -2 ^ 2 is -4, 2 ^ 3 ^ 2 is 2 ^ 9. */
+static Node *
+parse_power(Parser *ps, Node *base)
+{
+    g_autoptr(Node) n = node_new(NODE_BINARY);
+    n->op = OP_POW;
+    n->lhs = base;
+    if (!parse_bin_modifiers(ps, n))
+        return NULL;
+    n->rhs = parse_unary(ps);
+    if (n->rhs == NULL || !binary_check(ps, n))
+        return NULL;
+    return g_steal_pointer(&n);
+}
+
 static Node *
 parse_unary(Parser *ps)
 {
@@ -748,6 +943,10 @@ parse_unary(Parser *ps)
         n = parse_unary(ps);
     } else {
         n = parse_primary(ps);
+        while (n != NULL && (skip_ws(ps), *ps->p == '['))
+            n = parse_subquery(ps, n);
+        if (n != NULL && accept(ps, "^"))
+            n = parse_power(ps, n);
     }
     ps->depth--;
     return n;
@@ -836,9 +1035,14 @@ static gboolean
 lex_mul_op(Parser *ps, BinOp *op)
 {
     skip_ws(ps);
-    if (*ps->p != '*' && *ps->p != '/')
+    if (accept_keyword(ps, "atan2")) {
+        *op = OP_ATAN2;
+        return TRUE;
+    }
+    if (*ps->p != '*' && *ps->p != '/' && *ps->p != '%')
         return FALSE;
-    *op = *ps->p++ == '*' ? OP_MUL : OP_DIV;
+    char c = *ps->p++;
+    *op = c == '*' ? OP_MUL : c == '/' ? OP_DIV : OP_MOD;
     return TRUE;
 }
 
@@ -919,31 +1123,37 @@ refuse_trailing(Parser *ps)
     const char *p = ps->p;
     if (*p == '\0')
         return;
-    if (accept_keyword(ps, "offset")) {
+    if (accept_keyword(ps, "offset") || accept(ps, "@")) {
         ps->p = p;
-        fail(ps, "offset modifier must be preceded by an instant vector selector or range "
-                 "vector selector or a subquery");
+        fail(ps,
+             "%s modifier must be preceded by an instant vector selector or range "
+             "vector selector or a subquery",
+             *p == '@' ? "@" : "offset");
         return;
     }
-    if (strchr("=%^", *p) != NULL)
+    if (*p == '=')
         fail(ps,
-             "operator \"%.*s\" is not supported by rondod (only + - * / == != > < >= <= and "
-             "or unless)",
+             "operator \"%.*s\" is not supported by rondod (only + - * / %% ^ atan2 == != > < "
+             ">= <= and or unless)",
              p[1] == '=' || p[1] == '~' ? 2 : 1, p);
     else
         fail(ps, "unexpected \"%.16s\"", p);
 }
 
-/* A range selector anywhere but as a function's argument. */
+/* A range selector or a subquery anywhere but as a function's argument. */
 static gboolean
 has_bare_range(const Node *n)
 {
     if (n == NULL)
         return FALSE;
-    if (n->kind == NODE_FUNC) /* its selector is a range; its parameter may not hold one */
-        return has_bare_range(n->rhs);
+    if (n->kind == NODE_FUNC) /* its argument is a range; the parameters may not hold one */
+        return has_bare_range(n->rhs) ||
+               (n->args != NULL && has_bare_range(g_ptr_array_index(n->args, 0))) ||
+               (n->lhs->kind == NODE_SUBQUERY && has_bare_range(n->lhs->lhs));
     if (n->kind == NODE_SELECTOR)
         return n->range_ns != 0;
+    if (n->kind == NODE_SUBQUERY)
+        return TRUE;
     for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
         if (has_bare_range(g_ptr_array_index(n->args, i)))
             return TRUE;
@@ -976,8 +1186,8 @@ promql_parse(const char *expr, GError **error)
     }
     if (has_bare_range(n)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "a range vector selector is only supported as the argument of a range "
-                    "function such as rate() or *_over_time()");
+                    "a range vector selector or a subquery is only supported as the argument "
+                    "of a range function such as rate() or *_over_time()");
         return NULL;
     }
     return g_steal_pointer(&n);

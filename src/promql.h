@@ -8,6 +8,9 @@
 /* Expression depth and size bounds: input from the network gets a limit. */
 #define PROMQL_EXPR_MAX  4096
 #define PROMQL_DEPTH_MAX 32
+/* A subquery's step when it gives none (expr[30m:]): Prometheus' default
+ * global evaluation_interval, which rondod, evaluating no rules, has not. */
+#define PROMQL_SUBQUERY_STEP_NS (G_GUINT64_CONSTANT(60) * G_GUINT64_CONSTANT(1000000000))
 
 typedef enum {
     MATCH_EQ,  /* =  */
@@ -33,7 +36,16 @@ typedef enum {
     NODE_AGG,      /* sum by (a) (expr) */
     NODE_BINARY,   /* expr + expr, expr > bool expr, a / on(x) group_left b */
     NODE_NEG,      /* -expr */
+    NODE_SUBQUERY, /* expr[30m:1m]: only as a range function's argument (lhs) */
 } NodeKind;
+
+/* The @ modifier of a selector or a subquery. */
+typedef enum {
+    AT_NONE,
+    AT_TIME,  /* @ 1700000000.5: at_ns */
+    AT_START, /* @ start(): the query's start */
+    AT_END,   /* @ end(): the query's end */
+} AtKind;
 
 typedef enum {
     FN_RATE,
@@ -54,6 +66,9 @@ typedef enum {
     FN_STDVAR_OVER_TIME,
     FN_QUANTILE_OVER_TIME, /* scalar parameter (first) in rhs */
     FN_PREDICT_LINEAR,     /* scalar parameter (second) in rhs */
+    FN_PRESENT_OVER_TIME,
+    FN_ABSENT_OVER_TIME, /* one series, labelled as absent() labels it */
+    FN_HOLT_WINTERS,     /* smoothing factor in rhs, trend factor in args[0] */
 } FuncKind;
 
 typedef enum {
@@ -67,6 +82,8 @@ typedef enum {
     AGG_QUANTILE, /* parameter phi in rhs */
     AGG_STDDEV,
     AGG_STDVAR,
+    AGG_GROUP,
+    AGG_COUNT_VALUES, /* the label's name in strings[0] */
 } AggKind;
 
 /* Functions of instant vectors and scalars (argument types in promql.c). */
@@ -85,6 +102,38 @@ typedef enum {
     CALL_ABSENT,
     CALL_SORT,
     CALL_SORT_DESC,
+    CALL_LABEL_JOIN,
+    CALL_TIMESTAMP,
+    CALL_HISTOGRAM_QUANTILE,
+    CALL_PI,
+    CALL_SGN, /* CALL_SGN to CALL_YEAR: functions of one value (eval-math.c) */
+    CALL_EXP,
+    CALL_LN,
+    CALL_LOG2,
+    CALL_LOG10,
+    CALL_SQRT,
+    CALL_SIN,
+    CALL_COS,
+    CALL_TAN,
+    CALL_ASIN,
+    CALL_ACOS,
+    CALL_ATAN,
+    CALL_SINH,
+    CALL_COSH,
+    CALL_TANH,
+    CALL_ASINH,
+    CALL_ACOSH,
+    CALL_ATANH,
+    CALL_DEG,
+    CALL_RAD,
+    CALL_DAY_OF_MONTH, /* the date functions: of the step's time without an argument */
+    CALL_DAY_OF_WEEK,
+    CALL_DAY_OF_YEAR,
+    CALL_DAYS_IN_MONTH,
+    CALL_HOUR,
+    CALL_MINUTE,
+    CALL_MONTH,
+    CALL_YEAR,
 } CallKind;
 
 typedef enum {
@@ -92,6 +141,9 @@ typedef enum {
     OP_SUB,
     OP_MUL,
     OP_DIV,
+    OP_MOD,
+    OP_POW,
+    OP_ATAN2,
     OP_EQ, /* == and the comparisons after it */
     OP_NE,
     OP_GT,
@@ -122,13 +174,16 @@ struct _Node {
     NodeKind kind;
     double number;        /* NODE_NUMBER */
     GPtrArray *matchers;  /* NODE_SELECTOR: Matcher* */
-    guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector */
-    gint64 offset_ns;     /* NODE_SELECTOR: the offset modifier; negative reads later */
+    guint64 range_ns;     /* NODE_SELECTOR: 0 for an instant selector; NODE_SUBQUERY */
+    gint64 offset_ns;     /* NODE_SELECTOR, NODE_SUBQUERY: offset; negative reads later */
+    AtKind at;            /* NODE_SELECTOR, NODE_SUBQUERY: the @ modifier */
+    guint64 at_ns;        /* AT_TIME: the time, whole milliseconds as Prometheus has it */
+    guint64 step_ns;      /* NODE_SUBQUERY: the step; 0: PROMQL_SUBQUERY_STEP_NS */
     FuncKind func;        /* NODE_FUNC, selector in lhs, a scalar parameter in rhs */
     AggKind agg;          /* NODE_AGG, argument in lhs (topk's k in rhs) */
     CallKind call;        /* NODE_CALL */
     GPtrArray *args;      /* NODE_CALL: Node*, the expression arguments in order */
-    char **strings;       /* NODE_CALL: the string arguments in order */
+    char **strings;       /* NODE_CALL: the string arguments in order; count_values' label */
     char **by;            /* NODE_AGG: grouping labels (may be empty) */
     gboolean without;     /* NODE_AGG: @by lists the labels to drop, not to keep */
     BinOp op;             /* NODE_BINARY */

@@ -36,14 +36,14 @@ add_series(ToolResult *out, const EvalSeries *es, const EvalContext *ctx, guint 
             g_strv_builder_add_many(b, es->labels[i], es->labels[i + 1], NULL);
     }
     guint k = 0;
-    while (k < n_steps && isnan(es->v[k]))
+    while (k < n_steps && eval_is_absent(es->v[k]))
         k++;
     if (k == n_steps)
         return; /* no value in the range: not in a range answer (as in Prometheus) */
     g_auto(GStrv) labels = g_strv_builder_end(b);
     ToolResultSeries *s = tool_result_add(out, name, (const char *const *)labels);
     for (; k < n_steps; k++) {
-        if (isnan(es->v[k]))
+        if (eval_is_absent(es->v[k]))
             continue;
         ToolPoint p = {ctx->start_ns + k * ctx->step_ns, es->v[k], TOOL_POINT_TIER_UNKNOWN};
         g_array_append_val(s->points, p);

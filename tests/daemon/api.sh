@@ -155,12 +155,12 @@ http GET /api/v1/status/buildinfo
 expect "GET /api/v1/status/buildinfo" 200 '"version":'
 
 # --- Prometheus API: bad input, each a JSON error
-http GET /api/v1/query -G --data-urlencode 'query=histogram_quantile(0.9, x)'
+http GET /api/v1/query -G --data-urlencode 'query=mad_over_time(x[5m])'
 expect_error "unsupported function is bad_data" 400 '"bad_data"' 'not supported'
-http GET /api/v1/query -G --data-urlencode 'query=up @ 100'
-expect_error "the @ modifier is refused by name" 400 '@ modifier'
-http GET /api/v1/query -G --data-urlencode 'query=rate(up[5m:1m])'
-expect_error "a subquery is refused by name" 400 'subqueries'
+http GET /api/v1/query -G --data-urlencode 'query=up @ 100 @ 200'
+expect_error "a second @ modifier is refused by name" 400 '@ <timestamp>'
+http GET /api/v1/query -G --data-urlencode 'query=rate(up[5m:1m] @ -5)'
+expect_error "a subquery @ a time before 1970 is refused by name" 400 '@ modifier before 1970'
 http GET /api/v1/query -G --data-urlencode "time=$END" \
 	--data-urlencode 'query=vm_cpu_seconds_total + on(store) vm_cpu_seconds_total'
 expect_error "ambiguous vector matching is 422, with Prometheus' message" 422 '"execution"' \

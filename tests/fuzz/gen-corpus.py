@@ -160,6 +160,11 @@ def promql_seeds():
         'bottomk by (a) (2, irate(x[1m] offset -30s)) == deriv(y[5m] offset 1h)',
         'label_replace(clamp(round(x, 0.5), 0, 1), "d", "${1}x$$", "s", "(.*)")',
         'absent(x{a="1",a="2"}) + scalar(sort_desc(y)) * time() - vector(1)',
+        'max_over_time(rate(x{a="b"}[5m] @ 1700000000.5)[30m:1m] offset -5m @ start())',
+        '-2 ^ 3 ^ -x % 7 atan2 y + avg_over_time((a - b)[10m:])',
+        'count_values without (a) ("v", x) + group by (b) (y) + label_join(z, "d", ",", "a", "b")',
+        'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m]))) + holt_winters(x[10m], 0.5, 0.5)',
+        'timestamp(x @ end()) - day_of_week() + sgn(ln(x)) + absent_over_time(y[5m:1m]) * pi()',
     ]
     write_all("promql", "expr", exprs)
 

@@ -58,16 +58,18 @@ if ! promtool tsdb create-blocks-from openmetrics "$OM" "$SCRATCH/native-tsdb" \
 fi
 tap_ok "promtool loads the fixture's samples"
 
+# evaluation_interval: the step of a subquery that gives none (expr[10m:]);
+# 1m, Prometheus' default, is rondod's (PROMQL_SUBQUERY_STEP_NS).
 cat >"$SCRATCH/remote.yml" <<EOC
 global:
-  evaluation_interval: 1h
+  evaluation_interval: 1m
 remote_read:
   - url: $URL/api/v1/read
     read_recent: true
     authorization:
       credentials_file: $TOKEN_FILE
 EOC
-printf 'global:\n  evaluation_interval: 1h\n' >"$SCRATCH/native.yml"
+printf 'global:\n  evaluation_interval: 1m\n' >"$SCRATCH/native.yml"
 
 if prom_start remote "$SCRATCH/remote.yml" "$SCRATCH/remote-tsdb"; then
 	REMOTE="http://127.0.0.1:$PORT"

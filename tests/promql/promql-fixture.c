@@ -10,7 +10,8 @@
  * them (store included):
  *   node-a, node-b  2 h of 15 s samples ending at --end: counters (one reset
  *                   in node-b), gauges with negative and fractional values, a
- *                   gauge with a 15 min gap, a series in node-a only. All of
+ *                   gauge with a 15 min gap, a series in node-a only, the
+ *                   classic buckets of a histogram (le). All of
  *                   it stays inside tier 0, so a remote read serves it raw.
  *   archive         6 h of smooth series and a counter reset every 50 points:
  *                   the older 3.5 h survive in tier 1 only (consolidated
@@ -94,6 +95,45 @@ queue(guint i, guint k, double prev)
     return i >= 200 && i < 260 ? NAN : (double)((i * 3 + k) % 17);
 }
 
+/* Request durations, classic buckets: bucket @b of 4 (le 0.1, 0.5, 1,
+ * +Inf) counts what the ones below it count and more. */
+static double
+bucket_increment(guint i, guint k, guint b)
+{
+    double inc = (i * k) % 3 == 0 ? 1 : 0;
+    if (b >= 1)
+        inc += i % 2;
+    if (b >= 2)
+        inc += i % 7 < 3 ? 2 : 0;
+    if (b >= 3)
+        inc += 1;
+    return inc;
+}
+
+static double
+bucket0(guint i, guint k, double prev)
+{
+    return prev + bucket_increment(i, k, 0);
+}
+
+static double
+bucket1(guint i, guint k, double prev)
+{
+    return prev + bucket_increment(i, k, 1);
+}
+
+static double
+bucket2(guint i, guint k, double prev)
+{
+    return prev + bucket_increment(i, k, 2);
+}
+
+static double
+bucket3(guint i, guint k, double prev)
+{
+    return prev + bucket_increment(i, k, 3);
+}
+
 static double
 build_info(guint i, guint k, double prev)
 {
@@ -129,6 +169,10 @@ static const SeriesSpec main_series[] = {
     {"temperature_celsius", {"sensor", "disk"}, temp_disk, 0},
     {"queue_length", {NULL}, queue, 0},
     {"build_info", {"version", "1.2.3"}, build_info, 1},
+    {"request_seconds_bucket", {"le", "0.1"}, bucket0, 0},
+    {"request_seconds_bucket", {"le", "0.5"}, bucket1, 0},
+    {"request_seconds_bucket", {"le", "1"}, bucket2, 0},
+    {"request_seconds_bucket", {"le", "+Inf"}, bucket3, 0},
 };
 
 static const SeriesSpec archive_series[] = {
