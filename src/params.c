@@ -137,22 +137,21 @@ parse_time(const char *s, const char *what, guint64 *ret_ns, GError **error)
     return TRUE;
 }
 
+const PromDurationUnit prom_duration_units[] = {
+    {"ms", 1000000u},          {"s", 1000000000u},
+    {"m", 60000000000u},       {"h", 3600000000000u},
+    {"d", 86400000000000u},    {"w", 604800000000000u},
+    {"y", 31536000000000000u}, {NULL, 0},
+};
+
 static guint64
 unit_ns(const char *u, gsize *ret_len)
 {
-    static const struct {
-        const char *name;
-        guint64 ns;
-    } units[] = {
-        {"ms", 1000000u},          {"s", 1000000000u},     {"m", 60000000000u},
-        {"h", 3600000000000u},     {"d", 86400000000000u}, {"w", 604800000000000u},
-        {"y", 31536000000000000u},
-    };
-    for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
-        gsize n = strlen(units[i].name);
-        if (strncmp(u, units[i].name, n) == 0) {
+    for (const PromDurationUnit *unit = prom_duration_units; unit->name != NULL; unit++) {
+        gsize n = strlen(unit->name);
+        if (strncmp(u, unit->name, n) == 0) {
             *ret_len = n;
-            return units[i].ns;
+            return unit->ns;
         }
     }
     return 0;

@@ -29,4 +29,12 @@ gboolean parse_duration(const char *s, const char *what, guint64 *ret_ns, GError
 /* Only the Prometheus unit syntax; returns the characters consumed, 0 if none. */
 gsize parse_prom_duration(const char *s, guint64 *ret_ns);
 
+/* PromQL's duration units, shortest first ("ms" before "m" for a prefix
+ * match), ending with {NULL, 0}: the parser's and the tools' formatter's. */
+typedef struct {
+    const char *name;
+    guint64 ns;
+} PromDurationUnit;
+extern const PromDurationUnit prom_duration_units[];
+
 #endif

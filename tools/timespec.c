@@ -8,58 +8,16 @@
 #include <string.h>
 #include "rondo-tool.h"
 #include "timespec.h"
+#include "params.h"
 
 #define DEFAULT_RANGE_NS (600 * RONDO_NS_PER_S)
-
-static const struct {
-    const char *suffix;
-    guint64 ns;
-} units[] = {
-    /* longest suffix first: "ms" before "m" */
-    {"ms", G_GUINT64_CONSTANT(1000000)}, {"s", RONDO_NS_PER_S},
-    {"m", 60 * RONDO_NS_PER_S},          {"h", 3600 * RONDO_NS_PER_S},
-    {"d", 86400 * RONDO_NS_PER_S},       {"w", 7 * 86400 * RONDO_NS_PER_S},
-};
-
-/* One NUMBER UNIT pair at *p; advances *p past it. */
-static gboolean
-duration_term(const char **p, guint64 *ret_ns)
-{
-    guint64 n = 0;
-    const char *s = *p;
-    if (!g_ascii_isdigit(*s))
-        return FALSE;
-    while (g_ascii_isdigit(*s)) {
-        if (n > G_MAXUINT32)
-            return FALSE;
-        n = n * 10 + (guint64)(*s++ - '0');
-    }
-    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
-        gsize len = strlen(units[i].suffix);
-        if (strncmp(s, units[i].suffix, len) == 0) {
-            if (n > G_MAXUINT64 / units[i].ns)
-                return FALSE;
-            *ret_ns = n * units[i].ns;
-            *p = s + len;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
 
 gboolean
 tool_duration_parse(const char *text, guint64 *ret_ns, GError **error)
 {
-    const char *p = text;
     guint64 total = 0;
-    while (*p) {
-        guint64 term;
-        if (!duration_term(&p, &term) || total + term < total)
-            return tool_set_error(error, _("“%s” is not a duration (like 30s, 10m, 1h30m, 7d)"),
-                                  text);
-        total += term;
-    }
-    if (total == 0)
+    /* PromQL's duration syntax, the one parser rondod uses too */
+    if (parse_prom_duration(text, &total) != strlen(text) || total == 0)
         return tool_set_error(error, _("“%s” is not a duration (like 30s, 10m, 1h30m, 7d)"), text);
     *ret_ns = total;
     return TRUE;
@@ -210,12 +168,17 @@ char *
 tool_duration_format(guint64 ns)
 {
     GString *s = g_string_new(NULL);
-    for (gsize i = G_N_ELEMENTS(units); i-- > 0 && ns > 0;) {
-        if (ns >= units[i].ns && (i != 5 || ns % units[i].ns == 0)) {
-            g_string_append_printf(s, "%llu%s", (unsigned long long)(ns / units[i].ns),
-                                   units[i].suffix);
-            ns %= units[i].ns;
-        }
+    gsize n = 0;
+    while (prom_duration_units[n].name != NULL)
+        n++;
+    /* largest first; years never (365 d is not what a reader expects), weeks only whole */
+    for (gsize i = n; i-- > 0 && ns > 0;) {
+        const PromDurationUnit *u = &prom_duration_units[i];
+        gboolean whole_only = g_str_equal(u->name, "w");
+        if (g_str_equal(u->name, "y") || ns < u->ns || (whole_only && ns % u->ns != 0))
+            continue;
+        g_string_append_printf(s, "%llu%s", (unsigned long long)(ns / u->ns), u->name);
+        ns %= u->ns;
     }
     if (ns > 0)
         g_string_append_printf(s, "%lluns", (unsigned long long)ns);
