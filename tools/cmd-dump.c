@@ -11,6 +11,7 @@
 #include "rondo-tool.h"
 #include "store-meta.h"
 #include "value-format.h"
+#include "json.h"
 
 static void
 flush(GString *out)
@@ -23,17 +24,17 @@ static void
 dump_schema(GString *out, const RondoSchema *schema, GPtrArray *matchers)
 {
     g_string_append(out, "{\"name\":");
-    tool_json_append_string(out, rondo_schema_get_name(schema));
+    json_append_string(out, rondo_schema_get_name(schema));
     g_string_append_printf(out, ",\"series_max\":%u,\"matchers\":[",
                            (unsigned)rondo_schema_get_series_max(schema));
     for (guint i = 0; matchers && i < matchers->len; i++) {
         char **m = g_ptr_array_index(matchers, i);
         g_string_append(out, i ? ",{\"label\":" : "{\"label\":");
-        tool_json_append_string(out, m[0]);
+        json_append_string(out, m[0]);
         g_string_append(out, ",\"op\":");
-        tool_json_append_string(out, m[1]);
+        json_append_string(out, m[1]);
         g_string_append(out, ",\"value\":");
-        tool_json_append_string(out, m[2]);
+        json_append_string(out, m[2]);
         g_string_append_c(out, '}');
     }
     g_string_append(out, "],\"tiers\":[");
@@ -83,11 +84,11 @@ dump_description(GString *out, const RondoSeries *series)
     if (type == RONDO_SERIES_UNKNOWN && !*unit && !*help)
         return;
     g_string_append(out, ",\"type\":");
-    tool_json_append_string(out, rondo_series_type_to_string(type));
+    json_append_string(out, rondo_series_type_to_string(type));
     g_string_append(out, ",\"unit\":");
-    tool_json_append_string(out, unit);
+    json_append_string(out, unit);
     g_string_append(out, ",\"help\":");
-    tool_json_append_string(out, help);
+    json_append_string(out, help);
 }
 
 static void
@@ -96,16 +97,16 @@ dump_series(GString *out, const RondoStore *store, const RondoSeries *series)
     const char *const *labels = rondo_series_get_labels(series);
     const RondoSchema *schema = rondo_store_get_schema(store, rondo_series_get_schema(series));
     g_string_append(out, "{\"name\":");
-    tool_json_append_string(out, rondo_series_get_name(series));
+    json_append_string(out, rondo_series_get_name(series));
     g_string_append(out, ",\"labels\":{");
     for (gsize i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
         g_string_append(out, i ? "," : "");
-        tool_json_append_string(out, labels[i]);
+        json_append_string(out, labels[i]);
         g_string_append_c(out, ':');
-        tool_json_append_string(out, labels[i + 1]);
+        json_append_string(out, labels[i + 1]);
     }
     g_string_append(out, "},\"schema\":");
-    tool_json_append_string(out, rondo_schema_get_name(schema));
+    json_append_string(out, rondo_schema_get_name(schema));
     dump_description(out, series);
     g_string_append(out, ",\"tiers\":[");
     for (guint t = 0; t < rondo_schema_get_n_tiers(schema); t++) {

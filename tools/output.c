@@ -15,6 +15,7 @@
 #include "output.h"
 #include "timespec.h"
 #include "value-format.h"
+#include "json.h"
 
 #define SPARK_WIDTH 24
 #define BOLD        "\033[1m"
@@ -94,12 +95,12 @@ static void
 write_json_metric(GString *out, const ToolResultSeries *s)
 {
     g_string_append(out, "{\"metric\":{\"__name__\":");
-    tool_json_append_string(out, s->name);
+    json_append_string(out, s->name);
     for (gsize k = 0; s->labels[k] && s->labels[k + 1]; k += 2) {
         g_string_append_c(out, ',');
-        tool_json_append_string(out, s->labels[k]);
+        json_append_string(out, s->labels[k]);
         g_string_append_c(out, ':');
-        tool_json_append_string(out, s->labels[k + 1]);
+        json_append_string(out, s->labels[k + 1]);
     }
     g_string_append(out, "},");
     g_autofree char *tiers = series_tiers(s, ",");

@@ -138,37 +138,6 @@ tool_value_parse(const char *text, double *ret_value)
 }
 
 void
-tool_json_append_string(GString *out, const char *text)
-{
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        switch (*p) {
-        case '"':
-            g_string_append(out, "\\\"");
-            break;
-        case '\\':
-            g_string_append(out, "\\\\");
-            break;
-        case '\n':
-            g_string_append(out, "\\n");
-            break;
-        case '\t':
-            g_string_append(out, "\\t");
-            break;
-        case '\r':
-            g_string_append(out, "\\r");
-            break;
-        default:
-            if (*p < 0x20)
-                g_string_append_printf(out, "\\u%04x", *p);
-            else
-                g_string_append_c(out, (char)*p);
-        }
-    }
-    g_string_append_c(out, '"');
-}
-
-void
 tool_csv_append_field(GString *out, const char *text)
 {
     if (strpbrk(text, ",\"\r\n") == NULL) {

@@ -32,8 +32,6 @@ ToolUnit tool_unit_of_series(const RondoSeries *series, ToolUnit other);
  * number with k, M, G, T for thousands and up ("12.98M"). About four
  * significant digits; NaN and infinities as tool_value_format() spells them. */
 void tool_value_format_human(double value, ToolUnit unit, char buf[TOOL_VALUE_BUF]);
-/* Appends @text as a JSON string literal, quotes included. */
-void tool_json_append_string(GString *out, const char *text);
 /* Appends @text as a CSV field (RFC 4180: quoted when it must be). */
 void tool_csv_append_field(GString *out, const char *text);
 
