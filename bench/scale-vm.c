@@ -32,7 +32,6 @@
 #include "rondo.h"
 
 #define SERIES_N 30
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
 
 static volatile sig_atomic_t stopping;
 
@@ -48,15 +47,15 @@ realtime_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (guint64)ts.tv_sec * NS_PER_S + (guint64)ts.tv_nsec;
+    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
 }
 
 /* Sleeps until the next whole second of the realtime clock; returns it. */
 static guint64
 sleep_to_next_second(void)
 {
-    guint64 next = (realtime_ns() / NS_PER_S + 1) * NS_PER_S;
-    struct timespec ts = {.tv_sec = (time_t)(next / NS_PER_S), .tv_nsec = 0};
+    guint64 next = (realtime_ns() / RONDO_NS_PER_S + 1) * RONDO_NS_PER_S;
+    struct timespec ts = {.tv_sec = (time_t)(next / RONDO_NS_PER_S), .tv_nsec = 0};
     while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR && !stopping)
         ;
     return next;
@@ -102,7 +101,7 @@ vm_open(Vm *vm, const char *path, GError **error)
 static gboolean
 vm_tick(Vm *vm, guint64 now_ns, GError **error)
 {
-    counters_advance(vm->counters, now_ns / NS_PER_S);
+    counters_advance(vm->counters, now_ns / RONDO_NS_PER_S);
     rondo_store_record_batch(vm->store, vm->series, vm->counters, SERIES_N, now_ns);
     return rondo_store_consolidate(vm->store, now_ns, NULL, error);
 }
@@ -140,7 +139,7 @@ run_bare(guint64 seconds)
 {
     double counters[SERIES_N] = {0};
     for (guint64 i = 0; i < seconds && !stopping; i++)
-        counters_advance(counters, sleep_to_next_second() / NS_PER_S);
+        counters_advance(counters, sleep_to_next_second() / RONDO_NS_PER_S);
     volatile double sink = counters[0];
     (void)sink;
     return 0;
@@ -158,8 +157,8 @@ run_traditional(const char *fifo, guint64 seconds, guint64 flush_s)
     GString *line = g_string_sized_new(1024);
     for (guint64 i = 0; i < seconds && !stopping; i++) {
         guint64 now_ns = sleep_to_next_second();
-        counters_advance(counters, now_ns / NS_PER_S);
-        if ((now_ns / NS_PER_S) % flush_s != 0)
+        counters_advance(counters, now_ns / RONDO_NS_PER_S);
+        if ((now_ns / RONDO_NS_PER_S) % flush_s != 0)
             continue;
         g_string_assign(line, "{");
         for (guint s = 0; s < SERIES_N; s++) {
