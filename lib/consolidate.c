@@ -79,11 +79,29 @@ rondo_consolidate_values(RondoConsolidation cf, const double *values, gsize n)
     return acc_result(&a, cf);
 }
 
+/*
+ * The consolidation functions, in RondoConsolidation order. That order is
+ * on-disk: a slab header's `functions` bit mask and the order of its column
+ * groups use these numbers (format.h, storage-format.md §2.1), so a new
+ * function only ever goes at the end, and the values a function computes
+ * are bits readers of any version interpret the same way. Any tier above 0
+ * may keep any of them; tier 0 keeps its raw values, read as RONDO_CF_RAW.
+ */
+const RondoCfInfo rondo_cf_table[RONDO_CF_N_FUNCTIONS] = {
+    /* name      alias  a coarser tier combines the finer tier's column with */
+    [RONDO_CF_AVERAGE] = {"average", "avg", RONDO_CF_AVERAGE}, /* exact for full buckets */
+    [RONDO_CF_MIN] = {"min", NULL, RONDO_CF_MIN},
+    [RONDO_CF_MAX] = {"max", NULL, RONDO_CF_MAX},
+    [RONDO_CF_LAST] = {"last", NULL, RONDO_CF_LAST},
+    [RONDO_CF_SUM] = {"sum", NULL, RONDO_CF_SUM},
+    [RONDO_CF_COUNT] = {"count", NULL, RONDO_CF_SUM}, /* counts add up */
+};
+
 /* How function f of a coarser tier combines the finer tier's f column. */
 static RondoConsolidation
 combine_as(RondoConsolidation cf)
 {
-    return cf == RONDO_CF_COUNT ? RONDO_CF_SUM : cf;
+    return rondo_cf_table[cf].combine;
 }
 
 /* Fill one bucket at slot time b of dst from src, for every used series. */

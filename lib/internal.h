@@ -182,6 +182,16 @@ GPtrArray *rondo_index_read(const char *dir, gsize bytes_max, GError **error);
  * registration past it, so that readers never refuse what it wrote. */
 gsize rondo_index_bytes_max(const RondoStore *store);
 char *rondo_slab_path(const char *dir, const char *schema, guint tier);
+
+/* consolidate.c: each consolidation function's name and how it combines. */
+typedef struct {
+    const char *name;           /* as in meta.json, schema files and the tools */
+    const char *alias;          /* another name accepted when reading, or NULL */
+    RondoConsolidation combine; /* what a coarser tier applies to the finer tier's column */
+} RondoCfInfo;
+extern const RondoCfInfo rondo_cf_table[RONDO_CF_N_FUNCTIONS];
+/* The function tier 0's one column of raw values reads as. */
+#define RONDO_CF_RAW RONDO_CF_LAST
 /* store-stamp.c: meta.json's inode in @dir now, 0 if none; a file's
  * identity, size and time folded into a number, 0 if it is missing. */
 ino_t rondo_store_meta_inode(const char *dir);

@@ -182,10 +182,10 @@ rondo_query_iter_get_tier(const RondoQueryIter *iter)
 RondoConsolidation
 rondo_query_iter_get_function(const RondoQueryIter *iter)
 {
-    g_return_val_if_fail(iter != NULL, RONDO_CF_LAST);
+    g_return_val_if_fail(iter != NULL, RONDO_CF_RAW);
     const RondoSlab *slab = iter->slab;
     if (slab == NULL || iter->tier == 0)
-        return RONDO_CF_LAST;
+        return RONDO_CF_RAW;
     gint group = (gint)(iter->column / slab->series_max);
     for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
         if (slab->group_of[f] == group)

@@ -9,15 +9,11 @@
 #include <string.h>
 #include "internal.h"
 
-static const char *const cf_names[RONDO_CF_N_FUNCTIONS] = {
-    "average", "min", "max", "last", "sum", "count",
-};
-
 const char *
 rondo_consolidation_to_string(RondoConsolidation cf)
 {
     g_return_val_if_fail(cf < RONDO_CF_N_FUNCTIONS, NULL);
-    return cf_names[cf];
+    return rondo_cf_table[cf].name;
 }
 
 gboolean
@@ -25,7 +21,8 @@ rondo_consolidation_from_string(const char *name, RondoConsolidation *ret_cf)
 {
     g_return_val_if_fail(name != NULL, FALSE);
     for (guint i = 0; i < RONDO_CF_N_FUNCTIONS; i++) {
-        if (g_str_equal(name, cf_names[i]) || (i == RONDO_CF_AVERAGE && g_str_equal(name, "avg"))) {
+        if (g_str_equal(name, rondo_cf_table[i].name) ||
+            (rondo_cf_table[i].alias != NULL && g_str_equal(name, rondo_cf_table[i].alias))) {
             if (ret_cf)
                 *ret_cf = (RondoConsolidation)i;
             return TRUE;
@@ -134,7 +131,7 @@ rondo_schema_add_tier(RondoSchema *schema, guint64 interval_ns, guint32 slots, g
         return FALSE;
     }
     if (n == 0)
-        functions = RONDO_CF_BIT(RONDO_CF_LAST);
+        functions = RONDO_CF_BIT(RONDO_CF_RAW);
     if (interval_ns == 0 || slots < 2 || slots > RONDO_SLOTS_MAX || functions == 0 ||
         (functions & ~all) != 0) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
@@ -247,7 +244,7 @@ guint32
 rondo_tier_effective_functions(const RondoSchema *schema, guint tier)
 {
     g_assert(tier < schema->n_tiers);
-    return tier == 0 ? RONDO_CF_BIT(RONDO_CF_LAST) : schema->tiers[tier].functions;
+    return tier == 0 ? RONDO_CF_BIT(RONDO_CF_RAW) : schema->tiers[tier].functions;
 }
 
 guint
