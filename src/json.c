@@ -54,22 +54,13 @@ format_u64(char *buf, guint64 v)
     return n;
 }
 
-/* The fewest significant digits that read back as @v (v finite, not 0):
- * @digits without a point or trailing zeros, @ret_exp the decimal exponent
- * of the first digit (v = 0.DIGITS x 10^(exp + 1)). Three tries at most:
- * any decimal of up to 15 digits survives a trip through a double, so if
- * 15 digits read back, the shortest are those with their zeros cut; else
- * the correctly rounded 16, else 17 digits (always enough). */
-static void
-shortest_digits(double v, char digits[20], int *ret_exp)
+/* The digits of @a (> 0) printed with @format ("%.Ne"), zeros cut; TRUE if
+ * they read back as @a. */
+static gboolean
+printf_digits(double a, const char *format, char digits[20], int *ret_exp)
 {
-    static const char *const formats[] = {"%.14e", "%.15e", "%.16e"};
     char e[40];
-    for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
-        g_ascii_formatd(e, sizeof e, formats[i], fabs(v));
-        if (g_ascii_strtod(e, NULL) == fabs(v))
-            break;
-    }
+    g_ascii_formatd(e, sizeof e, format, a);
     gsize n = 0;
     const char *p = e;
     for (; *p != 'e'; p++) {
@@ -80,6 +71,113 @@ shortest_digits(double v, char digits[20], int *ret_exp)
         n--;
     digits[n] = '\0';
     *ret_exp = atoi(p + 1);
+    return g_ascii_strtod(e, NULL) == a;
+}
+
+/* The fewest significant digits that read back as @v (v finite, not 0):
+ * @digits without a point or trailing zeros, @ret_exp the decimal exponent
+ * of the first digit (v = 0.DIGITS x 10^(exp + 1)). Three tries at most:
+ * any decimal of up to 15 digits survives a trip through a double, so if
+ * 15 digits read back, the shortest are those with their zeros cut; else
+ * the correctly rounded 16, else 17 digits (always enough). */
+void
+json_shortest_digits_printf(double v, char digits[20], int *ret_exp)
+{
+    static const char *const formats[] = {"%.14e", "%.15e", "%.16e"};
+    for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
+        if (printf_digits(fabs(v), formats[i], digits, ret_exp))
+            return;
+    }
+}
+
+/* 10^0 .. 10^22: every one exact in a double. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+#define MANTISSA_EXACT 9007199254740992.0 /* 2^53: every integer below is a double */
+
+/* m x 10^-p, correctly rounded: one IEEE operation on two exact operands
+ * (m < 2^53, |p| <= 22), so it is exactly what strtod() of the digits gives. */
+static double
+scaled_back(double m, int p)
+{
+    return p >= 0 ? m / pow10_exact[p] : m * pow10_exact[-p];
+}
+
+/* The integer among m0 - 1, m0, m0 + 1 whose m x 10^-p reads back as @a and
+ * lies nearest it (m0 came from a rounded product, so the nearest integer to
+ * the exact a x 10^p is one of the three); 0 if none reads back, -1 if two
+ * do and are too near a tie to tell apart here: a x 10^p in a long double is
+ * within 2^-11 of exact (below 2^53, 64 mantissa bits), so distances closer
+ * than 2^-9 are left to printf. */
+static double
+nearest_reading_back(double a, int p, double m0)
+{
+    long double exact = p >= 0 ? (long double)a * pow10_exact[p] : (long double)a / pow10_exact[-p];
+    double best = 0;
+    long double best_d = 0;
+    gboolean tie = FALSE;
+    for (int d = -1; d <= 1; d++) {
+        double m = m0 + d;
+        if (m <= 0 || m >= MANTISSA_EXACT || scaled_back(m, p) != a)
+            continue;
+        long double dist = fabsl((long double)m - exact);
+        if (best != 0 && fabsl(dist - best_d) < 0x1p-9L)
+            tie = TRUE;
+        if (best == 0 || dist < best_d) {
+            best = m;
+            best_d = dist;
+        }
+    }
+    return tie ? -1 : best;
+}
+
+/* The shortest digits without printf (a hundred times cheaper, and the cost of
+ * most answers): for k = 1, 2, ... digits, the k-digit decimals nearest @a
+ * (a > 0) are tried exactly (scaled_back()); the first length that reads back
+ * is the shortest, and its nearest candidate is Go's choice; none up to 16:
+ * the correctly rounded 17 (one printf). FALSE when a length needs an
+ * exponent the exact powers cannot reach, or 16 digits above 2^53. */
+static gboolean
+shortest_digits_fast(double a, char digits[20], int *ret_exp)
+{
+    gboolean tested16 = FALSE; /* the 16-digit decimals nearest a were tried */
+    /* from one digit fewer than log10 says (it may be one off), one more each turn */
+    for (int p = -(int)floor(log10(a)) - 1; p <= 22; p++) {
+        if (p < -22)
+            return FALSE;
+        double scaled = p >= 0 ? a * pow10_exact[p] : a / pow10_exact[-p];
+        double m0 = nearbyint(scaled);
+        if (m0 >= MANTISSA_EXACT) {
+            if (!tested16)
+                return FALSE; /* 16-digit candidates above 2^53: not exact here */
+            printf_digits(a, "%.16e", digits, ret_exp); /* 17 digits always read back */
+            return TRUE;
+        }
+        double m = nearest_reading_back(a, p, m0);
+        if (m < 0)
+            return FALSE;
+        char buf[24];
+        if (m == 0) {
+            tested16 = scaled >= 1e15 * (1 + 0x1p-50); /* surely 16 digits, not 15 rounded up */
+            continue;
+        }
+        gsize n = format_u64(buf, (guint64)m);
+        *ret_exp = (int)n - 1 - p;
+        while (n > 1 && buf[n - 1] == '0')
+            n--;
+        memcpy(digits, buf, n);
+        digits[n] = '\0';
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void
+json_shortest_digits(double v, char digits[20], int *ret_exp)
+{
+    if (!shortest_digits_fast(fabs(v), digits, ret_exp))
+        json_shortest_digits_printf(v, digits, ret_exp);
 }
 
 /* d[.ddd]e±XX, as Go's strconv writes 'e' (two exponent digits at least). */
@@ -140,7 +238,7 @@ format_double(char *buf, gsize n, double v)
      * or with an exponent below 1e-6 and from 1e21 on. */
     char digits[20];
     int exp;
-    shortest_digits(v, digits, &exp);
+    json_shortest_digits(v, digits, &exp);
     if (fabs(v) < 1e-6 || fabs(v) >= 1e21)
         format_exponent(buf, n, v < 0, digits, exp);
     else

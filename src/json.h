@@ -13,5 +13,11 @@ void json_append_time(GString *out, guint64 t_ns);
 
 /* The shortest text that reads back as @v ("NaN", "+Inf", "-Inf" for the rest). */
 void format_double(char *buf, gsize n, double v);
+/* The digits format_double() uses, found by printf and strtod alone (its
+ * fallback, and the reference its fast path is tested against): @v finite
+ * and not 0; @digits without point or trailing zeros, v = 0.DIGITS x 10^(exp+1). */
+void json_shortest_digits_printf(double v, char digits[20], int *ret_exp);
+/* The same digits, mostly without printf: what format_double() uses. */
+void json_shortest_digits(double v, char digits[20], int *ret_exp);
 
 #endif

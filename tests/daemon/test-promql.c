@@ -273,6 +273,48 @@ test_json_numbers(void)
     g_assert_cmpstr(out->str, ==, "1700000000 1700000000.25 \"a\\\"b\\\\c\\n\\u0001\"");
 }
 
+/* The printf-free shortest digits agree with printf's on every kind of
+ * double: random bit patterns, short decimals, values next to powers of ten,
+ * sines (17 digits), the extremes. */
+static void
+check_digits(double v)
+{
+    char fast[20], slow[20];
+    int fast_exp, slow_exp;
+    if (!isfinite(v) || v == 0)
+        return;
+    json_shortest_digits(v, fast, &fast_exp);
+    json_shortest_digits_printf(v, slow, &slow_exp);
+    if (strcmp(fast, slow) != 0 || fast_exp != slow_exp)
+        g_error("%.17g: %se%d, printf %se%d", v, fast, fast_exp, slow, slow_exp);
+}
+
+static void
+test_json_shortest(void)
+{
+    GRand *rand = g_rand_new_with_seed(20261201);
+    for (guint i = 0; i < 100000; i++) {
+        guint64 bits = (guint64)g_rand_int(rand) << 32 | g_rand_int(rand);
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        check_digits(v);
+        check_digits((double)g_rand_int_range(rand, 1, 1000000) / 1000.0);
+        check_digits(sin((double)i) * 1e3);
+        check_digits(g_rand_double_range(rand, 1e-8, 1e22));
+    }
+    for (int e = -30; e <= 30; e++) {
+        double p = pow(10, e);
+        check_digits(p);
+        check_digits(nextafter(p, 0));
+        check_digits(nextafter(p, INFINITY));
+    }
+    check_digits(G_MAXDOUBLE);
+    check_digits(G_MINDOUBLE);
+    check_digits(4.9e-324);
+    check_digits(9007199254740993.0);
+    g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,5 +327,6 @@ main(int argc, char **argv)
     g_test_add_func("/params/times", test_times);
     g_test_add_func("/params/decoding", test_params);
     g_test_add_func("/json/numbers", test_json_numbers);
+    g_test_add_func("/json/shortest-digits", test_json_shortest);
     return g_test_run();
 }
