@@ -161,14 +161,14 @@ def main():
     timed = [r for r in rows if r[7] == 'timed']
     battery_timed = [r for r in timed if r[0] != 'issue']
     if opts['--ranks']:
+        # two blocks (gnuplot's index 0 and 1): instant, then range queries
         with open(opts['--ranks'], 'w') as f:
-            f.write('rank,ratio_instant,ratio_range\n')
-            for kind, col in (('instant', 1), ('range', 2)):
+            for kind in ('instant', 'range'):
                 ratios = sorted(float(r[6]) for r in battery_timed if r[1] == kind)
+                f.write('# %s\n' % kind)
                 for i, x in enumerate(ratios):
-                    cells = ['', '']
-                    cells[col - 1] = '%.4f' % x
-                    f.write('%.5f,%s\n' % ((i + 0.5) / len(ratios), ','.join(cells)))
+                    f.write('%.5f %.4f\n' % ((i + 0.5) / len(ratios), x))
+                f.write('\n\n')
 
     print('# %d cases in all: %d timed (%d of the battery, %d of the issue), %d refused by '
           'rondod, %d errors of Prometheus; %d requests per server and case, medians; '

@@ -86,7 +86,7 @@ wait_http "http://127.0.0.1:$PROM_PORT/-/ready" || {
 
 COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
 	"http://127.0.0.1:$PROM_PORT" "$END" "$csv" --reps "$REPS" --every "$EVERY" \
-	--ranks "$SCRATCH/ranks.csv"
+	--ranks "$SCRATCH/ranks"
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $csv"
 
@@ -97,9 +97,6 @@ fi
 gnuplot <<EOF
 set terminal svg size 900,480 dynamic font "sans,12" background rgb "white"
 set output "$OUT/img/promql-speed.svg"
-set datafile separator ","
-set datafile columnheaders
-set datafile missing ""
 set title "PromQL battery: Prometheus time / rondod time per case, sorted (median of $REPS each)"
 set xlabel "share of the battery's cases"
 set ylabel "ratio (log scale; above 2: the issue's target)"
@@ -109,8 +106,8 @@ set xrange [0:1]
 set key top left
 set arrow from 0,2 to 1,2 nohead dashtype 2 lc rgb "red"
 set arrow from 0,1 to 1,1 nohead lc rgb "gray40"
-plot "$SCRATCH/ranks.csv" using 1:2 with points pt 7 ps 0.3 title "instant queries", \
-     "" using 1:3 with points pt 7 ps 0.3 title "range queries"
+plot "$SCRATCH/ranks" index 0 using 1:2 with lines lw 2 title "instant queries", \
+     "" index 1 using 1:2 with lines lw 2 title "range queries"
 EOF
 svg_tidy "$OUT/img/promql-speed.svg"
 echo "== $OUT/img/promql-speed.svg"
