@@ -47,5 +47,13 @@ if [ -x "$BUILD/agent/rondo-fc-agent" ]; then
 else
 	echo "SKIP fc-agent-load: agent/rondo-fc-agent is not built"
 fi
+step "promql-speed.sh"
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+	echo "SKIP promql-speed: prometheus is not installed (apt-get install prometheus)"
+elif [ ! -x "$BUILD/tests/promql/promql-fixture" ]; then
+	echo "SKIP promql-speed: tests/promql/promql-fixture is not built (make check builds it)"
+else
+	sh "$SRC/bench/promql-speed.sh" "$BUILD"
+fi
 echo
 echo "bench-smoke: every benchmark script ran ($(($(date +%s) - start)) s)"

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""promql-speed.py - the PromQL test battery timed on rondod and on Prometheus, side by side.
+
+    promql-speed.py RONDOD_URL PROMETHEUS_URL END CSV [--reps N] [--every K]
+                    [--ranks FILE]
+
+Run by bench/promql-speed.sh, which starts both servers over the samples of
+tests/promql/promql-fixture (END: the fixture's last sample). The cases are
+those of tests/promql/compare.py (imported, not copied: one battery), in
+"subset" form, plus the script-local cases of ISSUE_CASES, the two queries
+issue 15 names. --every K keeps one battery case in K (the smoke size).
+
+Each case is asked N times of each server, alternating which one goes
+first, one untimed request each before (the first answer of a case pays for
+cold caches on either side). A request is timed from the connection's
+opening to the last byte of the answer, a new connection each time (rondod
+answers "Connection: close", so Prometheus gets no keep-alive either); both
+get the same headers (rondod's bearer token; Prometheus ignores it), no
+compression. The medians are compared: ratio = Prometheus / rondod, so 2
+means rondod answers in half the time. Cases rondod refuses (its subset) or
+that either server answers with an error are counted apart, not timed.
+
+Writes CSV (one row per case) and, with --ranks, the sorted ratios for the
+plot; prints the report (distribution, geometric mean, worst cases, the
+issue's queries) on stdout.
+"""
+import csv
+import http.client
+import json
+import math
+import os
+import statistics
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests',
+                                'promql'))
+import compare  # noqa: E402  (the battery: TIER0_EXPRS, TIER1_EXPRS, cases())
+
+MIN = 60
+TARGET = 2.0
+WORST_SHOWN = 15
+
+
+def issue_cases(end):
+    """The two queries issue 15 names, script-local (not in the battery): every
+    series over 20 minutes at step 1 s, and a sum of rates over the same."""
+    rng = {'start': end - 20 * MIN, 'end': end, 'step': 1}
+    return [
+        ('issue', 'range', 'all series, 20 min, step 1 s',
+         dict(rng, query='{__name__=~".+"}')),
+        ('issue', 'range', 'rate sums, 20 min, step 1 s',
+         dict(rng, query='sum by (store) (rate({__name__=~"http_requests_total|cpu_seconds_total"}'
+                        '[1m]))')),
+    ]
+
+
+def one_request(host, port, path, token):
+    """Seconds from connect to the answer's last byte, and the HTTP status."""
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    try:
+        conn.request('GET', path, headers={'Authorization': 'Bearer ' + token,
+                                           'Connection': 'close'})
+        r = conn.getresponse()
+        body = r.read()
+        status = r.status
+    finally:
+        conn.close()
+    return time.perf_counter() - t0, status, body
+
+
+class Server:
+    def __init__(self, url, token):
+        u = urllib.parse.urlsplit(url)
+        self.host, self.port, self.token = u.hostname, u.port, token
+
+    def get(self, path):
+        return one_request(self.host, self.port, path, self.token)
+
+    def ask(self, kind, params):
+        path = '/api/v1/query' if kind == 'instant' else '/api/v1/query_range'
+        path += '?' + urllib.parse.urlencode(params)
+        return one_request(self.host, self.port, path, self.token)
+
+
+def ok(status, body):
+    return status == 200 and b'"status":"success"' in body.replace(b' ', b'')
+
+
+def when(kind, params):
+    if kind == 'instant':
+        return 'time=%s' % params['time']
+    return 'start=%s end=%s step=%s' % (params['start'], params['end'], params['step'])
+
+
+def main():
+    args = sys.argv[1:]
+    opts = {'--reps': '7', '--every': '1', '--ranks': ''}
+    pos = []
+    while args:
+        a = args.pop(0)
+        if a in opts:
+            opts[a] = args.pop(0)
+        else:
+            pos.append(a)
+    rondod_url, prom_url, end, csv_path = pos[0], pos[1], int(pos[2]), pos[3]
+    reps, every = int(opts['--reps']), int(opts['--every'])
+    token = os.environ.get('COMPARE_TOKEN', '')
+    rondod, prom = Server(rondod_url, token), Server(prom_url, token)
+
+    # The floor: what an answer costs with no PromQL at all (the health
+    # probes), through the same client; it bounds the ratio of small queries.
+    floor_r, floor_p = [], []
+    for i in range(max(11, 3 * reps)):
+        floor_r.append(rondod.get('/healthz')[0])
+        floor_p.append(prom.get('/-/healthy')[0])
+    battery = list(compare.cases(end, subset=True))[::every]
+    todo = [(str(t), k, e, p) for t, k, e, p in battery] + issue_cases(end)
+    rows = []
+    refused = errors = 0
+    started = time.time()
+    for n, (tier, kind, expr, params) in enumerate(todo):
+        # untimed first request on each side; a refusal shows here
+        _, rs, rb = rondod.ask(kind, params)
+        _, ps, pb = prom.ask(kind, params)
+        if not ok(ps, pb):
+            errors += 1
+            rows.append((tier, kind, expr, when(kind, params), '', '', '',
+                         'prometheus error: %s' % pb[:200].decode('utf-8', 'replace')))
+            continue
+        if not ok(rs, rb):
+            refused += 1
+            rows.append((tier, kind, expr, when(kind, params), '', '', '',
+                         'rondod refuses (HTTP %d)' % rs))
+            continue
+        if tier == 'issue':
+            # not in the differential test: check here that both answer the same
+            same = compare.verdict(json.loads(rb), json.loads(pb), 0)[0]
+            print('# issue query %r: answers %s' % (expr, same), flush=True)
+        rt, pt = [], []
+        for i in range(reps):
+            order = ((rondod, rt), (prom, pt)) if i % 2 == 0 else ((prom, pt), (rondod, rt))
+            for server, times in order:
+                t, _, _ = server.ask(kind, params)
+                times.append(t)
+        rm, pm = statistics.median(rt), statistics.median(pt)
+        rows.append((tier, kind, expr, when(kind, params), '%.4f' % (1e3 * rm),
+                     '%.4f' % (1e3 * pm), '%.4f' % (pm / rm), 'timed'))
+        if (n + 1) % 250 == 0:
+            print('# ... %d of %d cases (%.0f s)' % (n + 1, len(todo), time.time() - started),
+                  file=sys.stderr, flush=True)
+
+    with open(csv_path, 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(('tier', 'kind', 'expr', 'when', 'rondod_ms', 'prometheus_ms',
+                    'ratio', 'status'))
+        w.writerows(rows)
+
+    timed = [r for r in rows if r[7] == 'timed']
+    battery_timed = [r for r in timed if r[0] != 'issue']
+    if opts['--ranks']:
+        # two blocks (gnuplot's index 0 and 1): instant, then range queries
+        with open(opts['--ranks'], 'w') as f:
+            for kind in ('instant', 'range'):
+                ratios = sorted(float(r[6]) for r in battery_timed if r[1] == kind)
+                f.write('# %s\n' % kind)
+                for i, x in enumerate(ratios):
+                    f.write('%.5f %.4f\n' % ((i + 0.5) / len(ratios), x))
+                f.write('\n\n')
+
+    print('# %d cases in all: %d timed (%d of the battery, %d of the issue), %d refused by '
+          'rondod, %d errors of Prometheus; %d requests per server and case, medians; '
+          '%.0f s' % (len(rows), len(timed), len(battery_timed), len(timed) - len(battery_timed),
+                      refused, errors, reps, time.time() - started))
+    print('# ratio = Prometheus median / rondod median (2: rondod twice as fast)')
+    print('# %-16s %6s %8s %8s %8s %8s %9s %9s' % ('battery cases', 'timed', '>= 2x', '1-2x',
+                                                   '< 1x', 'geomean', 'min', 'median'))
+    ok_all = True
+    for label, sel in (('instant', 'instant'), ('range', 'range'), ('all', None)):
+        rs = [float(r[6]) for r in battery_timed if sel is None or r[1] == sel]
+        if not rs:
+            continue
+        fast = sum(1 for x in rs if x >= TARGET)
+        mid = sum(1 for x in rs if 1 <= x < TARGET)
+        slow = sum(1 for x in rs if x < 1)
+        gm = math.exp(sum(math.log(x) for x in rs) / len(rs))
+        print('# %-16s %6d %8d %8d %8d %8.2f %9.2f %9.2f' % (label, len(rs), fast, mid, slow, gm,
+                                                           min(rs), statistics.median(rs)))
+        if sel is None:
+            ok_all = fast == len(rs)
+    rm = [float(r[4]) for r in battery_timed]
+    pm = [float(r[5]) for r in battery_timed]
+    if rm:
+        print('# median of the case medians: rondod %.3f ms, Prometheus %.3f ms'
+              % (statistics.median(rm), statistics.median(pm)))
+    print('# HTTP floor (health probe, no PromQL): rondod /healthz %.3f ms, Prometheus '
+          '/-/healthy %.3f ms (medians of %d)' % (1e3 * statistics.median(floor_r),
+                                                 1e3 * statistics.median(floor_p), len(floor_r)))
+    print('# the %d slowest cases against Prometheus (lowest ratios):' % WORST_SHOWN)
+    for r in sorted(battery_timed, key=lambda r: float(r[6]))[:WORST_SHOWN]:
+        print('#   %5.2f  rondod %7.3f ms  Prometheus %7.3f ms  %-7s %s  [%s]'
+              % (float(r[6]), float(r[4]), float(r[5]), r[1], r[2], r[3]))
+    for r in rows:
+        if r[0] == 'issue':
+            if r[7] == 'timed':
+                print('# issue query: %-30s rondod %7.3f ms  Prometheus %7.3f ms  ratio %.2f'
+                      % (r[2], float(r[4]), float(r[5]), float(r[6])))
+            else:
+                print('# issue query: %-30s %s' % (r[2], r[7]))
+    print('# target (every battery case >= %gx): %s' % (TARGET, 'met' if ok_all and battery_timed
+                                                          else 'MISSED'))
+    return 0 if timed else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

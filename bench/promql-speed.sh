@@ -1,0 +1,113 @@
+#!/bin/sh
+# promql-speed.sh - rondod's PromQL against Prometheus' on the same samples,
+# timed side by side (issue 15, "Speed": every query of the test battery at
+# least 2x faster than Prometheus). Why this way: the battery of
+# tests/promql/compare.py is what rondod must answer exactly, so it is also
+# what it must answer fast; the differential test already knows how to
+# put the same samples in both (tests/promql/promql-fixture for rondod's
+# stores, promtool tsdb create-blocks-from openmetrics for a Debian
+# Prometheus 2.42), so this script reuses its set-up (tests/daemon/lib.sh,
+# tests/promql/common.sh) and bench/promql-speed.py imports its battery.
+# See promql-speed.py for the method (alternating requests, a new
+# connection each, medians, ratio = Prometheus / rondod).
+#
+# Writes BENCH_OUT/data/promql-speed.csv (one row per case) and, with
+# gnuplot, BENCH_OUT/img/promql-speed.svg (the ratios, sorted); prints the
+# report.
+#
+#   bench/promql-speed.sh [BUILDDIR]      (default .)
+#   REPS=N          timed requests per server and case (default 7)
+#   EVERY=K         one battery case in K (default 1: all of them)
+#   BENCH_SMOKE=1   a tiny run (one case in 400, 1 request each): checks
+#                   the script only
+#   BENCH_OUT=DIR   where data/ and img/ go (default: BUILDDIR/bench-out)
+#   PROMQL_END=S    the fixture's end (default: now, rounded to a minute)
+set -eu
+BUILD=$(cd "${1:-.}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "${BENCH_SMOKE:-}" ]; then
+	REPS=${REPS:-1}
+	EVERY=${EVERY:-400}
+fi
+REPS=${REPS:-7}
+EVERY=${EVERY:-1}
+OUT=${BENCH_OUT:-$BUILD/bench-out}
+
+for tool in prometheus promtool python3 curl; do
+	command -v $tool >/dev/null || {
+		echo "promql-speed: $tool is not installed (apt-get install prometheus python3 curl)" >&2
+		exit 1
+	}
+done
+
+top_builddir=$BUILD
+top_srcdir=$SRC
+# The test helpers: SCRATCH, rondod_start (and its cleanup on exit), free_port,
+# wait_for; promql_setup (the fixture, rondod over it).
+. "$SRC/tests/daemon/lib.sh"
+. "$SRC/tests/promql/common.sh"
+. "$SRC/bench/lib.sh"
+# rondod's default limit here, not the test's lowered one: the issue's
+# all-series query reads ~37 000 points.
+PROMQL_MAX_SAMPLES=5000000
+
+PROM_PID=
+stop_all() {
+	if [ -n "$PROM_PID" ]; then
+		kill "$PROM_PID" 2>/dev/null
+		wait "$PROM_PID" 2>/dev/null || :
+	fi
+	cleanup
+}
+trap stop_all EXIT
+
+mkdir -p "$OUT/data" "$OUT/img"
+csv="$OUT/data/promql-speed.csv"
+echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server, one battery case in $EVERY)"
+echo "== $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, Linux $(uname -r), $(prometheus --version 2>&1 | head -n 1)"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+promql_setup
+echo "== the fixture ends at $END (PROMQL_END=$END replays this data set)"
+promtool tsdb create-blocks-from openmetrics "$OM" "$SCRATCH/prom-tsdb" >"$SCRATCH/promtool.log" 2>&1 || {
+	tail -n 20 "$SCRATCH/promtool.log" >&2
+	exit 1
+}
+# evaluation_interval: the default step of a subquery, as in compare.sh.
+printf 'global:\n  evaluation_interval: 1m\n' >"$SCRATCH/prom.yml"
+PROM_PORT=$(free_port)
+prometheus --config.file="$SCRATCH/prom.yml" --storage.tsdb.path="$SCRATCH/prom-tsdb" \
+	--web.listen-address="127.0.0.1:$PROM_PORT" >"$SCRATCH/prometheus.log" 2>&1 &
+PROM_PID=$!
+wait_http "http://127.0.0.1:$PROM_PORT/-/ready" || {
+	tail -n 20 "$SCRATCH/prometheus.log" >&2
+	exit 1
+}
+
+COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
+	"http://127.0.0.1:$PROM_PORT" "$END" "$csv" --reps "$REPS" --every "$EVERY" \
+	--ranks "$SCRATCH/ranks"
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $csv"
+
+if ! command -v gnuplot >/dev/null; then
+	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
+	exit 0
+fi
+gnuplot <<EOF
+set terminal svg size 900,480 dynamic font "sans,12" background rgb "white"
+set output "$OUT/img/promql-speed.svg"
+set title "PromQL battery: Prometheus time / rondod time per case, sorted (median of $REPS each)"
+set xlabel "share of the battery's cases"
+set ylabel "ratio (log scale; above 2: the issue's target)"
+set logscale y
+set grid ytics
+set xrange [0:1]
+set key top left
+set arrow from 0,2 to 1,2 nohead dashtype 2 lc rgb "red"
+set arrow from 0,1 to 1,1 nohead lc rgb "gray40"
+plot "$SCRATCH/ranks" index 0 using 1:2 with lines lw 2 title "instant queries", \
+     "" index 1 using 1:2 with lines lw 2 title "range queries"
+EOF
+svg_tidy "$OUT/img/promql-speed.svg"
+echo "== $OUT/img/promql-speed.svg"
