@@ -124,16 +124,6 @@ binop_vector_scalar(const Node *n, EvalResult *vec, const EvalResult *sc, gboole
 
 /* ------------------------------------------------------ vector matching */
 
-static const char *
-pairs_get(char *const *pairs, const char *name)
-{
-    for (guint i = 0; pairs[i] != NULL; i += 2) {
-        if (g_str_equal(pairs[i], name))
-            return pairs[i + 1];
-    }
-    return NULL;
-}
-
 /* The labels two series are matched on: the on () list, or all but the
  * ignoring () list and __name__. */
 static char **
@@ -193,7 +183,7 @@ result_labels(const Node *n, char *const *many, char *const *one)
         }
     }
     for (guint i = 0; m->include != NULL && m->include[i] != NULL; i++) {
-        char **with = labels_with(out, m->include[i], pairs_get(one, m->include[i]));
+        char **with = labels_with(out, m->include[i], labels_get(one, m->include[i]));
         g_strfreev(out);
         out = with;
     }

@@ -166,9 +166,7 @@ eval_label_join(const Node *n, EvalResult *r, GError **error)
         EvalSeries *s = g_ptr_array_index(r->series, k);
         GString *value = g_string_new(NULL);
         for (guint j = 2; a[j] != NULL; j++) {
-            const char *v = NULL;
-            for (guint i = 0; s->labels[i] != NULL && v == NULL; i += 2)
-                v = g_str_equal(s->labels[i], a[j]) ? s->labels[i + 1] : NULL;
+            const char *v = labels_get(s->labels, a[j]);
             g_string_append_printf(value, "%s%s", j > 2 ? a[1] : "", v != NULL ? v : "");
         }
         char **next = labels_with(s->labels, a[0], value->len > 0 ? value->str : NULL);
@@ -332,11 +330,9 @@ eval_label_replace(const Node *n, EvalResult *r, GError **error)
     }
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
-        const char *src = "";
-        for (guint i = 0; s->labels[i] != NULL; i += 2) {
-            if (g_str_equal(s->labels[i], a[2]))
-                src = s->labels[i + 1];
-        }
+        const char *src = labels_get(s->labels, a[2]);
+        if (src == NULL)
+            src = "";
         g_autoptr(GMatchInfo) mi = NULL;
         GRegex *re = rondo_matcher_get_regex(m->rm);
         if (!g_regex_match(re, src, 0, &mi))

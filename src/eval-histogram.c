@@ -106,9 +106,7 @@ histogram_free(gpointer p)
 static gboolean
 le_parse(char *const *labels, double *ret)
 {
-    const char *s = NULL;
-    for (guint i = 0; labels[i] != NULL && s == NULL; i += 2)
-        s = g_str_equal(labels[i], "le") ? labels[i + 1] : NULL;
+    const char *s = labels_get(labels, "le");
     if (s == NULL || *s == '\0' || g_ascii_isspace(*s))
         return FALSE;
     char *end = NULL;

@@ -82,6 +82,16 @@ labels_write_json(GString *out, char *const *pairs)
     g_string_append_c(out, '}');
 }
 
+const char *
+labels_get(char *const *pairs, const char *name)
+{
+    for (guint i = 0; pairs[i] != NULL; i += 2) {
+        if (g_str_equal(pairs[i], name))
+            return pairs[i + 1];
+    }
+    return NULL;
+}
+
 char **
 labels_without(char *const *pairs, const char *name)
 {

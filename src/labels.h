@@ -16,6 +16,8 @@ gboolean series_matches(const StoreHandle *h, const RondoSeries *s, const GPtrAr
 char **series_labelset(const StoreHandle *h, const RondoSeries *s);
 /* Appends {"a":"1",...} for sorted pairs. */
 void labels_write_json(GString *out, char *const *pairs);
+/* The value of the label @name in @pairs, or NULL. */
+const char *labels_get(char *const *pairs, const char *name);
 /* Pairs without the one named @name (a copy). */
 char **labels_without(char *const *pairs, const char *name);
 /* A copy of sorted @pairs with @name set to @value (removed if @value is NULL or ""). */
