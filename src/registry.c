@@ -292,20 +292,22 @@ scan_one(Registry *reg, const char *name, GHashTable *seen, GHashTable *ignored)
     g_autofree char *path = g_build_filename(reg->state_dir, name, NULL);
     if (!path_is_inside(reg, path))
         return;
+    Entry *e = g_hash_table_lookup(reg->entries, name);
+    if (e != NULL && !rondo_store_is_replaced(e->h->store)) {
+        g_hash_table_add(seen, g_strdup(name)); /* the usual scan: one stat */
+        entry_update(e);
+        return;
+    }
     guint64 probe = rondo_store_probe(path);
     if (probe == 0)
-        return; /* not a store (yet: meta.json is written last) */
+        return; /* no store (yet: meta.json is written last; or gone, forgotten below) */
     g_hash_table_add(seen, g_strdup(name));
-    Entry *e = g_hash_table_lookup(reg->entries, name);
-    if (e != NULL && rondo_store_is_replaced(e->h->store)) {
+    if (e != NULL) {
         g_message("store %s: re-created, reopening", name);
         g_hash_table_remove(reg->entries, name);
-        e = NULL;
     }
-    if (e == NULL && !failed_unchanged(reg, name, probe))
+    if (!failed_unchanged(reg, name, probe))
         entry_open(reg, name, path, probe);
-    else if (e != NULL)
-        entry_update(e);
 }
 
 /* Forgets what @seen (this scan) no longer holds: vanished stores and failures. */
