@@ -10,10 +10,11 @@
  * round: sparse opens a slot every round, dense every 100 rounds).
  *
  * Per run, alternating librondo and the limit: an untimed loop of each per
- * pattern (mean ns per record; in the tree also librondo's fast path
- * inlined into the caller, a prototype that measures what an inline
- * record() in an installed header would gain), then librondo timed record by record with
- * rdtsc between lfences, the timer's own median cost subtracted (p50, p99).
+ * pattern (mean ns per record; librondo both as the call
+ * rondo_series_record() and inlined, through rondo-record.h's
+ * RondoRecorder), then librondo timed record by record, call and inlined,
+ * with rdtsc between lfences, the timer's own median cost subtracted
+ * (p50, p99).
  * Figures are the medians of 5 runs. Not installed: a benchmark, run by hand
  * (docs/benchmarks.md).
  *
@@ -29,10 +30,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include "cycles.h"
-#include "rondo.h"
-#ifdef RECORD_LIMIT_INLINE
-#include "ring.h"
-#endif
+#include "rondo-record.h"
 
 #define RUNS         5
 #define LIMIT_SLOTS  600
@@ -54,13 +52,14 @@ typedef struct {
 } Limit;
 
 /* Who records: librondo's exported call, the same fast path inlined into
- * the caller (a prototype of an inline record() in an installed header;
- * only built in the tree, where lib/ring.h is at hand), or the limit. */
+ * the caller (rondo-record.h), or the limit. */
 enum { WHO_CALL, WHO_INLINE, WHO_LIMIT, N_WHO };
 
 typedef struct {
     double lib_mean[N_PATTERNS], inline_mean[N_PATTERNS], limit_mean[N_PATTERNS];
-    double p50[N_PATTERNS], p99[N_PATTERNS];
+    double p50[N_PATTERNS], p99[N_PATTERNS];               /* the call */
+    double inline_p50[N_PATTERNS], inline_p99[N_PATTERNS]; /* inlined */
+    double limit_p50[N_PATTERNS], limit_p99[N_PATTERNS];   /* the limit design */
 } RunFigures;
 
 /* The limit design's record: value, then the slot time (release). */
@@ -90,36 +89,28 @@ limit_open(Limit *l, const char *dir, guint n_series)
     l->cache_r = 0;
 }
 
-/* rondo_series_record() with its cached half inlined, the rest called. */
-static inline RondoRecordResult
-record_inline(RondoSeries *series, double v, guint64 ts)
-{
-#ifdef RECORD_LIMIT_INLINE
-    RondoSlab *slab = series->slab0;
-    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
-        ring_cell_store(slab, &series->cells0[slab->cache_r], slab->cache_t, v);
-        return RONDO_RECORD_OK;
-    }
-#endif
-    return rondo_series_record(series, v, ts);
-}
+/* librondo's series, each also as a recorder. */
+typedef struct {
+    RondoSeries **series;
+    RondoRecorder *recorders;
+} Lib;
 
 static inline gboolean
-record_one(int who, RondoSeries *series, Limit *limit, guint s, double v, guint64 ts)
+record_one(int who, const Lib *lib, Limit *limit, guint s, double v, guint64 ts)
 {
     if (who == WHO_LIMIT) {
         limit_record(limit, s, v, ts);
         return TRUE;
     }
     if (who == WHO_INLINE)
-        return record_inline(series, v, ts) == RONDO_RECORD_OK;
-    return rondo_series_record(series, v, ts) == RONDO_RECORD_OK;
+        return rondo_recorder_record(&lib->recorders[s], v, ts) == RONDO_RECORD_OK;
+    return rondo_series_record(lib->series[s], v, ts) == RONDO_RECORD_OK;
 }
 
 /* Untimed: ns per record of @who. The loops are nested, so no division is
  * timed with the records. */
 static double
-untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 records, guint64 *ts,
+untimed(int who, const Lib *lib, Limit *limit, guint n, guint p, guint64 records, guint64 *ts,
         double cpn)
 {
     guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot, dropped = 0;
@@ -128,8 +119,7 @@ untimed(int who, RondoSeries **series, Limit *limit, guint n, guint p, guint64 r
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
             for (guint s = 0; s < n; s++) {
-                if (G_UNLIKELY(
-                        !record_one(who, series ? series[s] : NULL, limit, s, (double)s, *ts)))
+                if (G_UNLIKELY(!record_one(who, lib, limit, s, (double)s, *ts)))
                     dropped++; /* a branch, not a sum: no chain through memory */
             }
         }
@@ -151,10 +141,11 @@ percentile(const guint64 *hist, guint64 total, double q)
     return HIST_BUCKETS - 1;
 }
 
-/* Timed record by record: p50 and p99 of librondo, in ns. */
+/* Timed record by record: p50 and p99 of librondo (@who: the call or
+ * inlined), in ns. */
 static void
-timed(RondoSeries **series, guint n, guint p, guint64 records, guint64 *ts, double cpn,
-      guint64 overhead, double *ret_p50, double *ret_p99)
+timed(int who, const Lib *lib, Limit *limit, guint n, guint p, guint64 records, guint64 *ts,
+      double cpn, guint64 overhead, double *ret_p50, double *ret_p99)
 {
     g_autofree guint64 *hist = g_new0(guint64, HIST_BUCKETS);
     guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot;
@@ -163,7 +154,7 @@ timed(RondoSeries **series, guint n, guint p, guint64 records, guint64 *ts, doub
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
             for (guint s = 0; s < n; s++) {
                 guint64 a = tool_cycles_now();
-                rondo_series_record(series[s], (double)s, *ts);
+                record_one(who, lib, limit, s, (double)s, *ts);
                 guint64 b = tool_cycles_now();
                 hist[MIN(b - a, HIST_BUCKETS - 1)]++;
             }
@@ -188,7 +179,7 @@ timer_overhead(void)
 }
 
 static RondoStore *
-store_make(const char *dir, guint n, RondoSeries **series)
+store_make(const char *dir, guint n, RondoSeries **series, RondoRecorder *recorders)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *path = g_build_filename(dir, "store", NULL);
@@ -201,6 +192,7 @@ store_make(const char *dir, guint n, RondoSeries **series)
         const char *labels[] = {"n", id, NULL};
         series[i] = rondo_store_register(store, "bench_series", labels, &error);
         g_assert_no_error(error);
+        g_assert(rondo_recorder_init(&recorders[i], series[i], RONDO_RECORDER_ABI));
     }
     return store;
 }
@@ -209,17 +201,24 @@ static void
 run_once(RunFigures *f, const char *dir, guint n, guint64 records, double cpn, guint64 overhead)
 {
     g_autofree RondoSeries **series = g_new0(RondoSeries *, n);
-    g_autoptr(RondoStore) store = store_make(dir, n, series);
+    g_autofree RondoRecorder *recorders = g_new0(RondoRecorder, n);
+    g_autoptr(RondoStore) store = store_make(dir, n, series, recorders);
+    Lib lib = {series, recorders};
     Limit limit;
     limit_open(&limit, dir, n);
     guint64 ts_lib = (guint64)g_get_real_time() * 1000, ts_limit = ts_lib;
     for (guint p = 0; p < N_PATTERNS; p++) {
-        f->lib_mean[p] = untimed(WHO_CALL, series, NULL, n, p, records, &ts_lib, cpn);
+        f->lib_mean[p] = untimed(WHO_CALL, &lib, NULL, n, p, records, &ts_lib, cpn);
         f->limit_mean[p] = untimed(WHO_LIMIT, NULL, &limit, n, p, records, &ts_limit, cpn);
-        f->inline_mean[p] = untimed(WHO_INLINE, series, NULL, n, p, records, &ts_lib, cpn);
+        f->inline_mean[p] = untimed(WHO_INLINE, &lib, NULL, n, p, records, &ts_lib, cpn);
     }
-    for (guint p = 0; p < N_PATTERNS; p++)
-        timed(series, n, p, records, &ts_lib, cpn, overhead, &f->p50[p], &f->p99[p]);
+    for (guint p = 0; p < N_PATTERNS; p++) {
+        timed(WHO_CALL, &lib, NULL, n, p, records, &ts_lib, cpn, overhead, &f->p50[p], &f->p99[p]);
+        timed(WHO_INLINE, &lib, NULL, n, p, records, &ts_lib, cpn, overhead, &f->inline_p50[p],
+              &f->inline_p99[p]);
+        timed(WHO_LIMIT, NULL, &limit, n, p, records, &ts_limit, cpn, overhead, &f->limit_p50[p],
+              &f->limit_p99[p]);
+    }
     munmap(limit.cells, limit.bytes);
 }
 
@@ -253,15 +252,18 @@ report(const RunFigures *runs, guint n, guint64 records)
         printf("%-6s untimed: librondo %.2f ns/record, limit %.2f ns/record, ratio %.2f "
                "(target <= 1.5)\n",
                pattern_names[p], lib, lim, lib / lim);
-#ifdef RECORD_LIMIT_INLINE
-        printf("%-6s untimed: librondo inlined %.2f ns/record, ratio %.2f\n", pattern_names[p],
-               MEDIAN(inline_mean[p]), MEDIAN(inline_mean[p]) / lim);
-#endif
-        printf("%-6s librondo timed: p50 %.1f ns  p99 %.1f ns\n", pattern_names[p], MEDIAN(p50[p]),
-               MEDIAN(p99[p]));
+        printf("%-6s untimed: librondo inlined %.2f ns/record, ratio %.2f (target <= 1.5)\n",
+               pattern_names[p], MEDIAN(inline_mean[p]), MEDIAN(inline_mean[p]) / lim);
+        printf("%-6s librondo timed: p50 %.1f ns  p99 %.1f ns; inlined p50 %.1f ns  p99 %.1f ns\n",
+               pattern_names[p], MEDIAN(p50[p]), MEDIAN(p99[p]), MEDIAN(inline_p50[p]),
+               MEDIAN(inline_p99[p]));
+        printf("%-6s limit timed: p50 %.1f ns  p99 %.1f ns (what this timer gives the limit)\n",
+               pattern_names[p], MEDIAN(limit_p50[p]), MEDIAN(limit_p99[p]));
     }
     printf("sparse p99 / dense p99: %.2f (target <= 1.5); sparse p99 %.1f ns (target <= 20)\n",
            MEDIAN(p99[SPARSE]) / MEDIAN(p99[DENSE]), MEDIAN(p99[SPARSE]));
+    printf("inlined: sparse p99 / dense p99: %.2f; sparse p99 %.1f ns\n",
+           MEDIAN(inline_p99[SPARSE]) / MEDIAN(inline_p99[DENSE]), MEDIAN(inline_p99[SPARSE]));
 }
 
 int

@@ -35,6 +35,7 @@
 #define RONDO_FORMAT_H
 
 #include <glib.h>
+#include "rondo-record.h"
 
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
 #error "rondo's slab format is little-endian; this host is not"
@@ -45,7 +46,7 @@
  * "Versions"). Version 1 slabs are read, never written. */
 #define RONDO_SLAB_VERSION    2
 #define RONDO_SLAB_VERSION_V1 1
-#define RONDO_SLOT_CLAIMING   G_MAXUINT64
+#define RONDO_SLOT_CLAIMING   RONDO_RECORDER_CLAIMING
 #define RONDO_ALIGN           64
 
 typedef struct {
@@ -80,11 +81,10 @@ typedef struct {
 
 #define RONDO_DIR_USED 1u
 
-/* A value with its own tag: the cell layout of tier 0. */
-typedef struct {
-    guint64 t;    /* slot time the value belongs to; 0, or RONDO_SLOT_CLAIMING */
-    double value; /* f64, NaN = empty */
-} RondoCell;
+/* A value with its own tag: the cell layout of tier 0, {u64 t: the slot
+ * time the value belongs to, 0, or RONDO_SLOT_CLAIMING; f64 value, NaN =
+ * empty}. Defined in rondo-record.h, whose inline writer stores it. */
+typedef RondoRecorderCell RondoCell;
 
 G_STATIC_ASSERT(sizeof(RondoSlabHeader) == 64);
 G_STATIC_ASSERT(G_STRUCT_OFFSET(RondoSlabHeader, checksum) == 48);
@@ -93,6 +93,7 @@ G_STATIC_ASSERT(sizeof(RondoSlabState) == 64);
 G_STATIC_ASSERT(sizeof(RondoDirEntry) == 32);
 G_STATIC_ASSERT(sizeof(double) == 8);
 G_STATIC_ASSERT(sizeof(RondoCell) == 16);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(RondoCell, value) == 8);
 
 #define RONDO_SLAB_STATE_OFFSET 64
 #define RONDO_SLAB_DIR_OFFSET   128

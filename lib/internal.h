@@ -77,9 +77,7 @@ typedef struct {
     gint8 group_of[RONDO_CF_N_FUNCTIONS]; /* function -> column group, -1 none */
     /* Writer-side cache of the head slot: skips the divisions. A width of 0
      * means no slot is cached (after create or open). */
-    guint64 cache_t;
-    guint64 cache_width;
-    guint32 cache_r;
+    RondoRecorderHead cache; /* RondoRecorder's head points here */
 } RondoSlab;
 
 /* The geometry of a slab of @schema's @tier in slab format @version;

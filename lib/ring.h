@@ -179,19 +179,19 @@ ring_refuse(RondoSlab *slab, RondoRecordResult why)
 static inline gboolean
 ring_cache_next(RondoSlab *slab, guint64 ts)
 {
-    guint64 t = slab->cache_t + slab->interval_ns;
-    if (slab->cache_width == 0 || ts - t >= slab->interval_ns || !ring_slot_valid(slab, t) ||
-        ring_load_u64(&slab->hdr->head_ns) != slab->cache_t)
+    guint64 t = slab->cache.t + slab->interval_ns;
+    if (slab->cache.width == 0 || ts - t >= slab->interval_ns || !ring_slot_valid(slab, t) ||
+        ring_load_u64(&slab->hdr->head_ns) != slab->cache.t)
         return FALSE;
     ring_store_u64_release(&slab->hdr->head_ns, t);
-    slab->cache_t = t;
-    slab->cache_r = slab->cache_r + 1 == slab->slots ? 0 : slab->cache_r + 1;
+    slab->cache.t = t;
+    slab->cache.r = slab->cache.r + 1 == slab->slots ? 0 : slab->cache.r + 1;
     return TRUE;
 }
 
 /* The uncached half of ring_locate(): range, window, head, and in the row
  * layout the row reset. A read-only slab is refused here, before any
- * store: its cache_width stays 0 (only this function sets it), so every
+ * store: its cache.width stays 0 (only this function sets it), so every
  * write to it comes here, and the cached path pays nothing for the check. */
 static inline RondoRecordResult
 ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
@@ -199,8 +199,8 @@ ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
     if (G_UNLIKELY(!slab->writable))
         return RONDO_RECORD_READ_ONLY;
     if (slab->ts == NULL && ring_cache_next(slab, ts)) {
-        *ret_t = slab->cache_t;
-        *ret_r = slab->cache_r;
+        *ret_t = slab->cache.t;
+        *ret_r = slab->cache.r;
         return RONDO_RECORD_OK;
     }
     if (G_UNLIKELY(!ring_time_valid(ts)))
@@ -213,9 +213,9 @@ ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
         ring_claim(slab, r, t);
     /* Only the head slot is cached: writes to it need no window check. */
     if (t == ring_load_u64(&slab->hdr->head_ns) && ring_slot_valid(slab, t)) {
-        slab->cache_t = t;
-        slab->cache_r = r;
-        slab->cache_width = slab->interval_ns;
+        slab->cache.t = t;
+        slab->cache.r = r;
+        slab->cache.width = slab->interval_ns;
     }
     *ret_t = t;
     *ret_r = r;
@@ -227,35 +227,26 @@ ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
 static inline RondoRecordResult
 ring_locate(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
 {
-    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
-        *ret_t = slab->cache_t;
-        *ret_r = slab->cache_r;
+    if (G_LIKELY(ts - slab->cache.t < slab->cache.width)) {
+        *ret_t = slab->cache.t;
+        *ret_r = slab->cache.r;
         return RONDO_RECORD_OK;
     }
     return ring_locate_slow(slab, ts, ret_t, ret_r);
 }
 
-/* The writer's side of a cell's seqlock (storage-format.md §5.2): a cell
- * that holds another slot time is invalidated before its value changes and
- * published after; a cell that holds t only gets the value. */
+/* The writer's side of a cell's seqlock (storage-format.md §5.2), as
+ * rondo-record.h's inline writer stores it; here with format.h's
+ * invariants asserted in debug builds. */
 static inline void
 ring_cell_store(const RondoSlab *slab, RondoCell *cell, guint64 t, double v)
 {
     ring_debug_assert(cell >= slab->cells &&
                       cell < slab->cells + (gsize)slab->n_columns * slab->stride);
-    if (G_UNLIKELY(ring_load_u64(&cell->t) != t)) {
-        ring_debug_assert(ring_tag_may_become(slab, ring_load_u64(&cell->t), t));
-        /* This column's next cache line is the one the write four slots on
-         * needs: fetched now, it is not a miss then (the sparse p99). A
-         * prefetch never faults, even past the end of the map. */
-        __builtin_prefetch(cell + 4, 1, 3);
-        ring_store_u64(&cell->t, RONDO_SLOT_CLAIMING);
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        ring_store_f64(&cell->value, v);
-        ring_store_u64_release(&cell->t, t);
-        return;
-    }
-    ring_store_f64(&cell->value, v);
+    ring_debug_assert(ring_load_u64(&cell->t) == t ||
+                      ring_tag_may_become(slab, ring_load_u64(&cell->t), t));
+    (void)slab;
+    rondo_recorder_cell_store(cell, t, v);
 }
 
 /* The uncached half of ring_write_cell(), out of line (slab.c) so that the
@@ -269,9 +260,9 @@ RondoRecordResult ring_write_cell_slow(RondoSlab *slab, guint32 column, double v
 static inline RondoRecordResult
 ring_write_cell(RondoSlab *slab, RondoCell *cells, guint32 column, double v, guint64 ts)
 {
-    if (G_LIKELY(ts - slab->cache_t < slab->cache_width)) {
-        ring_debug_assert(slab->cache_r == ring_slot_for_time(slab, slab->cache_t));
-        ring_cell_store(slab, &cells[slab->cache_r], slab->cache_t, v);
+    if (G_LIKELY(ts - slab->cache.t < slab->cache.width)) {
+        ring_debug_assert(slab->cache.r == ring_slot_for_time(slab, slab->cache.t));
+        ring_cell_store(slab, &cells[slab->cache.r], slab->cache.t, v);
         return RONDO_RECORD_OK;
     }
     return ring_write_cell_slow(slab, column, v, ts);

@@ -47,9 +47,12 @@
  *   lock and calls nothing in GLib. A RondoSeries holds everything it needs.
  *   A write touches the tier's head and one 16-byte cell of the series,
  *   whatever series_max is, also when it opens a slot for a new interval.
- *   It is a call, not an inline function: the cell layout and the writer's
- *   cache stay private to the library, so a format change never needs the
- *   recording program rebuilt (docs/benchmarks.md measures both).
+ *   It is a call: the cell layout and the writer's cache stay private to
+ *   the library, so a format change never needs the recording program
+ *   rebuilt. A program that wants the call's cost back includes
+ *   <rondo-record.h> and records through a RondoRecorder, the same fast
+ *   path inlined, guarded by an ABI number so that a library of another
+ *   format turns it back into the call (docs/benchmarks.md measures both).
  *
  * FILES FROM OUTSIDE
  *

@@ -164,6 +164,25 @@ rondo_series_record(RondoSeries *series, double value, guint64 timestamp_ns)
     return ring_write_cell(series->slab0, series->cells0, series->column, value, timestamp_ns);
 }
 
+/* The head a recorder gets when it must not write inline: no timestamp is
+ * ever inside it, so every record is a call. */
+static const RondoRecorderHead recorder_head_never = {0, 0, 0, 0};
+
+gboolean
+rondo_recorder_init(RondoRecorder *recorder, RondoSeries *series, guint abi)
+{
+    g_return_val_if_fail(recorder != NULL && series != NULL, FALSE);
+    RondoSlab *slab = series->slab0;
+    gboolean inline_ok = abi == RONDO_RECORDER_ABI && slab->writable && slab->cells != NULL;
+#ifdef RONDO_DEBUG
+    inline_ok = FALSE; /* every write through the asserted path */
+#endif
+    recorder->head = inline_ok ? &slab->cache : &recorder_head_never;
+    recorder->cells = inline_ok ? series->cells0 : NULL;
+    recorder->series = series;
+    return inline_ok;
+}
+
 guint
 rondo_series_get_id(const RondoSeries *series)
 {

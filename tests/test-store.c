@@ -2,6 +2,7 @@
 #include "config.h"
 #include <math.h>
 #include <string.h>
+#include "rondo-record.h"
 #include "testutil.h"
 
 #define S(n) ((guint64)(n)*RONDO_NS_PER_S)
@@ -461,6 +462,102 @@ test_record_read_only(void)
     g_assert_cmpfloat(value_at(reader, ra, 0, TEST_T0 + S(1)), ==, 5);
 }
 
+/* Every point of tier 0 of @s, as "t=v" lines. */
+static char *
+tier0_points(RondoStore *store, RondoSeries *s)
+{
+    RondoQueryIter it;
+    guint64 ts;
+    double v;
+    GString *out = g_string_new(NULL);
+    g_assert_true(rondo_query_iter_init(&it, store, s, 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL));
+    while (rondo_query_iter_next(&it, &ts, &v))
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT "=%.17g\n", ts, v);
+    return g_string_free(out, FALSE);
+}
+
+/* A RondoRecorder records what rondo_series_record() records, with the
+ * same results, on a walk of timestamps that opens slots, goes back inside
+ * and beyond the window, jumps past it and leaves the valid range. */
+static void
+test_recorder_same_as_call(void)
+{
+    g_autoptr(TestDir) dir_call = test_tmp_dir();
+    g_autoptr(TestDir) dir_inline = test_tmp_dir();
+    g_autoptr(RondoStore) by_call = test_store_new_preset(dir_call, 4);
+    g_autoptr(RondoStore) by_inline = test_store_new_preset(dir_inline, 4);
+    RondoSeries *call[4];
+    RondoRecorder rec[4];
+    for (guint i = 0; i < 4; i++) {
+        call[i] = test_series(by_call, "m", i);
+        gboolean inlined =
+            rondo_recorder_init(&rec[i], test_series(by_inline, "m", i), RONDO_RECORDER_ABI);
+#ifdef RONDO_DEBUG
+        g_assert_false(inlined); /* debug builds assert every write */
+#else
+        g_assert_true(inlined);
+#endif
+    }
+    g_autoptr(GRand) rand = g_rand_new_with_seed(14);
+    guint64 t = TEST_T0;
+    guint n_ok = 0, n_refused = 0;
+    for (guint k = 0; k < 200000; k++) {
+        guint step = g_rand_int_range(rand, 0, 1000);
+        guint64 ts = t;
+        if (step < 600)
+            ts = t += g_rand_int_range(rand, 0, 400) * (RONDO_NS_PER_S / 1000);
+        else if (step < 990)
+            ts = t - g_rand_int_range(rand, 0, 700) * RONDO_NS_PER_S; /* back, in or beyond */
+        else if (step < 998)
+            ts = t += g_rand_int_range(rand, 1, 1500) * RONDO_NS_PER_S; /* past the window */
+        else
+            ts = 5; /* out of range */
+        guint i = g_rand_int_range(rand, 0, 4);
+        double v = g_rand_double_range(rand, -1e6, 1e6);
+        RondoRecordResult want = rondo_series_record(call[i], v, ts);
+        g_assert_cmpint(rondo_recorder_record(&rec[i], v, ts), ==, want);
+        want == RONDO_RECORD_OK ? n_ok++ : n_refused++;
+    }
+    g_assert_cmpuint(n_ok, >, 100000);
+    g_assert_cmpuint(n_refused, >, 1000);
+    for (guint i = 0; i < 4; i++) {
+        g_autofree char *a = tier0_points(by_call, call[i]);
+        g_autofree char *b = tier0_points(by_inline, rec[i].series);
+        g_assert_cmpstr(a, ==, b);
+        g_assert_cmpuint(strlen(a), >, 1000);
+    }
+    g_assert_cmpuint(rondo_store_get_dropped(by_call, 0), ==,
+                     rondo_store_get_dropped(by_inline, 0));
+    g_assert_cmpuint(rondo_store_get_head_ns(by_call, 0, 0), ==,
+                     rondo_store_get_head_ns(by_inline, 0, 0));
+}
+
+/* A recorder the library cannot serve inline records through the call:
+ * another ABI (a program built for another format), a read-only store. */
+static void
+test_recorder_falls_back(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) writer = test_store_new_preset(dir, 4);
+    RondoSeries *a = test_series(writer, "m", 0);
+    RondoRecorder rec;
+    g_assert_false(rondo_recorder_init(&rec, a, RONDO_RECORDER_ABI + 1));
+    g_assert_true(rec.series == a && rec.cells == NULL);
+    for (guint i = 0; i < 10; i++)
+        g_assert_cmpint(rondo_recorder_record(&rec, i, TEST_T0 + S(i)), ==, RONDO_RECORD_OK);
+    g_assert_cmpint(rondo_recorder_record(&rec, 1, 5), ==, RONDO_RECORD_OUT_OF_RANGE);
+    g_assert_cmpfloat(value_at(writer, a, 0, TEST_T0 + S(9)), ==, 9);
+
+    g_autoptr(RondoStore) reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    RondoRecorder ro;
+    g_assert_false(rondo_recorder_init(&ro, rondo_store_get_series(reader, 0), RONDO_RECORDER_ABI));
+    g_assert_cmpint(rondo_recorder_record(&ro, 2, TEST_T0 + S(9)), ==, RONDO_RECORD_READ_ONLY);
+    g_assert_cmpfloat(value_at(reader, rondo_store_get_series(reader, 0), 0, TEST_T0 + S(9)), ==,
+                      9);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -477,5 +574,7 @@ main(int argc, char **argv)
     g_test_add_func("/ring/time-range", test_time_range);
     g_test_add_func("/ring/record-batch", test_record_batch);
     g_test_add_func("/ring/record-read-only", test_record_read_only);
+    g_test_add_func("/ring/recorder-same-as-call", test_recorder_same_as_call);
+    g_test_add_func("/ring/recorder-falls-back", test_recorder_falls_back);
     return g_test_run();
 }

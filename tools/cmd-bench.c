@@ -12,7 +12,9 @@
  *   - the measured loop runs in a forked child under a seccomp filter that
  *     traps (and counts) every system call but exit, with the counting
  *     allocator switched on: both counts are printed;
- *   - a second, untimed loop gives the throughput.
+ *   - a second, untimed loop gives the throughput;
+ *   - both again through rondo-record.h's RondoRecorder, the same fast path
+ *     inlined into this program (what a call costs is the difference).
  */
 #include "config.h"
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include "alloc-count.h"
 #include "cycles.h"
 #include "rondo-tool.h"
+#include "rondo-record.h"
 
 #if defined(__x86_64__)
 #include <linux/audit.h>
@@ -51,9 +54,10 @@ static const char *const pattern_names[N_PATTERNS] = {
 static const guint pattern_rounds_per_slot[N_PATTERNS] = {1, 100};
 
 typedef struct {
-    guint64 hist[N_PATTERNS][HIST_BUCKETS];
+    guint64 hist[2][N_PATTERNS][HIST_BUCKETS]; /* [inlined] */
     guint64 timer_hist[HIST_BUCKETS];
-    guint64 throughput_cycles;
+    guint64 throughput_cycles[2]; /* [inlined] */
+    gboolean inlined;             /* the library served the recorders inline */
     guint64 allocations;
     guint64 syscalls;
     guint64 first_syscall;
@@ -104,9 +108,20 @@ hist_add(guint64 *hist, guint64 cycles)
     hist[MIN(cycles, HIST_BUCKETS - 1)]++;
 }
 
+/* One record, through the call or the inlined recorder. */
+static inline guint64
+bench_record(gboolean inlined, RondoSeries *series, const RondoRecorder *recorder, double v,
+             guint64 ts)
+{
+    if (inlined)
+        return rondo_recorder_record(recorder, v, ts);
+    return rondo_series_record(series, v, ts);
+}
+
 /* The measured loops; runs in the child, ends with _exit. */
 G_GNUC_NORETURN static void
-bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 records, guint64 t0)
+bench_child(BenchShared *out, RondoSeries **series, const RondoRecorder *recorders, guint n_series,
+            guint64 records, guint64 t0)
 {
     gboolean armed = FALSE;
 #if HAVE_PROOFS
@@ -121,26 +136,28 @@ bench_child(BenchShared *out, RondoSeries **series, guint n_series, guint64 reco
         hist_add(out->timer_hist, b - a);
     }
     guint64 ts = t0, dropped = 0;
-    for (guint p = 0; p < N_PATTERNS; p++) {
-        guint64 per_slot = (guint64)n_series * pattern_rounds_per_slot[p];
+    for (guint inl = 0; inl < 2; inl++) {
+        for (guint p = 0; p < N_PATTERNS; p++) {
+            guint64 per_slot = (guint64)n_series * pattern_rounds_per_slot[p];
+            for (guint64 i = 0; i < records; i++) {
+                guint s = (guint)(i % n_series);
+                if (i % per_slot == 0)
+                    ts += RONDO_NS_PER_S;
+                guint64 a = tool_cycles_now();
+                dropped += bench_record(inl, series[s], &recorders[s], (double)i, ts);
+                guint64 b = tool_cycles_now();
+                hist_add(out->hist[inl][p], b - a);
+            }
+        }
+        guint64 start = tool_cycles_now();
         for (guint64 i = 0; i < records; i++) {
             guint s = (guint)(i % n_series);
-            if (i % per_slot == 0)
+            if (s == 0)
                 ts += RONDO_NS_PER_S;
-            guint64 a = tool_cycles_now();
-            dropped += rondo_series_record(series[s], (double)i, ts);
-            guint64 b = tool_cycles_now();
-            hist_add(out->hist[p], b - a);
+            dropped += bench_record(inl, series[s], &recorders[s], (double)i, ts);
         }
+        out->throughput_cycles[inl] = tool_cycles_now() - start;
     }
-    guint64 start = tool_cycles_now();
-    for (guint64 i = 0; i < records; i++) {
-        guint s = (guint)(i % n_series);
-        if (s == 0)
-            ts += RONDO_NS_PER_S;
-        dropped += rondo_series_record(series[s], (double)i, ts);
-    }
-    out->throughput_cycles = tool_cycles_now() - start;
 
     rondo_alloc_counting = 0;
     out->allocations = rondo_alloc_count;
@@ -175,15 +192,20 @@ hist_mean(const guint64 *hist)
     return n > 0 ? sum / n : 0;
 }
 
-/* The smallest non-zero difference seen: the counter's step. */
+/* The counter's step: the smallest gap between two differences seen (not
+ * the smallest difference, which is the cost of reading it twice). */
 static guint64
 hist_step(const guint64 *hist)
 {
-    for (guint64 c = 1; c < HIST_BUCKETS; c++) {
-        if (hist[c])
-            return c;
+    guint64 step = 0, last = HIST_BUCKETS;
+    for (guint64 c = 0; c + 1 < HIST_BUCKETS; c++) {
+        if (hist[c] == 0)
+            continue;
+        if (last < c && (step == 0 || c - last < step))
+            step = c - last;
+        last = c;
     }
-    return 0;
+    return step;
 }
 
 static double
@@ -241,18 +263,25 @@ bench_report(const BenchShared *r, guint64 records, guint n_series, double cpn,
            HAVE_PROOFS ? "rdtsc" : "clock_gettime", cpn, (double)overhead / cpn);
     printf(_("timer resolution: %.1f ns (the smallest step the counter took)\n"),
            (double)hist_step(r->timer_hist) / cpn);
-    for (guint p = 0; p < N_PATTERNS; p++) {
-        printf(_("record() latency, %s:\n  mean %.1f ns  p50 %.1f ns  p99 %.1f ns  p999 %.1f ns  "
-                 "(%llu samples)\n"),
-               _(pattern_names[p]), (hist_mean(r->hist[p]) - hist_mean(r->timer_hist)) / cpn,
-               to_ns(hist_percentile(r->hist[p], records, 0.50), overhead, cpn),
-               to_ns(hist_percentile(r->hist[p], records, 0.99), overhead, cpn),
-               to_ns(hist_percentile(r->hist[p], records, 0.999), overhead, cpn), (ull)records);
+    for (guint inl = 0; inl < 2; inl++) {
+        if (inl)
+            printf(_("Inlined through rondo-record.h (%s):\n"),
+                   r->inlined ? _("the library serves it inline")
+                              : _("this library makes every record a call"));
+        for (guint p = 0; p < N_PATTERNS; p++) {
+            const guint64 *hist = r->hist[inl][p];
+            printf(_("record() latency, %s:\n  mean %.1f ns  p50 %.1f ns  p99 %.1f ns  p999 %.1f "
+                     "ns  (%llu samples)\n"),
+                   _(pattern_names[p]), (hist_mean(hist) - hist_mean(r->timer_hist)) / cpn,
+                   to_ns(hist_percentile(hist, records, 0.50), overhead, cpn),
+                   to_ns(hist_percentile(hist, records, 0.99), overhead, cpn),
+                   to_ns(hist_percentile(hist, records, 0.999), overhead, cpn), (ull)records);
+        }
+        double ns_per = (double)r->throughput_cycles[inl] / cpn / (double)records;
+        printf(_("throughput: %.1f ns per record, %.1f million records/s (untimed loop, sparse "
+                 "pattern)\n"),
+               ns_per, 1e3 / ns_per);
     }
-    double ns_per = (double)r->throughput_cycles / cpn / (double)records;
-    printf(_("throughput: %.1f ns per record, %.1f million records/s (untimed loop, sparse "
-             "pattern)\n"),
-           ns_per, 1e3 / ns_per);
     if (TOOL_ALLOC_COUNT_AVAILABLE)
         printf(_("heap allocations in the measured loops: %llu (counting allocator)\n"),
                (ull)r->allocations);
@@ -290,11 +319,14 @@ bench_run(const char *dir, guint64 records, guint n_series)
         mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     g_assert(shared != MAP_FAILED);
     memset(shared, 0, sizeof *shared);
+    g_autofree RondoRecorder *recorders = g_new0(RondoRecorder, n_series);
+    for (guint s = 0; s < n_series; s++)
+        shared->inlined = rondo_recorder_init(&recorders[s], series[s], RONDO_RECORDER_ABI);
     guint64 t0 = (guint64)g_get_real_time() * 1000;
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        bench_child(shared, series, n_series, records, t0);
+        bench_child(shared, series, recorders, n_series, records, t0);
     int status = 0;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
