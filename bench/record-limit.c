@@ -9,14 +9,13 @@
  * of `rondo bench` (30 series round-robin, the timestamp advancing 1 s per
  * round: sparse opens a slot every round, dense every 100 rounds).
  *
- * Per run, alternating librondo and the limit: an untimed loop of each per
- * pattern (mean ns per record; librondo both as the call
- * rondo_series_record() and inlined, through rondo-record.h's
- * RondoRecorder), then librondo timed record by record, call and inlined,
- * with rdtsc between lfences, the timer's own median cost subtracted
- * (p50, p99).
- * Figures are the medians of 5 runs. Not installed: a benchmark, run by hand
- * (docs/benchmarks.md).
+ * Per run and pattern: untimed loops of librondo as the call
+ * rondo_series_record(), of the limit, and of librondo inlined (through
+ * rondo-record.h's RondoRecorder), in 21 blocks taken in turn (the median
+ * block's mean ns per record); then the three timed record by record with
+ * rdtsc between lfences, the timer's own median cost subtracted (p50, p99).
+ * Figures are the medians of 5 runs. Not installed: a benchmark, run by
+ * hand (docs/benchmarks.md).
  *
  *   bench/record-limit [RECORDS [SERIES]]     defaults 3000000 and 30
  */
@@ -33,6 +32,7 @@
 #include "rondo-record.h"
 
 #define RUNS         5
+#define BLOCKS       21 /* untimed loops per run and contender, alternating */
 #define LIMIT_SLOTS  600
 #define HIST_BUCKETS 4096
 
@@ -113,7 +113,8 @@ static double
 untimed(int who, const Lib *lib, Limit *limit, guint n, guint p, guint64 records, guint64 *ts,
         double cpn)
 {
-    guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot, dropped = 0;
+    guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = MAX(records / per_slot, 1);
+    guint64 dropped = 0;
     guint64 start = tool_cycles_now();
     for (guint64 k = 0; k < slots; k++) {
         *ts += RONDO_NS_PER_S;
@@ -148,7 +149,7 @@ timed(int who, const Lib *lib, Limit *limit, guint n, guint p, guint64 records, 
       double cpn, guint64 overhead, double *ret_p50, double *ret_p99)
 {
     g_autofree guint64 *hist = g_new0(guint64, HIST_BUCKETS);
-    guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = records / per_slot;
+    guint64 per_slot = (guint64)n * rounds_per_slot[p], slots = MAX(records / per_slot, 1);
     for (guint64 k = 0; k < slots; k++) {
         *ts += RONDO_NS_PER_S;
         for (guint round = 0; round < rounds_per_slot[p]; round++) {
@@ -197,6 +198,21 @@ store_make(const char *dir, guint n, RondoSeries **series, RondoRecorder *record
     return store;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of @n values (sorted in place). */
+static double
+median_of(double *v, guint n)
+{
+    qsort(v, n, sizeof v[0], cmp_double);
+    return v[n / 2];
+}
+
 static void
 run_once(RunFigures *f, const char *dir, guint n, guint64 records, double cpn, guint64 overhead)
 {
@@ -208,9 +224,18 @@ run_once(RunFigures *f, const char *dir, guint n, guint64 records, double cpn, g
     limit_open(&limit, dir, n);
     guint64 ts_lib = (guint64)g_get_real_time() * 1000, ts_limit = ts_lib;
     for (guint p = 0; p < N_PATTERNS; p++) {
-        f->lib_mean[p] = untimed(WHO_CALL, &lib, NULL, n, p, records, &ts_lib, cpn);
-        f->limit_mean[p] = untimed(WHO_LIMIT, NULL, &limit, n, p, records, &ts_limit, cpn);
-        f->inline_mean[p] = untimed(WHO_INLINE, &lib, NULL, n, p, records, &ts_lib, cpn);
+        /* In blocks, the three in turn: a burst of load from elsewhere
+         * falls on a few blocks of each, and the median leaves it out. */
+        double call[BLOCKS], lim[BLOCKS], inl[BLOCKS];
+        guint64 block = MAX(records / BLOCKS, 1);
+        for (guint b = 0; b < BLOCKS; b++) {
+            call[b] = untimed(WHO_CALL, &lib, NULL, n, p, block, &ts_lib, cpn);
+            lim[b] = untimed(WHO_LIMIT, NULL, &limit, n, p, block, &ts_limit, cpn);
+            inl[b] = untimed(WHO_INLINE, &lib, NULL, n, p, block, &ts_lib, cpn);
+        }
+        f->lib_mean[p] = median_of(call, BLOCKS);
+        f->limit_mean[p] = median_of(lim, BLOCKS);
+        f->inline_mean[p] = median_of(inl, BLOCKS);
     }
     for (guint p = 0; p < N_PATTERNS; p++) {
         timed(WHO_CALL, &lib, NULL, n, p, records, &ts_lib, cpn, overhead, &f->p50[p], &f->p99[p]);
@@ -222,13 +247,6 @@ run_once(RunFigures *f, const char *dir, guint n, guint64 records, double cpn, g
     munmap(limit.cells, limit.bytes);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The median of field (an offset into RunFigures) over the runs. */
 static double
 median(const RunFigures *runs, gsize offset)
@@ -236,8 +254,7 @@ median(const RunFigures *runs, gsize offset)
     double v[RUNS];
     for (guint i = 0; i < RUNS; i++)
         v[i] = *(const double *)(const void *)((const char *)&runs[i] + offset);
-    qsort(v, RUNS, sizeof v[0], cmp_double);
-    return v[RUNS / 2];
+    return median_of(v, RUNS);
 }
 
 #define MEDIAN(field) median(runs, G_STRUCT_OFFSET(RunFigures, field))

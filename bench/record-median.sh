@@ -14,14 +14,19 @@ while [ "$i" -lt "$n" ]; do
   i=$((i + 1))
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-for pattern in sparse dense; do
-  for field in mean p50 p99 p999; do
-    m=$(grep -A1 "latency, $pattern" "$out" | grep -o "$field [0-9.]* ns" | awk '{ print $2 }' | median)
-    printf '%-6s %-5s %6s ns\n' "$pattern" "$field" "$m"
+# The lines of one part of every run: "call" (rondo_series_record()) or
+# "inlined" (rondo-record.h's recorder, after the "Inlined through" line).
+part() { awk -v want="$1" '/^rondo bench:/ { p = "call" } /^Inlined through/ { p = "inlined" } p == want' "$out"; }
+for how in call inlined; do
+  for pattern in sparse dense; do
+    for field in mean p50 p99 p999; do
+      m=$(part "$how" | grep -A1 "latency, $pattern" | grep -o "$field [0-9.]* ns" | awk '{ print $2 }' | median)
+      printf '%-7s %-6s %-5s %6s ns\n' "$how" "$pattern" "$field" "$m"
+    done
   done
+  t=$(part "$how" | grep -o 'throughput: [0-9.]* ns' | awk '{ print $2 }' | median)
+  printf '%-7s throughput    %6s ns/record (untimed)\n' "$how" "$t"
 done
-t=$(grep -o 'throughput: [0-9.]* ns' "$out" | awk '{ print $2 }' | median)
-printf 'throughput     %6s ns/record (untimed)\n' "$t"
 printf 'allocations    %s\n' "$(grep -o 'allocations in the measured loops: [0-9]*' "$out" | awk '{ print $NF }' | sort -u | tr '\n' ' ')"
 printf 'syscalls       %s\n' "$(grep -o 'system calls in the measured loops: [0-9]*' "$out" | awk '{ print $NF }' | sort -u | tr '\n' ' ')"
 printf 'runs           %s\n' "$n"

@@ -25,6 +25,8 @@ step "D: fleet.sh"
 sh "$SRC/bench/fleet.sh" "$BUILD"
 step "record-median.sh (rondo bench)"
 (cd "$BUILD" && RECORDS=20000 sh "$SRC/bench/record-median.sh" 1 tools/rondo)
+step "record-limit (librondo, inlined and called, beside the limit design)"
+"$BUILD/bench/record-limit" 30000
 step "large-input.sh"
 sh "$SRC/bench/large-input.sh" "$BUILD"
 step "export-bench.sh"
