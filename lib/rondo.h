@@ -225,6 +225,17 @@ RONDO_API RondoSchema *rondo_schema_new_vmm_preset(const char *name, guint32 ser
                                                    GError **error);
 
 /**
+ * rondo_schema_new_vmm_counter_preset:
+ * The VMM preset for a schema of counters: the same tiers and size, but
+ * 10 s x 6 h keeps last and max, 5 min x 7 d keeps last: what rate(),
+ * increase() and resets() need (a bucket's last value is the counter at its
+ * end; a max above it marks a reset inside a 10 s bucket). An average of a
+ * counter is of little use; a gauge's schema takes the VMM preset.
+ */
+RONDO_API RondoSchema *rondo_schema_new_vmm_counter_preset(const char *name, guint32 series_max,
+                                                           GError **error);
+
+/**
  * rondo_schema_add_matcher:
  * @label: a label name; "__name__" is the series name.
  * A series belongs to the first schema (in store order) all of whose

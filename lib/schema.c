@@ -89,18 +89,34 @@ rondo_schema_new(const char *name, guint32 series_max, GError **error)
     return schema;
 }
 
+/* The VMM presets' tiers: 1 s x 10 min raw, 10 s x 6 h keeping @cfs_10s,
+ * 5 min x 7 d keeping @cfs_5min. */
+static RondoSchema *
+vmm_preset_new(const char *name, guint32 series_max, guint32 cfs_10s, guint32 cfs_5min,
+               GError **error)
+{
+    g_autoptr(RondoSchema) schema = rondo_schema_new(name, series_max, error);
+    if (schema == NULL || !rondo_schema_add_tier(schema, 1 * RONDO_NS_PER_S, 600, 0, error) ||
+        !rondo_schema_add_tier(schema, 10 * RONDO_NS_PER_S, 2160, cfs_10s, error) ||
+        !rondo_schema_add_tier(schema, 300 * RONDO_NS_PER_S, 2016, cfs_5min, error))
+        return NULL;
+    return g_steal_pointer(&schema);
+}
+
 RondoSchema *
 rondo_schema_new_vmm_preset(const char *name, guint32 series_max, GError **error)
 {
-    g_autoptr(RondoSchema) schema = rondo_schema_new(name, series_max, error);
-    guint32 coarse = RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX);
+    return vmm_preset_new(name, series_max,
+                          RONDO_CF_BIT(RONDO_CF_AVERAGE) | RONDO_CF_BIT(RONDO_CF_MAX),
+                          RONDO_CF_BIT(RONDO_CF_AVERAGE), error);
+}
 
-    if (schema == NULL || !rondo_schema_add_tier(schema, 1 * RONDO_NS_PER_S, 600, 0, error) ||
-        !rondo_schema_add_tier(schema, 10 * RONDO_NS_PER_S, 2160, coarse, error) ||
-        !rondo_schema_add_tier(schema, 300 * RONDO_NS_PER_S, 2016, RONDO_CF_BIT(RONDO_CF_AVERAGE),
-                               error))
-        return NULL;
-    return g_steal_pointer(&schema);
+RondoSchema *
+rondo_schema_new_vmm_counter_preset(const char *name, guint32 series_max, GError **error)
+{
+    return vmm_preset_new(name, series_max,
+                          RONDO_CF_BIT(RONDO_CF_LAST) | RONDO_CF_BIT(RONDO_CF_MAX),
+                          RONDO_CF_BIT(RONDO_CF_LAST), error);
 }
 
 gboolean

@@ -54,6 +54,28 @@ test_preset_geometry(void)
     g_assert_cmpuint(rondo_schema_get_bytes(s), ==, 1845312);
 }
 
+/* The counter preset: the VMM preset's tiers and bytes, last (and max at
+ * 10 s) instead of the average. */
+static void
+test_counter_preset(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoSchema) c = rondo_schema_new_vmm_counter_preset("vcpu", 30, &error);
+    g_assert_no_error(error);
+    g_autoptr(RondoSchema) v = rondo_schema_new_vmm_preset("vmm", 30, &error);
+    g_assert_cmpuint(rondo_schema_get_n_tiers(c), ==, 3);
+    for (guint t = 0; t < 3; t++) {
+        g_assert_cmpuint(rondo_schema_get_tier_interval_ns(c, t), ==,
+                         rondo_schema_get_tier_interval_ns(v, t));
+        g_assert_cmpuint(rondo_schema_get_tier_slots(c, t), ==, rondo_schema_get_tier_slots(v, t));
+        g_assert_cmpuint(rondo_schema_get_tier_bytes(c, t), ==, rondo_schema_get_tier_bytes(v, t));
+    }
+    g_assert_cmpuint(rondo_schema_get_tier_functions(c, 1), ==,
+                     RONDO_CF_BIT(RONDO_CF_LAST) | RONDO_CF_BIT(RONDO_CF_MAX));
+    g_assert_cmpuint(rondo_schema_get_tier_functions(c, 2), ==, RONDO_CF_BIT(RONDO_CF_LAST));
+    g_assert_cmpuint(rondo_schema_get_bytes(c), ==, 1845312);
+}
+
 static void
 test_invalid(void)
 {
@@ -185,6 +207,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/schema/preset-geometry", test_preset_geometry);
+    g_test_add_func("/schema/counter-preset", test_counter_preset);
     g_test_add_func("/schema/former-names", test_former_names);
     g_test_add_func("/schema/invalid", test_invalid);
     g_test_add_func("/schema/matcher", test_matcher);

@@ -5,19 +5,31 @@
 #include "rondo-tool.h"
 #include "schema-file.h"
 
+/* The built-in schemas by name (rondo.1 lists them). */
+static const struct {
+    const char *name;
+    RondoSchema *(*make)(const char *name, guint32 series_max, GError **error);
+} presets[] = {
+    {"vmm", rondo_schema_new_vmm_preset},
+    {"vmm-counters", rondo_schema_new_vmm_counter_preset},
+};
+
 static GPtrArray *
 preset_schemas(const char *preset, gint series_max)
 {
     g_autoptr(GError) error = NULL;
-    if (!g_str_equal(preset, "vmm")) {
-        tool_error(_("--preset: unknown preset “%s” (known: vmm)"), preset);
+    guint i = 0;
+    while (i < G_N_ELEMENTS(presets) && !g_str_equal(preset, presets[i].name))
+        i++;
+    if (i == G_N_ELEMENTS(presets)) {
+        tool_error(_("--preset: unknown preset “%s” (known: vmm, vmm-counters)"), preset);
         return NULL;
     }
     if (series_max < 1 || series_max > RONDO_SERIES_MAX) {
         tool_error(_("--series-max: %d is not from 1 to %d"), series_max, RONDO_SERIES_MAX);
         return NULL;
     }
-    RondoSchema *s = rondo_schema_new_vmm_preset(preset, (guint32)series_max, &error);
+    RondoSchema *s = presets[i].make(preset, (guint32)series_max, &error);
     if (s == NULL) {
         tool_error("%s", error->message);
         return NULL;
@@ -35,7 +47,7 @@ tool_cmd_create(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     GOptionEntry entries[] = {
         {"preset", 'p', 0, G_OPTION_ARG_STRING, &preset,
-         N_("Use a built-in schema: vmm (the default)"), N_("NAME")},
+         N_("Use a built-in schema: vmm (the default) or vmm-counters"), N_("NAME")},
         {"series-max", 'n', 0, G_OPTION_ARG_INT, &series_max,
          N_("Series the preset holds (default: 30)"), N_("N")},
         {"schema", 's', 0, G_OPTION_ARG_FILENAME, &schema_file,

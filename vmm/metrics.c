@@ -139,12 +139,14 @@ maintenance_names_regex(void)
 }
 
 /* The schemas of a new store, one per recording thread: the vCPU's takes
- * every series the maintenance thread's does not. */
+ * every series the maintenance thread's does not, all of them counters
+ * (VmCounter), so its coarse tiers keep what rate() needs: the counter
+ * preset. The maintenance thread's holds gauges too: the VMM preset. */
 static RondoStore *
 metrics_store_open(const char *dir, GError **error)
 {
-    g_autoptr(RondoSchema) vcpu = rondo_schema_new_vmm_preset(thread_schemas[VM_THREAD_VCPU],
-                                                              METRICS_SERIES_MAX_PER_SCHEMA, error);
+    g_autoptr(RondoSchema) vcpu = rondo_schema_new_vmm_counter_preset(
+        thread_schemas[VM_THREAD_VCPU], METRICS_SERIES_MAX_PER_SCHEMA, error);
     g_autofree char *maintenance = maintenance_names_regex();
     if (vcpu == NULL ||
         !rondo_schema_add_matcher(vcpu, "__name__", RONDO_MATCH_NOT_REGEX, maintenance, error))
