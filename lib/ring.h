@@ -162,7 +162,7 @@ ring_time_valid(guint64 ts)
 static inline gboolean
 ring_slot_valid(const RondoSlab *slab, guint64 t)
 {
-    return t - RONDO_TIME_MIN_NS <= RONDO_WINDOW_MAX_NS - slab->interval_ns;
+    return t >= RONDO_TIME_MIN_NS && t <= slab->cache.t_max; /* slab_bind() */
 }
 
 static inline RondoRecordResult
@@ -173,20 +173,13 @@ ring_refuse(RondoSlab *slab, RondoRecordResult why)
 }
 
 /* The cache moves to the next slot: ts falls in the slot after the cached
- * head slot, which becomes the head. No division, so that the write that
- * opens a slot costs little more than any other (the sparse p99). FALSE
- * when ts is anywhere else, or the next slot may not be cached. */
+ * head slot, which becomes the head (rondo-record.h, which inlines the
+ * same move into recording programs). */
 static inline gboolean
 ring_cache_next(RondoSlab *slab, guint64 ts)
 {
-    guint64 t = slab->cache.t + slab->interval_ns;
-    if (slab->cache.width == 0 || ts - t >= slab->interval_ns || !ring_slot_valid(slab, t) ||
-        ring_load_u64(&slab->hdr->head_ns) != slab->cache.t)
-        return FALSE;
-    ring_store_u64_release(&slab->hdr->head_ns, t);
-    slab->cache.t = t;
-    slab->cache.r = slab->cache.r + 1 == slab->slots ? 0 : slab->cache.r + 1;
-    return TRUE;
+    ring_debug_assert(slab->cache.width == 0 || slab->cache.width == slab->interval_ns);
+    return rondo_recorder_head_next(&slab->cache, ts);
 }
 
 /* The uncached half of ring_locate(): range, window, head, and in the row

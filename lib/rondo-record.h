@@ -12,7 +12,8 @@
  *   Inlined code knows two things that are otherwise the library's own:
  *   the tier-0 cell of slab format 2 (docs/storage-format.md §5: a 16-byte
  *   {slot time, value} pair and the order in which a writer stores it) and
- *   the writer's cache of the head slot. Both are named by
+ *   the writer's cache of the head slot, with the move of that cache (and
+ *   of the slab's head) to the next slot. Both are named by
  *   RONDO_RECORDER_ABI. A program passes the value it was compiled with to
  *   rondo_recorder_init(); a library that speaks another one (a later
  *   format), a read-only store, or a library built with --enable-debug
@@ -28,8 +29,8 @@
  *   the one thread that records that schema (the rule of
  *   rondo_series_record()). It records exactly what rondo_series_record()
  *   records, with the same results: the inline path only handles a write
- *   into the cached head slot; everything else (a new slot, an old
- *   timestamp, a refusal) is the library's call.
+ *   into the cached head slot or the slot after it; everything else (a
+ *   jump, an old timestamp, a refusal) is the library's call.
  */
 #ifndef RONDO_RECORD_H
 #define RONDO_RECORD_H
@@ -52,18 +53,22 @@ typedef struct {
 } RondoRecorderCell;
 
 /* The writer's cache of tier 0's head slot: its slot time, its ring slot,
- * and the width of timestamps that fall in it (0: nothing cached). */
+ * and the width of timestamps that fall in it (0: nothing cached); what
+ * moving it to the next slot needs: the newest slot time it may take, the
+ * ring's slots, and the slab's head (storage-format.md §2.1, head_ns). */
 typedef struct {
     guint64 t;
     guint64 width;
     guint32 r;
-    guint32 reserved;
+    guint32 slots;
+    guint64 t_max;
+    guint64 *head_ns;
 } RondoRecorderHead;
 
 typedef struct {
-    const RondoRecorderHead *head; /* the schema's, shared by its series */
-    RondoRecorderCell *cells;      /* the series' column of cells */
-    RondoSeries *series;           /* for everything else */
+    RondoRecorderHead *head;  /* the schema's, shared by its series */
+    RondoRecorderCell *cells; /* the series' column of cells */
+    RondoSeries *series;      /* for everything else */
 } RondoRecorder;
 
 /**
@@ -98,6 +103,25 @@ rondo_recorder_cell_store(RondoRecorderCell *cell, guint64 t, double v)
     __atomic_store(&cell->value, &v, __ATOMIC_RELAXED);
 }
 
+/* Move @head to the next slot when @timestamp_ns falls in it: the slab's
+ * head is published (release) before any cell of the new slot is written,
+ * as storage-format.md §5.2 orders it. No division, so that the write that
+ * opens a slot costs little more than any other (the sparse p99). FALSE
+ * when the timestamp is anywhere else, nothing is cached, the next slot
+ * may not be cached, or the head moved otherwise. */
+static inline gboolean
+rondo_recorder_head_next(RondoRecorderHead *head, guint64 timestamp_ns)
+{
+    guint64 t = head->t + head->width;
+    if (head->width == 0 || timestamp_ns - t >= head->width || t > head->t_max ||
+        __atomic_load_n(head->head_ns, __ATOMIC_RELAXED) != head->t)
+        return FALSE;
+    __atomic_store_n(head->head_ns, t, __ATOMIC_RELEASE);
+    head->t = t;
+    head->r = head->r + 1 == head->slots ? 0 : head->r + 1;
+    return TRUE;
+}
+
 /**
  * rondo_recorder_record:
  *
@@ -107,8 +131,9 @@ rondo_recorder_cell_store(RondoRecorderCell *cell, guint64 t, double v)
 static inline RondoRecordResult
 rondo_recorder_record(const RondoRecorder *recorder, double value, guint64 timestamp_ns)
 {
-    const RondoRecorderHead *head = recorder->head;
-    if (G_LIKELY(timestamp_ns - head->t < head->width)) {
+    RondoRecorderHead *head = recorder->head;
+    if (G_LIKELY(timestamp_ns - head->t < head->width) ||
+        rondo_recorder_head_next(head, timestamp_ns)) {
         rondo_recorder_cell_store(&recorder->cells[head->r], head->t, value);
         return RONDO_RECORD_OK;
     }

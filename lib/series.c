@@ -166,7 +166,7 @@ rondo_series_record(RondoSeries *series, double value, guint64 timestamp_ns)
 
 /* The head a recorder gets when it must not write inline: no timestamp is
  * ever inside it, so every record is a call. */
-static const RondoRecorderHead recorder_head_never = {0, 0, 0, 0};
+static RondoRecorderHead recorder_head_never; /* width 0: never written */
 
 gboolean
 rondo_recorder_init(RondoRecorder *recorder, RondoSeries *series, guint abi)

@@ -62,6 +62,10 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
     slab->cells = g.cells ? (RondoCell *)(void *)(slab->map + g.col_off) : NULL;
     slab->interval_ns = t->interval_ns;
     slab->slots = t->slots;
+    /* The cache stays empty (width 0) until a write sets it. */
+    slab->cache.slots = t->slots;
+    slab->cache.t_max = RONDO_TIME_MIN_NS + (RONDO_WINDOW_MAX_NS - t->interval_ns);
+    slab->cache.head_ns = &slab->hdr->head_ns;
     gboolean ok = g_uint64_checked_mul(&slab->window_ns, t->interval_ns, t->slots);
     g_assert(ok && slab->window_ns <= RONDO_WINDOW_MAX_NS); /* rondo_schema_add_tier() */
     slab->series_max = schema->series_max;
