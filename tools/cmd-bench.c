@@ -7,8 +7,10 @@
  *     claims its cell) and the ring wraps every 600 rounds: the realistic
  *     worst case;
  *   - each record() is timed alone with the time-stamp counter between
- *     serialising fences; the timer's own cost (the median of empty timed
- *     pairs) is measured the same way, printed, and subtracted;
+ *     serialising fences, with nothing else between the reads (the loops
+ *     are nested: no division picks the series); the timer's own cost (the
+ *     median of empty timed pairs) is measured the same way, printed, and
+ *     subtracted;
  *   - the measured loop runs in a forked child under a seccomp filter that
  *     traps (and counts) every system call but exit, with the counting
  *     allocator switched on: both counts are printed;
@@ -118,6 +120,45 @@ bench_record(gboolean inlined, RondoSeries *series, const RondoRecorder *recorde
     return rondo_series_record(series, v, ts);
 }
 
+/* @records records of @pattern, each timed alone into @hist; the slot
+ * advancing every pattern_rounds_per_slot rounds of the series. Nested
+ * loops: no division, no conversion of the counter, between the timer's
+ * reads. Returns the dropped writes. */
+static guint64
+bench_timed(guint64 *hist, gboolean inlined, guint pattern, RondoSeries **series,
+            const RondoRecorder *recorders, guint n_series, guint64 records, guint64 *ts)
+{
+    guint64 done = 0, dropped = 0;
+    while (done < records) {
+        *ts += RONDO_NS_PER_S;
+        double v = (double)done;
+        for (guint round = 0; round < pattern_rounds_per_slot[pattern] && done < records; round++) {
+            for (guint s = 0; s < n_series && done < records; s++, done++) {
+                guint64 a = tool_cycles_now();
+                dropped += bench_record(inlined, series[s], &recorders[s], v, *ts);
+                guint64 b = tool_cycles_now();
+                hist_add(hist, b - a);
+            }
+        }
+    }
+    return dropped;
+}
+
+/* The same, untimed, the sparse pattern: cycles for @records records. */
+static guint64
+bench_untimed(gboolean inlined, RondoSeries **series, const RondoRecorder *recorders,
+              guint n_series, guint64 records, guint64 *ts, guint64 *dropped)
+{
+    guint64 done = 0, start = tool_cycles_now();
+    while (done < records) {
+        *ts += RONDO_NS_PER_S;
+        double v = (double)done;
+        for (guint s = 0; s < n_series && done < records; s++, done++)
+            *dropped += bench_record(inlined, series[s], &recorders[s], v, *ts);
+    }
+    return tool_cycles_now() - start;
+}
+
 /* The measured loops; runs in the child, ends with _exit. */
 G_GNUC_NORETURN static void
 bench_child(BenchShared *out, RondoSeries **series, const RondoRecorder *recorders, guint n_series,
@@ -137,28 +178,12 @@ bench_child(BenchShared *out, RondoSeries **series, const RondoRecorder *recorde
     }
     guint64 ts = t0, dropped = 0;
     for (guint inl = 0; inl < 2; inl++) {
-        for (guint p = 0; p < N_PATTERNS; p++) {
-            guint64 per_slot = (guint64)n_series * pattern_rounds_per_slot[p];
-            for (guint64 i = 0; i < records; i++) {
-                guint s = (guint)(i % n_series);
-                if (i % per_slot == 0)
-                    ts += RONDO_NS_PER_S;
-                guint64 a = tool_cycles_now();
-                dropped += bench_record(inl, series[s], &recorders[s], (double)i, ts);
-                guint64 b = tool_cycles_now();
-                hist_add(out->hist[inl][p], b - a);
-            }
-        }
-        guint64 start = tool_cycles_now();
-        for (guint64 i = 0; i < records; i++) {
-            guint s = (guint)(i % n_series);
-            if (s == 0)
-                ts += RONDO_NS_PER_S;
-            dropped += bench_record(inl, series[s], &recorders[s], (double)i, ts);
-        }
-        out->throughput_cycles[inl] = tool_cycles_now() - start;
+        for (guint p = 0; p < N_PATTERNS; p++)
+            dropped +=
+                bench_timed(out->hist[inl][p], inl, p, series, recorders, n_series, records, &ts);
+        out->throughput_cycles[inl] =
+            bench_untimed(inl, series, recorders, n_series, records, &ts, &dropped);
     }
-
     rondo_alloc_counting = 0;
     out->allocations = rondo_alloc_count;
     out->syscalls = (guint64)trapped_syscalls;
