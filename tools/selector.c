@@ -9,7 +9,6 @@
  * librondo's RondoMatcher, and the series form of an import line.
  */
 #include "config.h"
-#include <string.h>
 #include <glib/gi18n.h>
 #include "rondo-tool.h"
 #include "selector.h"
@@ -47,7 +46,8 @@ may_follow(char c, gboolean whole)
 }
 
 /* The selector at the start of @text, blanks before it skipped, blanks
- * and comments after it too if @whole; its length in @ret_len. */
+ * and comments after it too if @whole; its length in @ret_len (only on
+ * success). */
 static ToolSelector *
 parse(const char *text, gboolean whole, gsize *ret_len, GError **error)
 {
@@ -60,10 +60,11 @@ parse(const char *text, gboolean whole, gsize *ret_len, GError **error)
         promql_selector_error_clear(&e);
         return NULL;
     }
-    *ret_len = (gsize)(p - text);
+    const char *end = p;
     p = whole ? promql_skip_blanks(p) : p;
     if (!may_follow(*p, whole))
         return fail(error, text, p, _("unexpected character after the selector"));
+    *ret_len = (gsize)(end - text);
     ToolSelector *sel = g_new0(ToolSelector, 1);
     sel->matchers = g_steal_pointer(&matchers);
     return sel;
@@ -81,11 +82,7 @@ ToolSelector *
 tool_selector_parse_prefix(const char *text, gsize *ret_len, GError **error)
 {
     g_return_val_if_fail(text != NULL && ret_len != NULL, NULL);
-    gsize len;
-    ToolSelector *sel = parse(text, FALSE, &len, error);
-    if (sel != NULL)
-        *ret_len = len;
-    return sel;
+    return parse(text, FALSE, ret_len, error);
 }
 
 gboolean
