@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "promql-string.h"
 
 /* The value of @n hex digits at @s, or -1. */
@@ -94,4 +96,20 @@ promql_string_lex(const char **p, char **ret)
     *p = s + 1;
     *ret = g_string_free(g_steal_pointer(&out), FALSE);
     return PROMQL_STRING_OK;
+}
+
+const char *
+promql_string_message(PromqlStringStatus status)
+{
+    switch (status) {
+    case PROMQL_STRING_NO_QUOTE:
+        return N_("expected a quoted string");
+    case PROMQL_STRING_UNTERMINATED:
+        return N_("unterminated quoted string");
+    case PROMQL_STRING_BAD_ESCAPE:
+        return N_("unknown escape sequence in a string (Prometheus takes Go's escapes)");
+    case PROMQL_STRING_OK:
+    default:
+        g_return_val_if_reached("?");
+    }
 }

@@ -26,4 +26,8 @@ typedef enum {
  */
 PromqlStringStatus promql_string_lex(const char **p, char **ret);
 
+/* What is wrong, for a status other than PROMQL_STRING_OK: English (as
+ * rondod's API answers), marked for the tools to translate. */
+const char *promql_string_message(PromqlStringStatus status);
+
 #endif

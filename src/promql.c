@@ -13,9 +13,10 @@
  *   primary  := NUMBER | '(' expr ')' | agg | func | call | selector
  *   agg      := AGGOP [by '(' labels ')'] '(' expr ')' [by '(' labels ')']
  *   func     := FUNC '(' [scalar ','] (selector | unary) [',' scalar] ')'  (a range argument)
- *   selector := [METRIC] ['{' matcher (',' matcher)* [','] '}'] ['[' DURATION ']'] at_off
+ *   selector := SELECTOR ['[' DURATION ']'] at_off     SELECTOR: promql-selector.c's
  *   at_off   := ('offset' ['-'] DURATION | '@' (NUMBER | 'start()' | 'end()'))*  each once
- *   matcher  := LABEL ('=' | '!=' | '=~' | '!~') STRING
+ * A word is a keyword, function or number word if it can be one there; any
+ * other word starts a selector, `offset` or `sum` too, as in Prometheus.
  *
  * Why hand-written: the subset is small and every refusal must name the
  * construct, so Grafana users see "offset is not supported", not a generic
@@ -29,6 +30,7 @@
 
 #include "params.h"
 #include "promql.h"
+#include "promql-selector.h"
 #include "promql-string.h"
 
 typedef struct {
@@ -122,10 +124,10 @@ static const struct {
     [CALL_YEAR] = {"year", "?v"},
 };
 
-/* Keywords that cannot start an expression. */
+/* Keywords that cannot be a metric name (Prometheus' grammar lets the
+ * others be one: `offset`, `and` or `sum` alone select a series). */
 static const char *const operator_words[] = {
-    "bool", "on",     "ignoring", "group_left", "group_right", "and",
-    "or",   "unless", "offset",   "atan2",      NULL,
+    "bool", "on", "ignoring", "group_left", "group_right", "atan2",
 };
 
 const char *
@@ -218,14 +220,7 @@ fail(Parser *ps, const char *fmt, ...)
 static void
 skip_ws(Parser *ps)
 {
-    for (;;) {
-        while (g_ascii_isspace(*ps->p))
-            ps->p++;
-        if (*ps->p != '#')
-            return;
-        while (*ps->p != '\0' && *ps->p != '\n')
-            ps->p++;
-    }
+    ps->p = promql_skip_blanks(ps->p);
 }
 
 /* The keyword @word (case-insensitive, as PromQL's keywords are) and no
@@ -262,44 +257,32 @@ expect(Parser *ps, const char *tok)
     return FALSE;
 }
 
-static gboolean
-is_ident_start(char c)
-{
-    return g_ascii_isalpha(c) || c == '_' || c == ':';
-}
-
 /* An identifier (metric names may contain ':'), or NULL without consuming. */
 static char *
 lex_ident(Parser *ps)
 {
     skip_ws(ps);
-    const char *s = ps->p;
-    if (!is_ident_start(*s))
+    gsize n = promql_name_length(ps->p);
+    if (n == 0)
         return NULL;
-    while (g_ascii_isalnum(*ps->p) || *ps->p == '_' || *ps->p == ':')
-        ps->p++;
-    return g_strndup(s, (gsize)(ps->p - s));
+    ps->p += n;
+    return g_strndup(ps->p - n, n);
 }
 
+/* A string literal; a bad one is reported at its opening quote, as
+ * Prometheus reports it. */
 static char *
 lex_string(Parser *ps)
 {
     skip_ws(ps);
+    const char *at = ps->p;
     char *value = NULL;
-    switch (promql_string_lex(&ps->p, &value)) {
-    case PROMQL_STRING_OK:
-        return value;
-    case PROMQL_STRING_NO_QUOTE:
-        fail(ps, "expected a quoted string");
-        return NULL;
-    case PROMQL_STRING_UNTERMINATED:
-        fail(ps, "unterminated quoted string");
-        return NULL;
-    case PROMQL_STRING_BAD_ESCAPE:
-    default:
-        fail(ps, "unknown escape sequence in a string (Prometheus takes Go's escapes)");
-        return NULL;
+    PromqlStringStatus status = promql_string_lex(&ps->p, &value);
+    if (status != PROMQL_STRING_OK) {
+        ps->p = at;
+        fail(ps, "%s", promql_string_message(status));
     }
+    return value;
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -314,28 +297,22 @@ node_new(NodeKind kind)
     return n;
 }
 
-static gboolean
-parse_match_op(Parser *ps, MatchOp *op)
-{
-    if (accept(ps, "=~"))
-        *op = MATCH_RE;
-    else if (accept(ps, "!~"))
-        *op = MATCH_NRE;
-    else if (accept(ps, "!="))
-        *op = MATCH_NE;
-    else if (accept(ps, "="))
-        *op = MATCH_EQ;
-    else {
-        fail(ps, "expected a label matcher operator (=, !=, =~, !~)");
-        return FALSE;
-    }
-    return TRUE;
-}
-
 G_STATIC_ASSERT((int)MATCH_EQ == (int)RONDO_MATCH_EQUAL &&
                 (int)MATCH_NE == (int)RONDO_MATCH_NOT_EQUAL &&
                 (int)MATCH_RE == (int)RONDO_MATCH_REGEX &&
                 (int)MATCH_NRE == (int)RONDO_MATCH_NOT_REGEX);
+
+/* Takes @rm. */
+static Matcher *
+matcher_wrap(RondoMatcher *rm)
+{
+    Matcher *m = g_new0(Matcher, 1);
+    m->label = g_strdup(rondo_matcher_get_label(rm));
+    m->op = (MatchOp)rondo_matcher_get_op(rm);
+    m->value = g_strdup(rondo_matcher_get_value(rm));
+    m->rm = rm;
+    return m;
+}
 
 Matcher *
 matcher_new(const char *label, MatchOp op, const char *value, GError **error)
@@ -348,62 +325,7 @@ matcher_new(const char *label, MatchOp op, const char *value, GError **error)
                     "invalid regular expression \"%s\" (%s)", value, local->message);
         return NULL;
     }
-    Matcher *m = g_new0(Matcher, 1);
-    m->label = g_strdup(label);
-    m->op = op;
-    m->value = g_strdup(value);
-    m->rm = rm;
-    return m;
-}
-
-static Matcher *
-parse_matcher_new(Parser *ps, const char *label, MatchOp op, const char *value)
-{
-    g_autoptr(GError) error = NULL;
-    Matcher *m = matcher_new(label, op, value, &error);
-    if (m == NULL)
-        fail(ps, "%s", error->message);
-    return m;
-}
-
-static gboolean
-parse_matchers(Parser *ps, GPtrArray *out)
-{
-    while (!accept(ps, "}")) {
-        g_autofree char *label = lex_ident(ps);
-        if (label == NULL || strchr(label, ':') != NULL) {
-            fail(ps, "expected a label name");
-            return FALSE;
-        }
-        MatchOp op;
-        if (!parse_match_op(ps, &op))
-            return FALSE;
-        g_autofree char *value = lex_string(ps);
-        if (value == NULL)
-            return FALSE;
-        Matcher *m = parse_matcher_new(ps, label, op, value);
-        if (m == NULL)
-            return FALSE;
-        g_ptr_array_add(out, m);
-        if (!accept(ps, ",")) {
-            if (!expect(ps, "}"))
-                return FALSE;
-            break;
-        }
-    }
-    return TRUE;
-}
-
-/* Prometheus refuses selectors that match everything: so do we. */
-static gboolean
-selector_check(Parser *ps, const GPtrArray *matchers)
-{
-    for (guint i = 0; i < matchers->len; i++) {
-        if (!matcher_matches(g_ptr_array_index(matchers, i), ""))
-            return TRUE;
-    }
-    fail(ps, "vector selector must contain at least one non-empty matcher");
-    return FALSE;
+    return matcher_wrap(rm);
 }
 
 /* After "offset": [-]DURATION, not zero. */
@@ -528,17 +450,34 @@ parse_subquery(Parser *ps, Node *inner)
     return g_steal_pointer(&n);
 }
 
-static Node *
-parse_selector(Parser *ps, char *name_taken)
+/* The matchers of a selector at the cursor (promql-selector.c), wrapped. */
+static GPtrArray *
+parse_matchers(Parser *ps)
 {
-    g_autofree char *name = name_taken;
-    g_autoptr(Node) n = node_new(NODE_SELECTOR);
-    n->matchers = g_ptr_array_new_with_free_func(matcher_free);
-    if (name != NULL)
-        g_ptr_array_add(n->matchers, matcher_new("__name__", MATCH_EQ, name, NULL));
-    if (accept(ps, "{") && !parse_matchers(ps, n->matchers))
+    PromqlSelectorError e;
+    g_autoptr(GPtrArray) rms = promql_selector_parse(&ps->p, &e);
+    if (rms == NULL) {
+        g_autofree char *msg = promql_selector_error_message(&e, NULL);
+        ps->p = e.at;
+        fail(ps, "%s", msg);
+        promql_selector_error_clear(&e);
         return NULL;
-    if (!selector_check(ps, n->matchers))
+    }
+    gsize len = 0;
+    g_autofree gpointer *taken = g_ptr_array_steal(rms, &len);
+    GPtrArray *out = g_ptr_array_new_full((guint)len, matcher_free);
+    for (gsize i = 0; i < len; i++)
+        g_ptr_array_add(out, matcher_wrap(taken[i]));
+    return out;
+}
+
+/* A selector, the cursor at its name or "{"; a range and modifiers after it. */
+static Node *
+parse_selector(Parser *ps)
+{
+    g_autoptr(Node) n = node_new(NODE_SELECTOR);
+    n->matchers = parse_matchers(ps);
+    if (n->matchers == NULL)
         return NULL;
     skip_ws(ps);
     if (*ps->p == '[' && !bracket_is_subquery(ps->p)) {
@@ -836,9 +775,21 @@ find_agg(const char *word)
     return find_name(agg_names, G_N_ELEMENTS(agg_names), lower);
 }
 
-/* An identifier: aggregation, function, number word or metric name. */
+/* A keyword no expression starts with: bool, on, ... (any case). */
+static gboolean
+is_operator_word(const char *word)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(operator_words); i++) {
+        if (g_ascii_strcasecmp(operator_words[i], word) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* An identifier: aggregation, function, number word or metric name; the
+ * word has been read from @start. */
 static Node *
-parse_word(Parser *ps, char *word)
+parse_word(Parser *ps, char *word, const char *start)
 {
     g_autofree char *w = word;
     skip_ws(ps);
@@ -847,7 +798,8 @@ parse_word(Parser *ps, char *word)
     gint i;
     if ((i = find_agg(w)) >= 0 && call)
         return parse_agg(ps, (AggKind)i);
-    if (g_strv_contains(operator_words, w)) {
+    if (is_operator_word(w)) {
+        ps->p = start;
         fail(ps, "unexpected \"%s\"", w);
         return NULL;
     }
@@ -865,7 +817,8 @@ parse_word(Parser *ps, char *word)
         n->number = g_ascii_strcasecmp(w, "inf") == 0 ? INFINITY : NAN;
         return n;
     }
-    return parse_selector(ps, g_steal_pointer(&w));
+    ps->p = start; /* a metric name: the selector's grammar reads it again */
+    return parse_selector(ps);
 }
 
 static Node *
@@ -895,10 +848,11 @@ parse_primary(Parser *ps)
         return n && expect(ps, ")") ? g_steal_pointer(&n) : NULL;
     }
     if (c == '{')
-        return parse_selector(ps, NULL);
+        return parse_selector(ps);
+    const char *start = ps->p;
     char *word = lex_ident(ps);
     if (word != NULL)
-        return parse_word(ps, word);
+        return parse_word(ps, word, start);
     if (c == '\0')
         fail(ps, "unexpected end of input");
     else

@@ -1,8 +1,9 @@
 /* import-line.c - parsing `rondo import` lines, one at a time.
  *
  * The series is written as a selector with only `=` matchers (the
- * Prometheus exposition form), so the selector parser does the quoting
- * rules; the value accepts NaN, +Inf and -Inf as Prometheus writes them.
+ * Prometheus exposition form), so PromQL's selector grammar does the
+ * quoting rules and says where the series ends; the value accepts NaN,
+ * +Inf and -Inf as Prometheus writes them.
  */
 #include "config.h"
 #include <string.h>
@@ -168,14 +169,12 @@ tool_import_line_parse(const char *text, const ToolImportOptions *options, ToolI
 {
     static const ToolImportOptions defaults = {TOOL_IMPORT_FORMAT_RONDO, 0};
     const ToolImportOptions *o = options ? options : &defaults;
-    gsize span = tool_selector_span(text);
-    g_autofree char *series = g_strndup(text, span);
+    gsize len = 0;
     g_auto(GStrv) parts = NULL;
     const char *words[2] = {NULL, NULL};
-    if (!split_words(text, text + span, o, words, &parts, error))
-        return FALSE;
-    g_autoptr(ToolSelector) sel = tool_selector_parse(series, error);
-    if (sel == NULL || !tool_selector_get_series(sel, &ret->name, &ret->labels, error))
+    g_autoptr(ToolSelector) sel = tool_selector_parse_prefix(text, &len, error);
+    if (sel == NULL || !split_words(text, text + len, o, words, &parts, error) ||
+        !tool_selector_get_series(sel, &ret->name, &ret->labels, error))
         return FALSE;
     g_autofree char *value_echo = tool_excerpt(words[0]);
     if (!tool_value_parse(words[0], &ret->value)) {

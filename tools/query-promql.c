@@ -16,10 +16,14 @@
 #include "store-handle.h"
 
 gboolean
-tool_promql_check(const char *expr, GError **error)
+tool_promql_check(const char *expr, gboolean *ret_selector, GError **error)
 {
     g_autoptr(Node) root = promql_parse(expr, error);
-    return root != NULL;
+    if (root == NULL)
+        return FALSE;
+    *ret_selector = root->kind == NODE_SELECTOR && root->range_ns == 0 && root->offset_ns == 0 &&
+                    root->at == AT_NONE;
+    return TRUE;
 }
 
 /* One answer series as a result series: __name__ is its name, the store

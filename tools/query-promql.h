@@ -5,8 +5,10 @@
 
 #include "result.h"
 
-/* Whether @expr parses as PromQL; if not, @error says where and why. */
-gboolean tool_promql_check(const char *expr, GError **error);
+/* Whether @expr parses as PromQL; if not, @error says where and why.
+ * @ret_selector: whether it is a plain instant selector (no range, offset
+ * or @), which the tools read as stored. */
+gboolean tool_promql_check(const char *expr, gboolean *ret_selector, GError **error);
 
 /* Evaluates @expr at start, start+step, ... <= end over the store @store_dir
  * (opened read-only), as rondod would: the series are the expression's

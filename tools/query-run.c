@@ -230,14 +230,17 @@ tool_query_run(const ToolQueryOptions *o)
     Plan plan = {0};
     g_assert((o->store_dir == NULL) != (o->url == NULL));
 
-    /* A plain selector reads points as stored (any tier, any function);
-     * anything else must be PromQL, evaluated as rondod evaluates it. */
-    g_autoptr(ToolSelector) selector = tool_selector_parse(o->selector, NULL);
-    plan.expression = selector == NULL;
-    if (plan.expression && !tool_promql_check(o->selector, &error)) {
+    /* The argument is PromQL, so it means what it means to rondod (`bool`
+     * is an error, `inf` a number). A plain selector reads points as stored
+     * (any tier, any function); anything else is evaluated as rondod
+     * evaluates it. */
+    gboolean plain = FALSE;
+    if (!tool_promql_check(o->selector, &plain, &error)) {
         tool_error("%s", error->message);
         return EXIT_USAGE;
     }
+    g_autoptr(ToolSelector) selector = plain ? tool_selector_parse(o->selector, NULL) : NULL;
+    plan.expression = selector == NULL;
     if (!plan_words(o, &plan) || !plan_times(o, &plan))
         return EXIT_USAGE;
     g_autoptr(ToolResult) result = NULL;

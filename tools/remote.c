@@ -49,7 +49,9 @@ parse_point(JsonArray *pair, ToolPoint *ret, GError **error)
     if (rondo_json_length(pair) != 2 || v == NULL ||
         !point_seconds(json_array_get_element(pair, 0), &secs) || !tool_value_parse(v, &ret->value))
         return bad_answer(error, _("a point is not [time, value]"));
-    ret->t_ns = (guint64)llround(secs * 1e9);
+    /* The API's times are whole milliseconds; a double of seconds is not
+     * exact, so 1796104758.43 would print as 1796104758.430000128. */
+    ret->t_ns = (guint64)llround(secs * 1e3) * G_GUINT64_CONSTANT(1000000);
     ret->tier = TOOL_POINT_TIER_UNKNOWN;
     return TRUE;
 }

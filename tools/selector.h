@@ -9,13 +9,19 @@ typedef struct _ToolSelector ToolSelector;
 
 /**
  * tool_selector_parse:
- * Parses `name`, `name{matchers}` or `{matchers}`; a matcher is
- * LABEL OP "VALUE" with OP one of = != =~ !~, VALUE a PromQL string
- * (promql_string_lex(): double, single or backquotes, Go's escapes). A regex
- * (GRegex syntax) must match the whole value, as in Prometheus.
- * Errors are G_OPTION_ERROR_BAD_VALUE with a translated message.
+ * Parses `name`, `name{matchers}` or `{matchers}` with PromQL's selector
+ * grammar (promql_selector_parse(): a matcher is LABEL OP "VALUE" with OP
+ * one of = != =~ !~, VALUE a PromQL string), except that any metric name
+ * is allowed, PromQL's keywords too. A regex (GRegex syntax) must match the
+ * whole value, as in Prometheus. Blanks and # comments may stand around it.
+ * Errors are G_OPTION_ERROR_BAD_VALUE with a translated message and the
+ * 1-based position in @text.
  */
 ToolSelector *tool_selector_parse(const char *text, GError **error);
+/* The same for the selector that starts @text (after blanks) and ends
+ * at a blank or the end, as an import line's series; its length (from
+ * @text) in @ret_len. */
+ToolSelector *tool_selector_parse_prefix(const char *text, gsize *ret_len, GError **error);
 void tool_selector_free(ToolSelector *selector);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolSelector, tool_selector_free)
 
@@ -36,9 +42,5 @@ const char *tool_selector_get_matcher(const ToolSelector *selector, guint i, Ron
  */
 gboolean tool_selector_get_series(const ToolSelector *selector, char **ret_name, char ***ret_labels,
                                   GError **error);
-
-/* The length of the selector at the start of @text: up to the first blank
- * outside braces and quotes. */
-gsize tool_selector_span(const char *text);
 
 #endif /* TOOL_SELECTOR_H */

@@ -68,6 +68,9 @@ test_accepts(void)
         "max_over_time(rate(x[5m])[30m:]) + min_over_time((a + b)[1h:5m] offset -1m)",
         "avg_over_time(max_over_time(x[2m:30s])[10m:1m])",
         "quantile_over_time(0.5, sum by (a) (x)[5m:1m]) - last_over_time(x[5m:1m] @ 5)",
+        /* keywords Prometheus' grammar takes as metric names */
+        "offset offset 5m + sum(offset) + rate(offset[5m]) + x and and or or",
+        "unless{a=\"b\"} * sum{a=\"b\"} / by",
     };
     for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autoptr(GError) error = NULL;
@@ -145,6 +148,9 @@ test_refuses(void)
         {"a or on (x) group_left b", "no grouping allowed for \"or\" operation"},
         {"a and", "unexpected end of input"},
         {"on (x)", "unexpected \"on\""},
+        {"BOOL + x", "at char 1: unexpected \"BOOL\""},
+        {"x{__name__=\"y\"}", "at char 1: metric name must not be set twice"},
+        {"x{a=\"\\q\"}", "at char 5: unknown escape sequence"},
         {"sum without x", "expected \"(\""},
         {"5m", "malformed number"},
         {"x{a=\"unterminated}", "unterminated"},

@@ -9,13 +9,20 @@
  * series is registered, line by line, and is not this parser's job.)
  * The same text as a comment line (tools/import-meta.c): a # HELP text
  * comes back valid UTF-8 of at most RONDO_HELP_MAX bytes.
+ * The series the line starts with, read by rondod's PromQL parser, selects
+ * the same: both call one grammar (src/promql-selector.c), and PromQL may
+ * refuse it only where the tools allow more (a name PromQL reads as an
+ * operator or a number, text that is not UTF-8 or too long).
  */
 #include "config.h"
 #include <string.h>
 #include "fuzz.h"
 #include "import-line.h"
 #include "import-meta.h"
+#include "promql-selector.h"
+#include "promql.h"
 #include "rondo.h"
+#include "selector.h"
 
 #define NOW_NS (G_GUINT64_CONSTANT(1700000000) * G_GUINT64_CONSTANT(1000000000))
 
@@ -34,6 +41,46 @@ parse_one(const char *text, const ToolImportOptions *options)
     if (line.name == NULL || line.labels == NULL || g_strv_length(line.labels) % 2 != 0)
         fuzz_fail("an accepted line without a name or with odd labels");
     tool_import_line_clear(&line);
+}
+
+/* Whether rondod may read a selector the tools take otherwise: its name
+ * alone is no selector to PromQL (bool, inf, ...), or the text is too long
+ * or not UTF-8 for an expression. */
+static gboolean
+promql_may_differ(const char *selector)
+{
+    const char *p = promql_skip_blanks(selector);
+    g_autofree char *name = g_strndup(p, promql_name_length(p));
+    g_autoptr(Node) alone = name[0] != '\0' ? promql_parse(name, NULL) : NULL;
+    return (name[0] != '\0' && (alone == NULL || alone->kind != NODE_SELECTOR)) ||
+           strlen(selector) > PROMQL_EXPR_MAX || !g_utf8_validate(selector, -1, NULL);
+}
+
+static void
+same_as_promql(const char *text)
+{
+    gsize len = 0;
+    g_autoptr(ToolSelector) sel = tool_selector_parse_prefix(text, &len, NULL);
+    if (sel == NULL)
+        return;
+    g_autofree char *selector = g_strndup(text, len);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Node) n = promql_parse(selector, &error);
+    if (n == NULL || n->kind != NODE_SELECTOR) {
+        if (!promql_may_differ(selector))
+            fuzz_fail("the tools take “%s”, rondod does not: %s", selector,
+                      error ? error->message : "no selector");
+        return;
+    }
+    if (n->matchers->len != tool_selector_get_n_matchers(sel))
+        fuzz_fail("“%s” is another selector to rondod", selector);
+    for (guint i = 0; i < n->matchers->len; i++) {
+        const Matcher *m = g_ptr_array_index(n->matchers, i);
+        RondoMatchOp op;
+        const char *value, *label = tool_selector_get_matcher(sel, i, &op, &value);
+        if (!g_str_equal(label, m->label) || (int)op != (int)m->op || !g_str_equal(value, m->value))
+            fuzz_fail("“%s”: matcher %u differs for rondod", selector, i);
+    }
 }
 
 static void
@@ -65,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     (void)tool_import_timestamp_parse(text, &ns);
     describe_one(text);
+    same_as_promql(text);
     parse_one(text, NULL);
     for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
         parse_one(text, &formats[i]);

@@ -140,6 +140,8 @@ def import_seeds(lines):
         'x{} +Inf 1714564800000000000ns',
         'x 2.5e3 1714564800s',
         '{__name__="y",a="1"} 0x10 17145648000000000000ns',
+        'offset{by="x", sum=\'y\',} 1 1714564800',
+        'bool 1 1714564800',
     ]
     write_all("import-line", "line", extra)
 
@@ -165,6 +167,7 @@ def promql_seeds():
         'count_values without (a) ("v", x) + group by (b) (y) + label_join(z, "d", ",", "a", "b")',
         'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m]))) + holt_winters(x[10m], 0.5, 0.5)',
         'timestamp(x @ end()) - day_of_week() + sgn(ln(x)) + absent_over_time(y[5m:1m]) * pi()',
+        'offset offset 5m + sum(and) or unless{a="b" # c\n, } and {__name__="x"}',
     ]
     write_all("promql", "expr", exprs)
 

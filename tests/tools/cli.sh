@@ -104,7 +104,8 @@ else
 fi
 same=yes
 VCPU='{__name__=~"vcpu_.*"}'
-REST='{__name__!~"vcpu_.*"}'
+# Without a name, a matcher must refuse the empty value (as in Prometheus).
+REST='{__name__!~"vcpu_.*",__name__=~".+"}'
 while read -r sel args; do
     # shellcheck disable=SC2086
     "$R" query "$T/two" "$sel" --start $START --end $END $args --format json >"$T/a" 2>&1 &&

@@ -103,6 +103,9 @@ test_errors(void)
         "x{a=\"b\nc\"}",  /* a newline inside double quotes */
         "x}",
         "{a=\"b\"}}",
+        "{a=\"\"}",          /* matches every series: Prometheus refuses it */
+        "x{__name__=\"y\"}", /* the name twice */
+        "x{a=\"b\"}[5m]",
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
@@ -135,12 +138,33 @@ test_series_form(void)
     g_assert_nonnull(error);
 }
 
+/* An import line's series: where it ends, blanks and quotes considered. */
 static void
-test_span(void)
+test_prefix(void)
 {
-    g_assert_cmpuint(tool_selector_span("x{a=\"b c\"} 1 2"), ==, 10);
-    g_assert_cmpuint(tool_selector_span("x 1 2"), ==, 1);
-    g_assert_cmpuint(tool_selector_span("x{a=\"}\\\" \"} 1"), ==, 11);
+    static const struct {
+        const char *text;
+        gsize len;
+    } ok[] = {
+        {"x{a=\"b c\"} 1 2", 10}, {"x 1 2", 1},         {"x{a=\"}\\\" \"} 1", 11},
+        {"  offset\t1", 8},       {"x {a=\"b\"} 1", 9}, {"bool", 4},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+        g_autoptr(GError) error = NULL;
+        gsize len = 0;
+        g_autoptr(ToolSelector) sel = tool_selector_parse_prefix(ok[i].text, &len, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(len, ==, ok[i].len);
+    }
+    static const char *const bad[] = {"x{a=\"b\"}1 2", "x# 1 2", "x{a=\"b c} 1", ""};
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        gsize len = 0;
+        g_autoptr(ToolSelector) sel = tool_selector_parse_prefix(bad[i], &len, &error);
+        if (sel != NULL)
+            g_error("“%s” was accepted", bad[i]);
+        g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+    }
 }
 
 static void
@@ -276,7 +300,7 @@ main(int argc, char **argv)
     g_test_add_func("/selector/escapes", test_escapes);
     g_test_add_func("/selector/errors", test_errors);
     g_test_add_func("/selector/series-form", test_series_form);
-    g_test_add_func("/selector/span", test_span);
+    g_test_add_func("/selector/prefix", test_prefix);
     g_test_add_func("/timespec/durations", test_durations);
     g_test_add_func("/timespec/times", test_times);
     g_test_add_func("/import/lines", test_import_lines);

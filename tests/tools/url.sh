@@ -23,7 +23,8 @@ class H(http.server.BaseHTTPRequestHandler):
         else:
             code, body = 200, {"status": "success", "data": {"resultType": "matrix", "result": [
                 {"metric": {"__name__": "vcpu_exits_total", "reason": "io"},
-                 "values": [[1714564800, "1"], [1714564810.5, "NaN"], [1714564820, "+Inf"]]},
+                 "values": [[1714564800, "1"], [1714564810.5, "NaN"], [1714564820, "+Inf"],
+                            [1714564830.43, "2"]]},
                 {"metric": {"__name__": "cpu_usage", "core": "0"},
                  "values": [[1714564800, "0.25"]]}]}}
         data = json.dumps(body).encode() if q.get("query") != ["deep"] else \
