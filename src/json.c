@@ -178,9 +178,10 @@ digits17(double a, char digits[20], int *ret_exp)
 
 /* The shortest digits without printf (where printf was most of an answer's
  * cost: 440 against 1 420 ns a value on a mix of short decimals and sines,
- * docs/benchmarks.md): for k = 1, 2, ... digits, the k-digit decimals nearest @a
- * (a > 0) are tried exactly (scaled_back()); the first length that reads back
- * is the shortest, and its nearest candidate is Go's choice; 16 digits
+ * docs/benchmarks.md): for k = 14, 15, ... digits (see below), the k-digit
+ * decimals nearest @a (a > 0) are tried exactly (scaled_back()); the first
+ * length that reads back, zeros cut, is the shortest, and its nearest
+ * candidate is Go's choice; 16 digits
  * above 2^53 are left to printf; none up to 16: the correctly rounded 17
  * (digits17(), else printf). FALSE when a length needs an exponent the
  * exact powers cannot reach. */
@@ -188,8 +189,12 @@ static gboolean
 shortest_digits_fast(double a, char digits[20], int *ret_exp)
 {
     gboolean tested16 = FALSE; /* the 16-digit decimals nearest a were tried */
-    /* from one digit fewer than log10 says (it may be one off), one more each turn */
-    for (int p = -(int)floor(log10(a)) - 1; p <= 22; p++) {
+    /* A decimal of up to 15 digits that reads back is the only one of its
+     * length that does (15 digits survive a trip through a double), so a
+     * shorter one shows at 14 digits as those digits with zeros at the end:
+     * the search starts there (13 to 15, as log10 may be one off), or where
+     * the exact powers end, one more digit each turn. */
+    for (int p = MIN(13 - (int)floor(log10(a)), 22); p <= 22; p++) {
         if (p < -22)
             return FALSE;
         double scaled = p >= 0 ? a * pow10_exact[p] : a / pow10_exact[-p];
