@@ -1,12 +1,13 @@
 /* handlers-prom.c - the Prometheus HTTP API subset Grafana and promtool use.
  *
  * /api/v1/query and /api/v1/query_range evaluate the PromQL subset of
- * promql.c in a worker thread (jobs.c); /api/v1/series, /labels and
- * /label/<name>/values only look at series names and labels, so they answer
- * on the main loop. GET and POST (form) are both accepted, as Prometheus
- * does. Errors use Prometheus' envelope and status codes: 400 bad_data for
- * anything wrong with the request, 422 execution for limits hit while
- * evaluating.
+ * promql.c; a query that may be slow runs in a worker thread (jobs.c), a
+ * cheap one on the main loop (see "Where a query runs" below);
+ * /api/v1/series, /labels and /label/<name>/values only look at series
+ * names and labels, so they answer on the main loop. GET and POST (form)
+ * are both accepted, as Prometheus does. Errors use Prometheus' envelope
+ * and status codes: 400 bad_data for anything wrong with the request, 422
+ * execution for limits hit while evaluating.
  */
 #include "config.h"
 
@@ -36,12 +37,15 @@ prom_query_free(gpointer p)
     g_free(q);
 }
 
-static void
-prom_query_run(gpointer data, JobReply *reply)
+/* Evaluates @q into @reply. With @may_give_up, a query that reaches
+ * q->ctx.max_samples is not answered: FALSE, @reply untouched. */
+static gboolean
+prom_query_eval(PromQuery *q, JobReply *reply, gboolean may_give_up)
 {
-    PromQuery *q = data;
     g_autoptr(GError) error = NULL;
     g_autoptr(EvalResult) r = eval_run(q->expr, &q->ctx, &error);
+    if (r == NULL && may_give_up && g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES))
+        return FALSE;
     if (r == NULL) {
         job_reply_error(reply,
                         g_error_matches(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES) ||
@@ -49,12 +53,19 @@ prom_query_run(gpointer data, JobReply *reply)
                             ? SOUP_STATUS_UNPROCESSABLE_ENTITY
                             : SOUP_STATUS_BAD_REQUEST,
                         "%s", error->message);
-        return;
+        return TRUE;
     }
     reply->body = g_string_new("{\"status\":\"success\",\"data\":");
     eval_result_write_json(r, &q->ctx, q->instant, reply->body);
     g_string_append(reply->body, "}\n");
     reply->status = SOUP_STATUS_OK;
+    return TRUE;
+}
+
+static void
+prom_query_run(gpointer data, JobReply *reply)
+{
+    prom_query_eval(data, reply, FALSE);
 }
 
 static Node *
@@ -88,11 +99,73 @@ param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 df
     return FALSE;
 }
 
+/*
+ * Where a query runs. Handing a query to a worker thread and its answer
+ * back costs two thread wake-ups, more than a small query's evaluation,
+ * so a query whose work is small by construction runs on the main loop:
+ *   - at most INLINE_STEPS_MAX steps and no subquery (whose inner steps
+ *     multiply the work), so the work per series read stays small;
+ *   - at most INLINE_SAMPLES_MAX points read. That is known only by
+ *     trying: the evaluation stops at that budget, and a query that
+ *     reaches it starts again in a worker thread with the whole
+ *     max_samples.
+ * So the main loop, and with it every other client, waits at most for
+ * one such budget (about a millisecond), and the thread's bound on slow
+ * work stays. A query answered inline takes no max_concurrent_queries
+ * slot: it is over before the next request is read.
+ */
+#define INLINE_STEPS_MAX   256
+#define INLINE_SAMPLES_MAX G_GUINT64_CONSTANT(20000)
+
+static gboolean
+has_subquery(const Node *n)
+{
+    if (n == NULL)
+        return FALSE;
+    if (n->kind == NODE_SUBQUERY || has_subquery(n->lhs) || has_subquery(n->rhs))
+        return TRUE;
+    for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
+        if (has_subquery(g_ptr_array_index(n->args, i)))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+may_run_inline(const PromQuery *q)
+{
+    const EvalContext *c = &q->ctx;
+    return eval_count_steps(c->start_ns, c->end_ns, c->step_ns) <= INLINE_STEPS_MAX &&
+           !has_subquery(q->expr);
+}
+
+/* Answers @q on the main loop if it stays within the inline budget; FALSE: it did not run. */
+static gboolean
+run_inline(Daemon *d, SoupServerMessage *msg, PromQuery *q)
+{
+    guint64 max = d->config->max_samples;
+    if (!may_run_inline(q))
+        return FALSE;
+    q->ctx.max_samples = MIN(max, INLINE_SAMPLES_MAX);
+    JobReply reply = {0};
+    /* Under a max_samples within the budget, reaching it is the answer. */
+    gboolean done = prom_query_eval(q, &reply, max > INLINE_SAMPLES_MAX);
+    if (done)
+        job_reply_send(msg, &reply);
+    job_reply_clear(&reply);
+    return done;
+}
+
 static void
 submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
 {
-    q->ctx.max_samples = d->config->max_samples;
     q->ctx.handles = registry_acquire(d->registry);
+    if (run_inline(d, msg, q)) {
+        registry_release(q->ctx.handles);
+        prom_query_free(q);
+        return;
+    }
+    q->ctx.max_samples = d->config->max_samples;
     job_submit(d, msg, q->ctx.handles, prom_query_run, q, prom_query_free);
 }
 

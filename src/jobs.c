@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "http.h"
 #include "jobs.h"
 
@@ -31,9 +33,7 @@ job_free(Job *job)
     registry_release(job->handles);
     if (job->data_free)
         job->data_free(job->data);
-    if (job->reply.body)
-        g_string_free(job->reply.body, TRUE);
-    g_free(job->reply.retry_after);
+    job_reply_clear(&job->reply);
     g_object_unref(job->msg);
     g_free(job);
 }
@@ -46,19 +46,35 @@ job_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cance
     g_task_return_boolean(task, TRUE);
 }
 
+void
+job_reply_send(SoupServerMessage *msg, JobReply *reply)
+{
+    g_return_if_fail(reply->body != NULL);
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    if (reply->retry_after)
+        soup_message_headers_replace(h, "Retry-After", reply->retry_after);
+    if (reply->content_encoding)
+        soup_message_headers_replace(h, "Content-Encoding", reply->content_encoding);
+    http_respond_text(msg, reply->status,
+                      reply->content_type ? reply->content_type : "application/json",
+                      g_steal_pointer(&reply->body));
+}
+
+void
+job_reply_clear(JobReply *reply)
+{
+    if (reply->body != NULL)
+        g_string_free(reply->body, TRUE);
+    g_free(reply->retry_after);
+    memset(reply, 0, sizeof *reply);
+}
+
 static void
 job_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     Job *job = g_task_get_task_data(G_TASK(result));
     job->d->heavy_in_flight--;
-    SoupMessageHeaders *h = soup_server_message_get_response_headers(job->msg);
-    const JobReply *r = &job->reply;
-    if (r->retry_after)
-        soup_message_headers_replace(h, "Retry-After", r->retry_after);
-    if (r->content_encoding)
-        soup_message_headers_replace(h, "Content-Encoding", r->content_encoding);
-    http_respond_text(job->msg, r->status, r->content_type ? r->content_type : "application/json",
-                      g_steal_pointer(&job->reply.body));
+    job_reply_send(job->msg, &job->reply);
     soup_server_message_unpause(job->msg);
     /* Free the job here, on the main loop, whichever thread drops the last task ref. */
     g_task_set_task_data(G_TASK(result), NULL, NULL);

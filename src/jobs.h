@@ -17,6 +17,12 @@ typedef struct {
 G_GNUC_PRINTF(3, 4)
 void job_reply_error(JobReply *reply, guint status, const char *fmt, ...);
 
+/* Answers @msg with @reply (status, headers, body); takes the body. */
+void job_reply_send(SoupServerMessage *msg, JobReply *reply);
+
+/* Frees what @reply holds and zeroes it. */
+void job_reply_clear(JobReply *reply);
+
 typedef void (*JobFunc)(gpointer data, JobReply *reply);
 
 /*

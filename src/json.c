@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,27 +133,79 @@ nearest_reading_back(double a, int p, double m0)
     return tie ? -1 : best;
 }
 
+#if LDBL_MANT_DIG >= 64
+/* 10^0 .. 10^27: every one exact in a long double of 64 mantissa bits (5^27 < 2^63). */
+static const long double pow10_long[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                         1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                         1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                         1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+#endif
+
+/* The correctly rounded 17 significant digits of @a (> 0), what "%.16e"
+ * prints, without printf: a x 10^p for the p that leaves 17 digits before
+ * the point, in a long double. One rounded operation on exact operands
+ * puts it within 2^-7 of the exact product (below 2^57, 64 bits), so its
+ * nearest integer is the exact one's unless it lies within 2^-6 of a half:
+ * FALSE then (and where the powers or the long double fall short), and
+ * printf decides. */
+static gboolean
+digits17(double a, char digits[20], int *ret_exp)
+{
+#if LDBL_MANT_DIG >= 64
+    int p = 16 - (int)floor(log10(a));
+    for (int turn = 0; turn < 2; turn++, p += 1) {
+        if (p < -27 || p > 27)
+            return FALSE;
+        long double x = p >= 0 ? (long double)a * pow10_long[p] : (long double)a / pow10_long[-p];
+        if (x >= 1e17L - 1)
+            return FALSE; /* log10 one off upwards, or too near 10^17 to tell */
+        if (x < 1e16L + 1)
+            continue; /* one digit short: one power more */
+        if (fabsl(x - floorl(x) - 0.5L) < 0x1p-6L)
+            return FALSE;
+        char buf[24];
+        gsize n = format_u64(buf, (guint64)nearbyintl(x));
+        *ret_exp = (int)n - 1 - p;
+        while (n > 1 && buf[n - 1] == '0')
+            n--;
+        memcpy(digits, buf, n);
+        digits[n] = '\0';
+        return TRUE;
+    }
+#endif
+    return FALSE;
+}
+
 /* The shortest digits without printf (where printf was most of an answer's
  * cost: 440 against 1 420 ns a value on a mix of short decimals and sines,
- * docs/benchmarks.md): for k = 1, 2, ... digits, the k-digit decimals nearest @a
- * (a > 0) are tried exactly (scaled_back()); the first length that reads back
- * is the shortest, and its nearest candidate is Go's choice; none up to 16:
- * the correctly rounded 17 (one printf). FALSE when a length needs an
- * exponent the exact powers cannot reach, or 16 digits above 2^53. */
+ * docs/benchmarks.md): for k = 14, 15, ... digits (see below), the k-digit
+ * decimals nearest @a (a > 0) are tried exactly (scaled_back()); the first
+ * length that reads back, zeros cut, is the shortest, and its nearest
+ * candidate is Go's choice; 16 digits
+ * above 2^53 are left to printf; none up to 16: the correctly rounded 17
+ * (digits17(), else printf). FALSE when a length needs an exponent the
+ * exact powers cannot reach. */
 static gboolean
 shortest_digits_fast(double a, char digits[20], int *ret_exp)
 {
     gboolean tested16 = FALSE; /* the 16-digit decimals nearest a were tried */
-    /* from one digit fewer than log10 says (it may be one off), one more each turn */
-    for (int p = -(int)floor(log10(a)) - 1; p <= 22; p++) {
+    /* A decimal of up to 15 digits that reads back is the only one of its
+     * length that does (15 digits survive a trip through a double), so a
+     * shorter one shows at 14 digits as those digits with zeros at the end:
+     * the search starts there (13 to 15, as log10 may be one off), or where
+     * the exact powers end, one more digit each turn. */
+    for (int p = MIN(13 - (int)floor(log10(a)), 22); p <= 22; p++) {
         if (p < -22)
             return FALSE;
         double scaled = p >= 0 ? a * pow10_exact[p] : a / pow10_exact[-p];
         double m0 = nearbyint(scaled);
         if (m0 >= MANTISSA_EXACT) {
-            if (!tested16)
-                return FALSE; /* 16-digit candidates above 2^53: not exact here */
-            printf_digits(a, "%.16e", digits, ret_exp); /* 17 digits always read back */
+            /* 16-digit candidates above 2^53 are not exact here: printf tries
+             * them (1 to 15 digits did not read back, so it need not) */
+            if (!tested16 && printf_digits(a, "%.15e", digits, ret_exp))
+                return TRUE;
+            if (!digits17(a, digits, ret_exp))
+                printf_digits(a, "%.16e", digits, ret_exp); /* 17 digits always read back */
             return TRUE;
         }
         double m = nearest_reading_back(a, p, m0);

@@ -307,6 +307,8 @@ test_json_shortest(void)
         check_digits((double)g_rand_int_range(rand, 1, 1000000) / 1000.0);
         check_digits(sin((double)i) * 1e3);
         check_digits(g_rand_double_range(rand, 1e-8, 1e22));
+        check_digits((double)g_rand_int_range(rand, 1, 1000000) * 1e25); /* past 10^22 */
+        check_digits(g_rand_double_range(rand, 1e-12, 1e-8));
     }
     for (int e = -30; e <= 30; e++) {
         double p = pow(10, e);

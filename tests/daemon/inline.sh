@@ -1,0 +1,61 @@
+#!/bin/sh
+# inline.sh - where rondod evaluates a query (handlers-prom.c, "Where a query
+# runs"): a small one on the main loop, one that reads more than the inline
+# budget (20 000 points) again in a worker thread with the whole max_samples.
+# Both must answer as one path would: the same value, the same limit
+# message. TAP output; rondod is always stopped at the end (lib.sh trap).
+. "${top_srcdir:-.}/tests/daemon/lib.sh"
+
+command -v curl >/dev/null || skip_all "curl is not installed"
+[ -x "$RONDOD" ] && [ -x "$FIXTURE" ] || skip_all "build src/rondod and tests/daemon/fixture first"
+
+# 2 stores of 40 series, 10 minutes of 1 s points: 74 vm_extra_* series of
+# 600 points, 44 400 points for a selector of them all over 10 minutes.
+STATE="$SCRATCH/state"
+make_state "$STATE" --series 40 || skip_all "the fixture could not create stores"
+
+# start_with MAX_SAMPLES: rondod with that limit (stopping the one before).
+start_with() {
+	rondod_stop
+	printf '[limits]\nmax_samples=%s\n' "$1" >"$SCRATCH/rondod.conf"
+	rondod_start "$SCRATCH/rondod.conf" --state-dir "$STATE" || {
+		tap_fail "rondod starts (max_samples=$1)"
+		tap_done
+		exit 1
+	}
+}
+
+query() {
+	http GET /api/v1/query --get --data-urlencode "query=$1" --data-urlencode "time=$END"
+}
+
+ALL='sum(count_over_time({__name__=~"vm_extra_.*"}[10m]))'
+ONE='count_over_time(vm_extra_0{idx="0"}[10m])'
+
+start_with 5000000
+query "$ONE"
+per_series=$(printf '%s' "$BODY" | sed -n 's/.*"value":\[[0-9.]*,"\([0-9]*\)"\].*/\1/p' | head -n 1)
+expect "a small query answers" 200 '"resultType":"vector"'
+total=$((74 * ${per_series:-0}))
+[ "$total" -gt 20000 ] || tap_fail "the fixture gives the big query more than 20000 points" "$total"
+query "$ALL"
+expect "a query over the inline budget answers, from a worker thread" 200 "\"$total\""
+
+# max_samples within the budget: reaching it on the main loop is the answer.
+start_with 1500
+query "$ALL"
+expect_error "max_samples below the inline budget: 422 at once" 422 'max_samples=1500'
+query "$ONE"
+expect "a query under that max_samples answers" 200 "\"$per_series\""
+
+# max_samples above the budget: the thread reaches the real limit.
+start_with 30000
+query "$ALL"
+expect_error "max_samples above the inline budget: 422 from the thread" 422 'max_samples=30000'
+start_with 50000
+query "$ALL"
+expect "max_samples above what the query reads: it answers" 200 "\"$total\""
+
+http GET /healthz
+expect "rondod still serves" 200 ok
+tap_done
