@@ -94,6 +94,10 @@ rondod_start() {
 	conf=$1
 	shift
 	log="$SCRATCH/rondod.log"
+	# Emptied here, not only by the child's redirection: a loaded machine can
+	# run the loop below before the child opens the file, and a previous
+	# rondod's "listening on" line would send every request to its dead port.
+	: >"$log"
 	"$RONDOD" --config "$conf" --listen 127.0.0.1:0 --dashboard-dir "$DASHBOARD_DIR" "$@" \
 		>"$log" 2>&1 &
 	RONDOD_PID=$!
