@@ -60,8 +60,8 @@ promql_name_length(const char *p)
     return n;
 }
 
-static gsize
-label_length(const char *p)
+gsize
+promql_label_length(const char *p)
 {
     gsize n = 0;
     if (!(g_ascii_isalpha(p[0]) || p[0] == '_'))
@@ -134,7 +134,7 @@ static gboolean
 parse_matcher(Lexer *lx)
 {
     const char *at = lx->p;
-    gsize n = label_length(at);
+    gsize n = promql_label_length(at);
     if (n == 0)
         return fail(lx, PROMQL_SELECTOR_NO_LABEL, at);
     g_autofree char *label = g_strndup(at, n);

@@ -65,4 +65,8 @@ const char *promql_skip_blanks(const char *p);
  * there is none. */
 gsize promql_name_length(const char *p);
 
+/* The length of the label name at @p ([a-zA-Z_][a-zA-Z0-9_]*, no colon),
+ * 0 if there is none. */
+gsize promql_label_length(const char *p);
+
 #endif

@@ -497,12 +497,14 @@ parse_by(Parser *ps)
     if (!expect(ps, "("))
         return NULL;
     while (!accept(ps, ")")) {
-        char *l = lex_ident(ps);
-        if (l == NULL) {
+        skip_ws(ps);
+        gsize n = promql_label_length(ps->p); /* no colon, unlike a metric name */
+        if (n == 0) {
             fail(ps, "expected a label name in (...)");
             return NULL;
         }
-        g_ptr_array_add(labels, l);
+        g_ptr_array_add(labels, g_strndup(ps->p, n));
+        ps->p += n;
         if (accept(ps, ","))
             continue;
         if (!expect(ps, ")"))

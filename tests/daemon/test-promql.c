@@ -89,6 +89,8 @@ test_refuses(void)
     } bad[] = {
         {"", "end of input"},
         {"foo(bar)", "not supported"},
+        {"sum by (a:b) (x)", "expected"}, /* a label name has no colon */
+        {"x / on (a:b) y", "expected"},
         {"x offset 0s", "expected a duration such as 5m after offset"},
         {"x offset 5m offset 1m", "offset may not be set multiple times"},
         {"rate(x[5m]) offset 1m", "offset modifier must be preceded by"},
