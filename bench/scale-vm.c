@@ -4,7 +4,8 @@
  *
  *   scale-vm embedded STORE_DIR SECONDS
  *       records its 30 series at 1 Hz through librondo (VMM preset store),
- *       then runs the consolidation tick, as a VMM embedding rondo does;
+ *       then, every half of tier 0's span (5 minutes), the consolidation,
+ *       as rondo-demo-vmm does (vmm/metrics.c says why);
  *   scale-vm traditional FIFO SECONDS FLUSH_S
  *       keeps 30 counters in memory and writes all of them as one line of
  *       JSON to FIFO every FLUSH_S seconds (how Firecracker hands its metrics
@@ -80,6 +81,7 @@ typedef struct {
     RondoStore *store;
     RondoSeries *series[SERIES_N];
     double counters[SERIES_N];
+    guint64 consolidate_ns, consolidated_ns;
 } Vm;
 
 static gboolean
@@ -93,16 +95,22 @@ vm_open(Vm *vm, const char *path, GError **error)
         names[s] = names_buf[s];
     }
     vm->store = schema ? rondo_store_open_or_create(path, &schema, 1, error) : NULL;
+    if (schema != NULL)
+        vm->consolidate_ns = rondo_schema_get_tier_interval_ns(schema, 0) *
+                             rondo_schema_get_tier_slots(schema, 0) / 2;
     return vm->store != NULL &&
            rondo_store_register_all(vm->store, SERIES_N, names, NULL, vm->series, error);
 }
 
-/* One second of a VM: its 30 values, then its consolidation tick. */
+/* One second of a VM: its 30 values, then, when due, the consolidation. */
 static gboolean
 vm_tick(Vm *vm, guint64 now_ns, GError **error)
 {
     counters_advance(vm->counters, now_ns / RONDO_NS_PER_S);
     rondo_store_record_batch(vm->store, vm->series, vm->counters, SERIES_N, now_ns);
+    if (now_ns - vm->consolidated_ns < vm->consolidate_ns)
+        return TRUE;
+    vm->consolidated_ns = now_ns;
     return rondo_store_consolidate(vm->store, now_ns, NULL, error);
 }
 
@@ -118,6 +126,9 @@ run_embedded(const char *dir, guint count, gboolean one, guint64 seconds)
             g_printerr("scale-vm: %s: %s\n", path, error->message);
             status = 1;
         }
+        /* Spread over the period, as VMs started at different times are. */
+        vms[v].consolidated_ns =
+            (guint64)g_get_real_time() * 1000 - vms[v].consolidate_ns / count * v;
     }
     for (guint64 i = 0; i < seconds && !stopping && status == 0; i++) {
         guint64 now_ns = sleep_to_next_second();

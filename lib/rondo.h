@@ -854,6 +854,10 @@ RONDO_API gboolean rondo_store_get_window(const RondoStore *store, guint schema,
  *
  * Fills every tier N+1 bucket whose tier-N window is complete (the tier-N
  * head or @now_ns has passed its end), cascading 0 -> 1 -> 2 ...; idempotent.
+ * Call it at least once per half of tier 0's span (interval x slots / 2),
+ * so that no bucket's slots leave tier 0 first; more often only keeps the
+ * coarse tiers fresher, and each call dirties a page of every coarse
+ * column (the demo VMM calls it every 5 minutes, and at open and close).
  * Bounded by each tier's ring size per call; allocates nothing per bucket.
  * Writer only. Late writes into a tier-0 slot after its bucket was
  * consolidated stay in tier 0 only. Checks the slab files first, as

@@ -6,9 +6,19 @@
  * or allocates. A maintenance thread wakes once a second (on the second
  * boundary) to sample what only the process or the kernel knows - RSS, open
  * fds, uptime, and KVM's in-kernel vCPU counters from the binary stats fd,
- * which count exits that never reach userspace - and to consolidate the
- * store's tiers. It never touches the vCPU schema, so it cannot block or
- * race the vCPU thread.
+ * which count exits that never reach userspace - and, every 5 minutes, to
+ * consolidate the store's tiers (half of tier 0's span: metrics_tick()). It never touches the vCPU
+ * schema, so it cannot block or race the vCPU thread.
+ *
+ * Why every 5 minutes and not every second: a consolidation writes one
+ * value into every coarse column, each on a page of its own, and the
+ * kernel writes a dirty page back about every 30 s; consolidating once a
+ * second had every coarse column's page written back every 30 s (two
+ * thirds of the store's disk writes, docs/benchmarks.md B). Tier 0 keeps
+ * 10 minutes, so 5 minutes late loses nothing, and queries stitch tier 0
+ * over what the coarse tiers do not have yet. The store is consolidated
+ * at open (a previous run's last minutes, before this run's first write
+ * moves tier 0's window past them) and at close.
  */
 #include "config.h"
 
@@ -69,6 +79,8 @@ struct VmMetrics {
     gboolean resize_hinted;
     RondoSeries *rss_bytes, *open_fds, *uptime_seconds;
     gint64 start_us;
+    guint64 consolidated_ns; /* when the maintenance thread last consolidated */
+    guint64 consolidate_ns;  /* how often: half of tier 0's span */
     int stats_fd;
     guint64 stats_data_offset;
     KvmStat kvm_stats[METRICS_KVM_STATS_MAX];
@@ -282,11 +294,15 @@ vm_metrics_open(const char *store_dir, GError **error)
     g_mutex_init(&m->lock);
     g_cond_init(&m->cond);
     m->store = metrics_store_open(store_dir, error);
-    if (m->store == NULL) {
+    m->consolidated_ns = vm_metrics_now_ns();
+    if (m->store == NULL || !rondo_store_consolidate(m->store, m->consolidated_ns, NULL, error)) {
         g_prefix_error(error, _("metrics store %s: "), store_dir);
         return NULL;
     }
     metrics_find_schemas(m);
+    const RondoSchema *first = rondo_store_get_schema(m->store, 0);
+    m->consolidate_ns =
+        rondo_schema_get_tier_interval_ns(first, 0) * rondo_schema_get_tier_slots(first, 0) / 2;
     if (!metrics_register(m, &m->rss_bytes, "vmm_rss_bytes", NULL, NULL, error) ||
         !metrics_register(m, &m->open_fds, "vmm_open_fds", NULL, NULL, error) ||
         !metrics_register(m, &m->uptime_seconds, "vmm_uptime_seconds", NULL, NULL, error))
@@ -439,8 +455,10 @@ process_open_fds(void)
     return (double)(n > 0 ? n - 1 : 0); /* minus the directory's own fd */
 }
 
+/* One second's samples; consolidates every m->consolidate_ns, and when
+ * @last. */
 static void
-metrics_tick(VmMetrics *m)
+metrics_tick(VmMetrics *m, gboolean last)
 {
     guint64 now_ns = vm_metrics_now_ns();
     g_autoptr(GError) error = NULL;
@@ -449,6 +467,9 @@ metrics_tick(VmMetrics *m)
     metrics_record(m, m->uptime_seconds,
                    (double)(g_get_monotonic_time() - m->start_us) / G_USEC_PER_SEC, now_ns);
     kvm_stats_sample(m, now_ns);
+    if (!last && now_ns - m->consolidated_ns < m->consolidate_ns)
+        return;
+    m->consolidated_ns = now_ns;
     if (!rondo_store_consolidate(m->store, now_ns, NULL, &error))
         g_printerr(_("rondo-demo-vmm: consolidate: %s\n"), error->message);
 }
@@ -474,10 +495,10 @@ metrics_thread(gpointer data)
 {
     VmMetrics *m = data;
     vm_metrics_enter_thread(m, VM_THREAD_MAINTENANCE);
-    metrics_tick(m);
+    metrics_tick(m, FALSE);
     while (metrics_wait_tick(m))
-        metrics_tick(m);
-    metrics_tick(m); /* the final state, at the moment of stopping */
+        metrics_tick(m, FALSE);
+    metrics_tick(m, TRUE); /* the final state, at the moment of stopping */
     return NULL;
 }
 

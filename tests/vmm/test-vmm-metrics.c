@@ -77,6 +77,50 @@ test_schemas(void)
     temp_store_clear(&t);
 }
 
+/* A run that ended without consolidating (killed): the next run's open
+ * consolidates its minutes before anything moves tier 0's window, and the
+ * vCPU schema's 10 s tier keeps each bucket's last value (the counter
+ * preset). */
+static void
+test_catch_up(void)
+{
+    TempStore t;
+    temp_store_init(&t);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmMetrics) m = vm_metrics_open(t.store, &error);
+    g_assert_no_error(error);
+    VmCounter c;
+    g_assert_true(vm_metrics_add_counters(m, &c, 1, &device_desc, NULL, &error));
+    vm_metrics_enter_thread(m, VM_THREAD_VCPU);
+    guint64 now_s = vm_metrics_now_ns() / RONDO_NS_PER_S, first_s = now_s - now_s % 10 - 200;
+    for (guint64 s = first_s; s < first_s + 100; s++)
+        vm_counter_add(&c, 1, s * RONDO_NS_PER_S); /* no maintenance thread: no consolidation */
+    g_clear_pointer(&m, vm_metrics_close);
+
+    g_autoptr(RondoStore) store = rondo_store_open(t.store, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    RondoSeries *series = rondo_store_lookup(store, device_desc.name, NULL);
+    guint schema = rondo_series_get_schema(series);
+    g_assert_cmpuint(rondo_store_get_consolidated_ns(store, schema, 1), ==, 0);
+    g_clear_pointer(&store, rondo_store_close);
+
+    m = vm_metrics_open(t.store, &error); /* the next run */
+    g_assert_no_error(error);
+    g_clear_pointer(&m, vm_metrics_close);
+    store = rondo_store_open(t.store, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    series = rondo_store_lookup(store, device_desc.name, NULL);
+    RondoQueryIter it;
+    guint64 bucket = (first_s + 50) * RONDO_NS_PER_S, ts;
+    double v;
+    g_assert_true(
+        rondo_query_iter_init(&it, store, series, 1, RONDO_CF_LAST, bucket, bucket, &error));
+    g_assert_true(rondo_query_iter_next(&it, &ts, &v));
+    g_assert_cmpfloat(v, ==, 60); /* the 60th second's total: the bucket's last */
+    g_clear_pointer(&store, rondo_store_close);
+    temp_store_clear(&t);
+}
+
 /* A store as an older VMM made it: schema "vcpu" (@vcpu_series_max
  * series) takes the names @vcpu_names matches, "vmm" the rest. */
 static void
@@ -230,6 +274,7 @@ main(int argc, char **argv)
     g_unsetenv("RONDO_VMM_DEBUG");
     g_test_add_func("/vmm/metrics/schemas", test_schemas);
     g_test_add_func("/vmm/metrics/old-store", test_old_store);
+    g_test_add_func("/vmm/metrics/catch-up", test_catch_up);
     g_test_add_func("/vmm/metrics/full-schema", test_full_schema);
     g_test_add_func("/vmm/metrics/counter-drop", test_counter_drop);
     g_test_add_data_func("/vmm/metrics/debug-vcpu-thread", GUINT_TO_POINTER(VM_THREAD_VCPU),
