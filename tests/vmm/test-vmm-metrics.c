@@ -49,18 +49,27 @@ schema_of(RondoSeries *series, const VmMetrics *m)
         rondo_schema_get_name(rondo_store_get_schema(store, rondo_series_get_schema(series))));
 }
 
+/* Metrics on a new temporary store, with one device counter @c. */
+static VmMetrics *
+open_with_device(TempStore *t, VmCounter *c)
+{
+    g_autoptr(GError) error = NULL;
+    temp_store_init(t);
+    g_autoptr(VmMetrics) m = vm_metrics_open(t->store, &error);
+    g_assert_no_error(error);
+    g_assert_true(vm_metrics_add_counters(m, c, 1, &device_desc, NULL, &error));
+    return g_steal_pointer(&m);
+}
+
 /* A new store: a device's counter, whatever its name, goes to the vCPU
  * thread's schema; the process series to the maintenance thread's. */
 static void
 test_schemas(void)
 {
     TempStore t;
-    temp_store_init(&t);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VmMetrics) m = vm_metrics_open(t.store, &error);
-    g_assert_no_error(error);
     VmCounter c;
-    g_assert_true(vm_metrics_add_counters(m, &c, 1, &device_desc, NULL, &error));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmMetrics) m = open_with_device(&t, &c);
     g_assert_nonnull(c.series);
     g_autofree char *dev_schema = schema_of(c.series, m);
     g_assert_cmpstr(dev_schema, ==, "vcpu");
@@ -85,12 +94,9 @@ static void
 test_catch_up(void)
 {
     TempStore t;
-    temp_store_init(&t);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VmMetrics) m = vm_metrics_open(t.store, &error);
-    g_assert_no_error(error);
     VmCounter c;
-    g_assert_true(vm_metrics_add_counters(m, &c, 1, &device_desc, NULL, &error));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmMetrics) m = open_with_device(&t, &c);
     vm_metrics_enter_thread(m, VM_THREAD_VCPU);
     guint64 now_s = vm_metrics_now_ns() / RONDO_NS_PER_S, first_s = now_s - now_s % 10 - 200;
     for (guint64 s = first_s; s < first_s + 100; s++)
