@@ -248,12 +248,13 @@ RondoRecordResult ring_write_cell_slow(RondoSlab *slab, guint32 column, double v
 
 /* Store v into @cells, column's cells, at timestamp ts of a slab in the
  * cell layout: the hot path, O(1) whatever series_max. A write into the
- * cached head slot is a compare and one to three stores into one cell.
- * Writer only; one thread per slab. */
+ * cached head slot is a compare and one to three stores into one cell;
+ * into the slot after it, the head moves first, still inline (as
+ * rondo-record.h's recorder does). Writer only; one thread per slab. */
 static inline RondoRecordResult
 ring_write_cell(RondoSlab *slab, RondoCell *cells, guint32 column, double v, guint64 ts)
 {
-    if (G_LIKELY(ts - slab->cache.t < slab->cache.width)) {
+    if (G_LIKELY(ts - slab->cache.t < slab->cache.width) || ring_cache_next(slab, ts)) {
         ring_debug_assert(slab->cache.r == ring_slot_for_time(slab, slab->cache.t));
         ring_cell_store(slab, &cells[slab->cache.r], slab->cache.t, v);
         return RONDO_RECORD_OK;
