@@ -102,10 +102,7 @@ while read -r vm life start end; do
 done <"$WORK/vms"
 echo "wrote $csv"
 
-if ! command -v gnuplot >/dev/null; then
-	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
-	exit 0
-fi
+have_gnuplot || exit 0
 gnuplot <<EOF
 set terminal svg size 800,420 dynamic font "sans,12" background rgb "white"
 set output "$OUT/img/ephemeral-vm.svg"

@@ -138,10 +138,7 @@ awk -v hz="$HZ" -v hosts="$HOSTS" -v vms="$VMS" -v t0="$t0" -v t1="$t1" -v csv="
 	}' "$WORK/t0" "$WORK/t1"
 echo "wrote $csv"
 
-if ! command -v gnuplot >/dev/null; then
-	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
-	exit 0
-fi
+have_gnuplot || exit 0
 # one bar per kind of process, from the CSV's one row
 awk -F, -v vms="$VMS" 'NR == 2 {
 	printf "\"rondod, per host\" %s\n\"recording %d VMs, per host\" %s\n", $6, vms, $7

@@ -20,3 +20,10 @@ wait_http() {
 svg_tidy() {
 	sed -i 's/[[:space:]]*$//' "$1"
 }
+
+# have_gnuplot: TRUE if gnuplot can draw the plot; else says SKIP and why.
+have_gnuplot() {
+	command -v gnuplot >/dev/null && return 0
+	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
+	return 1
+}

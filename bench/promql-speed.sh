@@ -90,10 +90,7 @@ COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $csv"
 
-if ! command -v gnuplot >/dev/null; then
-	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
-	exit 0
-fi
+have_gnuplot || exit 0
 gnuplot <<EOF
 set terminal svg size 900,480 dynamic font "sans,12" background rgb "white"
 set output "$OUT/img/promql-speed.svg"

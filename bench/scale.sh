@@ -269,10 +269,7 @@ for n in $VMS; do
 done
 echo "wrote $csv"
 
-if ! command -v gnuplot >/dev/null; then
-	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
-	exit 0
-fi
+have_gnuplot || exit 0
 # side totals per VM count, one row per N: cpu and PSS of each side
 awk -F, 'NR > 1 { cpu[$1 "," $2] += $5; pss[$1 "," $2] += $7; seen[$1] = 1 }
 	END { print "vms,cpu_bare,cpu_embedded,cpu_trad15,cpu_trad1,pss_bare,pss_embedded,pss_trad15,pss_trad1"

@@ -55,10 +55,7 @@ fi
 	--csv "$csv" "$@"
 
 [ "$(sed 1d "$csv" | wc -l)" -ge 1 ] || { echo "write-overhead: no contender ran" >&2; exit 1; }
-if ! command -v gnuplot >/dev/null; then
-	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
-	exit 0
-fi
+have_gnuplot || exit 0
 gnuplot <<EOF
 set terminal svg size 900,480 dynamic font "sans,12" background rgb "white"
 set output "$OUT/img/write-overhead.svg"
