@@ -91,6 +91,20 @@ json_shortest_digits_printf(double v, char digits[20], int *ret_exp)
     }
 }
 
+/* The digits of the value @m x 10^-p (m > 0), zeros cut, and the decimal
+ * exponent of the first one. */
+static void
+integer_digits(guint64 m, int p, char digits[20], int *ret_exp)
+{
+    char buf[24];
+    gsize n = format_u64(buf, m);
+    *ret_exp = (int)n - 1 - p;
+    while (n > 1 && buf[n - 1] == '0')
+        n--;
+    memcpy(digits, buf, n);
+    digits[n] = '\0';
+}
+
 /* 10^0 .. 10^22: every one exact in a double. */
 static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -163,13 +177,7 @@ digits17(double a, char digits[20], int *ret_exp)
             continue; /* one digit short: one power more */
         if (fabsl(x - floorl(x) - 0.5L) < 0x1p-6L)
             return FALSE;
-        char buf[24];
-        gsize n = format_u64(buf, (guint64)nearbyintl(x));
-        *ret_exp = (int)n - 1 - p;
-        while (n > 1 && buf[n - 1] == '0')
-            n--;
-        memcpy(digits, buf, n);
-        digits[n] = '\0';
+        integer_digits((guint64)nearbyintl(x), p, digits, ret_exp);
         return TRUE;
     }
 #endif
@@ -211,17 +219,11 @@ shortest_digits_fast(double a, char digits[20], int *ret_exp)
         double m = nearest_reading_back(a, p, m0);
         if (m < 0)
             return FALSE;
-        char buf[24];
         if (m == 0) {
             tested16 = scaled >= 1e15 * (1 + 0x1p-50); /* surely 16 digits, not 15 rounded up */
             continue;
         }
-        gsize n = format_u64(buf, (guint64)m);
-        *ret_exp = (int)n - 1 - p;
-        while (n > 1 && buf[n - 1] == '0')
-            n--;
-        memcpy(digits, buf, n);
-        digits[n] = '\0';
+        integer_digits((guint64)m, p, digits, ret_exp);
         return TRUE;
     }
     return FALSE;
