@@ -94,6 +94,10 @@ void rondo_slab_close(RondoSlab *slab);
 void rondo_slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier,
                             guint64 bytes);
 gboolean rondo_slab_sync(RondoSlab *slab, GError **error);
+/* Drops the slab's pages from this process' mapping; their contents stay in
+ * the page cache (dirty ones are still written back) and a later access maps
+ * them again. Any thread may read the slab meanwhile. */
+void rondo_slab_release(RondoSlab *slab);
 /* RONDO_ERROR_CORRUPT when the file no longer has the size mapped (SIGBUS ahead). */
 gboolean rondo_slab_check(const RondoSlab *slab, GError **error);
 

@@ -168,12 +168,21 @@ rondo_slab_create(const char *path, const RondoSchema *schema, guint tier, GErro
         unlink(path);
         return NULL;
     }
-    /* Filling wrote every page; now on disk, they leave this process'
-     * resident memory until touched again (a shared file mapping keeps its
-     * contents: the pages come back from the page cache). A new VMM's store
-     * then costs the memory of the pages it writes, not of the whole file. */
-    (void)madvise(slab->map, slab->map_bytes, MADV_DONTNEED);
+    /* Filling wrote every page; they leave this process' mapping, so a new
+     * VMM's store costs the memory of the pages it writes, not of the whole
+     * file. */
+    rondo_slab_release(slab);
     return slab;
+}
+
+/* MADV_DONTNEED on a shared file mapping only unmaps: the kernel moves a
+ * dirty page table entry's state to the page, so nothing written is lost,
+ * and a later access faults the page back in from the page cache. What
+ * leaves is the page's share of this process' PSS and RSS. */
+void
+rondo_slab_release(RondoSlab *slab)
+{
+    (void)madvise(slab->map, slab->map_bytes, MADV_DONTNEED);
 }
 
 static gboolean

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
 
@@ -143,6 +144,60 @@ test_fifteen_minutes_tier1(void)
      * [890,900) and tier 2 [600,900). */
     g_assert_cmpuint(consolidate(store, TEST_T0 + S(900)), ==, 2);
     g_assert_cmpfloat(value_at(store, a, 1, RONDO_CF_AVERAGE, TEST_T0 + S(890)), ==, 894.5);
+    rondo_store_close(store);
+}
+
+/* The resident size (kB) of this process' mapping of the file whose path
+ * ends in @name, from /proc/self/smaps; -1 when nothing maps it. */
+static long
+mapped_rss_kb(const char *name)
+{
+    g_autofree char *smaps = NULL;
+    g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
+    long rss = -1;
+    gboolean in = FALSE;
+    for (guint i = 0; lines[i] != NULL; i++) {
+        const char *l = lines[i];
+        if (g_ascii_isxdigit(l[0]) && strchr(l, '-') != NULL && strchr(l, ' ') != NULL)
+            in = g_str_has_suffix(l, name); /* a mapping's first line */
+        else if (in && g_str_has_prefix(l, "Rss:"))
+            rss = MAX(rss, 0) + strtol(l + 4, NULL, 10);
+    }
+    return rss;
+}
+
+/* A recording process keeps tier 0 mapped, not the coarse tiers: after a
+ * pass that fills buckets they leave its mapping, their contents intact. */
+static void
+test_releases_coarse_pages(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 30);
+    RondoSeries *s[30];
+    for (guint j = 0; j < 30; j++)
+        s[j] = test_series(store, "m", j);
+    for (guint i = 0; i < 620; i++)
+        for (guint j = 0; j < 30; j++)
+            rondo_series_record(s[j], i + j, TEST_T0 + S(i));
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >, 0);
+    /* Registering the series wrote tier 1's directory (the kernel maps up
+     * to 64 kB around a fault), not its 1 MB of buckets. */
+    g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), <=, 64);
+    /* Tier 1 from [20, 30) (tier 0 holds the last 600 s) to [600, 610),
+     * tier 2 [0, 300) and [300, 600). */
+    g_assert_cmpuint(consolidate(store, 0), ==, 59 + 2);
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >=, 30 * 600 * 16 / 1024);
+    g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), ==, 0);
+    g_assert_cmpint(mapped_rss_kb("/vmm.2.slab"), ==, 0);
+    /* Written, not lost: every bucket reads back, through the mapping again. */
+    for (guint j = 0; j < 30; j++) {
+        g_assert_cmpfloat(value_at(store, s[j], 1, RONDO_CF_AVERAGE, TEST_T0 + S(600)), ==,
+                          604.5 + j);
+        g_assert_cmpfloat(value_at(store, s[j], 2, RONDO_CF_AVERAGE, TEST_T0 + S(300)), ==,
+                          449.5 + j);
+    }
+    g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), >, 0);
     rondo_store_close(store);
 }
 
@@ -409,6 +464,7 @@ main(int argc, char **argv)
     g_test_add_func("/consolidate/each-function-cascade", test_each_function_cascade);
     g_test_add_func("/consolidate/fifteen-minutes-tier1", test_fifteen_minutes_tier1);
     g_test_add_func("/consolidate/past-tier1-capacity", test_past_tier1_capacity);
+    g_test_add_func("/consolidate/releases-coarse-pages", test_releases_coarse_pages);
     g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
     g_test_add_func("/drain/cursors", test_drain_cursors);
     g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
