@@ -173,17 +173,14 @@ rondo_store_consolidate(RondoStore *store, guint64 now_ns, guint *ret_buckets, G
     guint total = 0;
     for (guint i = 0; i < store->schemas->len; i++) {
         RondoSchemaState *st = g_ptr_array_index(store->schemas, i);
-        guint filled = 0;
         for (guint k = 1; k < st->schema->n_tiers; k++)
-            filled += tier_consolidate(st->slabs[k], st->slabs[k - 1], k, st->n_series, now_ns);
-        /* A recording process writes the coarse tiers here only:
-         * once filled, their pages leave the writer's mapping until the next
-         * pass, so a VMM that runs for a week keeps tier 0 mapped, not its
-         * whole store (tier 0 stays: the record path writes it). */
-        for (guint k = 1; filled > 0 && k < st->schema->n_tiers; k++)
-            rondo_slab_release(st->slabs[k]);
-        total += filled;
+            total += tier_consolidate(st->slabs[k], st->slabs[k - 1], k, st->n_series, now_ns);
     }
+    /* A recording process writes the coarse tiers here only: once filled,
+     * their pages leave its mapping until the next pass, so a VMM that runs
+     * for a week keeps tier 0 mapped, not its whole store. */
+    if (total > 0)
+        rondo_store_release_coarse(store);
     if (ret_buckets)
         *ret_buckets = total;
     return TRUE;

@@ -204,6 +204,11 @@ typedef gboolean (*RondoStoreLockedFunc)(const char *path, GError **error);
  * writer lock, as the upgrade needs; @locked runs first, under the lock. */
 RondoStore *rondo_store_open_locked(const char *path, RondoStoreLockedFunc locked, GError **error);
 RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
+/* Drops the coarse tiers' pages (every tier but 0) from this process'
+ * mapping (rondo_slab_release()); tier 0 stays, the record path writes it.
+ * Called after the work that touches the coarse tiers: consolidation, and
+ * the directory checks of opening, refreshing and registering. */
+void rondo_store_release_coarse(RondoStore *store);
 
 /* Replacing slabs and meta.json crash-safely (staging.c): new files in the
  * hidden STAGING directory, renamed DONE (the commit point), then swapped in

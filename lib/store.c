@@ -497,6 +497,16 @@ store_check_unindexed(RondoStore *store, GError **error)
     return TRUE;
 }
 
+void
+rondo_store_release_coarse(RondoStore *store)
+{
+    for (guint i = 0; i < store->schemas->len; i++) {
+        RondoSchemaState *st = schema_state(store, i);
+        for (guint t = 1; t < st->schema->n_tiers; t++)
+            rondo_slab_release(st->slabs[t]);
+    }
+}
+
 static gboolean
 store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
 {
@@ -517,13 +527,21 @@ store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
         if (!rondo_series_desc_equal(have->desc, now->desc))
             rondo_series_desc_swap(have, g_steal_pointer(&now->desc), store->retired);
     }
+    gboolean checked = check_unindexed || list->len > store->series->len;
     for (guint i = store->series->len; i < list->len; i++) {
         RondoSeries *s = g_ptr_array_index(list, i);
         list->pdata[i] = NULL; /* the store owns it now, whatever happens */
         if (!store_adopt_series(store, s, error) || !series_check_dirs(store, s, error))
             return FALSE;
     }
-    return !check_unindexed || store_check_unindexed(store, error);
+    if (check_unindexed && !store_check_unindexed(store, error))
+        return FALSE;
+    /* The checks read the coarse tiers' directories: a reader such as
+     * rondod would otherwise keep those pages (and the kernel maps up to
+     * 64 kB around each) for as long as it holds the store. */
+    if (checked)
+        rondo_store_release_coarse(store);
+    return TRUE;
 }
 
 /* A writer needs a store of the current version; an older one is read-only
@@ -884,6 +902,8 @@ rondo_store_register_specs(RondoStore *store, guint n, const RondoSeriesSpec *sp
         ok = rondo_index_write(store, error);
     for (guint i = n_old; ok && i < store->series->len; i++)
         ok = series_check_dirs(store, g_ptr_array_index(store->series, i), error);
+    if (added > 0)
+        rondo_store_release_coarse(store); /* column_is_free() and the checks read them */
     store_describe_end(store, changes, ok);
     if (!ok) {
         store_drop_last_n(store, added);
