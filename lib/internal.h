@@ -161,15 +161,16 @@ struct _RondoStore {
     char *done_dir;      /* a swap's DONE directory the store is read from too, or NULL */
     ino_t meta_ino;      /* meta.json's inode when opened; another means resized or upgraded */
     guint64 index_stamp; /* series.json as last loaded: rondo_store_file_stamp() */
-    int dir_fd;          /* a writer's: flock'ed, the writer lock */
-    int lock_fd;         /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
-    GPtrArray *schemas;  /* RondoSchemaState* */
-    GPtrArray *series;   /* RondoSeries*, index = id; sized for every schema's series_max
-                          * at open, so it never moves: readers in other threads use
-                          * the first n_published entries while a refresh appends */
-    guint n_published;   /* release-stored after each append; acquire-loaded by readers */
-    GHashTable *by_key;  /* key -> RondoSeries* (borrowed) */
-    GPtrArray *retired;  /* RondoSeriesDesc* replaced while the store was open */
+    gint64 coarse_released_us; /* monotonic; the last release after a consolidation */
+    int dir_fd;                /* a writer's: flock'ed, the writer lock */
+    int lock_fd;               /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
+    GPtrArray *schemas;        /* RondoSchemaState* */
+    GPtrArray *series;         /* RondoSeries*, index = id; sized for every schema's series_max
+                                * at open, so it never moves: readers in other threads use
+                                * the first n_published entries while a refresh appends */
+    guint n_published;         /* release-stored after each append; acquire-loaded by readers */
+    GHashTable *by_key;        /* key -> RondoSeries* (borrowed) */
+    GPtrArray *retired;        /* RondoSeriesDesc* replaced while the store was open */
     guint64 bytes;
 };
 

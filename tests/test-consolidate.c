@@ -197,17 +197,21 @@ test_releases_coarse_pages(void)
         g_assert_cmpfloat(value_at(store, s[j], 2, RONDO_CF_AVERAGE, TEST_T0 + S(300)), ==,
                           449.5 + j);
     }
-    g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), >, 0);
+    /* Within the minute a second pass leaves them (a caller consolidating
+     * every second would fault them back every ten). */
     g_assert_cmpuint(consolidate(store, TEST_T0 + S(630)), ==, 2);
-    g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), ==, 0);
+    g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), >, 0);
+    rondo_store_close(store);
     /* A reader (rondod) checks every directory at open: released as well. */
     g_autoptr(GError) error = NULL;
     RondoStore *reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
     g_assert_no_error(error);
     g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), ==, 0);
     g_assert_cmpint(mapped_rss_kb("/vmm.2.slab"), ==, 0);
+    g_assert_cmpfloat(
+        value_at(reader, rondo_store_get_series(reader, 7), 1, RONDO_CF_AVERAGE, TEST_T0 + S(610)),
+        ==, 614.5 + 7);
     rondo_store_close(reader);
-    rondo_store_close(store);
 }
 
 /* Past tier 1's 6 h: tier 2 holds the 5-minute averages of everything. */
