@@ -858,6 +858,8 @@ RONDO_API gboolean rondo_store_get_window(const RondoStore *store, guint schema,
  * so that no bucket's slots leave tier 0 first; more often only keeps the
  * coarse tiers fresher, and each call dirties a page of every coarse
  * column (the demo VMM calls it every 5 minutes, and at open and close).
+ * After a call that filled buckets (at most once a minute) the coarse
+ * tiers' pages leave this process' mapping; the page cache keeps them.
  * Bounded by each tier's ring size per call; allocates nothing per bucket.
  * Writer only. Late writes into a tier-0 slot after its bucket was
  * consolidated stay in tier 0 only. Checks the slab files first, as
