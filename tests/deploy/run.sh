@@ -15,7 +15,10 @@
 #     --install-deps   apt-get install debootstrap, systemd-container and the
 #                      clients (prometheus for promtool, victoria-metrics, chromium)
 #
-# As root on a Debian 12 host with /dev/kvm. The container shares the host's
+# As root on a Debian 12 host. With a usable /dev/kvm the demo VMM's steps run;
+# without one they are reported as skipped ("ok N - ... # SKIP why"), and the
+# steps after them use the fake Firecracker VM's store instead of the VMM's
+# (the agent's path needs no KVM). The container shares the host's
 # network, so rondod in it listens on the host's 127.0.0.1:9464 (which must be
 # free) and the receiver runs on the host. The mirror comes from the host's apt
 # sources. Each step prints "ok N - ..." or "not ok N - ..."; the last line
@@ -46,7 +49,10 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (it boots a container)"
-[ -c /dev/kvm ] || die "no /dev/kvm: the VMM cannot run"
+# The container's /dev/kvm is a node made inside: it works when the host's does.
+have_kvm=no
+if [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; then have_kvm=yes; fi
+NO_KVM="no usable /dev/kvm on this host: the demo VMM cannot run"
 export DEBIAN_FRONTEND=noninteractive
 if [ "$install_deps" = yes ]; then
   apt-get install -y -q --no-install-recommends debootstrap systemd-container prometheus \
@@ -59,6 +65,7 @@ done
 # ------------------------------------------------------------------ TAP-ish
 passed=0
 failed=0
+skipped=0
 step_no=0
 t_start=$(date +%s)
 ok() { step_no=$((step_no + 1)); passed=$((passed + 1)); echo "ok $step_no - $*"; }
@@ -68,6 +75,7 @@ not_ok() {
   shift
   for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
 }
+skip() { step_no=$((step_no + 1)); skipped=$((skipped + 1)); echo "ok $step_no - $1 # SKIP $2"; }
 # check DESCRIPTION COMMAND...: ok when COMMAND succeeds; its output is shown otherwise.
 check() {
   local what=$1 out
@@ -317,6 +325,17 @@ step_vmm() {
   step_chromium
 }
 
+# What step_vmm and step_restart check, said once each when they cannot run.
+skip_vmm() {
+  local what
+  for what in "rondo-demo-vmm runs as vmm1 through systemd-run and exits 0" \
+    "its store belongs to vmm1, group rondo, and rondod adopts it" \
+    "every API endpoint, promtool and the dashboard (chromium) with the VM's data" \
+    "rondod restarted keeps the store; a second VMM run gets it handed back"; do
+    skip "$what" "$NO_KVM"
+  done
+}
+
 step_restart() {
   check "systemctl restart rondod" inside systemctl restart rondod
   check "rondod is back" wait_until 20 curl -sf "$URL/healthz"
@@ -344,8 +363,12 @@ step_socket() {
   check "rondod.socket listens" inside systemctl start rondod.socket
   check "a request through the socket starts rondod" wait_until 20 curl -sf "$URL/healthz"
   check "rondod was started by its socket" inside systemctl is-active rondod
-  check "its answers carry the store" json_check "$URL/api/v1/series?match%5B%5D=vcpu_exits_total" \
-    'len(j["data"]) >= 7'
+  if [ "$have_kvm" = yes ]; then
+    check "its answers carry the store" json_check "$URL/api/v1/series?match%5B%5D=vcpu_exits_total" \
+      'len(j["data"]) >= 7'
+  else
+    check "its answers are rondod's" json_check "$URL/api/v1/labels" 'j["status"] == "success"'
+  fi
   check "back to the plain service" inside sh -c 'systemctl stop rondod.socket rondod && systemctl start rondod'
   check "rondod is active again" wait_until 20 curl -sf "$URL/healthz"
 }
@@ -372,6 +395,10 @@ step_export() {
   check "victoria-metrics listens on 127.0.0.1:$rport" wait_until 30 curl -sf "http://127.0.0.1:$rport/health"
   inside sh -c "printf '\n[export]\nurl=http://127.0.0.1:$rport/api/v1/write\ninterval=2\n' >>/etc/rondo/rondod.conf"
   check "systemctl reload rondod" inside systemctl reload rondod
+  if [ "$have_kvm" = no ]; then
+    skip "the VM's every sample arrives at the receiver" "$NO_KVM (step_fc_agent checks the export)"
+    return 0
+  fi
   check "the export cursor appears in /var/lib/rondod" \
     wait_until 30 inside test -f /var/lib/rondod/cursors/vm1/drain-rondod.0.json
   local want got
@@ -479,11 +506,13 @@ step_journal() {
 }
 
 step_purge() {
+  local store=vm1 file=vcpu.0.slab selector=vcpu_exits_total want=reason
+  [ "$have_kvm" = yes ] || { store=fc45 file=meta.json selector='{__name__=~"firecracker_.+"}' want=firecracker_; }
   check "apt-get purge rondod" inside apt-get purge -y -q rondod
-  check "the VM's store survives the purge" inside test -f /var/lib/rondo/vm1/vcpu.0.slab
+  check "the VM's store ($store) survives the purge" inside test -f /var/lib/rondo/$store/$file
   check "rondod's own state is gone" sh -c "! nsenter -t $INIT_PID -m -- test -e /var/lib/rondod"
   check "the store still reads after the purge" \
-    sh -c "nsenter -t $INIT_PID -m -- rondo-query --store /var/lib/rondo/vm1 vcpu_exits_total --range 1h --format csv | grep -q reason"
+    sh -c "nsenter -t $INIT_PID -m -- rondo-query --store /var/lib/rondo/$store '$selector' --range 1h --format csv | grep -q $want"
 }
 
 # ------------------------------------------------------------------- main
@@ -502,14 +531,19 @@ echo "# booting $tarball"
 boot "$tarball"
 step_install
 step_vmm_user
-step_vmm
-step_restart
+if [ "$have_kvm" = yes ]; then
+  step_vmm
+  step_restart
+else
+  echo "# $NO_KVM; its steps are skipped"
+  skip_vmm
+fi
 step_socket
 step_export
 step_fc_agent
 step_journal
 step_purge
 poweroff
-echo "# $((passed + failed)) steps in $(($(date +%s) - t_start)) s"
-echo "$passed passed, $failed failed"
+echo "# $((passed + skipped + failed)) steps in $(($(date +%s) - t_start)) s"
+echo "$passed passed, $skipped skipped, $failed failed"
 [ "$failed" -eq 0 ]
