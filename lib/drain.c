@@ -142,12 +142,17 @@ drain_position(RondoDrain *d, guint s, GError **error)
                     d->limit[s]);
         return FALSE;
     }
+    /* A coarse tier's first bucket is written before it counts as filled
+     * (a consolidation under way, or a writer killed between the two): its
+     * oldest slot is then past the limit, and a cursor committed there would
+     * be refused above. Never start beyond what is complete. */
+    guint64 start = MIN(oldest, d->limit[s]);
     if (done == 0)
-        done = oldest;      /* a new consumer starts at the oldest data */
+        done = start;       /* a new consumer starts at the oldest data */
     else if (done < oldest) /* only slot times the tier ever held count as missed */
         d->missed += (oldest - MAX(done, first)) / slab->interval_ns;
     d->done[s] = done;
-    d->progress[s] = MAX(done, oldest);
+    d->progress[s] = MAX(done, start);
     return TRUE;
 }
 

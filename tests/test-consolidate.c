@@ -7,9 +7,11 @@
  * and report what they missed.
  */
 #include "config.h"
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "testutil.h"
 
 #define S(n) ((guint64)(n)*RONDO_NS_PER_S)
@@ -469,6 +471,43 @@ test_drain_cursor_version(void)
     g_assert_cmpuint(rondo_drain_get_cursor_ns(d, 0), ==, TEST_T0 + S(5));
 }
 
+/* A writer killed between a coarse tier's first bucket (head_ns and
+ * first_ns moved) and its filled_until_ns: a new consumer must not start,
+ * nor commit, past what is complete, or its next drain is refused. */
+static void
+test_drain_first_bucket_not_filled(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 1);
+    RondoSeries *a = test_series(store, "m", 0);
+    for (guint i = 0; i < 30; i++)
+        rondo_series_record(a, i, TEST_T0 + S(i));
+    g_assert_cmpuint(consolidate(store, 0), ==, 2);
+    rondo_store_close(store);
+    g_autofree char *slab = g_build_filename(dir, "vmm.1.slab", NULL);
+    int fd = open(slab, O_WRONLY);
+    g_assert_cmpint(fd, >=, 0);
+    guint8 zero[8] = {0};
+    g_assert_cmpint(pwrite(fd, zero, sizeof zero, 64), ==, 8); /* filled_until_ns, §2.2 */
+    close(fd);
+
+    store = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    for (guint pass = 0; pass < 2; pass++) {
+        g_autoptr(RondoDrain) d = rondo_drain_new(store, "c", 1, &error);
+        g_assert_no_error(error); /* the second pass reads the first's commit */
+        RondoSeries *s;
+        guint64 t;
+        double v;
+        g_assert_false(rondo_drain_next(d, &s, &t, &v)); /* nothing is complete */
+        g_assert_cmpuint(rondo_drain_get_cursor_ns(d, 0), ==, 0);
+        g_assert_true(rondo_drain_commit(d, &error));
+        g_assert_no_error(error);
+    }
+    rondo_store_close(store);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -482,5 +521,6 @@ main(int argc, char **argv)
     g_test_add_func("/drain/cursors", test_drain_cursors);
     g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
     g_test_add_func("/drain/cursor-version", test_drain_cursor_version);
+    g_test_add_func("/drain/first-bucket-not-filled", test_drain_first_bucket_not_filled);
     return g_test_run();
 }
