@@ -80,8 +80,9 @@ lo_bytes() { awk '$1 == "lo:" { print $2 }' /proc/net/dev; }
 run_side() {
 	kind=$1 n=$2 dir=$3
 	ip link set lo up 2>/dev/null || true
-	# every process is killed once measured; the margin covers a slow start
-	# (100 exporters and a Prometheus on a loaded machine took over 30 s)
+	# every process is killed once measured; with a 30 s margin a trad-15s
+	# process was gone before its measurement twice at 100 VMs (which one
+	# and why was not kept: the work directory is removed), never since
 	life=$((WARMUP + DURATION + 600))
 	: >"$dir/pids"
 	case $kind in
