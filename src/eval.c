@@ -279,7 +279,7 @@ each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn
     GPtrArray *handles = ev->ctx->handles;
     for (guint i = 0; i < handles->len; i++) {
         const StoreHandle *h = g_ptr_array_index(handles, i);
-        guint n = rondo_store_get_n_series(h->store);
+        guint n = store_may_match(h, matchers) ? rondo_store_get_n_series(h->store) : 0;
         for (guint id = 0; id < n; id++) {
             Match m = {h, rondo_store_get_series(h->store, id), NULL};
             if (!series_matches(h, m.s, matchers))
@@ -296,6 +296,26 @@ each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn
             return NULL;
     }
     return g_steal_pointer(&r);
+}
+
+static gboolean
+selector_reads_store(const Node *n, gconstpointer data)
+{
+    const StoreHandle *h = data;
+    if (n->kind != NODE_SELECTOR || !store_may_match(h, n->matchers))
+        return FALSE;
+    guint count = rondo_store_get_n_series(h->store);
+    for (guint id = 0; id < count; id++) {
+        if (series_matches(h, rondo_store_get_series(h->store, id), n->matchers))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+eval_reads_store(const Node *root, const StoreHandle *h)
+{
+    return promql_node_any(root, selector_reads_store, h);
 }
 
 static gboolean

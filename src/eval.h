@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <string.h>
 #include "promql.h"
+#include "store-handle.h"
 
 #define EVAL_ERROR (eval_error_quark())
 GQuark eval_error_quark(void);
@@ -68,6 +69,13 @@ typedef struct {
     guint64 samples;   /* points read from the stores */
     gint value_order;  /* instant answers: 1 by value ascending (sort), -1 descending */
 } EvalResult;
+
+/*
+ * TRUE if a selector of @root accepts a series of @h's store: the stores an
+ * evaluation of @root reads (each_series() applies the same matchers), so
+ * the others need not be in ctx->handles.
+ */
+gboolean eval_reads_store(const Node *root, const StoreHandle *h);
 
 /* Runs in any thread; reads only the stores in ctx->handles. */
 EvalResult *eval_run(const Node *root, const EvalContext *ctx, GError **error);

@@ -118,17 +118,9 @@ param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 df
 #define INLINE_SAMPLES_MAX G_GUINT64_CONSTANT(20000)
 
 static gboolean
-has_subquery(const Node *n)
+is_subquery(const Node *n, gconstpointer data)
 {
-    if (n == NULL)
-        return FALSE;
-    if (n->kind == NODE_SUBQUERY || has_subquery(n->lhs) || has_subquery(n->rhs))
-        return TRUE;
-    for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
-        if (has_subquery(g_ptr_array_index(n->args, i)))
-            return TRUE;
-    }
-    return FALSE;
+    return n->kind == NODE_SUBQUERY;
 }
 
 static gboolean
@@ -136,7 +128,7 @@ may_run_inline(const PromQuery *q)
 {
     const EvalContext *c = &q->ctx;
     return eval_count_steps(c->start_ns, c->end_ns, c->step_ns) <= INLINE_STEPS_MAX &&
-           !has_subquery(q->expr);
+           !promql_node_any(q->expr, is_subquery, NULL);
 }
 
 /* Answers @q on the main loop if it stays within the inline budget; FALSE: it did not run. */
@@ -156,10 +148,16 @@ run_inline(Daemon *d, SoupServerMessage *msg, PromQuery *q)
     return done;
 }
 
+static gboolean
+query_wants(const StoreHandle *h, gconstpointer expr)
+{
+    return eval_reads_store(expr, h);
+}
+
 static void
 submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
 {
-    q->ctx.handles = registry_acquire(d->registry);
+    q->ctx.handles = registry_acquire_if(d->registry, query_wants, q->expr);
     if (run_inline(d, msg, q)) {
         registry_release(q->ctx.handles);
         prom_query_free(q);
@@ -337,10 +335,21 @@ series_filter_accepts(const SeriesFilter *f, const StoreHandle *h, const RondoSe
 
 typedef void (*SeriesVisit)(const StoreHandle *h, const RondoSeries *s, gpointer data);
 
+/* A store some series of which the filter's selectors accept (each, without match[]). */
+static gboolean
+filter_wants(const StoreHandle *h, gconstpointer data)
+{
+    const SeriesFilter *f = data;
+    gboolean wanted = f->sels->len == 0;
+    for (guint i = 0; !wanted && i < f->sels->len; i++)
+        wanted = eval_reads_store(g_ptr_array_index(f->sels, i), h);
+    return wanted;
+}
+
 static void
 each_matching(Daemon *d, const SeriesFilter *f, SeriesVisit fn, gpointer data)
 {
-    GPtrArray *handles = registry_acquire(d->registry);
+    GPtrArray *handles = registry_acquire_if(d->registry, filter_wants, f);
     for (guint i = 0; i < handles->len; i++) {
         const StoreHandle *h = g_ptr_array_index(handles, i);
         for (guint id = 0; id < rondo_store_get_n_series(h->store); id++) {

@@ -38,6 +38,17 @@ series_matches(const StoreHandle *h, const RondoSeries *s, const GPtrArray *matc
     return TRUE;
 }
 
+gboolean
+store_may_match(const StoreHandle *h, const GPtrArray *matchers)
+{
+    for (guint i = 0; i < matchers->len; i++) {
+        const Matcher *m = g_ptr_array_index(matchers, i);
+        if (g_str_equal(m->label, "store") && !matcher_matches(m, h->name))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static void
 pairs_add(GPtrArray *out, const char *name, const char *value)
 {

@@ -12,6 +12,8 @@
 const char *series_label_value(const StoreHandle *h, const RondoSeries *s, const char *name);
 /* TRUE if every Matcher* in @matchers accepts the series. */
 gboolean series_matches(const StoreHandle *h, const RondoSeries *s, const GPtrArray *matchers);
+/* FALSE if a Matcher* on the store label refuses @h's name: then no series of @h matches. */
+gboolean store_may_match(const StoreHandle *h, const GPtrArray *matchers);
 /* Sorted name, value pairs, NULL-terminated (g_strfreev). */
 char **series_labelset(const StoreHandle *h, const RondoSeries *s);
 /* Appends {"a":"1",...} for sorted pairs. */

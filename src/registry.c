@@ -501,14 +501,21 @@ entry_files_ok(Entry *e)
 GPtrArray *
 registry_acquire(Registry *reg)
 {
+    return registry_acquire_if(reg, NULL, NULL);
+}
+
+GPtrArray *
+registry_acquire_if(Registry *reg, RegistryWanted wanted, gconstpointer data)
+{
     GPtrArray *out = g_ptr_array_new();
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, reg->entries);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (!entry_files_ok(value))
+        Entry *e = value;
+        if ((wanted != NULL && !wanted(e->h, data)) || !entry_files_ok(e))
             continue;
-        g_ptr_array_add(out, store_handle_ref(((Entry *)value)->h));
+        g_ptr_array_add(out, store_handle_ref(e->h));
     }
     g_ptr_array_sort(out, handle_cmp);
     return out;

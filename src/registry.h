@@ -26,9 +26,21 @@ const char *registry_get_state_dir(const Registry *reg);
 
 /*
  * The stores in name order, each referenced: the caller may hand the array
- * to another thread, and gives it back to registry_release().
+ * to another thread, and gives it back to registry_release(). Each store's
+ * slab files are checked first (rondo_store_check_files(): one fstat per
+ * slab), and a damaged store is left out (said once).
  */
 GPtrArray *registry_acquire(Registry *reg);
+
+/* Whether a reader needs a store at all: decided from its series (in memory). */
+typedef gboolean (*RegistryWanted)(const StoreHandle *h, gconstpointer data);
+
+/*
+ * registry_acquire() of only the stores @wanted accepts: the others are
+ * neither checked nor handed out, so a query that reads one store of a
+ * hundred pays one store's checks, not a hundred's.
+ */
+GPtrArray *registry_acquire_if(Registry *reg, RegistryWanted wanted, gconstpointer data);
 void registry_release(GPtrArray *handles);
 
 /* TRUE if the store with this name was adopted (rondod is its writer). */

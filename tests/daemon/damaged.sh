@@ -19,6 +19,10 @@ http GET /metrics/info
 expect "both stores served" 200 '"name":"vm1"' '"name":"vm2"'
 
 truncate -s 0 "$STATE/vm1/vmm.0.slab"
+# First a query that reads the damaged store alone: a query checks the
+# stores its selectors match (and only those) before it reads them.
+http GET "/api/v1/query?query=vm_memory_bytes%7Bstore%3D%22vm1%22%7D&time=$END"
+expect "a query of the damaged store alone answers" 200 '"result":[]'
 http GET /metrics/info
 expect "the other store is still served" 200 '"name":"vm2"'
 case "$BODY" in
