@@ -396,12 +396,23 @@ handle_prom_series(Daemon *d, SoupServerMessage *msg, const char *path, const Pa
     http_respond_success(msg, out);
 }
 
+/* Adds a copy of @s to @set unless it holds it: most series repeat the names. */
+static void
+set_add(GHashTable *set, const char *s)
+{
+    if (!g_hash_table_contains(set, s))
+        g_hash_table_add(set, g_strdup(s));
+}
+
+/* A series' label names (series_labelset()'s, without building the set). */
 static void
 visit_label_names(const StoreHandle *h, const RondoSeries *s, gpointer data)
 {
-    g_auto(GStrv) labels = series_labelset(h, s);
-    for (guint i = 0; labels[i] != NULL; i += 2)
-        g_hash_table_add(data, g_strdup(labels[i]));
+    const char *const *l = rondo_series_get_labels(s);
+    set_add(data, "__name__");
+    set_add(data, "store");
+    for (guint i = 0; l != NULL && l[i] != NULL && l[i + 1] != NULL; i += 2)
+        set_add(data, l[i]);
 }
 
 typedef struct {
@@ -415,7 +426,7 @@ visit_label_values(const StoreHandle *h, const RondoSeries *s, gpointer data)
     ValuesVisit *v = data;
     const char *value = series_label_value(h, s, v->name);
     if (value[0] != '\0')
-        g_hash_table_add(v->values, g_strdup(value));
+        set_add(v->values, value);
 }
 
 static void
