@@ -2,7 +2,7 @@
 """promql-speed.py - the PromQL test battery timed on rondod and on Prometheus, side by side.
 
     promql-speed.py RONDOD_URL PROMETHEUS_URL END CSV [--reps N] [--every K]
-                    [--ranks FILE]
+                    [--ranks FILE] [--order interleaved|blocks]
 
 Run by bench/promql-speed.sh, which starts both servers over the samples of
 tests/promql/promql-fixture (END: the fixture's last sample). The cases are
@@ -10,9 +10,20 @@ those of tests/promql/compare.py (imported, not copied: one battery), in
 "subset" form, plus the script-local cases of ISSUE_CASES, the two queries
 issue 15 names. --every K keeps one battery case in K (the smoke size).
 
-Each case is asked N times of each server, alternating which one goes
-first, one untimed request each before (the first answer of a case pays for
-cold caches on either side). A request is timed from the connection's
+Each case is asked N times of each server, in one of two orders:
+--order interleaved (the default) alternates the servers request by request,
+changing which one goes first each time; --order blocks asks one server N
+times in a row, then the other, changing which block goes first from one
+case to the next. Either way one untimed request to each server comes first
+(the first answer of a case pays for cold caches on either side), and in
+blocks one more untimed request opens each block. Why two orders: on a small
+machine each server's requests run right after the other's when interleaved,
+in caches the other has just used and beside what its run time still does
+after answering (a Go runtime keeps threads busy a while), which is a
+condition no client of one server creates; blocks measure each server after
+its own previous request, as a dashboard's burst of queries meets it, and
+still a few milliseconds from the other's, so load that comes and goes falls
+on both. docs/benchmarks.md gives both. A request is timed from the connection's
 opening to the last byte of the answer, a new connection each time (rondod
 answers "Connection: close", so Prometheus gets no keep-alive either); both
 get the same headers (rondod's bearer token; Prometheus ignores it), no
@@ -41,6 +52,8 @@ import compare  # noqa: E402  (the battery: TIER0_EXPRS, TIER1_EXPRS, cases())
 MIN = 60
 TARGET = 2.0
 WORST_SHOWN = 15
+ORDERS = ('interleaved', 'blocks')
+ORDER = ORDERS[0]
 
 
 def issue_cases(end):
@@ -85,6 +98,20 @@ class Server:
         return one_request(self.host, self.port, path, self.token)
 
 
+def time_pair(first, second, reps, ask):
+    """Times ask(server) reps times on each of two (server, times) pairs,
+    first going first; see the module's text for the two orders."""
+    if ORDER == 'blocks':
+        for server, times in (first, second):
+            ask(server)
+            for i in range(reps):
+                times.append(ask(server))
+        return
+    for i in range(reps):
+        for server, times in ((first, second) if i % 2 == 0 else (second, first)):
+            times.append(ask(server))
+
+
 def ok(status, body):
     return status == 200 and b'"status":"success"' in body.replace(b' ', b'')
 
@@ -97,7 +124,8 @@ def when(kind, params):
 
 def main():
     args = sys.argv[1:]
-    opts = {'--reps': '7', '--every': '1', '--ranks': ''}
+    global ORDER
+    opts = {'--reps': '7', '--every': '1', '--ranks': '', '--order': ORDER}
     pos = []
     while args:
         a = args.pop(0)
@@ -107,15 +135,18 @@ def main():
             pos.append(a)
     rondod_url, prom_url, end, csv_path = pos[0], pos[1], int(pos[2]), pos[3]
     reps, every = int(opts['--reps']), int(opts['--every'])
+    ORDER = opts['--order']
+    if ORDER not in ORDERS:
+        sys.exit('promql-speed.py: --order is one of %s, not %r' % (', '.join(ORDERS), ORDER))
     token = os.environ.get('COMPARE_TOKEN', '')
     rondod, prom = Server(rondod_url, token), Server(prom_url, token)
 
     # The floor: what an answer costs with no PromQL at all (the health
     # probes), through the same client; it bounds the ratio of small queries.
     floor_r, floor_p = [], []
-    for i in range(max(11, 3 * reps)):
-        floor_r.append(rondod.get('/healthz')[0])
-        floor_p.append(prom.get('/-/healthy')[0])
+    probe = {rondod: '/healthz', prom: '/-/healthy'}
+    time_pair((rondod, floor_r), (prom, floor_p), max(11, 3 * reps),
+          lambda server: server.get(probe[server])[0])
     battery = list(compare.cases(end, subset=True))[::every]
     todo = [(str(t), k, e, p) for t, k, e, p in battery] + issue_cases(end)
     rows = []
@@ -140,11 +171,9 @@ def main():
             same = compare.verdict(json.loads(rb), json.loads(pb), 0)[0]
             print('# issue query %r: answers %s' % (expr, same), flush=True)
         rt, pt = [], []
-        for i in range(reps):
-            order = ((rondod, rt), (prom, pt)) if i % 2 == 0 else ((prom, pt), (rondod, rt))
-            for server, times in order:
-                t, _, _ = server.ask(kind, params)
-                times.append(t)
+        pair = ((rondod, rt), (prom, pt))
+        time_pair(*(pair if n % 2 == 0 else pair[::-1]), reps,
+              lambda server: server.ask(kind, params)[0])
         rm, pm = statistics.median(rt), statistics.median(pt)
         rows.append((tier, kind, expr, when(kind, params), '%.4f' % (1e3 * rm),
                      '%.4f' % (1e3 * pm), '%.4f' % (pm / rm), 'timed'))
@@ -174,7 +203,8 @@ def main():
           'rondod, %d errors of Prometheus; %d requests per server and case, medians; '
           '%.0f s' % (len(rows), len(timed), len(battery_timed), len(timed) - len(battery_timed),
                       refused, errors, reps, time.time() - started))
-    print('# ratio = Prometheus median / rondod median (2: rondod twice as fast)')
+    print('# order: %s; ratio = Prometheus median / rondod median (2: rondod twice as fast)'
+          % ORDER)
     print('# %-16s %6s %8s %8s %8s %8s %9s %9s' % ('battery cases', 'timed', '>= 2x', '1-2x',
                                                    '< 1x', 'geomean', 'min', 'median'))
     ok_all = True

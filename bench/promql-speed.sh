@@ -11,9 +11,13 @@
 # See promql-speed.py for the method (alternating requests, a new
 # connection each, medians, ratio = Prometheus / rondod).
 #
-# Writes BENCH_OUT/data/promql-speed.csv (one row per case) and, with
-# gnuplot, BENCH_OUT/img/promql-speed.svg (the ratios, sorted); prints the
-# report.
+# Times the battery twice, once in each order of promql-speed.py
+# (interleaved: the two servers alternate request by request; blocks: each
+# server answers a case's requests in a row, the other's block right
+# before or after; why both: see promql-speed.py). Writes
+# BENCH_OUT/data/promql-speed.csv and promql-speed-blocks.csv (one row per
+# case) and, with gnuplot, BENCH_OUT/img/promql-speed.svg (the ratios,
+# sorted, both orders); prints both reports.
 #
 #   bench/promql-speed.sh [BUILDDIR]      (default .)
 #   REPS=N          timed requests per server and case (default 7)
@@ -84,11 +88,17 @@ wait_http "http://127.0.0.1:$PROM_PORT/-/ready" || {
 	exit 1
 }
 
-COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
-	"http://127.0.0.1:$PROM_PORT" "$END" "$csv" --reps "$REPS" --every "$EVERY" \
-	--ranks "$SCRATCH/ranks"
-echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== $csv"
+for order in interleaved blocks; do
+	case $order in
+	interleaved) out=$csv ;;
+	*) out="$OUT/data/promql-speed-$order.csv" ;;
+	esac
+	COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
+		"http://127.0.0.1:$PROM_PORT" "$END" "$out" --reps "$REPS" --every "$EVERY" \
+		--ranks "$SCRATCH/ranks-$order" --order $order
+	echo "== load average after the $order run: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "== $out"
+done
 
 have_gnuplot || exit 0
 gnuplot <<EOF
@@ -103,8 +113,10 @@ set xrange [0:1]
 set key top left
 set arrow from 0,2 to 1,2 nohead dashtype 2 lc rgb "red"
 set arrow from 0,1 to 1,1 nohead lc rgb "gray40"
-plot "$SCRATCH/ranks" index 0 using 1:2 with lines lw 2 title "instant queries", \
-     "" index 1 using 1:2 with lines lw 2 title "range queries"
+plot "$SCRATCH/ranks-interleaved" index 0 using 1:2 with lines lw 2 title "instant, interleaved", \
+     "" index 1 using 1:2 with lines lw 2 title "range, interleaved", \
+     "$SCRATCH/ranks-blocks" index 0 using 1:2 with lines lw 2 dashtype 2 title "instant, blocks", \
+     "" index 1 using 1:2 with lines lw 2 dashtype 2 title "range, blocks"
 EOF
 svg_tidy "$OUT/img/promql-speed.svg"
 echo "== $OUT/img/promql-speed.svg"

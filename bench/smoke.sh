@@ -57,5 +57,7 @@ elif [ ! -x "$BUILD/tests/promql/promql-fixture" ]; then
 else
 	sh "$SRC/bench/promql-speed.sh" "$BUILD"
 fi
+step "query-stores.sh"
+STORES=3 REPS=2 sh "$SRC/bench/query-stores.sh" "$BUILD"
 echo
 echo "bench-smoke: every benchmark script ran ($(($(date +%s) - start)) s)"
