@@ -141,6 +141,16 @@ path_is_inside(const Registry *reg, const char *path)
     return inside && dir;
 }
 
+/* TRUE if @path is a directory, not a link: named in the state directory,
+ * it is inside it without resolving anything (one lstat where
+ * path_is_inside() reads every component of the path). */
+static gboolean
+path_is_plain_dir(const char *path)
+{
+    GStatBuf st;
+    return g_lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* TRUE if the store at @path failed to open before and its files did not change since. */
 static gboolean
 failed_unchanged(const Registry *reg, const char *name, guint64 probe)
@@ -290,11 +300,11 @@ scan_one(Registry *reg, const char *name, GHashTable *seen, GHashTable *ignored)
         return;
     }
     g_autofree char *path = g_build_filename(reg->state_dir, name, NULL);
-    if (!path_is_inside(reg, path))
+    if (!path_is_plain_dir(path) && !path_is_inside(reg, path))
         return;
     Entry *e = g_hash_table_lookup(reg->entries, name);
     if (e != NULL && !rondo_store_is_replaced(e->h->store)) {
-        g_hash_table_add(seen, g_strdup(name)); /* the usual scan: one stat */
+        g_hash_table_add(seen, g_strdup(name)); /* the usual scan: a few stats */
         entry_update(e);
         return;
     }
