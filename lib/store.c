@@ -85,17 +85,24 @@ lock_try(int dir_fd, int lock_fd)
     return 0;
 }
 
+/* What the open lock file @fd says; "" when it cannot be read. */
+static void
+lock_read_fd(int fd, char buf[static 64])
+{
+    memset(buf, 0, 64);
+    if (fd >= 0)
+        (void)!pread(fd, buf, 63, 0);
+}
+
 /* What the lock file says; "" when it cannot be read. */
 static void
 lock_read(const char *store_path, char buf[static 64])
 {
     g_autofree char *path = g_build_filename(store_path, RONDO_LOCK_FILE, NULL);
-    memset(buf, 0, 64);
     int fd = rondo_file_open(path, O_RDONLY, NULL, NULL);
-    if (fd >= 0) {
-        (void)!pread(fd, buf, 63, 0);
+    lock_read_fd(fd, buf);
+    if (fd >= 0)
         close(fd);
-    }
 }
 
 static gint64
@@ -229,11 +236,14 @@ rondo_store_writer_pid(const RondoStore *store)
     /* Held when either lock is: a 0.1 writer takes only the file's. */
     gboolean held = (dir_fd >= 0 && flock(dir_fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) ||
                     (lock_fd >= 0 && flock(lock_fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK);
+    char buf[64] = "";
+    if (held)
+        lock_read_fd(lock_fd, buf); /* the pid, from the file just opened */
     if (dir_fd >= 0)
         close(dir_fd);
     if (lock_fd >= 0)
         close(lock_fd);
-    return held ? lock_read_pid(store->path) : 0;
+    return g_ascii_strtoll(buf, NULL, 10);
 }
 
 static RondoSchemaState *
