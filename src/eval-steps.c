@@ -154,6 +154,32 @@ eval_result_broadcast(EvalResult *r1, guint n_steps)
     return r;
 }
 
+static guint64
+add_saturated(guint64 a, guint64 b)
+{
+    return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
+/* Over @span_ns, a subquery's inner expression runs at the multiples of its
+ * step from span + range before the last step (1.): at most this many. */
+guint64
+eval_count_subquery_steps(const Node *n, guint64 span_ns)
+{
+    if (n == NULL)
+        return 0;
+    if (n->kind == NODE_SUBQUERY) {
+        guint64 step = n->step_ns != 0 ? n->step_ns : PROMQL_SUBQUERY_STEP_NS;
+        guint64 inner_span = add_saturated(span_ns, n->range_ns);
+        return add_saturated(inner_span / step + 1, eval_count_subquery_steps(n->lhs, inner_span));
+    }
+    guint64 n_steps = add_saturated(eval_count_subquery_steps(n->lhs, span_ns),
+                                    eval_count_subquery_steps(n->rhs, span_ns));
+    for (guint i = 0; n->args != NULL && i < n->args->len; i++)
+        n_steps = add_saturated(n_steps,
+                                eval_count_subquery_steps(g_ptr_array_index(n->args, i), span_ns));
+    return n_steps;
+}
+
 /* The subquery's own steps (1.); FALSE if it has none. */
 static gboolean
 subquery_steps(const Eval *ev, const Node *sq, EvalContext *ret_ctx)

@@ -89,4 +89,9 @@ void eval_result_write_json(const EvalResult *r, const EvalContext *ctx, gboolea
 /* Steps in [start, end] at @step_ns (at least 1). */
 guint eval_count_steps(guint64 start_ns, guint64 end_ns, guint64 step_ns);
 
+/* The inner steps the subqueries of @root compute when it is evaluated over
+ * @span_ns (end - start), nested ones included: at most, for any @ and
+ * offset. 0 without a subquery. */
+guint64 eval_count_subquery_steps(const Node *root, guint64 span_ns);
+
 #endif

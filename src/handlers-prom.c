@@ -103,8 +103,10 @@ param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 df
  * Where a query runs. Handing a query to a worker thread and its answer
  * back costs two thread wake-ups, more than a small query's evaluation,
  * so a query whose work is small by construction runs on the main loop:
- *   - at most INLINE_STEPS_MAX steps and no subquery (whose inner steps
- *     multiply the work), so the work per series read stays small;
+ *   - at most INLINE_STEPS_MAX steps, a subquery's own steps counted
+ *     (eval_count_subquery_steps(): its inner expression runs once over
+ *     the query's span and its range, at its step), so the work per
+ *     series read stays small;
  *   - at most INLINE_SAMPLES_MAX points read. That is known only by
  *     trying: the evaluation stops at that budget, and a query that
  *     reaches it starts again in a worker thread with the whole
@@ -118,17 +120,13 @@ param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 df
 #define INLINE_SAMPLES_MAX G_GUINT64_CONSTANT(20000)
 
 static gboolean
-is_subquery(const Node *n, gconstpointer data)
-{
-    return n->kind == NODE_SUBQUERY;
-}
-
-static gboolean
 may_run_inline(const PromQuery *q)
 {
     const EvalContext *c = &q->ctx;
-    return eval_count_steps(c->start_ns, c->end_ns, c->step_ns) <= INLINE_STEPS_MAX &&
-           !promql_node_any(q->expr, is_subquery, NULL);
+    guint64 n_steps = eval_count_steps(c->start_ns, c->end_ns, c->step_ns);
+    return n_steps <= INLINE_STEPS_MAX &&
+           eval_count_subquery_steps(q->expr, c->end_ns - c->start_ns) <=
+               INLINE_STEPS_MAX - n_steps;
 }
 
 /* Answers @q on the main loop if it stays within the inline budget; FALSE: it did not run. */

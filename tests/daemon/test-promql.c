@@ -1,9 +1,11 @@
 /* test-promql.c - rondod's parsers and writers in isolation: the PromQL subset,
- * request parameters, time and duration syntaxes, and the JSON number formats. */
+ * request parameters, time and duration syntaxes, the JSON number formats, and
+ * the steps an expression's subqueries compute (the inline rule's bound). */
 #include "config.h"
 
 #include <math.h>
 
+#include "eval.h"
 #include "json.h"
 #include "params.h"
 #include "promql.h"
@@ -325,10 +327,40 @@ test_json_shortest(void)
     g_rand_free(rand);
 }
 
+static guint64
+subquery_steps(const char *expr, guint64 span_s)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Node) n = promql_parse(expr, &error);
+    g_assert_no_error(error);
+    guint64 ns = G_GUINT64_CONSTANT(1000000000);
+    return eval_count_subquery_steps(n, span_s > G_MAXUINT64 / ns ? G_MAXUINT64 : span_s * ns);
+}
+
+/* A subquery's inner expression runs once over the span and its range, at its step. */
+static void
+test_subquery_steps(void)
+{
+    g_assert_cmpuint(subquery_steps("rate(x[5m])", 1800), ==, 0);
+    g_assert_cmpuint(subquery_steps("max_over_time(rate(x[5m])[30m:1m])", 0), ==, 31);
+    g_assert_cmpuint(subquery_steps("rate(x[5m:1m])", 1800), ==, 36);
+    g_assert_cmpuint(subquery_steps("avg_over_time(x[10m:])", 0), ==, 11); /* the default 1m */
+    g_assert_cmpuint(subquery_steps("rate(x[5m:1m] offset 1h) + rate(y[10m:1m] @ 100)", 0), ==,
+                     6 + 11);
+    /* nested: 30m/5m + 1 outer steps, over which the inner one spans 30m + 10m */
+    g_assert_cmpuint(subquery_steps("max_over_time(max_over_time(x[10m:1m])[30m:5m])", 0), ==,
+                     7 + 41);
+    /* a span beyond 64 bits of nanoseconds: counted as large, never wrapped round */
+    g_assert_cmpuint(subquery_steps("max_over_time(x[1m:1ms])", G_MAXUINT64), >=,
+                     G_MAXUINT64 / 1000000);
+    g_assert_cmpuint(eval_count_subquery_steps(NULL, 0), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/promql/subquery-steps", test_subquery_steps);
     g_test_add_func("/promql/accepts", test_accepts);
     g_test_add_func("/promql/refuses", test_refuses);
     g_test_add_func("/promql/depth-limit", test_depth_limit);
