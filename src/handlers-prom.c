@@ -394,23 +394,10 @@ handle_prom_series(Daemon *d, SoupServerMessage *msg, const char *path, const Pa
     http_respond_success(msg, out);
 }
 
-/* Adds a copy of @s to @set unless it holds it: most series repeat the names. */
-static void
-set_add(GHashTable *set, const char *s)
-{
-    if (!g_hash_table_contains(set, s))
-        g_hash_table_add(set, g_strdup(s));
-}
-
-/* A series' label names (series_labelset()'s, without building the set). */
 static void
 visit_label_names(const StoreHandle *h, const RondoSeries *s, gpointer data)
 {
-    const char *const *l = rondo_series_get_labels(s);
-    set_add(data, "__name__");
-    set_add(data, "store");
-    for (guint i = 0; l != NULL && l[i] != NULL && l[i + 1] != NULL; i += 2)
-        set_add(data, l[i]);
+    series_add_label_names(s, data);
 }
 
 typedef struct {
@@ -424,7 +411,7 @@ visit_label_values(const StoreHandle *h, const RondoSeries *s, gpointer data)
     ValuesVisit *v = data;
     const char *value = series_label_value(h, s, v->name);
     if (value[0] != '\0')
-        set_add(v->values, value);
+        labels_set_add(v->values, value);
 }
 
 static void

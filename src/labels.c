@@ -49,6 +49,23 @@ store_may_match(const StoreHandle *h, const GPtrArray *matchers)
     return TRUE;
 }
 
+void
+labels_set_add(GHashTable *set, const char *s)
+{
+    if (!g_hash_table_contains(set, s))
+        g_hash_table_add(set, g_strdup(s));
+}
+
+void
+series_add_label_names(const RondoSeries *s, GHashTable *names)
+{
+    const char *const *l = rondo_series_get_labels(s);
+    labels_set_add(names, "__name__");
+    labels_set_add(names, "store");
+    for (guint i = 0; l != NULL && l[i] != NULL && l[i + 1] != NULL; i += 2)
+        labels_set_add(names, l[i]);
+}
+
 static void
 pairs_add(GPtrArray *out, const char *name, const char *value)
 {

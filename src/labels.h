@@ -16,6 +16,10 @@ gboolean series_matches(const StoreHandle *h, const RondoSeries *s, const GPtrAr
 gboolean store_may_match(const StoreHandle *h, const GPtrArray *matchers);
 /* Sorted name, value pairs, NULL-terminated (g_strfreev). */
 char **series_labelset(const StoreHandle *h, const RondoSeries *s);
+/* Adds the names of series_labelset()'s pairs to @names, without building them. */
+void series_add_label_names(const RondoSeries *s, GHashTable *names);
+/* Adds a copy of @s to @set (of g_free'd strings) unless it holds it already. */
+void labels_set_add(GHashTable *set, const char *s);
 /* Appends {"a":"1",...} for sorted pairs. */
 void labels_write_json(GString *out, char *const *pairs);
 /* The value of the label @name in @pairs, or NULL. */
