@@ -298,24 +298,26 @@ each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn
     return g_steal_pointer(&r);
 }
 
-static gboolean
-selector_reads_store(const Node *n, gconstpointer data)
+gboolean
+eval_reads_store(const Node *n, const StoreHandle *h)
 {
-    const StoreHandle *h = data;
-    if (n->kind != NODE_SELECTOR || !store_may_match(h, n->matchers))
+    if (n == NULL)
         return FALSE;
-    guint count = rondo_store_get_n_series(h->store);
-    for (guint id = 0; id < count; id++) {
-        if (series_matches(h, rondo_store_get_series(h->store, id), n->matchers))
+    if (n->kind == NODE_SELECTOR) {
+        guint count = store_may_match(h, n->matchers) ? rondo_store_get_n_series(h->store) : 0;
+        for (guint id = 0; id < count; id++) {
+            if (series_matches(h, rondo_store_get_series(h->store, id), n->matchers))
+                return TRUE;
+        }
+        return FALSE;
+    }
+    if (eval_reads_store(n->lhs, h) || eval_reads_store(n->rhs, h))
+        return TRUE;
+    for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
+        if (eval_reads_store(g_ptr_array_index(n->args, i), h))
             return TRUE;
     }
     return FALSE;
-}
-
-gboolean
-eval_reads_store(const Node *root, const StoreHandle *h)
-{
-    return promql_node_any(root, selector_reads_store, h);
 }
 
 static gboolean

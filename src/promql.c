@@ -1117,20 +1117,6 @@ has_bare_range(const Node *n)
     return has_bare_range(n->lhs) || has_bare_range(n->rhs);
 }
 
-gboolean
-promql_node_any(const Node *n, NodePredicate pred, gconstpointer data)
-{
-    if (n == NULL)
-        return FALSE;
-    if (pred(n, data) || promql_node_any(n->lhs, pred, data) || promql_node_any(n->rhs, pred, data))
-        return TRUE;
-    for (guint i = 0; n->args != NULL && i < n->args->len; i++) {
-        if (promql_node_any(g_ptr_array_index(n->args, i), pred, data))
-            return TRUE;
-    }
-    return FALSE;
-}
-
 Node *
 promql_parse(const char *expr, GError **error)
 {

@@ -199,10 +199,6 @@ struct _Node {
  */
 Node *promql_parse(const char *expr, GError **error);
 void promql_node_free(Node *node);
-
-/* TRUE if @pred accepts @node or any node below it (lhs, rhs, arguments). */
-typedef gboolean (*NodePredicate)(const Node *node, gconstpointer data);
-gboolean promql_node_any(const Node *node, NodePredicate pred, gconstpointer data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Node, promql_node_free)
 
 /* TRUE for == != > < >= <=. */
