@@ -148,7 +148,7 @@ drain_position(RondoDrain *d, guint s, GError **error)
      * be refused above. Never start beyond what is complete. */
     guint64 start = MIN(oldest, d->limit[s]);
     if (done == 0)
-        done = start;       /* a new consumer starts at the oldest data */
+        done = start;       /* a new consumer starts at the oldest complete data */
     else if (done < oldest) /* only slot times the tier ever held count as missed */
         d->missed += (oldest - MAX(done, first)) / slab->interval_ns;
     d->done[s] = done;

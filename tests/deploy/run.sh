@@ -18,12 +18,13 @@
 # As root on a Debian 12 host. With a usable /dev/kvm the demo VMM's steps run;
 # without one they are reported as skipped ("ok N - ... # SKIP why"), and the
 # endpoints, promtool, chromium and the purge are checked on the fake
-# Firecracker VM's store instead of the VMM's (the agent's path needs no KVM). The container shares the host's
-# network, so rondod in it listens on the host's 127.0.0.1:9464 (which must be
-# free) and the receiver runs on the host. The mirror comes from the host's apt
-# sources. Each step prints "ok N - ..." or "not ok N - ..."; the last line
-# counts them; any failure makes the exit status 1. The container is powered
-# off on exit, whatever happened.
+# Firecracker VM's store instead of the VMM's (the agent's path needs no
+# KVM). The container shares the host's network, so rondod in it listens on
+# the host's 127.0.0.1:9464 (which must be free) and the receiver runs on the
+# host. The mirror comes from the host's apt sources. Each step prints
+# "ok N - ..." or "not ok N - ..."; the last line counts them; any failure
+# makes the exit status 1. The container is powered off on exit, whatever
+# happened.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd -P)
