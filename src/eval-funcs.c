@@ -130,14 +130,116 @@ window_stdvar(const Point *p, guint n, gboolean dev)
     return dev ? sqrt((aux + caux) / count) : (aux + caux) / count;
 }
 
-/* NaN first, as Go's sort of a vectorByValueHeap. */
+/* Moves the NaNs of v[0..n) to its front (where Go's sort of a
+ * vectorByValueHeap puts them: NaN sorts first); returns how many. */
+static guint
+nan_to_front(double *v, guint n)
+{
+    guint nans = 0;
+    for (guint i = 0; i < n; i++) {
+        if (isnan(v[i])) {
+            double t = v[nans];
+            v[nans++] = v[i];
+            v[i] = t;
+        }
+    }
+    return nans;
+}
+
+static void
+double_swap(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Hoare partition of v[lo..hi] (no NaN, hi - lo >= 2) around the median of
+ * its ends and middle; returns j with v[lo..j] <= pivot <= v[j+1..hi]. */
+static guint
+partition_median3(double *v, guint lo, guint hi)
+{
+    guint mid = lo + (hi - lo) / 2;
+    if (v[mid] < v[lo])
+        double_swap(&v[mid], &v[lo]);
+    if (v[hi] < v[lo])
+        double_swap(&v[hi], &v[lo]);
+    if (v[hi] < v[mid])
+        double_swap(&v[hi], &v[mid]);
+    double pivot = v[mid];
+    guint i = lo - 1, j = hi + 1;
+    for (;;) {
+        do
+            i++;
+        while (v[i] < pivot);
+        do
+            j--;
+        while (pivot < v[j]);
+        if (i >= j)
+            return j;
+        double_swap(&v[i], &v[j]);
+    }
+}
+
 static int
 double_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
-    if (isnan(x) || isnan(y))
-        return isnan(y) - isnan(x);
     return (x > y) - (x < y);
+}
+
+/* Puts at v[k] the value a sort of v[0..n) (no NaN) would put there, the
+ * smaller ones before it and the others after: quickselect, O(n) on
+ * average, where a quantile's sort took O(n log n) for two values. After
+ * 2 log2(n) rounds that did not converge it sorts what is left instead, so
+ * a hostile order costs no more than the sort did. */
+static void
+select_nth(double *v, guint n, guint k)
+{
+    g_assert(k < n);
+    guint lo = 0, hi = n - 1, rounds = 2 * g_bit_storage(n);
+    while (hi - lo >= 2) {
+        if (rounds-- == 0) {
+            qsort(v + lo, hi - lo + 1, sizeof(double), double_cmp);
+            return;
+        }
+        guint j = partition_median3(v, lo, hi);
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    if (hi > lo && v[hi] < v[lo])
+        double_swap(&v[lo], &v[hi]);
+}
+
+/* The value at index i of v[0..n) sorted, NaN first, for the two indices a
+ * quantile reads (upper = lower + 1 or lower); v is reordered. */
+static void
+order_stats(double *v, guint n, guint lower, guint upper, double *ret_lower, double *ret_upper)
+{
+    guint nans = nan_to_front(v, n);
+    if (upper < nans) {
+        *ret_lower = *ret_upper = NAN;
+        return;
+    }
+    if (lower < nans) {
+        *ret_lower = NAN;
+    } else {
+        select_nth(v + nans, n - nans, lower - nans);
+        *ret_lower = v[lower];
+    }
+    if (upper == lower) {
+        *ret_upper = *ret_lower;
+        return;
+    }
+    /* After the selection everything past lower is >= v[lower]: the next
+     * value in order is their minimum. */
+    guint from = MAX(lower + 1, nans);
+    double min = v[from];
+    for (guint i = from + 1; i < n; i++)
+        min = v[i] < min ? v[i] : min;
+    *ret_upper = min;
 }
 
 double
@@ -149,11 +251,12 @@ quantile_of(double q, double *v, guint n)
         return -INFINITY;
     if (q > 1)
         return INFINITY;
-    qsort(v, n, sizeof(double), double_cmp);
     double rank = q * (n - 1.0);
     double lower = MAX(0, floor(rank)), upper = MIN(n - 1.0, lower + 1);
     double weight = rank - floor(rank);
-    return v[(guint)lower] * (1 - weight) + v[(guint)upper] * weight;
+    double lo_v, up_v;
+    order_stats(v, n, (guint)lower, (guint)upper, &lo_v, &up_v);
+    return lo_v * (1 - weight) + up_v * weight;
 }
 
 static double

@@ -77,7 +77,8 @@ EvalResult *eval_subquery(Eval *ev, const Node *fn, GError **error);
  * message): the query fails. */
 char *window_factors_check(double sf, double tf);
 double window_apply(FuncKind f, const Window *w);
-/* Prometheus' quantile(): sorts @v in place; NaN for no values. */
+/* Prometheus' quantile(): reorders @v (the two values it needs are put in
+ * place, NaN first as Go sorts them); NaN for no values. */
 double quantile_of(double q, double *v, guint n);
 
 /* eval-gomath.c: Go's Log, Exp, Sin, Cos, Tan, Atan, Asin, Acos, Atan2, Sinh, Cosh, Tanh. */

@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
+#include "eval-priv.h"
 #include "eval.h"
 #include "json.h"
 #include "params.h"
@@ -356,11 +358,87 @@ test_subquery_steps(void)
     g_assert_cmpuint(eval_count_subquery_steps(NULL, 0), ==, 0);
 }
 
+/* NaN first, then ascending: the order Prometheus sorts a quantile's values in. */
+static int
+nan_first_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x) || isnan(y))
+        return isnan(y) - isnan(x);
+    return (x > y) - (x < y);
+}
+
+/* Prometheus' quantile, the plain way: sort everything, read two values. */
+static double
+quantile_by_sort(double q, const double *in, guint n)
+{
+    if (n == 0 || isnan(q))
+        return NAN;
+    if (q < 0 || q > 1)
+        return q < 0 ? -INFINITY : INFINITY;
+    g_autofree double *v = g_memdup2(in, n * sizeof *v);
+    qsort(v, n, sizeof *v, nan_first_cmp);
+    double rank = q * (n - 1.0);
+    double lower = MAX(0, floor(rank)), upper = MIN(n - 1.0, lower + 1);
+    double weight = rank - floor(rank);
+    return v[(guint)lower] * (1 - weight) + v[(guint)upper] * weight;
+}
+
+static void
+assert_quantile_as_sorted(double q, const double *in, guint n)
+{
+    g_autofree double *v = g_memdup2(in, MAX(n, 1) * sizeof *v);
+    double want = quantile_by_sort(q, in, n), got = quantile_of(q, v, n);
+    if (isnan(want)) {
+        g_assert_true(isnan(got));
+        return;
+    }
+    if (memcmp(&got, &want, sizeof got) != 0)
+        g_test_message("q=%g, %u values: %.17g, not %.17g", q, n, got, want);
+    g_assert_cmpmem(&got, sizeof got, &want, sizeof want);
+}
+
+/* quantile_of() selects the two values it needs instead of sorting: the
+ * same answer as the sort, NaNs, duplicates, infinities and the orders that
+ * defeat a naive quickselect included. */
+static void
+test_quantile_select(void)
+{
+    static const double qs[] = {0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1, -0.5, 1.5, NAN};
+    static const double pool[] = {NAN, -INFINITY, INFINITY, -1, 0, 0.5, 1, 2, 3, 1e300, -1e-300};
+    GRand *rand = g_rand_new_with_seed(15);
+    double v[400];
+    for (guint round = 0; round < 3000; round++) {
+        guint n = g_rand_int_range(rand, 0, round < 2000 ? 12 : G_N_ELEMENTS(v));
+        gboolean few = g_rand_boolean(rand);
+        for (guint i = 0; i < n; i++)
+            v[i] = few ? pool[g_rand_int_range(rand, 0, G_N_ELEMENTS(pool))]
+                       : g_rand_double_range(rand, -1000, 1000);
+        for (guint k = 0; k < G_N_ELEMENTS(qs); k++)
+            assert_quantile_as_sorted(qs[k], v, n);
+        assert_quantile_as_sorted(g_rand_double(rand), v, n);
+    }
+    g_rand_free(rand);
+    /* ascending, descending, all equal, organ pipe: each at every quantile */
+    for (guint shape = 0; shape < 4; shape++) {
+        for (guint i = 0; i < G_N_ELEMENTS(v); i++) {
+            guint half = G_N_ELEMENTS(v) / 2;
+            v[i] = shape == 0   ? i
+                   : shape == 1 ? -(double)i
+                   : shape == 2 ? 7
+                                : (i < half ? i : 2 * half - i);
+        }
+        for (guint k = 0; k < G_N_ELEMENTS(qs); k++)
+            assert_quantile_as_sorted(qs[k], v, G_N_ELEMENTS(v));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/promql/subquery-steps", test_subquery_steps);
+    g_test_add_func("/promql/quantile-select", test_quantile_select);
     g_test_add_func("/promql/accepts", test_accepts);
     g_test_add_func("/promql/refuses", test_refuses);
     g_test_add_func("/promql/depth-limit", test_depth_limit);
