@@ -39,20 +39,44 @@ json_append_string(GString *out, const char *s)
     g_string_append_c(out, '"');
 }
 
+/* "00" .. "99": two digits a division. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
 /* Decimal digits of @v into @buf (at least 21 bytes), NUL-terminated; returns the length. */
 static gsize
 format_u64(char *buf, guint64 v)
 {
     char tmp[24];
-    gsize n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (gsize i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
+    gsize k = sizeof tmp;
+    while (v >= 100) {
+        k -= 2;
+        memcpy(tmp + k, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        k -= 2;
+        memcpy(tmp + k, digit_pairs + 2 * v, 2);
+    } else {
+        tmp[--k] = (char)('0' + v);
+    }
+    gsize n = sizeof tmp - k;
+    memcpy(buf, tmp + k, n);
     buf[n] = '\0';
     return n;
+}
+
+/* floor(log10(a)) for a finite a > 0, or one less: from the binary
+ * exponent, a x log10(2) rounded down (without log10(), which was a tenth
+ * of formatting a value). */
+static int
+decimal_exponent_at_most(double a)
+{
+    int e2;
+    (void)frexp(a, &e2); /* a in [2^(e2-1), 2^e2) */
+    return (int)floor((e2 - 1) * 0.30102999566398120);
 }
 
 /* The digits of @a (> 0) printed with @format ("%.Ne"), zeros cut; TRUE if
@@ -166,18 +190,21 @@ static gboolean
 digits17(double a, char digits[20], int *ret_exp)
 {
 #if LDBL_MANT_DIG >= 64
-    int p = 16 - (int)floor(log10(a));
+    /* 16 or 17 digits before the point, then 17 */
+    int p = 15 - decimal_exponent_at_most(a);
     for (int turn = 0; turn < 2; turn++, p += 1) {
         if (p < -27 || p > 27)
             return FALSE;
         long double x = p >= 0 ? (long double)a * pow10_long[p] : (long double)a / pow10_long[-p];
         if (x >= 1e17L - 1)
-            return FALSE; /* log10 one off upwards, or too near 10^17 to tell */
+            return FALSE; /* too near 10^17 to tell */
         if (x < 1e16L + 1)
-            continue; /* one digit short: one power more */
-        if (fabsl(x - floorl(x) - 0.5L) < 0x1p-6L)
+            continue;               /* one digit short: one power more */
+        guint64 whole = (guint64)x; /* x > 0: its floor */
+        long double frac = x - (long double)whole;
+        if (fabsl(frac - 0.5L) < 0x1p-6L)
             return FALSE;
-        integer_digits((guint64)nearbyintl(x), p, digits, ret_exp);
+        integer_digits(whole + (frac > 0.5L), p, digits, ret_exp);
         return TRUE;
     }
 #endif
@@ -199,10 +226,11 @@ shortest_digits_fast(double a, char digits[20], int *ret_exp)
     gboolean tested16 = FALSE; /* the 16-digit decimals nearest a were tried */
     /* A decimal of up to 15 digits that reads back is the only one of its
      * length that does (15 digits survive a trip through a double), so a
-     * shorter one shows at 14 digits as those digits with zeros at the end:
-     * the search starts there (13 to 15, as log10 may be one off), or where
-     * the exact powers end, one more digit each turn. */
-    for (int p = MIN(13 - (int)floor(log10(a)), 22); p <= 22; p++) {
+     * shorter one shows at 14 digits as those digits with zeros at the end
+     * (and so at 15): the search starts at 14 or 15 digits
+     * (decimal_exponent_at_most() may be one short), or where the exact
+     * powers end, one more digit each turn. */
+    for (int p = MIN(13 - decimal_exponent_at_most(a), 22); p <= 22; p++) {
         if (p < -22)
             return FALSE;
         double scaled = p >= 0 ? a * pow10_exact[p] : a / pow10_exact[-p];
