@@ -255,7 +255,13 @@ count_values_group(const Node *n, char *const *labels, const char *text)
 }
 
 /* count_values("label", v): per step, how many series of each group have
- * each value, the value (as Go formats it) in the label. */
+ * each value, the value (as Go formats it) in the label.
+ *
+ * A group is found by its key: the series' group with a value no value
+ * is ("\x01", so the key says where the value goes), then the value
+ * itself, unless the grouping drops the label (without it: the value
+ * changes nothing). Series of the same group share the first part, which
+ * is built once a series; a step only writes its value after it. */
 EvalResult *
 eval_count_values(Eval *ev, const Node *n, GError **error)
 {
@@ -263,24 +269,28 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
     if (in == NULL)
         return NULL;
     g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GString) key = g_string_new(NULL);
     EvalResult *r = eval_result_new(FALSE, ev->n_steps);
     for (guint k = 0; k < in->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(in->series, k);
+        g_auto(GStrv) placed = count_values_group(n, s->labels, "\x01");
+        g_autofree char *group_key = labels_key(placed);
+        gsize group_len = strlen(group_key);
+        gboolean value_stays = labels_get(placed, n->strings[0]) != NULL;
+        g_string_assign(key, group_key);
         for (guint i = 0; i < ev->n_steps; i++) {
             if (eval_is_absent(s->v[i]))
                 continue;
             char text[64];
             format_go_fixed(text, sizeof text, s->v[i]);
-            char **labels = count_values_group(n, s->labels, text);
-            char *key = labels_key(labels);
-            EvalSeries *out = g_hash_table_lookup(groups, key);
+            g_string_truncate(key, group_len);
+            if (value_stays)
+                g_string_append(key, text);
+            EvalSeries *out = g_hash_table_lookup(groups, key->str);
             if (out == NULL) {
-                out = eval_series_new(labels, ev->n_steps);
-                g_hash_table_insert(groups, key, out);
+                out = eval_series_new(count_values_group(n, s->labels, text), ev->n_steps);
+                g_hash_table_insert(groups, g_strdup(key->str), out);
                 g_ptr_array_add(r->series, out);
-            } else {
-                g_strfreev(labels);
-                g_free(key);
             }
             out->v[i] = eval_is_absent(out->v[i]) ? 1 : out->v[i] + 1;
         }
