@@ -143,34 +143,6 @@ scaled_back(double m, int p)
     return p >= 0 ? m / pow10_exact[p] : m * pow10_exact[-p];
 }
 
-/* The integer among m0 - 1, m0, m0 + 1 whose m x 10^-p reads back as @a and
- * lies nearest it (m0 came from a rounded product, so the nearest integer to
- * the exact a x 10^p is one of the three); 0 if none reads back, -1 if two
- * do and are too near a tie to tell apart here: a x 10^p in a long double is
- * within 2^-11 of exact (below 2^53, 64 mantissa bits), so distances closer
- * than 2^-9 are left to printf. */
-static double
-nearest_reading_back(double a, int p, double m0)
-{
-    long double exact = p >= 0 ? (long double)a * pow10_exact[p] : (long double)a / pow10_exact[-p];
-    double best = 0;
-    long double best_d = 0;
-    gboolean tie = FALSE;
-    for (int d = -1; d <= 1; d++) {
-        double m = m0 + d;
-        if (m <= 0 || m >= MANTISSA_EXACT || scaled_back(m, p) != a)
-            continue;
-        long double dist = fabsl((long double)m - exact);
-        if (best != 0 && fabsl(dist - best_d) < 0x1p-9L)
-            tie = TRUE;
-        if (best == 0 || dist < best_d) {
-            best = m;
-            best_d = dist;
-        }
-    }
-    return tie ? -1 : best;
-}
-
 #if LDBL_MANT_DIG >= 64
 /* 10^0 .. 10^27: every one exact in a long double of 64 mantissa bits (5^27 < 2^63). */
 static const long double pow10_long[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
@@ -178,6 +150,61 @@ static const long double pow10_long[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L
                                          1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
                                          1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 #endif
+
+/* Whether m x 10^-p reads back as @a: 1 yes, 0 no, -1 cannot tell here.
+ * Below 2^53 exactly (scaled_back()). Above it (16 digits from 9.007...),
+ * for 0 <= p <= 27: the quotient in a long double, one rounded operation
+ * (within 2^-64 of exact, relatively), then rounded to a double; the two
+ * roundings differ from strtod()'s one only when the exact quotient lies
+ * that near the half-way point between two doubles, and within 2^-62 of
+ * it this leaves the answer to printf. */
+static int
+reads_back(guint64 m, int p, double a)
+{
+    if (m < (guint64)MANTISSA_EXACT)
+        return scaled_back((double)m, p) == a;
+#if LDBL_MANT_DIG >= 64
+    if (p >= 0 && p <= 27) {
+        long double q = (long double)m / pow10_long[p];
+        double d = (double)q;
+        long double side = q >= d ? nextafter(d, INFINITY) : nextafter(d, 0);
+        if (fabsl(q - (d + (side - d) / 2)) <= q * 0x1p-62L)
+            return -1;
+        return d == a;
+    }
+#endif
+    return -1;
+}
+
+/* The integer m nearest a x 10^p, or one of its neighbours, that reads
+ * back as @a and lies nearest it: the exact product's nearest integer is
+ * one of the three, since a x 10^p in a long double is within 2^-11 of
+ * exact (below 2^54, 64 mantissa bits). 0 if none reads back; G_MAXUINT64
+ * if this cannot tell: a candidate reads_back() cannot decide, or two that
+ * are nearer a tie than 2^-9, for printf. */
+static guint64
+nearest_reading_back(double a, int p)
+{
+    g_assert(p >= -22 && p <= 22);
+    long double exact = p >= 0 ? (long double)a * pow10_exact[p] : (long double)a / pow10_exact[-p];
+    guint64 m0 = (guint64)(exact + 0.5L), best = 0;
+    long double best_d = 0;
+    for (guint64 m = m0 > 0 ? m0 - 1 : 0; m <= m0 + 1; m++) {
+        int back = m > 0 ? reads_back(m, p, a) : 0;
+        if (back < 0)
+            return G_MAXUINT64;
+        if (!back)
+            continue;
+        long double dist = fabsl((long double)m - exact);
+        if (best != 0 && fabsl(dist - best_d) < 0x1p-9L)
+            return G_MAXUINT64;
+        if (best == 0 || dist < best_d) {
+            best = m;
+            best_d = dist;
+        }
+    }
+    return best;
+}
 
 /* The correctly rounded 17 significant digits of @a (> 0), what "%.16e"
  * prints, without printf: a x 10^p for the p that leaves 17 digits before
@@ -216,8 +243,8 @@ digits17(double a, char digits[20], int *ret_exp)
  * docs/benchmarks.md): for k = 14, 15, ... digits (see below), the k-digit
  * decimals nearest @a (a > 0) are tried exactly (scaled_back()); the first
  * length that reads back, zeros cut, is the shortest, and its nearest
- * candidate is Go's choice; 16 digits
- * above 2^53 are left to printf; none up to 16: the correctly rounded 17
+ * candidate is Go's choice (16 digits above 2^53 in long doubles, where
+ * they can tell, else by printf); none up to 16: the correctly rounded 17
  * (digits17(), else printf). FALSE when a length needs an exponent the
  * exact powers cannot reach. */
 static gboolean
@@ -234,25 +261,28 @@ shortest_digits_fast(double a, char digits[20], int *ret_exp)
         if (p < -22)
             return FALSE;
         double scaled = p >= 0 ? a * pow10_exact[p] : a / pow10_exact[-p];
-        double m0 = nearbyint(scaled);
-        if (m0 >= MANTISSA_EXACT) {
-            /* 16-digit candidates above 2^53 are not exact here: printf tries
-             * them (1 to 15 digits did not read back, so it need not) */
-            if (!tested16 && printf_digits(a, "%.15e", digits, ret_exp))
+        /* 16 digits above 2^53 (reads_back() tries them in long doubles,
+         * else printf: 1 to 15 digits did not read back, so it need not),
+         * or past 16 digits */
+        gboolean wide = nearbyint(scaled) >= MANTISSA_EXACT;
+        guint64 m = wide && tested16 ? 0 : nearest_reading_back(a, p);
+        if (m == G_MAXUINT64) {
+            if (!wide)
+                return FALSE;
+            if (printf_digits(a, "%.15e", digits, ret_exp))
                 return TRUE;
-            if (!digits17(a, digits, ret_exp))
-                printf_digits(a, "%.16e", digits, ret_exp); /* 17 digits always read back */
+            m = 0;
+        }
+        if (m != 0) {
+            integer_digits(m, p, digits, ret_exp);
             return TRUE;
         }
-        double m = nearest_reading_back(a, p, m0);
-        if (m < 0)
-            return FALSE;
-        if (m == 0) {
-            tested16 = scaled >= 1e15 * (1 + 0x1p-50); /* surely 16 digits, not 15 rounded up */
-            continue;
+        if (wide) { /* no 16 digits read back: 17 do */
+            if (!digits17(a, digits, ret_exp))
+                printf_digits(a, "%.16e", digits, ret_exp);
+            return TRUE;
         }
-        integer_digits((guint64)m, p, digits, ret_exp);
-        return TRUE;
+        tested16 = scaled >= 1e15 * (1 + 0x1p-50); /* surely 16 digits, not 15 rounded up */
     }
     return FALSE;
 }

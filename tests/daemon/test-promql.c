@@ -316,6 +316,16 @@ test_json_shortest(void)
         check_digits((double)g_rand_int_range(rand, 1, 1000000) * 1e25); /* past 10^22 */
         check_digits(g_rand_double_range(rand, 1e-12, 1e-8));
     }
+    /* 16 digits above 2^53 (9.007199254740992 ... 9.999...): the long
+     * double path, and its ties left to printf */
+    for (guint i = 0; i < 200000; i++) {
+        double lead = g_rand_double_range(rand, 0.9007199254740992, 1.0);
+        check_digits(lead * pow(10, g_rand_int_range(rand, -12, 23)));
+        check_digits(nextafter(lead, 2.0));
+    }
+    check_digits(0.9999999999999999);
+    check_digits(9.999999999999998);
+    check_digits(0.9007199254740993);
     for (int e = -30; e <= 30; e++) {
         double p = pow(10, e);
         check_digits(p);
