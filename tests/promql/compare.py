@@ -339,6 +339,10 @@ TIER0_EXPRS = [
     'count_values("v", memory_bytes * NaN)',
     'count_values("v", memory_bytes * 1e15)',
     'count_values("v", vector(1e-9))',
+    # the grouping keeps or drops the value's label (one key per series and value, or per series)
+    'count_values without (v) ("v", memory_bytes)',
+    'count_values("store", memory_bytes) without (store)',
+    'count_values by (v) ("v", queue_length)',
     # label_join
     'label_join(memory_bytes, "x", "-", "store", "__name__")',
     'label_join(build_info, "v2", "/", "version", "store", "version")',
