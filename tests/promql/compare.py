@@ -210,6 +210,10 @@ TIER0_EXPRS = [
     'quantile(2, memory_bytes)',
     'quantile_over_time(0.5, queue_length[10m])',
     'quantile_over_time(-1, queue_length[10m])',
+    # the two values a quantile reads: the ends of the order, and NaNs (sorted first)
+    'quantile_over_time(0, temperature_celsius[5m])',
+    'quantile_over_time(1, temperature_celsius[5m])',
+    'quantile_over_time(0.3, ((queue_length - 3) / (queue_length - 3))[10m:1m])',
     'predict_linear(temperature_celsius[5m] offset 5m, 300)',
     'predict_linear(http_requests_total[30m], 3600)',
     # set operators
