@@ -27,6 +27,8 @@ step "record-median.sh (rondo bench)"
 (cd "$BUILD" && RECORDS=20000 sh "$SRC/bench/record-median.sh" 1 tools/rondo)
 step "record-limit (librondo, inlined and called, beside the limit design)"
 "$BUILD/bench/record-limit" 30000
+step "format-values (rondod's value formatting and quantile selection)"
+"$BUILD/bench/format-values" 6000
 step "large-input.sh"
 sh "$SRC/bench/large-input.sh" "$BUILD"
 step "export-bench.sh"
