@@ -130,6 +130,14 @@ window_stdvar(const Point *p, guint n, gboolean dev)
     return dev ? sqrt((aux + caux) / count) : (aux + caux) / count;
 }
 
+static void
+double_swap(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
 /* Moves the NaNs of v[0..n) to its front (where Go's sort of a
  * vectorByValueHeap puts them: NaN sorts first); returns how many. */
 static guint
@@ -137,21 +145,10 @@ nan_to_front(double *v, guint n)
 {
     guint nans = 0;
     for (guint i = 0; i < n; i++) {
-        if (isnan(v[i])) {
-            double t = v[nans];
-            v[nans++] = v[i];
-            v[i] = t;
-        }
+        if (isnan(v[i]))
+            double_swap(&v[nans++], &v[i]);
     }
     return nans;
-}
-
-static void
-double_swap(double *a, double *b)
-{
-    double t = *a;
-    *a = *b;
-    *b = t;
 }
 
 /* Hoare partition of v[lo..hi] (no NaN, hi - lo >= 2) around the median of

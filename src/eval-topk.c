@@ -281,13 +281,16 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
         for (guint i = 0; i < ev->n_steps; i++) {
             if (eval_is_absent(s->v[i]))
                 continue;
-            char text[64];
-            format_go_fixed(text, sizeof text, s->v[i]);
+            char text[64] = "";
             g_string_truncate(key, group_len);
-            if (value_stays)
+            if (value_stays) {
+                format_go_fixed(text, sizeof text, s->v[i]);
                 g_string_append(key, text);
+            }
             EvalSeries *out = g_hash_table_lookup(groups, key->str);
             if (out == NULL) {
+                if (!value_stays) /* the label goes: its value is only built to go */
+                    format_go_fixed(text, sizeof text, s->v[i]);
                 out = eval_series_new(count_values_group(n, s->labels, text), ev->n_steps);
                 g_hash_table_insert(groups, g_strdup(key->str), out);
                 g_ptr_array_add(r->series, out);
