@@ -21,10 +21,17 @@
 #define EXPORT_SAMPLE_BYTES_MAX 24 /* 1+1 +(1+8) +(1+10), rounded up */
 #define EXPORT_SERIES_BYTES_MAX 6  /* tag + 5-byte length */
 gsize export_labels_bytes_max(const char *name, const char *const *labels,
-                              const char *const *extra_labels);
+                              const char *const *source_labels, const char *const *extra_labels);
 gsize export_metadata_bytes_max(const RondoExportMetadata *md);
 /* Metadata goes with a store's first batch at most this often. */
 #define EXPORT_METADATA_INTERVAL_US (60 * G_USEC_PER_SEC)
+
+/* rondo_remote_write_encode_full() where each series may have labels of its
+ * source (@source_labels[i], NULL for none; NULL: no series has), between
+ * its own and @extra_labels in precedence. */
+GBytes *export_encode(const RondoExportSeries *series, const char *const *const *source_labels,
+                      gsize n_series, const RondoExportMetadata *metadata, gsize n_metadata,
+                      const char *const *extra_labels, GError **error);
 
 /* Snappy block compression of @body. */
 GBytes *export_snappy_compress(GBytes *body, GError **error);

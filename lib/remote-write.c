@@ -52,10 +52,10 @@ pairs_has_name(const char *const *pairs, const char *name)
     return FALSE;
 }
 
-/* Appends @pairs (skipping empty values and names in @shadow) to @out. */
+/* Appends @pairs (skipping empty values and names in @shadow or @shadow2) to @out. */
 static gboolean
 labels_append(GArray *out, const char *series, const char *const *pairs, const char *const *shadow,
-              GError **error)
+              const char *const *shadow2, GError **error)
 {
     for (gsize i = 0; pairs && pairs[i]; i += 2) {
         if (pairs[i + 1] == NULL || !label_name_valid(pairs[i])) {
@@ -64,7 +64,8 @@ labels_append(GArray *out, const char *series, const char *const *pairs, const c
                         pairs[i]);
             return FALSE;
         }
-        if (pairs[i + 1][0] == '\0' || (shadow && pairs_has_name(shadow, pairs[i])))
+        if (pairs[i + 1][0] == '\0' || pairs_has_name(shadow, pairs[i]) ||
+            pairs_has_name(shadow2, pairs[i]))
             continue;
         Label l = {pairs[i], pairs[i + 1]};
         g_array_append_val(out, l);
@@ -72,9 +73,12 @@ labels_append(GArray *out, const char *series, const char *const *pairs, const c
     return TRUE;
 }
 
-/* Appends one series' final label set to @out, sorted and checked. */
+/* Appends one series' final label set to @out, sorted and checked: its own
+ * labels, then its source's (@source) and the request's (@extra), each
+ * shadowed by those before. */
 static gboolean
-series_labels(GArray *out, const RondoExportSeries *s, const char *const *extra, GError **error)
+series_labels(GArray *out, const RondoExportSeries *s, const char *const *source,
+              const char *const *extra, GError **error)
 {
     guint first = out->len;
 
@@ -84,8 +88,9 @@ series_labels(GArray *out, const RondoExportSeries *s, const char *const *extra,
     }
     Label name = {NAME_LABEL, s->name};
     g_array_append_val(out, name);
-    if (!labels_append(out, s->name, s->labels, NULL, error) ||
-        !labels_append(out, s->name, extra, s->labels, error))
+    if (!labels_append(out, s->name, s->labels, NULL, NULL, error) ||
+        !labels_append(out, s->name, source, s->labels, NULL, error) ||
+        !labels_append(out, s->name, extra, s->labels, source, error))
         return FALSE;
     guint n = out->len - first;
     if (n > EXPORT_LABELS_MAX) {
@@ -217,9 +222,9 @@ metadata_fill(const RondoExportMetadata *metadata, gsize n, Prometheus__MetricMe
 }
 
 GBytes *
-rondo_remote_write_encode_full(const RondoExportSeries *series, gsize n_series,
-                               const RondoExportMetadata *metadata, gsize n_metadata,
-                               const char *const *extra_labels, GError **error)
+export_encode(const RondoExportSeries *series, const char *const *const *source_labels,
+              gsize n_series, const RondoExportMetadata *metadata, gsize n_metadata,
+              const char *const *extra_labels, GError **error)
 {
     g_return_val_if_fail(series != NULL || n_series == 0, NULL);
     g_return_val_if_fail(metadata != NULL || n_metadata == 0, NULL);
@@ -235,7 +240,8 @@ rondo_remote_write_encode_full(const RondoExportSeries *series, gsize n_series,
     r.labels = g_array_new(FALSE, FALSE, sizeof(Label));
     r.label_end = g_new(guint, n_series + 1);
     for (gsize i = 0; i < n_series; i++) {
-        if (!series_labels(r.labels, &series[i], extra_labels, error) ||
+        const char *const *source = source_labels ? source_labels[i] : NULL;
+        if (!series_labels(r.labels, &series[i], source, extra_labels, error) ||
             !samples_check(&series[i], error)) {
             request_clear(&r);
             return NULL;
@@ -255,6 +261,14 @@ rondo_remote_write_encode_full(const RondoExportSeries *series, gsize n_series,
     g_assert(packed == size);
     request_clear(&r);
     return g_bytes_new_take(buf, size);
+}
+
+GBytes *
+rondo_remote_write_encode_full(const RondoExportSeries *series, gsize n_series,
+                               const RondoExportMetadata *metadata, gsize n_metadata,
+                               const char *const *extra_labels, GError **error)
+{
+    return export_encode(series, NULL, n_series, metadata, n_metadata, extra_labels, error);
 }
 
 GBytes *
@@ -284,10 +298,10 @@ pairs_bytes_max(const char *const *pairs)
 
 gsize
 export_labels_bytes_max(const char *name, const char *const *labels,
-                        const char *const *extra_labels)
+                        const char *const *source_labels, const char *const *extra_labels)
 {
     return 3 * 6 + strlen(NAME_LABEL) + strlen(name) + pairs_bytes_max(labels) +
-           pairs_bytes_max(extra_labels);
+           pairs_bytes_max(source_labels) + pairs_bytes_max(extra_labels);
 }
 
 GBytes *

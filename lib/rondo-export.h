@@ -258,6 +258,57 @@ RONDO_EXPORT_API gboolean rondo_exporter_push_drain(RondoExporter *exporter, Ron
                                                     RondoExportStats *ret_stats, GError **error);
 
 /**
+ * RondoExportSource:
+ * @drain: a drain (rondo_drain_new(), rondo_drain_new_at()): its store's
+ *   tier is exported and its cursor committed as the batches carrying its
+ *   points are delivered.
+ * @labels: (nullable): NULL-terminated name, value pairs added to this
+ *   source's series only, e.g. ("store", "vm-12"); the rules of
+ *   rondo_exporter_add_label(). A series' own label of the same name wins;
+ *   these win over the exporter's.
+ * @stats: (out): what the push did for this source. A batch carrying the
+ *   points of several sources counts once for each of them (also its
+ *   retries and status); its bytes are shared out by samples.
+ * @error: (out) (transfer full): NULL when the source was pushed to the
+ *   end; else its own failure (its labels, tier or cursor file: it is left
+ *   where it failed, the others go on), or, when the receiver failed the
+ *   push, a copy of the push's error for each source not delivered to the
+ *   end (its cursor kept at its first undelivered batch).
+ *
+ * One source of rondo_exporter_push_sources().
+ */
+typedef struct {
+    RondoDrain *drain;
+    const char *const *labels;
+    RondoExportStats stats;
+    GError *error;
+    /*< private >*/
+    gpointer reserved[4];
+} RondoExportSource;
+
+/**
+ * rondo_exporter_push_sources:
+ * @sources: (array length=n_sources): the drains, exported in that order.
+ *
+ * rondo_exporter_push_drain() over several drains at once: a batch carries
+ * the points of as many sources as fit (the batch limits, slot boundaries
+ * and delivery rules of a single push hold per source), so a receiver gets
+ * one request for many small stores, a host's VMs, instead of one each,
+ * and spends less per sample. A batch rejected for good (a 4xx other than
+ * those that refuse the sender) that carried several sources' points is
+ * sent again source by source, so that only the source whose data the
+ * receiver rejects loses it.
+ * Returns: FALSE with RONDO_EXPORT_ERROR_* when the receiver failed the
+ *   push: the sources whose points were not delivered keep their cursors.
+ *   A source's own failure is reported in its @error and fails only it:
+ *   the push still returns TRUE.
+ * Since: 0.7.0
+ */
+RONDO_EXPORT_API gboolean rondo_exporter_push_sources(RondoExporter *exporter,
+                                                      RondoExportSource *sources, gsize n_sources,
+                                                      GError **error);
+
+/**
  * rondo_exporter_get_last_message:
  * Returns: (nullable): the receiver's message (its body, truncated to 1 KiB,
  *   or the transport error) for the last batch dropped, refused or failed;

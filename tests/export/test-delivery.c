@@ -520,6 +520,266 @@ test_kill_anytime(Fixture *f, gconstpointer data)
     g_assert_cmpuint(dups, <=, 3 * batch); /* at most one batch per kill */
 }
 
+/* ------------------------------------------------------ several sources */
+
+#define N_SOURCES 3
+
+/* Stores beside the fixture's: source 0 is f->store, 1 and 2 are new. */
+typedef struct {
+    RondoStore *stores[N_SOURCES];
+    RondoDrain *drains[N_SOURCES];
+    RondoExportSource src[N_SOURCES];
+    const char *labels[N_SOURCES][3];
+} Sources;
+
+static const char *const source_names[N_SOURCES] = {"a", "b", "c"};
+
+static void
+sources_create(Fixture *f, Sources *s)
+{
+    g_autofree char *base = g_path_get_dirname(f->dir);
+    memset(s, 0, sizeof *s);
+    s->stores[0] = f->store;
+    for (guint k = 1; k < N_SOURCES; k++) {
+        g_autofree char *dir = g_strdup_printf("%s/store%u", base, k);
+        s->stores[k] = test_store_new_preset(dir, 64);
+        for (guint i = 0; i < f->n_series; i++)
+            test_series(s->stores[k], "rondo_test_metric", i);
+    }
+}
+
+/* Fresh drains (the committed cursors) and sources labelled store=a, b, c. */
+static void
+sources_prepare(Sources *s)
+{
+    for (guint k = 0; k < N_SOURCES; k++) {
+        g_autoptr(GError) error = NULL;
+        g_clear_pointer(&s->drains[k], rondo_drain_free);
+        g_clear_error(&s->src[k].error);
+        s->drains[k] = rondo_drain_new(s->stores[k], CONSUMER, 0, &error);
+        g_assert_no_error(error);
+        s->labels[k][0] = "store";
+        s->labels[k][1] = source_names[k];
+        s->src[k] = (RondoExportSource){.drain = s->drains[k], .labels = s->labels[k]};
+    }
+}
+
+static void
+sources_close(Sources *s)
+{
+    for (guint k = 0; k < N_SOURCES; k++) {
+        g_clear_pointer(&s->drains[k], rondo_drain_free);
+        g_clear_error(&s->src[k].error);
+        if (k > 0)
+            rondo_store_close(s->stores[k]);
+    }
+}
+
+static void
+sources_write(Fixture *f, Sources *s, guint64 from, guint seconds)
+{
+    RondoStore *own = f->store;
+    for (guint k = 0; k < N_SOURCES; k++) {
+        f->store = s->stores[k];
+        write_points(f, from, seconds);
+    }
+    f->store = own;
+}
+
+/* Opens the sources with @seconds recorded from TEST_T0, ready to push. */
+static void
+sources_open(Fixture *f, Sources *s, guint seconds)
+{
+    sources_create(f, s);
+    sources_write(f, s, TEST_T0, seconds);
+    sources_prepare(s);
+}
+
+/* How many samples the receiver holds of source @k, checking each value. */
+static guint
+sources_received(Fixture *f, Sources *s, guint k)
+{
+    RondoStore *own = f->store;
+    f->store = s->stores[k];
+    g_autoptr(GHashTable) want = expected_points(f);
+    f->store = own;
+    g_autofree char *suffix = g_strdup_printf(",store=%s}", source_names[k]);
+    GArray *got = fake_receiver_samples(f->rx);
+    guint n = 0;
+    for (guint i = 0; i < got->len; i++) {
+        FakeSample *x = &g_array_index(got, FakeSample, i);
+        if (!g_str_has_suffix(x->key, suffix))
+            continue;
+        g_autofree char *plain = g_strndup(x->key, strlen(x->key) - strlen(suffix));
+        g_autofree char *key = g_strdup_printf("%s}@%" G_GINT64_FORMAT, plain, x->timestamp_ms);
+        const double *v = g_hash_table_lookup(want, key);
+        if (v == NULL)
+            g_error("received %s of source %u, which its store does not hold", key, k);
+        g_assert_cmpfloat(*v, ==, x->value);
+        n++;
+    }
+    fake_samples_free(got);
+    return n;
+}
+
+static guint64
+source_cursor(Sources *s, guint k)
+{
+    g_autoptr(RondoDrain) d = rondo_drain_new(s->stores[k], CONSUMER, 0, NULL);
+    return rondo_drain_get_cursor_ns(d, 0);
+}
+
+/* Three small stores go in one request, each with its own label; each
+ * cursor is committed; a source with a bad label fails alone. */
+static void
+test_sources(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_autoptr(GError) error = NULL;
+    Sources s;
+
+    sources_open(f, &s, 11); /* 10 complete slots of 5 points each */
+    g_assert_true(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 1);
+    for (guint k = 0; k < N_SOURCES; k++) {
+        const RondoExportStats *st = &s.src[k].stats;
+        g_assert_null(s.src[k].error);
+        g_assert_cmpuint(st->samples_sent, ==, 10 * f->n_series);
+        g_assert_cmpuint(st->batches_sent, ==, 1);
+        g_assert_cmpuint(st->last_status, ==, 200);
+        g_assert_cmpuint(st->last_timestamp_ns, ==, TEST_T0 + 9 * RONDO_NS_PER_S);
+        g_assert_cmpuint(sources_received(f, &s, k), ==, 10 * f->n_series);
+        g_assert_cmpuint(source_cursor(&s, k), ==, TEST_T0 + 10 * RONDO_NS_PER_S);
+    }
+    g_autofree char *violations = fake_receiver_violations(f->rx);
+    g_assert_cmpstr(violations, ==, "");
+
+    /* the cursors hold: nothing again; a bad label fails its source only */
+    sources_write(f, &s, TEST_T0 + 11 * RONDO_NS_PER_S, 2);
+    sources_prepare(&s);
+    const char *bad[] = {"__store", "x", NULL};
+    s.src[1].labels = bad;
+    g_assert_true(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_error(s.src[1].error, RONDO_ERROR, RONDO_ERROR_INVALID);
+    g_assert_cmpuint(s.src[1].stats.samples_sent, ==, 0);
+    g_assert_null(s.src[0].error);
+    g_assert_null(s.src[2].error);
+    g_assert_cmpuint(s.src[0].stats.samples_sent + s.src[2].stats.samples_sent, ==,
+                     2 * 2 * f->n_series);
+    g_assert_cmpuint(source_cursor(&s, 1), ==, TEST_T0 + 10 * RONDO_NS_PER_S);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 2);
+    sources_close(&s);
+}
+
+/* Batches keep their limits across sources, and end on slot boundaries. */
+static void
+test_sources_batching(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 40); /* 8 slots of 5 points */
+    g_autoptr(GError) error = NULL;
+    Sources s;
+
+    sources_open(f, &s, 21); /* 20 slots, 100 points per source */
+    g_assert_true(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_no_error(error);
+    g_autoptr(GArray) sizes = fake_receiver_request_sizes(f->rx);
+    guint total = 0;
+    for (guint i = 0; i < sizes->len; i++) {
+        guint n = g_array_index(sizes, guint, i);
+        g_assert_cmpuint(n, <=, 40);
+        g_assert_cmpuint(n % f->n_series, ==, 0);
+        total += n;
+    }
+    g_assert_cmpuint(total, ==, 300);
+    g_assert_cmpuint(sizes->len, ==, 8); /* 300 / 40, rounded up: slots fill the gaps */
+    guint64 bytes = 0;
+    for (guint k = 0; k < N_SOURCES; k++) {
+        g_assert_cmpuint(sources_received(f, &s, k), ==, 100);
+        bytes += s.src[k].stats.bytes_sent;
+    }
+    /* a: 40, 40, 20 + b's first 20; b: 40, 40; c: 40, 40, 20 */
+    g_assert_cmpuint(s.src[1].stats.batches_sent, ==, 3);
+    g_assert_cmpuint(bytes, >, 0);
+
+    /* one slot each, all at the same time: a source's slot is not split to
+     * fill a batch that has room for 7 points */
+    g_assert_true(rondo_exporter_set_batch(e, 7, 4 << 20, &error));
+    sources_write(f, &s, TEST_T0 + 21 * RONDO_NS_PER_S, 1);
+    sources_prepare(&s);
+    g_assert_true(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_no_error(error);
+    g_autoptr(GArray) more = fake_receiver_request_sizes(f->rx);
+    g_assert_cmpuint(more->len, ==, sizes->len + N_SOURCES);
+    for (guint i = sizes->len; i < more->len; i++)
+        g_assert_cmpuint(g_array_index(more, guint, i), ==, f->n_series);
+    sources_close(&s);
+}
+
+/* A 400 for a batch of several sources: each goes again alone, and only
+ * the one the receiver rejects again is dropped. */
+static void
+test_sources_apart(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_autoptr(GError) error = NULL;
+    Sources s;
+
+    sources_open(f, &s, 4);
+    /* the first request is the whole batch; then a, b, c alone: b gets the 400 */
+    fake_receiver_script(f->rx, "400,200,400");
+    g_assert_true(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 1 + N_SOURCES);
+    g_assert_cmpuint(s.src[0].stats.samples_sent, ==, 3 * f->n_series);
+    g_assert_cmpuint(s.src[1].stats.samples_sent, ==, 0);
+    g_assert_cmpuint(s.src[1].stats.samples_dropped, ==, 3 * f->n_series);
+    g_assert_cmpuint(s.src[1].stats.batches_dropped, ==, 1);
+    g_assert_cmpuint(s.src[2].stats.samples_sent, ==, 3 * f->n_series);
+    g_assert_cmpuint(sources_received(f, &s, 0), ==, 3 * f->n_series);
+    g_assert_cmpuint(sources_received(f, &s, 1), ==, 0);
+    g_assert_cmpuint(sources_received(f, &s, 2), ==, 3 * f->n_series);
+    for (guint k = 0; k < N_SOURCES; k++) {
+        g_assert_null(s.src[k].error);
+        g_assert_cmpuint(source_cursor(&s, k), ==, TEST_T0 + 3 * RONDO_NS_PER_S);
+    }
+    sources_close(&s);
+}
+
+/* The receiver fails mid-push: the sources delivered keep their commits,
+ * the others their cursors, and carry the push's error. */
+static void
+test_sources_down(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 10); /* 2 slots a batch */
+    g_autoptr(GError) error = NULL;
+    Sources s;
+
+    sources_open(f, &s, 5); /* 4 slots, 2 batches per source */
+    guint64 before = source_cursor(&s, 1);
+    /* a's two batches, then b's first fails through every attempt */
+    fake_receiver_script(f->rx, "200,200,503,503,503,503");
+    g_assert_false(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_null(s.src[0].error);
+    g_assert_error(s.src[1].error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_error(s.src[2].error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_cmpuint(s.src[1].stats.retries, ==, 3);
+    g_assert_cmpuint(s.src[1].stats.last_status, ==, 503);
+    g_assert_cmpuint(source_cursor(&s, 0), ==, TEST_T0 + 4 * RONDO_NS_PER_S);
+    g_assert_cmpuint(source_cursor(&s, 1), ==, before);
+    g_assert_cmpuint(source_cursor(&s, 2), ==, before);
+
+    /* the next push delivers the rest, once */
+    g_clear_error(&error);
+    sources_prepare(&s);
+    g_assert_true(rondo_exporter_push_sources(e, s.src, N_SOURCES, &error));
+    g_assert_no_error(error);
+    for (guint k = 0; k < N_SOURCES; k++)
+        g_assert_cmpuint(sources_received(f, &s, k), ==, 4 * f->n_series);
+    sources_close(&s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -541,5 +801,9 @@ main(int argc, char **argv)
     ADD("cancel", test_cancel, 5);
     ADD("kill-in-answer", test_kill_in_answer, 30);
     ADD("kill-anytime", test_kill_anytime, 30);
+    ADD("sources", test_sources, 5);
+    ADD("sources-batching", test_sources_batching, 5);
+    ADD("sources-apart", test_sources_apart, 5);
+    ADD("sources-down", test_sources_down, 5);
     return g_test_run();
 }
