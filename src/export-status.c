@@ -190,14 +190,17 @@ typedef struct {
 
 static const Family families[] = {
     COUNTER_FAMILY("samples_sent_total", samples_sent, "Samples the receiver accepted (2xx)."),
-    COUNTER_FAMILY("batches_sent_total", batches_sent, "Requests the receiver accepted (2xx)."),
-    COUNTER_FAMILY("bytes_sent_total", bytes_sent, "Compressed request bytes accepted."),
+    COUNTER_FAMILY("batches_sent_total", batches_sent,
+                   "Requests with the store's points the receiver accepted (2xx)."),
+    COUNTER_FAMILY("bytes_sent_total", bytes_sent,
+                   "Compressed request bytes accepted, the store's share by samples."),
     COUNTER_FAMILY("samples_dropped_total", samples_dropped,
                    "Samples in batches the receiver rejected for good (4xx)."),
     COUNTER_FAMILY("batches_dropped_total", batches_dropped,
                    "Batches the receiver rejected for good (4xx); not retried."),
     COUNTER_FAMILY("retries_total", retries,
-                   "Requests repeated after a 5xx, 429 or network error."),
+                   "Requests with the store's points repeated after a 5xx, 429 or network "
+                   "error."),
     COUNTER_FAMILY("slots_missed_total", slots_missed,
                    "Slot times that left the tier's window before export (data lost)."),
     COUNTER_FAMILY("push_failures_total", push_failures,
