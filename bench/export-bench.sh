@@ -2,7 +2,10 @@
 # export-bench.sh - runs export-bench against each real receiver installed
 # (victoria-metrics, prometheus), each on a free loopback port with a
 # temporary data directory. Usage: bench/export-bench.sh BUILDDIR [ARGS...]
-# (ARGS go to export-bench: --stores, --series, --minutes, --batch).
+# (ARGS go to export-bench: --stores, --series, --minutes, --batch, --every).
+# Against each receiver it pushes store after store, then all stores
+# together (--together), twice, alternated, and times the receiver too:
+# what one request per store costs it against requests of many stores.
 set -u
 builddir=${1:-.}
 [ $# -gt 0 ] && shift
@@ -27,6 +30,16 @@ wait_for() {
     return 1
 }
 
+# runs URL ARGS...: both ways, twice, alternated, against the receiver $server.
+runs() {
+    url=$1
+    shift
+    for _ in 1 2; do
+        "$bench" "$url" --receiver-pid "$server" "$@" || return 1
+        "$bench" "$url" --receiver-pid "$server" --together "$@" || return 1
+    done
+}
+
 if command -v victoria-metrics >/dev/null; then
     port=$(free_port)
     victoria-metrics -httpListenAddr="127.0.0.1:$port" -storageDataPath="$tmp/vm" \
@@ -34,7 +47,7 @@ if command -v victoria-metrics >/dev/null; then
     server=$!
     wait_for "http://127.0.0.1:$port/health" && {
         echo "== victoria-metrics $(victoria-metrics -version 2>/dev/null)"
-        "$bench" "http://127.0.0.1:$port/api/v1/write" "$@"
+        runs "http://127.0.0.1:$port/api/v1/write" "$@"
     }
     kill "$server"; wait "$server" 2>/dev/null; server=""
 fi
@@ -46,7 +59,7 @@ if command -v prometheus >/dev/null; then
     server=$!
     wait_for "http://127.0.0.1:$port/-/ready" && {
         echo "== prometheus $(prometheus --version 2>&1 | head -1 | cut -d' ' -f3)"
-        "$bench" "http://127.0.0.1:$port/api/v1/write" "$@"
+        runs "http://127.0.0.1:$port/api/v1/write" "$@"
     }
     kill "$server"; wait "$server" 2>/dev/null; server=""
 fi
