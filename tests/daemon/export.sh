@@ -12,7 +12,9 @@
 #      batch), then restarted: every point arrives, duplicates <= one batch;
 #   d) rondod started without [export], then SIGHUP with an [export] section:
 #      the export starts; a cursor an older rondod left in the store directory
-#      is carried over to cursor_dir, so exactly the points after it arrive.
+#      is carried over to cursor_dir, so exactly the points after it arrive;
+#   e) three small stores (a host's VMs) go in one request, each series with
+#      its own store's label, every point exact, each store counted.
 # The stores come from tests/export/export-fixture, whose expectation files
 # tests/export/receiver-check.py compares with what the receiver holds.
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
@@ -77,13 +79,15 @@ write_conf() {
 	} >"$f"
 }
 
-# check_receiver NAME PORT EXPECT_FILE [LABEL=VALUE...]
+# check_receiver NAME PORT EXPECT_FILE [LABEL=VALUE...]: store vm-1's points,
+# or those of store $CHECK_STORE.
 check_receiver() {
 	name=$1
 	base="http://127.0.0.1:$2"
 	expect_file=$3
 	shift 3
-	if python3 "$CHECK" victoria "$base" "$expect_file" store=vm-1 "$@" >"$SCRATCH/check.out" 2>&1; then
+	if python3 "$CHECK" victoria "$base" "$expect_file" "+store=${CHECK_STORE:-vm-1}" "$@" \
+		>"$SCRATCH/check.out" 2>&1; then
 		tap_ok "$name"
 	else
 		tap_fail "$name" "$(cat "$SCRATCH/check.out")"
@@ -251,9 +255,44 @@ case_d() {
 	servers_stop
 }
 
+# --- e) several small stores share a request
+# write_requests PORT: remote-write requests the receiver answered.
+write_requests() {
+	curl -s "http://127.0.0.1:$1/metrics" |
+		sed -n 's/^vm_http_requests_total{path="\/api\/v1\/write", protocol="promremotewrite"} //p'
+}
+
+case_e() {
+	STATE="$SCRATCH/e"
+	for k in 1 2 3; do
+		"$EXPORT_FIXTURE" write "$STATE/vm-$k" --series 2 --seconds 10 \
+			--expect "$SCRATCH/e$k.expect" || return 1
+	done
+	rport=$(free_port)
+	vm_start "$rport" "$SCRATCH/vm-e" || return 1
+	write_conf "$SCRATCH/e.conf" "$rport"
+	rondod_start "$SCRATCH/e.conf" --state-dir "$STATE" || return 1
+	for k in 1 2 3; do
+		CHECK_STORE=vm-$k check_receiver "e: store vm-$k's points arrive exactly, labelled store=vm-$k" \
+			"$rport" "$SCRATCH/e$k.expect"
+	done
+	requests=$(write_requests "$rport")
+	[ "$requests" = 1 ] && tap_ok "e: the 60 points of the three stores came in one request" ||
+		tap_fail "e: one request for three small stores" "requests: '$requests'"
+	counted=
+	for k in 1 2 3; do
+		counted="$counted $(metric "rondod_export_samples_sent_total{store=\"vm-$k\"}")"
+	done
+	[ "$counted" = " 20 20 20" ] && tap_ok "e: /metrics counts 20 samples sent for each store" ||
+		tap_fail "e: /metrics counts each store's samples" "counted:$counted"
+	rondod_stop
+	servers_stop
+}
+
 case_a || tap_fail "a: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_b || tap_fail "b: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_c || tap_fail "c: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_d || tap_fail "d: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
+case_e || tap_fail "e: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 tap_done
 [ "$TAP_FAILED" -eq 0 ]

@@ -2,8 +2,11 @@
 """receiver-check.py - reads back what a real receiver stored and compares it
 with what the store held, exactly (every value and timestamp).
 
-  receiver-check.py prometheus BASE_URL EXPECT_FILE LABEL=VALUE...
-  receiver-check.py victoria   BASE_URL EXPECT_FILE LABEL=VALUE...
+  receiver-check.py prometheus BASE_URL EXPECT_FILE [+]LABEL=VALUE...
+  receiver-check.py victoria   BASE_URL EXPECT_FILE [+]LABEL=VALUE...
+
+Every series read must have each LABEL=VALUE; with a "+", only series with
+it are read (one store's among several).
 
 EXPECT_FILE holds "id timestamp_ms value" lines (export-fixture write).
 Retries for a few seconds (a receiver may publish with a small delay);
@@ -38,8 +41,13 @@ def check_labels(metric, labels):
             raise AssertionError("series %s lacks label %s=%s" % (metric, k, v))
 
 
-def from_prometheus(base, end_ms, labels):
-    q = urllib.parse.urlencode({"query": METRIC + "[1h]", "time": "%.3f" % (end_ms / 1000 + 1)})
+def selector(select):
+    return METRIC + "{%s}" % ",".join('%s="%s"' % kv for kv in sorted(select.items()))
+
+
+def from_prometheus(base, end_ms, labels, select):
+    q = urllib.parse.urlencode(
+        {"query": selector(select) + "[1h]", "time": "%.3f" % (end_ms / 1000 + 1)})
     body = json.loads(get(base + "/api/v1/query?" + q))
     got = {}
     for series in body["data"]["result"]:
@@ -50,9 +58,9 @@ def from_prometheus(base, end_ms, labels):
     return got
 
 
-def from_victoria(base, end_ms, labels):
+def from_victoria(base, end_ms, labels, select):
     get(base + "/internal/force_flush")
-    q = urllib.parse.urlencode({"match[]": METRIC})
+    q = urllib.parse.urlencode({"match[]": selector(select)})
     got = {}
     for line in get(base + "/api/v1/export?" + q).splitlines():
         series = json.loads(line)
@@ -76,14 +84,15 @@ def diff(want, got):
 
 def main():
     kind, base, path = sys.argv[1:4]
-    labels = dict(a.split("=", 1) for a in sys.argv[4:])
+    labels = dict(a.lstrip("+").split("=", 1) for a in sys.argv[4:])
+    select = dict(a[1:].split("=", 1) for a in sys.argv[4:] if a.startswith("+"))
     want = expected(path)
     end_ms = max(ts for _, ts in want)
     read = from_prometheus if kind == "prometheus" else from_victoria
     problem = "never read"
     for _ in range(20):
         try:
-            problem = diff(want, read(base, end_ms, labels))
+            problem = diff(want, read(base, end_ms, labels, select))
         except Exception as e:  # not ready yet, or a label missing
             problem = str(e)
         if problem is None:
