@@ -138,6 +138,7 @@ push(const BenchOptions *o, RondoExporter *e, GPtrArray *stores, RondoExportStat
         if (src[s].error != NULL)
             g_error("push: %s", src[s].error->message);
         total_add(total, &src[s].stats);
+        g_free(src[s].message);
         rondo_drain_free(src[s].drain);
         g_free(names[s]);
     }

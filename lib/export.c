@@ -284,6 +284,7 @@ source_init(Source *src, const RondoExporter *e, RondoExportSource *pub)
     src->pub = pub;
     pub->stats = (RondoExportStats){0};
     pub->error = NULL;
+    pub->message = NULL;
     GError *error = NULL;
     RondoStore *store = rondo_drain_get_store(pub->drain);
     if (!source_labels_valid(pub->labels, &error) ||
@@ -302,6 +303,14 @@ source_init(Source *src, const RondoExporter *e, RondoExportSource *pub)
             export_labels_bytes_max(rondo_series_get_name(s), rondo_series_get_labels(s),
                                     pub->labels, (const char *const *)e->extra->pdata);
     }
+}
+
+/* Keeps the receiver's @message as @src's latest. */
+static void
+source_keep_message(Source *src, const char *message)
+{
+    g_free(src->pub->message);
+    src->pub->message = g_strdup(message);
 }
 
 /* Commits @src's cursor; a failure is the source's. */
@@ -664,8 +673,8 @@ exporter_send(RondoExporter *e, const Batch *b, const Source *srcs, const Run *r
 /* Books a request that carried @n of its @n_total samples, those of @run,
  * to the run's source: its samples if @counted, and its attempts. */
 static void
-run_account(Source *srcs, const Batch *b, const Run *run, const Delivery *d, gboolean counted,
-            guint done_before, guint n_total)
+run_account(const RondoExporter *e, Source *srcs, const Batch *b, const Run *run, const Delivery *d,
+            gboolean counted, guint done_before, guint n_total)
 {
     RondoExportStats *st = &srcs[run->source].pub->stats;
     guint n = run->end - run->first;
@@ -682,6 +691,7 @@ run_account(Source *srcs, const Batch *b, const Run *run, const Delivery *d, gbo
     } else {
         st->samples_dropped += n;
         st->batches_dropped++;
+        source_keep_message(&srcs[run->source], e->last_message);
     }
     for (guint i = run->first; i < run->end; i++)
         st->last_timestamp_ns = MAX(st->last_timestamp_ns, g_array_index(b->points, Point, i).t);
@@ -689,12 +699,13 @@ run_account(Source *srcs, const Batch *b, const Run *run, const Delivery *d, gbo
 
 /* Books @d to every source of the batch and commits their cursors. */
 static void
-batch_settle(Source *srcs, const Batch *b, const Delivery *d, gboolean counted)
+batch_settle(const RondoExporter *e, Source *srcs, const Batch *b, const Delivery *d,
+             gboolean counted)
 {
     Run run;
     guint done = 0, n = b->points->len;
     for (gboolean ok = batch_next_run(b, &run, TRUE); ok; ok = batch_next_run(b, &run, FALSE)) {
-        run_account(srcs, b, &run, d, counted, done, n);
+        run_account(e, srcs, b, &run, d, counted, done, n);
         done += run.end - run.first;
         if (counted)
             source_commit(&srcs[run.source]);
@@ -711,7 +722,7 @@ batch_send_apart(RondoExporter *e, const Batch *b, Source *srcs, guint *waited_m
     for (gboolean ok = batch_next_run(b, &run, TRUE); ok; ok = batch_next_run(b, &run, FALSE)) {
         Delivery d = {0};
         gboolean delivered = exporter_send(e, b, srcs, &run, FALSE, waited_ms, &d, error);
-        run_account(srcs, b, &run, &d, delivered, 0, run.end - run.first);
+        run_account(e, srcs, b, &run, &d, delivered, 0, run.end - run.first);
         if (!delivered) {
             *ret_unfinished = run.source;
             return FALSE;
@@ -748,15 +759,15 @@ exporter_send_batch(RondoExporter *e, Batch *b, Source *srcs, gsize n_srcs, guin
     gboolean with_metadata = b->metadata->len > 0;
     batch_next_run(b, &run, TRUE);
     if (!exporter_send(e, b, srcs, NULL, with_metadata, waited_ms, &d, error)) {
-        batch_settle(srcs, b, &d, FALSE);
+        batch_settle(e, srcs, b, &d, FALSE);
         *ret_unfinished = run.source;
         return FALSE;
     }
     if (!d.sent && run.end < b->points->len) {
-        batch_settle(srcs, b, &d, FALSE); /* its status and retries */
+        batch_settle(e, srcs, b, &d, FALSE); /* its status and retries */
         return batch_send_apart(e, b, srcs, waited_ms, ret_unfinished, error);
     }
-    batch_settle(srcs, b, &d, TRUE);
+    batch_settle(e, srcs, b, &d, TRUE);
     if (d.sent && with_metadata)
         exporter_metadata_sent(e, b, srcs, n_srcs);
     return TRUE;
@@ -790,8 +801,10 @@ rondo_exporter_push_sources(RondoExporter *e, RondoExportSource *sources, gsize 
     batch_clear(&b);
     if (!ok) {
         for (gsize k = unfinished; k < n_sources; k++) {
-            if (!srcs[k].failed)
-                source_fail(&srcs[k], g_error_copy(local));
+            if (srcs[k].failed)
+                continue;
+            source_fail(&srcs[k], g_error_copy(local));
+            source_keep_message(&srcs[k], e->last_message);
         }
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
@@ -817,6 +830,7 @@ rondo_exporter_push_drain(RondoExporter *e, RondoDrain *drain, RondoExportStats 
         ok = FALSE;
     }
     g_clear_error(&src.error); /* when the push failed: a copy of @error */
+    g_free(src.message);       /* the exporter keeps its own copy */
     if (ret_stats)
         *ret_stats = src.stats;
     return ok;

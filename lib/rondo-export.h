@@ -274,6 +274,10 @@ RONDO_EXPORT_API gboolean rondo_exporter_push_drain(RondoExporter *exporter, Ron
  *   where it failed, the others go on), or, when the receiver failed the
  *   push, a copy of the push's error for each source not delivered to the
  *   end (its cursor kept at its first undelivered batch).
+ * @message: (out) (transfer full) (nullable): the receiver's message (as
+ *   rondo_exporter_get_last_message()) for this source's last batch
+ *   dropped, or for the failure that ended the push before it was
+ *   delivered; NULL if none.
  *
  * One source of rondo_exporter_push_sources().
  */
@@ -282,13 +286,15 @@ typedef struct {
     const char *const *labels;
     RondoExportStats stats;
     GError *error;
+    char *message;
     /*< private >*/
-    gpointer reserved[4];
+    gpointer reserved[3];
 } RondoExportSource;
 
 /**
  * rondo_exporter_push_sources:
- * @sources: (array length=n_sources): the drains, exported in that order.
+ * @sources: (array length=n_sources): the drains, exported in that order;
+ *   their out fields are overwritten (free @error and @message first).
  *
  * rondo_exporter_push_drain() over several drains at once: a batch carries
  * the points of as many sources as fit (the batch limits, slot boundaries

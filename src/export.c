@@ -230,13 +230,13 @@ worker_post(Export *e, PushResult *r)
 
 /* What the push did for @src, into its store's result. */
 static void
-worker_take_source(const Export *e, RondoExportSource *src, PushResult *r)
+worker_take_source(RondoExportSource *src, PushResult *r)
 {
     r->pushed = TRUE;
     r->stats = src->stats;
     r->error = g_steal_pointer(&src->error);
     r->ok = r->error == NULL;
-    r->receiver_message = g_strdup(rondo_exporter_get_last_message(e->exporter));
+    r->receiver_message = g_steal_pointer(&src->message);
 }
 
 static void
@@ -266,12 +266,13 @@ worker_round(Export *e, GPtrArray *handles)
         (void)rondo_exporter_push_sources(e->exporter, srcs, n_src, NULL); /* per store, below */
         for (guint i = 0; i < n; i++) {
             if (src_of[i] > 0)
-                worker_take_source(e, &srcs[src_of[i] - 1], results[i]);
+                worker_take_source(&srcs[src_of[i] - 1], results[i]);
         }
     }
     for (guint k = 0; k < n_src; k++) {
         rondo_drain_free(srcs[k].drain);
         g_clear_error(&srcs[k].error);
+        g_free(srcs[k].message);
     }
     for (guint i = 0; i < n; i++)
         worker_post(e, results[i]); /* not pushed: skipped, stopping */

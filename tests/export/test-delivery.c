@@ -556,6 +556,7 @@ sources_prepare(Sources *s)
         g_autoptr(GError) error = NULL;
         g_clear_pointer(&s->drains[k], rondo_drain_free);
         g_clear_error(&s->src[k].error);
+        g_clear_pointer(&s->src[k].message, g_free);
         s->drains[k] = rondo_drain_new(s->stores[k], CONSUMER, 0, &error);
         g_assert_no_error(error);
         s->labels[k][0] = "store";
@@ -570,6 +571,7 @@ sources_close(Sources *s)
     for (guint k = 0; k < N_SOURCES; k++) {
         g_clear_pointer(&s->drains[k], rondo_drain_free);
         g_clear_error(&s->src[k].error);
+        g_clear_pointer(&s->src[k].message, g_free);
         if (k > 0)
             rondo_store_close(s->stores[k]);
     }
@@ -736,6 +738,9 @@ test_sources_apart(Fixture *f, gconstpointer data)
     g_assert_cmpuint(s.src[1].stats.samples_dropped, ==, 3 * f->n_series);
     g_assert_cmpuint(s.src[1].stats.batches_dropped, ==, 1);
     g_assert_cmpuint(s.src[2].stats.samples_sent, ==, 3 * f->n_series);
+    g_assert_cmpstr(s.src[1].message, ==, "HTTP 400: fake receiver says 400");
+    g_assert_null(s.src[0].message);
+    g_assert_null(s.src[2].message);
     g_assert_cmpuint(sources_received(f, &s, 0), ==, 3 * f->n_series);
     g_assert_cmpuint(sources_received(f, &s, 1), ==, 0);
     g_assert_cmpuint(sources_received(f, &s, 2), ==, 3 * f->n_series);
@@ -765,6 +770,8 @@ test_sources_down(Fixture *f, gconstpointer data)
     g_assert_error(s.src[1].error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
     g_assert_error(s.src[2].error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
     g_assert_cmpuint(s.src[1].stats.retries, ==, 3);
+    g_assert_null(s.src[0].message);
+    g_assert_true(g_str_has_prefix(s.src[2].message, "HTTP 503"));
     g_assert_cmpuint(s.src[1].stats.last_status, ==, 503);
     g_assert_cmpuint(source_cursor(&s, 0), ==, TEST_T0 + 4 * RONDO_NS_PER_S);
     g_assert_cmpuint(source_cursor(&s, 1), ==, before);
