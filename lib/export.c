@@ -670,8 +670,9 @@ exporter_send(RondoExporter *e, const Batch *b, const Source *srcs, const Run *r
     return body != NULL && exporter_deliver(e, body, waited_ms, d, error);
 }
 
-/* Books a request that carried @n of its @n_total samples, those of @run,
- * to the run's source: its samples if @counted, and its attempts. */
+/* Books one request to @run's source: its attempts and status, and, if
+ * @counted, the run's samples and its share of the bytes (the request
+ * carried @n_total samples, @done_before of them ahead of the run's). */
 static void
 run_account(const RondoExporter *e, Source *srcs, const Batch *b, const Run *run, const Delivery *d,
             gboolean counted, guint done_before, guint n_total)
