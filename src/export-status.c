@@ -1,6 +1,6 @@
 /* export-status.c - the main loop's record of export: per-store counters, readiness, logs.
  *
- * The export worker (export.c) owns the exporters and does the pushing;
+ * The export worker (export.c) uses the exporter and does the pushing;
  * this file owns what the rest of rondod may see of it. Every call runs on
  * the main loop, so there are no locks: the worker's outcomes arrive here
  * through export.c's queue.
