@@ -16,9 +16,12 @@
  *     dir_end            8 * slots   slot time column (u64 ns; 0 empty)
  *     dir_end + stride   n_columns * stride  value columns (f64), column c at
  *                        col_off + c * stride, stride = align64(8 * slots)
- *   cell layout (tier 0 of a version-2 slab):
- *     dir_end            n_columns * stride  columns of RondoCell {u64 t,
- *                        f64 value}, stride = align64(16 * slots)
+ *   cell layout (tier 0 from version 2): n_columns * stride bytes of
+ *     RondoCell {u64 t, f64 value} at dir_end, stride = align64(16 * slots);
+ *     version 2 orders them by column (cell of column c, slot r at
+ *     c * slots + r: column c from c * stride), version 3 by slot (at
+ *     r * n_columns + c: what one second writes is contiguous, the rest of
+ *     the region is padding). Same size either way.
  *
  * rondo_slab_geometry() computes these offsets, the only place that does.
  * docs/storage-format.md is the prose version of this file.
@@ -42,9 +45,11 @@
 #endif
 
 #define RONDO_SLAB_MAGIC "RONDOSLB"
-/* The slab version: 2 since tier 0 keeps a tag per cell (storage-format.md
- * "Versions"). Version 1 slabs are read, never written. */
-#define RONDO_SLAB_VERSION    2
+/* The slab version: 2 since tier 0 keeps a tag per cell, 3 since tier 0's
+ * cells are ordered by slot (storage-format.md "Versions"). Older slabs
+ * are read, never written. */
+#define RONDO_SLAB_VERSION    3
+#define RONDO_SLAB_VERSION_V2 2
 #define RONDO_SLAB_VERSION_V1 1
 #define RONDO_SLOT_CLAIMING   RONDO_RECORDER_CLAIMING
 #define RONDO_ALIGN           64
@@ -108,16 +113,19 @@ rondo_align_up(guint64 n)
 typedef struct {
     gboolean cells;       /* the cell layout (else the row layout) */
     guint64 ts_off;       /* row layout: the slot time column; 0 in the cell layout */
-    guint64 col_off;      /* the first column */
-    guint64 stride_bytes; /* from one column to the next */
+    guint64 col_off;      /* the first column (the first cell) */
+    guint64 stride_bytes; /* row layout and v2 cells: from one column to the next */
     guint64 file_bytes;   /* the whole file */
+    /* Cell layout: cells from one column to the next, and from one slot to
+     * the next in a column (v2: stride / 16 and 1; v3: 1 and n_columns). */
+    guint64 cell_col_step, cell_slot_step;
 } RondoSlabGeometry;
 
 /* The layout of a slab of @version and @tier: cells for tier 0 from version 2. */
 static inline gboolean
 rondo_slab_has_cells(guint version, guint tier)
 {
-    return version >= 2 && tier == 0;
+    return version >= RONDO_SLAB_VERSION_V2 && tier == 0;
 }
 
 /* The layout of a slab, computed with every product and sum checked:
@@ -149,6 +157,11 @@ rondo_slab_geometry(guint version, guint tier, guint32 series_max, guint32 slots
         *ret_field = "file_bytes (series_max × functions × slots × cell size)";
         return FALSE;
     }
+    /* Every cell offset (column × col_step + slot × slot_step) stays below
+     * columns × stride / 16: within the file checked above. */
+    gboolean by_slot = g.cells && version >= 3;
+    g.cell_col_step = !g.cells ? 0 : by_slot ? 1 : g.stride_bytes / sizeof(RondoCell);
+    g.cell_slot_step = !g.cells ? 0 : by_slot ? columns : 1;
     *ret = g;
     return TRUE;
 }

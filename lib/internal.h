@@ -62,7 +62,7 @@ typedef struct {
     RondoSlabHeader *hdr;
     RondoSlabState *state;
     RondoDirEntry *dir;
-    guint version;     /* RONDO_SLAB_VERSION, or RONDO_SLAB_VERSION_V1 read-only */
+    guint version;     /* RONDO_SLAB_VERSION, or an older one read-only */
     gboolean writable; /* mapped PROT_WRITE; else every write is refused untouched */
     guint64 *ts;       /* row layout (format.h): slot times; NULL in the cell layout */
     double *values;    /* row layout: value columns; NULL in the cell layout */
@@ -71,7 +71,10 @@ typedef struct {
     guint64 window_ns; /* interval_ns * slots */
     guint32 slots;
     guint32 series_max;
-    guint32 stride; /* values or cells between two columns */
+    guint32 stride; /* values between two columns; with cells, n_columns × stride cells in all */
+    /* Cell layout: cells between two columns, and between two slots of a
+     * column (format.h; by column in version 2, by slot from version 3). */
+    gsize cell_col_step, cell_slot_step;
     guint32 n_columns;
     guint32 functions;
     gint8 group_of[RONDO_CF_N_FUNCTIONS]; /* function -> column group, -1 none */
@@ -122,7 +125,7 @@ void rondo_series_desc_swap(RondoSeries *series, RondoSeriesDesc *desc, GPtrArra
 struct _RondoSeries {
     /* The hot path reads only these three fields. */
     RondoSlab *slab0;
-    RondoCell *cells0; /* the series' cells in tier 0; NULL in a read-only v1 store */
+    RondoCell *cells0; /* the series' first cell in tier 0 (ring slot 0); NULL in a v1 store */
     guint32 column;
     guint32 id;
     guint schema;

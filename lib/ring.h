@@ -121,11 +121,12 @@ ring_value(const RondoSlab *slab, guint32 column, guint32 r)
     return slab->values + (gsize)column * slab->stride + r;
 }
 
-/* Cell layout: the cell of column in ring slot r. */
+/* Cell layout: the cell of column in ring slot r (by column in a version-2
+ * slab, by slot from version 3). */
 static inline RondoCell *
 ring_cell(const RondoSlab *slab, guint32 column, guint32 r)
 {
-    return slab->cells + (gsize)column * slab->stride + r;
+    return slab->cells + column * slab->cell_col_step + r * slab->cell_slot_step;
 }
 
 /* Row layout: reset ring slot r for slot time t (invalidate, clear every
@@ -193,7 +194,7 @@ ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
         return RONDO_RECORD_READ_ONLY;
     if (slab->ts == NULL && ring_cache_next(slab, ts)) {
         *ret_t = slab->cache.t;
-        *ret_r = slab->cache.r;
+        *ret_r = ring_slot_for_time(slab, slab->cache.t);
         return RONDO_RECORD_OK;
     }
     if (G_UNLIKELY(!ring_time_valid(ts)))
@@ -207,7 +208,7 @@ ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
     /* Only the head slot is cached: writes to it need no window check. */
     if (t == ring_load_u64(&slab->hdr->head_ns) && ring_slot_valid(slab, t)) {
         slab->cache.t = t;
-        slab->cache.r = r;
+        slab->cache.r = r * slab->cache.step;
         slab->cache.width = slab->interval_ns;
     }
     *ret_t = t;
@@ -221,8 +222,9 @@ static inline RondoRecordResult
 ring_locate(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
 {
     if (G_LIKELY(ts - slab->cache.t < slab->cache.width)) {
+        ring_debug_assert(slab->cache.step == 1); /* the row layout's cache */
         *ret_t = slab->cache.t;
-        *ret_r = slab->cache.r;
+        *ret_r = (guint32)slab->cache.r;
         return RONDO_RECORD_OK;
     }
     return ring_locate_slow(slab, ts, ret_t, ret_r);
@@ -246,7 +248,7 @@ ring_cell_store(const RondoSlab *slab, RondoCell *cell, guint64 t, double v)
  * cached half saves no registers. */
 RondoRecordResult ring_write_cell_slow(RondoSlab *slab, guint32 column, double v, guint64 ts);
 
-/* Store v into @cells, column's cells, at timestamp ts of a slab in the
+/* Store v into @cells, column's first cell, at timestamp ts of a slab in the
  * cell layout: the hot path, O(1) whatever series_max. A write into the
  * cached head slot is a compare and one to three stores into one cell;
  * into the slot after it, the head moves first, still inline (as
@@ -255,7 +257,8 @@ static inline RondoRecordResult
 ring_write_cell(RondoSlab *slab, RondoCell *cells, guint32 column, double v, guint64 ts)
 {
     if (G_LIKELY(ts - slab->cache.t < slab->cache.width) || ring_cache_next(slab, ts)) {
-        ring_debug_assert(slab->cache.r == ring_slot_for_time(slab, slab->cache.t));
+        ring_debug_assert(slab->cache.r ==
+                          ring_slot_for_time(slab, slab->cache.t) * slab->cache.step);
         ring_cell_store(slab, &cells[slab->cache.r], slab->cache.t, v);
         return RONDO_RECORD_OK;
     }

@@ -10,10 +10,12 @@
  * THE ABI, AND WHY A FORMAT CHANGE CANNOT BREAK IT
  *
  *   Inlined code knows two things that are otherwise the library's own:
- *   the tier-0 cell of slab format 2 (docs/storage-format.md §5: a 16-byte
- *   {slot time, value} pair and the order in which a writer stores it) and
- *   the writer's cache of the head slot, with the move of that cache (and
- *   of the slab's head) to the next slot. Both are named by
+ *   the tier-0 cell (docs/storage-format.md §5: a 16-byte {slot time,
+ *   value} pair and the order in which a writer stores it) and the writer's
+ *   cache of the head slot, with the move of that cache (and of the slab's
+ *   head) to the next slot, a step of cells that the library sets from the
+ *   slab's layout (1 in format 2, the tier's columns in format 3). Both are
+ *   named by
  *   RONDO_RECORDER_ABI. A program passes the value it was compiled with to
  *   rondo_recorder_init(); a library that speaks another one (a later
  *   format), a read-only store, or a library built with --enable-debug
@@ -39,35 +41,41 @@
 
 G_BEGIN_DECLS
 
-/* The cell layout and head cache below; changes with any change to them. */
-#define RONDO_RECORDER_ABI 2
+/* The cell layout and head cache below; changes with any change to them.
+ * 3: the head's slot counted in cells, with the step between slots (slab
+ * format 3 orders tier 0's cells by slot); 2 had a column's cells in a row. */
+#define RONDO_RECORDER_ABI 3
 
 /* A cell's tag while its value is being replaced (never a slot time). */
 #define RONDO_RECORDER_CLAIMING G_MAXUINT64
 
-/* Tier 0's cell in slab format 2: the slot time the value belongs to (0:
- * never written; RONDO_RECORDER_CLAIMING: being replaced), then the value. */
+/* Tier 0's cell in slab formats 2 and 3: the slot time the value belongs
+ * to (0: never written; RONDO_RECORDER_CLAIMING: being replaced), then the
+ * value. */
 typedef struct {
     guint64 t;
     double value;
 } RondoRecorderCell;
 
-/* The writer's cache of tier 0's head slot: its slot time, its ring slot,
- * and the width of timestamps that fall in it (0: nothing cached); what
- * moving it to the next slot needs: the newest slot time it may take, the
- * ring's slots, and the slab's head (storage-format.md §2.1, head_ns). */
+/* The writer's cache of tier 0's head slot: its slot time, its cell (the
+ * ring slot times step: counted from any series' first cell), and the width
+ * of timestamps that fall in it (0: nothing cached); what moving it to the
+ * next slot needs: the cells from one slot to the next in a series, the
+ * ring's end (slots times step), the newest slot time it may take, and the
+ * slab's head (storage-format.md §2.1, head_ns). */
 typedef struct {
     guint64 t;
     guint64 width;
-    guint32 r;
-    guint32 slots;
+    guint64 r;
+    guint64 step;
+    guint64 end;
     guint64 t_max;
     guint64 *head_ns;
 } RondoRecorderHead;
 
 typedef struct {
     RondoRecorderHead *head;  /* the schema's, shared by its series */
-    RondoRecorderCell *cells; /* the series' column of cells */
+    RondoRecorderCell *cells; /* the series' first cell (ring slot 0) */
     RondoSeries *series;      /* for everything else */
 } RondoRecorder;
 
@@ -90,9 +98,9 @@ static inline void
 rondo_recorder_cell_store(RondoRecorderCell *cell, guint64 t, double v)
 {
     if (G_UNLIKELY(__atomic_load_n(&cell->t, __ATOMIC_RELAXED) != t)) {
-        /* This column's next cache line is the one the write four slots on
-         * needs: fetched now, it is not a miss then (the sparse p99). A
-         * prefetch never faults, even past the end of the map. */
+        /* The cache line four cells on, fetched now, is not a miss when a
+         * write needs it (the sparse p99): the next series' cells of this
+         * slot. A prefetch never faults, even past the end of the map. */
         __builtin_prefetch(cell + 4, 1, 3);
         __atomic_store_n(&cell->t, RONDO_RECORDER_CLAIMING, __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -118,7 +126,7 @@ rondo_recorder_head_next(RondoRecorderHead *head, guint64 timestamp_ns)
         return FALSE;
     __atomic_store_n(head->head_ns, t, __ATOMIC_RELEASE);
     head->t = t;
-    head->r = head->r + 1 == head->slots ? 0 : head->r + 1;
+    head->r = head->r + head->step == head->end ? 0 : head->r + head->step;
     return TRUE;
 }
 

@@ -380,7 +380,7 @@ RONDO_API guint64 rondo_store_get_tier_bytes(const RondoStore *store, guint sche
  * RONDO_ERROR_VERSION naming `rondo upgrade DIR`) until
  * rondo_store_upgrade() converts it.
  */
-#define RONDO_FORMAT_VERSION        2
+#define RONDO_FORMAT_VERSION        3
 #define RONDO_FORMAT_VERSION_OLDEST 1
 
 /* The format version of the open store's files (meta.json's "version"). */

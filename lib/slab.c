@@ -8,8 +8,9 @@
  * A slab is created at its exact final size (posix_fallocate), filled with
  * NaN, and never grows. Opening checks every header field against the
  * schema from meta.json and reports damage; it never rewrites anything.
- * A slab of format version 1 (format.h: every tier in the row layout) is
- * opened read-only; the writer only ever has slabs of RONDO_SLAB_VERSION.
+ * A slab of an older format version (format.h: version 1 has every tier in
+ * the row layout, version 2 orders tier 0's cells by column) is opened
+ * read-only; the writer only ever has slabs of RONDO_SLAB_VERSION.
  */
 #include "config.h"
 #include <errno.h>
@@ -62,8 +63,12 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
     slab->cells = g.cells ? (RondoCell *)(void *)(slab->map + g.col_off) : NULL;
     slab->interval_ns = t->interval_ns;
     slab->slots = t->slots;
-    /* The cache stays empty (width 0) until a write sets it. */
-    slab->cache.slots = t->slots;
+    slab->cell_col_step = g.cell_col_step;
+    slab->cell_slot_step = g.cell_slot_step;
+    /* The cache stays empty (width 0) until a write sets it. Its slot is
+     * counted in cells from a column's first (rondo-record.h). */
+    slab->cache.step = g.cells ? g.cell_slot_step : 1;
+    slab->cache.end = (guint64)t->slots * slab->cache.step;
     slab->cache.t_max = RONDO_TIME_MIN_NS + (RONDO_WINDOW_MAX_NS - t->interval_ns);
     slab->cache.head_ns = &slab->hdr->head_ns;
     gboolean ok = g_uint64_checked_mul(&slab->window_ns, t->interval_ns, t->slots);

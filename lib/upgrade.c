@@ -10,8 +10,9 @@
  *      (step 4).
  *   2. every slab is written anew into STAGING (rondo_slab_create(), then
  *      its header, state, directory and values copied; tier 0 from rows
- *      into tagged cells), synced, and compared with the old one, cell by
- *      cell, bit by bit; then meta.json of the new version.
+ *      (version 1) or cells ordered by column (version 2) into cells ordered
+ *      by slot), synced, and compared with the old one, cell by cell, bit by
+ *      bit; then meta.json of the new version.
  *   3. STAGING is renamed DONE: the commit point. Until here the store is
  *      the old one, whole.
  *   4. each file of DONE is renamed over the old one, the slabs first and
@@ -31,15 +32,28 @@ copy_u64(void *to, const void *from)
     memcpy(to, from, 8);
 }
 
+/* The tag and the value of @column in ring slot @r, in either layout. */
+static const guint64 *
+upgrade_tag(const RondoSlab *slab, guint32 column, guint32 r)
+{
+    return slab->cells ? &ring_cell(slab, column, r)->t : &slab->ts[r];
+}
+
+static const double *
+upgrade_value(const RondoSlab *slab, guint32 column, guint32 r)
+{
+    return slab->cells ? &ring_cell(slab, column, r)->value : ring_value(slab, column, r);
+}
+
 /* The values and slot times of @src into @dst, which is new and of the
- * current version; tier 0 goes from a row layout to cells. */
+ * current version: rows stay rows; tier 0 goes from rows or cells by column
+ * to cells by slot, each cell tagged as its value was. */
 static void
 upgrade_copy_values(RondoSlab *dst, const RondoSlab *src)
 {
     g_assert(dst->n_columns == src->n_columns && dst->slots == src->slots);
-    g_assert(src->ts != NULL); /* a version-1 slab: rows */
+    g_assert(src->version < dst->version && (dst->cells != NULL || src->cells == NULL));
     if (dst->cells == NULL) {
-        g_assert(src->cells == NULL);
         memcpy(dst->ts, src->ts, (gsize)src->slots * 8);
         for (guint32 c = 0; c < src->n_columns; c++)
             memcpy(ring_value(dst, c, 0), ring_value(src, c, 0), (gsize)src->slots * 8);
@@ -48,8 +62,8 @@ upgrade_copy_values(RondoSlab *dst, const RondoSlab *src)
     for (guint32 c = 0; c < src->n_columns; c++) {
         for (guint32 r = 0; r < src->slots; r++) {
             RondoCell *cell = ring_cell(dst, c, r);
-            copy_u64(&cell->t, &src->ts[r]);
-            copy_u64(&cell->value, ring_value(src, c, r));
+            copy_u64(&cell->t, upgrade_tag(src, c, r));
+            copy_u64(&cell->value, upgrade_value(src, c, r));
         }
     }
 }
@@ -60,9 +74,8 @@ upgrade_compare(const RondoSlab *dst, const RondoSlab *src)
 {
     for (guint32 c = 0; c < src->n_columns; c++) {
         for (guint32 r = 0; r < src->slots; r++) {
-            const guint64 *dt = dst->cells ? &ring_cell(dst, c, r)->t : &dst->ts[r];
-            const double *dv = dst->cells ? &ring_cell(dst, c, r)->value : ring_value(dst, c, r);
-            if (memcmp(dt, &src->ts[r], 8) != 0 || memcmp(dv, ring_value(src, c, r), 8) != 0)
+            if (memcmp(upgrade_tag(dst, c, r), upgrade_tag(src, c, r), 8) != 0 ||
+                memcmp(upgrade_value(dst, c, r), upgrade_value(src, c, r), 8) != 0)
                 return FALSE;
         }
     }

@@ -340,7 +340,7 @@ d_slab_magic(const char *dir)
 static void
 d_slab_version(const char *dir)
 {
-    guint16 v = GUINT16_TO_LE(3);
+    guint16 v = GUINT16_TO_LE(RONDO_FORMAT_VERSION + 1); /* newer than any this library reads */
     file_patch(dir, SLAB0, 8, &v, 2);
 }
 
@@ -431,7 +431,7 @@ d_meta_format(const char *dir)
 static void
 e_meta_version(JsonObject *root)
 {
-    json_object_set_int_member(root, "version", 3);
+    json_object_set_int_member(root, "version", RONDO_FORMAT_VERSION + 1);
 }
 
 static void
@@ -793,12 +793,13 @@ check_header(const guint8 *p, gsize size, guint tier, guint32 functions, guint32
 {
     guint n_functions = (guint)__builtin_popcount(functions);
     guint64 dir_end = test_align64(128 + 32 * SERIES_MAX);
-    /* Tier 0: columns of 16-byte cells; above: a slot time column, then values. */
+    /* Tier 0: 16-byte cells (the region sized as columns of align64(16 ×
+     * slots) bytes); above: a slot time column, then values. */
     guint64 stride = test_align64((tier == 0 ? 16 : 8) * (guint64)slots);
     guint64 col_off = tier == 0 ? dir_end : dir_end + stride;
 
     g_assert_cmpmem(p, 8, "RONDOSLB", 8);
-    g_assert_cmpuint(le16_at(p, 8), ==, 2);
+    g_assert_cmpuint(le16_at(p, 8), ==, 3);
     g_assert_cmpuint(p[10], ==, tier);
     g_assert_cmpuint(p[11], ==, n_functions);
     g_assert_cmpuint(le32_at(p, 12), ==, functions);
@@ -813,7 +814,8 @@ check_header(const guint8 *p, gsize size, guint tier, guint32 functions, guint32
 }
 
 /* Reads value at slot time t of column; NaN if the slot does not hold t.
- * Tier 0 (byte 10) keeps a tag per cell, the other tiers one per row. */
+ * Tier 0 (byte 10) keeps a tag per cell, its cells ordered by slot (one
+ * column per series: series_max cells a slot), the other tiers a tag per row. */
 static double
 ref_read(const guint8 *p, guint64 t, guint column)
 {
@@ -825,7 +827,7 @@ ref_read(const guint8 *p, guint64 t, guint column)
     double v;
 
     if (p[10] == 0) {
-        guint64 cell = dir_end + column * test_align64(16 * (guint64)slots) + 16 * r;
+        guint64 cell = dir_end + 16 * (r * le32_at(p, 28) + column);
         tag_at = cell;
         value_at = cell + 8;
     } else {

@@ -1,8 +1,9 @@
-/* test-upgrade.c - a format-v1 store, written by the v1 library, read and
- * upgraded by this one.
+/* test-upgrade.c - stores of formats 1 and 2, written by the libraries of
+ * those formats, read and upgraded by this one.
  *
- * tests/fixtures/v1-store was made by tests/fixtures/make-v1-store.c with
- * the v1 library. Each test works on a copy. The upgrade is checked twice:
+ * tests/fixtures/v1-store and v2-store were made by
+ * tests/fixtures/make-v1-store.c with the v1 and v2 libraries. Each test
+ * runs on a copy of each. The upgrade is checked twice:
  * through the public API (every point of every series, tier and function,
  * bit for bit, before and after) and through the bytes, with the layouts
  * of docs/storage-format.md written out here (every tag and value of every
@@ -23,12 +24,21 @@
 static const char *const slab_names[] = {"vm.0.slab", "vm.1.slab", "vm.2.slab",
                                          "io.0.slab", "io.1.slab", "io.2.slab"};
 
-/* A copy of the fixture in a new temporary directory; returns its path. */
+/* The fixture of format @version: a test's data. */
+static guint
+fixture_version(gconstpointer data)
+{
+    return GPOINTER_TO_UINT(data);
+}
+
+/* A copy of the fixture of format @version in a new temporary directory;
+ * returns its path. */
 static char *
-fixture_copy(const char *tmp)
+fixture_copy(const char *tmp, guint version)
 {
     const char *src = g_getenv("top_srcdir");
-    g_autofree char *from = g_build_filename(src ? src : ".", "tests/fixtures/v1-store", NULL);
+    g_autofree char *rel = g_strdup_printf("tests/fixtures/v%u-store", version);
+    g_autofree char *from = g_build_filename(src ? src : ".", rel, NULL);
     char *to = g_build_filename(tmp, "store", NULL);
     g_assert_cmpint(g_mkdir_with_parents(to, 0755), ==, 0);
     g_autoptr(GDir) d = g_dir_open(from, 0, NULL);
@@ -45,11 +55,31 @@ fixture_copy(const char *tmp)
     return to;
 }
 
+/* Where tier 0 keeps the tag and the value of column @c in ring slot @r, by
+ * the document: a slot time column then value columns (version 1), cells
+ * by column (version 2), cells by slot (version 3). */
+static void
+tier0_at(guint version, guint64 dir_end, guint64 slots, guint64 n_columns, guint64 c, guint64 r,
+         guint64 *ret_tag, guint64 *ret_value)
+{
+    guint64 cell;
+    if (version == 1) {
+        guint64 row_stride = test_align64(8 * slots);
+        *ret_tag = dir_end + 8 * r;
+        *ret_value = dir_end + row_stride + c * row_stride + 8 * r;
+        return;
+    }
+    cell = version == 2 ? dir_end + c * test_align64(16 * slots) + 16 * r
+                        : dir_end + 16 * (r * n_columns + c);
+    *ret_tag = cell;
+    *ret_value = cell + 8;
+}
+
 /* One slab, old bytes against new, by the document's layouts. */
 static void
 slab_compare(const guint8 *old, gsize old_n, const guint8 *neu, gsize neu_n)
 {
-    guint tier = old[10], n_fns = old[11];
+    guint tier = old[10], n_fns = old[11], from = old[8];
     guint32 slots, series_max;
     memcpy(&slots, old + 24, 4);
     memcpy(&series_max, old + 28, 4);
@@ -57,23 +87,28 @@ slab_compare(const guint8 *old, gsize old_n, const guint8 *neu, gsize neu_n)
     guint64 row_stride = test_align64(8 * (guint64)slots), n_columns = (guint64)n_fns * series_max;
     guint64 cell_stride = test_align64(16 * (guint64)slots);
 
-    g_assert_cmpuint(old[8], ==, 1);
-    g_assert_cmpuint(neu[8], ==, 2);
+    g_assert_true(from == 1 || from == 2);
+    g_assert_cmpuint(neu[8], ==, 3);
     g_assert_cmpmem(old + 10, 30, neu + 10, 30); /* tier .. interval_ns */
     g_assert_cmpuint(test_le64_at(neu, 40), ==, neu_n);
     g_assert_cmpmem(old + 52, 128 - 52, neu + 52, 128 - 52); /* reserved, head, state */
     g_assert_cmpmem(old + 128, 32 * series_max, neu + 128, 32 * series_max);
-    g_assert_cmpuint(old_n, ==, dir_end + row_stride + n_columns * row_stride);
     if (tier > 0) {
+        g_assert_cmpuint(old_n, ==, dir_end + row_stride + n_columns * row_stride);
         g_assert_cmpmem(old + dir_end, old_n - dir_end, neu + dir_end, neu_n - dir_end);
         return;
     }
+    g_assert_cmpuint(old_n, ==,
+                     from == 1 ? dir_end + row_stride + n_columns * row_stride
+                               : dir_end + n_columns * cell_stride);
     g_assert_cmpuint(neu_n, ==, dir_end + n_columns * cell_stride);
     for (guint64 c = 0; c < n_columns; c++) {
         for (guint64 r = 0; r < slots; r++) {
-            const guint8 *cell = neu + dir_end + c * cell_stride + 16 * r;
-            g_assert_cmpmem(cell, 8, old + dir_end + 8 * r, 8);
-            g_assert_cmpmem(cell + 8, 8, old + dir_end + row_stride + c * row_stride + 8 * r, 8);
+            guint64 ot, ov, nt, nv;
+            tier0_at(from, dir_end, slots, n_columns, c, r, &ot, &ov);
+            tier0_at(3, dir_end, slots, n_columns, c, r, &nt, &nv);
+            g_assert_cmpmem(neu + nt, 8, old + ot, 8);
+            g_assert_cmpmem(neu + nv, 8, old + ov, 8);
         }
     }
 }
@@ -102,18 +137,20 @@ store_compare_bytes(const char *old_dir, const char *new_dir)
     }
 }
 
-/* The v1 store reads, checks clean, drains, and refuses a writer by naming the command. */
+/* The old store reads, checks clean, drains, and refuses a writer by naming the command. */
 static void
-test_v1_reads(void)
+test_reads(gconstpointer data)
 {
+    guint version = fixture_version(data);
     g_autoptr(TestDir) tmp = test_tmp_dir();
-    g_autofree char *path = fixture_copy(tmp);
+    g_autofree char *path = fixture_copy(tmp, version);
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoStore) store = rondo_store_open(path, 0, &error);
     g_assert_no_error(error);
-    g_assert_cmpuint(rondo_store_get_format_version(store), ==, 1);
+    g_assert_cmpuint(rondo_store_get_format_version(store), ==, version);
     g_assert_cmpuint(rondo_store_get_n_series(store), ==, 3);
-    g_assert_cmpuint(rondo_store_get_tier_bytes(store, 0, 0), ==, 768);
+    /* vm.0.slab: 128 + 3 × 32 bytes to 256, then 16 slots of 3 columns. */
+    g_assert_cmpuint(rondo_store_get_tier_bytes(store, 0, 0), ==, version == 1 ? 768 : 1024);
     g_assert_cmpuint(rondo_store_check(store, 0, NULL, NULL), ==, 0);
     g_autofree char *points = test_store_points(path);
     g_assert_cmpuint(strlen(points), >, 1000);
@@ -129,7 +166,8 @@ test_v1_reads(void)
     g_assert_true(rondo_drain_next(d, &s, &t, &v));
     g_assert_cmpuint(t, >=, G_GUINT64_CONSTANT(1700000037000000000));
 
-    /* A v1 store's series have no cells: recording is refused all the same. */
+    /* A v1 store's series have no cells, a v2 store's are in the old
+     * order: recording is refused all the same. */
     g_assert_cmpint(rondo_series_record(s, 1.0, rondo_store_get_head_ns(store, 0, 0)), ==,
                     RONDO_RECORD_READ_ONLY);
     g_autoptr(RondoStore) w = rondo_store_open(path, RONDO_OPEN_WRITE, &error);
@@ -141,10 +179,10 @@ test_v1_reads(void)
 
 /* The writer that starts on its store every time upgrades it: open_or_create. */
 static void
-test_open_or_create(void)
+test_open_or_create(gconstpointer data)
 {
     g_autoptr(TestDir) tmp = test_tmp_dir();
-    g_autofree char *path = fixture_copy(tmp);
+    g_autofree char *path = fixture_copy(tmp, fixture_version(data));
     g_autofree char *before = test_store_points(path);
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoSchema) unused = rondo_schema_new("unused", 4, NULL);
@@ -174,26 +212,27 @@ upgrade_check_exact(const char *fixture, const char *path, const char *points_be
 
 /* Upgraded bit for bit; a second upgrade changes nothing; a writer then works. */
 static void
-test_exact(void)
+test_exact(gconstpointer data)
 {
+    guint version = fixture_version(data);
     g_autoptr(TestDir) tmp = test_tmp_dir();
-    g_autofree char *path = fixture_copy(tmp);
+    g_autofree char *path = fixture_copy(tmp, version);
     g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
-    g_autofree char *orig = fixture_copy(orig_tmp);
+    g_autofree char *orig = fixture_copy(orig_tmp, version);
     g_autofree char *before = test_store_points(path);
     g_autoptr(GError) error = NULL;
     guint from = 0;
     g_assert_true(rondo_store_upgrade(path, &from, &error));
     g_assert_no_error(error);
-    g_assert_cmpuint(from, ==, 1);
+    g_assert_cmpuint(from, ==, version);
     upgrade_check_exact(orig, path, before);
     g_assert_true(rondo_store_upgrade(path, &from, &error));
-    g_assert_cmpuint(from, ==, 2);
+    g_assert_cmpuint(from, ==, RONDO_FORMAT_VERSION);
     upgrade_check_exact(orig, path, before);
 
     g_autoptr(RondoStore) w = rondo_store_open(path, RONDO_OPEN_WRITE, &error);
     g_assert_no_error(error);
-    g_assert_cmpuint(rondo_store_get_format_version(w), ==, 2);
+    g_assert_cmpuint(rondo_store_get_format_version(w), ==, RONDO_FORMAT_VERSION);
     g_assert_cmpuint(rondo_store_check(w, 0, NULL, NULL), ==, 0);
     RondoSeries *s = rondo_store_get_series(w, 0);
     guint64 head = rondo_store_get_head_ns(w, 0, 0);
@@ -220,16 +259,17 @@ interrupted_check_readers(const char *path, const char *before)
 
 /* An upgrade failing at the k-th rename or allocation, for every k, then run again. */
 static void
-test_interrupted(void)
+test_interrupted(gconstpointer data)
 {
+    guint version = fixture_version(data);
     g_autoptr(TestDir) tmp = test_tmp_dir();
     g_autofree char *orig_tmp = g_build_filename(tmp, "orig", NULL);
-    g_autofree char *orig = fixture_copy(orig_tmp);
+    g_autofree char *orig = fixture_copy(orig_tmp, version);
     g_autofree char *before = test_store_points(orig);
     for (guint k = 1; k <= 20; k++) {
         for (guint kind = 0; kind < 2; kind++) {
             g_autofree char *sub = g_strdup_printf("%s/run-%u-%u", tmp, k, kind);
-            g_autofree char *path = fixture_copy(sub);
+            g_autofree char *path = fixture_copy(sub, version);
             g_autoptr(GError) error = NULL;
             test_faults_arm(kind, k);
             gboolean ok = rondo_store_upgrade(path, NULL, &error);
@@ -248,9 +288,18 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/upgrade/v1-reads", test_v1_reads);
-    g_test_add_func("/upgrade/exact", test_exact);
-    g_test_add_func("/upgrade/open-or-create", test_open_or_create);
-    g_test_add_func("/upgrade/interrupted", test_interrupted);
+    for (guint v = 1; v < RONDO_FORMAT_VERSION; v++) {
+        static const struct {
+            const char *name;
+            GTestDataFunc func;
+        } tests[] = {{"reads", test_reads},
+                     {"exact", test_exact},
+                     {"open-or-create", test_open_or_create},
+                     {"interrupted", test_interrupted}};
+        for (guint i = 0; i < G_N_ELEMENTS(tests); i++) {
+            g_autofree char *name = g_strdup_printf("/upgrade/v%u/%s", v, tests[i].name);
+            g_test_add_data_func(name, GUINT_TO_POINTER(v), tests[i].func);
+        }
+    }
     return g_test_run();
 }

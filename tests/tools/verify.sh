@@ -11,8 +11,9 @@ check "a sound store passes" "$R" verify "$good"
 
 # Slab offsets (docs/storage-format.md): header head_ns 56; state
 # filled_until_ns 64, first_ns 80; directory at 128, 32 bytes an entry, flags
-# at +12; tier 0 (cell layout) has column 0's cells at align64(128 + 32 * 8)
-# = 384, 16 bytes a cell, its slot time at +0.
+# at +12; tier 0 (cell layout) has its cells from align64(128 + 32 * 8) = 384,
+# 16 bytes a cell, ordered by slot: column c of slot r at 384 + 16 * (8 * r + c),
+# its slot time at +0.
 HEAD=56 FILLED=64 FIRST=80 DIR=128 TS=384
 # The points are 1714564800 .. 1714564859 s: tier 0 (1 s x 600) holds slot
 # time 1714564800 + r in ring slot r.
@@ -64,9 +65,9 @@ damaged "used directory entry missing from series.json" vmm.0.slab $((DIR + 32 *
     "directory entry 5 is used but series.json does not list it: readers hide that series and a writer refuses the store"
 damaged "directory entry of another series" vmm.1.slab $((DIR + 32 * 1)) 12345 \
     'directory entry 1 does not match series cpu_usage{core="1",vm="a"} in series.json'
-damaged "slot time on another ring position" vmm.0.slab $((TS + 16 * 3)) $((T0 + 4000000000)) \
+damaged "slot time on another ring position" vmm.0.slab $((TS + 16 * 8 * 3)) $((T0 + 4000000000)) \
     "1 ring slots hold a time that is not theirs (the first, slot 3, holds $((T0 + 4000000000)))"
-damaged "slot time off a slot boundary" vmm.0.slab $((TS + 16 * 3)) $((T0 + 3000000001)) \
+damaged "slot time off a slot boundary" vmm.0.slab $((TS + 16 * 8 * 3)) $((T0 + 3000000001)) \
     "1 ring slots hold a time that is not theirs (the first, slot 3, holds $((T0 + 3000000001)))"
 H1=$(peek "$good/vmm.1.slab" $HEAD)
 damaged "tier-1 consolidation cursor far after its head" vmm.1.slab $FILLED $((H1 + 100 * 10000000000)) \
