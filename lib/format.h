@@ -14,14 +14,15 @@
  *
  *   row layout (tiers >= 1; every tier of a version-1 slab):
  *     dir_end            8 * slots   slot time column (u64 ns; 0 empty)
- *     dir_end + stride   n_columns * stride  value columns (f64), column c at
- *                        col_off + c * stride, stride = align64(8 * slots)
- *   cell layout (tier 0 from version 2): n_columns * stride bytes of
- *     RondoCell {u64 t, f64 value} at dir_end, stride = align64(16 * slots);
- *     version 2 orders them by column (cell of column c, slot r at
- *     c * slots + r: column c from c * stride), version 3 by slot (at
- *     r * n_columns + c: what one second writes is contiguous, the rest of
- *     the region is padding). Same size either way.
+ *     dir_end + stride   n_columns * stride  f64 values, stride = align64(8 * slots)
+ *   cell layout (tier 0 from version 2):
+ *     dir_end            n_columns * stride  RondoCell {u64 t, f64 value},
+ *                        stride = align64(16 * slots)
+ *   In both, version 3 orders the values (cells) by slot: column c of ring
+ *   slot r is element r * n_columns + c of the region, so what one slot
+ *   time writes is contiguous and the end of the region is padding; older
+ *   versions order them by column: column c from c * stride bytes on,
+ *   element r of it at + r. Same sizes either way.
  *
  * rondo_slab_geometry() computes these offsets, the only place that does.
  * docs/storage-format.md is the prose version of this file.
@@ -45,9 +46,9 @@
 #endif
 
 #define RONDO_SLAB_MAGIC "RONDOSLB"
-/* The slab version: 2 since tier 0 keeps a tag per cell, 3 since tier 0's
- * cells are ordered by slot (storage-format.md "Versions"). Older slabs
- * are read, never written. */
+/* The slab version: 2 since tier 0 keeps a tag per cell, 3 since values
+ * and cells are ordered by slot (storage-format.md "Versions"). Older
+ * slabs are read, never written. */
 #define RONDO_SLAB_VERSION    3
 #define RONDO_SLAB_VERSION_V2 2
 #define RONDO_SLAB_VERSION_V1 1
@@ -114,12 +115,21 @@ typedef struct {
     gboolean cells;       /* the cell layout (else the row layout) */
     guint64 ts_off;       /* row layout: the slot time column; 0 in the cell layout */
     guint64 col_off;      /* the first column (the first cell) */
-    guint64 stride_bytes; /* row layout and v2 cells: from one column to the next */
+    guint64 stride_bytes; /* a column's share of the region (its extent, by column) */
     guint64 file_bytes;   /* the whole file */
-    /* Cell layout: cells from one column to the next, and from one slot to
-     * the next in a column (v2: stride / 16 and 1; v3: 1 and n_columns). */
-    guint64 cell_col_step, cell_slot_step;
+    /* Values (or cells) from one column to the next, and from one ring slot
+     * to the next in a column: by column (versions 1, 2) stride / element
+     * size and 1; by slot (version 3) 1 and n_columns. */
+    guint64 col_step, slot_step;
 } RondoSlabGeometry;
+
+/* The order of a slab's values (or cells) of @version: by slot from version
+ * 3, by column before. */
+static inline gboolean
+rondo_slab_by_slot(guint version)
+{
+    return version >= 3;
+}
 
 /* The layout of a slab of @version and @tier: cells for tier 0 from version 2. */
 static inline gboolean
@@ -157,11 +167,11 @@ rondo_slab_geometry(guint version, guint tier, guint32 series_max, guint32 slots
         *ret_field = "file_bytes (series_max × functions × slots × cell size)";
         return FALSE;
     }
-    /* Every cell offset (column × col_step + slot × slot_step) stays below
-     * columns × stride / 16: within the file checked above. */
-    gboolean by_slot = g.cells && version >= 3;
-    g.cell_col_step = !g.cells ? 0 : by_slot ? 1 : g.stride_bytes / sizeof(RondoCell);
-    g.cell_slot_step = !g.cells ? 0 : by_slot ? columns : 1;
+    /* Every element (column × col_step + slot × slot_step) lies below
+     * columns × stride bytes: within the file checked above. */
+    gboolean by_slot = rondo_slab_by_slot(version);
+    g.col_step = by_slot ? 1 : g.stride_bytes / (g.cells ? sizeof(RondoCell) : 8);
+    g.slot_step = by_slot ? columns : 1;
     *ret = g;
     return TRUE;
 }

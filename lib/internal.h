@@ -71,10 +71,10 @@ typedef struct {
     guint64 window_ns; /* interval_ns * slots */
     guint32 slots;
     guint32 series_max;
-    guint32 stride; /* values between two columns; with cells, n_columns × stride cells in all */
-    /* Cell layout: cells between two columns, and between two slots of a
-     * column (format.h; by column in version 2, by slot from version 3). */
-    gsize cell_col_step, cell_slot_step;
+    guint32 stride; /* a column's share of the region: n_columns × stride values or cells */
+    /* Values or cells between two columns, and between two ring slots of a
+     * column (format.h: by column before version 3, by slot from it). */
+    gsize col_step, slot_step;
     guint32 n_columns;
     guint32 functions;
     gint8 group_of[RONDO_CF_N_FUNCTIONS]; /* function -> column group, -1 none */

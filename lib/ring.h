@@ -114,19 +114,19 @@ ring_column(const RondoSlab *slab, guint tier, guint cf, guint32 series_column)
     return group < 0 ? -1 : (gint64)ring_group_column(slab, (guint)group, series_column);
 }
 
-/* Row layout: the value of column in ring slot r. */
+/* Row layout: the value of column in ring slot r (format.h: by column before
+ * version 3, by slot from it). */
 static inline double *
 ring_value(const RondoSlab *slab, guint32 column, guint32 r)
 {
-    return slab->values + (gsize)column * slab->stride + r;
+    return slab->values + column * slab->col_step + r * slab->slot_step;
 }
 
-/* Cell layout: the cell of column in ring slot r (by column in a version-2
- * slab, by slot from version 3). */
+/* Cell layout: the cell of column in ring slot r (ordered as values are). */
 static inline RondoCell *
 ring_cell(const RondoSlab *slab, guint32 column, guint32 r)
 {
-    return slab->cells + column * slab->cell_col_step + r * slab->cell_slot_step;
+    return slab->cells + column * slab->col_step + r * slab->slot_step;
 }
 
 /* Row layout: reset ring slot r for slot time t (invalidate, clear every

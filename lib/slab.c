@@ -9,7 +9,7 @@
  * NaN, and never grows. Opening checks every header field against the
  * schema from meta.json and reports damage; it never rewrites anything.
  * A slab of an older format version (format.h: version 1 has every tier in
- * the row layout, version 2 orders tier 0's cells by column) is opened
+ * the row layout, versions 1 and 2 order values by column) is opened
  * read-only; the writer only ever has slabs of RONDO_SLAB_VERSION.
  */
 #include "config.h"
@@ -63,11 +63,12 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
     slab->cells = g.cells ? (RondoCell *)(void *)(slab->map + g.col_off) : NULL;
     slab->interval_ns = t->interval_ns;
     slab->slots = t->slots;
-    slab->cell_col_step = g.cell_col_step;
-    slab->cell_slot_step = g.cell_slot_step;
-    /* The cache stays empty (width 0) until a write sets it. Its slot is
-     * counted in cells from a column's first (rondo-record.h). */
-    slab->cache.step = g.cells ? g.cell_slot_step : 1;
+    slab->col_step = g.col_step;
+    slab->slot_step = g.slot_step;
+    /* The cache stays empty (width 0) until a write sets it. With cells its
+     * slot is counted in cells from a column's first (rondo-record.h); in
+     * the row layout it is the ring slot, an index of ts. */
+    slab->cache.step = g.cells ? g.slot_step : 1;
     slab->cache.end = (guint64)t->slots * slab->cache.step;
     slab->cache.t_max = RONDO_TIME_MIN_NS + (RONDO_WINDOW_MAX_NS - t->interval_ns);
     slab->cache.head_ns = &slab->hdr->head_ns;

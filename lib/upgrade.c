@@ -9,10 +9,10 @@
  *      (the old files were never touched); a DONE directory is finished
  *      (step 4).
  *   2. every slab is written anew into STAGING (rondo_slab_create(), then
- *      its header, state, directory and values copied; tier 0 from rows
- *      (version 1) or cells ordered by column (version 2) into cells ordered
- *      by slot), synced, and compared with the old one, cell by cell, bit by
- *      bit; then meta.json of the new version.
+ *      its header, state, directory and values copied: values ordered by
+ *      column into values ordered by slot, tier 0 from rows (version 1) or
+ *      cells (version 2) into cells), synced, and compared with the old
+ *      one, value by value, bit by bit; then meta.json of the new version.
  *   3. STAGING is renamed DONE: the commit point. Until here the store is
  *      the old one, whole.
  *   4. each file of DONE is renamed over the old one, the slabs first and
@@ -46,8 +46,9 @@ upgrade_value(const RondoSlab *slab, guint32 column, guint32 r)
 }
 
 /* The values and slot times of @src into @dst, which is new and of the
- * current version: rows stay rows; tier 0 goes from rows or cells by column
- * to cells by slot, each cell tagged as its value was. */
+ * current version: rows stay rows, their values now by slot; tier 0 goes
+ * from rows or cells by column to cells by slot, each cell tagged as its
+ * value was. */
 static void
 upgrade_copy_values(RondoSlab *dst, const RondoSlab *src)
 {
@@ -55,8 +56,10 @@ upgrade_copy_values(RondoSlab *dst, const RondoSlab *src)
     g_assert(src->version < dst->version && (dst->cells != NULL || src->cells == NULL));
     if (dst->cells == NULL) {
         memcpy(dst->ts, src->ts, (gsize)src->slots * 8);
-        for (guint32 c = 0; c < src->n_columns; c++)
-            memcpy(ring_value(dst, c, 0), ring_value(src, c, 0), (gsize)src->slots * 8);
+        for (guint32 c = 0; c < src->n_columns; c++) {
+            for (guint32 r = 0; r < src->slots; r++)
+                copy_u64(ring_value(dst, c, r), ring_value(src, c, r));
+        }
         return;
     }
     for (guint32 c = 0; c < src->n_columns; c++) {

@@ -814,26 +814,26 @@ check_header(const guint8 *p, gsize size, guint tier, guint32 functions, guint32
 }
 
 /* Reads value at slot time t of column; NaN if the slot does not hold t.
- * Tier 0 (byte 10) keeps a tag per cell, its cells ordered by slot (one
- * column per series: series_max cells a slot), the other tiers a tag per row. */
+ * Tier 0 (byte 10) keeps a tag per cell, the other tiers a tag per row;
+ * values and cells are ordered by slot (n_functions × series_max a slot). */
 static double
 ref_read(const guint8 *p, guint64 t, guint column)
 {
     guint32 slots = le32_at(p, 24);
     guint64 iv = test_le64_at(p, 32);
     guint64 dir_end = test_align64(128 + 32 * (guint64)le32_at(p, 28));
-    guint64 r = t / iv % slots;
+    guint64 r = t / iv % slots, n_columns = (guint64)p[11] * le32_at(p, 28);
     guint64 tag_at, value_at;
     double v;
 
     if (p[10] == 0) {
-        guint64 cell = dir_end + 16 * (r * le32_at(p, 28) + column);
+        guint64 cell = dir_end + 16 * (r * n_columns + column);
         tag_at = cell;
         value_at = cell + 8;
     } else {
         guint64 stride = test_align64(8 * (guint64)slots);
         tag_at = dir_end + 8 * r;
-        value_at = dir_end + stride + column * stride + 8 * r;
+        value_at = dir_end + stride + 8 * (r * n_columns + column);
     }
     if (test_le64_at(p, tag_at) != t)
         return NAN;

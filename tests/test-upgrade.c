@@ -55,18 +55,20 @@ fixture_copy(const char *tmp, guint version)
     return to;
 }
 
-/* Where tier 0 keeps the tag and the value of column @c in ring slot @r, by
- * the document: a slot time column then value columns (version 1), cells
- * by column (version 2), cells by slot (version 3). */
+/* Where a slab of @version keeps the tag and the value of column @c in ring
+ * slot @r, by the document: tier 0 of version 1 and the other tiers a slot
+ * time column, then values (by column before version 3, by slot from it);
+ * tier 0 from version 2 cells (by column in version 2, by slot from 3). */
 static void
-tier0_at(guint version, guint64 dir_end, guint64 slots, guint64 n_columns, guint64 c, guint64 r,
-         guint64 *ret_tag, guint64 *ret_value)
+value_at(guint version, guint tier, guint64 dir_end, guint64 slots, guint64 n_columns, guint64 c,
+         guint64 r, guint64 *ret_tag, guint64 *ret_value)
 {
     guint64 cell;
-    if (version == 1) {
+    if (version == 1 || tier > 0) {
         guint64 row_stride = test_align64(8 * slots);
         *ret_tag = dir_end + 8 * r;
-        *ret_value = dir_end + row_stride + c * row_stride + 8 * r;
+        *ret_value =
+            dir_end + row_stride + (version < 3 ? c * row_stride + 8 * r : 8 * (r * n_columns + c));
         return;
     }
     cell = version == 2 ? dir_end + c * test_align64(16 * slots) + 16 * r
@@ -93,20 +95,18 @@ slab_compare(const guint8 *old, gsize old_n, const guint8 *neu, gsize neu_n)
     g_assert_cmpuint(test_le64_at(neu, 40), ==, neu_n);
     g_assert_cmpmem(old + 52, 128 - 52, neu + 52, 128 - 52); /* reserved, head, state */
     g_assert_cmpmem(old + 128, 32 * series_max, neu + 128, 32 * series_max);
-    if (tier > 0) {
-        g_assert_cmpuint(old_n, ==, dir_end + row_stride + n_columns * row_stride);
-        g_assert_cmpmem(old + dir_end, old_n - dir_end, neu + dir_end, neu_n - dir_end);
-        return;
-    }
+    gboolean old_rows = from == 1 || tier > 0;
     g_assert_cmpuint(old_n, ==,
-                     from == 1 ? dir_end + row_stride + n_columns * row_stride
-                               : dir_end + n_columns * cell_stride);
-    g_assert_cmpuint(neu_n, ==, dir_end + n_columns * cell_stride);
+                     old_rows ? dir_end + row_stride + n_columns * row_stride
+                              : dir_end + n_columns * cell_stride);
+    g_assert_cmpuint(neu_n, ==,
+                     tier == 0 ? dir_end + n_columns * cell_stride
+                               : dir_end + row_stride + n_columns * row_stride);
     for (guint64 c = 0; c < n_columns; c++) {
         for (guint64 r = 0; r < slots; r++) {
             guint64 ot, ov, nt, nv;
-            tier0_at(from, dir_end, slots, n_columns, c, r, &ot, &ov);
-            tier0_at(3, dir_end, slots, n_columns, c, r, &nt, &nv);
+            value_at(from, tier, dir_end, slots, n_columns, c, r, &ot, &ov);
+            value_at(3, tier, dir_end, slots, n_columns, c, r, &nt, &nv);
             g_assert_cmpmem(neu + nt, 8, old + ot, 8);
             g_assert_cmpmem(neu + nv, 8, old + ov, 8);
         }
