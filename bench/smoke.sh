@@ -29,6 +29,8 @@ step "record-limit (librondo, inlined and called, beside the limit design)"
 "$BUILD/bench/record-limit" 30000
 step "format-values (rondod's value formatting and quantile selection)"
 "$BUILD/bench/format-values" 6000
+step "format-writes.sh (the same build on both sides)"
+sh "$SRC/bench/format-writes.sh" "$BUILD" "$BUILD"
 step "large-input.sh"
 sh "$SRC/bench/large-input.sh" "$BUILD"
 step "export-bench.sh"
