@@ -11,13 +11,15 @@
  * It never touches the vCPU schema, so it cannot block or race the vCPU
  * thread.
  *
- * Why every 5 minutes and not every second: a consolidation writes one
- * value into every coarse column, each on a page of its own, and the
- * kernel writes a dirty page back about every 30 s; consolidating once a
- * second had every coarse column's page written back every 30 s (the VMs
- * of benchmark B wrote 346 MB in 300 s then, 174 MB since). Tier 0 keeps
- * 10 minutes, so 5 minutes late loses nothing, and queries stitch tier 0
- * over what the coarse tiers do not have yet. The store is consolidated
+ * Why every 5 minutes and not every second: the kernel writes a dirty
+ * page back about every 30 s, and a pass dirties the pages of the buckets
+ * it fills. In storage format 2 that was one page per coarse column, so
+ * consolidating once a second had every one written back every 30 s (the
+ * VMs of benchmark B wrote 346 MB in 300 s then, 174 MB at 5 minutes);
+ * format 3 writes a bucket as one row, a few pages a pass, and 5 minutes
+ * still write the fewest and cost the least CPU. Tier 0 keeps 10 minutes,
+ * so 5 minutes late loses nothing, and queries stitch tier 0 over what
+ * the coarse tiers do not have yet. The store is consolidated
  * at open (a previous run's last minutes, before this run's first write
  * moves tier 0's window past them) and at close.
  */
