@@ -533,7 +533,8 @@ test_recorder_same_as_call(void)
 }
 
 /* A recorder the library cannot serve inline records through the call:
- * another ABI (a program built for another format), a read-only store. */
+ * another ABI (a program built for another format, the previous one
+ * included), a read-only store. */
 static void
 test_recorder_falls_back(void)
 {
@@ -548,6 +549,19 @@ test_recorder_falls_back(void)
         g_assert_cmpint(rondo_recorder_record(&rec, i, TEST_T0 + S(i)), ==, RONDO_RECORD_OK);
     g_assert_cmpint(rondo_recorder_record(&rec, 1, 5), ==, RONDO_RECORD_OUT_OF_RANGE);
     g_assert_cmpfloat(value_at(writer, a, 0, TEST_T0 + S(9)), ==, 9);
+
+    /* A program built for ABI 2 (format 2) reads the head it is handed with
+     * ABI 2's layout, width at bytes 8..15: it must find nothing cached
+     * there, so that its inlined code always takes the call. */
+    g_assert_false(rondo_recorder_init(&rec, a, 2));
+    g_assert_true(rec.series == a && rec.cells == NULL);
+    guint64 abi2_t, abi2_width;
+    memcpy(&abi2_t, (const guint8 *)rec.head, 8);
+    memcpy(&abi2_width, (const guint8 *)rec.head + 8, 8);
+    g_assert_cmpuint(abi2_width, ==, 0);
+    g_assert_cmpuint(abi2_t, ==, 0);
+    g_assert_cmpint(rondo_recorder_record(&rec, 10, TEST_T0 + S(10)), ==, RONDO_RECORD_OK);
+    g_assert_cmpfloat(value_at(writer, a, 0, TEST_T0 + S(10)), ==, 10);
 
     g_autoptr(RondoStore) reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
     g_assert_no_error(error);
