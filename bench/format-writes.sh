@@ -13,7 +13,7 @@
 #   bench/format-writes.sh OLD_BUILDDIR [NEW_BUILDDIR]   (default: .)
 #   SECONDS_RUN=N   seconds to record (default 320: past the 5-minute pass)
 #   STORES=N        stores per build (default 100)
-#   BENCH_SMOKE=1   4 s and 2 stores: checks the script only
+#   BENCH_SMOKE=1   24 s (4 measured) and 2 stores: checks the script only
 set -eu
 OLD=$(cd "${1:?usage: format-writes.sh OLD_BUILDDIR [NEW_BUILDDIR]}" && pwd)
 NEW=$(cd "${2:-.}" && pwd)
@@ -32,7 +32,8 @@ work=$(mktemp -d "${TMPDIR:-/var/tmp}/format-writes.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM HUP
 
-# measure NAME BUILDDIR: records, then writes "NAME BYTES_AFTER_SKIP VERSION" to $work/NAME.
+# measure NAME BUILDDIR: records, then writes "NAME BYTES_AFTER_SKIP VERSION" to
+# $work/NAME.out (write_bytes sampled every second: both builds alike).
 measure() {
 	"$2/libtool" --mode=execute "$2/bench/scale-vm" many "$work/$1" "$STORES" "$SECONDS_RUN" &
 	pid=$!
