@@ -18,11 +18,7 @@ max_query_range=86400
 max_points_per_series=500
 max_concurrent_queries=2
 EOF2
-rondod_start "$CONF" --state-dir "$STATE" || {
-	tap_fail "rondod starts"
-	tap_done
-	exit 1
-}
+rondod_start_or_bail "$CONF" --state-dir "$STATE"
 q() { curl -s -o /dev/null -w '%{http_code}' "$URL$1"; }
 
 # --- probes and the native API

@@ -10,11 +10,7 @@ command -v curl >/dev/null || skip_all "curl is not installed"
 STATE="$SCRATCH/state"
 make_state "$STATE" || skip_all "the fixture could not create stores"
 printf '[rondod]\nrescan_interval=1\n' >"$SCRATCH/rondod.conf"
-rondod_start "$SCRATCH/rondod.conf" --state-dir "$STATE" || {
-	tap_fail "rondod starts"
-	tap_done
-	exit 1
-}
+rondod_start_or_bail "$SCRATCH/rondod.conf" --state-dir "$STATE"
 http GET /metrics/info
 expect "both stores served" 200 '"name":"vm1"' '"name":"vm2"'
 

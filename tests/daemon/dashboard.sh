@@ -22,11 +22,7 @@ STATE="$SCRATCH/state"
 make_state "$STATE" --series 4 || skip_all "the fixture could not create stores"
 CONF="$SCRATCH/rondod.conf"
 : >"$CONF"
-rondod_start "$CONF" --state-dir "$STATE" || {
-	tap_fail "rondod starts"
-	tap_done
-	exit 1
-}
+rondod_start_or_bail "$CONF" --state-dir "$STATE"
 
 # chromium_run HASH [WIDTH] [chromium options]: the dashboard with that view (the page
 # at $PAGE if set, else rondod's).

@@ -88,6 +88,15 @@ make_state() {
 	END=$("$FIXTURE" "$dir" "$@") || return 1
 }
 
+# rondod_start_or_bail CONF [ARGS...]: rondod_start, or the test ends there
+# with "rondod starts" failed.
+rondod_start_or_bail() {
+	rondod_start "$@" && return 0
+	tap_fail "rondod starts"
+	tap_done
+	exit 1
+}
+
 # rondod_start CONFIG [options]: starts rondod, sets URL. Returns 1 if it does not come up
 # within 30 s (a loaded 2-core machine running the suite in parallel can take seconds).
 rondod_start() {

@@ -18,11 +18,7 @@ for v in 1 2; do
 	cp -r "$top_srcdir/tests/fixtures/v$v-store" "$STATE/old$v" && chmod -R u+w "$STATE/old$v"
 done
 printf '[rondod]\nrescan_interval=1\n' >"$SCRATCH/rondod.conf"
-rondod_start "$SCRATCH/rondod.conf" --state-dir "$STATE" || {
-	tap_fail "rondod starts"
-	tap_done
-	exit 1
-}
+rondod_start_or_bail "$SCRATCH/rondod.conf" --state-dir "$STATE"
 http GET /metrics/info
 expect "the old stores are served beside the others" 200 '"name":"old1"' '"name":"old2"' '"name":"vm1"'
 for v in 1 2; do

@@ -12,11 +12,7 @@ STATE="$SCRATCH/state"
 make_state "$STATE" --series 6 || skip_all "the fixture could not create stores"
 CONF="$SCRATCH/rondod.conf"
 : >"$CONF"
-rondod_start "$CONF" --state-dir "$STATE" || {
-	tap_fail "rondod starts"
-	tap_done
-	exit 1
-}
+rondod_start_or_bail "$CONF" --state-dir "$STATE"
 
 # /metrics twice, so that rondod's own histograms and counters have samples.
 curl -s -o /dev/null "$URL/api/v1/query?query=1"

@@ -47,11 +47,7 @@ real_pid() {
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-rondod_start "$CONF" --state-dir "$STATE" --auth-token-file "$SCRATCH/token" || {
-	tap_fail "rondod starts"
-	tap_done
-	exit 1
-}
+rondod_start_or_bail "$CONF" --state-dir "$STATE" --auth-token-file "$SCRATCH/token"
 AUTH='Authorization: Bearer s3cret'
 POST='POST /api/v1/query HTTP/1.1'
 

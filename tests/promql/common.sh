@@ -19,9 +19,5 @@ promql_setup() {
 	echo "$PROMQL_TOKEN" >"$TOKEN_FILE"
 	printf '[rondod]\nauth_token_file=%s\n[limits]\nmax_samples=%s\n' \
 		"$TOKEN_FILE" "$PROMQL_MAX_SAMPLES" >"$SCRATCH/rondod.conf"
-	rondod_start "$SCRATCH/rondod.conf" --state-dir "$STATE" || {
-		tap_fail "rondod starts"
-		tap_done
-		exit 1
-	}
+	rondod_start_or_bail "$SCRATCH/rondod.conf" --state-dir "$STATE"
 }
