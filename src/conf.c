@@ -13,6 +13,29 @@
 #include "conf.h"
 #include "eval.h"
 
+/*
+ * Under systemd (RuntimeDirectory=rondod sets $RUNTIME_DIRECTORY, the first
+ * of a colon-separated list) the live cursors go to a tmpfs of rondod's own;
+ * started by hand there is none, and every round writes cursor_dir.
+ */
+static char *
+live_cursor_dir_default(void)
+{
+    const char *run = g_getenv("RUNTIME_DIRECTORY");
+    if (run == NULL || !g_path_is_absolute(run))
+        return NULL;
+    g_autofree char *first = g_strndup(run, strcspn(run, ":"));
+    return g_build_filename(first, RONDOD_LIVE_CURSOR_SUBDIR, NULL);
+}
+
+static gboolean
+paths_same(const char *a, const char *b)
+{
+    g_autofree char *ca = g_canonicalize_filename(a, NULL);
+    g_autofree char *cb = g_canonicalize_filename(b, NULL);
+    return strcmp(ca, cb) == 0;
+}
+
 RondodConfig *
 rondod_config_new(void)
 {
@@ -30,6 +53,8 @@ rondod_config_new(void)
     c->export.interval_s = 10;
     c->export.consumer = g_strdup("rondod");
     c->export.cursor_dir = g_strdup(RONDOD_DEFAULT_CURSOR_DIR);
+    c->export.live_cursor_dir = live_cursor_dir_default();
+    c->export.checkpoint_interval_s = 300;
     c->export.batch_samples = 2000;
     c->export.timeout_s = 30;
     c->export.store_label = g_strdup("store");
@@ -49,6 +74,7 @@ rondod_config_free(RondodConfig *config)
     g_free(config->export.url);
     g_free(config->export.consumer);
     g_free(config->export.cursor_dir);
+    g_free(config->export.live_cursor_dir);
     g_free(config->export.bearer_token_file);
     g_free(config->export.basic_auth_file);
     g_free(config->export.store_label);
@@ -68,6 +94,8 @@ static const char *const keys_export[] = {"url",
                                           "tier",
                                           "consumer",
                                           "cursor_dir",
+                                          "live_cursor_dir",
+                                          "checkpoint_interval",
                                           "batch",
                                           "timeout",
                                           "bearer_token_file",
@@ -302,6 +330,8 @@ load_export_group(RondodConfig *c, GKeyFile *kf, const char *path, GError **erro
     if (!load_string(kf, path, g, "url", &x->url, error) ||
         !load_string(kf, path, g, "consumer", &x->consumer, error) ||
         !load_string(kf, path, g, "cursor_dir", &x->cursor_dir, error) ||
+        !load_string(kf, path, g, "live_cursor_dir", &x->live_cursor_dir, error) ||
+        !load_uint(kf, path, g, "checkpoint_interval", &x->checkpoint_interval_s, error) ||
         !load_string(kf, path, g, "bearer_token_file", &x->bearer_token_file, error) ||
         !load_string(kf, path, g, "basic_auth_file", &x->basic_auth_file, error) ||
         !load_string(kf, path, g, "store_label", &x->store_label, error) ||
@@ -392,6 +422,11 @@ export_validate(const RondodExportConfig *x, GError **error)
         return invalid(error, _("[export] consumer must be 1 to 64 of [A-Za-z0-9_-]"));
     if (x->cursor_dir == NULL || !g_path_is_absolute(x->cursor_dir))
         return invalid(error, _("[export] cursor_dir must be an absolute path"));
+    if (x->live_cursor_dir != NULL && !g_path_is_absolute(x->live_cursor_dir))
+        return invalid(error, _("[export] live_cursor_dir must be an absolute path"));
+    if (x->live_cursor_dir != NULL && paths_same(x->live_cursor_dir, x->cursor_dir))
+        return invalid(error, _("[export] live_cursor_dir must not be cursor_dir (leave it "
+                                "empty to write cursor_dir at every round)"));
     if (x->batch_samples > 1000000)
         return invalid(error, _("[export] batch must be at most 1000000"));
     return export_validate_labels(x, error);

@@ -8,22 +8,26 @@
 #define RONDOD_DEFAULT_LISTEN     "127.0.0.1:9464"
 #define RONDOD_DEFAULT_STATE_DIR  "/var/lib/rondo"
 #define RONDOD_DEFAULT_CURSOR_DIR "/var/lib/rondod/cursors"
+/* The live cursors' directory under systemd's RuntimeDirectory= ($RUNTIME_DIRECTORY). */
+#define RONDOD_LIVE_CURSOR_SUBDIR "cursors"
 #define RONDOD_GROUP              "rondo" /* the system group of rondod and the VMMs */
 
 /* [export]: Prometheus remote-write; see rondod.conf(5) and docs/export.md. */
 typedef struct {
-    char *url;               /* NULL: no export */
-    guint interval_s;        /* between two rounds over every store */
-    guint tier;              /* the tier exported */
-    char *consumer;          /* the drain cursor's name */
-    char *cursor_dir;        /* rondod's own: one subdirectory of cursors per store */
-    guint batch_samples;     /* samples per request */
-    guint timeout_s;         /* one request, connecting included */
-    char *bearer_token_file; /* read once at start; never logged */
-    char *basic_auth_file;   /* USER:PASSWORD on the first line */
-    char *store_label;       /* the label naming the store, "store" */
-    char **labels;           /* NULL-terminated name, value pairs, or NULL */
-    guint not_ready_after_s; /* /readyz fails after export failed this long */
+    char *url;                   /* NULL: no export */
+    guint interval_s;            /* between two rounds over every store */
+    guint tier;                  /* the tier exported */
+    char *consumer;              /* the drain cursor's name */
+    char *cursor_dir;            /* rondod's own: one subdirectory of cursors per store */
+    char *live_cursor_dir;       /* the cursors between checkpoints, on tmpfs; NULL: none */
+    guint checkpoint_interval_s; /* live cursors copied to cursor_dir this often */
+    guint batch_samples;         /* samples per request */
+    guint timeout_s;             /* one request, connecting included */
+    char *bearer_token_file;     /* read once at start; never logged */
+    char *basic_auth_file;       /* USER:PASSWORD on the first line */
+    char *store_label;           /* the label naming the store, "store" */
+    char **labels;               /* NULL-terminated name, value pairs, or NULL */
+    guint not_ready_after_s;     /* /readyz fails after export failed this long */
 } RondodExportConfig;
 
 /* Every tunable of the daemon; see rondod.conf(5) for the meaning of each. */

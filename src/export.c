@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "export-status.h"
@@ -72,6 +73,7 @@ struct _Export {
 
     /* the worker's; thread-safe rondo_exporter_cancel() from export_stop() */
     RondoExporter *exporter;
+    GHashTable *seen; /* names of the stores whose cursor was carried over */
 
     /* main loop only */
     Registry *registry;
@@ -171,32 +173,116 @@ worker_may_push(Export *e)
     return go;
 }
 
+/* mkdir -p @dir for rondod's cursors (0750), or FALSE with an error naming it. */
+static gboolean
+cursor_mkdir(const char *dir, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0750) == 0)
+        return TRUE;
+    int saved = errno;
+    g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "cannot create %s: %s", dir, g_strerror(saved));
+    return FALSE;
+}
+
+/* The modification time of @path in ns, or -1 if it cannot be read. */
+static gint64
+cursor_mtime_ns(const char *path)
+{
+    GStatBuf st;
+    if (g_stat(path, &st) != 0)
+        return -1;
+    return (gint64)st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st.st_mtim.tv_nsec;
+}
+
+/* Copies @from over @to if @from exists; @durable: fsync'ed before the rename. */
+static gboolean
+cursor_copy(const char *from, const char *to, gboolean durable, GError **error)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(from, &text, &len, NULL))
+        return TRUE; /* nothing to carry over */
+    GFileSetContentsFlags flags =
+        G_FILE_SET_CONTENTS_CONSISTENT | (durable ? G_FILE_SET_CONTENTS_DURABLE : 0);
+    return g_file_set_contents_full(to, text, (gssize)len, flags, 0640, error);
+}
+
 /*
- * The store's cursor directory under cursor_dir, created on first use. A
- * cursor an older rondod kept in the store directory is carried over once,
- * so an upgrade neither re-sends nor skips anything.
+ * The directory @h's drain keeps its cursor in, created on first use: the
+ * live one under live_cursor_dir if there is one, else under cursor_dir.
+ * The first time an export sees a store, the cursor is carried over from
+ * where an earlier rondod left it, so that neither a restart nor an
+ * upgrade re-sends or skips anything: into the live directory from
+ * cursor_dir when that one is newer (after a reboot the live one is gone;
+ * after a crash of rondod the live one is newer), and from the store
+ * directory, where an older rondod kept it, when there is none.
  */
 static char *
 worker_cursor_dir(Export *e, StoreHandle *h, GError **error)
 {
     const RondodExportConfig *c = e->config;
-    g_autofree char *dir = g_build_filename(c->cursor_dir, h->name, NULL);
-    if (g_mkdir_with_parents(dir, 0750) < 0) {
-        int saved = errno;
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_IO, "cannot create %s: %s", dir,
-                    g_strerror(saved));
+    g_autofree char *kept = g_build_filename(c->cursor_dir, h->name, NULL);
+    g_autofree char *live =
+        c->live_cursor_dir ? g_build_filename(c->live_cursor_dir, h->name, NULL) : NULL;
+    const char *dir = live ? live : kept;
+    if (!cursor_mkdir(dir, error))
         return NULL;
-    }
+    if (g_hash_table_contains(e->seen, h->name))
+        return g_strdup(dir);
     g_autofree char *base = g_strdup_printf("drain-%s.%u.json", c->consumer, c->tier);
     g_autofree char *mine = g_build_filename(dir, base, NULL);
+    g_autofree char *checkpoint = g_build_filename(kept, base, NULL);
     g_autofree char *old = g_build_filename(rondo_store_get_path(h->store), base, NULL);
-    g_autofree char *text = NULL;
-    gsize len = 0;
-    if (!g_file_test(mine, G_FILE_TEST_EXISTS) && g_file_get_contents(old, &text, &len, NULL) &&
-        !g_file_set_contents_full(mine, text, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0640,
-                                  error))
+    gint64 t_mine = cursor_mtime_ns(mine);
+    if (live != NULL && cursor_mtime_ns(checkpoint) > t_mine) {
+        if (!cursor_copy(checkpoint, mine, FALSE, error))
+            return NULL;
+    } else if (t_mine < 0 && !cursor_copy(old, mine, live == NULL, error)) {
         return NULL;
-    return g_steal_pointer(&dir);
+    }
+    g_hash_table_add(e->seen, g_strdup(h->name));
+    return g_strdup(dir);
+}
+
+/* One store's live cursor into cursor_dir, durably, if it changed. */
+static gboolean
+checkpoint_one(const RondodExportConfig *c, const char *name, const char *base, GError **error)
+{
+    g_autofree char *live = g_build_filename(c->live_cursor_dir, name, base, NULL);
+    g_autofree char *kept_dir = g_build_filename(c->cursor_dir, name, NULL);
+    g_autofree char *kept = g_build_filename(kept_dir, base, NULL);
+    g_autofree char *now = NULL, *before = NULL;
+    gsize n_now = 0, n_before = 0;
+    if (!g_file_get_contents(live, &now, &n_now, NULL))
+        return TRUE; /* this store has no cursor yet */
+    if (g_file_get_contents(kept, &before, &n_before, NULL) && n_before == n_now &&
+        memcmp(before, now, n_now) == 0)
+        return TRUE;
+    return cursor_mkdir(kept_dir, error) &&
+           g_file_set_contents_full(kept, now, (gssize)n_now,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    0640, error);
+}
+
+/*
+ * The checkpoint: every live cursor that moved is copied into cursor_dir,
+ * fsync'ed, so that a reboot (which empties the live directory) re-sends at
+ * most what was delivered since. Worker only; failures are logged, and
+ * the live cursors go on: a cursor that was not copied only means
+ * duplicates after a reboot.
+ */
+static void
+worker_checkpoint(Export *e)
+{
+    const RondodExportConfig *c = e->config;
+    g_autoptr(GDir) d = g_dir_open(c->live_cursor_dir, 0, NULL);
+    g_autofree char *base = g_strdup_printf("drain-%s.%u.json", c->consumer, c->tier);
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        g_autoptr(GError) error = NULL;
+        if (!checkpoint_one(c, name, base, &error))
+            g_warning("export: checkpoint of store %s's cursor: %s", name, error->message);
+    }
 }
 
 /* The drain of @h's cursor, or NULL with the store's error in @r. */
@@ -285,7 +371,10 @@ worker_main(gpointer data)
 {
     Export *e = data;
     gint64 interval_us = (gint64)e->config->interval_s * G_USEC_PER_SEC;
+    gint64 checkpoint_us = (gint64)e->config->checkpoint_interval_s * G_USEC_PER_SEC;
     gint64 next_us = g_get_monotonic_time();
+    gint64 next_checkpoint_us = next_us + checkpoint_us;
+    gboolean live = e->config->live_cursor_dir != NULL;
     for (;;) {
         gint64 wait_us = next_us - g_get_monotonic_time();
         WorkerMsg *m = wait_us > 0 ? g_async_queue_timeout_pop(e->to_worker, (guint64)wait_us)
@@ -300,6 +389,10 @@ worker_main(gpointer data)
         if (kind == MSG_HANDLES)
             worker_round(e, m->handles);
         g_free(m);
+        if (live && (kind == MSG_STOP || g_get_monotonic_time() >= next_checkpoint_us)) {
+            worker_checkpoint(e);
+            next_checkpoint_us = g_get_monotonic_time() + checkpoint_us;
+        }
         if (kind == MSG_STOP)
             return NULL;
     }
@@ -362,8 +455,12 @@ export_log_start(const Export *e)
     g_autofree char *shown =
         uri ? g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO | G_URI_HIDE_QUERY)
             : g_strdup("(url)");
-    g_message("export: remote-write to %s every %u s, tier %u, consumer %s", shown,
-              e->config->interval_s, e->config->tier, e->config->consumer);
+    const RondodExportConfig *c = e->config;
+    g_message("export: remote-write to %s every %u s, tier %u, consumer %s", shown, c->interval_s,
+              c->tier, c->consumer);
+    if (c->live_cursor_dir != NULL)
+        g_message("export: cursors in %s, checkpointed to %s every %u s and at stop",
+                  c->live_cursor_dir, c->cursor_dir, c->checkpoint_interval_s);
 }
 
 Export *
@@ -376,6 +473,7 @@ export_new(const RondodExportConfig *config, Registry *registry, GError **error)
     e->main_context = g_main_context_ref(g_main_context_default());
     e->to_worker = g_async_queue_new();
     e->to_main = g_async_queue_new();
+    e->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_mutex_init(&e->lock);
     e->status = export_status_new(config->not_ready_after_s);
     if (!export_load_secrets(e, error) || !(e->exporter = exporter_build(e, error))) {
@@ -438,6 +536,7 @@ export_free(Export *e)
     export_stop(e);
     rondo_exporter_free(e->exporter);
     export_status_free(e->status);
+    g_hash_table_unref(e->seen);
     g_async_queue_unref(e->to_worker);
     g_async_queue_unref(e->to_main);
     g_mutex_clear(&e->lock);

@@ -18,7 +18,12 @@
 #   f) with Prometheus as the receiver, a shared request that Prometheus
 #      rejects with 400 because one store resends what it already holds (a
 #      lost cursor commit) is sent again store by store: the other store's
-#      points all arrive, only the resending store's batch is dropped.
+#      points all arrive, only the resending store's batch is dropped;
+#   g) with live_cursor_dir the rounds write the live cursor only, a stop
+#      checkpoints it into cursor_dir; after a SIGKILL the live cursor, newer
+#      than the checkpoint, is taken (nothing sent again); after a "reboot"
+#      (the live directory removed) the checkpoint is, and the points after
+#      it are sent again, none skipped.
 # The stores come from tests/export/export-fixture, whose expectation files
 # tests/export/receiver-check.py compares with what the receiver holds.
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
@@ -341,11 +346,105 @@ case_f() {
 	servers_stop
 }
 
+# --- g) live cursors, checkpointed into cursor_dir
+# cursor_at FILE MS: a cursor file saying everything before MS was delivered.
+cursor_at() {
+	printf '{"version":1,"consumer":"rondod","tier":0,"missed_total":0,"cursors":{"vmm":%s000000}}\n' \
+		"$2" >"$1"
+}
+
+# rows_settle PORT: the receiver's row count once two rounds added nothing.
+rows_settle() {
+	sleep 2.5
+	rows "$1"
+}
+
+case_g() {
+	STATE="$SCRATCH/g"
+	"$EXPORT_FIXTURE" write "$STATE/vm-1" --series 4 --seconds 120 --expect "$SCRATCH/g.expect" ||
+		return 1
+	want=$(wc -l <"$SCRATCH/g.expect")
+	mid_ms=$(awk 'NR == 1 { a = $2 } { b = $2 } END { printf "%.0f", int((a + b) / 2000) * 1000 }' \
+		"$SCRATCH/g.expect")
+	after=$(awk -v m="$mid_ms" '$2 >= m' "$SCRATCH/g.expect" | wc -l)
+	rport=$(free_port)
+	vm_start "$rport" "$SCRATCH/vm-g" || return 1
+	live="$SCRATCH/g.live/vm-1/drain-rondod.0.json"
+	kept="$SCRATCH/g.conf.cursors/vm-1/drain-rondod.0.json"
+	write_conf "$SCRATCH/g.conf" "$rport" "live_cursor_dir=$SCRATCH/g.live" checkpoint_interval=3600
+	rondod_start "$SCRATCH/g.conf" --state-dir "$STATE" || return 1
+	check_receiver "g: with live cursors every point arrives" "$rport" "$SCRATCH/g.expect"
+	[ -f "$live" ] && [ ! -e "$kept" ] &&
+		tap_ok "g: the rounds write the live cursor, not cursor_dir (checkpoint not due)" ||
+		tap_fail "g: the rounds write the live cursor only" "$(ls -lR "$SCRATCH"/g.* 2>&1)"
+	rondod_stop
+	cmp -s "$live" "$kept" &&
+		tap_ok "g: SIGTERM checkpoints the live cursor into cursor_dir" ||
+		tap_fail "g: SIGTERM checkpoints the live cursor" "$(cat "$live" "$kept" 2>&1)"
+
+	# An older checkpoint beside the live cursor: the live one is newer and wins.
+	cursor_at "$kept" "$mid_ms"
+	touch -d '1 hour ago' "$kept"
+	rondod_start "$SCRATCH/g.conf" --state-dir "$STATE" || return 1
+	got=$(rows_settle "$rport")
+	kill -KILL "$RONDOD_PID"
+	wait "$RONDOD_PID" 2>/dev/null
+	RONDOD_PID=
+	[ "$got" = "$want" ] && ! cmp -s "$live" "$kept" &&
+		tap_ok "g: the live cursor, newer than the checkpoint, is taken; SIGKILL checkpoints nothing" ||
+		tap_fail "g: the newer live cursor is taken" "received $got, stored $want" \
+			"$(cat "$live" "$kept" 2>&1)"
+	rondod_start "$SCRATCH/g.conf" --state-dir "$STATE" || return 1
+	got=$(rows_settle "$rport")
+	kill -KILL "$RONDOD_PID"
+	wait "$RONDOD_PID" 2>/dev/null
+	RONDOD_PID=
+	[ "$got" = "$want" ] &&
+		tap_ok "g: restarted after SIGKILL, nothing is sent again" ||
+		tap_fail "g: restarted after SIGKILL, nothing is sent again" "received $got, stored $want"
+
+	# A reboot empties the live directory: the (older) checkpoint is what is left.
+	rm -rf "$SCRATCH/g.live"
+	rondod_start "$SCRATCH/g.conf" --state-dir "$STATE" || return 1
+	got=$(rows_settle "$rport")
+	[ "$got" = $((want + after)) ] &&
+		tap_ok "g: after a reboot the $after points after the checkpoint are sent again" ||
+		tap_fail "g: after a reboot the points after the checkpoint are sent again" \
+			"received $got, want $want + $after"
+	check_receiver "g: ... and none is skipped" "$rport" "$SCRATCH/g.expect"
+	rondod_stop
+
+	# Under systemd ($RUNTIME_DIRECTORY) the live directory is there by default.
+	# And a checkpoint comes every checkpoint_interval while rondod runs.
+	write_conf "$SCRATCH/g2.conf" "$rport" checkpoint_interval=2
+	RUNTIME_DIRECTORY="$SCRATCH/g.run"
+	export RUNTIME_DIRECTORY
+	rondod_start "$SCRATCH/g2.conf" --state-dir "$STATE" || return 1
+	unset RUNTIME_DIRECTORY
+	wait_for 10 test -f "$SCRATCH/g.run/cursors/vm-1/drain-rondod.0.json" &&
+		tap_ok "g: with \$RUNTIME_DIRECTORY the live cursors go to \$RUNTIME_DIRECTORY/cursors" ||
+		tap_fail "g: \$RUNTIME_DIRECTORY/cursors by default" "$(ls -R "$SCRATCH"/g.run 2>&1)"
+	wait_for 10 test -f "$SCRATCH/g2.conf.cursors/vm-1/drain-rondod.0.json" &&
+		tap_ok "g: checkpoint_interval=2: a checkpoint while rondod runs" ||
+		tap_fail "g: a checkpoint while rondod runs" "$(ls -R "$SCRATCH"/g2.conf.cursors 2>&1)"
+	rondod_stop
+	servers_stop
+	write_conf "$SCRATCH/g3.conf" 1 "live_cursor_dir=$SCRATCH/g3.conf.cursors/"
+	if "$RONDOD" --config "$SCRATCH/g3.conf" --state-dir "$STATE" >"$SCRATCH/g3.log" 2>&1; then
+		tap_fail "g: live_cursor_dir = cursor_dir is refused"
+	else
+		grep -q 'live_cursor_dir must not be cursor_dir' "$SCRATCH/g3.log" &&
+			tap_ok "g: live_cursor_dir = cursor_dir is refused, naming both" ||
+			tap_fail "g: the refusal of live_cursor_dir = cursor_dir" "$(cat "$SCRATCH/g3.log")"
+	fi
+}
+
 case_a || tap_fail "a: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_b || tap_fail "b: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_c || tap_fail "c: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_d || tap_fail "d: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_e || tap_fail "e: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 case_f || tap_fail "f: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
+case_g || tap_fail "g: could not run" "$(tail -5 "$SCRATCH/rondod.log" 2>/dev/null)"
 tap_done
 [ "$TAP_FAILED" -eq 0 ]

@@ -412,8 +412,8 @@ step_export() {
     skip "the VM's every sample arrives at the receiver" "$NO_KVM (step_fc_agent checks the export)"
     return 0
   fi
-  check "the export cursor appears in /var/lib/rondod" \
-    wait_until 30 inside test -f /var/lib/rondod/cursors/vm1/drain-rondod.0.json
+  check "the export cursor appears in /run/rondod/cursors (live, between checkpoints)" \
+    wait_until 30 inside test -f /run/rondod/cursors/vm1/drain-rondod.0.json
   local want got
   want=$(slab_points)
   receiver_has_all() { [ "$(count_received vm1)" -ge "$want" ]; }
@@ -495,6 +495,20 @@ step_fc_agent() {
     'len(j["data"]) >= 300'
   fc_exported() { [ "$(count_received fc45)" -gt 0 ]; }
   check "the receiver gets the VM's samples by remote-write" wait_until 60 fc_exported
+  step_checkpoint fc45
+}
+
+# The export's cursors: live on the runtime directory's tmpfs between
+# checkpoints, copied into the state directory when rondod stops, the live
+# ones kept across a restart.
+step_checkpoint() {
+  local live=/run/rondod/cursors/$1/drain-rondod.0.json kept=/var/lib/rondod/cursors/$1/drain-rondod.0.json
+  check "store $1's live cursor is on a tmpfs ($live)" \
+    sh -c "[ \"\$(nsenter -t $INIT_PID -m -- stat -f -c %T $live)\" = tmpfs ]"
+  check "systemctl restart rondod" inside systemctl restart rondod
+  check "the stop checkpointed it into $kept" inside test -s "$kept"
+  check "the live cursors outlive the restart (RuntimeDirectoryPreserve=restart)" inside test -f "$live"
+  check "rondod answers again after the restart" wait_until 20 curl -sf -o /dev/null "$URL/healthz"
 }
 
 step_journal() {
