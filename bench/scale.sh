@@ -18,7 +18,8 @@
 #                 at 1 Hz into its own store with librondo, then running the
 #                 consolidation tick; one rondod serving the N stores and
 #                 pushing them by remote-write (every 10 s, its default) to a
-#                 Prometheus 2.42 receiver (--web.enable-remote-write-receiver);
+#                 Prometheus 2.42 receiver (--web.enable-remote-write-receiver),
+#                 its live cursors on a tmpfs (/dev/shm) as under systemd;
 #   trad-15s      N bench/scale-vm processes holding the same 30 counters and
 #                 handing them every 15 s as one JSON line through a named pipe
 #                 (as Firecracker hands its metrics file) to one Go exporter
@@ -75,6 +76,8 @@ proc_mem() { # PID -> "pss_kb rss_kb pss_anon_kb"
 		END { print p + 0, r + 0, a + 0 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo "0 0 0"
 }
 lo_bytes() { awk '$1 == "lo:" { print $2 }' /proc/net/dev; }
+# The tmpfs directory of DIR's live export cursors (removed by the driver).
+live_dir() { echo "/dev/shm/rondo-scale.$(echo "$1" | cksum | cut -d' ' -f1)"; }
 
 
 run_side() {
@@ -108,8 +111,10 @@ run_side() {
 			echo "vms $!" >>"$dir/pids"
 			i=$((i + 1))
 		done
-		printf '[export]\nurl=http://127.0.0.1:9090/api/v1/write\ncursor_dir=%s\n' \
-			"$dir/cursors" >"$dir/rondod.conf"
+		# The live cursors on a tmpfs, as systemd's RuntimeDirectory= gives
+		# rondod when deployed (/run/rondod/cursors); checkpoints to cursor_dir.
+		printf '[export]\nurl=http://127.0.0.1:9090/api/v1/write\ncursor_dir=%s\nlive_cursor_dir=%s\n' \
+			"$dir/cursors" "$(live_dir "$dir")" >"$dir/rondod.conf"
 		"$BUILD/src/rondod" --config "$dir/rondod.conf" --state-dir "$dir/state" \
 			--listen 127.0.0.1:9464 >"$dir/rondod.log" 2>&1 &
 		echo "rondod $!" >>"$dir/pids"
@@ -189,6 +194,9 @@ cleanup() {
 	for f in "$WORK"/*/pids; do
 		[ -f "$f" ] || continue
 		while read -r _ pid; do kill "$pid" 2>/dev/null || true; done <"$f"
+	done
+	for d in "$WORK"/*/embedded; do
+		[ -d "$d" ] && rm -rf "$(live_dir "$d")"
 	done
 	rm -rf "$WORK"
 }
