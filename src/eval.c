@@ -672,11 +672,7 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
 static void
 write_sample(GString *out, guint64 t, double v)
 {
-    g_string_append_c(out, '[');
-    json_append_time(out, t);
-    g_string_append_c(out, ',');
-    json_append_value(out, v);
-    g_string_append_c(out, ']');
+    json_append_sample(out, t, v);
 }
 
 static void

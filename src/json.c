@@ -45,26 +45,55 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
                                   "50515253545556575859606162636465666768697071727374"
                                   "75767778798081828384858687888990919293949596979899";
 
-/* Decimal digits of @v into @buf (at least 21 bytes), NUL-terminated; returns the length. */
+/* 10^k for k = 0 .. 19: every power of ten a guint64 holds. */
+static const guint64 powers_of_10[20] = {1u,
+                                         10u,
+                                         100u,
+                                         1000u,
+                                         10000u,
+                                         100000u,
+                                         1000000u,
+                                         10000000u,
+                                         100000000u,
+                                         1000000000u,
+                                         10000000000u,
+                                         100000000000u,
+                                         1000000000000u,
+                                         10000000000000u,
+                                         100000000000000u,
+                                         1000000000000000u,
+                                         10000000000000000u,
+                                         100000000000000000u,
+                                         1000000000000000000u,
+                                         10000000000000000000u};
+
+/* How many decimal digits @v has: from its bit length (log10(2) ~ 1233 / 4096), then one compare.
+ */
+static gsize
+u64_digit_count(guint64 v)
+{
+    guint64 u = v | 1; /* as many digits as v (an even v + 1 is never a power of ten), and not 0 */
+    gsize bits = 64 - (gsize)__builtin_clzll(u);
+    gsize n = (bits * 1233) >> 12; /* floor(log10(2^(bits-1))) + 1 >= n >= digits - 1 */
+    return n + (n < 20 && u >= powers_of_10[n]);
+}
+
+/* Decimal digits of @v into @buf (at least 21 bytes), NUL-terminated; returns
+ * the length. Written from the last digit back, two digits a division. */
 static gsize
 format_u64(char *buf, guint64 v)
 {
-    char tmp[24];
-    gsize k = sizeof tmp;
+    gsize n = u64_digit_count(v), k = n;
+    buf[n] = '\0';
     while (v >= 100) {
         k -= 2;
-        memcpy(tmp + k, digit_pairs + 2 * (v % 100), 2);
+        memcpy(buf + k, digit_pairs + 2 * (v % 100), 2);
         v /= 100;
     }
-    if (v >= 10) {
-        k -= 2;
-        memcpy(tmp + k, digit_pairs + 2 * v, 2);
-    } else {
-        tmp[--k] = (char)('0' + v);
-    }
-    gsize n = sizeof tmp - k;
-    memcpy(buf, tmp + k, n);
-    buf[n] = '\0';
+    if (v >= 10)
+        memcpy(buf + k - 2, digit_pairs + 2 * v, 2);
+    else
+        buf[k - 1] = (char)('0' + v);
     return n;
 }
 
@@ -294,18 +323,19 @@ json_shortest_digits(double v, char digits[20], int *ret_exp)
         json_shortest_digits_printf(v, digits, ret_exp);
 }
 
-/* d[.ddd]e±XX, as Go's strconv writes 'e' (two exponent digits at least). */
-static void
+/* d[.ddd]e±XX, as Go's strconv writes 'e' (two exponent digits at least); returns the length. */
+static gsize
 format_exponent(char *buf, gsize n, gboolean neg, const char *digits, int exp)
 {
-    g_snprintf(buf, n, "%s%c%s%se%c%02d", neg ? "-" : "", digits[0], digits[1] ? "." : "",
-               digits + 1, exp < 0 ? '-' : '+', ABS(exp));
+    return (gsize)g_snprintf(buf, n, "%s%c%s%se%c%02d", neg ? "-" : "", digits[0],
+                             digits[1] ? "." : "", digits + 1, exp < 0 ? '-' : '+', ABS(exp));
 }
 
 /* Plain decimal, as Go's strconv writes 'f' with the shortest digits,
  * straight into @buf: for the exponents format_double() sends here (-7 to
- * 20) and at most 17 digits, 26 characters at most ("-0.000000" + 17). */
-static void
+ * 20) and at most 17 digits, 26 characters at most ("-0.000000" + 17).
+ * Returns the length. */
+static gsize
 format_fixed(char *buf, gsize n, gboolean neg, const char *digits, int exp)
 {
     gsize nd = strlen(digits), k = 0;
@@ -327,9 +357,10 @@ format_fixed(char *buf, gsize n, gboolean neg, const char *digits, int exp)
         }
     }
     buf[k] = '\0';
+    return k;
 }
 
-void
+gsize
 format_double(char *buf, gsize n, double v)
 {
     g_assert(n >= G_ASCII_DTOSTR_BUF_SIZE);
@@ -337,52 +368,90 @@ format_double(char *buf, gsize n, double v)
     if (v == floor(v) && fabs(v) < 1e15) {
         gboolean neg = signbit(v) != 0; /* -0 is "-0", as Go writes it */
         buf[0] = '-';
-        format_u64(buf + neg, (guint64)fabs(v));
-        return;
+        return neg + format_u64(buf + neg, (guint64)fabs(v));
     }
-    if (isnan(v)) {
-        g_strlcpy(buf, "NaN", n);
-        return;
-    }
-    if (isinf(v)) {
-        g_strlcpy(buf, v > 0 ? "+Inf" : "-Inf", n);
-        return;
-    }
+    if (isnan(v))
+        return g_strlcpy(buf, "NaN", n);
+    if (isinf(v))
+        return g_strlcpy(buf, v > 0 ? "+Inf" : "-Inf", n);
     /* Prometheus' API: the shortest digits that read back, in plain decimal,
      * or with an exponent below 1e-6 and from 1e21 on. */
     char digits[20];
     int exp;
     json_shortest_digits(v, digits, &exp);
     if (fabs(v) < 1e-6 || fabs(v) >= 1e21)
-        format_exponent(buf, n, v < 0, digits, exp);
-    else
-        format_fixed(buf, n, v < 0, digits, exp);
+        return format_exponent(buf, n, v < 0, digits, exp);
+    return format_fixed(buf, n, v < 0, digits, exp);
 }
+
+/* Room for @n more bytes at the end of @out, written in place by the
+ * caller, who then sets the length with g_string_truncate(): no scratch
+ * buffer to copy from, no strlen(). */
+static char *
+append_room(GString *out, gsize n)
+{
+    gsize at = out->len;
+    g_string_set_size(out, at + n);
+    return out->str + at;
+}
+
+/* "V", quoted, at @p (room for G_ASCII_DTOSTR_BUF_SIZE + 2); returns the length. */
+static gsize
+put_value(char *p, double v)
+{
+    p[0] = '"';
+    gsize n = format_double(p + 1, G_ASCII_DTOSTR_BUF_SIZE, v);
+    p[n + 1] = '"';
+    return n + 2;
+}
+
+/* Seconds with the milliseconds' significant digits at @p (room for 25); returns the length. */
+static gsize
+put_time(char *p, guint64 t_ns)
+{
+    guint64 ms = t_ns / 1000000;
+    guint frac = (guint)(ms % 1000);
+    gsize len = format_u64(p, ms / 1000);
+    if (frac != 0) {
+        p[len++] = '.';
+        p[len++] = (char)('0' + frac / 100);
+        p[len++] = (char)('0' + frac / 10 % 10);
+        p[len++] = (char)('0' + frac % 10);
+        while (p[len - 1] == '0')
+            len--;
+    }
+    return len;
+}
+
+#define TIME_ROOM  25
+#define VALUE_ROOM (G_ASCII_DTOSTR_BUF_SIZE + 2)
 
 void
 json_append_value(GString *out, double v)
 {
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    format_double(buf, sizeof buf, v);
-    g_string_append_c(out, '"');
-    g_string_append(out, buf);
-    g_string_append_c(out, '"');
+    gsize at = out->len;
+    gsize n = put_value(append_room(out, VALUE_ROOM), v);
+    g_string_truncate(out, at + n);
 }
 
 void
 json_append_time(GString *out, guint64 t_ns)
 {
-    guint64 ms = t_ns / 1000000;
-    guint frac = (guint)(ms % 1000);
-    char buf[32];
-    gsize len = format_u64(buf, ms / 1000);
-    if (frac != 0) {
-        buf[len++] = '.';
-        buf[len++] = (char)('0' + frac / 100);
-        buf[len++] = (char)('0' + frac / 10 % 10);
-        buf[len++] = (char)('0' + frac % 10);
-        while (buf[len - 1] == '0')
-            len--;
-    }
-    g_string_append_len(out, buf, (gssize)len);
+    gsize at = out->len;
+    gsize n = put_time(append_room(out, TIME_ROOM), t_ns);
+    g_string_truncate(out, at + n);
+}
+
+void
+json_append_sample(GString *out, guint64 t_ns, double v)
+{
+    gsize at = out->len;
+    char *p = append_room(out, TIME_ROOM + VALUE_ROOM + 3);
+    gsize k = 0;
+    p[k++] = '[';
+    k += put_time(p + k, t_ns);
+    p[k++] = ',';
+    k += put_value(p + k, v);
+    p[k++] = ']';
+    g_string_truncate(out, at + k);
 }

@@ -10,9 +10,12 @@ void json_append_string(GString *out, const char *s);
 void json_append_value(GString *out, double v);
 /* Unix seconds with millisecond precision, unquoted: 1700000000 or 1700000000.25. */
 void json_append_time(GString *out, guint64 t_ns);
+/* A sample of a query answer, [TIME,"VALUE"], written in one piece. */
+void json_append_sample(GString *out, guint64 t_ns, double v);
 
-/* The shortest text that reads back as @v ("NaN", "+Inf", "-Inf" for the rest). */
-void format_double(char *buf, gsize n, double v);
+/* The shortest text that reads back as @v ("NaN", "+Inf", "-Inf" for the rest);
+ * @n at least G_ASCII_DTOSTR_BUF_SIZE. Returns the length. */
+gsize format_double(char *buf, gsize n, double v);
 /* The digits format_double() uses, found by printf and strtod alone (its
  * fallback, and the reference its fast path is tested against): @v finite
  * and not 0; @digits without point or trailing zeros, v = 0.DIGITS x 10^(exp+1). */

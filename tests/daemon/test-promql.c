@@ -270,12 +270,27 @@ test_json_numbers(void)
         {INFINITY, "+Inf"},
         {-INFINITY, "-Inf"},
         {1.0 / 3, "0.3333333333333333"},
+        /* whole numbers next to powers of ten: the digit count of format_u64() */
+        {9, "9"},
+        {10, "10"},
+        {99, "99"},
+        {100, "100"},
+        {999999999, "999999999"},
+        {1000000000, "1000000000"},
+        {999999999999999, "999999999999999"},
+        {-100000000000000, "-100000000000000"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         char buf[G_ASCII_DTOSTR_BUF_SIZE];
-        format_double(buf, sizeof buf, cases[i].v);
+        gsize n = format_double(buf, sizeof buf, cases[i].v);
         g_assert_cmpstr(buf, ==, cases[i].text);
+        g_assert_cmpuint(n, ==, strlen(cases[i].text));
     }
+    /* A sample in one piece, after what the string held. */
+    g_autoptr(GString) sample = g_string_new("x");
+    json_append_sample(sample, 1700000009990000000u, -0.25);
+    json_append_sample(sample, 10000000000000000000u, NAN);
+    g_assert_cmpstr(sample->str, ==, "x[1700000009.99,\"-0.25\"][10000000000,\"NaN\"]");
     g_autoptr(GString) out = g_string_new(NULL);
     json_append_time(out, 1700000000000000000u);
     g_string_append_c(out, ' ');
