@@ -67,14 +67,15 @@ static const guint64 powers_of_10[20] = {1u,
                                          1000000000000000000u,
                                          10000000000000000000u};
 
-/* How many decimal digits @v has: from its bit length (log10(2) ~ 1233 / 4096), then one compare.
- */
+/* How many decimal digits @v has: from its bit length, then one comparison. */
 static gsize
 u64_digit_count(guint64 v)
 {
     guint64 u = v | 1; /* as many digits as v (an even v + 1 is never a power of ten), and not 0 */
     gsize bits = 64 - (gsize)__builtin_clzll(u);
-    gsize n = (bits * 1233) >> 12; /* floor(log10(2^(bits-1))) + 1 >= n >= digits - 1 */
+    /* bits x log10(2), rounded down (1233 / 4096 is log10(2) a little short):
+     * u has n or n + 1 digits, n + 1 exactly when u >= 10^n. */
+    gsize n = (bits * 1233) >> 12;
     return n + (n < 20 && u >= powers_of_10[n]);
 }
 
