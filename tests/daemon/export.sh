@@ -353,11 +353,19 @@ cursor_at() {
 		"$2" >"$1"
 }
 
-# rows_settle PORT: the receiver's row count once two rounds added nothing.
+# vm1_pushed: rondod has finished a push of store vm-1 since it started.
+vm1_pushed() { [ -n "$(metric 'rondod_export_last_success_timestamp_seconds{store="vm-1"}')" ]; }
+
+# rows_settle PORT: the receiver's row count once rondod has pushed vm-1
+# and had time for a round more (interval=1).
 rows_settle() {
-	sleep 2.5
+	wait_for 20 vm1_pushed || :
+	sleep 1.5
 	rows "$1"
 }
+
+# rows_are PORT N: the receiver took in N samples.
+rows_are() { [ "$(rows "$1")" = "$2" ]; }
 
 case_g() {
 	STATE="$SCRATCH/g"
@@ -406,11 +414,11 @@ case_g() {
 	# A reboot empties the live directory: the (older) checkpoint is what is left.
 	rm -rf "$SCRATCH/g.live"
 	rondod_start "$SCRATCH/g.conf" --state-dir "$STATE" || return 1
-	got=$(rows_settle "$rport")
-	[ "$got" = $((want + after)) ] &&
+	wait_for 20 rows_are "$rport" $((want + after)) && got=$(rows_settle "$rport") &&
+		[ "$got" = $((want + after)) ] &&
 		tap_ok "g: after a reboot the $after points after the checkpoint are sent again" ||
 		tap_fail "g: after a reboot the points after the checkpoint are sent again" \
-			"received $got, want $want + $after"
+			"received $(rows "$rport"), want $want + $after"
 	check_receiver "g: ... and none is skipped" "$rport" "$SCRATCH/g.expect"
 	rondod_stop
 
