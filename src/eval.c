@@ -670,17 +670,11 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
 /* ---------------------------------------------------------------- JSON */
 
 static void
-write_sample(GString *out, guint64 t, double v)
-{
-    json_append_sample(out, t, v);
-}
-
-static void
 write_instant(const EvalResult *r, guint64 t, GString *out)
 {
     if (r->scalar) {
         g_string_append(out, "{\"resultType\":\"scalar\",\"result\":");
-        write_sample(out, t, r->scalar_v[0]);
+        json_append_sample(out, t, r->scalar_v[0]);
         g_string_append_c(out, '}');
         return;
     }
@@ -694,7 +688,7 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
         first = FALSE;
         labels_write_json(out, s->labels);
         g_string_append(out, ",\"value\":");
-        write_sample(out, t, s->v[0]);
+        json_append_sample(out, t, s->v[0]);
         g_string_append_c(out, '}');
     }
     g_string_append(out, "]}");
@@ -717,7 +711,7 @@ write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx
         if (any)
             g_string_append_c(out, ',');
         any = TRUE;
-        write_sample(out, ctx->start_ns + (guint64)i * ctx->step_ns, v[i]);
+        json_append_sample(out, ctx->start_ns + (guint64)i * ctx->step_ns, v[i]);
     }
     g_string_append(out, "]}");
     if (!any)
