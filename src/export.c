@@ -173,6 +173,13 @@ worker_may_push(Export *e)
     return go;
 }
 
+/* The name of a store's cursor file, as rondo_drain_new_at() names it (lib/drain.c). */
+static char *
+cursor_file_name(const RondodExportConfig *c)
+{
+    return g_strdup_printf("drain-%s.%u.json", c->consumer, c->tier);
+}
+
 /* mkdir -p @dir for rondod's cursors (0750), or FALSE with an error naming it. */
 static gboolean
 cursor_mkdir(const char *dir, GError **error)
@@ -229,7 +236,7 @@ worker_cursor_dir(Export *e, StoreHandle *h, GError **error)
         return NULL;
     if (g_hash_table_contains(e->seen, h->name))
         return g_strdup(dir);
-    g_autofree char *base = g_strdup_printf("drain-%s.%u.json", c->consumer, c->tier);
+    g_autofree char *base = cursor_file_name(c);
     g_autofree char *mine = g_build_filename(dir, base, NULL);
     g_autofree char *checkpoint = g_build_filename(kept, base, NULL);
     g_autofree char *old = g_build_filename(rondo_store_get_path(h->store), base, NULL);
@@ -276,7 +283,7 @@ worker_checkpoint(Export *e)
 {
     const RondodExportConfig *c = e->config;
     g_autoptr(GDir) d = g_dir_open(c->live_cursor_dir, 0, NULL);
-    g_autofree char *base = g_strdup_printf("drain-%s.%u.json", c->consumer, c->tier);
+    g_autofree char *base = cursor_file_name(c);
     const char *name;
     while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
         g_autoptr(GError) error = NULL;
