@@ -179,14 +179,16 @@ rondo_store_consolidate(RondoStore *store, guint64 now_ns, guint *ret_buckets, G
             total += tier_consolidate(st->slabs[k], st->slabs[k - 1], k, st->n_series, now_ns);
     }
     /* A recording process writes the coarse tiers here only: once filled,
-     * their pages leave its mapping, so a VMM that runs for a week keeps
-     * tier 0 mapped, not its whole store. At most once a minute: a caller
+     * their pages leave its mapping, and so do tier 0's that the pass read
+     * behind the head, so a VMM that runs for a week keeps a few pages of
+     * its store mapped, not the whole. At most once a minute: a caller
      * that consolidates every second (rondod, an import) would otherwise
      * fault the same pages back in every ten. */
     gint64 now_us = g_get_monotonic_time();
     if (total > 0 && (store->coarse_released_us == 0 ||
                       now_us - store->coarse_released_us >= RELEASE_EVERY_US)) {
         rondo_store_release_coarse(store);
+        rondo_store_release_tier(store, 0);
         store->coarse_released_us = now_us;
     }
     if (ret_buckets)

@@ -101,6 +101,9 @@ gboolean rondo_slab_sync(RondoSlab *slab, GError **error);
  * the page cache (dirty ones are still written back) and a later access maps
  * them again. Any thread may read the slab meanwhile. */
 void rondo_slab_release(RondoSlab *slab);
+/* The same for every page but the header's, the directory's and those of
+ * the ring slots at and after the head, which a writer touches next. */
+void rondo_slab_release_behind_head(RondoSlab *slab);
 /* RONDO_ERROR_CORRUPT when the file no longer has the size mapped (SIGBUS ahead). */
 gboolean rondo_slab_check(const RondoSlab *slab, GError **error);
 
@@ -213,6 +216,10 @@ RondoSlab *rondo_store_slab(const RondoStore *store, guint schema, guint tier);
  * Called after the work that touches the coarse tiers: consolidation, and
  * the directory checks of opening, refreshing and registering. */
 void rondo_store_release_coarse(RondoStore *store);
+/* Drops tier @tier's pages from this process' mapping once a pass over
+ * them is done (a consolidation, a drain's commit): the coarse tiers'
+ * whole, tier 0's but around the head (rondo_slab_release_behind_head()). */
+void rondo_store_release_tier(RondoStore *store, guint tier);
 
 /* Replacing slabs and meta.json crash-safely (staging.c): new files in the
  * hidden STAGING directory, renamed DONE (the commit point), then swapped in

@@ -191,6 +191,42 @@ rondo_slab_release(RondoSlab *slab)
     (void)madvise(slab->map, slab->map_bytes, MADV_DONTNEED);
 }
 
+/* The pages wholly inside [@from, @to) released; @to may be the mapping's
+ * end, which the mapping's last page (mmap rounds up) holds. */
+static void
+slab_release_range(const RondoSlab *slab, const guint8 *from, const guint8 *to)
+{
+    guintptr page = (guintptr)sysconf(_SC_PAGESIZE);
+    guintptr lo = ((guintptr)from + page - 1) & ~(page - 1), hi = (guintptr)to;
+    hi = to == slab->map + slab->map_bytes ? (hi + page - 1) & ~(page - 1) : hi & ~(page - 1);
+    if (lo < hi)
+        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* What a writer touches next is the header, the directory and the ring
+ * slots at and after the head: by slot (format 3) those are a few pages,
+ * which stay; the rest of the values goes (a page that did not go
+ * faults back in from the page cache at the head's next pass, as it does
+ * after every writeback anyway). By column (formats 1-2, read-only) the
+ * head's slot has a page in every column: all of it goes. */
+void
+rondo_slab_release_behind_head(RondoSlab *slab)
+{
+    if (!rondo_slab_by_slot(slab->version)) {
+        rondo_slab_release(slab);
+        return;
+    }
+    gsize elem = slab->cells ? sizeof(RondoCell) : sizeof(double);
+    guint8 *first = slab->cells ? (guint8 *)slab->cells : (guint8 *)slab->values;
+    guint8 *end = slab->map + slab->map_bytes;
+    gsize row = slab->slot_step * elem; /* one ring slot of every column */
+    guint32 head = ring_slot_for_time(slab, ring_load_u64(&slab->hdr->head_ns));
+    guint8 *keep = first + (gsize)head * row;
+    guint8 *keep_end = MIN(keep + 2 * row, end); /* the head's slot and the next */
+    slab_release_range(slab, first, keep);
+    slab_release_range(slab, keep_end, end);
+}
+
 static gboolean
 corrupt(GError **error, RondoError code, const char *path, const char *problem)
 {

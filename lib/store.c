@@ -510,10 +510,21 @@ store_check_unindexed(RondoStore *store, GError **error)
 void
 rondo_store_release_coarse(RondoStore *store)
 {
+    for (guint t = 1; t < RONDO_TIERS_MAX; t++)
+        rondo_store_release_tier(store, t);
+}
+
+void
+rondo_store_release_tier(RondoStore *store, guint tier)
+{
     for (guint i = 0; i < store->schemas->len; i++) {
         RondoSchemaState *st = schema_state(store, i);
-        for (guint t = 1; t < st->schema->n_tiers; t++)
-            rondo_slab_release(st->slabs[t]);
+        if (tier >= st->schema->n_tiers)
+            continue;
+        if (tier == 0)
+            rondo_slab_release_behind_head(st->slabs[0]);
+        else
+            rondo_slab_release(st->slabs[tier]);
     }
 }
 

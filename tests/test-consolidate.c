@@ -188,8 +188,12 @@ test_releases_coarse_pages(void)
     g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), ==, 0);
     /* Tier 1 from [20, 30) (tier 0 holds the last 600 s) to [600, 610),
      * tier 2 [0, 300) and [300, 600). */
-    g_assert_cmpuint(consolidate(store, 0), ==, 59 + 2);
     g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >=, 30 * 600 * 16 / 1024);
+    g_assert_cmpuint(consolidate(store, 0), ==, 59 + 2);
+    /* Of tier 0 the header and directory's page stay, and the head slot's
+     * and the next (a slot is 480 bytes: at most two pages). */
+    const long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), <=, 3 * page_kb);
     g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), ==, 0);
     g_assert_cmpint(mapped_rss_kb("/vmm.2.slab"), ==, 0);
     /* Written, not lost: every bucket reads back, through the mapping again. */
@@ -203,6 +207,11 @@ test_releases_coarse_pages(void)
      * every second would fault them back every ten). */
     g_assert_cmpuint(consolidate(store, TEST_T0 + S(630)), ==, 2);
     g_assert_cmpint(mapped_rss_kb("/vmm.1.slab"), >, 0);
+    /* Tier 0 read back whole: every value is still there. */
+    for (guint j = 0; j < 30; j++)
+        g_assert_cmpuint(test_count_points(store, s[j], 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==,
+                         600);
+    g_assert_cmpfloat(value_at(store, s[29], 0, RONDO_CF_LAST, TEST_T0 + S(20)), ==, 20 + 29);
     rondo_store_close(store);
     /* A reader (rondod) checks every directory at open: released as well. */
     g_autoptr(GError) error = NULL;
@@ -213,6 +222,22 @@ test_releases_coarse_pages(void)
     g_assert_cmpfloat(
         value_at(reader, rondo_store_get_series(reader, 7), 1, RONDO_CF_AVERAGE, TEST_T0 + S(610)),
         ==, 614.5 + 7);
+    /* A reader that drained tier 0 (rondod's export) lets its pages go at
+     * the commit: reading them mapped them all. */
+    RondoDrain *drain = rondo_drain_new(reader, "pages", 0, &error);
+    g_assert_no_error(error);
+    RondoSeries *ds;
+    guint64 t;
+    double v;
+    guint n = 0;
+    while (rondo_drain_next(drain, &ds, &t, &v))
+        n++;
+    g_assert_cmpuint(n, ==, 30 * 600);
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >=, 30 * 600 * 16 / 1024);
+    g_assert_true(rondo_drain_commit(drain, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), <=, 3 * page_kb);
+    rondo_drain_free(drain);
     rondo_store_close(reader);
 }
 
