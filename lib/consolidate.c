@@ -19,8 +19,6 @@
 #include <math.h>
 #include "ring.h"
 
-#define RELEASE_EVERY_US (60 * G_USEC_PER_SEC)
-
 /* Running state over a bucket's inputs: enough for every function. */
 typedef struct {
     double sum, min, max, last;
@@ -184,12 +182,9 @@ rondo_store_consolidate(RondoStore *store, guint64 now_ns, guint *ret_buckets, G
      * its store mapped, not the whole. At most once a minute: a caller
      * that consolidates every second (rondod, an import) would otherwise
      * fault the same pages back in every ten. */
-    gint64 now_us = g_get_monotonic_time();
-    if (total > 0 && (store->coarse_released_us == 0 ||
-                      now_us - store->coarse_released_us >= RELEASE_EVERY_US)) {
+    if (total > 0 && rondo_store_release_due(&store->coarse_released_us)) {
         rondo_store_release_coarse(store);
         rondo_store_release_tier(store, 0);
-        store->coarse_released_us = now_us;
     }
     if (ret_buckets)
         *ret_buckets = total;

@@ -319,10 +319,11 @@ rondo_drain_commit(RondoDrain *d, GError **error)
         d->done[s] = MAX(d->done[s], d->progress[s]);
     d->missed_total += d->missed;
     d->missed = 0;
-    /* What was drained is read: its pages leave this process' mapping
-     * (rondod reads every store it exports; a VMM's own drain keeps the
-     * head's pages it writes next). */
-    rondo_store_release_tier(d->store, d->tier);
+    /* What was drained is read: its pages leave this process' mapping, at
+     * most once a minute (rondod reads every store it exports; a VMM's own
+     * drain keeps the head's pages it writes next). */
+    if (rondo_store_release_due(&d->store->drain_released_us))
+        rondo_store_release_tier(d->store, d->tier);
     return TRUE;
 }
 

@@ -168,6 +168,7 @@ struct _RondoStore {
     ino_t meta_ino;      /* meta.json's inode when opened; another means resized or upgraded */
     guint64 index_stamp; /* series.json as last loaded: rondo_store_file_stamp() */
     gint64 coarse_released_us; /* monotonic; the last release after a consolidation */
+    gint64 drain_released_us;  /* the same after a drain's commit (atomic: any thread) */
     int dir_fd;                /* a writer's: flock'ed, the writer lock */
     int lock_fd;               /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas;        /* RondoSchemaState* */
@@ -220,6 +221,12 @@ void rondo_store_release_coarse(RondoStore *store);
  * them is done (a consolidation, a drain's commit): the coarse tiers'
  * whole, tier 0's but around the head (rondo_slab_release_behind_head()). */
 void rondo_store_release_tier(RondoStore *store, guint tier);
+/* Whether a release is due after one a minute ago or more at *@last_us
+ * (monotonic µs, 0: never), which it then moves to now. Why a minute: a
+ * release unmaps, which flushes TLBs, and what it drops mostly faults back
+ * at the next pass (the kernel maps 64 kB around a fault); a pass every few
+ * seconds would pay both every time for little memory. */
+gboolean rondo_store_release_due(gint64 *last_us);
 
 /* Replacing slabs and meta.json crash-safely (staging.c): new files in the
  * hidden STAGING directory, renamed DONE (the commit point), then swapped in

@@ -962,8 +962,8 @@ RONDO_API guint64 rondo_drain_get_missed_total(const RondoDrain *drain);
 RONDO_API guint64 rondo_drain_get_cursor_ns(const RondoDrain *drain, guint schema);
 
 /** Persists the cursors up to the last slot fully returned (atomic rewrite).
- * The tier's pages the drain mapped then leave this process' mapping, but
- * those a writer writes next (storage-format.md §6). */
+ * The tier's pages the drain mapped then leave this process' mapping (at
+ * most once a minute), but those a writer writes next (storage-format.md §6). */
 RONDO_API gboolean rondo_drain_commit(RondoDrain *drain, GError **error);
 /* The store and the tier the drain reads; the store is borrowed. */
 RONDO_API RondoStore *rondo_drain_get_store(const RondoDrain *drain);

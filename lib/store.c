@@ -528,6 +528,19 @@ rondo_store_release_tier(RondoStore *store, guint tier)
     }
 }
 
+#define RELEASE_EVERY_US (60 * G_USEC_PER_SEC)
+
+gboolean
+rondo_store_release_due(gint64 *last_us)
+{
+    gint64 now_us = g_get_monotonic_time();
+    gint64 last = __atomic_load_n(last_us, __ATOMIC_RELAXED);
+    if (last != 0 && now_us - last < RELEASE_EVERY_US)
+        return FALSE;
+    __atomic_store_n(last_us, now_us, __ATOMIC_RELAXED);
+    return TRUE;
+}
+
 static gboolean
 store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
 {

@@ -237,6 +237,13 @@ test_releases_coarse_pages(void)
     g_assert_true(rondo_drain_commit(drain, &error));
     g_assert_no_error(error);
     g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), <=, 3 * page_kb);
+    /* At most once a minute: a query maps them again, the next commit
+     * within the minute leaves them. */
+    g_assert_cmpuint(test_count_points(reader, rondo_store_get_series(reader, 3), 0, RONDO_CF_LAST,
+                                       0, G_MAXUINT64, NULL),
+                     ==, 600);
+    g_assert_true(rondo_drain_commit(drain, &error));
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >=, 30 * 600 * 16 / 1024);
     rondo_drain_free(drain);
     rondo_store_close(reader);
 }
