@@ -191,14 +191,11 @@ rondo_slab_release(RondoSlab *slab)
     (void)madvise(slab->map, slab->map_bytes, MADV_DONTNEED);
 }
 
-/* The pages wholly inside [@from, @to) released; @to may be the mapping's
- * end, which the mapping's last page (mmap rounds up) holds. */
+/* The pages wholly inside [@from, @to) released (@page: the page size). */
 static void
-slab_release_range(const RondoSlab *slab, const guint8 *from, const guint8 *to)
+slab_release_range(guintptr from, guintptr to, guintptr page)
 {
-    guintptr page = (guintptr)sysconf(_SC_PAGESIZE);
-    guintptr lo = ((guintptr)from + page - 1) & ~(page - 1), hi = (guintptr)to;
-    hi = to == slab->map + slab->map_bytes ? (hi + page - 1) & ~(page - 1) : hi & ~(page - 1);
+    guintptr lo = (from + page - 1) & ~(page - 1), hi = to & ~(page - 1);
     if (lo < hi)
         (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
@@ -216,15 +213,17 @@ rondo_slab_release_behind_head(RondoSlab *slab)
         rondo_slab_release(slab);
         return;
     }
+    guintptr page = (guintptr)sysconf(_SC_PAGESIZE);
     gsize elem = slab->cells ? sizeof(RondoCell) : sizeof(double);
-    guint8 *first = slab->cells ? (guint8 *)slab->cells : (guint8 *)slab->values;
-    guint8 *end = slab->map + slab->map_bytes;
+    guintptr first = (guintptr)(slab->cells ? (void *)slab->cells : (void *)slab->values);
+    guintptr end = (guintptr)slab->map + slab->map_bytes;
     gsize row = slab->slot_step * elem; /* one ring slot of every column */
     guint32 head = ring_slot_for_time(slab, ring_load_u64(&slab->hdr->head_ns));
-    guint8 *keep = first + (gsize)head * row;
-    guint8 *keep_end = MIN(keep + 2 * row, end); /* the head's slot and the next */
-    slab_release_range(slab, first, keep);
-    slab_release_range(slab, keep_end, end);
+    guintptr keep = first + (gsize)head * row;
+    guintptr keep_end = MIN(keep + 2 * row, end); /* the head's slot and the next */
+    slab_release_range(first, keep, page);
+    /* mmap maps whole pages: the last one is the mapping's, whatever the size */
+    slab_release_range(keep_end, end + page - 1, page);
 }
 
 static gboolean
