@@ -169,10 +169,12 @@ mapped_rss_kb(const char *name)
     return rss;
 }
 
-/* A recording process keeps tier 0 mapped, not the coarse tiers: after a
- * pass that fills buckets they leave its mapping, their contents intact. */
+/* A recording process keeps mapped only the few pages of tier 0 it writes
+ * next: after a pass that fills buckets the coarse tiers and tier 0 behind
+ * the head leave its mapping, and after a drain's commit the drained tier
+ * leaves a reader's, their contents intact. */
 static void
-test_releases_coarse_pages(void)
+test_releases_pages(void)
 {
     g_autoptr(TestDir) dir = test_tmp_dir();
     RondoStore *store = test_store_new_preset(dir, 30);
@@ -548,7 +550,7 @@ main(int argc, char **argv)
     g_test_add_func("/consolidate/each-function-cascade", test_each_function_cascade);
     g_test_add_func("/consolidate/fifteen-minutes-tier1", test_fifteen_minutes_tier1);
     g_test_add_func("/consolidate/past-tier1-capacity", test_past_tier1_capacity);
-    g_test_add_func("/consolidate/releases-coarse-pages", test_releases_coarse_pages);
+    g_test_add_func("/consolidate/releases-pages", test_releases_pages);
     g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
     g_test_add_func("/drain/cursors", test_drain_cursors);
     g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
