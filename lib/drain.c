@@ -18,11 +18,9 @@
  * wrote it.
  */
 #include "config.h"
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include "file.h"
-#include "json-load.h"
-#include "json-typed.h"
+#include "doc.h"
 #include "ring.h"
 
 struct _RondoDrain {
@@ -62,18 +60,19 @@ static gboolean
 drain_load(RondoDrain *d, GError **error)
 {
     g_autoptr(GError) local = NULL;
-    g_autoptr(JsonNode) root = rondo_json_load(d->path, RONDO_DRAIN_BYTES_MAX, &local);
+    g_autoptr(RondoDocNode) o = rondo_doc_load(d->path, RONDO_DRAIN_BYTES_MAX, &local);
 
-    if (root == NULL) {
+    if (o == NULL) {
         if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_NOT_FOUND))
             return TRUE;
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
-    JsonObject *o = rondo_json_object(root);
-    JsonObject *cursors = rondo_json_get_object(o, "cursors");
+    const RondoDocNode *cursors = rondo_doc_get(o, "cursors");
+    if (!rondo_doc_is_object(cursors))
+        cursors = NULL;
     gint64 missed, version;
-    gboolean versioned = rondo_json_get_int(o, "version", 0, G_MAXINT64, &version);
+    gboolean versioned = rondo_doc_get_int(o, "version", 0, G_MAXINT64, &version);
     /* Checked before any other field: another version may mean them otherwise. */
     if (versioned && version != RONDO_DRAIN_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
@@ -88,7 +87,7 @@ drain_load(RondoDrain *d, GError **error)
         return FALSE;
     }
     if (!versioned || cursors == NULL ||
-        !rondo_json_get_int(o, "missed_total", 0, G_MAXINT64, &missed)) {
+        !rondo_doc_get_int(o, "missed_total", 0, G_MAXINT64, &missed)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: not a drain cursor file",
                     d->path);
         return FALSE;
@@ -97,9 +96,9 @@ drain_load(RondoDrain *d, GError **error)
     for (guint s = 0; s < rondo_store_get_n_schemas(d->store); s++) {
         const char *name = rondo_schema_get_name(rondo_store_get_schema(d->store, s));
         gint64 done;
-        if (!json_object_has_member(cursors, name))
+        if (rondo_doc_get(cursors, name) == NULL)
             continue;
-        if (!rondo_json_get_int(cursors, name, 0, G_MAXINT64, &done)) {
+        if (!rondo_doc_get_int(cursors, name, 0, G_MAXINT64, &done)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s: bad cursor for “%s”", d->path,
                         name);
             return FALSE;
@@ -289,31 +288,23 @@ gboolean
 rondo_drain_commit(RondoDrain *d, GError **error)
 {
     g_return_val_if_fail(d != NULL, FALSE);
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    RondoDocWriter w;
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_DRAIN_VERSION);
-    json_builder_set_member_name(b, "consumer");
-    json_builder_add_string_value(b, d->consumer);
-    json_builder_set_member_name(b, "tier");
-    json_builder_add_int_value(b, d->tier);
-    json_builder_set_member_name(b, "missed_total");
-    json_builder_add_int_value(b, (gint64)(d->missed_total + d->missed));
-    json_builder_set_member_name(b, "cursors");
-    json_builder_begin_object(b);
-    for (guint s = 0; s < d->store->schemas->len; s++) {
-        json_builder_set_member_name(b, rondo_schema_get_name(rondo_store_get_schema(d->store, s)));
-        json_builder_add_int_value(b, (gint64)MAX(d->done[s], d->progress[s]));
-    }
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    g_autofree char *text = json_generator_to_data(gen, NULL);
-    if (!rondo_file_replace(d->path, text, strlen(text), error))
+    rondo_doc_writer_init(&w, FALSE);
+    rondo_doc_write_begin_object(&w, NULL);
+    rondo_doc_write_int(&w, "version", RONDO_DRAIN_VERSION);
+    rondo_doc_write_string(&w, "consumer", d->consumer);
+    rondo_doc_write_int(&w, "tier", d->tier);
+    rondo_doc_write_int(&w, "missed_total", (gint64)(d->missed_total + d->missed));
+    rondo_doc_write_begin_object(&w, "cursors");
+    for (guint s = 0; s < d->store->schemas->len; s++)
+        rondo_doc_write_int(&w, rondo_schema_get_name(rondo_store_get_schema(d->store, s)),
+                            (gint64)MAX(d->done[s], d->progress[s]));
+    rondo_doc_write_end_object(&w);
+    rondo_doc_write_end_object(&w);
+    gsize len = 0;
+    g_autofree char *text = rondo_doc_writer_finish(&w, &len);
+    if (!rondo_file_replace(d->path, text, len, error))
         return FALSE;
     for (guint s = 0; s < d->store->schemas->len; s++)
         d->done[s] = MAX(d->done[s], d->progress[s]);

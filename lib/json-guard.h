@@ -1,10 +1,11 @@
 /* json-guard.h - the checks JSON from outside gets before json-glib parses it.
  *
  * json-glib parses recursively: ~80 000 nested brackets overflow the stack
- * (SIGSEGV), and it reads whatever size it is given. Everything rondo
- * parses from a file, a pipe or a socket is first measured against a size
- * limit, then scanned here for its nesting depth. Shared by librondo and
- * the tools (compiled into both; no exported symbol).
+ * (SIGSEGV), and it reads whatever size it is given. Everything the tools
+ * and the agent parse with json-glib from a file, a pipe or a socket is
+ * first measured against a size limit, then scanned here for its nesting
+ * depth (compiled into each; no exported symbol). librondo reads its own
+ * files with its own parser, which bounds the depth itself (lib/doc.h).
  */
 #ifndef RONDO_JSON_GUARD_H
 #define RONDO_JSON_GUARD_H

@@ -6,8 +6,8 @@
  * answer off the network a wrong type is input, not a bug: these return
  * NULL (FALSE for numbers) instead, and the caller reports bad input. Every
  * function accepts a NULL container, so a chain of lookups needs one check
- * at its end. Shared by librondo, the tools and the agent (compiled into
- * each, like json-guard.c; no exported symbol).
+ * at its end. Shared by the tools and the agent (compiled into each, like
+ * json-guard.c; no exported symbol); librondo's files have lib/doc.h.
  */
 #ifndef RONDO_JSON_TYPED_H
 #define RONDO_JSON_TYPED_H

@@ -6,12 +6,10 @@
  * RONDO_ERROR_CORRUPT naming the file and the problem.
  */
 #include "config.h"
-#include <json-glib/json-glib.h>
 #include <string.h>
+#include "doc.h"
 #include "file.h"
 #include "internal.h"
-#include "json-load.h"
-#include "json-typed.h"
 
 char *
 rondo_slab_path(const char *dir, const char *schema, guint tier)
@@ -30,17 +28,13 @@ rondo_index_bytes_max(const RondoStore *store)
     return (gsize)MIN((guint64)RONDO_INDEX_BYTES_MAX, RONDO_INDEX_SERIES_BYTES * (series_max + 1));
 }
 
-/* Writes @root as @dir/@file, refusing more than a reader accepts (@bytes_max). */
+/* Writes @w's document as @dir/@file, refusing more than a reader accepts (@bytes_max). */
 static gboolean
-write_json(const char *dir, const char *file, JsonNode *root, gsize bytes_max, GError **error)
+write_doc(const char *dir, const char *file, RondoDocWriter *w, gsize bytes_max, GError **error)
 {
-    g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autofree char *path = g_build_filename(dir, file, NULL);
-
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_root(gen, root);
     gsize len = 0;
-    g_autofree char *text = json_generator_to_data(gen, &len);
+    g_autofree char *text = rondo_doc_writer_finish(w, &len);
     if (len > bytes_max) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_FULL,
                     "%s: would be %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
@@ -52,12 +46,12 @@ write_json(const char *dir, const char *file, JsonNode *root, gsize bytes_max, G
 }
 
 /* A missing file is RONDO_ERROR_NOT_FOUND; for meta.json, not a store at all. */
-static JsonNode *
-read_json(const char *dir, const char *file, gsize bytes_max, GError **error)
+static RondoDocNode *
+read_doc(const char *dir, const char *file, gsize bytes_max, GError **error)
 {
     g_autofree char *path = g_build_filename(dir, file, NULL);
     g_autoptr(GError) local = NULL;
-    JsonNode *root = rondo_json_load(path, bytes_max, &local);
+    RondoDocNode *root = rondo_doc_load(path, bytes_max, &local);
     if (root != NULL)
         return root;
     if (g_error_matches(local, RONDO_ERROR, RONDO_ERROR_NOT_FOUND) &&
@@ -69,90 +63,72 @@ read_json(const char *dir, const char *file, gsize bytes_max, GError **error)
     return NULL;
 }
 
-static JsonNode *
-schema_to_json(const RondoSchema *schema)
+static void
+schema_write(RondoDocWriter *w, const RondoSchema *schema)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, schema->name);
-    json_builder_set_member_name(b, "series_max");
-    json_builder_add_int_value(b, schema->series_max);
-    json_builder_set_member_name(b, "matchers");
-    json_builder_begin_array(b);
+    rondo_doc_write_begin_object(w, NULL);
+    rondo_doc_write_string(w, "name", schema->name);
+    rondo_doc_write_int(w, "series_max", schema->series_max);
+    rondo_doc_write_begin_array(w, "matchers");
     for (guint i = 0; i < schema->matchers->len; i++) {
         const RondoMatcher *m = g_ptr_array_index(schema->matchers, i);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "label");
-        json_builder_add_string_value(b, m->label);
-        json_builder_set_member_name(b, "op");
-        json_builder_add_string_value(b, rondo_match_op_to_string(m->op));
-        json_builder_set_member_name(b, "value");
-        json_builder_add_string_value(b, m->value);
-        json_builder_end_object(b);
+        rondo_doc_write_begin_object(w, NULL);
+        rondo_doc_write_string(w, "label", m->label);
+        rondo_doc_write_string(w, "op", rondo_match_op_to_string(m->op));
+        rondo_doc_write_string(w, "value", m->value);
+        rondo_doc_write_end_object(w);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "tiers");
-    json_builder_begin_array(b);
+    rondo_doc_write_end_array(w);
+    rondo_doc_write_begin_array(w, "tiers");
     for (guint i = 0; i < schema->n_tiers; i++) {
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "interval_ns");
-        json_builder_add_int_value(b, (gint64)schema->tiers[i].interval_ns);
-        json_builder_set_member_name(b, "slots");
-        json_builder_add_int_value(b, schema->tiers[i].slots);
-        json_builder_set_member_name(b, "functions");
-        json_builder_begin_array(b);
+        rondo_doc_write_begin_object(w, NULL);
+        rondo_doc_write_int(w, "interval_ns", (gint64)schema->tiers[i].interval_ns);
+        rondo_doc_write_int(w, "slots", schema->tiers[i].slots);
+        rondo_doc_write_begin_array(w, "functions");
         guint32 fns = rondo_tier_effective_functions(schema, i);
         for (guint f = 0; f < RONDO_CF_N_FUNCTIONS; f++) {
             if (fns & RONDO_CF_BIT(f))
-                json_builder_add_string_value(b, rondo_consolidation_to_string(f));
+                rondo_doc_write_string(w, NULL, rondo_consolidation_to_string(f));
         }
-        json_builder_end_array(b);
-        json_builder_end_object(b);
+        rondo_doc_write_end_array(w);
+        rondo_doc_write_end_object(w);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    rondo_doc_write_end_array(w);
+    rondo_doc_write_end_object(w);
 }
 
 gboolean
 rondo_meta_write(const char *dir, RondoSchema *const *schemas, guint n, GError **error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "format");
-    json_builder_add_string_value(b, "rondo-store");
-    json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_STORE_VERSION);
-    json_builder_set_member_name(b, "schemas");
-    json_builder_begin_array(b);
+    RondoDocWriter w;
+    rondo_doc_writer_init(&w, TRUE);
+    rondo_doc_write_begin_object(&w, NULL);
+    rondo_doc_write_string(&w, "format", "rondo-store");
+    rondo_doc_write_int(&w, "version", RONDO_STORE_VERSION);
+    rondo_doc_write_begin_array(&w, "schemas");
     for (guint i = 0; i < n; i++)
-        json_builder_add_value(b, schema_to_json(schemas[i]));
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return write_json(dir, RONDO_META_FILE, root, RONDO_META_BYTES_MAX, error);
+        schema_write(&w, schemas[i]);
+    rondo_doc_write_end_array(&w);
+    rondo_doc_write_end_object(&w);
+    return write_doc(dir, RONDO_META_FILE, &w, RONDO_META_BYTES_MAX, error);
 }
 
 static gboolean
-tier_from_json(RondoSchema *schema, JsonNode *node, GError **error)
+tier_from_doc(RondoSchema *schema, const RondoDocNode *o, GError **error)
 {
-    JsonObject *o = rondo_json_object(node);
     gint64 interval, slots;
-    JsonArray *fns = rondo_json_get_array(o, "functions");
+    const RondoDocNode *fns = rondo_doc_get(o, "functions");
     guint32 mask = 0;
 
-    if (o == NULL || fns == NULL ||
-        !rondo_json_get_int(o, "interval_ns", 1, G_MAXINT64, &interval) ||
-        !rondo_json_get_int(o, "slots", 2, RONDO_SLOTS_MAX, &slots)) {
+    if (!rondo_doc_is_array(fns) ||
+        !rondo_doc_get_int(o, "interval_ns", 1, G_MAXINT64, &interval) ||
+        !rondo_doc_get_int(o, "slots", 2, RONDO_SLOTS_MAX, &slots)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "schema “%s”: bad tier", schema->name);
         return FALSE;
     }
-    for (guint i = 0; i < json_array_get_length(fns); i++) {
+    for (guint i = 0; i < rondo_doc_length(fns); i++) {
         RondoConsolidation cf;
-        const char *name = rondo_json_at_string(fns, i);
+        const char *name = rondo_doc_string(rondo_doc_at(fns, i));
         if (name == NULL || !rondo_consolidation_from_string(name, &cf)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
                         "schema “%s”: unknown consolidation function", schema->name);
@@ -164,27 +140,26 @@ tier_from_json(RondoSchema *schema, JsonNode *node, GError **error)
 }
 
 static RondoSchema *
-schema_from_json(JsonNode *node, GError **error)
+schema_from_doc(const RondoDocNode *o, GError **error)
 {
-    JsonObject *o = rondo_json_object(node);
-    const char *name = rondo_json_get_string(o, "name");
+    const char *name = rondo_doc_get_string(o, "name");
     gint64 series_max;
-    JsonArray *matchers = rondo_json_get_array(o, "matchers");
-    JsonArray *tiers = rondo_json_get_array(o, "tiers");
+    const RondoDocNode *matchers = rondo_doc_get(o, "matchers");
+    const RondoDocNode *tiers = rondo_doc_get(o, "tiers");
 
-    if (name == NULL || matchers == NULL || tiers == NULL ||
-        !rondo_json_get_int(o, "series_max", 1, RONDO_SERIES_MAX, &series_max)) {
+    if (name == NULL || !rondo_doc_is_array(matchers) || !rondo_doc_is_array(tiers) ||
+        !rondo_doc_get_int(o, "series_max", 1, RONDO_SERIES_MAX, &series_max)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "a schema lacks a required field");
         return NULL;
     }
     g_autoptr(RondoSchema) schema = rondo_schema_new(name, (guint32)series_max, error);
     if (schema == NULL)
         return NULL;
-    for (guint i = 0; i < json_array_get_length(matchers); i++) {
-        JsonObject *m = rondo_json_at_object(matchers, i);
-        const char *label = rondo_json_get_string(m, "label");
-        const char *op = rondo_json_get_string(m, "op");
-        const char *value = rondo_json_get_string(m, "value");
+    for (guint i = 0; i < rondo_doc_length(matchers); i++) {
+        const RondoDocNode *m = rondo_doc_at(matchers, i);
+        const char *label = rondo_doc_get_string(m, "label");
+        const char *op = rondo_doc_get_string(m, "op");
+        const char *value = rondo_doc_get_string(m, "value");
         RondoMatchOp mop;
         if (!label || !op || !value || !rondo_match_op_from_string(op, &mop)) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "schema “%s”: bad matcher", name);
@@ -193,8 +168,8 @@ schema_from_json(JsonNode *node, GError **error)
         if (!rondo_schema_add_matcher(schema, label, mop, value, error))
             return NULL;
     }
-    for (guint i = 0; i < json_array_get_length(tiers); i++) {
-        if (!tier_from_json(schema, json_array_get_element(tiers, i), error))
+    for (guint i = 0; i < rondo_doc_length(tiers); i++) {
+        if (!tier_from_doc(schema, rondo_doc_at(tiers, i), error))
             return NULL;
     }
     if (!rondo_schema_validate(schema, error))
@@ -218,27 +193,26 @@ prefix_error(GError **error, const char *dir, const char *file)
 GPtrArray *
 rondo_meta_read(const char *dir, guint *ret_version, GError **error)
 {
-    g_autoptr(JsonNode) root = read_json(dir, RONDO_META_FILE, RONDO_META_BYTES_MAX, error);
-    if (root == NULL)
+    g_autoptr(RondoDocNode) o = read_doc(dir, RONDO_META_FILE, RONDO_META_BYTES_MAX, error);
+    if (o == NULL)
         return NULL;
-    JsonObject *o = rondo_json_object(root);
-    const char *format = rondo_json_get_string(o, "format");
+    const char *format = rondo_doc_get_string(o, "format");
     gint64 version;
-    JsonArray *schemas = rondo_json_get_array(o, "schemas");
+    const RondoDocNode *schemas = rondo_doc_get(o, "schemas");
 
     if (format == NULL || !g_str_equal(format, "rondo-store")) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_FOREIGN, "%s/%s: not a rondo store", dir,
                     RONDO_META_FILE);
         return NULL;
     }
-    if (!rondo_json_get_int(o, "version", 0, G_MAXINT32, &version) ||
+    if (!rondo_doc_get_int(o, "version", 0, G_MAXINT32, &version) ||
         version < RONDO_STORE_VERSION_V1 || version > RONDO_STORE_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s/%s: store version is not %d to %d (the ones this library reads)", dir,
                     RONDO_META_FILE, RONDO_STORE_VERSION_V1, RONDO_STORE_VERSION);
         return NULL;
     }
-    guint n = schemas ? json_array_get_length(schemas) : 0;
+    guint n = rondo_doc_is_array(schemas) ? rondo_doc_length(schemas) : 0;
     if (n == 0 || n > RONDO_SCHEMAS_MAX) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: needs 1..%d schemas", dir,
                     RONDO_META_FILE, RONDO_SCHEMAS_MAX);
@@ -246,7 +220,7 @@ rondo_meta_read(const char *dir, guint *ret_version, GError **error)
     }
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_schema_free);
     for (guint i = 0; i < n; i++) {
-        RondoSchema *s = schema_from_json(json_array_get_element(schemas, i), error);
+        RondoSchema *s = schema_from_doc(rondo_doc_at(schemas, i), error);
         if (s == NULL) {
             prefix_error(error, dir, RONDO_META_FILE);
             return NULL;
@@ -260,33 +234,28 @@ rondo_meta_read(const char *dir, guint *ret_version, GError **error)
 
 /* A description's members: "type" always, "unit" and "help" when said. */
 static void
-desc_to_json(const RondoSeriesDesc *desc, JsonBuilder *b)
+desc_write(RondoDocWriter *w, const RondoSeriesDesc *desc)
 {
     if (desc == NULL)
         return;
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, rondo_series_type_to_string(desc->type));
-    if (*desc->unit) {
-        json_builder_set_member_name(b, "unit");
-        json_builder_add_string_value(b, desc->unit);
-    }
-    if (*desc->help) {
-        json_builder_set_member_name(b, "help");
-        json_builder_add_string_value(b, desc->help);
-    }
+    rondo_doc_write_string(w, "type", rondo_series_type_to_string(desc->type));
+    if (*desc->unit)
+        rondo_doc_write_string(w, "unit", desc->unit);
+    if (*desc->help)
+        rondo_doc_write_string(w, "help", desc->help);
 }
 
 /* No "type" member: no description (an index written before 0.4). */
 static gboolean
-desc_from_json(JsonObject *o, guint id, RondoSeriesDesc **ret_desc, GError **error)
+desc_from_doc(const RondoDocNode *o, guint id, RondoSeriesDesc **ret_desc, GError **error)
 {
     *ret_desc = NULL;
-    if (!json_object_has_member(o, "type"))
+    if (rondo_doc_get(o, "type") == NULL)
         return TRUE;
     RondoSeriesType type;
-    const char *unit = json_object_has_member(o, "unit") ? rondo_json_get_string(o, "unit") : "";
-    const char *help = json_object_has_member(o, "help") ? rondo_json_get_string(o, "help") : "";
-    if (!rondo_series_type_from_string(rondo_json_get_string(o, "type"), &type) || unit == NULL ||
+    const char *unit = rondo_doc_get(o, "unit") ? rondo_doc_get_string(o, "unit") : "";
+    const char *help = rondo_doc_get(o, "help") ? rondo_doc_get_string(o, "help") : "";
+    if (!rondo_series_type_from_string(rondo_doc_get_string(o, "type"), &type) || unit == NULL ||
         help == NULL) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
                     "series %u: type, unit or help is not a string (or not a known type)", id);
@@ -301,79 +270,67 @@ desc_from_json(JsonObject *o, guint id, RondoSeriesDesc **ret_desc, GError **err
     return TRUE;
 }
 
-static JsonNode *
-series_to_json(const RondoSeries *s)
+static void
+series_write(RondoDocWriter *w, const RondoSeries *s)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_int_value(b, s->id);
-    json_builder_set_member_name(b, "schema");
-    json_builder_add_int_value(b, s->schema);
-    json_builder_set_member_name(b, "column");
-    json_builder_add_int_value(b, s->column);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, s->name);
-    json_builder_set_member_name(b, "labels");
-    json_builder_begin_object(b);
-    for (gsize i = 0; s->labels[i]; i += 2) {
-        json_builder_set_member_name(b, s->labels[i]);
-        json_builder_add_string_value(b, s->labels[i + 1]);
-    }
-    json_builder_end_object(b);
-    desc_to_json(__atomic_load_n(&s->desc, __ATOMIC_ACQUIRE), b);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    rondo_doc_write_begin_object(w, NULL);
+    rondo_doc_write_int(w, "id", s->id);
+    rondo_doc_write_int(w, "schema", s->schema);
+    rondo_doc_write_int(w, "column", s->column);
+    rondo_doc_write_string(w, "name", s->name);
+    rondo_doc_write_begin_object(w, "labels");
+    for (gsize i = 0; s->labels[i]; i += 2)
+        rondo_doc_write_string(w, s->labels[i], s->labels[i + 1]);
+    rondo_doc_write_end_object(w);
+    desc_write(w, __atomic_load_n(&s->desc, __ATOMIC_ACQUIRE));
+    rondo_doc_write_end_object(w);
 }
 
 gboolean
 rondo_index_write(const RondoStore *store, GError **error)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "version");
-    json_builder_add_int_value(b, RONDO_INDEX_VERSION);
-    json_builder_set_member_name(b, "series");
-    json_builder_begin_array(b);
+    RondoDocWriter w;
+    rondo_doc_writer_init(&w, TRUE);
+    rondo_doc_write_begin_object(&w, NULL);
+    rondo_doc_write_int(&w, "version", RONDO_INDEX_VERSION);
+    rondo_doc_write_begin_array(&w, "series");
     for (guint i = 0; i < store->series->len; i++)
-        json_builder_add_value(b, series_to_json(g_ptr_array_index(store->series, i)));
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return write_json(store->path, RONDO_INDEX_FILE, root, rondo_index_bytes_max(store), error);
+        series_write(&w, g_ptr_array_index(store->series, i));
+    rondo_doc_write_end_array(&w);
+    rondo_doc_write_end_object(&w);
+    return write_doc(store->path, RONDO_INDEX_FILE, &w, rondo_index_bytes_max(store), error);
 }
 
 static RondoSeries *
-series_from_json(JsonNode *node, guint expect_id, GError **error)
+series_from_doc(const RondoDocNode *o, guint expect_id, GError **error)
 {
-    JsonObject *o = rondo_json_object(node);
     gint64 id, schema, column;
-    const char *name = rondo_json_get_string(o, "name");
-    JsonObject *lo = rondo_json_get_object(o, "labels");
+    const char *name = rondo_doc_get_string(o, "name");
+    const RondoDocNode *lo = rondo_doc_get(o, "labels");
 
-    if (name == NULL || lo == NULL || !rondo_json_get_int(o, "id", 0, G_MAXUINT32, &id) ||
-        id != expect_id || !rondo_json_get_int(o, "schema", 0, RONDO_SCHEMAS_MAX - 1, &schema) ||
-        !rondo_json_get_int(o, "column", 0, RONDO_SERIES_MAX - 1, &column)) {
+    if (name == NULL || !rondo_doc_is_object(lo) ||
+        !rondo_doc_get_int(o, "id", 0, G_MAXUINT32, &id) || id != expect_id ||
+        !rondo_doc_get_int(o, "schema", 0, RONDO_SCHEMAS_MAX - 1, &schema) ||
+        !rondo_doc_get_int(o, "column", 0, RONDO_SERIES_MAX - 1, &column)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT,
                     "series %u: a field (id, schema, column, name, labels) is missing or bad",
                     expect_id);
         return NULL;
     }
     g_autoptr(GPtrArray) labels = g_ptr_array_new();
-    g_autoptr(GList) members = json_object_get_members(lo);
-    for (GList *l = members; l; l = l->next) {
-        const char *v = rondo_json_get_string(lo, l->data);
+    for (guint i = 0; i < rondo_doc_length(lo); i++) {
+        const char *v = rondo_doc_string(rondo_doc_at(lo, i));
         if (v == NULL) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "series %u: bad label", expect_id);
             return NULL;
         }
-        g_ptr_array_add(labels, l->data);
+        g_ptr_array_add(labels, (gpointer)rondo_doc_name_at(lo, i));
         g_ptr_array_add(labels, (gpointer)v);
     }
     g_ptr_array_add(labels, NULL);
     const char *const *lv = (const char *const *)labels->pdata;
     RondoSeriesDesc *desc;
-    if (!rondo_series_validate(name, lv, error) || !desc_from_json(o, expect_id, &desc, error))
+    if (!rondo_series_validate(name, lv, error) || !desc_from_doc(o, expect_id, &desc, error))
         return NULL;
     RondoSeries *s = rondo_series_new(name, lv, (guint)schema, (guint32)column, (guint32)id);
     s->desc = desc;
@@ -383,27 +340,26 @@ series_from_json(JsonNode *node, guint expect_id, GError **error)
 GPtrArray *
 rondo_index_read(const char *dir, gsize bytes_max, GError **error)
 {
-    g_autoptr(JsonNode) root = read_json(dir, RONDO_INDEX_FILE, bytes_max, error);
-    if (root == NULL)
+    g_autoptr(RondoDocNode) o = read_doc(dir, RONDO_INDEX_FILE, bytes_max, error);
+    if (o == NULL)
         return NULL;
-    JsonObject *o = rondo_json_object(root);
     gint64 version;
-    if (!rondo_json_get_int(o, "version", 0, G_MAXINT32, &version) ||
+    if (!rondo_doc_get_int(o, "version", 0, G_MAXINT32, &version) ||
         version != RONDO_INDEX_VERSION) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_VERSION,
                     "%s/%s: index version is not %d (the only one supported)", dir,
                     RONDO_INDEX_FILE, RONDO_INDEX_VERSION);
         return NULL;
     }
-    JsonArray *arr = rondo_json_get_array(o, "series");
-    if (arr == NULL) {
+    const RondoDocNode *arr = rondo_doc_get(o, "series");
+    if (!rondo_doc_is_array(arr)) {
         g_set_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT, "%s/%s: no series array", dir,
                     RONDO_INDEX_FILE);
         return NULL;
     }
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)rondo_series_free);
-    for (guint i = 0; i < json_array_get_length(arr); i++) {
-        RondoSeries *s = series_from_json(json_array_get_element(arr, i), i, error);
+    for (guint i = 0; i < rondo_doc_length(arr); i++) {
+        RondoSeries *s = series_from_doc(rondo_doc_at(arr, i), i, error);
         if (s == NULL) {
             prefix_error(error, dir, RONDO_INDEX_FILE);
             return NULL;

@@ -204,8 +204,10 @@ json.dump(d, open(sys.argv[2], 'w'))" "$T/dump1.json" "$T/typed$k.json"
             env G_DEBUG=fatal-criticals sh -c "'$R' restore '$T/typed$k' <'$T/typed$k.json'"
     done
 fi
-cp -r "$st" "$T/deep-meta" && head -c 80000 /dev/zero | tr '\0' '{' >"$T/deep-meta/meta.json"
-fails "info on a meta.json nested 80000 deep" 1 "rondo: $T/deep-meta/meta.json: nested" \
+cp -r "$st" "$T/deep-meta" &&
+    (printf '{"format":'; head -c 80000 /dev/zero | tr '\0' '[') >"$T/deep-meta/meta.json"
+fails "info on a meta.json nested 80000 deep" 1 \
+    "rondo: $T/deep-meta/meta.json: not valid JSON: nested deeper than 64 levels" \
     "$R" info "$T/deep-meta"
 printf 'cpu_usage{vm="a",core="0"} 7 1714564810\nno_value\nm 1 2 3\nm{a=~"x"} 1 1714564811\n' \
     >"$T/bad.txt"
