@@ -20,6 +20,13 @@
  * Both modes draw the same increments from the same generator, wake on the
  * same absolute 1 s ticks and exit after SECONDS. Only librondo's public API
  * is used.
+ *
+ * The file is built twice: bench/scale-vm with librondo, and
+ * bench/scale-vm-plain (SCALE_VM_PLAIN) without it, for the bare and
+ * traditional VMs. A VMM without rondo does not load librondo, so the
+ * baseline must not either: loading a library and what it depends on costs
+ * each process private memory (relocated data, its initialisers), and that
+ * belongs to the embedded side's bill.
  */
 #include "config.h"
 #include <errno.h>
@@ -30,9 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
+#ifndef SCALE_VM_PLAIN
 #include "rondo.h"
+#endif
 
 #define SERIES_N 30
+#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
 
 static volatile sig_atomic_t stopping;
 
@@ -48,15 +58,15 @@ realtime_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
+    return (guint64)ts.tv_sec * NS_PER_S + (guint64)ts.tv_nsec;
 }
 
 /* Sleeps until the next whole second of the realtime clock; returns it. */
 static guint64
 sleep_to_next_second(void)
 {
-    guint64 next = (realtime_ns() / RONDO_NS_PER_S + 1) * RONDO_NS_PER_S;
-    struct timespec ts = {.tv_sec = (time_t)(next / RONDO_NS_PER_S), .tv_nsec = 0};
+    guint64 next = (realtime_ns() / NS_PER_S + 1) * NS_PER_S;
+    struct timespec ts = {.tv_sec = (time_t)(next / NS_PER_S), .tv_nsec = 0};
     while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR && !stopping)
         ;
     return next;
@@ -77,6 +87,7 @@ series_name(guint s, char *buf, gsize size)
     g_snprintf(buf, size, "vm_counter_%02u_total", s);
 }
 
+#ifndef SCALE_VM_PLAIN
 typedef struct {
     RondoStore *store;
     RondoSeries *series[SERIES_N];
@@ -144,13 +155,21 @@ run_embedded(const char *dir, guint count, gboolean one, guint64 seconds)
     g_free(vms);
     return status;
 }
+#else
+static int
+run_embedded(const char *dir, guint count, gboolean one, guint64 seconds)
+{
+    g_printerr("scale-vm-plain: built without librondo; use bench/scale-vm\n");
+    return 2;
+}
+#endif
 
 static int
 run_bare(guint64 seconds)
 {
     double counters[SERIES_N] = {0};
     for (guint64 i = 0; i < seconds && !stopping; i++)
-        counters_advance(counters, sleep_to_next_second() / RONDO_NS_PER_S);
+        counters_advance(counters, sleep_to_next_second() / NS_PER_S);
     volatile double sink = counters[0];
     (void)sink;
     return 0;
@@ -168,8 +187,8 @@ run_traditional(const char *fifo, guint64 seconds, guint64 flush_s)
     GString *line = g_string_sized_new(1024);
     for (guint64 i = 0; i < seconds && !stopping; i++) {
         guint64 now_ns = sleep_to_next_second();
-        counters_advance(counters, now_ns / RONDO_NS_PER_S);
-        if ((now_ns / RONDO_NS_PER_S) % flush_s != 0)
+        counters_advance(counters, now_ns / NS_PER_S);
+        if ((now_ns / NS_PER_S) % flush_s != 0)
             continue;
         g_string_assign(line, "{");
         for (guint s = 0; s < SERIES_N; s++) {

@@ -20,14 +20,15 @@
 #                 pushing them by remote-write (every 10 s, its default) to a
 #                 Prometheus 2.42 receiver (--web.enable-remote-write-receiver),
 #                 its live cursors on a tmpfs (/dev/shm) as under systemd;
-#   trad-15s      N bench/scale-vm processes holding the same 30 counters and
+#   trad-15s      N bench/scale-vm-plain processes (the same program built
+#                 without librondo, as a VMM without rondo is) holding the same 30 counters and
 #                 handing them every 15 s as one JSON line through a named pipe
 #                 (as Firecracker hands its metrics file) to one Go exporter
 #                 per VM (bench/scale/exporter.go: client_golang + promhttp),
 #                 and one Prometheus 2.42 scraping every exporter every 15 s;
 #   trad-1s       the same, handed over and scraped every 1 s (the resolution
 #                 rondo keeps).
-#   bare          N bench/scale-vm processes counting the same way and handing
+#   bare          N bench/scale-vm-plain processes counting the same way and handing
 #                 nothing out: the VMs without metrics, the baseline that the
 #                 overhead of each stack is measured above.
 # Per process, over the DURATION after WARMUP: CPU seconds (utime + stime
@@ -92,7 +93,7 @@ run_side() {
 	bare)
 		i=0
 		while [ $i -lt "$n" ]; do
-			"$BUILD/bench/scale-vm" bare $life >>"$dir/vms.log" 2>&1 &
+			"$BUILD/bench/scale-vm-plain" bare $life >>"$dir/vms.log" 2>&1 &
 			echo "vms $!" >>"$dir/pids"
 			i=$((i + 1))
 		done
@@ -139,7 +140,7 @@ run_side() {
 			"$EXPORTER" -fifo "$dir/$vm.fifo" -listen 127.0.0.1:$((10000 + i)) -vm "$vm" \
 				>>"$dir/exporters.log" 2>&1 &
 			echo "exporters $!" >>"$dir/pids"
-			"$BUILD/bench/scale-vm" traditional "$dir/$vm.fifo" $life "$interval" \
+			"$BUILD/bench/scale-vm-plain" traditional "$dir/$vm.fifo" $life "$interval" \
 				>>"$dir/vms.log" 2>&1 &
 			echo "vms $!" >>"$dir/pids"
 			i=$((i + 1))
