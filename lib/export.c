@@ -54,12 +54,6 @@ RondoExporter *
 rondo_exporter_new(const char *url, GError **error)
 {
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-    if (url == NULL || !(g_str_has_prefix(url, "http://") || g_str_has_prefix(url, "https://")) ||
-        strlen(url) <= strlen("https://")) {
-        g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID,
-                    "remote-write URL “%s” is not an http:// or https:// URL", url ? url : "");
-        return NULL;
-    }
     g_autoptr(RondoExporter) e = g_new0(RondoExporter, 1);
     g_mutex_init(&e->lock);
     g_cond_init(&e->cond);
@@ -218,6 +212,7 @@ rondo_exporter_cancel(RondoExporter *e)
     g_atomic_int_set(&e->cancelled, 1);
     g_cond_broadcast(&e->cond);
     g_mutex_unlock(&e->lock);
+    export_http_wake(e->http); /* a post in flight stops too */
 }
 
 void

@@ -59,13 +59,19 @@ void export_answer_clear(ExportAnswer *answer);
 
 typedef struct _ExportHttp ExportHttp;
 
-/* @cancelled is polled during transfers (read atomically). */
+/* @url must be http:// or https:// with a host (RONDO_ERROR_INVALID
+ * otherwise). @cancelled is read atomically during a post; whoever sets it
+ * calls export_http_wake() so that a post in flight notices at once. */
 ExportHttp *export_http_new(const char *url, const gint *cancelled, GError **error);
 void export_http_free(ExportHttp *http);
+/* Thread-safe: a post in flight reads @cancelled again, now. */
+void export_http_wake(ExportHttp *http);
 void export_http_set_bearer(ExportHttp *http, const char *token);
 void export_http_set_basic(ExportHttp *http, const char *user, const char *password);
 void export_http_set_timeouts(ExportHttp *http, guint connect_ms, guint request_ms);
-/* POSTs one snappy-compressed WriteRequest; fills @ret_answer. */
+/* POSTs one snappy-compressed WriteRequest and waits for the whole answer
+ * (or the request timeout, or @cancelled); fills @ret_answer. Any thread,
+ * one at a time per @http. */
 void export_http_post(ExportHttp *http, GBytes *body, ExportAnswer *ret_answer);
 /* The verdict for an HTTP status (pure; exposed for the policy's tests). */
 ExportVerdict export_verdict_for_status(guint status);

@@ -12,7 +12,9 @@
  * An exporter pushes the points a drain returns to one remote-write 1.0
  * receiver (Prometheus, VictoriaMetrics, Mimir, Thanos...): protobuf
  * WriteRequests, snappy block compression, one synchronous HTTP POST per
- * batch through libcurl.
+ * batch through libsoup (HTTP/1.1, or HTTP/2 where TLS negotiates it), on
+ * one connection kept alive between batches. https:// verifies the
+ * receiver against the system's CA store through glib-networking.
  *
  * DELIVERY
  *
@@ -41,9 +43,11 @@
  *
  * THREADS
  *
- *   An exporter is used by one thread at a time; different exporters may
- *   push concurrently from different threads (they share nothing; libcurl's
- *   global initialisation is done once, thread-safely).
+ *   An exporter is used by one thread at a time, not necessarily the one
+ *   that created it; different exporters may push concurrently from
+ *   different threads (they share nothing: each has its own libsoup
+ *   session and a private main context, iterated only inside a push, so a
+ *   push never depends on the caller's main loop).
  *   rondo_exporter_cancel() alone may be called from any thread.
  */
 
@@ -184,8 +188,14 @@ typedef struct _RondoExporter RondoExporter;
  * Defaults: 2000 samples and 4 MiB (uncompressed) per batch, connect
  * timeout 5 s, request timeout 30 s, 6 attempts per batch, backoff from
  * 100 ms doubling to 30 s, at most 120 s of waiting per push. Proxies come
- * from the environment (libcurl's http_proxy, https_proxy, no_proxy).
- * Returns: (transfer full): the exporter, or NULL with RONDO_ERROR_INVALID.
+ * from the environment, read at the first push, with libcurl's rules:
+ * http_proxy (lower case only), https_proxy or HTTPS_PROXY, else
+ * all_proxy or ALL_PROXY, and no_proxy or NO_PROXY (hosts, .domains, IP
+ * addresses or ranges, "*" for none); GIO's own proxy settings are not
+ * consulted. user:password@ in @url is basic authentication, as
+ * rondo_exporter_set_basic_auth().
+ * Returns: (transfer full): the exporter, or NULL with RONDO_ERROR_INVALID
+ *   when @url is not an http:// or https:// URL with a host.
  */
 RONDO_EXPORT_API RondoExporter *rondo_exporter_new(const char *url, GError **error);
 RONDO_EXPORT_API void rondo_exporter_free(RondoExporter *exporter);
@@ -213,7 +223,9 @@ RONDO_EXPORT_API gboolean rondo_exporter_add_label(RondoExporter *exporter, cons
 RONDO_EXPORT_API gboolean rondo_exporter_set_batch(RondoExporter *exporter, guint samples_max,
                                                    gsize bytes_max, GError **error);
 
-/* Timeouts in milliseconds, each at least 1: connecting, and the whole request. */
+/* Timeouts in milliseconds, each at least 1: connecting (name resolution,
+ * TCP, proxy and TLS handshake of a new connection), and the whole request
+ * (connecting, sending, and reading the answer to its end). */
 RONDO_EXPORT_API gboolean rondo_exporter_set_timeouts(RondoExporter *exporter, guint connect_ms,
                                                       guint request_ms, GError **error);
 
@@ -325,8 +337,9 @@ RONDO_EXPORT_API const char *rondo_exporter_get_last_message(const RondoExporter
 /**
  * rondo_exporter_cancel:
  * Thread-safe: makes a running or the next push stop promptly (a retry
- * wait at once, a transfer within about a second) with
- * RONDO_EXPORT_ERROR_CANCELLED and the cursor kept, for shutdown.
+ * wait or a request in flight at once; up to 0.9.1, through libcurl, a
+ * transfer took up to about a second) with RONDO_EXPORT_ERROR_CANCELLED and
+ * the cursor kept, for shutdown.
  * rondo_exporter_reset_cancel() lets pushes run again.
  */
 RONDO_EXPORT_API void rondo_exporter_cancel(RondoExporter *exporter);
