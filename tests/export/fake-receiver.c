@@ -29,6 +29,8 @@ struct _FakeReceiver {
     gsize max_bytes;
     GString *violations;
     char *authorization;
+    GHashTable *ports; /* the remote port of each connection a request came on */
+    GPtrArray *hung;   /* SoupServerMessage*, never answered ("hang") */
 };
 
 static void
@@ -152,6 +154,22 @@ answer(FakeReceiver *r, SoupServerMessage *msg, Prometheus__WriteRequest *req, g
     g_source_unref(src);
 }
 
+/* Retry-After: @seconds as a number, else @date_s from now as an HTTP-date. */
+static void
+set_retry_after(SoupServerMessage *msg, guint seconds, guint date_s)
+{
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    if (seconds > 0) {
+        g_autofree char *ra = g_strdup_printf("%u", seconds);
+        soup_message_headers_append(h, "Retry-After", ra);
+    } else if (date_s > 0) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autoptr(GDateTime) when = g_date_time_add_seconds(now, date_s);
+        g_autofree char *ra = soup_date_time_to_string(when, SOUP_DATE_HTTP);
+        soup_message_headers_append(h, "Retry-After", ra);
+    }
+}
+
 static void
 handle_write(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
              gpointer user)
@@ -159,32 +177,44 @@ handle_write(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
     FakeReceiver *r = user;
     g_autoptr(GBytes) body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
 
+    GSocketAddress *peer = soup_server_message_get_remote_address(msg);
     g_mutex_lock(&r->lock);
     r->n_requests++;
+    g_hash_table_add(r->ports,
+                     GUINT_TO_POINTER(g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(peer))));
     check_headers(r, soup_server_message_get_request_headers(msg));
     Prometheus__WriteRequest *req = decode(r, body);
     g_autofree char *item = g_queue_pop_head(&r->script);
-    guint status = req ? 200 : 400, retry_after = 0, slow_ms = r->latency_ms;
-    gboolean killed = FALSE;
+    guint status = req ? 200 : 400, retry_after = 0, retry_date = 0, slow_ms = r->latency_ms;
+    gboolean killed = FALSE, hang = FALSE;
     if (req == NULL || item == NULL)
         ;
     else if (g_str_has_prefix(item, "slow:"))
         slow_ms = (guint)g_ascii_strtoull(item + 5, NULL, 10);
+    else if (g_str_equal(item, "hang"))
+        hang = TRUE;
+    else if (strchr(item, '@') != NULL && sscanf(item, "%u@%u", &status, &retry_date) == 2)
+        ;
     else if (g_str_equal(item, "kill") && r->kill_pid > 0) {
         accept_request(r, req); /* accepted, but the sender never hears of it */
         kill(r->kill_pid, SIGKILL);
         killed = TRUE;
     } else if (sscanf(item, "%u:%u", &status, &retry_after) < 1)
         status = 500;
+    if (hang) {
+        g_ptr_array_add(r->hung, g_object_ref(msg));
+        soup_server_message_pause(msg);
+    }
     g_mutex_unlock(&r->lock);
 
+    if (hang) {
+        if (req)
+            prometheus__write_request__free_unpacked(req, NULL);
+        return;
+    }
     if (killed || status != 200) {
         g_autofree char *text = g_strdup_printf("fake receiver says %u", status);
-        if (retry_after > 0) {
-            g_autofree char *ra = g_strdup_printf("%u", retry_after);
-            soup_message_headers_append(soup_server_message_get_response_headers(msg),
-                                        "Retry-After", ra);
-        }
+        set_retry_after(msg, retry_after, retry_date);
         soup_server_message_set_status(msg, status, NULL);
         soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY, text, strlen(text));
         if (req)
@@ -212,6 +242,7 @@ receiver_thread(gpointer data)
     g_mutex_unlock(&r->lock);
     g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
     g_main_loop_run(r->loop);
+    g_ptr_array_set_size(r->hung, 0);
     soup_server_disconnect(r->server);
     g_clear_object(&r->server);
     g_main_context_pop_thread_default(r->context);
@@ -229,6 +260,8 @@ fake_receiver_new(void)
     r->request_sizes = g_array_new(FALSE, FALSE, sizeof(guint));
     r->metadata = g_string_new(NULL);
     r->violations = g_string_new(NULL);
+    r->ports = g_hash_table_new(NULL, NULL);
+    r->hung = g_ptr_array_new_with_free_func(g_object_unref);
     r->context = g_main_context_new();
     r->loop = g_main_loop_new(r->context, FALSE);
     r->thread = g_thread_new("fake-receiver", receiver_thread, r);
@@ -261,6 +294,8 @@ fake_receiver_free(FakeReceiver *r)
     g_string_free(r->metadata, TRUE);
     g_string_free(r->violations, TRUE);
     g_free(r->authorization);
+    g_hash_table_unref(r->ports);
+    g_ptr_array_unref(r->hung);
     g_free(r->url);
     g_mutex_clear(&r->lock);
     g_cond_clear(&r->ready);
@@ -331,6 +366,7 @@ fake_receiver_samples(FakeReceiver *r)
     }
 
 GETTER(guint, fake_receiver_n_requests, r->n_requests)
+GETTER(guint, fake_receiver_n_connections, g_hash_table_size(r->ports))
 GETTER(guint, fake_receiver_max_request_samples, r->max_samples)
 GETTER(gsize, fake_receiver_max_request_bytes, r->max_bytes)
 GETTER(char *, fake_receiver_violations, g_strdup(r->violations->str))

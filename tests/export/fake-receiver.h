@@ -26,8 +26,10 @@ const char *fake_receiver_url(FakeReceiver *r);
 
 /* Answers for the next requests, comma-separated, used once each in order;
  * afterwards every request gets 200. Items: a status ("500"), a status
- * with Retry-After seconds ("429:1"), "slow:MS" (answer 200 after MS
- * milliseconds), "kill" (accept, SIGKILL the pid set below, answer 200). */
+ * with Retry-After seconds ("429:1") or with Retry-After an HTTP-date that
+ * many seconds from now ("429@2"), "slow:MS" (answer 200 after MS
+ * milliseconds), "hang" (never answer), "kill" (accept, SIGKILL the pid
+ * set below, answer 200). */
 void fake_receiver_script(FakeReceiver *r, const char *script);
 /* Delays every 200 by @ms (a receiver with some latency). */
 void fake_receiver_set_latency(FakeReceiver *r, guint ms);
@@ -37,6 +39,8 @@ void fake_receiver_set_kill_pid(FakeReceiver *r, GPid pid);
 GArray *fake_receiver_samples(FakeReceiver *r); /* FakeSample, caller frees with the helper */
 void fake_samples_free(GArray *samples);
 guint fake_receiver_n_requests(FakeReceiver *r);
+/* Connections that carried requests, told apart by their remote port. */
+guint fake_receiver_n_connections(FakeReceiver *r);
 guint fake_receiver_max_request_samples(FakeReceiver *r);
 gsize fake_receiver_max_request_bytes(FakeReceiver *r); /* uncompressed */
 /* Per accepted request, its sample count, in order. */

@@ -291,26 +291,37 @@ test_5xx(Fixture *f, gconstpointer data)
     g_assert_cmpuint(check_received(f), ==, 0);
 }
 
+/* Records 5 s from @from and pushes them past the first answer of
+ * @script, which asks to wait at least a second (backoff: 10 to 50 ms). */
+static void
+push_after_retry_after(RondoExporter *e, Fixture *f, guint64 from, const char *script)
+{
+    RondoExportStats st;
+    write_points(f, from, 5);
+    fake_receiver_script(f->rx, script);
+    gint64 start = g_get_monotonic_time();
+    push_ok(e, f, &st);
+    g_assert_cmpint(g_get_monotonic_time() - start, >=, G_TIME_SPAN_SECOND);
+    g_assert_cmpuint(st.retries, ==, 1);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
 static void
 test_429(Fixture *f, gconstpointer data)
 {
     g_autoptr(RondoExporter) e = exporter_new(f, 2000);
     RondoExportStats st;
 
-    write_points(f, TEST_T0, 5);
-    fake_receiver_script(f->rx, "429:1");
-    gint64 start = g_get_monotonic_time();
-    push_ok(e, f, &st);
-    g_assert_cmpint(g_get_monotonic_time() - start, >=, G_TIME_SPAN_SECOND);
-    g_assert_cmpuint(st.retries, ==, 1);
-    g_assert_cmpuint(check_received(f), ==, 0);
+    push_after_retry_after(e, f, TEST_T0, "429:1");
+    /* an HTTP-date of whole seconds: 2 s from now is more than 1 s away */
+    push_after_retry_after(e, f, TEST_T0 + 5 * RONDO_NS_PER_S, "503@2");
 
     /* a Retry-After beyond the budget ends the push at once */
     g_autoptr(GError) error = NULL;
     g_assert_true(rondo_exporter_set_retry(e, 5, 10, 50, 500, &error));
-    write_points(f, TEST_T0 + 5 * RONDO_NS_PER_S, 5);
+    write_points(f, TEST_T0 + 10 * RONDO_NS_PER_S, 5);
     fake_receiver_script(f->rx, "429:30");
-    start = g_get_monotonic_time();
+    gint64 start = g_get_monotonic_time();
     g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
     g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
     g_assert_cmpint(g_get_monotonic_time() - start, <, G_TIME_SPAN_SECOND);
@@ -331,6 +342,87 @@ test_slow(Fixture *f, gconstpointer data)
     g_assert_cmpuint(st.retries, ==, 1);
     g_usleep(1500 * 1000); /* let the slow answer land: a duplicate, accepted */
     g_assert_cmpuint(check_received(f), <=, 2000);
+}
+
+/* A receiver that takes the request and never answers: the request
+ * timeout covers the whole request, each attempt ends in it. */
+static void
+test_hang(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_assert_true(rondo_exporter_set_timeouts(e, 1000, 300, &error));
+    g_assert_true(rondo_exporter_set_retry(e, 2, 10, 20, 1000, &error));
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 5);
+    guint64 cursor = committed_cursor(f);
+    fake_receiver_script(f->rx, "hang,hang");
+    gint64 start = g_get_monotonic_time();
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    gint64 took = g_get_monotonic_time() - start;
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_cmpint(took, >=, 2 * 300 * G_TIME_SPAN_MILLISECOND);
+    g_assert_cmpint(took, <, 3 * G_TIME_SPAN_SECOND);
+    g_assert_cmpuint(st.retries, ==, 1);
+    g_assert_cmpuint(st.last_status, ==, 0);
+    g_assert_cmpstr(rondo_exporter_get_last_message(e), ==, "request timed out after 300 ms");
+    g_assert_cmpuint(committed_cursor(f), ==, cursor);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 2);
+
+    g_clear_error(&error);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+/* A port whose accept queue is full: a new connection is never
+ * established (the SYN is dropped), so only the connect timeout ends it. */
+static GSocket *
+listen_full(guint16 *ret_port, GSocket **ret_queued)
+{
+    g_autoptr(GError) error = NULL;
+    GSocket *l =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_assert_no_error(error);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+    g_assert_true(g_socket_bind(l, any, FALSE, &error));
+    g_socket_set_listen_backlog(l, 0);
+    g_assert_true(g_socket_listen(l, &error));
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(l, &error);
+    *ret_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+    for (guint i = 0; i < 2; i++) { /* a backlog of 0 still queues one */
+        ret_queued[i] =
+            g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+        g_socket_set_blocking(ret_queued[i], FALSE);
+        g_socket_connect(ret_queued[i], bound, NULL, NULL); /* in progress, or done */
+    }
+    g_usleep(100 * 1000);
+    return l;
+}
+
+static void
+test_connect_timeout(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    GSocket *queued[2];
+    guint16 port = 0;
+    GSocket *l = listen_full(&port, queued);
+    g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/write", port);
+    g_autoptr(RondoExporter) e = rondo_exporter_new(url, &error);
+    g_assert_true(rondo_exporter_set_timeouts(e, 300, 20000, &error));
+    g_assert_true(rondo_exporter_set_retry(e, 1, 10, 20, 1000, &error));
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 5);
+    gint64 start = g_get_monotonic_time();
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 3 * G_TIME_SPAN_SECOND);
+    g_assert_cmpstr(rondo_exporter_get_last_message(e), ==, "connection timed out after 300 ms");
+    for (guint i = 0; i < 2; i++)
+        g_object_unref(queued[i]);
+    g_object_unref(l); /* listening until here: the queue stays full */
 }
 
 static void
@@ -380,6 +472,108 @@ test_401(Fixture *f, gconstpointer data)
     g_assert_cmpuint(check_received(f), ==, 0);
 }
 
+/* Records one more second and pushes it: the Authorization header received. */
+static char *
+auth_received(RondoExporter *e, Fixture *f, guint second)
+{
+    RondoExportStats st;
+    write_points(f, TEST_T0 + second * RONDO_NS_PER_S, 1);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, >, 0);
+    return fake_receiver_last_authorization(f->rx);
+}
+
+/* Bearer and basic replace each other, and NULL removes either. */
+static void
+test_auth(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    guint t = 1;
+    write_points(f, TEST_T0, 1);
+
+    rondo_exporter_set_basic_auth(e, "user", "pass");
+    rondo_exporter_set_bearer_token(e, "t0k.en");
+    g_autofree char *bearer = auth_received(e, f, t++);
+    g_assert_cmpstr(bearer, ==, "Bearer t0k.en");
+    rondo_exporter_set_basic_auth(e, "user", "pass");
+    g_autofree char *basic = auth_received(e, f, t++);
+    g_assert_cmpstr(basic, ==, "Basic dXNlcjpwYXNz");
+    rondo_exporter_set_basic_auth(e, "user", NULL);
+    g_autofree char *no_password = auth_received(e, f, t++);
+    g_assert_cmpstr(no_password, ==, "Basic dXNlcjo="); /* "user:" */
+    rondo_exporter_set_basic_auth(e, NULL, "pass");
+    g_autofree char *cleared_basic = auth_received(e, f, t++);
+    g_assert_null(cleared_basic);
+    rondo_exporter_set_bearer_token(e, "t0k.en");
+    rondo_exporter_set_bearer_token(e, NULL);
+    g_autofree char *cleared_bearer = auth_received(e, f, t++);
+    g_assert_null(cleared_bearer);
+
+    /* credentials in the URL are basic auth, from the first request on */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *url = g_strdup(fake_receiver_url(f->rx));
+    g_autofree char *with_user = g_strdup_printf("http://us%%65r:p%%40ss@%s", url + 7);
+    g_autoptr(RondoExporter) in_url = rondo_exporter_new(with_user, &error);
+    g_assert_no_error(error);
+    g_autofree char *from_url = auth_received(in_url, f, t++);
+    g_assert_cmpstr(from_url, ==, "Basic dXNlcjpwQHNz"); /* "user:p@ss" */
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+/* Batches, pushes and a retry after a 503 all go over one connection. */
+static void
+test_keepalive(Fixture *f, gconstpointer data)
+{
+    g_autoptr(RondoExporter) e = exporter_new(f, 5); /* a slot per batch */
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 4);
+    fake_receiver_script(f->rx, "200,503");
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.batches_sent, ==, 3);
+    write_points(f, TEST_T0 + 4 * RONDO_NS_PER_S, 2);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 6);
+    g_assert_cmpuint(fake_receiver_n_connections(f->rx), ==, 1);
+    g_assert_cmpuint(check_received(f), ==, 0);
+
+    /* another exporter: a connection of its own */
+    g_autoptr(RondoExporter) other = exporter_new(f, 5);
+    write_points(f, TEST_T0 + 6 * RONDO_NS_PER_S, 1);
+    push_ok(other, f, &st);
+    g_assert_cmpuint(fake_receiver_n_connections(f->rx), ==, 2);
+}
+
+/* http_proxy sends the request through the proxy (the fake receiver
+ * answers an absolute URI too); no_proxy names the hosts that bypass it. */
+static void
+test_proxy(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const char *rx = fake_receiver_url(f->rx);
+    g_autofree char *proxy = g_strndup(rx, strstr(rx, "/api/") - rx);
+    const char *url = "http://rondo-proxy-test.invalid/api/v1/write"; /* never resolves */
+    RondoExportStats st;
+    write_points(f, TEST_T0, 3);
+
+    g_setenv("http_proxy", proxy, TRUE);
+    g_setenv("no_proxy", "example.com", TRUE);
+    g_autoptr(RondoExporter) e = rondo_exporter_new(url, &error);
+    push_ok(e, f, &st);
+    g_assert_cmpuint(st.samples_sent, ==, 2 * f->n_series);
+    g_assert_cmpuint(check_received(f), ==, 0);
+
+    g_setenv("no_proxy", "localhost, .invalid", TRUE);
+    g_autoptr(RondoExporter) direct = rondo_exporter_new(url, &error);
+    g_assert_true(rondo_exporter_set_retry(direct, 1, 10, 20, 1000, &error));
+    write_points(f, TEST_T0 + 3 * RONDO_NS_PER_S, 1);
+    g_assert_false(rondo_exporter_push(direct, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_UNAVAILABLE);
+    g_unsetenv("http_proxy");
+    g_unsetenv("no_proxy");
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 1);
+}
+
 static void
 test_labels(Fixture *f, gconstpointer data)
 {
@@ -427,28 +621,51 @@ cancel_later(gpointer data)
     return NULL;
 }
 
+/* Pushes 5 s of points against @script while another thread cancels after
+ * 200 ms: the push stops within @within_s, after @retries, and keeps the
+ * cursor; once reset, the next push delivers. */
+static void
+push_cancelled(RondoExporter *e, Fixture *f, const char *script, gint64 within_s, guint retries)
+{
+    g_autoptr(GError) error = NULL;
+    RondoExportStats st;
+
+    write_points(f, TEST_T0, 5);
+    fake_receiver_script(f->rx, script);
+    guint64 cursor = committed_cursor(f);
+    GThread *t = g_thread_new("cancel", cancel_later, e);
+    gint64 start = g_get_monotonic_time();
+    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
+    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_CANCELLED);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, within_s * G_TIME_SPAN_SECOND);
+    g_thread_join(t);
+    g_assert_cmpuint(fake_receiver_n_requests(f->rx), ==, 1);
+    g_assert_cmpuint(st.retries, ==, retries);
+    g_assert_cmpuint(committed_cursor(f), ==, cursor);
+    rondo_exporter_reset_cancel(e);
+
+    push_ok(e, f, &st);
+    g_assert_cmpuint(check_received(f), ==, 0);
+}
+
+/* Cancelled in a retry wait of a minute. */
 static void
 test_cancel(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoExporter) e = exporter_new(f, 2000);
     g_assert_true(rondo_exporter_set_retry(e, 10, 60000, 60000, 600000, &error));
-    RondoExportStats st;
+    push_cancelled(e, f, "503", 5, 1);
+}
 
-    write_points(f, TEST_T0, 5);
-    fake_receiver_script(f->rx, "503");
-    guint64 cursor = committed_cursor(f);
-    GThread *t = g_thread_new("cancel", cancel_later, e);
-    gint64 start = g_get_monotonic_time();
-    g_assert_false(rondo_exporter_push(e, f->store, CONSUMER, 0, &st, &error));
-    g_assert_error(error, RONDO_EXPORT_ERROR, RONDO_EXPORT_ERROR_CANCELLED);
-    g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_TIME_SPAN_SECOND);
-    g_thread_join(t);
-    g_assert_cmpuint(committed_cursor(f), ==, cursor);
-    rondo_exporter_reset_cancel(e);
-
-    push_ok(e, f, &st);
-    g_assert_cmpuint(check_received(f), ==, 0);
+/* Cancelled while the receiver holds the request: the post itself stops. */
+static void
+test_cancel_in_flight(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RondoExporter) e = exporter_new(f, 2000);
+    g_assert_true(rondo_exporter_set_timeouts(e, 1000, 60000, &error));
+    push_cancelled(e, f, "hang", 2, 0);
 }
 
 /* ------------------------------------------------------------- SIGKILL */
@@ -802,10 +1019,16 @@ main(int argc, char **argv)
     ADD("5xx", test_5xx, 5);
     ADD("429", test_429, 5);
     ADD("slow", test_slow, 5);
+    ADD("hang", test_hang, 5);
+    ADD("connect-timeout", test_connect_timeout, 5);
     ADD("400", test_400, 30);
     ADD("401", test_401, 5);
+    ADD("auth", test_auth, 3);
+    ADD("keepalive", test_keepalive, 5);
+    ADD("proxy", test_proxy, 3);
     ADD("missed", test_missed, 5);
     ADD("cancel", test_cancel, 5);
+    ADD("cancel-in-flight", test_cancel_in_flight, 5);
     ADD("kill-in-answer", test_kill_in_answer, 30);
     ADD("kill-anytime", test_kill_anytime, 30);
     ADD("sources", test_sources, 5);

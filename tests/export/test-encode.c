@@ -199,11 +199,25 @@ static void
 test_exporter_settings(void)
 {
     g_autoptr(GError) error = NULL;
-    g_assert_null(rondo_exporter_new("ftp://x/", &error));
-    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
-    g_clear_error(&error);
-    g_assert_null(rondo_exporter_new("http://", &error));
-    g_clear_error(&error);
+    /* only http and https, with a host, refused at once with a clear message */
+    const char *const not_http[] = {"ftp://x/", "file:///etc/passwd", "gopher://h/",
+                                    "unix:/run/x.sock", "h:9090/api/v1/write"};
+    for (gsize i = 0; i < G_N_ELEMENTS(not_http); i++) {
+        g_assert_null(rondo_exporter_new(not_http[i], &error));
+        g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+        g_assert_nonnull(strstr(error->message, "is not an http:// or https:// URL"));
+        g_clear_error(&error);
+    }
+    const char *const malformed[] = {"http://",       "https://", "http:///api/v1/write",
+                                     "http://[::1/x", "",         NULL};
+    for (gsize i = 0; i < G_N_ELEMENTS(malformed); i++) {
+        g_assert_null(rondo_exporter_new(malformed[i], &error));
+        g_assert_error(error, RONDO_ERROR, RONDO_ERROR_INVALID);
+        g_clear_error(&error);
+    }
+    RondoExporter *tls = rondo_exporter_new("https://h.invalid/api/v1/write", &error);
+    g_assert_no_error(error);
+    rondo_exporter_free(tls);
 
     g_autoptr(RondoExporter) e = rondo_exporter_new("http://127.0.0.1:1/api/v1/write", &error);
     g_assert_no_error(error);
