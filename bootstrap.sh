@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 # Build dependencies, then what the test suite drives for real.
 BUILD_DEPS="build-essential autoconf automake libtool autopoint gettext pkg-config
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libprotobuf-c-dev protobuf-c-compiler
-  libcurl4-openssl-dev libsnappy-dev"
+  libsnappy-dev"
 TEST_DEPS="valgrind clang-format xz-utils python3 curl prometheus victoria-metrics chromium
   wrk systemd man-db groff-base acpica-tools cpio"
 # What the benchmarks compare rondo with (make bench, make bench-smoke).
