@@ -1,7 +1,7 @@
 /* doc.c - parsing a store's JSON documents into a small tree (doc.h).
  *
  * A recursive descent over a bounded buffer: the depth is counted on the
- * way down and refused past RONDO_DOC_DEPTH_MAX, so no input can exhaust
+ * way down and refused past RONDO_JSON_DEPTH_MAX, so no input can exhaust
  * the stack. The tree keeps what the store's files hold: objects (members
  * in the file's order), arrays, strings and int64 integers; another number,
  * true, false and null are recognised and kept as "other", without a value
@@ -267,8 +267,9 @@ doc_has_duplicate(const RondoDocNode *node)
 static RondoDocNode *
 doc_parse_container(DocParser *ps, DocType type)
 {
-    if (++ps->depth > RONDO_DOC_DEPTH_MAX) {
-        g_autofree char *why = g_strdup_printf("nested deeper than %d levels", RONDO_DOC_DEPTH_MAX);
+    if (++ps->depth > RONDO_JSON_DEPTH_MAX) {
+        g_autofree char *why =
+            g_strdup_printf("nested deeper than %d levels", RONDO_JSON_DEPTH_MAX);
         doc_fail(ps, why);
         return NULL;
     }

@@ -2,7 +2,7 @@
  * the drain cursors, read and written by librondo itself.
  *
  * librondo used json-glib for them, and with it GObject, GIO and their
- * libraries: about 200 kB of private memory in every process that links
+ * libraries: about 190 kB of private memory in every process that links
  * librondo (relocated data, the type system, GSlice's caches, the parse
  * tree's peak), i.e. in every VMM, for three files it reads at open and
  * writes a few times in its life. These documents need objects, arrays,
@@ -11,7 +11,7 @@
  *
  * The parser is strict RFC 8259 over input that may be hostile (a damaged
  * or foreign file): valid UTF-8 only, no NUL in strings, no duplicate
- * member, no trailing data, nesting bounded by RONDO_DOC_DEPTH_MAX, the
+ * member, no trailing data, nesting bounded by RONDO_JSON_DEPTH_MAX, the
  * root an object. Every accessor accepts NULL and a node of another type
  * and answers NULL (FALSE for numbers), so a chain of lookups needs one
  * check at its end and no input can raise a critical.
@@ -19,9 +19,7 @@
 #ifndef RONDO_DOC_H
 #define RONDO_DOC_H
 #include <glib.h>
-
-/* No file of a store nests deeper than a few levels. */
-#define RONDO_DOC_DEPTH_MAX 64
+#include "json-guard.h" /* RONDO_JSON_DEPTH_MAX, the one nesting limit */
 
 typedef struct _RondoDocNode RondoDocNode;
 

@@ -5,7 +5,8 @@
  * and the agent parse with json-glib from a file, a pipe or a socket is
  * first measured against a size limit, then scanned here for its nesting
  * depth (compiled into each; no exported symbol). librondo reads its own
- * files with its own parser, which bounds the depth itself (lib/doc.h).
+ * files with its own parser, which refuses the same depth as it descends
+ * (lib/doc.h).
  */
 #ifndef RONDO_JSON_GUARD_H
 #define RONDO_JSON_GUARD_H

@@ -11,6 +11,8 @@
 #include <string.h>
 #include "doc.h"
 #include "internal.h"
+#include "json-guard.h"
+#include "testutil.h"
 
 static RondoDocNode *
 parse(const char *text, GError **error)
@@ -134,26 +136,13 @@ test_parse_refused(void)
     g_assert_null(cut);
 }
 
-static char *
-nested(guint depth)
-{
-    GString *s = g_string_new(NULL);
-    g_string_append(s, "{\"a\":");
-    for (guint i = 1; i < depth; i++)
-        g_string_append_c(s, '[');
-    g_string_append_c(s, '1');
-    for (guint i = 1; i < depth; i++)
-        g_string_append_c(s, ']');
-    g_string_append_c(s, '}');
-    return g_string_free(s, FALSE);
-}
-
 static void
 test_parse_depth(void)
 {
-    g_autofree char *fine = nested(RONDO_DOC_DEPTH_MAX);
-    g_autofree char *deep = nested(RONDO_DOC_DEPTH_MAX + 1);
-    g_autofree char *very = nested(100000);
+    /* The object is one level, each array one more. */
+    g_autofree char *fine = test_json_nested(RONDO_JSON_DEPTH_MAX - 1);
+    g_autofree char *deep = test_json_nested(RONDO_JSON_DEPTH_MAX);
+    g_autofree char *very = test_json_nested(100000);
     g_autoptr(GError) error = NULL;
     g_autoptr(RondoDocNode) ok = parse(fine, &error);
     g_assert_no_error(error);

@@ -54,19 +54,6 @@ put_fifo(const char *dir, const char *file)
     g_assert_cmpint(mkfifo(path, 0600), ==, 0);
 }
 
-/* A JSON object whose "x" nests @depth arrays. */
-static char *
-deep_json(guint depth)
-{
-    GString *s = g_string_new("{\"x\": ");
-    for (guint i = 0; i < depth; i++)
-        g_string_append_c(s, '[');
-    for (guint i = 0; i < depth; i++)
-        g_string_append_c(s, ']');
-    g_string_append(s, "}");
-    return g_string_free(s, FALSE);
-}
-
 static void
 expect_open_error(const char *dir, RondoOpenFlags flags, RondoError code, const char *file,
                   const char *word)
@@ -128,9 +115,9 @@ test_depth_scan(void)
     g_assert_false(rondo_json_depth_ok("{\"a\": [[[1]]]}", 14, 3, &at));
     g_assert_cmpuint(at, ==, 8);
     g_assert_false(rondo_json_depth_ok("\"\\\\\"[[[[", 8, 3, &at)); /* "\\" ends the string */
-    g_autofree char *deep = deep_json(DEEP);
+    g_autofree char *deep = test_json_nested(DEEP);
     g_assert_false(rondo_json_depth_ok(deep, strlen(deep), RONDO_JSON_DEPTH_MAX, NULL));
-    g_autofree char *fine = deep_json(RONDO_JSON_DEPTH_MAX - 1);
+    g_autofree char *fine = test_json_nested(RONDO_JSON_DEPTH_MAX - 1);
     g_assert_true(rondo_json_depth_ok(fine, strlen(fine), RONDO_JSON_DEPTH_MAX, NULL));
 }
 
@@ -162,7 +149,7 @@ test_deep_json(void)
         g_autoptr(TestDir) dir = test_tmp_dir();
         store_make(dir);
         /* A cursor file's size limit (64 KiB) would refuse 80 000 levels first. */
-        g_autofree char *deep = deep_json(i == 2 ? 30000 : DEEP);
+        g_autofree char *deep = test_json_nested(i == 2 ? 30000 : DEEP);
         put_file(dir, json_files[i], deep, strlen(deep));
         expect_refused(dir, json_files[i], "nested");
     }

@@ -118,6 +118,18 @@ test_align64(guint64 n)
 }
 
 char *
+test_json_nested(guint arrays)
+{
+    GString *s = g_string_new("{\"x\": ");
+    for (guint i = 0; i < arrays; i++)
+        g_string_append_c(s, '[');
+    for (guint i = 0; i < arrays; i++)
+        g_string_append_c(s, ']');
+    g_string_append(s, "}");
+    return g_string_free(s, FALSE);
+}
+
+char *
 test_store_points(const char *path)
 {
     g_autoptr(GError) error = NULL;

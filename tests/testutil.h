@@ -37,4 +37,7 @@ char *test_store_points(const char *path);
 guint64 test_le64_at(const guint8 *p, gsize off);
 guint64 test_align64(guint64 n);
 
+/* A JSON object whose "x" nests @arrays arrays: @arrays + 1 levels deep. */
+char *test_json_nested(guint arrays);
+
 #endif
