@@ -37,12 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
-#ifndef SCALE_VM_PLAIN
-#include "rondo.h"
-#endif
+#include "rondo.h" /* the plain build uses its constants only */
 
 #define SERIES_N 30
-#define NS_PER_S G_GUINT64_CONSTANT(1000000000)
 
 static volatile sig_atomic_t stopping;
 
@@ -58,15 +55,15 @@ realtime_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (guint64)ts.tv_sec * NS_PER_S + (guint64)ts.tv_nsec;
+    return (guint64)ts.tv_sec * RONDO_NS_PER_S + (guint64)ts.tv_nsec;
 }
 
 /* Sleeps until the next whole second of the realtime clock; returns it. */
 static guint64
 sleep_to_next_second(void)
 {
-    guint64 next = (realtime_ns() / NS_PER_S + 1) * NS_PER_S;
-    struct timespec ts = {.tv_sec = (time_t)(next / NS_PER_S), .tv_nsec = 0};
+    guint64 next = (realtime_ns() / RONDO_NS_PER_S + 1) * RONDO_NS_PER_S;
+    struct timespec ts = {.tv_sec = (time_t)(next / RONDO_NS_PER_S), .tv_nsec = 0};
     while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR && !stopping)
         ;
     return next;
@@ -169,7 +166,7 @@ run_bare(guint64 seconds)
 {
     double counters[SERIES_N] = {0};
     for (guint64 i = 0; i < seconds && !stopping; i++)
-        counters_advance(counters, sleep_to_next_second() / NS_PER_S);
+        counters_advance(counters, sleep_to_next_second() / RONDO_NS_PER_S);
     volatile double sink = counters[0];
     (void)sink;
     return 0;
@@ -187,8 +184,8 @@ run_traditional(const char *fifo, guint64 seconds, guint64 flush_s)
     GString *line = g_string_sized_new(1024);
     for (guint64 i = 0; i < seconds && !stopping; i++) {
         guint64 now_ns = sleep_to_next_second();
-        counters_advance(counters, now_ns / NS_PER_S);
-        if ((now_ns / NS_PER_S) % flush_s != 0)
+        counters_advance(counters, now_ns / RONDO_NS_PER_S);
+        if ((now_ns / RONDO_NS_PER_S) % flush_s != 0)
             continue;
         g_string_assign(line, "{");
         for (guint s = 0; s < SERIES_N; s++) {
