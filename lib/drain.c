@@ -310,10 +310,14 @@ rondo_drain_commit(RondoDrain *d, GError **error)
         d->done[s] = MAX(d->done[s], d->progress[s]);
     d->missed_total += d->missed;
     d->missed = 0;
-    /* What was drained is read: its pages leave this process' mapping, at
-     * most once a minute (rondod reads every store it exports; a VMM's own
-     * drain keeps the head's pages it writes next). */
-    if (rondo_store_release_due(&d->store->drain_released_us))
+    /* What was drained is read: its pages leave this process' mapping. A
+     * reader's at every commit: its first read of a page mapped up to 64 kB
+     * of the page cache around it, mostly last lap's slots ahead of the
+     * head that no writer maps (rondod drains every store it exports every
+     * 10 s; held for a minute, those windows were most of what 100 stores
+     * cost in memory, docs/benchmarks.md). A writer's own drain, at most
+     * once a minute: it keeps the head's pages, which it writes next. */
+    if (!d->store->writable || rondo_store_release_due(&d->store->drain_released_us))
         rondo_store_release_tier(d->store, d->tier);
     return TRUE;
 }

@@ -81,6 +81,11 @@ typedef struct {
     /* Writer-side cache of the head slot: skips the divisions. A width of 0
      * means no slot is cached (after create or open). */
     RondoRecorderHead cache; /* RondoRecorder's head points here */
+    guint64 t_valid_max;     /* the newest slot time whose every timestamp is valid */
+    /* Cell layout, writer: the end of the pages ahead of the cached slot
+     * that it has touched by a write (rondo_slab_cache_bound()); a release
+     * keeps them (read from any thread). */
+    guintptr touched_end;
 } RondoSlab;
 
 /* The geometry of a slab of @schema's @tier in slab format @version;
@@ -93,6 +98,10 @@ RondoSlab *rondo_slab_create(const char *path, const RondoSchema *schema, guint 
 RondoSlab *rondo_slab_open(const char *path, const RondoSchema *schema, guint tier, guint version,
                            gboolean writable, GError **error);
 void rondo_slab_close(RondoSlab *slab);
+/* Writer, cell layout: the head's slot @r (slot time @t) is being cached;
+ * touches its pages by a write and bounds the cache to the slots inside
+ * the pages touched. */
+void rondo_slab_cache_bound(RondoSlab *slab, guint64 t, guint32 r);
 /* The header a new slab of @bytes bytes gets (the fuzz targets make them too). */
 void rondo_slab_header_init(RondoSlabHeader *hdr, const RondoSchema *schema, guint tier,
                             guint64 bytes);
@@ -169,6 +178,7 @@ struct _RondoStore {
     guint64 index_stamp; /* series.json as last loaded: rondo_store_file_stamp() */
     gint64 coarse_released_us; /* monotonic; the last release after a consolidation */
     gint64 drain_released_us;  /* the same after a drain's commit (atomic: any thread) */
+    gint64 trimmed_us;         /* the same for rondo_store_trim() */
     int dir_fd;                /* a writer's: flock'ed, the writer lock */
     int lock_fd;               /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
     GPtrArray *schemas;        /* RondoSchemaState* */

@@ -163,7 +163,7 @@ ring_time_valid(guint64 ts)
 static inline gboolean
 ring_slot_valid(const RondoSlab *slab, guint64 t)
 {
-    return t >= RONDO_TIME_MIN_NS && t <= slab->cache.t_max; /* slab_bind() */
+    return t >= RONDO_TIME_MIN_NS && t <= slab->t_valid_max; /* slab_bind() */
 }
 
 static inline RondoRecordResult
@@ -210,6 +210,8 @@ ring_locate_slow(RondoSlab *slab, guint64 ts, guint64 *ret_t, guint32 *ret_r)
         slab->cache.t = t;
         slab->cache.r = r * slab->cache.step;
         slab->cache.width = slab->interval_ns;
+        if (slab->cells != NULL)
+            rondo_slab_cache_bound(slab, t, r);
     }
     *ret_t = t;
     *ret_r = r;

@@ -33,8 +33,9 @@
  *   of processes open it read-only, at any time, without disturbing the
  *   writer. Inside the writer, the series of one schema are
  *   recorded by one thread at a time; different schemas may be recorded from
- *   different threads concurrently. rondo_store_consolidate() may run in
- *   another thread than the recorders: it only reads tier 0.
+ *   different threads concurrently. rondo_store_consolidate() and
+ *   rondo_store_trim() may run in another thread than the recorders: they
+ *   only read tier 0, or drop its pages from the mapping.
  *
  *   Readers never see a torn value or a value from a previous wrap of the
  *   ring: each value carries its slot time (each cell in tier 0, each row in
@@ -46,7 +47,11 @@
  *   rondo_series_record() allocates nothing, makes no system call, takes no
  *   lock and calls nothing in GLib. A RondoSeries holds everything it needs.
  *   A write touches the tier's head and one 16-byte cell of the series,
- *   whatever series_max is, also when it opens a slot for a new interval.
+ *   whatever series_max is, also when it opens a slot for a new interval;
+ *   the first write into a page of tier 0 also stores nothing (an atomic
+ *   no-op) into each page of its slot, so that the kernel maps that page
+ *   alone rather than the 64 kB around a read fault (once a page, 8 slots
+ *   of a 30-series store).
  *   It is a call: the cell layout and the writer's cache stay private to
  *   the library, so a format change never needs the recording program
  *   rebuilt. A program that wants the call's cost back includes
@@ -870,6 +875,22 @@ RONDO_API gboolean rondo_store_consolidate(RondoStore *store, guint64 now_ns, gu
                                            GError **error);
 
 /**
+ * rondo_store_trim:
+ *
+ * Drops from this process' memory the pages of @store's files that it
+ * mapped and does not need next: tier 0 behind its head, and the coarse
+ * tiers. Their contents stay in the page cache and reach the disk as
+ * before; nothing is lost, written or read. A recording process maps each
+ * page of tier 0 it writes, so without it the pages written since the last
+ * consolidation that filled buckets stay in its memory (up to half of tier
+ * 0's span: 35 pages of a 30-series VMM store). Does something at most once
+ * a minute, so a process may call it on every tick; one madvise() per slab
+ * file when it does. May run in another thread than the recorders, as
+ * rondo_store_consolidate().
+ */
+RONDO_API void rondo_store_trim(RondoStore *store);
+
+/**
  * rondo_store_get_consolidated_ns:
  * Returns: the slot time (ns) up to which (exclusive) tier @tier (>= 1) of
  *   @schema has been filled from the tier below, 0 if never.
@@ -962,8 +983,9 @@ RONDO_API guint64 rondo_drain_get_missed_total(const RondoDrain *drain);
 RONDO_API guint64 rondo_drain_get_cursor_ns(const RondoDrain *drain, guint schema);
 
 /** Persists the cursors up to the last slot fully returned (atomic rewrite).
- * The tier's pages the drain mapped then leave this process' mapping (at
- * most once a minute), but those a writer writes next (storage-format.md §6). */
+ * The tier's pages the drain mapped then leave this process' mapping (a
+ * writer's at most once a minute), but those a writer writes next
+ * (storage-format.md §6). */
 RONDO_API gboolean rondo_drain_commit(RondoDrain *drain, GError **error);
 /* The store and the tier the drain reads; the store is borrowed. */
 RONDO_API RondoStore *rondo_drain_get_store(const RondoDrain *drain);

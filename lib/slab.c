@@ -70,7 +70,8 @@ slab_bind(RondoSlab *slab, const RondoSchema *schema, guint tier, guint version)
      * the row layout it is the ring slot, an index of ts. */
     slab->cache.step = g.cells ? g.slot_step : 1;
     slab->cache.end = (guint64)t->slots * slab->cache.step;
-    slab->cache.t_max = RONDO_TIME_MIN_NS + (RONDO_WINDOW_MAX_NS - t->interval_ns);
+    slab->t_valid_max = RONDO_TIME_MIN_NS + (RONDO_WINDOW_MAX_NS - t->interval_ns);
+    slab->cache.t_max = slab->t_valid_max; /* the row layout's; cells: cache_bound() */
     slab->cache.head_ns = &slab->hdr->head_ns;
     gboolean ok = g_uint64_checked_mul(&slab->window_ns, t->interval_ns, t->slots);
     g_assert(ok && slab->window_ns <= RONDO_WINDOW_MAX_NS); /* rondo_schema_add_tier() */
@@ -221,9 +222,43 @@ rondo_slab_release_behind_head(RondoSlab *slab)
     guint32 head = ring_slot_for_time(slab, ring_load_u64(&slab->hdr->head_ns));
     guintptr keep = first + (gsize)head * row;
     guintptr keep_end = MIN(keep + 2 * row, end); /* the head's slot and the next */
+    guintptr touched = __atomic_load_n(&slab->touched_end, __ATOMIC_RELAXED);
+    if (touched > keep_end && touched <= end) /* the writer's pages ahead (cache_bound()) */
+        keep_end = touched;
     slab_release_range(first, keep, page);
     /* mmap maps whole pages: the last one is the mapping's, whatever the size */
     slab_release_range(keep_end, end + page - 1, page);
+}
+
+/* Why the writer touches a page first by a write: a read fault on a file
+ * mapping maps up to 64 kB of the page cache around the page ("fault
+ * around"), and tier 0's cells are read (the seqlock's tag) before they are
+ * written. Ahead of the head those are last lap's pages: a recording
+ * process would map 16 pages where it writes 1, and carry them until the
+ * next release. A write fault maps the one page. So when the head's slot is
+ * cached, every page of its row that the writer has not touched yet gets a
+ * no-op atomic write (the value does not change, so readers see nothing),
+ * and the cache (RondoRecorderHead.t_max) ends with the last slot whose row
+ * lies inside the pages touched: the inline path moves through those, and
+ * the slot that enters a new page comes here, once a page. */
+void
+rondo_slab_cache_bound(RondoSlab *slab, guint64 t, guint32 r)
+{
+    g_assert(slab->cells != NULL && slab->writable);
+    guintptr page = (guintptr)sysconf(_SC_PAGESIZE);
+    gsize row_bytes = slab->slot_step * sizeof(RondoCell);
+    guintptr first = (guintptr)slab->cells;
+    guintptr row = first + (gsize)r * row_bytes, row_end = row + row_bytes;
+    for (guintptr p = row; p < row_end; p = (p & ~(page - 1)) + page)
+        __atomic_fetch_or((guint64 *)p, 0, __ATOMIC_RELAXED);
+    guintptr end = (row_end + page - 1) & ~(page - 1);
+    __atomic_store_n(&slab->touched_end, end, __ATOMIC_RELAXED);
+    /* the slots whose rows end inside the pages touched, the ring's end and
+     * the valid times permitting */
+    guint64 last = MIN((end - first) / row_bytes, (guint64)slab->slots) - 1;
+    g_assert(last >= r);
+    guint64 t_max = t + (last - r) * slab->interval_ns;
+    slab->cache.t_max = MIN(t_max, slab->t_valid_max);
 }
 
 static gboolean

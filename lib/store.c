@@ -541,6 +541,16 @@ rondo_store_release_due(gint64 *last_us)
     return TRUE;
 }
 
+void
+rondo_store_trim(RondoStore *store)
+{
+    g_return_if_fail(store != NULL);
+    if (!rondo_store_release_due(&store->trimmed_us))
+        return;
+    rondo_store_release_coarse(store);
+    rondo_store_release_tier(store, 0);
+}
+
 static gboolean
 store_load_index(RondoStore *store, gboolean check_unindexed, GError **error)
 {
@@ -601,8 +611,12 @@ store_attach(RondoStore *store, GPtrArray *schemas, guint version, GError **erro
         store_add_schema(store, rondo_schema_copy(g_ptr_array_index(schemas, i)));
     store_reserve_series(store);
     /* A reader may race a registration: only the writer sees a stable index. */
-    return store_attach_slabs(store, FALSE, error) &&
-           store_load_index(store, store->writable, error);
+    if (!store_attach_slabs(store, FALSE, error) ||
+        !store_load_index(store, store->writable, error))
+        return FALSE;
+    /* Reading each header faulted in up to 64 kB of tier 0 around it. */
+    rondo_store_release_tier(store, 0);
+    return TRUE;
 }
 
 /* meta.json: DONE's while an unfinished swap has not moved it yet. */

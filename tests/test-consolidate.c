@@ -239,15 +239,70 @@ test_releases_pages(void)
     g_assert_true(rondo_drain_commit(drain, &error));
     g_assert_no_error(error);
     g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), <=, 3 * page_kb);
-    /* At most once a minute: a query maps them again, the next commit
-     * within the minute leaves them. */
+    /* A reader's at every commit: a query maps them again, the next commit
+     * within the minute lets them go again. */
     g_assert_cmpuint(test_count_points(reader, rondo_store_get_series(reader, 3), 0, RONDO_CF_LAST,
                                        0, G_MAXUINT64, NULL),
                      ==, 600);
-    g_assert_true(rondo_drain_commit(drain, &error));
     g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >=, 30 * 600 * 16 / 1024);
+    g_assert_true(rondo_drain_commit(drain, &error));
+    g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), <=, 3 * page_kb);
     rondo_drain_free(drain);
     rondo_store_close(reader);
+}
+
+/* The pages of tier 0 in this process' mapping (kB). */
+static long
+tier0_pages(void)
+{
+    return mapped_rss_kb("/vmm.0.slab") / (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* A recording process maps the pages of tier 0 it writes, not the 64 kB the
+ * kernel maps around a read fault: opening leaves the header's and the
+ * head's pages, recording adds the pages it writes (each first touched by a
+ * write), and rondo_store_trim() lets what is behind the head go, at most
+ * once a minute, every value kept. */
+static void
+test_record_maps_written_pages(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoStore *store = test_store_new_preset(dir, 30);
+    for (guint j = 0; j < 30; j++)
+        test_series(store, "m", j);
+    rondo_store_close(store);
+    /* Every page of the new slab is in the page cache (creating it wrote
+     * them): a read fault anywhere would map 16 at once. */
+    g_autoptr(GError) error = NULL;
+    store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(tier0_pages(), <=, 2);
+    RondoSeries *s[30];
+    for (guint j = 0; j < 30; j++)
+        s[j] = rondo_store_get_series(store, j);
+    /* 60 slots of 480 bytes: 7.1 pages, so at most 9 with the slots' first
+     * and last pages cut, the header's and the page touched ahead. */
+    for (guint i = 0; i < 60; i++)
+        for (guint j = 0; j < 30; j++)
+            g_assert_cmpint(rondo_series_record(s[j], i + j, TEST_T0 + S(i)), ==, RONDO_RECORD_OK);
+    g_assert_cmpint(tier0_pages(), >=, 8);
+    g_assert_cmpint(tier0_pages(), <=, 11);
+    rondo_store_trim(store);
+    g_assert_cmpint(tier0_pages(), <=, 3);
+    for (guint i = 60; i < 120; i++)
+        for (guint j = 0; j < 30; j++)
+            rondo_series_record(s[j], i + j, TEST_T0 + S(i));
+    /* Within the minute a trim does nothing. */
+    rondo_store_trim(store);
+    g_assert_cmpint(tier0_pages(), >=, 8);
+    g_assert_cmpint(tier0_pages(), <=, 11);
+    /* Nothing was lost: every value reads back. */
+    for (guint j = 0; j < 30; j++) {
+        g_assert_cmpuint(test_count_points(store, s[j], 0, RONDO_CF_LAST, 0, G_MAXUINT64, NULL), ==,
+                         120);
+        g_assert_cmpfloat(value_at(store, s[j], 0, RONDO_CF_LAST, TEST_T0 + S(59)), ==, 59 + j);
+    }
+    rondo_store_close(store);
 }
 
 /* Past tier 1's 6 h: tier 2 holds the 5-minute averages of everything. */
@@ -551,6 +606,7 @@ main(int argc, char **argv)
     g_test_add_func("/consolidate/fifteen-minutes-tier1", test_fifteen_minutes_tier1);
     g_test_add_func("/consolidate/past-tier1-capacity", test_past_tier1_capacity);
     g_test_add_func("/consolidate/releases-pages", test_releases_pages);
+    g_test_add_func("/consolidate/record-maps-written-pages", test_record_maps_written_pages);
     g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
     g_test_add_func("/drain/cursors", test_drain_cursors);
     g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
