@@ -5,7 +5,11 @@
  *   scale-vm embedded STORE_DIR SECONDS
  *       records its 30 series at 1 Hz through librondo (VMM preset store),
  *       then, every half of tier 0's span (5 minutes), the consolidation,
- *       as rondo-demo-vmm does (vmm/metrics.c says why);
+ *       and on the other ticks the trim, as rondo-demo-vmm does
+ *       (vmm/metrics.c says why); VMs start together here but not in a
+ *       fleet, so each VM's consolidation falls at its own phase (from its
+ *       store's name), and a measurement taken at one moment does not
+ *       find every VM just after its consolidation;
  *   scale-vm traditional FIFO SECONDS FLUSH_S
  *       keeps 30 counters in memory and writes all of them as one line of
  *       JSON to FIFO every FLUSH_S seconds (how Firecracker hands its metrics
@@ -90,6 +94,7 @@ typedef struct {
     RondoSeries *series[SERIES_N];
     double counters[SERIES_N];
     guint64 consolidate_ns, consolidated_ns;
+    guint64 trim_from_ns; /* the first trim; rondo_store_trim() keeps the minute */
 } Vm;
 
 static gboolean
@@ -116,8 +121,11 @@ vm_tick(Vm *vm, guint64 now_ns, GError **error)
 {
     counters_advance(vm->counters, now_ns / RONDO_NS_PER_S);
     rondo_store_record_batch(vm->store, vm->series, vm->counters, SERIES_N, now_ns);
-    if (now_ns - vm->consolidated_ns < vm->consolidate_ns)
+    if (now_ns - vm->consolidated_ns < vm->consolidate_ns) {
+        if (now_ns >= vm->trim_from_ns)
+            rondo_store_trim(vm->store);
         return TRUE;
+    }
     vm->consolidated_ns = now_ns;
     return rondo_store_consolidate(vm->store, now_ns, NULL, error);
 }
@@ -134,9 +142,14 @@ run_embedded(const char *dir, guint count, gboolean one, guint64 seconds)
             g_printerr("scale-vm: %s: %s\n", path, error->message);
             status = 1;
         }
-        /* Spread over the period, as VMs started at different times are. */
-        vms[v].consolidated_ns =
-            (guint64)g_get_real_time() * 1000 - vms[v].consolidate_ns / count * v;
+        /* Consolidations and trims spread over their periods, as VMs
+         * started at different times have them: by index in one process,
+         * by the store's name across processes. */
+        guint n = one ? 1000 : count;
+        guint phase = (one ? (guint)(((guint64)g_str_hash(path) * 2654435761u) >> 16) : v) % n;
+        guint64 start_ns = (guint64)g_get_real_time() * 1000;
+        vms[v].consolidated_ns = start_ns - vms[v].consolidate_ns / n * phase;
+        vms[v].trim_from_ns = start_ns + 60 * RONDO_NS_PER_S / n * phase;
     }
     for (guint64 i = 0; i < seconds && !stopping && status == 0; i++) {
         guint64 now_ns = sleep_to_next_second();

@@ -7,6 +7,7 @@
 #   VMS="10 50 100"   VM counts, one configuration each (default)
 #   DURATION=300      measured seconds per configuration (default 300)
 #   WARMUP=20         seconds every process runs before the measurement
+#   SAMPLE_S=30       memory is sampled this often during the measurement
 #   BENCH_SMOKE=1     VMS=2 DURATION=8 WARMUP=6: checks the script only
 #   BENCH_OUT=DIR     where data/scale.csv and img/scale.svg go
 #                     (default BUILDDIR/bench-out)
@@ -33,8 +34,9 @@
 #                 overhead of each stack is measured above.
 # Per process, over the DURATION after WARMUP: CPU seconds (utime + stime
 # from /proc/PID/stat; for a single-threaded process the exact run time from
-# /proc/PID/schedstat, as 10 ms ticks are coarse for a VM process), bytes written to storage (write_bytes, /proc/PID/io); at
-# the end: PSS, its anonymous part and RSS (/proc/PID/smaps_rollup); per side, the bytes the
+# /proc/PID/schedstat, as 10 ms ticks are coarse for a VM process), bytes written to storage (write_bytes, /proc/PID/io); PSS
+# and its anonymous part every SAMPLE_S seconds and at the end, their mean the
+# figure, and at the end RSS (/proc/PID/smaps_rollup); per side, the bytes the
 # namespace's loopback carried (/proc/net/dev, received). Every figure is
 # summed per role (vms, exporters, rondod, prometheus) and per side.
 # A missing tool (prometheus, go, the client_golang sources) makes the side
@@ -51,6 +53,7 @@ if [ -n "${BENCH_SMOKE:-}" ]; then
 fi
 VMS=${VMS:-10 50 100}
 DURATION=${DURATION:-300}
+SAMPLE_S=${SAMPLE_S:-30}
 WARMUP=${WARMUP:-20}
 OUT=${BENCH_OUT:-$BUILD/bench-out}
 HZ=$(getconf CLK_TCK)
@@ -154,9 +157,23 @@ run_side() {
 	sleep "$WARMUP"
 	while read -r role pid; do echo "$role $pid $(proc_sample "$pid")"; done <"$dir/pids" >"$dir/t0"
 	lo0=$(lo_bytes)
-	sleep "$DURATION"
+	# Memory every SAMPLE_S seconds of the measurement and at its end: one
+	# moment can fall just after (or before) some periodic work of every
+	# process at once (the VMs' consolidations, a Go collection), so the
+	# figure is the mean of the samples; the end's is kept beside it.
+	: >"$dir/mem"
+	left=$DURATION round=0
+	while [ "$left" -gt 0 ]; do
+		step=$((left < SAMPLE_S ? left : SAMPLE_S))
+		sleep "$step"
+		left=$((left - step))
+		[ "$left" -gt 0 ] || break # the end's sample is t1's
+		round=$((round + 1))
+		while read -r role pid; do echo "$round $role $(proc_mem "$pid")"; done <"$dir/pids" >>"$dir/mem"
+	done
 	while read -r role pid; do echo "$role $pid $(proc_sample "$pid") $(proc_mem "$pid")"; done \
 		<"$dir/pids" >"$dir/t1"
+	awk '{ print "end", $1, $6, $7, $8 }' "$dir/t1" >>"$dir/mem"
 	lo1=$(lo_bytes)
 	# points per series per minute in the TSDB: the minute ending 25 s ago
 	# (rondod pushes every 10 s), averaged over every series.
@@ -172,15 +189,18 @@ run_side() {
 	while read -r role pid; do kill "$pid" 2>/dev/null || true; done <"$dir/pids"
 	wait 2>/dev/null || true
 	# role, processes, CPU s, write bytes, PSS kB, RSS kB (a process that is
-	# gone at the end counts for nothing: the run fails below).
-	# t0: role pid ticks write_bytes run_ns; t1: the same, then pss_kb rss_kb
-	# pss_anon_kb.
-	awk -v hz="$HZ" 'NR == FNR { t[$2] = $3; w[$2] = $4; r[$2] = $5; next }
+	# gone at the end counts for nothing: the run fails below), CPU ticks,
+	# PSS anonymous kB; then the means over the samples of PSS and its
+	# anonymous part. t0: role pid ticks write_bytes run_ns; t1: the same,
+	# then pss_kb rss_kb pss_anon_kb; mem: round role pss_kb rss_kb pss_anon_kb.
+	awk -v hz="$HZ" 'FILENAME ~ /mem$/ { mp[$2] += $3; ma[$2] += $5; if (!(($2, $1) in seen)) { seen[$2, $1]; rounds[$2]++ }; next }
+		NR == FNR { t[$2] = $3; w[$2] = $4; r[$2] = $5; next }
 		{ n[$1]++; if (NF < 8 || !($2 in t) || t[$2] == "") { lost++; next }
 		  tick[$1] += ($3 - t[$2]) / hz; wb[$1] += $4 - w[$2]; pss[$1] += $6; rss[$1] += $7
 		  anon[$1] += $8; run[$1] += ($5 >= 0 && r[$2] >= 0) ? ($5 - r[$2]) / 1e9 : ($3 - t[$2]) / hz }
-		END { for (k in n) printf "%s,%d,%.3f,%d,%d,%d,%.2f,%d\n", k, n[k], run[k], wb[k], pss[k], rss[k], tick[k], anon[k]
-		      if (lost) printf "lost,%d,0,0,0,0,0,0\n", lost }' "$dir/t0" "$dir/t1" >"$dir/result.csv"
+		END { for (k in n) printf "%s,%d,%.3f,%d,%d,%d,%.2f,%d,%d,%d\n", k, n[k], run[k], wb[k], pss[k], rss[k], tick[k], anon[k],
+		          mp[k] / rounds[k], ma[k] / rounds[k]
+		      if (lost) printf "lost,%d,0,0,0,0,0,0,0,0\n", lost }' "$dir/t0" "$dir/t1" "$dir/mem" >"$dir/result.csv"
 	echo "$((lo1 - lo0)),$ppm" >"$dir/side.csv"
 }
 
@@ -230,7 +250,7 @@ else
 fi
 
 csv="$OUT/data/scale.csv"
-echo "vms,side,role,procs,cpu_s,write_bytes,pss_kb,rss_kb,cpu_ticks_s,pss_anon_kb,lo_bytes,points_per_series_per_min,duration_s" >"$csv"
+echo "vms,side,role,procs,cpu_s,write_bytes,pss_kb,rss_kb,cpu_ticks_s,pss_anon_kb,lo_bytes,points_per_series_per_min,duration_s,pss_mean_kb,pss_anon_mean_kb" >"$csv"
 echo "== benchmark B: scale ($(date -u '+%Y-%m-%d %H:%M UTC'); VMs: $VMS; ${DURATION} s measured after ${WARMUP} s)"
 for n in $VMS; do
 	pids=
@@ -255,26 +275,30 @@ for n in $VMS; do
 		lo=$(cut -d, -f1 "$d/side.csv")
 		[ -n "$netns" ] || lo=
 		ppm=$(cut -d, -f2 "$d/side.csv")
-		sed "s/^/$n,$side,/; s/\$/,$lo,$ppm,$DURATION/" "$d/result.csv" >>"$csv"
+		awk -F, -v OFS=, -v pre="$n,$side" -v post="$lo,$ppm,$DURATION" \
+			'{ print pre, $1, $2, $3, $4, $5, $6, $7, $8, post, $9, $10 }' "$d/result.csv" >>"$csv"
 	done
 	# The side totals, then the ratios: of whole sides; of the metrics
 	# stacks (each side minus the bare VMs: S5's figure); of the stacks
 	# without their TSDB (rondod against the exporters).
-	awk -F, -v n="$n" '$1 == n { s = $2; cpu[s] += $5; wb[s] += $6; pss[s] += $7; rss[s] += $8
-		anon[s] += $10; lo[s] = $11; ppm[s] = $12; if ($3 == "prometheus") { pcpu[s] += $5; ppss[s] += $7 } }
+	# PSS is the mean over the samples ($14, anonymous $15); the end's ($7)
+	# is printed beside it.
+	awk -F, -v n="$n" '$1 == n { s = $2; cpu[s] += $5; wb[s] += $6; pss[s] += $14; rss[s] += $8
+		anon[s] += $15; pend[s] += $7; lo[s] = $11; ppm[s] = $12; if ($3 == "prometheus") { pcpu[s] += $5; ppss[s] += $14 } }
 	function pct(a, b) { return b > 0 ? sprintf("%.1f %%", 100 * a / b) : "n/a" }
 	END {
-		printf "%-9s %3s VMs: %8s %9s %9s %9s %12s %12s %7s\n", "side", n, "CPU s", "PSS MiB", "anon MiB", "RSS MiB", "disk bytes", "loopback B", "pts/min"
+		printf "%-9s %3s VMs: %8s %9s %9s %9s %9s %12s %12s %7s\n", "side", n, "CPU s", "PSS MiB", "anon MiB", "PSS end", "RSS MiB", "disk bytes", "loopback B", "pts/min"
 		split("bare embedded trad-15s trad-1s", order, " ")
 		for (i = 1; i <= 4; i++) { s = order[i]; if (!(s in cpu)) continue
-			printf "%-9s %3s VMs: %8.2f %9.1f %9.1f %9.1f %12d %12s %7.1f\n", s, n, cpu[s], pss[s] / 1024, anon[s] / 1024, rss[s] / 1024, wb[s], lo[s], ppm[s] }
+			printf "%-9s %3s VMs: %8.2f %9.1f %9.1f %9.1f %9.1f %12d %12s %7.1f\n", s, n, cpu[s], pss[s] / 1024, anon[s] / 1024, pend[s] / 1024, rss[s] / 1024, wb[s], lo[s], ppm[s] }
 		e = "embedded"
 		for (i = 3; i <= 4; i++) { t = order[i]; if (!(t in cpu) || !(e in cpu)) continue
 			printf "embedded / %s, whole sides: CPU %s, PSS %s, RSS %s, disk %s, loopback %s\n", t,
 				pct(cpu[e], cpu[t]), pct(pss[e], pss[t]), pct(rss[e], rss[t]), pct(wb[e], wb[t]), pct(lo[e], lo[t])
-			printf "embedded / %s, metrics stacks (minus the bare VMs): CPU %s, PSS %s (anonymous %s), RSS %s\n", t,
+			printf "embedded / %s, metrics stacks (minus the bare VMs): CPU %s, PSS %s (anonymous %s; at the end %s), RSS %s\n", t,
 				pct(cpu[e] - cpu["bare"], cpu[t] - cpu["bare"]), pct(pss[e] - pss["bare"], pss[t] - pss["bare"]),
-				pct(anon[e] - anon["bare"], anon[t] - anon["bare"]), pct(rss[e] - rss["bare"], rss[t] - rss["bare"])
+				pct(anon[e] - anon["bare"], anon[t] - anon["bare"]), pct(pend[e] - pend["bare"], pend[t] - pend["bare"]),
+				pct(rss[e] - rss["bare"], rss[t] - rss["bare"])
 			printf "embedded / %s, stacks without their TSDB (Prometheus): CPU %s, PSS %s\n", t,
 				pct(cpu[e] - cpu["bare"] - pcpu[e], cpu[t] - cpu["bare"] - pcpu[t]),
 				pct(pss[e] - pss["bare"] - ppss[e], pss[t] - pss["bare"] - ppss[t]) } }' "$csv"
@@ -283,7 +307,7 @@ echo "wrote $csv"
 
 have_gnuplot || exit 0
 # side totals per VM count, one row per N: cpu and PSS of each side
-awk -F, 'NR > 1 { cpu[$1 "," $2] += $5; pss[$1 "," $2] += $7; seen[$1] = 1 }
+awk -F, 'NR > 1 { cpu[$1 "," $2] += $5; pss[$1 "," $2] += $14; seen[$1] = 1 }
 	END { print "vms,cpu_bare,cpu_embedded,cpu_trad15,cpu_trad1,pss_bare,pss_embedded,pss_trad15,pss_trad1"
 	      for (n in seen) printf "%s,%.2f,%.2f,%.2f,%.2f,%.1f,%.1f,%.1f,%.1f\n", n,
 	          cpu[n ",bare"], cpu[n ",embedded"], cpu[n ",trad-15s"], cpu[n ",trad-1s"],
