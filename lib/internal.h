@@ -86,6 +86,7 @@ typedef struct {
      * that it has touched by a write (rondo_slab_cache_bound()); a release
      * keeps them (read from any thread). */
     guintptr touched_end;
+    guint32 columns_used; /* tier 0: columns [0, columns_used) hold series (store.c) */
 } RondoSlab;
 
 /* The geometry of a slab of @schema's @tier in slab format @version;

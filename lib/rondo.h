@@ -49,9 +49,9 @@
  *   A write touches the tier's head and one 16-byte cell of the series,
  *   whatever series_max is, also when it opens a slot for a new interval;
  *   the first write into a page of tier 0 also stores nothing (an atomic
- *   no-op) into each page of its slot, so that the kernel maps that page
- *   alone rather than the 64 kB around a read fault (once a page, 8 slots
- *   of a 30-series store).
+ *   no-op) into each page of its slot that holds cells of series, so that
+ *   the kernel maps that page alone rather than the 64 kB around a read
+ *   fault (once a page, 8 slots of a 30-series store).
  *   It is a call: the cell layout and the writer's cache stay private to
  *   the library, so a format change never needs the recording program
  *   rebuilt. A program that wants the call's cost back includes

@@ -236,26 +236,35 @@ rondo_slab_release_behind_head(RondoSlab *slab)
  * written. Ahead of the head those are last lap's pages: a recording
  * process would map 16 pages where it writes 1, and carry them until the
  * next release. A write fault maps the one page. So when the head's slot is
- * cached, every page of its row that the writer has not touched yet gets a
- * no-op atomic write (the value does not change, so readers see nothing),
- * and the cache (RondoRecorderHead.t_max) ends with the last slot whose row
- * lies inside the pages touched: the inline path moves through those, and
- * the slot that enters a new page comes here, once a page. */
+ * cached, every page of the slot's cells that series use gets a no-op
+ * atomic write (the value does not change, so readers see nothing; the
+ * columns no series holds are not touched, so their pages are not dirtied
+ * for nothing), and the cache (RondoRecorderHead.t_max) ends with the last
+ * slot whose used cells lie inside the pages touched: the inline path moves
+ * through those, and the slot that enters a new page comes here, once a
+ * page. By column (format 2, read-only) there is nothing to bound. */
 void
 rondo_slab_cache_bound(RondoSlab *slab, guint64 t, guint32 r)
 {
     g_assert(slab->cells != NULL && slab->writable);
+    if (!rondo_slab_by_slot(slab->version)) {
+        slab->cache.t_max = slab->t_valid_max;
+        return;
+    }
     guintptr page = (guintptr)sysconf(_SC_PAGESIZE);
     gsize row_bytes = slab->slot_step * sizeof(RondoCell);
+    gsize used_bytes =
+        ((gsize)MAX(slab->columns_used, 1) - 1) * slab->col_step * sizeof(RondoCell) +
+        sizeof(RondoCell);
     guintptr first = (guintptr)slab->cells;
-    guintptr row = first + (gsize)r * row_bytes, row_end = row + row_bytes;
-    for (guintptr p = row; p < row_end; p = (p & ~(page - 1)) + page)
+    guintptr row = first + (gsize)r * row_bytes, used_end = row + used_bytes;
+    for (guintptr p = row; p < used_end; p = (p & ~(page - 1)) + page)
         __atomic_fetch_or((guint64 *)p, 0, __ATOMIC_RELAXED);
-    guintptr end = (row_end + page - 1) & ~(page - 1);
+    guintptr end = (used_end + page - 1) & ~(page - 1);
     __atomic_store_n(&slab->touched_end, end, __ATOMIC_RELAXED);
-    /* the slots whose rows end inside the pages touched, the ring's end and
-     * the valid times permitting */
-    guint64 last = MIN((end - first) / row_bytes, (guint64)slab->slots) - 1;
+    /* the slots whose used cells end inside the pages touched, the ring's
+     * end and the valid times permitting */
+    guint64 last = MIN((end - first - used_bytes) / row_bytes, (guint64)slab->slots - 1);
     g_assert(last >= r);
     guint64 t_max = t + (last - r) * slab->interval_ns;
     slab->cache.t_max = MIN(t_max, slab->t_valid_max);

@@ -479,6 +479,7 @@ store_adopt_series(RondoStore *store, RondoSeries *s, GError **error)
     s->cells0 = s->slab0->cells ? ring_cell(s->slab0, s->column, 0) : NULL;
     s->store = store;
     st->n_series++;
+    s->slab0->columns_used = st->n_series; /* columns are dense: s->column == n_series - 1 */
     g_assert(store->series->len < store_series_capacity(store)); /* never reallocates */
     g_ptr_array_add(store->series, s);
     g_hash_table_insert(store->by_key, s->key, s);

@@ -169,6 +169,26 @@ mapped_rss_kb(const char *name)
     return rss;
 }
 
+/* A VMM preset store in @dir with room for @series_max series and the @n
+ * series "m" 0..n-1 registered into @s. */
+static RondoStore *
+store_with_series(const char *dir, guint32 series_max, RondoSeries **s, guint n)
+{
+    RondoStore *store = test_store_new_preset(dir, series_max);
+    for (guint j = 0; j < n; j++)
+        s[j] = test_series(store, "m", j);
+    return store;
+}
+
+/* Records i + j into series j of @s[0..n) at each second i of [from, to). */
+static void
+record_seconds(RondoSeries **s, guint n, guint from, guint to)
+{
+    for (guint i = from; i < to; i++)
+        for (guint j = 0; j < n; j++)
+            g_assert_cmpint(rondo_series_record(s[j], i + j, TEST_T0 + S(i)), ==, RONDO_RECORD_OK);
+}
+
 /* A recording process keeps mapped only the few pages of tier 0 it writes
  * next: after a pass that fills buckets the coarse tiers and tier 0 behind
  * the head leave its mapping, and after a drain's commit the drained tier
@@ -177,13 +197,9 @@ static void
 test_releases_pages(void)
 {
     g_autoptr(TestDir) dir = test_tmp_dir();
-    RondoStore *store = test_store_new_preset(dir, 30);
     RondoSeries *s[30];
-    for (guint j = 0; j < 30; j++)
-        s[j] = test_series(store, "m", j);
-    for (guint i = 0; i < 620; i++)
-        for (guint j = 0; j < 30; j++)
-            rondo_series_record(s[j], i + j, TEST_T0 + S(i));
+    RondoStore *store = store_with_series(dir, 30, s, 30);
+    record_seconds(s, 30, 0, 620);
     g_assert_cmpint(mapped_rss_kb("/vmm.0.slab"), >, 0);
     /* Registering the series wrote the coarse tiers' directories; they
      * left the mapping too (the kernel maps up to 64 kB around a fault). */
@@ -267,31 +283,24 @@ static void
 test_record_maps_written_pages(void)
 {
     g_autoptr(TestDir) dir = test_tmp_dir();
-    RondoStore *store = test_store_new_preset(dir, 30);
-    for (guint j = 0; j < 30; j++)
-        test_series(store, "m", j);
-    rondo_store_close(store);
+    RondoSeries *s[30];
+    rondo_store_close(store_with_series(dir, 30, s, 30));
     /* Every page of the new slab is in the page cache (creating it wrote
      * them): a read fault anywhere would map 16 at once. */
     g_autoptr(GError) error = NULL;
-    store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
+    RondoStore *store = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
     g_assert_no_error(error);
     g_assert_cmpint(tier0_pages(), <=, 2);
-    RondoSeries *s[30];
     for (guint j = 0; j < 30; j++)
         s[j] = rondo_store_get_series(store, j);
     /* 60 slots of 480 bytes: 7.1 pages, so at most 9 with the slots' first
      * and last pages cut, the header's and the page touched ahead. */
-    for (guint i = 0; i < 60; i++)
-        for (guint j = 0; j < 30; j++)
-            g_assert_cmpint(rondo_series_record(s[j], i + j, TEST_T0 + S(i)), ==, RONDO_RECORD_OK);
+    record_seconds(s, 30, 0, 60);
     g_assert_cmpint(tier0_pages(), >=, 8);
     g_assert_cmpint(tier0_pages(), <=, 11);
     rondo_store_trim(store);
     g_assert_cmpint(tier0_pages(), <=, 3);
-    for (guint i = 60; i < 120; i++)
-        for (guint j = 0; j < 30; j++)
-            rondo_series_record(s[j], i + j, TEST_T0 + S(i));
+    record_seconds(s, 30, 60, 120);
     /* Within the minute a trim does nothing. */
     rondo_store_trim(store);
     g_assert_cmpint(tier0_pages(), >=, 8);
@@ -302,6 +311,24 @@ test_record_maps_written_pages(void)
                          120);
         g_assert_cmpfloat(value_at(store, s[j], 0, RONDO_CF_LAST, TEST_T0 + S(59)), ==, 59 + j);
     }
+    rondo_store_close(store);
+}
+
+/* Room for 1000 series, 3 used: a slot spans several pages, of which only
+ * the first holds cells in use. The writer touches that one (a write to
+ * the others would dirty pages nothing writes), one page a slot. */
+static void
+test_record_touches_used_cells(void)
+{
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    RondoSeries *s[3];
+    RondoStore *store = store_with_series(dir, 1000, s, 3);
+    rondo_store_trim(store);
+    long kept = tier0_pages(); /* the header's, the head slot's and the next's */
+    record_seconds(s, 3, 0, 20);
+    g_assert_cmpint(tier0_pages(), >=, 20);
+    g_assert_cmpint(tier0_pages(), <=, kept + 20);
+    g_assert_cmpfloat(value_at(store, s[2], 0, RONDO_CF_LAST, TEST_T0 + S(19)), ==, 19 + 2);
     rondo_store_close(store);
 }
 
@@ -607,6 +634,7 @@ main(int argc, char **argv)
     g_test_add_func("/consolidate/past-tier1-capacity", test_past_tier1_capacity);
     g_test_add_func("/consolidate/releases-pages", test_releases_pages);
     g_test_add_func("/consolidate/record-maps-written-pages", test_record_maps_written_pages);
+    g_test_add_func("/consolidate/record-touches-used-cells", test_record_touches_used_cells);
     g_test_add_func("/query/auto-tiers", test_query_auto_tiers);
     g_test_add_func("/drain/cursors", test_drain_cursors);
     g_test_add_func("/drain/foreign-cursors", test_drain_foreign_cursors);
