@@ -178,7 +178,7 @@ struct _RondoStore {
     ino_t meta_ino;      /* meta.json's inode when opened; another means resized or upgraded */
     guint64 index_stamp; /* series.json as last loaded: rondo_store_file_stamp() */
     gint64 coarse_released_us; /* monotonic; the last release after a consolidation */
-    gint64 drain_released_us;  /* the same after a drain's commit (atomic: any thread) */
+    gint64 drain_released_us;  /* the same after a writer's drain commit (atomic: any thread) */
     gint64 trimmed_us;         /* the same for rondo_store_trim() */
     int dir_fd;                /* a writer's: flock'ed, the writer lock */
     int lock_fd;               /* a writer's: the file `lock`, flock'ed too (0.1 compatibility) */
