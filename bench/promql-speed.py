@@ -2,7 +2,7 @@
 """promql-speed.py - the PromQL test battery timed on rondod and on Prometheus, side by side.
 
     promql-speed.py RONDOD_URL PROMETHEUS_URL END CSV [--reps N] [--every K]
-                    [--ranks FILE] [--order interleaved|blocks]
+                    [--ranks FILE] [--order interleaved|blocks] [--timer PROGRAM]
 
 Run by bench/promql-speed.sh, which starts both servers over the samples of
 tests/promql/promql-fixture (END: the fixture's last sample). The cases are
@@ -27,7 +27,10 @@ on both. docs/benchmarks.md gives both. A request is timed from the connection's
 opening to the last byte of the answer, a new connection each time (rondod
 answers "Connection: close", so Prometheus gets no keep-alive either); both
 get the same headers (rondod's bearer token; Prometheus ignores it), no
-compression. The medians are compared: ratio = Prometheus / rondod, so 2
+compression. --timer PROGRAM (bench/http-time, which promql-speed.sh
+passes) times each request in C, one process per server fed over a pipe
+outside the clock; without it Python's http.client times them, and its own
+work (~0.15 ms a request) is in both servers' times. The medians are compared: ratio = Prometheus / rondod, so 2
 means rondod answers in half the time. Cases rondod refuses (its subset) or
 that either server answers with an error are counted apart, not timed.
 
@@ -41,6 +44,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -85,17 +89,37 @@ def one_request(host, port, path, token):
 
 
 class Server:
-    def __init__(self, url, token):
+    """One server: ask() returns (seconds, status, body) through http.client;
+    timed() returns the seconds alone, through the --timer program if any."""
+    def __init__(self, url, token, timer):
         u = urllib.parse.urlsplit(url)
         self.host, self.port, self.token = u.hostname, u.port, token
+        self.timer = None
+        if timer:
+            self.timer = subprocess.Popen([timer, self.host, str(self.port)],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          env=dict(os.environ, HTTP_TIME_TOKEN=token),
+                                          text=True, bufsize=1)
 
     def get(self, path):
-        return one_request(self.host, self.port, path, self.token)
+        if self.timer is None:
+            return one_request(self.host, self.port, path, self.token)[0]
+        self.timer.stdin.write(path + '\n')
+        seconds, status, _ = self.timer.stdout.readline().split()
+        if float(seconds) < 0 or int(status) != 200:
+            sys.exit('promql-speed.py: %s:%s%s answered %s' % (self.host, self.port, path, status))
+        return float(seconds)
+
+    @staticmethod
+    def path(kind, params):
+        path = '/api/v1/query' if kind == 'instant' else '/api/v1/query_range'
+        return path + '?' + urllib.parse.urlencode(params)
 
     def ask(self, kind, params):
-        path = '/api/v1/query' if kind == 'instant' else '/api/v1/query_range'
-        path += '?' + urllib.parse.urlencode(params)
-        return one_request(self.host, self.port, path, self.token)
+        return one_request(self.host, self.port, self.path(kind, params), self.token)
+
+    def timed(self, kind, params):
+        return self.get(self.path(kind, params))
 
 
 def time_pair(first, second, reps, ask):
@@ -125,7 +149,7 @@ def when(kind, params):
 def main():
     args = sys.argv[1:]
     global ORDER
-    opts = {'--reps': '7', '--every': '1', '--ranks': '', '--order': ORDER}
+    opts = {'--reps': '7', '--every': '1', '--ranks': '', '--order': ORDER, '--timer': ''}
     pos = []
     while args:
         a = args.pop(0)
@@ -139,14 +163,15 @@ def main():
     if ORDER not in ORDERS:
         sys.exit('promql-speed.py: --order is one of %s, not %r' % (', '.join(ORDERS), ORDER))
     token = os.environ.get('COMPARE_TOKEN', '')
-    rondod, prom = Server(rondod_url, token), Server(prom_url, token)
+    rondod = Server(rondod_url, token, opts['--timer'])
+    prom = Server(prom_url, token, opts['--timer'])
 
     # The floor: what an answer costs with no PromQL at all (the health
     # probes), through the same client; it bounds the ratio of small queries.
     floor_r, floor_p = [], []
     probe = {rondod: '/healthz', prom: '/-/healthy'}
     time_pair((rondod, floor_r), (prom, floor_p), max(11, 3 * reps),
-          lambda server: server.get(probe[server])[0])
+          lambda server: server.get(probe[server]))
     battery = list(compare.cases(end, subset=True))[::every]
     todo = [(str(t), k, e, p) for t, k, e, p in battery] + issue_cases(end)
     rows = []
@@ -173,7 +198,7 @@ def main():
         rt, pt = [], []
         pair = ((rondod, rt), (prom, pt))
         time_pair(*(pair if n % 2 == 0 else pair[::-1]), reps,
-              lambda server: server.ask(kind, params)[0])
+              lambda server: server.timed(kind, params))
         rm, pm = statistics.median(rt), statistics.median(pt)
         rows.append((tier, kind, expr, when(kind, params), '%.4f' % (1e3 * rm),
                      '%.4f' % (1e3 * pm), '%.4f' % (pm / rm), 'timed'))
@@ -203,8 +228,8 @@ def main():
           'rondod, %d errors of Prometheus; %d requests per server and case, medians; '
           '%.0f s' % (len(rows), len(timed), len(battery_timed), len(timed) - len(battery_timed),
                       refused, errors, reps, time.time() - started))
-    print('# order: %s; ratio = Prometheus median / rondod median (2: rondod twice as fast)'
-          % ORDER)
+    print('# order: %s; timed by %s; ratio = Prometheus median / rondod median (2: rondod '
+          'twice as fast)' % (ORDER, os.path.basename(opts['--timer']) or 'http.client'))
     print('# %-16s %6s %8s %8s %8s %8s %9s %9s' % ('battery cases', 'timed', '>= 2x', '1-2x',
                                                    '< 1x', 'geomean', 'min', 'median'))
     ok_all = True

@@ -9,7 +9,9 @@
 # Prometheus 2.42), so this script reuses its set-up (tests/daemon/lib.sh,
 # tests/promql/common.sh) and bench/promql-speed.py imports its battery.
 # See promql-speed.py for the method (alternating requests, a new
-# connection each, medians, ratio = Prometheus / rondod).
+# connection each, medians, ratio = Prometheus / rondod); the requests are
+# timed by BUILDDIR/bench/http-time (C: the client's own work kept out of
+# both servers' times), or by Python's http.client with HTTP_TIMER=python.
 #
 # Times the battery twice, once in each order of promql-speed.py
 # (interleaved: the two servers alternate request by request; blocks: each
@@ -26,6 +28,7 @@
 #                   the script only
 #   BENCH_OUT=DIR   where data/ and img/ go (default: BUILDDIR/bench-out)
 #   PROMQL_END=S    the fixture's end (default: now, rounded to a minute)
+#   HTTP_TIMER=python  time through http.client instead of bench/http-time
 set -eu
 BUILD=$(cd "${1:-.}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +39,14 @@ fi
 REPS=${REPS:-7}
 EVERY=${EVERY:-1}
 OUT=${BENCH_OUT:-$BUILD/bench-out}
+
+TIMER="$BUILD/bench/http-time"
+if [ "${HTTP_TIMER:-}" = python ]; then
+	TIMER=
+elif [ ! -x "$TIMER" ]; then
+	echo "promql-speed: $TIMER is not built (make bench/http-time)" >&2
+	exit 1
+fi
 
 for tool in prometheus promtool python3 curl; do
 	command -v $tool >/dev/null || {
@@ -95,7 +106,7 @@ for order in interleaved blocks; do
 	esac
 	COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
 		"http://127.0.0.1:$PROM_PORT" "$END" "$out" --reps "$REPS" --every "$EVERY" \
-		--ranks "$SCRATCH/ranks-$order" --order $order
+		--ranks "$SCRATCH/ranks-$order" --order $order ${TIMER:+--timer "$TIMER"}
 	echo "== load average after the $order run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "== $out"
 done
