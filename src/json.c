@@ -150,12 +150,11 @@ json_shortest_digits_printf(double v, char digits[20], int *ret_exp)
 static void
 integer_digits(guint64 m, int p, char digits[20], int *ret_exp)
 {
-    char buf[24];
-    gsize n = format_u64(buf, m);
+    g_assert(m < powers_of_10[19]); /* 19 digits and the NUL */
+    gsize n = format_u64(digits, m);
     *ret_exp = (int)n - 1 - p;
-    while (n > 1 && buf[n - 1] == '0')
+    while (n > 1 && digits[n - 1] == '0')
         n--;
-    memcpy(digits, buf, n);
     digits[n] = '\0';
 }
 
@@ -317,10 +316,116 @@ shortest_digits_fast(double a, char digits[20], int *ret_exp)
     return FALSE;
 }
 
+#ifdef __SIZEOF_INT128__
+/* 5^0 .. 5^25: the odd part of 10^k for every k shortest_digits_exact() uses. */
+static const guint64 powers_of_5[26] = {1u,
+                                        5u,
+                                        25u,
+                                        125u,
+                                        625u,
+                                        3125u,
+                                        15625u,
+                                        78125u,
+                                        390625u,
+                                        1953125u,
+                                        9765625u,
+                                        48828125u,
+                                        244140625u,
+                                        1220703125u,
+                                        6103515625u,
+                                        30517578125u,
+                                        152587890625u,
+                                        762939453125u,
+                                        3814697265625u,
+                                        19073486328125u,
+                                        95367431640625u,
+                                        476837158203125u,
+                                        2384185791015625u,
+                                        11920928955078125u,
+                                        59604644775390625u,
+                                        298023223876953125u};
+
+/* The shortest digits of @a (a normal double in [2^-24, 2^54): the range
+ * of gauges, rates and ratios), exactly, in integers: @a is 4m / 2^s and
+ * reads back from every decimal strictly inside half an ulp of it (the
+ * ends too when m is even, as round-half-even goes; below a power of two
+ * the lower half-ulp is half as wide), so scaled by 10^k, k giving 17 or
+ * 18 digits before the point, that interval is [lo, hi] in integers
+ * (exact in 128 bits: 4m < 2^55, 5^k < 2^59, and 10^k / 2^s is 5^k
+ * shifted right). The shortest decimals are the multiples of the largest
+ * 10^j with one inside; of those, the nearest to @a is Go's choice (and
+ * printf's). FALSE outside the range or on an exact tie between two, for
+ * the paths below. */
+/* [lo, hi] / 10^n if a multiple of 10^n lies inside (@p: 10^n, a
+ * constant where inlined, so the divisions are multiplications); returns
+ * the digits dropped, n or 0. */
+static inline int
+drop_digits(guint64 *lo, guint64 *hi, int n, guint64 p)
+{
+    guint64 h = *hi / p, l = (*lo + p - 1) / p;
+    if (h < l)
+        return 0;
+    *hi = h;
+    *lo = l;
+    return n;
+}
+
+static gboolean
+shortest_digits_exact(double a, char digits[20], int *ret_exp)
+{
+    guint64 bits;
+    memcpy(&bits, &a, sizeof bits);
+    int e2 = (int)(bits >> 52) - 1022; /* a = f x 2^e2, f in [0.5, 1) */
+    if (e2 < -23 || e2 > 54)
+        return FALSE;
+    guint64 m = (bits & ((G_GUINT64_CONSTANT(1) << 52) - 1)) | G_GUINT64_CONSTANT(1) << 52;
+    int s = 55 - e2;                                         /* a = 4m / 2^s */
+    int k = 16 - (int)floor((e2 - 1) * 0.30102999566398120); /* decimal_exponent_at_most() */
+    int shift = s - k;
+    g_assert(k >= 0 && k < (int)G_N_ELEMENTS(powers_of_5) && shift >= 0 && shift <= 64);
+    gboolean inclusive = (m & 1) == 0;
+    unsigned __int128 p5 = powers_of_5[k], mask = ((unsigned __int128)1 << shift) - 1;
+    unsigned __int128 lo_n = (4 * m - (m == G_GUINT64_CONSTANT(1) << 52 ? 1 : 2)) * p5;
+    unsigned __int128 hi_n = (4 * m + 2) * p5, mid_n = 4 * m * p5;
+    /* the interval's integers at 10^k: ceil and floor, the ends dropped unless inclusive */
+    guint64 lo = (guint64)(lo_n >> shift) + ((lo_n & mask) != 0 || !inclusive);
+    guint64 hi = (guint64)(hi_n >> shift) - ((hi_n & mask) == 0 && !inclusive);
+    /* the most digits j to drop such that a multiple of 10^j lies inside:
+     * whether one does only shrinks as j grows, so 16, 8, 4, 2, 1 more
+     * are tried in turn (ceil(ceil(x / p) / q) = ceil(x / pq), likewise
+     * floor); lo + p - 1 stays below 2^64 (lo < 10^18) */
+    int j = drop_digits(&lo, &hi, 16, G_GUINT64_CONSTANT(10000000000000000)) +
+            drop_digits(&lo, &hi, 8, 100000000) + drop_digits(&lo, &hi, 4, 10000) +
+            drop_digits(&lo, &hi, 2, 100) + drop_digits(&lo, &hi, 1, 10);
+    guint64 pw = powers_of_10[j];
+    /* the nearest of the candidates [lo, hi] (x 10^j) to a: from the
+     * quotient of a x 10^(k-j) and its remainder, compared in 128 bits */
+    guint64 mid = (guint64)(mid_n >> shift);
+    guint64 c = mid / pw;
+    unsigned __int128 rem = ((unsigned __int128)(mid % pw) << shift) | (mid_n & mask);
+    unsigned __int128 half = (unsigned __int128)pw
+                             << shift; /* twice the remainder's half-way point */
+    if (2 * rem == half)
+        return FALSE;
+    c += 2 * rem > half;
+    c = CLAMP(c, lo, hi);
+    integer_digits(c, k - j, digits, ret_exp);
+    return TRUE;
+}
+#else
+static gboolean
+shortest_digits_exact(G_GNUC_UNUSED double a, G_GNUC_UNUSED char digits[20],
+                      G_GNUC_UNUSED int *ret_exp)
+{
+    return FALSE;
+}
+#endif
+
 void
 json_shortest_digits(double v, char digits[20], int *ret_exp)
 {
-    if (!shortest_digits_fast(fabs(v), digits, ret_exp))
+    if (!shortest_digits_exact(fabs(v), digits, ret_exp) &&
+        !shortest_digits_fast(fabs(v), digits, ret_exp))
         json_shortest_digits_printf(v, digits, ret_exp);
 }
 

@@ -338,6 +338,17 @@ test_json_shortest(void)
         check_digits(lead * pow(10, g_rand_int_range(rand, -12, 23)));
         check_digits(nextafter(lead, 2.0));
     }
+    /* the exact integer path's range, 2^-24 to 2^54: every exponent, random
+     * mantissas, the powers of two (whose lower half-ulp is narrower) and
+     * their neighbours */
+    for (int e = -24; e <= 54; e++) {
+        double p = ldexp(1, e);
+        check_digits(p);
+        check_digits(nextafter(p, 0));
+        check_digits(nextafter(p, INFINITY));
+        for (guint i = 0; i < 20000; i++)
+            check_digits(ldexp(g_rand_double_range(rand, 1, 2), e));
+    }
     check_digits(0.9999999999999999);
     check_digits(9.999999999999998);
     check_digits(0.9007199254740993);
