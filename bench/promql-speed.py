@@ -149,7 +149,7 @@ def when(kind, params):
 def main():
     args = sys.argv[1:]
     global ORDER
-    opts = {'--reps': '7', '--every': '1', '--ranks': '', '--order': ORDER, '--timer': ''}
+    opts = {'--reps': '21', '--every': '1', '--ranks': '', '--order': ORDER, '--timer': ''}
     pos = []
     while args:
         a = args.pop(0)

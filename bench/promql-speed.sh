@@ -22,7 +22,7 @@
 # sorted, both orders); prints both reports.
 #
 #   bench/promql-speed.sh [BUILDDIR]      (default .)
-#   REPS=N          timed requests per server and case (default 7)
+#   REPS=N          timed requests per server and case (default 21)
 #   EVERY=K         one battery case in K (default 1: all of them)
 #   BENCH_SMOKE=1   a tiny run (one case in 400, 1 request each): checks
 #                   the script only
@@ -36,7 +36,7 @@ if [ -n "${BENCH_SMOKE:-}" ]; then
 	REPS=${REPS:-1}
 	EVERY=${EVERY:-400}
 fi
-REPS=${REPS:-7}
+REPS=${REPS:-21}
 EVERY=${EVERY:-1}
 OUT=${BENCH_OUT:-$BUILD/bench-out}
 
