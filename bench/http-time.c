@@ -51,6 +51,7 @@ http_time_one(const struct sockaddr_in *addr, const char *request, size_t len, c
 {
     *ret_status = 0;
     *ret_bytes = 0;
+    errno = 0; /* a failure's reason, or none: the server closed without a byte */
     double t0 = now_s();
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)

@@ -30,9 +30,11 @@ get the same headers (rondod's bearer token; Prometheus ignores it), no
 compression. --timer PROGRAM (bench/http-time, which promql-speed.sh
 passes) times each request in C, one process per server fed over a pipe
 outside the clock; without it Python's http.client times them, and its own
-work (~0.15 ms a request) is in both servers' times. The medians are compared: ratio = Prometheus / rondod, so 2
-means rondod answers in half the time. Cases rondod refuses (its subset) or
-that either server answers with an error are counted apart, not timed.
+work (0.2 to 0.3 ms a request on the reference machine, docs/benchmarks.md)
+is in both servers' times. The medians are compared: ratio = Prometheus /
+rondod, so 2 means rondod answers in half the time. Cases rondod refuses
+(its subset) or that either server answers with an error are counted
+apart, not timed.
 
 Writes CSV (one row per case) and, with --ranks, the sorted ratios for the
 plot; prints the report (distribution, geometric mean, worst cases, the
