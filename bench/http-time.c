@@ -118,7 +118,12 @@ main(int argc, char **argv)
     if (!buf || !path || !request)
         return 1;
     while (fgets(path, PATH_MAX_LEN, stdin)) {
-        path[strcspn(path, "\r\n")] = '\0';
+        size_t end = strcspn(path, "\r\n");
+        if (path[end] == '\0' && !feof(stdin)) {
+            fprintf(stderr, "http-time: a path of %d bytes or more: not sent\n", PATH_MAX_LEN - 1);
+            return 2;
+        }
+        path[end] = '\0';
         int len = snprintf(request, room,
                            "GET %s HTTP/1.1\r\nHost: %s:%s\r\n%s%s%sConnection: close\r\n\r\n",
                            path, argv[1], argv[2], token ? "Authorization: Bearer " : "",

@@ -107,7 +107,10 @@ class Server:
         if self.timer is None:
             return one_request(self.host, self.port, path, self.token)[0]
         self.timer.stdin.write(path + '\n')
-        seconds, status, _ = self.timer.stdout.readline().split()
+        line = self.timer.stdout.readline()
+        if not line:
+            sys.exit('promql-speed.py: the timer stopped (see its message above)')
+        seconds, status, _ = line.split()
         if float(seconds) < 0 or int(status) != 200:
             sys.exit('promql-speed.py: %s:%s%s answered %s' % (self.host, self.port, path, status))
         return float(seconds)
