@@ -98,15 +98,22 @@ format_u64(char *buf, guint64 v)
     return n;
 }
 
-/* floor(log10(a)) for a finite a > 0, or one less: from the binary
- * exponent, a x log10(2) rounded down (without log10(), which was a tenth
- * of formatting a value). */
+/* floor(log10(a)), or one less, for an a in [2^(e2-1), 2^e2): (e2 - 1) x
+ * log10(2) rounded down (without log10(), which was a tenth of formatting
+ * a value). */
+static int
+decimal_exponent_of_binary(int e2)
+{
+    return (int)floor((e2 - 1) * 0.30102999566398120);
+}
+
+/* floor(log10(a)) for a finite a > 0, or one less. */
 static int
 decimal_exponent_at_most(double a)
 {
     int e2;
     (void)frexp(a, &e2); /* a in [2^(e2-1), 2^e2) */
-    return (int)floor((e2 - 1) * 0.30102999566398120);
+    return decimal_exponent_of_binary(e2);
 }
 
 /* The digits of @a (> 0) printed with @format ("%.Ne"), zeros cut; TRUE if
@@ -379,8 +386,8 @@ shortest_digits_exact(double a, char digits[20], int *ret_exp)
     if (e2 < -23 || e2 > 54)
         return FALSE;
     guint64 m = (bits & ((G_GUINT64_CONSTANT(1) << 52) - 1)) | G_GUINT64_CONSTANT(1) << 52;
-    int s = 55 - e2;                                         /* a = 4m / 2^s */
-    int k = 16 - (int)floor((e2 - 1) * 0.30102999566398120); /* decimal_exponent_at_most() */
+    int s = 55 - e2; /* a = 4m / 2^s */
+    int k = 16 - decimal_exponent_of_binary(e2);
     int shift = s - k;
     g_assert(k >= 0 && k < (int)G_N_ELEMENTS(powers_of_5) && shift >= 0 && shift <= 64);
     gboolean inclusive = (m & 1) == 0;
