@@ -1,10 +1,14 @@
 /* ch-source.c - a Cloud Hypervisor VM: GET /api/v1/vm.counters once a second.
  *
  * Cloud Hypervisor keeps running totals per device and answers them on
- * its API socket; there is nothing to flush and no FIFO. The answer's time
- * is the reading's time. The VM has left when its socket is removed after
- * it was seen, or refuses connections (COLLECTOR_REFUSED_MAX in a row). Until the VM
- * is booted the API answers an error: counted, not a departure.
+ * its API socket; there is nothing to flush and no FIFO. Its answer carries
+ * no time, so a reading is stamped with the time its request was sent: the
+ * VMM reads its counters as soon as its API thread takes the request, while
+ * the answer may wait in the socket for whatever else the agent's loop is
+ * doing (20 VMs' lines to parse), and a stamp taken then can land in the
+ * next second's slot. The VM has left when its socket is removed after it
+ * was seen, or refuses connections (COLLECTOR_REFUSED_MAX in a row). Until
+ * the VM is booted the API answers an error: counted, not a departure.
  */
 #include "config.h"
 
@@ -40,8 +44,8 @@ ch_on_answer(ChSource *ch, const HttpReply *reply)
 {
     g_autoptr(GError) error = NULL;
     guint skipped = 0;
-    guint64 now_ns = (guint64)g_get_real_time() * 1000;
-    SampleSet *set = ch_parse_counters(reply->body, reply->body_len, now_ns, &skipped, &error);
+    guint64 read_ns = (guint64)reply->sent_us * 1000;
+    SampleSet *set = ch_parse_counters(reply->body, reply->body_len, read_ns, &skipped, &error);
     if (set == NULL) {
         ch->api.ok--; /* a 200 without counters is no good answer */
         ch->api.failed++;

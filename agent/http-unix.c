@@ -25,6 +25,7 @@ struct HttpCall {
     GByteArray *in;
     gsize reply_max;
     guint timeout_id;
+    gint64 sent_us;
     gboolean timed_out;
     HttpDoneFunc done; /* NULL once cancelled */
     gpointer user_data;
@@ -132,7 +133,7 @@ http_try_finish(HttpCall *call, gboolean eof)
     gsize body_len = length >= 0 ? (gsize)length : have;
     g_byte_array_set_size(call->in, (guint)((gsize)head + body_len));
     g_byte_array_append(call->in, (const guint8 *)"", 1);
-    HttpReply reply = {status, (const char *)call->in->data + head, body_len};
+    HttpReply reply = {status, (const char *)call->in->data + head, body_len, call->sent_us};
     http_call_complete(call, &reply, NULL);
     return TRUE;
 }
@@ -185,6 +186,7 @@ http_on_connected(GObject *source, GAsyncResult *res, gpointer data)
         return;
     }
     GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(call->conn));
+    call->sent_us = g_get_real_time();
     g_output_stream_write_all_async(out, call->request->str, call->request->len, G_PRIORITY_DEFAULT,
                                     call->cancellable, http_on_written, call);
 }

@@ -15,6 +15,8 @@ typedef struct {
     guint status;
     const char *body; /* NUL-terminated; valid during the callback only */
     gsize body_len;
+    gint64 sent_us; /* g_get_real_time() as the request went out: the time
+                     * the answer speaks for, whenever the loop gets to it */
 } HttpReply;
 
 /**
