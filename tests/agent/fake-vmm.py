@@ -17,7 +17,8 @@ Every line or answer a VM got out whole goes to LEDGER/ID.jsonl, the
 expected store contents; LEDGER/ID.bad counts the bad lines it wrote.
 All VMs run in this one process (selectors), so a hundred cost little; none
 waits for another: the 2 MiB line goes out as the pipe makes room, from the
-loop, as a blocking writer's would (the VM exits only once it is out).
+loop, as a blocking writer's would (the VM exits once it is out, or 5 s
+after its time if nothing reads it).
 """
 import argparse
 import errno
