@@ -3,10 +3,10 @@
  * Cloud Hypervisor keeps running totals per device and answers them on
  * its API socket; there is nothing to flush and no FIFO. Its answer carries
  * no time, so a reading is stamped with the time its request was sent: the
- * VMM reads its counters as soon as its API thread takes the request, while
- * the answer may wait in the socket for whatever else the agent's loop is
- * doing (20 VMs' lines to parse), and a stamp taken then can land in the
- * next second's slot. The VM has left when its socket is removed after it
+ * VMM reads its counters while it handles the request, but the answer may
+ * then wait in the socket behind the agent's other work (other VMs' lines
+ * to parse), and a stamp taken on handling it can land in the next
+ * second's slot. The VM has left when its socket is removed after it
  * was seen, or refuses connections (COLLECTOR_REFUSED_MAX in a row). Until
  * the VM is booted the API answers an error: counted, not a departure.
  */
