@@ -18,7 +18,15 @@
  *     that the client closes while idle: it is never freed, descriptor and
  *     all, so every curl would leak one;
  *   - when accept() fails (no descriptor left), the watch pauses for
- *     ACCEPT_RETRY_MS and tries again, so accepting resumes by itself.
+ *     ACCEPT_RETRY_MS and tries again, so accepting resumes by itself;
+ *   - a new connection whose request is already all there is offered to
+ *     the quick answer (quick.c) first, on its bare descriptor: no GSocket,
+ *     no libsoup. Its answer goes out in one send(); what the socket cannot
+ *     take at once is written as it drains, under the same idle deadline
+ *     and counted among the open connections. A connection whose request
+ *     has not come yet waits for it here (same deadline), then is offered
+ *     again; the listener has TCP_DEFER_ACCEPT, so the kernel hands a
+ *     connection over with its first bytes and that wait is rare.
  *
  * Invariants: main loop only; an entry of @open lives exactly as long as
  * the GSocketConnection handed to libsoup (a weak reference removes it),
@@ -28,9 +36,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "conns.h"
 
@@ -38,6 +51,7 @@
 #define ACCEPT_BATCH    32 /* connections accepted per wake-up, so a burst cannot starve the loop */
 #define LINGER_S        1  /* an early answer's connection stays half open this long */
 #define US_PER_S        G_GINT64_CONSTANT(1000000)
+#define QUICK_PEEK      8192 /* the most of a request the quick answer looks at */
 
 typedef struct _Conn Conn;
 
@@ -53,6 +67,10 @@ struct _Conns {
     gint64 paused_since_us; /* 0: accepting */
     gboolean refusing;      /* at max_open: logged once until a connection is accepted */
     GBytes *busy_answer;
+    ConnsQuickFunc quick; /* NULL: every connection goes to libsoup */
+    gpointer quick_data;
+    GHashTable *pending; /* Pending* set, owned */
+    char peek[QUICK_PEEK];
 };
 
 struct _Conn {
@@ -62,6 +80,16 @@ struct _Conn {
     GSocketAddress *remote; /* referenced: carries the qdata back to us */
     gint64 deadline_us;     /* monotonic; 0: none (a handler works on a request) */
 };
+
+/* A connection the quick answer holds: waiting for its request, or sending its answer's rest. */
+typedef struct {
+    Conns *owner;
+    int fd;         /* -1: handed on */
+    GBytes *answer; /* NULL: waiting for the request */
+    gsize sent;
+    guint watch;
+    gint64 deadline_us; /* monotonic, as a Conn's */
+} Pending;
 
 static GQuark
 conn_quark(void)
@@ -153,13 +181,27 @@ on_sweep(gpointer data)
         metrics_rejected(c->metrics, "idle_timeout");
         g_socket_shutdown(conn->socket, TRUE, TRUE, NULL); /* libsoup closes it on EOF */
     }
+    g_hash_table_iter_init(&it, c->pending);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        if (now < ((Pending *)key)->deadline_us)
+            continue;
+        metrics_rejected(c->metrics, "idle_timeout");
+        g_hash_table_iter_remove(&it); /* closes it */
+    }
     return G_SOURCE_CONTINUE;
+}
+
+/* Connections holding a descriptor: libsoup's and the quick answer's. */
+static guint
+conns_count(const Conns *c)
+{
+    return g_hash_table_size(c->open) + g_hash_table_size(c->pending);
 }
 
 /* ------------------------------------------------------------ accepting */
 
 static void
-refuse_busy(Conns *c, GSocket *s)
+refuse_busy(Conns *c, int fd)
 {
     if (!c->refusing)
         g_message("%u connections open (max_connections): refusing more", c->max_open);
@@ -167,22 +209,25 @@ refuse_busy(Conns *c, GSocket *s)
     metrics_rejected(c->metrics, "connections");
     gsize len = 0;
     const char *answer = g_bytes_get_data(c->busy_answer, &len);
-    g_socket_send_with_blocking(s, answer, len, FALSE, NULL, NULL); /* best effort */
-    g_socket_close(s, NULL);
+    (void)!send(fd, answer, len, MSG_NOSIGNAL | MSG_DONTWAIT); /* best effort */
+    close(fd);
 }
 
+/* A connection for libsoup; its request due by @deadline_us. */
 static void
-conns_take(Conns *c, GSocket *s)
+conns_take(Conns *c, int fd, gint64 deadline_us)
 {
-    if (g_hash_table_size(c->open) >= c->max_open) {
-        refuse_busy(c, s);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocket) s = g_socket_new_from_fd(fd, &error);
+    if (s == NULL) {
+        g_debug("a new connection: %s", error->message);
+        close(fd);
         return;
     }
     g_autoptr(GSocketAddress) local = g_socket_get_local_address(s, NULL);
     g_autoptr(GSocketAddress) remote = g_socket_get_remote_address(s, NULL);
     if (local == NULL || remote == NULL)
         return; /* the client is gone already; unreffing @s closes it */
-    c->refusing = FALSE;
     g_socket_set_option(s, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
     g_autoptr(GSocketConnection) io = g_socket_connection_factory_create_connection(s);
     Conn *conn = g_new0(Conn, 1);
@@ -190,11 +235,159 @@ conns_take(Conns *c, GSocket *s)
     conn->io = G_OBJECT(io);
     conn->socket = g_object_ref(s);
     conn->remote = g_object_ref(remote);
-    conn_set_deadline(conn, TRUE);
+    conn->deadline_us = deadline_us;
     g_object_set_qdata(G_OBJECT(remote), conn_quark(), conn);
     g_object_weak_ref(G_OBJECT(io), on_conn_gone, conn);
     g_hash_table_add(c->open, conn);
     soup_server_accept_iostream(c->server, G_IO_STREAM(io), local, remote, NULL);
+}
+
+/* ------------------------------------------------------ quick answers */
+
+static void
+pending_free(gpointer p)
+{
+    Pending *q = p;
+    if (q->watch != 0)
+        g_source_remove(q->watch);
+    if (q->fd >= 0)
+        close(q->fd);
+    g_clear_pointer(&q->answer, g_bytes_unref);
+    g_free(q);
+}
+
+static gboolean on_readable(int fd, GIOCondition cond, gpointer data);
+static gboolean on_writable(int fd, GIOCondition cond, gpointer data);
+
+/* Holds @fd until its request comes (@answer NULL) or the rest of @answer is sent. */
+static void
+pending_add(Conns *c, int fd, GBytes *answer, gsize sent, gint64 deadline_us)
+{
+    Pending *q = g_new0(Pending, 1);
+    q->owner = c;
+    q->fd = fd;
+    q->answer = answer;
+    q->sent = sent;
+    q->deadline_us = deadline_us;
+    q->watch = answer != NULL ? g_unix_fd_add(fd, G_IO_OUT, on_writable, q)
+                              : g_unix_fd_add(fd, G_IO_IN, on_readable, q);
+    g_hash_table_add(c->pending, q);
+}
+
+/* Sends what the socket takes of @answer past *@sent. FALSE: it is full, more is left. */
+static gboolean
+send_some(int fd, GBytes *answer, gsize *sent)
+{
+    gsize len = 0;
+    const char *data = g_bytes_get_data(answer, &len);
+    while (*sent < len) {
+        ssize_t n = send(fd, data + *sent, len - *sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            *sent += (gsize)n;
+        else if (n < 0 && errno == EAGAIN)
+            return FALSE;
+        else if (!(n < 0 && errno == EINTR))
+            return TRUE; /* the client is gone: nothing more to send */
+    }
+    return TRUE;
+}
+
+static gboolean
+on_writable(int fd, GIOCondition cond, gpointer data)
+{
+    Pending *q = data;
+    gsize before = q->sent;
+    if (!send_some(q->fd, q->answer, &q->sent)) {
+        if (q->sent > before)
+            q->deadline_us = g_get_monotonic_time() + q->owner->idle_timeout_us;
+        return G_SOURCE_CONTINUE;
+    }
+    q->watch = 0;
+    g_hash_table_remove(q->owner->pending, q); /* closes it */
+    return G_SOURCE_REMOVE;
+}
+
+typedef enum {
+    QUICK_NO,       /* not a request the quick answer takes: libsoup's */
+    QUICK_ANSWERED, /* answered (or still sending: a Pending holds it) */
+    QUICK_NOTHING,  /* the client has sent nothing yet */
+} QuickOutcome;
+
+/* Offers the request @fd has sent to the quick answer. */
+static QuickOutcome
+quick_try(Conns *c, int fd)
+{
+    ssize_t n;
+    do
+        n = recv(fd, c->peek, sizeof c->peek, MSG_PEEK | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN)
+        return QUICK_NOTHING;
+    if (n <= 0 || (gsize)n == sizeof c->peek)
+        return QUICK_NO; /* gone, or more than we look at */
+    g_autoptr(GBytes) answer = c->quick(c->peek, (gsize)n, c->quick_data);
+    if (answer == NULL)
+        return QUICK_NO;
+    /* answered: the request's bytes, taken for real (a peek left them queued) */
+    if (recv(fd, c->peek, (gsize)n, MSG_DONTWAIT) != n)
+        g_debug("a quick request's bytes changed under the peek");
+    gsize sent = 0;
+    if (send_some(fd, answer, &sent))
+        close(fd);
+    else
+        pending_add(c, fd, g_steal_pointer(&answer), sent,
+                    g_get_monotonic_time() + c->idle_timeout_us);
+    return QUICK_ANSWERED;
+}
+
+/* Where @fd goes, its request due by @deadline_us: the quick answer, a wait, or libsoup. */
+static void
+conns_route(Conns *c, int fd, gint64 deadline_us)
+{
+    switch (c->quick != NULL ? quick_try(c, fd) : QUICK_NO) {
+    case QUICK_ANSWERED:
+        return;
+    case QUICK_NOTHING:
+        pending_add(c, fd, NULL, 0, deadline_us);
+        return;
+    case QUICK_NO:
+        conns_take(c, fd, deadline_us);
+        return;
+    }
+}
+
+/* The request's first bytes came (or the client left): route it again. */
+static gboolean
+on_readable(int fd, GIOCondition cond, gpointer data)
+{
+    Pending *q = data;
+    Conns *c = q->owner;
+    gint64 deadline_us = q->deadline_us;
+    q->watch = 0;
+    q->fd = -1; /* handed on, not closed */
+    g_hash_table_remove(c->pending, q);
+    conns_route(c, fd, deadline_us);
+    return G_SOURCE_REMOVE;
+}
+
+void
+conns_set_quick(Conns *c, ConnsQuickFunc fn, gpointer data)
+{
+    g_return_if_fail(c != NULL);
+    c->quick = fn;
+    c->quick_data = data;
+}
+
+/* A new connection: refused at max_open, else routed. */
+static void
+conns_take_fd(Conns *c, int fd)
+{
+    if (conns_count(c) >= c->max_open) {
+        refuse_busy(c, fd);
+        return;
+    }
+    c->refusing = FALSE;
+    conns_route(c, fd, g_get_monotonic_time() + c->idle_timeout_us);
 }
 
 static gboolean on_acceptable(GSocket *listener, GIOCondition cond, gpointer data);
@@ -236,18 +429,23 @@ on_acceptable(GSocket *listener, GIOCondition cond, gpointer data)
 {
     Conns *c = data;
     for (guint i = 0; i < ACCEPT_BATCH; i++) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GSocket) s = g_socket_accept(listener, NULL, &error);
-        if (s == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        int fd = accept4(g_socket_get_fd(listener), NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        int errsv = errno;
+        if (fd < 0 && (errsv == EAGAIN || errsv == EWOULDBLOCK))
             break;
-        if (s == NULL)
+        if (fd < 0 && (errsv == EINTR || errsv == ECONNABORTED))
+            continue; /* a client that left before we took it is no failure */
+        if (fd < 0) {
+            g_autoptr(GError) error =
+                g_error_new_literal(G_IO_ERROR, g_io_error_from_errno(errsv), g_strerror(errsv));
             return accept_pause(c, error);
+        }
         if (c->paused_since_us != 0) {
             g_message("accepting connections again after %" G_GINT64_FORMAT " ms",
                       (g_get_monotonic_time() - c->paused_since_us) / 1000);
             c->paused_since_us = 0;
         }
-        conns_take(c, s);
+        conns_take_fd(c, fd);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -257,6 +455,9 @@ conns_listen(Conns *c, GSocket *listener)
 {
     g_return_if_fail(c != NULL && G_IS_SOCKET(listener) && c->listener == NULL);
     g_socket_set_blocking(listener, FALSE);
+    /* one wake-up per request, not one for the connection and one for its bytes;
+     * one that sends nothing is handed over after a second */
+    g_socket_set_option(listener, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1, NULL);
     c->listener = g_object_ref(listener);
     accept_resume(c);
 }
@@ -369,6 +570,7 @@ conns_new(SoupServer *server, Metrics *metrics, guint max_open, guint idle_timeo
     c->max_open = max_open;
     c->idle_timeout_us = (gint64)idle_timeout_s * US_PER_S;
     c->open = g_hash_table_new_full(g_direct_hash, g_direct_equal, conn_free, NULL);
+    c->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, pending_free, NULL);
     const char *body = "{\"status\":\"error\",\"errorType\":\"unavailable\","
                        "\"error\":\"too many connections (max_connections)\"}\n";
     g_autofree char *answer =
@@ -401,6 +603,7 @@ conns_free(Conns *c)
     while (g_hash_table_iter_next(&it, &key, NULL))
         g_object_weak_unref(((Conn *)key)->io, on_conn_gone, key);
     g_hash_table_destroy(c->open);
+    g_hash_table_destroy(c->pending);
     g_clear_object(&c->listener);
     g_bytes_unref(c->busy_answer);
     g_free(c);
@@ -409,5 +612,5 @@ conns_free(Conns *c)
 guint
 conns_get_n_open(const Conns *c)
 {
-    return g_hash_table_size(c->open);
+    return conns_count(c);
 }

@@ -19,6 +19,16 @@ Conns *conns_new(SoupServer *server, Metrics *metrics, guint max_open, guint idl
 void conns_free(Conns *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Conns, conns_free)
 
+/*
+ * Looks at the bytes a new connection has already sent (@buf, @len: all
+ * of them, as far as a peek sees) and returns the whole answer to them,
+ * or NULL: the connection goes to libsoup untouched.
+ */
+typedef GBytes *(*ConnsQuickFunc)(const char *buf, gsize len, gpointer data);
+
+/* Offers each new connection to @fn first (quick.c). */
+void conns_set_quick(Conns *c, ConnsQuickFunc fn, gpointer data);
+
 /* Accepts connections on @listener (listening already) from now on. Call once. */
 void conns_listen(Conns *c, GSocket *listener);
 

@@ -68,24 +68,25 @@ prom_query_run(gpointer data, JobReply *reply)
     prom_query_eval(data, reply, FALSE);
 }
 
+/* The PromQL of "query"; NULL with @reply set to the refusal. */
 static Node *
-param_expr(SoupServerMessage *msg, const Params *p)
+param_expr(const Params *p, JobReply *reply)
 {
     const char *text = params_get(p, "query");
     g_autoptr(GError) error = NULL;
     if (text == NULL || text[0] == '\0') {
-        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"query\": empty");
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"query\": empty");
         return NULL;
     }
     Node *n = promql_parse(text, &error);
     if (n == NULL)
-        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"query\": %s",
-                           error->message);
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST, "invalid parameter \"query\": %s",
+                        error->message);
     return n;
 }
 
 static gboolean
-param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 dflt, guint64 *ret_ns)
+param_time(const Params *p, const char *name, guint64 dflt, guint64 *ret_ns, JobReply *reply)
 {
     g_autoptr(GError) error = NULL;
     const char *s = params_get(p, name);
@@ -95,8 +96,96 @@ param_time(SoupServerMessage *msg, const Params *p, const char *name, guint64 df
     }
     if (parse_time(s, name, ret_ns, &error))
         return TRUE;
-    http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
+    job_reply_error(reply, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
     return FALSE;
+}
+
+/* The range rules, each refusal naming its limit. */
+static gboolean
+check_range(Daemon *d, guint64 start, guint64 end, guint64 step, JobReply *reply)
+{
+    const RondodConfig *c = d->config;
+    if (end < start) {
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST,
+                        "end timestamp must not be before start time");
+        return FALSE;
+    }
+    if (step == 0) {
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST,
+                        "zero or negative query resolution step widths are not accepted. "
+                        "Try a positive integer");
+        return FALSE;
+    }
+    if ((end - start) / RONDO_NS_PER_S > c->max_query_range_s) {
+        metrics_rejected(d->metrics, "limit");
+        job_reply_error(reply, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                        "query range of %" G_GUINT64_FORMAT
+                        "s exceeds the limit max_query_range=%" G_GUINT64_FORMAT "s",
+                        (end - start) / RONDO_NS_PER_S, c->max_query_range_s);
+        return FALSE;
+    }
+    if (eval_count_steps(start, end, step) > c->max_points_per_series) {
+        metrics_rejected(d->metrics, "limit");
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST,
+                        "exceeded maximum resolution of %" G_GUINT64_FORMAT
+                        " points per timeseries (limit max_points_per_series). Try "
+                        "decreasing the query resolution (?step=XX)",
+                        c->max_points_per_series);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The span of an instant query ("time", default now) into @q. */
+static gboolean
+instant_span(const Params *p, PromQuery *q, JobReply *reply)
+{
+    guint64 now = (guint64)g_get_real_time() * 1000, t;
+    if (!param_time(p, "time", now, &t, reply))
+        return FALSE;
+    q->instant = TRUE;
+    q->ctx.start_ns = q->ctx.end_ns = t;
+    q->ctx.step_ns = 1;
+    return TRUE;
+}
+
+/* The span of a range query ("start", "end", "step", all required) into @q. */
+static gboolean
+range_span(Daemon *d, const Params *p, PromQuery *q, JobReply *reply)
+{
+    guint64 start, end, step;
+    g_autoptr(GError) error = NULL;
+    const char *names[] = {"start", "end", "step"};
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (params_get(p, names[i]) == NULL) {
+            job_reply_error(reply, SOUP_STATUS_BAD_REQUEST, "missing parameter \"%s\"", names[i]);
+            return FALSE;
+        }
+    }
+    if (!param_time(p, "start", 0, &start, reply) || !param_time(p, "end", 0, &end, reply))
+        return FALSE;
+    if (!parse_duration(params_get(p, "step"), "step", &step, &error)) {
+        job_reply_error(reply, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
+        return FALSE;
+    }
+    if (!check_range(d, start, end, step, reply))
+        return FALSE;
+    q->ctx.start_ns = start;
+    q->ctx.end_ns = end;
+    q->ctx.step_ns = step;
+    return TRUE;
+}
+
+/* The query of /api/v1/query (@instant) or /query_range from @p; NULL with
+ * @reply set to the refusal. */
+static PromQuery *
+prom_query_new(Daemon *d, const Params *p, gboolean instant, JobReply *reply)
+{
+    g_autofree PromQuery *q = g_new0(PromQuery, 1);
+    if (!(instant ? instant_span(p, q, reply) : range_span(d, p, q, reply)))
+        return NULL;
+    q->expr = param_expr(p, reply);
+    return q->expr != NULL ? g_steal_pointer(&q) : NULL;
 }
 
 /*
@@ -129,21 +218,17 @@ may_run_inline(const PromQuery *q)
                INLINE_STEPS_MAX - n_steps;
 }
 
-/* Answers @q on the main loop if it stays within the inline budget; FALSE: it did not run. */
+/* Answers @q into @reply on the main loop if it stays within the inline
+ * budget; FALSE: it did not run, @reply untouched. */
 static gboolean
-run_inline(Daemon *d, SoupServerMessage *msg, PromQuery *q)
+run_inline(Daemon *d, PromQuery *q, JobReply *reply)
 {
     guint64 max = d->config->max_samples;
     if (!may_run_inline(q))
         return FALSE;
     q->ctx.max_samples = MIN(max, INLINE_SAMPLES_MAX);
-    JobReply reply = {0};
     /* Under a max_samples within the budget, reaching it is the answer. */
-    gboolean done = prom_query_eval(q, &reply, max > INLINE_SAMPLES_MAX);
-    if (done)
-        job_reply_send(msg, &reply);
-    job_reply_clear(&reply);
-    return done;
+    return prom_query_eval(q, reply, max > INLINE_SAMPLES_MAX);
 }
 
 static gboolean
@@ -152,13 +237,27 @@ query_wants(const StoreHandle *h, gconstpointer expr)
     return eval_reads_store(expr, h);
 }
 
-static void
-submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
+/* Answers @p's query into @reply on the main loop, or FALSE: it needs a
+ * worker thread, and @q (not freed) is ready for one. */
+static gboolean
+answer_inline(Daemon *d, PromQuery *q, JobReply *reply)
 {
     q->ctx.handles = registry_acquire_if(d->registry, query_wants, q->expr);
-    if (run_inline(d, msg, q)) {
-        registry_release(q->ctx.handles);
-        prom_query_free(q);
+    if (!run_inline(d, q, reply))
+        return FALSE;
+    registry_release(g_steal_pointer(&q->ctx.handles));
+    prom_query_free(q);
+    return TRUE;
+}
+
+static void
+handle_query(Daemon *d, SoupServerMessage *msg, const Params *p, gboolean instant)
+{
+    JobReply reply = {0};
+    PromQuery *q = prom_query_new(d, p, instant, &reply);
+    if (q == NULL || answer_inline(d, q, &reply)) {
+        job_reply_send(msg, &reply);
+        job_reply_clear(&reply);
         return;
     }
     q->ctx.max_samples = d->config->max_samples;
@@ -168,85 +267,25 @@ submit(Daemon *d, SoupServerMessage *msg, PromQuery *q)
 void
 handle_prom_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    guint64 now = (guint64)g_get_real_time() * 1000, t;
-    if (!param_time(msg, p, "time", now, &t))
-        return;
-    Node *expr = param_expr(msg, p);
-    if (expr == NULL)
-        return;
-    PromQuery *q = g_new0(PromQuery, 1);
-    q->expr = expr;
-    q->instant = TRUE;
-    q->ctx.start_ns = q->ctx.end_ns = t;
-    q->ctx.step_ns = 1;
-    submit(d, msg, q);
-}
-
-/* The range rules, each refusal naming its limit. */
-static gboolean
-check_range(Daemon *d, SoupServerMessage *msg, guint64 start, guint64 end, guint64 step)
-{
-    const RondodConfig *c = d->config;
-    if (end < start) {
-        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST,
-                           "end timestamp must not be before start time");
-        return FALSE;
-    }
-    if (step == 0) {
-        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST,
-                           "zero or negative query resolution step widths are not accepted. "
-                           "Try a positive integer");
-        return FALSE;
-    }
-    if ((end - start) / RONDO_NS_PER_S > c->max_query_range_s) {
-        metrics_rejected(d->metrics, "limit");
-        http_respond_error(msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                           "query range of %" G_GUINT64_FORMAT
-                           "s exceeds the limit max_query_range=%" G_GUINT64_FORMAT "s",
-                           (end - start) / RONDO_NS_PER_S, c->max_query_range_s);
-        return FALSE;
-    }
-    if (eval_count_steps(start, end, step) > c->max_points_per_series) {
-        metrics_rejected(d->metrics, "limit");
-        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST,
-                           "exceeded maximum resolution of %" G_GUINT64_FORMAT
-                           " points per timeseries (limit max_points_per_series). Try "
-                           "decreasing the query resolution (?step=XX)",
-                           c->max_points_per_series);
-        return FALSE;
-    }
-    return TRUE;
+    handle_query(d, msg, p, TRUE);
 }
 
 void
 handle_prom_query_range(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p)
 {
-    guint64 start, end, step;
-    g_autoptr(GError) error = NULL;
-    const char *names[] = {"start", "end", "step"};
-    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (params_get(p, names[i]) == NULL) {
-            http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "missing parameter \"%s\"", names[i]);
-            return;
-        }
-    }
-    if (!param_time(msg, p, "start", 0, &start) || !param_time(msg, p, "end", 0, &end))
-        return;
-    if (!parse_duration(params_get(p, "step"), "step", &step, &error)) {
-        http_respond_error(msg, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
-        return;
-    }
-    if (!check_range(d, msg, start, end, step))
-        return;
-    Node *expr = param_expr(msg, p);
-    if (expr == NULL)
-        return;
-    PromQuery *q = g_new0(PromQuery, 1);
-    q->expr = expr;
-    q->ctx.start_ns = start;
-    q->ctx.end_ns = end;
-    q->ctx.step_ns = step;
-    submit(d, msg, q);
+    handle_query(d, msg, p, FALSE);
+}
+
+gboolean
+quick_prom_query(Daemon *d, const char *path, const Params *p, JobReply *reply)
+{
+    gboolean instant = g_str_equal(path, "/api/v1/query");
+    PromQuery *q = prom_query_new(d, p, instant, reply);
+    if (q == NULL || answer_inline(d, q, reply))
+        return TRUE;
+    registry_release(q->ctx.handles);
+    prom_query_free(q);
+    return FALSE;
 }
 
 /* ------------------------------------------------ series, labels, values */
@@ -292,10 +331,15 @@ series_filter_init(SeriesFilter *f, SoupServerMessage *msg, const Params *p, gbo
     const char *start = params_get(p, "start"), *end = params_get(p, "end");
     f->timed = (start != NULL && start[0] != '\0') || (end != NULL && end[0] != '\0');
     f->sels = param_matches(msg, p, required);
-    if (f->sels == NULL || !param_time(msg, p, "start", 0, &f->start_ns) ||
-        !param_time(msg, p, "end", G_MAXUINT64, &f->end_ns))
+    if (f->sels == NULL)
         return FALSE;
-    return TRUE;
+    JobReply reply = {0};
+    if (param_time(p, "start", 0, &f->start_ns, &reply) &&
+        param_time(p, "end", G_MAXUINT64, &f->end_ns, &reply))
+        return TRUE;
+    job_reply_send(msg, &reply);
+    job_reply_clear(&reply);
+    return FALSE;
 }
 
 static void

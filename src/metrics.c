@@ -37,6 +37,7 @@ struct _Metrics {
     guint64 bytes_out;
     guint64 rejected[N_REASONS];
     gint64 in_flight;
+    guint64 quick;
 };
 
 Metrics *
@@ -102,6 +103,12 @@ metrics_request_finished(Metrics *m, const char *route, guint code, double secon
     r->count++;
     r->sum_s += seconds;
     m->bytes_out += bytes;
+}
+
+void
+metrics_request_quick(Metrics *m)
+{
+    m->quick++;
 }
 
 void
@@ -184,6 +191,11 @@ metrics_write(const Metrics *m, GString *out, guint stores_open, guint stores_ad
                  "Requests being read, processed or answered.");
     g_string_append_printf(out, "rondod_http_requests_in_flight %" G_GINT64_FORMAT "\n",
                            m->in_flight);
+    write_header(out, "rondod_http_quick_requests_total", "counter",
+                 "Requests answered without libsoup (a GET of a query that came whole with its "
+                 "connection); counted in rondod_http_requests_total too.");
+    g_string_append_printf(out, "rondod_http_quick_requests_total %" G_GUINT64_FORMAT "\n",
+                           m->quick);
     write_header(out, "rondod_http_rejections_total", "counter",
                  "Requests refused before any work, by reason.");
     for (guint i = 0; i < N_REASONS; i++)

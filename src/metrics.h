@@ -15,6 +15,8 @@ void metrics_request_started(Metrics *m);
 void metrics_request_finished(Metrics *m, const char *route, guint code, double seconds,
                               guint64 bytes);
 void metrics_request_aborted(Metrics *m);
+/* One of the finished requests was answered by quick.c. */
+void metrics_request_quick(Metrics *m);
 /*
  * @reason: auth, body_too_large, length_required, bad_length, too_many_queries, limit,
  * connections (over max_connections), idle_timeout.

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "daemon.h"
+#include "jobs.h"
 #include "params.h"
 
 typedef enum {
@@ -24,12 +25,21 @@ typedef enum {
 /* @p: the parameters with ROUTE_PARAMS, else NULL. */
 typedef void (*RouteHandler)(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 
+/*
+ * A route's quick answer (quick.c): a GET whose whole request came with
+ * its connection, answered without libsoup. Fills @reply and returns TRUE,
+ * or FALSE having done nothing observable (no metrics, @reply untouched):
+ * the request then goes the usual way, to the route's handler.
+ */
+typedef gboolean (*RouteQuick)(Daemon *d, const char *path, const Params *p, JobReply *reply);
+
 typedef struct {
     const char *path;   /* the path, or with @suffix or ROUTE_TREE its prefix */
     const char *suffix; /* non-NULL: PATH + one segment + SUFFIX ("" for none) */
     const char *label;  /* the handler label of rondod_http_*; NULL: "other" */
     guint flags;        /* RouteFlags */
     RouteHandler handler;
+    RouteQuick quick; /* NULL: every request goes through libsoup */
 } Route;
 
 /* The route of @path (first match in table order), or NULL. */

@@ -15,7 +15,10 @@
  *   - whatever the headers said, a request body past max_body_bytes drops
  *     the connection (got-chunk);
  *   - the token is compared as SHA-256 digests in constant time, so neither
- *     its bytes nor its length leak through timing.
+ *     its bytes nor its length leak through timing;
+ *   - a plain GET of a query whose request came whole with its connection
+ *     is answered by quick.c without libsoup, after the same token check;
+ *     nothing of what is refused above can reach it (it has no body).
  * Every request is counted (metrics.c) from request-started to
  * request-finished or request-aborted, or to its early answer.
  */
@@ -27,6 +30,7 @@
 
 #include "handlers.h"
 #include "http.h"
+#include "quick.h"
 #include "routes.h"
 #include "server.h"
 
@@ -387,6 +391,7 @@ server_start(Daemon *d, GError **error)
     g_signal_connect(d->server, "request-aborted", G_CALLBACK(on_request_aborted), d);
     d->conns =
         conns_new(d->server, d->metrics, d->config->max_connections, d->config->idle_timeout_s);
+    conns_set_quick(d->conns, quick_answer, d);
     /* One handler for every path (libsoup matches "/" as a prefix of all),
      * and the early checks with it: routes.c does the routing. */
     soup_server_add_early_handler(d->server, "/", on_early, d, NULL);
