@@ -183,6 +183,20 @@ def params_seeds():
     write_all("params", "params", seeds)
 
 
+def http_head_seeds():
+    host = b"Host: 127.0.0.1:9464\r\n"
+    seeds = [
+        b"GET /api/v1/query?query=up&time=1700000000 HTTP/1.1\r\n" + host
+        + b"User-Agent: Grafana/10.4\r\nAccept: */*\r\nAuthorization: Bearer s3cret\r\n\r\n",
+        b"GET /api/v1/query_range?query=rate%28x%5B5m%5D%29&start=1&end=2&step=15 HTTP/1.1\r\n"
+        + b"hOsT:x\r\nauthorization:\t Bearer a b \t\r\nX-Empty:\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n",
+        b"GET /x HTTP/1.1\r\n" + host + b"X-A: 1\r\n folded\r\n\r\n",
+        b"POST /api/v1/query HTTP/1.1\r\n" + host + host + b"Expect: 100-continue\r\n\r\nquery=1",
+    ]
+    write_all("http-head", "head", seeds)
+
+
 def remote_write_seeds():
     golden = (TOP / "tests/export/write-request.golden").read_bytes()
     write("remote-write", "golden", snappy(golden))
@@ -215,6 +229,7 @@ def main():
     import_seeds(lines)
     promql_seeds()
     params_seeds()
+    http_head_seeds()
     remote_write_seeds()
 
 
