@@ -192,10 +192,12 @@ prom_query_new(Daemon *d, const Params *p, gboolean instant, JobReply *reply)
  * Where a query runs. Handing a query to a worker thread and its answer
  * back costs two thread wake-ups, more than a small query's evaluation,
  * so a query whose work is small by construction runs on the main loop:
- *   - at most INLINE_STEPS_MAX steps, a subquery's own steps counted
+ *   - at most INLINE_STEPS_MAX steps answered, and at most
+ *     INLINE_WORK_STEPS_MAX computed, a subquery's own steps counted
  *     (eval_count_subquery_steps(): its inner expression runs once over
  *     the query's span and its range, at its step), so the work per
- *     series read stays small;
+ *     series read stays small. A subquery's steps are only computed, not
+ *     written out, which is why they get more room;
  *   - at most INLINE_SAMPLES_MAX points read. That is known only by
  *     trying: the evaluation stops at that budget, and a query that
  *     reaches it starts again in a worker thread with the whole
@@ -205,8 +207,9 @@ prom_query_new(Daemon *d, const Params *p, gboolean instant, JobReply *reply)
  * work stays. A query answered inline takes no max_concurrent_queries
  * slot: it is over before the next request is read.
  */
-#define INLINE_STEPS_MAX   256
-#define INLINE_SAMPLES_MAX G_GUINT64_CONSTANT(20000)
+#define INLINE_STEPS_MAX      256
+#define INLINE_WORK_STEPS_MAX 512
+#define INLINE_SAMPLES_MAX    G_GUINT64_CONSTANT(20000)
 
 static gboolean
 may_run_inline(const PromQuery *q)
@@ -215,7 +218,7 @@ may_run_inline(const PromQuery *q)
     guint64 n_steps = eval_count_steps(c->start_ns, c->end_ns, c->step_ns);
     return n_steps <= INLINE_STEPS_MAX &&
            eval_count_subquery_steps(q->expr, c->end_ns - c->start_ns) <=
-               INLINE_STEPS_MAX - n_steps;
+               INLINE_WORK_STEPS_MAX - n_steps;
 }
 
 /* Answers @q into @reply on the main loop if it stays within the inline
