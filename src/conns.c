@@ -79,6 +79,7 @@ struct _Conn {
     GSocket *socket;        /* referenced: shut down at the deadline */
     GSocketAddress *remote; /* referenced: carries the qdata back to us */
     gint64 deadline_us;     /* monotonic; 0: none (a handler works on a request) */
+    gboolean heavy;         /* the quick answer found its work too big for the main loop */
 };
 
 /* A connection the quick answer holds: waiting for its request, or sending its answer's rest. */
@@ -215,7 +216,7 @@ refuse_busy(Conns *c, int fd)
 
 /* A connection for libsoup; its request due by @deadline_us. */
 static void
-conns_take(Conns *c, int fd, gint64 deadline_us)
+conns_take(Conns *c, int fd, gint64 deadline_us, gboolean heavy)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GSocket) s = g_socket_new_from_fd(fd, &error);
@@ -236,6 +237,7 @@ conns_take(Conns *c, int fd, gint64 deadline_us)
     conn->socket = g_object_ref(s);
     conn->remote = g_object_ref(remote);
     conn->deadline_us = deadline_us;
+    conn->heavy = heavy;
     g_object_set_qdata(G_OBJECT(remote), conn_quark(), conn);
     g_object_weak_ref(G_OBJECT(io), on_conn_gone, conn);
     g_hash_table_add(c->open, conn);
@@ -309,6 +311,7 @@ on_writable(int fd, GIOCondition cond, gpointer data)
 
 typedef enum {
     QUICK_NO,       /* not a request the quick answer takes: libsoup's */
+    QUICK_HEAVY,    /* its request, but for a worker thread: libsoup's, and the handler knows */
     QUICK_ANSWERED, /* answered (or still sending: a Pending holds it) */
     QUICK_NOTHING,  /* the client has sent nothing yet */
 } QuickOutcome;
@@ -325,9 +328,10 @@ quick_try(Conns *c, int fd)
         return QUICK_NOTHING;
     if (n <= 0 || (gsize)n == sizeof c->peek)
         return QUICK_NO; /* gone, or more than we look at */
-    g_autoptr(GBytes) answer = c->quick(c->peek, (gsize)n, c->quick_data);
+    gboolean heavy = FALSE;
+    g_autoptr(GBytes) answer = c->quick(c->peek, (gsize)n, &heavy, c->quick_data);
     if (answer == NULL)
-        return QUICK_NO;
+        return heavy ? QUICK_HEAVY : QUICK_NO;
     /* answered: the request's bytes, taken for real (a peek left them queued) */
     if (recv(fd, c->peek, (gsize)n, MSG_DONTWAIT) != n)
         g_debug("a quick request's bytes changed under the peek");
@@ -351,7 +355,10 @@ conns_route(Conns *c, int fd, gint64 deadline_us)
         pending_add(c, fd, NULL, 0, deadline_us);
         return;
     case QUICK_NO:
-        conns_take(c, fd, deadline_us);
+        conns_take(c, fd, deadline_us, FALSE);
+        return;
+    case QUICK_HEAVY:
+        conns_take(c, fd, deadline_us, TRUE);
         return;
     }
 }
@@ -545,6 +552,14 @@ conns_answer_now(Conns *c, SoupServerMessage *msg)
     /* write_all_async copies nothing: keep the bytes until it is done */
     g_object_set_data_full(G_OBJECT(stream), "rondod-answer", g_steal_pointer(&bytes),
                            (GDestroyNotify)g_bytes_unref);
+}
+
+gboolean
+conns_is_heavy(Conns *c, SoupServerMessage *msg)
+{
+    g_return_val_if_fail(c != NULL && SOUP_IS_SERVER_MESSAGE(msg), FALSE);
+    Conn *conn = conn_for_msg(msg);
+    return conn != NULL && conn->heavy;
 }
 
 void

@@ -22,9 +22,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Conns, conns_free)
 /*
  * Looks at the bytes a new connection has already sent (@buf, @len: all
  * of them, as far as a peek sees) and returns the whole answer to them,
- * or NULL: the connection goes to libsoup untouched.
+ * or NULL: the connection goes to libsoup untouched. NULL with
+ * *@ret_heavy set: the request is the quick answer's, but its work was
+ * found too big for the main loop (conns_is_heavy() tells the handler).
  */
-typedef GBytes *(*ConnsQuickFunc)(const char *buf, gsize len, gpointer data);
+typedef GBytes *(*ConnsQuickFunc)(const char *buf, gsize len, gboolean *ret_heavy, gpointer data);
 
 /* Offers each new connection to @fn first (quick.c). */
 void conns_set_quick(Conns *c, ConnsQuickFunc fn, gpointer data);
@@ -42,6 +44,9 @@ guint conns_get_n_open(const Conns *c);
  * it as finished itself.
  */
 void conns_answer_now(Conns *c, SoupServerMessage *msg);
+
+/* TRUE if the quick answer found @msg's work too big for the main loop. */
+gboolean conns_is_heavy(Conns *c, SoupServerMessage *msg);
 
 /* Drops @msg's connection at once, without an answer (a body past every limit). */
 void conns_abort(Conns *c, SoupServerMessage *msg);

@@ -241,12 +241,13 @@ query_wants(const StoreHandle *h, gconstpointer expr)
 }
 
 /* Answers @p's query into @reply on the main loop, or FALSE: it needs a
- * worker thread, and @q (not freed) is ready for one. */
+ * worker thread (or @heavy said so already), and @q (not freed) is ready
+ * for one. */
 static gboolean
-answer_inline(Daemon *d, PromQuery *q, JobReply *reply)
+answer_inline(Daemon *d, PromQuery *q, gboolean heavy, JobReply *reply)
 {
     q->ctx.handles = registry_acquire_if(d->registry, query_wants, q->expr);
-    if (!run_inline(d, q, reply))
+    if (heavy || !run_inline(d, q, reply))
         return FALSE;
     registry_release(g_steal_pointer(&q->ctx.handles));
     prom_query_free(q);
@@ -258,7 +259,7 @@ handle_query(Daemon *d, SoupServerMessage *msg, const Params *p, gboolean instan
 {
     JobReply reply = {0};
     PromQuery *q = prom_query_new(d, p, instant, &reply);
-    if (q == NULL || answer_inline(d, q, &reply)) {
+    if (q == NULL || answer_inline(d, q, conns_is_heavy(d->conns, msg), &reply)) {
         job_reply_send(msg, &reply);
         job_reply_clear(&reply);
         return;
@@ -284,7 +285,7 @@ quick_prom_query(Daemon *d, const char *path, const Params *p, JobReply *reply)
 {
     gboolean instant = g_str_equal(path, "/api/v1/query");
     PromQuery *q = prom_query_new(d, p, instant, reply);
-    if (q == NULL || answer_inline(d, q, reply))
+    if (q == NULL || answer_inline(d, q, FALSE, reply))
         return TRUE;
     registry_release(q->ctx.handles);
     prom_query_free(q);

@@ -12,7 +12,8 @@
  * Content-Length. Everything else (POST, HEAD, a head still on its way, a
  * wrong token: libsoup's 401 says what to do) goes to libsoup as before,
  * and so does a query too big for the main loop (it needs a worker thread,
- * which needs a libsoup message to pause).
+ * which needs a libsoup message to pause); conns.c marks that connection
+ * so the handler sends it straight to the thread.
  */
 #include "config.h"
 
@@ -90,7 +91,7 @@ quick_route(Daemon *d, const HttpHead *head, char path[PATH_MAX_LEN])
 }
 
 GBytes *
-quick_answer(const char *buf, gsize len, gpointer daemon)
+quick_answer(const char *buf, gsize len, gboolean *ret_heavy, gpointer daemon)
 {
     Daemon *d = daemon;
     gint64 t0 = g_get_monotonic_time();
@@ -104,8 +105,10 @@ quick_answer(const char *buf, gsize len, gpointer daemon)
     if (params_is_malformed(p))
         return NULL; /* libsoup's way says what is wrong */
     JobReply reply = {0};
-    if (!r->quick(d, path, p, &reply))
+    if (!r->quick(d, path, p, &reply)) {
+        *ret_heavy = TRUE; /* the handler need not try the main loop again */
         return NULL;
+    }
     metrics_request_started(d->metrics);
     metrics_request_quick(d->metrics);
     GBytes *answer = format_answer(d, &reply);

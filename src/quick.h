@@ -11,8 +11,9 @@
  * route with a RouteQuick that answers it, with the bearer token when the
  * route needs one. The request is then counted in rondod's metrics as if
  * libsoup had read it. NULL otherwise, with nothing done: the connection
- * goes to libsoup. @daemon: the Daemon. A ConnsQuickFunc.
+ * goes to libsoup; *@ret_heavy set when the route's quick answer found the
+ * work too big for the main loop. @daemon: the Daemon. A ConnsQuickFunc.
  */
-GBytes *quick_answer(const char *buf, gsize len, gpointer daemon);
+GBytes *quick_answer(const char *buf, gsize len, gboolean *ret_heavy, gpointer daemon);
 
 #endif

@@ -28,8 +28,9 @@ typedef void (*RouteHandler)(Daemon *d, SoupServerMessage *msg, const char *path
 /*
  * A route's quick answer (quick.c): a GET whose whole request came with
  * its connection, answered without libsoup. Fills @reply and returns TRUE,
- * or FALSE having done nothing observable (no metrics, @reply untouched):
- * the request then goes the usual way, to the route's handler.
+ * or FALSE having done nothing observable (no metrics, @reply untouched)
+ * because the work is too big for the main loop: the request then goes the
+ * usual way, to the route's handler, and conns_is_heavy() says so there.
  */
 typedef gboolean (*RouteQuick)(Daemon *d, const char *path, const Params *p, JobReply *reply);
 

@@ -90,6 +90,18 @@ split=$($CLIENT "$PORT" "$path" s3cret split 300 | undated)
 libsoup_way "a head in two pieces: libsoup's" "$split" 200
 [ "$split" = "$whole" ] && tap_ok "a head in two pieces: the same answer" ||
 	tap_fail "a head in two pieces: the same answer" "$split"
+# what curl sends unencoded: braces, quotes, a caret; libsoup's reading of the target is the same
+raw="/api/v1/query?query=vm_extra_3{idx=\"3\"}^1&time=$END"
+before=$(quick)
+raw_quick=$($CLIENT "$PORT" "$raw" s3cret whole | undated)
+raw_soup=$($CLIENT "$PORT" "$raw" s3cret split 300 | undated)
+if [ "$(quick)" != $((before + 1)) ] || [ "$raw_quick" != "$raw_soup" ]; then
+	tap_fail "an unencoded selector in the target: the same answer both ways" \
+		"quick answers $before -> $(quick)" "$raw_quick" "$raw_soup"
+else
+	tap_ok "an unencoded selector in the target: the same answer both ways ($(printf '%s\n' "$raw_quick" | head -n 1))"
+fi
+before=$(quick)
 libsoup_way "HEAD: libsoup's" "$($CLIENT "$PORT" "$path" s3cret head)" 200
 libsoup_way "a wrong token: libsoup's 401" "$($CLIENT "$PORT" "$path" wrong whole)" 401
 libsoup_way "no token: libsoup's 401" "$($CLIENT "$PORT" "$path" '' whole)" 401
