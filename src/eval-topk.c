@@ -289,9 +289,10 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
             }
             EvalSeries *out = g_hash_table_lookup(groups, key->str);
             if (out == NULL) {
-                if (!value_stays) /* the label goes: its value is only built to go */
-                    format_go_fixed(text, sizeof text, s->v[i]);
-                out = eval_series_new(count_values_group(n, s->labels, text), ev->n_steps);
+                /* the series' group with the value set, or without it when the grouping drops it */
+                char **labels =
+                    value_stays ? labels_with(placed, n->strings[0], text) : g_strdupv(placed);
+                out = eval_series_new(labels, ev->n_steps);
                 g_hash_table_insert(groups, g_strdup(key->str), out);
                 g_ptr_array_add(r->series, out);
             }
