@@ -204,39 +204,39 @@ eval_quantile(Eval *ev, const Node *n, GError **error)
 
 /* ------------------------------------------------------- count_values */
 
-/* Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read
- * back, never with an exponent. format_double() has the digits; its
- * exponent form (below 1e-6, from 1e21 on) is laid out again. */
+/* Appends Go's strconv.FormatFloat(v, 'f', -1, 64) to @out: the shortest
+ * digits that read back, never with an exponent, however long (1e100 is a
+ * 1 and 100 zeros). format_double() has the digits; its exponent form
+ * (below 1e-6, from 1e21 on) is laid out again. */
 static void
-format_go_fixed(char *buf, gsize n, double v)
+format_go_fixed(GString *out, double v)
 {
     char tmp[G_ASCII_DTOSTR_BUF_SIZE];
     format_double(tmp, sizeof tmp, v);
-    char *e = strchr(tmp, 'e');
+    const char *e = strchr(tmp, 'e');
     if (e == NULL) {
-        g_strlcpy(buf, tmp, n);
+        g_string_append(out, tmp);
         return;
     }
-    gint exp = atoi(e + 1);
-    GString *digits = g_string_new(NULL);
+    gint exp = atoi(e + 1), n_digits = 0;
+    char digits[G_ASCII_DTOSTR_BUF_SIZE];
     for (const char *c = tmp; c < e; c++) {
         if (g_ascii_isdigit(*c))
-            g_string_append_c(digits, *c);
+            digits[n_digits++] = *c;
     }
-    GString *out = g_string_new(v < 0 ? "-" : "");
+    digits[n_digits] = '\0';
+    if (v < 0)
+        g_string_append_c(out, '-');
     if (exp < 0) { /* 0.000ddd */
         g_string_append(out, "0.");
         for (gint i = -1; i > exp; i--)
             g_string_append_c(out, '0');
-        g_string_append(out, digits->str);
+        g_string_append(out, digits);
     } else { /* ddd000, the point after the first digit moved right */
-        g_string_append(out, digits->str);
-        for (gint i = (gint)digits->len - 1; i < exp; i++)
+        g_string_append(out, digits);
+        for (gint i = n_digits - 1; i < exp; i++)
             g_string_append_c(out, '0');
     }
-    g_strlcpy(buf, out->str, n);
-    g_string_free(out, TRUE);
-    g_string_free(digits, TRUE);
 }
 
 /* The group a series of value @text counts in: its labels with @label set,
@@ -281,17 +281,15 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
         for (guint i = 0; i < ev->n_steps; i++) {
             if (eval_is_absent(s->v[i]))
                 continue;
-            char text[64] = "";
             g_string_truncate(key, group_len);
-            if (value_stays) {
-                format_go_fixed(text, sizeof text, s->v[i]);
-                g_string_append(key, text);
-            }
+            if (value_stays)
+                format_go_fixed(key, s->v[i]); /* the key ends with the value's text */
             EvalSeries *out = g_hash_table_lookup(groups, key->str);
             if (out == NULL) {
                 /* the series' group with the value set, or without it when the grouping drops it */
-                char **labels =
-                    value_stays ? labels_with(placed, n->strings[0], text) : g_strdupv(placed);
+                char **labels = value_stays
+                                    ? labels_with(placed, n->strings[0], key->str + group_len)
+                                    : g_strdupv(placed);
                 out = eval_series_new(labels, ev->n_steps);
                 g_hash_table_insert(groups, g_strdup(key->str), out);
                 g_ptr_array_add(r->series, out);
