@@ -141,13 +141,22 @@ printf_digits(double a, const char *format, char digits[20], int *ret_exp)
  * of the first digit (v = 0.DIGITS x 10^(exp + 1)). Three tries at most:
  * any decimal of up to 15 digits survives a trip through a double, so if
  * 15 digits read back, the shortest are those with their zeros cut; else
- * the correctly rounded 16, else 17 digits (always enough). */
+ * the correctly rounded 16, else 17 digits (always enough). Not so below
+ * DBL_MIN: a subnormal has fewer significant bits, and many shorter
+ * decimals read back as it (5e-324, not 4.94065645841247e-324), so there
+ * every length is tried from one digit up. */
 void
 json_shortest_digits_printf(double v, char digits[20], int *ret_exp)
 {
     static const char *const formats[] = {"%.14e", "%.15e", "%.16e"};
-    for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
-        if (printf_digits(fabs(v), formats[i], digits, ret_exp))
+    static const char *const subnormal[] = {"%.0e",  "%.1e",  "%.2e",  "%.3e",  "%.4e",  "%.5e",
+                                            "%.6e",  "%.7e",  "%.8e",  "%.9e",  "%.10e", "%.11e",
+                                            "%.12e", "%.13e", "%.14e", "%.15e", "%.16e"};
+    gboolean tiny = fabs(v) < DBL_MIN;
+    const char *const *tries = tiny ? subnormal : formats;
+    gsize n = tiny ? G_N_ELEMENTS(subnormal) : G_N_ELEMENTS(formats);
+    for (gsize i = 0; i < n; i++) {
+        if (printf_digits(fabs(v), tries[i], digits, ret_exp))
             return;
     }
 }
@@ -431,6 +440,10 @@ shortest_digits_exact(G_GNUC_UNUSED double a, G_GNUC_UNUSED char digits[20],
 void
 json_shortest_digits(double v, char digits[20], int *ret_exp)
 {
+    if (fabs(v) < DBL_MIN) { /* subnormal: rare, and printf's search is the only right one */
+        json_shortest_digits_printf(v, digits, ret_exp);
+        return;
+    }
     if (!shortest_digits_exact(fabs(v), digits, ret_exp) &&
         !shortest_digits_fast(fabs(v), digits, ret_exp))
         json_shortest_digits_printf(v, digits, ret_exp);

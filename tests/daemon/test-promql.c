@@ -3,6 +3,7 @@
  * the steps an expression's subqueries compute (the inline rule's bound). */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -316,9 +317,25 @@ check_digits(double v)
         g_error("%.17g: %se%d, printf %se%d", v, fast, fast_exp, slow, slow_exp);
 }
 
+/* Below DBL_MIN fewer digits read back than 15: the shortest, as Go writes them. */
+static void
+check_subnormal(double v, const char *want, int want_exp)
+{
+    char digits[20];
+    int exp;
+    json_shortest_digits(v, digits, &exp);
+    if (strcmp(digits, want) != 0 || exp != want_exp)
+        g_error("%.17g: %se%d, want %se%d", v, digits, exp, want, want_exp);
+}
+
 static void
 test_json_shortest(void)
 {
+    check_subnormal(5e-324, "5", -324);
+    check_subnormal(-1.5e-323, "15", -323);
+    check_subnormal(1e-310, "1", -310);
+    check_subnormal(2.2250738585072009e-308, "2225073858507201", -308); /* the largest */
+    check_subnormal(DBL_MIN, "22250738585072014", -308);                 /* the smallest normal */
     GRand *rand = g_rand_new_with_seed(20261201);
     for (guint i = 0; i < 100000; i++) {
         guint64 bits = (guint64)g_rand_int(rand) << 32 | g_rand_int(rand);
