@@ -335,7 +335,7 @@ test_json_shortest(void)
     check_subnormal(-1.5e-323, "15", -323);
     check_subnormal(1e-310, "1", -310);
     check_subnormal(2.2250738585072009e-308, "2225073858507201", -308); /* the largest */
-    check_subnormal(DBL_MIN, "22250738585072014", -308);                 /* the smallest normal */
+    check_subnormal(DBL_MIN, "22250738585072014", -308);                /* the smallest normal */
     GRand *rand = g_rand_new_with_seed(20261201);
     for (guint i = 0; i < 100000; i++) {
         guint64 bits = (guint64)g_rand_int(rand) << 32 | g_rand_int(rand);
