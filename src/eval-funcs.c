@@ -10,6 +10,12 @@
  * kahanSumInc), and durations are taken between integer timestamps before
  * becoming seconds, as Prometheus takes them between milliseconds: ns / 1e9
  * and ms / 1e3 round the same exact quotient, so the same doubles come out.
+ *
+ * A series' windows come in step order (window_apply_steps()), which is
+ * where speed is found without changing a bit: a window may reuse what the
+ * last one computed from the same numbers (linear_regression's x sums), and
+ * the functions whose every point waits for the last run several windows
+ * side by side (running_lanes()).
  */
 #include "config.h"
 
@@ -73,32 +79,85 @@ kahan_add(double inc, double *sum, double *c)
     *sum = t;
 }
 
-/* Prometheus' linearRegression: the least-squares line, x in seconds from
- * @at_ns, sums compensated; a constant series is flat (NaN if infinite). */
+/*
+ * Prometheus' linearRegression: the least-squares line, x in seconds from
+ * an intercept time, sums compensated; a constant series is flat (NaN if
+ * infinite).
+ *
+ * The sums of x and x * x depend only on the points' times less the
+ * intercept time, and those repeat from window to window when samples are
+ * evenly spaced (deriv(): the intercept is the window's first point;
+ * predict_linear(): the step's time, when the step is a multiple of the
+ * spacing). An XSums keeps the last window's offsets, x values and their
+ * two sums; a window with the same offsets (every one compared) reuses
+ * them, computed the same way from the same numbers: the same bits, for
+ * half the work.
+ */
+typedef struct {
+    gint64 *dt;   /* the times less the intercept, ns */
+    double *x;    /* the same in seconds */
+    guint n, cap; /* n: 0 until a window was seen */
+    double sx, sx2;
+} XSums;
+
 static void
-linear_regression(const Point *p, guint n, guint64 at_ns, double *slope, double *intercept)
+xsums_clear(XSums *xs)
 {
-    double sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0, count = 0;
-    gboolean const_y = TRUE;
+    g_free(xs->dt);
+    g_free(xs->x);
+}
+
+/* Makes @xs hold the x values and sums of the @n points @p, their times
+ * less @at_ns: kept if they are the last window's, computed if not. */
+static void
+xsums_update(XSums *xs, const Point *p, guint n, guint64 at_ns)
+{
+    if (xs->n == n) {
+        guint i = 0;
+        while (i < n && (gint64)(p[i].t - at_ns) == xs->dt[i])
+            i++;
+        if (i == n)
+            return;
+    }
+    if (n > xs->cap) {
+        xs->cap = MAX(n, 2 * xs->cap);
+        xs->dt = g_renew(gint64, xs->dt, xs->cap);
+        xs->x = g_renew(double, xs->x, xs->cap);
+    }
+    double sx = 0, cx = 0, sx2 = 0, cx2 = 0;
     for (guint i = 0; i < n; i++) {
-        if (i > 0 && p[i].v != p[0].v)
-            const_y = FALSE;
-        count += 1.0;
-        double x = (double)(gint64)(p[i].t - at_ns) / 1e9;
+        xs->dt[i] = (gint64)(p[i].t - at_ns);
+        double x = (double)xs->dt[i] / 1e9;
+        xs->x[i] = x;
         kahan_add(x, &sx, &cx);
-        kahan_add(p[i].v, &sy, &cy);
-        kahan_add(x * p[i].v, &sxy, &cxy);
         kahan_add(x * x, &sx2, &cx2);
     }
+    xs->n = n;
+    xs->sx = sx + cx;
+    xs->sx2 = sx2 + cx2;
+}
+
+static void
+linear_regression(XSums *xs, const Point *p, guint n, guint64 at_ns, double *slope,
+                  double *intercept)
+{
+    gboolean const_y = TRUE;
+    for (guint i = 1; i < n && const_y; i++)
+        const_y = p[i].v == p[0].v;
     if (const_y) {
         *slope = isinf(p[0].v) ? NAN : 0;
         *intercept = isinf(p[0].v) ? NAN : p[0].v;
         return;
     }
-    sx += cx;
+    xsums_update(xs, p, n, at_ns);
+    double sy = 0, cy = 0, sxy = 0, cxy = 0, count = n;
+    for (guint i = 0; i < n; i++) {
+        kahan_add(p[i].v, &sy, &cy);
+        kahan_add(xs->x[i] * p[i].v, &sxy, &cxy);
+    }
+    double sx = xs->sx, sx2 = xs->sx2;
     sy += cy;
     sxy += cxy;
-    sx2 += cx2;
     double cov = sxy - sx * sy / count, var = sx2 - sx * sx / count;
     *slope = cov / var;
     *intercept = sy / count - *slope * sx / count;
@@ -107,27 +166,13 @@ linear_regression(const Point *p, guint n, guint64 at_ns, double *slope, double 
 /* deriv(): the slope, from the first point (Prometheus' intercept time);
  * predict_linear(): the line at the step's time plus @seconds. */
 static double
-window_linear(const Window *w, gboolean predict)
+window_linear(XSums *xs, const Window *w, gboolean predict)
 {
     if (w->n < 2)
         return eval_absent();
     double slope, intercept;
-    linear_regression(w->p, w->n, predict ? w->step_ns : w->p[0].t, &slope, &intercept);
+    linear_regression(xs, w->p, w->n, predict ? w->step_ns : w->p[0].t, &slope, &intercept);
     return predict ? slope * w->param + intercept : slope;
-}
-
-/* stddev_over_time(), stdvar_over_time(): Welford's, compensated, as Prometheus. */
-static double
-window_stdvar(const Point *p, guint n, gboolean dev)
-{
-    double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
-    for (guint i = 0; i < n; i++) {
-        count++;
-        double delta = p[i].v - (mean + cmean);
-        kahan_add(delta / count, &mean, &cmean);
-        kahan_add(delta * (p[i].v - (mean + cmean)), &aux, &caux);
-    }
-    return dev ? sqrt((aux + caux) / count) : (aux + caux) / count;
 }
 
 static void
@@ -288,21 +333,6 @@ window_sum(const Point *p, guint n)
     return isinf(sum) ? sum : sum + c;
 }
 
-/* avg_over_time: the running mean, compensated, as Prometheus 2 computes
- * it (so the last bit agrees); infinities keep the mean infinite. */
-static double
-window_avg(const Point *p, guint n)
-{
-    double mean = 0, c = 0;
-    for (guint i = 0; i < n; i++) {
-        double count = i + 1, v = p[i].v;
-        if (isinf(mean) && ((isinf(v) && (mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
-            continue;
-        kahan_add(v / count - mean / count, &mean, &c);
-    }
-    return isinf(mean) ? mean : mean + c;
-}
-
 /* min_over_time, max_over_time: a NaN gives way to any later value. */
 static double
 window_extreme(const Point *p, guint n, gboolean min)
@@ -342,28 +372,160 @@ window_factors_check(double sf, double tf)
                            what[0] == 's' ? "sf" : "tf", v);
 }
 
-/* holt_winters(): double exponential smoothing, the trend from the first
- * two points, in Prometheus' order of operations. */
-static double
-window_holt_winters(const Window *w)
+/*
+ * Functions that run through a window one point at a time, each point's
+ * step waiting for the last (a division, or three multiplications and
+ * additions): a Running is their state, init() starts it (FALSE: no value
+ * for this window), add() takes point i (from `first`), result() ends it.
+ */
+typedef struct {
+    double count, mean, cmean, aux, caux;
+} Welford;
+
+typedef struct {
+    double mean, c;
+} Mean;
+
+typedef struct {
+    double sf, tf, s0, s1, b;
+} Smooth;
+
+typedef union {
+    Welford welford;
+    Mean mean;
+    Smooth smooth;
+} Running;
+
+typedef gboolean (*RunningInit)(Running *r, const Window *w);
+typedef void (*RunningAdd)(Running *r, double v, guint i);
+typedef double (*RunningResult)(const Running *r);
+
+static gboolean
+running_zero(Running *r, const Window *w)
 {
-    if (w->n < 2 || !factor_valid(w->param) || !factor_valid(w->param2))
-        return eval_absent();
-    double sf = w->param, tf = w->param2;
-    double s0 = 0, s1 = w->p[0].v, b = w->p[1].v - w->p[0].v;
-    for (guint i = 1; i < w->n; i++) {
-        double x = sf * w->p[i].v;
-        if (i > 1)
-            b = tf * (s1 - s0) + (1 - tf) * b;
-        double y = (1 - sf) * (s1 + b);
-        s0 = s1;
-        s1 = x + y;
-    }
-    return s1;
+    *r = (Running){0};
+    return TRUE;
 }
 
-double
-window_apply(FuncKind f, const Window *w)
+/* stddev_over_time(), stdvar_over_time(): Welford's, compensated, as Prometheus. */
+static inline void
+welford_add(Running *r, double v, guint i)
+{
+    Welford *s = &r->welford;
+    s->count++;
+    double delta = v - (s->mean + s->cmean);
+    kahan_add(delta / s->count, &s->mean, &s->cmean);
+    kahan_add(delta * (v - (s->mean + s->cmean)), &s->aux, &s->caux);
+}
+
+static double
+welford_var(const Running *r)
+{
+    return (r->welford.aux + r->welford.caux) / r->welford.count;
+}
+
+static double
+welford_dev(const Running *r)
+{
+    return sqrt(welford_var(r));
+}
+
+/* avg_over_time(): the running mean, compensated, as Prometheus 2 computes
+ * it (so the last bit agrees); infinities keep the mean infinite. */
+static inline void
+mean_add(Running *r, double v, guint i)
+{
+    Mean *s = &r->mean;
+    double count = i + 1;
+    if (isinf(s->mean) && ((isinf(v) && (s->mean > 0) == (v > 0)) || (!isinf(v) && !isnan(v))))
+        return;
+    kahan_add(v / count - s->mean / count, &s->mean, &s->c);
+}
+
+static double
+mean_result(const Running *r)
+{
+    return isinf(r->mean.mean) ? r->mean.mean : r->mean.mean + r->mean.c;
+}
+
+/* holt_winters(): double exponential smoothing, the trend from the first
+ * two points, in Prometheus' order of operations; add() from point 1. */
+static gboolean
+smooth_init(Running *r, const Window *w)
+{
+    if (w->n < 2 || !factor_valid(w->param) || !factor_valid(w->param2))
+        return FALSE;
+    r->smooth =
+        (Smooth){.sf = w->param, .tf = w->param2, .s1 = w->p[0].v, .b = w->p[1].v - w->p[0].v};
+    return TRUE;
+}
+
+static inline void
+smooth_add(Running *r, double v, guint i)
+{
+    Smooth *s = &r->smooth;
+    double x = s->sf * v;
+    if (i > 1)
+        s->b = s->tf * (s->s1 - s->s0) + (1 - s->tf) * s->b;
+    double y = (1 - s->sf) * (s->s1 + s->b);
+    s->s0 = s->s1;
+    s->s1 = x + y;
+}
+
+static double
+smooth_result(const Running *r)
+{
+    return r->smooth.s1;
+}
+
+/* One window, alone (@w->n > 0). Inlined where it is called, with the
+ * functions it is given. */
+static inline G_ALWAYS_INLINE double
+running_alone(const Window *w, RunningInit init, RunningAdd add, RunningResult result, guint first)
+{
+    Running r;
+    if (!init(&r, w))
+        return eval_absent();
+    for (guint i = first; i < w->n; i++)
+        add(&r, w->p[i].v, i);
+    return result(&r);
+}
+
+/*
+ * Windows side by side. One window at a time leaves the CPU waiting on
+ * each point's step most of the time; LANES windows of consecutive steps
+ * run together instead, point i of each in turn while all have one, then
+ * each alone to its end. Every window sees the same operations in the same
+ * order as on its own, so the answers are the same bits, and the waits
+ * overlap. FALSE (nothing written) if a window gives no value.
+ */
+#define LANES 4
+
+static inline G_ALWAYS_INLINE gboolean
+running_lanes(const Window *w, double *out, RunningInit init, RunningAdd add, RunningResult result,
+              guint first)
+{
+    Running r[LANES];
+    guint common = w[0].n;
+    for (guint k = 0; k < LANES; k++) {
+        if (!init(&r[k], &w[k]))
+            return FALSE;
+        common = MIN(common, w[k].n);
+    }
+    for (guint i = first; i < common; i++) {
+        for (guint k = 0; k < LANES; k++)
+            add(&r[k], w[k].p[i].v, i);
+    }
+    for (guint k = 0; k < LANES; k++) {
+        for (guint i = MAX(common, first); i < w[k].n; i++)
+            add(&r[k], w[k].p[i].v, i);
+        out[k] = w[k].n > 0 ? result(&r[k]) : eval_absent();
+    }
+    return TRUE;
+}
+
+static double
+window_apply(FuncKind f, const Window *w, XSums *xs)
 {
     const Point *p = w->p;
     guint n = w->n;
@@ -380,10 +542,11 @@ window_apply(FuncKind f, const Window *w)
         return instant_delta(p, n, f == FN_IRATE);
     case FN_DERIV:
     case FN_PREDICT_LINEAR:
-        return window_linear(w, f == FN_PREDICT_LINEAR);
+        return window_linear(xs, w, f == FN_PREDICT_LINEAR);
     case FN_STDDEV_OVER_TIME:
     case FN_STDVAR_OVER_TIME:
-        return window_stdvar(p, n, f == FN_STDDEV_OVER_TIME);
+        return running_alone(w, running_zero, welford_add,
+                             f == FN_STDDEV_OVER_TIME ? welford_dev : welford_var, 0);
     case FN_QUANTILE_OVER_TIME:
         return window_quantile(w);
     case FN_RESETS:
@@ -394,17 +557,49 @@ window_apply(FuncKind f, const Window *w)
     case FN_COUNT_OVER_TIME:
         return n;
     case FN_HOLT_WINTERS:
-        return window_holt_winters(w);
+        return running_alone(w, smooth_init, smooth_add, smooth_result, 1);
     case FN_PRESENT_OVER_TIME:
     case FN_ABSENT_OVER_TIME: /* 1 where present; eval.c turns that around */
         return 1;
     case FN_SUM_OVER_TIME:
         return window_sum(p, n);
     case FN_AVG_OVER_TIME:
-        return window_avg(p, n);
+        return running_alone(w, running_zero, mean_add, mean_result, 0);
     case FN_MIN_OVER_TIME:
     case FN_MAX_OVER_TIME:
         return window_extreme(p, n, f == FN_MIN_OVER_TIME);
     }
     g_assert_not_reached();
+}
+
+/* LANES windows from @w together, if @f has a way to: FALSE if not. */
+static gboolean
+window_apply_lanes(FuncKind f, const Window *w, double *out)
+{
+    switch (f) {
+    case FN_STDDEV_OVER_TIME:
+        return running_lanes(w, out, running_zero, welford_add, welford_dev, 0);
+    case FN_STDVAR_OVER_TIME:
+        return running_lanes(w, out, running_zero, welford_add, welford_var, 0);
+    case FN_AVG_OVER_TIME:
+        return running_lanes(w, out, running_zero, mean_add, mean_result, 0);
+    case FN_HOLT_WINTERS:
+        return running_lanes(w, out, smooth_init, smooth_add, smooth_result, 1);
+    default:
+        return FALSE;
+    }
+}
+
+void
+window_apply_steps(FuncKind f, const Window *w, guint n, double *out)
+{
+    XSums xs = {0};
+    for (guint i = 0; i < n; i += LANES) {
+        guint m = MIN(LANES, n - i);
+        if (m == LANES && window_apply_lanes(f, w + i, out + i))
+            continue;
+        for (guint k = 0; k < m; k++)
+            out[i + k] = window_apply(f, &w[i + k], &xs);
+    }
+    xsums_clear(&xs);
 }

@@ -76,7 +76,10 @@ EvalResult *eval_subquery(Eval *ev, const Node *fn, GError **error);
 /* NULL, or why holt_winters() refuses its factors @sf and @tf (Prometheus'
  * message): the query fails. */
 char *window_factors_check(double sf, double tf);
-double window_apply(FuncKind f, const Window *w);
+/* out[i]: @f over the window @w[i], for the @n windows of one series in
+ * step order (several are computed together where that is faster, and
+ * what one window leaves may serve the next: the same bits as each alone). */
+void window_apply_steps(FuncKind f, const Window *w, guint n, double *out);
 /* Prometheus' quantile(): reorders @v (the two values it needs are put in
  * place, NaN first as Go sorts them); NaN for no values. */
 double quantile_of(double q, double *v, guint n);

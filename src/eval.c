@@ -376,6 +376,7 @@ eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
     EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv((char **)labels)
                                                              : labels_without(labels, "__name__"),
                                       ev->n_steps);
+    g_autofree Window *ws = g_new(Window, ev->n_steps);
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
         guint64 t = sel_time(ev, i, offset);
@@ -383,17 +384,17 @@ eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
             hi++;
         while (lo < hi && p[lo].t + range < t) /* [t - range, t], as Prometheus 2 */
             lo++;
-        const Window w = {.p = p + lo,
-                          .n = hi - lo,
-                          .t_ns = t,
-                          .range_ns = range,
-                          .step_ns = eval_step_time(ev, i),
-                          .param = ev->param != NULL ? ev->param[i] : NAN,
-                          .param2 = ev->param2 != NULL ? ev->param2[i] : NAN};
-        if (f == FN_HOLT_WINTERS && w.n > 0 && ev->param_error == NULL)
-            ev->param_error = window_factors_check(w.param, w.param2);
-        out->v[i] = window_apply(f, &w);
+        ws[i] = (Window){.p = p + lo,
+                         .n = hi - lo,
+                         .t_ns = t,
+                         .range_ns = range,
+                         .step_ns = eval_step_time(ev, i),
+                         .param = ev->param != NULL ? ev->param[i] : NAN,
+                         .param2 = ev->param2 != NULL ? ev->param2[i] : NAN};
+        if (f == FN_HOLT_WINTERS && ws[i].n > 0 && ev->param_error == NULL)
+            ev->param_error = window_factors_check(ws[i].param, ws[i].param2);
     }
+    window_apply_steps(f, ws, ev->n_steps, out->v);
     return out;
 }
 

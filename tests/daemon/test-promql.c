@@ -486,12 +486,87 @@ test_quantile_select(void)
     }
 }
 
+/* A series for test_windows_together: evenly spaced stretches (so a window
+ * may find its x sums in the last one's), jittered ones, gaps; values that
+ * wander, with a NaN or an infinity now and then. */
+static Point *
+windows_series(GRand *rand, guint n)
+{
+    Point *p = g_new(Point, n);
+    guint64 t = 1000 * G_TIME_SPAN_SECOND * G_GUINT64_CONSTANT(1000);
+    double v = 100;
+    for (guint i = 0; i < n; i++) {
+        guint shape = g_rand_int_range(rand, 0, 100);
+        t += shape < 70   ? 15 * G_GUINT64_CONSTANT(1000000000)
+             : shape < 90 ? (guint64)g_rand_int_range(rand, 1, 30000) * 1000000
+                          : 300 * G_GUINT64_CONSTANT(1000000000);
+        v += g_rand_double_range(rand, -3, 5);
+        p[i].t = t;
+        p[i].v = shape == 0 ? NAN : shape == 1 ? INFINITY : v;
+    }
+    return p;
+}
+
+/* window_apply_steps() computes several windows together and lets a window
+ * reuse what the last one left: every answer must be the one the window
+ * gets alone (a call with one window), to the bit. */
+static void
+test_windows_together(void)
+{
+    static const FuncKind fs[] = {
+        FN_DERIV, FN_PREDICT_LINEAR, FN_HOLT_WINTERS, FN_STDDEV_OVER_TIME, FN_STDVAR_OVER_TIME,
+        FN_RATE};
+    GRand *rand = g_rand_new_with_seed(16);
+    for (guint round = 0; round < 200; round++) {
+        guint n = g_rand_int_range(rand, 0, 400), n_steps = g_rand_int_range(rand, 1, 60);
+        g_autofree Point *p = windows_series(rand, n);
+        guint64 range = (guint64)g_rand_int_range(rand, 1, 1800) * G_GUINT64_CONSTANT(1000000000);
+        guint64 step = (guint64)g_rand_int_range(rand, 1, 120) * G_GUINT64_CONSTANT(500000000);
+        guint64 t0 = n > 0 ? p[0].t + (guint64)g_rand_int_range(rand, 0, 600) * 1000000000 : 0;
+        g_autofree Window *w = g_new(Window, n_steps);
+        guint lo = 0, hi = 0;
+        for (guint i = 0; i < n_steps; i++) {
+            guint64 t = t0 + i * step;
+            while (hi < n && p[hi].t <= t)
+                hi++;
+            while (lo < hi && p[lo].t + range < t)
+                lo++;
+            /* holt_winters' factors: now and then one it refuses */
+            double sf = g_rand_int_range(rand, 0, 20) == 0 ? 1.5 : g_rand_double(rand);
+            w[i] = (Window){.p = p + lo,
+                            .n = hi - lo,
+                            .t_ns = t,
+                            .range_ns = range,
+                            .step_ns = t,
+                            .param = round % 2 ? 3600 : sf,
+                            .param2 = 0.7};
+        }
+        for (guint k = 0; k < G_N_ELEMENTS(fs); k++) {
+            g_autofree double *together = g_new(double, n_steps);
+            window_apply_steps(fs[k], w, n_steps, together);
+            for (guint i = 0; i < n_steps; i++) {
+                double alone;
+                window_apply_steps(fs[k], &w[i], 1, &alone);
+                g_assert_cmpint(eval_is_absent(together[i]), ==, eval_is_absent(alone));
+                if (isnan(alone) && isnan(together[i]))
+                    continue;
+                if (memcmp(&alone, &together[i], sizeof alone) != 0)
+                    g_test_message("f %d, round %u, step %u (%u points): %.17g, alone %.17g", fs[k],
+                                   round, i, w[i].n, together[i], alone);
+                g_assert_cmpmem(&together[i], sizeof alone, &alone, sizeof alone);
+            }
+        }
+    }
+    g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/promql/subquery-steps", test_subquery_steps);
     g_test_add_func("/promql/quantile-select", test_quantile_select);
+    g_test_add_func("/promql/windows-together", test_windows_together);
     g_test_add_func("/promql/accepts", test_accepts);
     g_test_add_func("/promql/refuses", test_refuses);
     g_test_add_func("/promql/depth-limit", test_depth_limit);
