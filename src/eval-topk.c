@@ -204,38 +204,46 @@ eval_quantile(Eval *ev, const Node *n, GError **error)
 
 /* ------------------------------------------------------- count_values */
 
+static void
+append_zeros(GString *out, gint n)
+{
+    if (n <= 0)
+        return;
+    gsize at = out->len;
+    g_string_set_size(out, at + n);
+    memset(out->str + at, '0', n);
+}
+
 /* Appends Go's strconv.FormatFloat(v, 'f', -1, 64) to @out: the shortest
  * digits that read back, never with an exponent, however long (1e100 is a
- * 1 and 100 zeros). format_double() has the digits; its exponent form
- * (below 1e-6, from 1e21 on) is laid out again. */
+ * 1 and 100 zeros). Whole numbers, NaN and infinities are as
+ * format_double() writes them; the rest is laid out here from
+ * json_shortest_digits(). */
 static void
 format_go_fixed(GString *out, double v)
 {
-    char tmp[G_ASCII_DTOSTR_BUF_SIZE];
-    format_double(tmp, sizeof tmp, v);
-    const char *e = strchr(tmp, 'e');
-    if (e == NULL) {
-        g_string_append(out, tmp);
+    if (isnan(v) || isinf(v) || (v == floor(v) && fabs(v) < 1e15)) {
+        char tmp[G_ASCII_DTOSTR_BUF_SIZE];
+        g_string_append_len(out, tmp, format_double(tmp, sizeof tmp, v));
         return;
     }
-    gint exp = atoi(e + 1), n_digits = 0;
-    char digits[G_ASCII_DTOSTR_BUF_SIZE];
-    for (const char *c = tmp; c < e; c++) {
-        if (g_ascii_isdigit(*c))
-            digits[n_digits++] = *c;
-    }
-    digits[n_digits] = '\0';
+    char digits[20];
+    gint exp; /* of the first digit */
+    json_shortest_digits(v, digits, &exp);
+    gint n_digits = strlen(digits);
     if (v < 0)
         g_string_append_c(out, '-');
     if (exp < 0) { /* 0.000ddd */
         g_string_append(out, "0.");
-        for (gint i = -1; i > exp; i--)
-            g_string_append_c(out, '0');
-        g_string_append(out, digits);
-    } else { /* ddd000, the point after the first digit moved right */
-        g_string_append(out, digits);
-        for (gint i = n_digits - 1; i < exp; i++)
-            g_string_append_c(out, '0');
+        append_zeros(out, -exp - 1);
+        g_string_append_len(out, digits, n_digits);
+    } else if (exp + 1 >= n_digits) { /* ddd000 */
+        g_string_append_len(out, digits, n_digits);
+        append_zeros(out, exp + 1 - n_digits);
+    } else { /* dd.ddd */
+        g_string_append_len(out, digits, exp + 1);
+        g_string_append_c(out, '.');
+        g_string_append_len(out, digits + exp + 1, n_digits - exp - 1);
     }
 }
 

@@ -345,6 +345,8 @@ TIER0_EXPRS = [
     'count_values("v", vector(1e-9))',
     'count_values("v", vector(1e100))',
     'count_values("v", vector(-5e-324))',
+    'count_values("v", -temperature_celsius / 7)',
+    'count_values("v", vector(-1.25e22))',
     # the grouping keeps or drops the value's label (one key per series and value, or per series)
     'count_values without (v) ("v", memory_bytes)',
     'count_values("store", memory_bytes) without (store)',
