@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """promql-speed.py - the PromQL test battery timed on rondod and on Prometheus, side by side.
 
-    promql-speed.py RONDOD_URL PROMETHEUS_URL END CSV [--reps N] [--every K]
-                    [--ranks FILE] [--order interleaved|blocks] [--timer PROGRAM]
+    promql-speed.py RONDOD_URL PROMETHEUS_URL END CSV [--reps N] [--passes P]
+                    [--every K] [--ranks FILE] [--order interleaved|blocks]
+                    [--timer PROGRAM]
 
 Run by bench/promql-speed.sh, which starts both servers over the samples of
 tests/promql/promql-fixture (END: the fixture's last sample). The cases are
@@ -10,7 +11,12 @@ those of tests/promql/compare.py (imported, not copied: one battery), in
 "subset" form, plus the script-local cases of ISSUE_CASES, the two queries
 issue 15 names. --every K keeps one battery case in K (the smoke size).
 
-Each case is asked N times of each server, in one of two orders:
+Each case is asked N times of each server, over P passes through the
+battery (default 3; N/P requests a pass, the times of all passes pooled
+before the median), so that a disturbance lasting a few milliseconds (the
+host's other work, a Go collection) falls on one pass's share of a case
+and not on its median; --passes 1 asks all N in a row, as before 0.12.1.
+Within a pass the requests go in one of two orders:
 --order interleaved (the default) alternates the servers request by request,
 changing which one goes first each time; --order blocks asks one server N
 times in a row, then the other, changing which block goes first from one
@@ -154,7 +160,8 @@ def when(kind, params):
 def main():
     args = sys.argv[1:]
     global ORDER
-    opts = {'--reps': '21', '--every': '1', '--ranks': '', '--order': ORDER, '--timer': ''}
+    opts = {'--reps': '21', '--passes': '3', '--every': '1', '--ranks': '', '--order': ORDER,
+            '--timer': ''}
     pos = []
     while args:
         a = args.pop(0)
@@ -164,6 +171,7 @@ def main():
             pos.append(a)
     rondod_url, prom_url, end, csv_path = pos[0], pos[1], int(pos[2]), pos[3]
     reps, every = int(opts['--reps']), int(opts['--every'])
+    passes = max(1, min(int(opts['--passes']), reps))
     ORDER = opts['--order']
     if ORDER not in ORDERS:
         sys.exit('promql-speed.py: --order is one of %s, not %r' % (', '.join(ORDERS), ORDER))
@@ -182,34 +190,42 @@ def main():
     rows = []
     refused = errors = 0
     started = time.time()
-    for n, (tier, kind, expr, params) in enumerate(todo):
+    timed_cases = []  # (row index, kind, params, rondod's times, Prometheus' times)
+    for tier, kind, expr, params in todo:
         # untimed first request on each side; a refusal shows here
         _, rs, rb = rondod.ask(kind, params)
         _, ps, pb = prom.ask(kind, params)
         if not ok(ps, pb):
             errors += 1
-            rows.append((tier, kind, expr, when(kind, params), '', '', '',
-                         'prometheus error: %s' % pb[:200].decode('utf-8', 'replace')))
+            rows.append([tier, kind, expr, when(kind, params), '', '', '',
+                         'prometheus error: %s' % pb[:200].decode('utf-8', 'replace')])
             continue
         if not ok(rs, rb):
             refused += 1
-            rows.append((tier, kind, expr, when(kind, params), '', '', '',
-                         'rondod refuses (HTTP %d)' % rs))
+            rows.append([tier, kind, expr, when(kind, params), '', '', '',
+                         'rondod refuses (HTTP %d)' % rs])
             continue
         if tier == 'issue':
             # not in the differential test: check here that both answer the same
             same = compare.verdict(json.loads(rb), json.loads(pb), 0)[0]
             print('# issue query %r: answers %s' % (expr, same), flush=True)
-        rt, pt = [], []
-        pair = ((rondod, rt), (prom, pt))
-        time_pair(*(pair if n % 2 == 0 else pair[::-1]), reps,
-              lambda server: server.timed(kind, params))
+        timed_cases.append((len(rows), kind, params, [], []))
+        rows.append([tier, kind, expr, when(kind, params), '', '', '', 'timed'])
+    # The requests of a case are spread over the passes, each a walk through
+    # the whole battery: a disturbance of a few milliseconds (the host, the
+    # other server's run time) falls on one pass's share of a case, not on
+    # its median.
+    per_pass = [reps // passes + (1 if i < reps % passes else 0) for i in range(passes)]
+    for p_i, n_reps in enumerate(per_pass):
+        for n, (_, kind, params, rt, pt) in enumerate(timed_cases):
+            pair = ((rondod, rt), (prom, pt))
+            time_pair(*(pair if (n + p_i) % 2 == 0 else pair[::-1]), n_reps,
+                      lambda server: server.timed(kind, params))
+        print('# ... pass %d of %d (%.0f s)' % (p_i + 1, passes, time.time() - started),
+              file=sys.stderr, flush=True)
+    for i, _, _, rt, pt in timed_cases:
         rm, pm = statistics.median(rt), statistics.median(pt)
-        rows.append((tier, kind, expr, when(kind, params), '%.4f' % (1e3 * rm),
-                     '%.4f' % (1e3 * pm), '%.4f' % (pm / rm), 'timed'))
-        if (n + 1) % 250 == 0:
-            print('# ... %d of %d cases (%.0f s)' % (n + 1, len(todo), time.time() - started),
-                  file=sys.stderr, flush=True)
+        rows[i][4:7] = '%.4f' % (1e3 * rm), '%.4f' % (1e3 * pm), '%.4f' % (pm / rm)
 
     with open(csv_path, 'w', newline='') as f:
         w = csv.writer(f)
@@ -231,8 +247,9 @@ def main():
 
     print('# %d cases in all: %d timed (%d of the battery, %d of the issue), %d refused by '
           'rondod, %d errors of Prometheus; %d requests per server and case, medians; '
-          '%.0f s' % (len(rows), len(timed), len(battery_timed), len(timed) - len(battery_timed),
-                      refused, errors, reps, time.time() - started))
+          '%d passes; %.0f s' % (len(rows), len(timed), len(battery_timed),
+                                 len(timed) - len(battery_timed), refused, errors, reps, passes,
+                                 time.time() - started))
     print('# order: %s; timed by %s; ratio = Prometheus median / rondod median (2: rondod '
           'twice as fast)' % (ORDER, os.path.basename(opts['--timer']) or 'http.client'))
     print('# %-16s %6s %8s %8s %8s %8s %9s %9s' % ('battery cases', 'timed', '>= 2x', '1-2x',

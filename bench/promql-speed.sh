@@ -23,6 +23,7 @@
 #
 #   bench/promql-speed.sh [BUILDDIR]      (default .)
 #   REPS=N          timed requests per server and case (default 21)
+#   PASSES=P        walks through the battery they are spread over (default 3)
 #   EVERY=K         one battery case in K (default 1: all of them)
 #   BENCH_SMOKE=1   a tiny run (one case in 400, 1 request each): checks
 #                   the script only
@@ -37,6 +38,7 @@ if [ -n "${BENCH_SMOKE:-}" ]; then
 	EVERY=${EVERY:-400}
 fi
 REPS=${REPS:-21}
+PASSES=${PASSES:-3}
 EVERY=${EVERY:-1}
 OUT=${BENCH_OUT:-$BUILD/bench-out}
 
@@ -78,7 +80,7 @@ trap stop_all EXIT
 
 mkdir -p "$OUT/data" "$OUT/img"
 csv="$OUT/data/promql-speed.csv"
-echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server, one battery case in $EVERY)"
+echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server over $PASSES passes, one battery case in $EVERY)"
 echo "== $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, Linux $(uname -r), $(prometheus --version 2>&1 | head -n 1)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -105,7 +107,7 @@ for order in interleaved blocks; do
 	*) out="$OUT/data/promql-speed-$order.csv" ;;
 	esac
 	COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
-		"http://127.0.0.1:$PROM_PORT" "$END" "$out" --reps "$REPS" --every "$EVERY" \
+		"http://127.0.0.1:$PROM_PORT" "$END" "$out" --reps "$REPS" --passes "$PASSES" --every "$EVERY" \
 		--ranks "$SCRATCH/ranks-$order" --order $order ${TIMER:+--timer "$TIMER"}
 	echo "== load average after the $order run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "== $out"
