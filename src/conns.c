@@ -405,6 +405,12 @@ accept_resume(Conns *c)
     g_assert(c->accept_source == NULL);
     c->accept_source = g_socket_create_source(c->listener, G_IO_IN, NULL);
     g_source_set_callback(c->accept_source, G_SOURCE_FUNC(on_acceptable), c, NULL);
+    /* GLib takes a source's descriptor out of its poll() set while it is
+     * dispatched and puts it back after, each change signalling the main
+     * context's wake-up descriptor: two writes, and a poll() and read()
+     * that only take them back, for every wake-up on a connection. The
+     * callback runs no main loop of its own, so it cannot recurse. */
+    g_source_set_can_recurse(c->accept_source, TRUE);
     g_source_attach(c->accept_source, NULL);
 }
 
