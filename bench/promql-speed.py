@@ -18,11 +18,13 @@ host's other work, a Go collection) falls on one pass's share of a case
 and not on its median; --passes 1 asks all N in a row, as before 0.12.1.
 Within a pass the requests go in one of two orders:
 --order interleaved (the default) alternates the servers request by request,
-changing which one goes first each time; --order blocks asks one server N
-times in a row, then the other, changing which block goes first from one
-case to the next. Either way one untimed request to each server comes first
-(the first answer of a case pays for cold caches on either side), and in
-blocks one more untimed request opens each block. Why two orders: on a small
+changing which one goes first each time; --order blocks asks one server its
+share of the pass in a row, then the other, changing which block goes first
+from one case to the next and from one pass to the next. Either way a first
+walk through the battery, untimed, asks each server each case once (the
+answers are checked there, and the first answer of a case pays for cold
+caches on either side), and in blocks one more untimed request opens each
+block. Why two orders: on a small
 machine each server's requests run right after the other's when interleaved,
 in caches the other has just used and beside what its run time still does
 after answering (a Go runtime keeps threads busy a while), which is a
