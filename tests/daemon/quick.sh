@@ -5,10 +5,25 @@
 # way leaves (a head in pieces, HEAD, a wrong token) must still be answered
 # by libsoup; a request that comes late is still answered the quick way; a
 # client that reads a big quick answer slowly gets all of it while rondod
-# serves others, and one that reads nothing is cut off at idle_timeout (when
-# the kernel leaves rondod anything to write: see the SKIP below).
+# serves others, and one that reads nothing is cut off at idle_timeout.
 # rondod_http_quick_requests_total says which way each request went. TAP
 # output; rondod is always stopped at the end (lib.sh trap).
+#
+# Linux autotunes a loopback socket's send buffer up to megabytes, so send()
+# takes any quick answer at once and the writer that drains an answer to a
+# slow client as it reads (conns.c, on_writable) never runs. So the test
+# runs in a network namespace of its own (a user namespace too when not
+# root), its send buffers capped at 64 KiB; where no namespace can be made,
+# it runs here and says which check could not be made.
+ip=$(command -v ip || echo /usr/sbin/ip)
+[ "$(id -u)" = 0 ] && unshare_opts=-n || unshare_opts=-rn
+small_buffers="'$ip' link set lo up && echo '4096 16384 65536' >/proc/sys/net/ipv4/tcp_wmem"
+if [ "${QUICK_NETNS:-}" = inside ]; then
+	sh -c "$small_buffers" || exit 99 # it worked a moment ago (below)
+elif [ -x "$ip" ] && command -v unshare >/dev/null &&
+	unshare $unshare_opts sh -c "$small_buffers" 2>/dev/null; then
+	QUICK_NETNS=inside exec unshare $unshare_opts /bin/sh "$0"
+fi
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
 
 command -v curl >/dev/null || skip_all "curl is not installed"
@@ -142,10 +157,10 @@ idle0=$(curl -s -H "$AUTH" "$URL/metrics" | sed -n 's/^rondod_http_rejections_to
 $CLIENT "$PORT" "$big" s3cret stall 5 >"$SCRATCH/stall"
 read -r got length <"$SCRATCH/stall"
 idle1=$(curl -s -H "$AUTH" "$URL/metrics" | sed -n 's/^rondod_http_rejections_total{reason="idle_timeout"} //p')
-if [ "$got" = "$length" ] && [ "$idle1" = "$idle0" ]; then
-	# Linux autotunes a loopback socket's send buffer to megabytes: send()
-	# takes the whole answer and the kernel delivers it after close().
-	tap_skip "a client that reads nothing is cut off at idle_timeout: the kernel's send buffer took all $length bytes at once, rondod had nothing left to write"
+if [ "$got" = "$length" ] && [ "$idle1" = "$idle0" ] && [ "${QUICK_NETNS:-}" != inside ]; then
+	# outside a namespace of its own (see the top): send() took the whole
+	# answer and the kernel delivers it after close()
+	tap_skip "a client that reads nothing is cut off at idle_timeout: the kernel's send buffer took all $length bytes at once, rondod had nothing left to write (no network namespace to cap it in)"
 elif [ "$got" -lt "$length" ] && [ "$idle1" = $((idle0 + 1)) ]; then
 	tap_ok "a client that reads nothing of a big answer is cut off at idle_timeout ($got of $length bytes)"
 else
