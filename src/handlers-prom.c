@@ -280,16 +280,27 @@ handle_prom_query_range(Daemon *d, SoupServerMessage *msg, const char *path, con
     handle_query(d, msg, p, FALSE);
 }
 
-gboolean
-quick_prom_query(Daemon *d, const char *path, const Params *p, JobReply *reply)
+static gboolean
+quick_query(Daemon *d, const Params *p, gboolean instant, JobReply *reply)
 {
-    gboolean instant = g_str_equal(path, "/api/v1/query");
     PromQuery *q = prom_query_new(d, p, instant, reply);
     if (q == NULL || answer_inline(d, q, FALSE, reply))
         return TRUE;
     registry_release(q->ctx.handles);
     prom_query_free(q);
     return FALSE;
+}
+
+gboolean
+quick_prom_query(Daemon *d, const char *path, const Params *p, JobReply *reply)
+{
+    return quick_query(d, p, TRUE, reply);
+}
+
+gboolean
+quick_prom_query_range(Daemon *d, const char *path, const Params *p, JobReply *reply)
+{
+    return quick_query(d, p, FALSE, reply);
 }
 
 /* ------------------------------------------------ series, labels, values */

@@ -20,8 +20,9 @@ void handle_native_info(Daemon *d, SoupServerMessage *msg, const char *path, con
 /* handlers-prom.c: the Prometheus HTTP API */
 void handle_prom_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 void handle_prom_query_range(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
-/* Both query routes' quick answer (RouteQuick): FALSE when the query needs a worker thread. */
+/* Their quick answers (RouteQuick): FALSE when the query needs a worker thread. */
 gboolean quick_prom_query(Daemon *d, const char *path, const Params *p, JobReply *reply);
+gboolean quick_prom_query_range(Daemon *d, const char *path, const Params *p, JobReply *reply);
 void handle_prom_series(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 void handle_prom_labels(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 void handle_prom_label_values(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);

@@ -21,7 +21,7 @@ static const Route routes[] = {
     {"/metrics/info", NULL, "/metrics/info", ROUTE_GET | ROUTE_PARAMS, handle_native_info},
     {"/api/v1/query", NULL, "/api/v1/query", API, handle_prom_query, quick_prom_query},
     {"/api/v1/query_range", NULL, "/api/v1/query_range", API, handle_prom_query_range,
-     quick_prom_query},
+     quick_prom_query_range},
     {"/api/v1/series", NULL, "/api/v1/series", API, handle_prom_series},
     {"/api/v1/labels", NULL, "/api/v1/labels", API, handle_prom_labels},
     {"/api/v1/label/", "/values", "/api/v1/label/:name/values", API, handle_prom_label_values},
