@@ -204,49 +204,6 @@ eval_quantile(Eval *ev, const Node *n, GError **error)
 
 /* ------------------------------------------------------- count_values */
 
-static void
-append_zeros(GString *out, gint n)
-{
-    if (n <= 0)
-        return;
-    gsize at = out->len;
-    g_string_set_size(out, at + n);
-    memset(out->str + at, '0', n);
-}
-
-/* Appends Go's strconv.FormatFloat(v, 'f', -1, 64) to @out: the shortest
- * digits that read back, never with an exponent, however long (1e100 is a
- * 1 and 100 zeros). Whole numbers, NaN and infinities are as
- * format_double() writes them; the rest is laid out here from
- * json_shortest_digits(). */
-static void
-format_go_fixed(GString *out, double v)
-{
-    if (isnan(v) || isinf(v) || (v == floor(v) && fabs(v) < 1e15)) {
-        char tmp[G_ASCII_DTOSTR_BUF_SIZE];
-        g_string_append_len(out, tmp, format_double(tmp, sizeof tmp, v));
-        return;
-    }
-    char digits[20];
-    gint exp; /* of the first digit */
-    json_shortest_digits(v, digits, &exp);
-    gint n_digits = strlen(digits);
-    if (v < 0)
-        g_string_append_c(out, '-');
-    if (exp < 0) { /* 0.000ddd */
-        g_string_append(out, "0.");
-        append_zeros(out, -exp - 1);
-        g_string_append_len(out, digits, n_digits);
-    } else if (exp + 1 >= n_digits) { /* ddd000 */
-        g_string_append_len(out, digits, n_digits);
-        append_zeros(out, exp + 1 - n_digits);
-    } else { /* dd.ddd */
-        g_string_append_len(out, digits, exp + 1);
-        g_string_append_c(out, '.');
-        g_string_append_len(out, digits + exp + 1, n_digits - exp - 1);
-    }
-}
-
 /* The group a series of value @text counts in: its labels with @label set,
  * then kept as the grouping says (by: @label too). */
 static char **
@@ -291,7 +248,7 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
                 continue;
             g_string_truncate(key, group_len);
             if (value_stays)
-                format_go_fixed(key, s->v[i]); /* the key ends with the value's text */
+                json_append_fixed(key, s->v[i]); /* the key ends with the value's text */
             EvalSeries *out = g_hash_table_lookup(groups, key->str);
             if (out == NULL) {
                 /* the series' group with the value set, or without it when the grouping drops it */

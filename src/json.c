@@ -457,15 +457,24 @@ format_exponent(char *buf, gsize n, gboolean neg, const char *digits, int exp)
                              digits[1] ? "." : "", digits + 1, exp < 0 ? '-' : '+', ABS(exp));
 }
 
+/* The length of format_fixed()'s text for @nd digits of exponent @exp. */
+static gsize
+fixed_len(gsize nd, int exp, gboolean neg)
+{
+    gsize body = exp < 0               ? 2 + (gsize)(-exp - 1) + nd /* 0.000ddd */
+                 : nd > (gsize)exp + 1 ? nd + 1                     /* dd.ddd */
+                                       : (gsize)exp + 1;            /* ddd000 */
+    return (neg ? 1 : 0) + body;
+}
+
 /* Plain decimal, as Go's strconv writes 'f' with the shortest digits,
- * straight into @buf: for the exponents format_double() sends here (-7 to
- * 20) and at most 17 digits, 26 characters at most ("-0.000000" + 17).
- * Returns the length. */
+ * straight into @buf, which its callers make room for: fixed_len() and a
+ * NUL (26 characters at most for the exponents format_double() sends here,
+ * -7 to 20). Returns the length. */
 static gsize
 format_fixed(char *buf, gsize n, gboolean neg, const char *digits, int exp)
 {
     gsize nd = strlen(digits), k = 0;
-    g_assert(exp >= -7 && exp <= 20 && n > 26);
     if (neg)
         buf[k++] = '-';
     if (exp < 0) {
@@ -507,6 +516,7 @@ format_double(char *buf, gsize n, double v)
     json_shortest_digits(v, digits, &exp);
     if (fabs(v) < 1e-6 || fabs(v) >= 1e21)
         return format_exponent(buf, n, v < 0, digits, exp);
+    g_assert(exp >= -7 && exp <= 20 && n > 26);
     return format_fixed(buf, n, v < 0, digits, exp);
 }
 
@@ -519,6 +529,24 @@ append_room(GString *out, gsize n)
     gsize at = out->len;
     g_string_set_size(out, at + n);
     return out->str + at;
+}
+
+void
+json_append_fixed(GString *out, double v)
+{
+    gsize at = out->len;
+    if (isnan(v) || isinf(v) || (v == floor(v) && fabs(v) < 1e15)) {
+        gsize n =
+            format_double(append_room(out, G_ASCII_DTOSTR_BUF_SIZE), G_ASCII_DTOSTR_BUF_SIZE, v);
+        g_string_truncate(out, at + n);
+        return;
+    }
+    char digits[20];
+    int exp;
+    json_shortest_digits(v, digits, &exp);
+    gsize room = fixed_len(strlen(digits), exp, v < 0) + 1;
+    gsize n = format_fixed(append_room(out, room), room, v < 0, digits, exp);
+    g_string_truncate(out, at + n);
 }
 
 /* "V", quoted, at @p (room for G_ASCII_DTOSTR_BUF_SIZE + 2); returns the length. */

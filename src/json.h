@@ -22,5 +22,9 @@ gsize format_double(char *buf, gsize n, double v);
 void json_shortest_digits_printf(double v, char digits[20], int *ret_exp);
 /* The same digits, mostly without printf: what format_double() uses. */
 void json_shortest_digits(double v, char digits[20], int *ret_exp);
+/* Appends Go's strconv.FormatFloat(v, 'f', -1, 64) to @out: the shortest
+ * digits that read back, never with an exponent, however long (1e100 is a
+ * 1 and 100 zeros); NaN and infinities as format_double() writes them. */
+void json_append_fixed(GString *out, double v);
 
 #endif

@@ -246,13 +246,16 @@ test_params(void)
     g_assert_true(params_is_malformed(bad));
 }
 
+/* A number and the text it must be written as. */
+typedef struct {
+    double v;
+    const char *text;
+} NumberText;
+
 static void
 test_json_numbers(void)
 {
-    const struct {
-        double v;
-        const char *text;
-    } cases[] = {
+    const NumberText cases[] = {
         {0, "0"},
         {-0.0, "-0"},
         {-3, "-3"},
@@ -560,6 +563,39 @@ test_windows_together(void)
     g_rand_free(rand);
 }
 
+/* json_append_fixed(): Go's 'f' with the shortest digits (count_values'
+ * labels), never an exponent, appended after what the string holds. */
+static void
+test_json_fixed(void)
+{
+    g_autofree char *big = g_strnfill(101, '0');
+    big[0] = '1';
+    const NumberText cases[] = {
+        {0, "0"},
+        {-0.0, "-0"},
+        {42, "42"},
+        {-1004.5, "-1004.5"},
+        {1.5e-7, "0.00000015"},
+        {-1.25e22, "-12500000000000000000000"},
+        {1e100, big},
+        {5e-324, NULL},
+        {NAN, "NaN"},
+        {-INFINITY, "-Inf"},
+        {123456.789, "123456.789"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GString) out = g_string_new("v=");
+        json_append_fixed(out, cases[i].v);
+        if (cases[i].text != NULL) {
+            g_assert_cmpstr(out->str + 2, ==, cases[i].text);
+            continue;
+        }
+        /* 5e-324: "0." then 323 zeros and a 5 */
+        g_assert_cmpuint(out->len, ==, 2 + 2 + 323 + 1);
+        g_assert_true(g_str_has_prefix(out->str, "v=0.000") && g_str_has_suffix(out->str, "05"));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -576,5 +612,6 @@ main(int argc, char **argv)
     g_test_add_func("/params/decoding", test_params);
     g_test_add_func("/json/numbers", test_json_numbers);
     g_test_add_func("/json/shortest-digits", test_json_shortest);
+    g_test_add_func("/json/fixed", test_json_fixed);
     return g_test_run();
 }
