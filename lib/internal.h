@@ -30,6 +30,12 @@ struct _RondoMatcher {
     GRegex *regex; /* for the two regex operators */
 };
 
+/* A matcher's =~ expression @value, anchored as ^(?:value)$ and compiled,
+ * from the process' cache when it was compiled before (regex-cache.c). */
+GRegex *rondo_regex_cache_get(const char *value, GError **error);
+/* How many compiled expressions the cache keeps (for the tests). */
+guint rondo_regex_cache_size(void);
+
 typedef struct {
     guint64 interval_ns;
     guint32 slots;

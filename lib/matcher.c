@@ -3,10 +3,8 @@
  * Schemas route series with matchers, rondod's PromQL selects with them,
  * the tools' selectors too. Each used to compile its regular expressions
  * with flags of its own, so `=~"io"` could accept "io\n" in one and not in
- * another. Here is the only place that decides: anchored as ^(?:RE)$, and
- * G_REGEX_DOLLAR_ENDONLY so that $ matches only at the very end, as RE2
- * (Prometheus) does, where PCRE's default also matches before a final
- * line feed.
+ * another. Now one place compiles them, regex-cache.c's regex_compile()
+ * (anchored, RE2's `$`), and keeps them for the next matcher.
  */
 #include "config.h"
 #include "internal.h"
@@ -22,9 +20,8 @@ rondo_matcher_new(const char *label, RondoMatchOp op, const char *value, GError 
         return NULL;
     }
     if (op == RONDO_MATCH_REGEX || op == RONDO_MATCH_NOT_REGEX) {
-        g_autofree char *anchored = g_strdup_printf("^(?:%s)$", value);
         g_autoptr(GError) local = NULL;
-        regex = g_regex_new(anchored, G_REGEX_OPTIMIZE | G_REGEX_DOLLAR_ENDONLY, 0, &local);
+        regex = rondo_regex_cache_get(value, &local);
         if (regex == NULL) {
             g_set_error(error, RONDO_ERROR, RONDO_ERROR_INVALID, "bad regular expression “%s”: %s",
                         value, local->message);
