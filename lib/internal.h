@@ -122,6 +122,8 @@ void rondo_slab_release(RondoSlab *slab);
 void rondo_slab_release_behind_head(RondoSlab *slab);
 /* RONDO_ERROR_CORRUPT when the file no longer has the size mapped (SIGBUS ahead). */
 gboolean rondo_slab_check(const RondoSlab *slab, GError **error);
+/* An IN_MODIFY watch of the mapped file on @inotify_fd (rondo_store_watch_files()). */
+gboolean rondo_slab_watch(const RondoSlab *slab, int inotify_fd, int *ret_wd, GError **error);
 
 /* --------------------------------------------------------------- series */
 /* What a series measures (series-desc.c); immutable once made. */

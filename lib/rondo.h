@@ -550,7 +550,8 @@ RONDO_API char *rondo_store_get_slab_path(const RondoStore *store, guint schema,
  * (one fstat per slab; no allocation). A slab truncated under a mapping
  * kills the process that touches the lost pages with SIGBUS, and a library
  * installs no signal handler: a long-lived reader (rondod) calls this
- * before each query on a store and sets a failing store aside.
+ * before each query on a store whose slabs may have changed size
+ * (rondo_store_watch_files()) and sets a failing store aside.
  *
  * Residual race: a truncation between this check and the reads that follow
  * is not caught; the check makes the window one query long instead of the
@@ -559,6 +560,26 @@ RONDO_API char *rondo_store_get_slab_path(const RondoStore *store, guint schema,
  * Returns: TRUE, or FALSE with RONDO_ERROR_CORRUPT naming the slab file.
  */
 RONDO_API gboolean rondo_store_check_files(const RondoStore *store, GError **error);
+
+/**
+ * rondo_store_watch_files:
+ * @inotify_fd: an inotify(7) instance of the caller's
+ * @wds: (element-type int): where the watch descriptors are appended
+ *
+ * Adds to @inotify_fd an IN_MODIFY watch of every slab file the store has
+ * mapped (the file mapped, even if its name now leads to another one). A
+ * truncation or an extension of a slab queues an event there at once, and
+ * writes through the maps queue none: a long-lived reader that finds no
+ * event for a store's watches since its last successful
+ * rondo_store_check_files() may skip the next one (rondod reads its one
+ * instance once a query instead of one fstat per slab). Remove the
+ * watches with inotify_rm_watch(2) before the store is closed, or let
+ * them go with the instance.
+ * Returns: TRUE, or FALSE with RONDO_ERROR_IO (the inotify limits, no
+ *   /proc); @wds then holds the watches added so far.
+ */
+RONDO_API gboolean rondo_store_watch_files(const RondoStore *store, int inotify_fd, GArray *wds,
+                                           GError **error);
 
 RONDO_API guint rondo_store_get_n_series(const RondoStore *store);
 /* Series by store-wide id, 0..n_series-1, in registration order. */

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -383,6 +384,19 @@ rondo_slab_check(const RondoSlab *slab, GError **error)
                     slab->path, (guint64)st.st_size, slab->map_bytes);
         return FALSE;
     }
+    return TRUE;
+}
+
+gboolean
+rondo_slab_watch(const RondoSlab *slab, int inotify_fd, int *ret_wd, GError **error)
+{
+    /* Through the descriptor: the file mapped, whatever its name leads to now. */
+    char proc[48];
+    g_snprintf(proc, sizeof proc, "/proc/self/fd/%d", slab->fd);
+    int wd = inotify_add_watch(inotify_fd, proc, IN_MODIFY);
+    if (wd < 0)
+        return io_error(error, slab->path, "cannot watch");
+    *ret_wd = wd;
     return TRUE;
 }
 

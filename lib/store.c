@@ -726,6 +726,23 @@ rondo_store_check_files(const RondoStore *store, GError **error)
 }
 
 gboolean
+rondo_store_watch_files(const RondoStore *store, int inotify_fd, GArray *wds, GError **error)
+{
+    g_return_val_if_fail(store != NULL && inotify_fd >= 0 && wds != NULL, FALSE);
+    g_return_val_if_fail(g_array_get_element_size(wds) == sizeof(int), FALSE);
+    for (guint i = 0; i < store->schemas->len; i++) {
+        const RondoSchemaState *st = schema_state(store, i);
+        for (guint t = 0; t < st->schema->n_tiers; t++) {
+            int wd;
+            if (!rondo_slab_watch(st->slabs[t], inotify_fd, &wd, error))
+                return FALSE;
+            g_array_append_val(wds, wd);
+        }
+    }
+    return TRUE;
+}
+
+gboolean
 rondo_store_refresh(RondoStore *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);

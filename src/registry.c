@@ -42,6 +42,7 @@
 
 #include "conf.h"
 #include "registry.h"
+#include "slab-watch.h"
 
 typedef enum {
     ENTRY_READING,
@@ -58,6 +59,8 @@ typedef struct {
     guint64 refresh_failed; /* rondo_store_probe() when a refresh failed: not tried again until it
                                changes */
     gboolean damaged;       /* said once: a slab changed size under the map, not served */
+    SlabWatch *watch;       /* the registry's */
+    SlabWatchMark mark;     /* whether its slabs need checking before the next read */
 } Entry;
 
 struct _Registry {
@@ -66,6 +69,7 @@ struct _Registry {
     GHashTable *entries;  /* name -> Entry* */
     GHashTable *failed;   /* name -> guint64* rondo_store_probe() of a failed open (logged once) */
     GHashTable *ignored;  /* names that are not store names, logged once */
+    SlabWatch *watch;     /* the entries' slab files */
     gboolean ready;
     gboolean dir_failing; /* the state directory could not be read last time (logged once) */
     guint scan_id, tick_id;
@@ -75,6 +79,7 @@ static void
 entry_free(gpointer p)
 {
     Entry *e = p;
+    slab_watch_remove(e->watch, &e->mark);
     store_handle_unref(e->h);
     g_free(e->name);
     g_free(e->path);
@@ -105,6 +110,7 @@ registry_new(const char *state_dir)
     reg->entries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
     reg->failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     reg->ignored = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    reg->watch = slab_watch_new();
     return reg;
 }
 
@@ -120,6 +126,7 @@ registry_free(Registry *reg)
     g_hash_table_destroy(reg->entries);
     g_hash_table_destroy(reg->failed);
     g_hash_table_destroy(reg->ignored);
+    slab_watch_free(reg->watch); /* after the entries, which remove their watches */
     g_free(reg->state_dir);
     g_free(reg->state_dir_real);
     g_free(reg);
@@ -190,6 +197,8 @@ entry_open(Registry *reg, const char *name, const char *path, guint64 probe)
     e->name = g_strdup(name);
     e->path = g_strdup(path);
     e->h = store_handle_new(name, store);
+    e->watch = reg->watch;
+    slab_watch_add(e->watch, &e->mark, store);
     g_hash_table_replace(reg->entries, e->name, e);
     g_message("store %s: opened (%u series)", name, rondo_store_get_n_series(store));
     guint version = rondo_store_get_format_version(store);
@@ -208,6 +217,7 @@ entry_reopen(Entry *e, RondoOpenFlags flags, GError **error)
         return FALSE;
     store_handle_unref(e->h);
     e->h = store_handle_new(e->name, store);
+    slab_watch_add(e->watch, &e->mark, store);
     return TRUE;
 }
 
@@ -494,10 +504,13 @@ handle_cmp(gconstpointer a, gconstpointer b)
 }
 
 /* A slab truncated under the map would kill rondod (SIGBUS) on the next
- * read: such a store is set aside, said once, and the others are served. */
+ * read: such a store is set aside, said once, and the others are served.
+ * Checked when its slabs' watches saw a change (slab-watch.c). */
 static gboolean
 entry_files_ok(Entry *e)
 {
+    if (!e->damaged && !slab_watch_must_check(&e->mark))
+        return TRUE;
     g_autoptr(GError) error = NULL;
     gboolean ok = rondo_store_check_files(e->h->store, &error);
     if (!ok && !e->damaged)
@@ -505,6 +518,8 @@ entry_files_ok(Entry *e)
     else if (ok && e->damaged)
         g_message("store %s: its files are whole again, served", e->name);
     e->damaged = !ok;
+    if (ok)
+        slab_watch_checked(&e->mark);
     return ok;
 }
 
@@ -518,6 +533,7 @@ GPtrArray *
 registry_acquire_if(Registry *reg, RegistryWanted wanted, gconstpointer data)
 {
     GPtrArray *out = g_ptr_array_new();
+    slab_watch_poll(reg->watch);
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, reg->entries);

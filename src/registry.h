@@ -27,7 +27,8 @@ const char *registry_get_state_dir(const Registry *reg);
 /*
  * The stores in name order, each referenced: the caller may hand the array
  * to another thread, and gives it back to registry_release(). Each store's
- * slab files are checked first (rondo_store_check_files(): one fstat per
+ * slab files are checked first when they may have changed size since the
+ * last check (slab-watch.c; rondo_store_check_files(): one fstat per
  * slab), and a damaged store is left out (said once).
  */
 GPtrArray *registry_acquire(Registry *reg);

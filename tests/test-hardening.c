@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "file.h"
@@ -279,16 +280,26 @@ test_register_foreign_entry(void)
 
 /* ------------------------------------------------- truncation under a map */
 
+/* A store_make() store in @dir, opened by a reader and by a writer. */
+static void
+store_open_both(const char *dir, RondoStore **reader, RondoStore **writer)
+{
+    g_autoptr(GError) error = NULL;
+    store_make(dir);
+    *reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
+    g_assert_no_error(error);
+    *writer = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
+    g_assert_no_error(error);
+}
+
 static void
 test_truncated_while_mapped(void)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(TestDir) dir = test_tmp_dir();
-    store_make(dir);
-    g_autoptr(RondoStore) reader = rondo_store_open(dir, RONDO_OPEN_READ_ONLY, &error);
-    g_assert_no_error(error);
-    g_autoptr(RondoStore) writer = rondo_store_open(dir, RONDO_OPEN_WRITE, &error);
-    g_assert_no_error(error);
+    g_autoptr(RondoStore) reader = NULL;
+    g_autoptr(RondoStore) writer = NULL;
+    store_open_both(dir, &reader, &writer);
     g_assert_true(rondo_store_check_files(reader, &error));
     g_autofree char *slab = g_build_filename(dir, "vmm.1.slab", NULL);
     g_assert_cmpint(truncate(slab, 4096), ==, 0);
@@ -302,6 +313,74 @@ test_truncated_while_mapped(void)
     g_clear_error(&error);
     g_assert_false(rondo_store_consolidate(writer, TEST_T0 + 600 * RONDO_NS_PER_S, NULL, &error));
     g_assert_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT);
+}
+
+/* The events a reader's one inotify instance holds: how many for @wds. */
+static guint
+watch_events(int inotify_fd, const GArray *wds)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    guint hits = 0;
+    ssize_t n;
+    while ((n = read(inotify_fd, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
+            for (guint i = 0; i < wds->len; i++)
+                hits += ev->wd == g_array_index(wds, int, i);
+            off += (ssize_t)(sizeof *ev + ev->len);
+        }
+    }
+    g_assert_cmpint(errno, ==, EAGAIN);
+    return hits;
+}
+
+/* rondod skips rondo_store_check_files() while its watches saw nothing:
+ * records through the maps must queue no event, a truncation or an
+ * extension must, even of a slab whose name leads elsewhere since. */
+static void
+test_watch_files(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TestDir) dir = test_tmp_dir();
+    g_autoptr(RondoStore) reader = NULL;
+    g_autoptr(RondoStore) writer = NULL;
+    store_open_both(dir, &reader, &writer);
+    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    g_assert_cmpint(ino, >=, 0);
+    g_autoptr(GArray) wds = g_array_new(FALSE, FALSE, sizeof(int));
+    g_assert_true(rondo_store_watch_files(reader, ino, wds, &error));
+    g_assert_no_error(error);
+    guint slabs = 0;
+    for (guint s = 0; s < rondo_store_get_n_schemas(reader); s++)
+        slabs += rondo_schema_get_n_tiers(rondo_store_get_schema(reader, s));
+    g_assert_cmpuint(wds->len, ==, slabs);
+
+    RondoSeries *a = rondo_store_get_series(writer, 0);
+    for (guint i = 30; i < 400; i++)
+        rondo_series_record(a, i, TEST_T0 + i * RONDO_NS_PER_S);
+    g_assert_true(rondo_store_consolidate(writer, TEST_T0 + 400 * RONDO_NS_PER_S, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(watch_events(ino, wds), ==, 0);
+
+    g_autofree char *slab = g_build_filename(dir, "vmm.1.slab", NULL);
+    struct stat st;
+    g_assert_cmpint(stat(slab, &st), ==, 0);
+    g_assert_cmpint(truncate(slab, st.st_size + 4096), ==, 0);
+    g_assert_cmpuint(watch_events(ino, wds), ==, 1);
+    g_assert_false(rondo_store_check_files(reader, &error));
+    g_assert_error(error, RONDO_ERROR, RONDO_ERROR_CORRUPT);
+    g_clear_error(&error);
+
+    /* the mapped file renamed away, another put in its place: the watch
+     * stays on the one mapped */
+    g_autofree char *moved = g_build_filename(dir, "moved.slab", NULL);
+    g_assert_cmpint(rename(slab, moved), ==, 0);
+    put_file(dir, "vmm.1.slab", "x", 1);
+    g_assert_cmpint(truncate(slab, 0), ==, 0);
+    g_assert_cmpuint(watch_events(ino, wds), ==, 0);
+    g_assert_cmpint(truncate(moved, 4096), ==, 0);
+    g_assert_cmpuint(watch_events(ino, wds), ==, 1);
+    close(ino);
 }
 
 /* ------------------------------------------------------------ leftovers */
@@ -613,6 +692,7 @@ main(int argc, char **argv)
     g_test_add_func("/hardening/lock/unlinked", test_lock_unlinked);
     g_test_add_func("/hardening/lock/foreign-entry", test_register_foreign_entry);
     g_test_add_func("/hardening/sigbus/truncated-while-mapped", test_truncated_while_mapped);
+    g_test_add_func("/hardening/sigbus/watch-files", test_watch_files);
     g_test_add_func("/hardening/leftovers/tmp", test_leftover_tmp);
     g_test_add_func("/hardening/sizes/geometry-overflow", test_geometry_overflow);
     for (guint i = 0; i < G_N_ELEMENTS(faults); i++) {

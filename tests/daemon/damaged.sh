@@ -1,7 +1,8 @@
 #!/bin/sh
 # damaged.sh - a slab truncated under rondod's map: the store is set aside
 # (said in the log), the other stores are still served, and rondod, which
-# would have died of SIGBUS on the next read, lives on.
+# would have died of SIGBUS on the next read, lives on. A slab extended is
+# set aside too.
 . "${top_srcdir:-.}/tests/daemon/lib.sh"
 
 command -v curl >/dev/null || skip_all "curl is not installed"
@@ -33,6 +34,17 @@ if kill -0 "$RONDOD_PID" 2>/dev/null && grep -q 'store vm1: not served: .*vmm.0.
 	tap_ok "rondod lives and says which file"
 else
 	tap_fail "rondod lives and says which file"
+fi
+# An extension changes no page rondod maps, but the store is no longer what
+# it mapped: set aside as well (rondod watches the slab files for either,
+# slab-watch.c, and checks only the stores whose files changed).
+truncate -s +4096 "$STATE/vm2/vmm.0.slab"
+http GET "/api/v1/query?query=vm_memory_bytes&time=$END"
+expect "a query after an extension answers" 200 '"status":"success"'
+if grep -q 'store vm2: not served: .*vmm.0.slab.*extended' "$SCRATCH/rondod.log"; then
+	tap_ok "the extended store is set aside at the next query"
+else
+	tap_fail "the extended store is set aside at the next query"
 fi
 tap_done
 [ "$TAP_FAILED" -eq 0 ]
