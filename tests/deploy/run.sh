@@ -526,6 +526,13 @@ step_journal() {
   else
     ok "the journal has no SIGSYS, kill, 'Permission denied', assertion or unopened store"
   fi
+  # slab-watch.c says once when it cannot watch (then every query checks
+  # every slab with fstat, as before 0.13.0): under the unit's sandbox it must.
+  if journal | grep -E 'slab files(:| of )'; then
+    not_ok "rondod watches its stores' slab files under the unit's sandbox"
+  else
+    ok "rondod watches its stores' slab files under the unit's sandbox"
+  fi
   local repeated
   repeated=$(journal | { grep -Ei 'cannot|fail|error|denied|refused' || true; } | sort | uniq -c |
     awk '$1 > 2')
