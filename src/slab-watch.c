@@ -123,11 +123,17 @@ slab_watch_poll(SlabWatch *w)
         }
         for (ssize_t off = 0; off < n;) {
             const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
-            if (ev->mask & IN_Q_OVERFLOW)
+            if (ev->mask & IN_Q_OVERFLOW) /* 16 384 events unread: not from writers' maps */
                 mark_all_changed(w);
             SlabWatchMark *m = g_hash_table_lookup(w->by_wd, GINT_TO_POINTER(ev->wd));
             if (m != NULL) /* none: a watch removed since, or its IN_IGNORED */
                 m->changed = TRUE;
+            if (m != NULL && (ev->mask & IN_IGNORED)) {
+                /* the kernel dropped a watch we did not remove (an
+                 * unmount): that store is checked every time from now */
+                m->watched = FALSE;
+                g_hash_table_remove(w->by_wd, GINT_TO_POINTER(ev->wd));
+            }
             off += (ssize_t)(sizeof *ev + ev->len);
         }
     }
