@@ -61,8 +61,9 @@ slab_watch_remove(SlabWatch *w, SlabWatchMark *m)
 {
     for (guint i = 0; m->wds != NULL && i < m->wds->len; i++) {
         int wd = g_array_index(m->wds, int, i);
-        g_hash_table_remove(w->by_wd, GINT_TO_POINTER(wd));
-        (void)inotify_rm_watch(w->fd, wd);
+        if (g_hash_table_lookup(w->by_wd, GINT_TO_POINTER(wd)) == m)
+            g_hash_table_remove(w->by_wd, GINT_TO_POINTER(wd));
+        (void)inotify_rm_watch(w->fd, wd); /* a shared one too: its other store is unwatched */
     }
     g_clear_pointer(&m->wds, g_array_unref);
     g_hash_table_remove(w->marks, m);
@@ -79,14 +80,31 @@ slab_watch_add(SlabWatch *w, SlabWatchMark *m, const RondoStore *store)
     m->wds = g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(GError) error = NULL;
     m->watched = rondo_store_watch_files(store, w->fd, m->wds, &error);
-    for (guint i = 0; i < m->wds->len; i++)
-        g_hash_table_insert(w->by_wd, GINT_TO_POINTER(g_array_index(m->wds, int, i)), m);
-    g_hash_table_add(w->marks, m);
-    if (!m->watched && !w->add_error)
+    if (error != NULL && !w->add_error)
         g_message("slab files of %s: %s; such stores are checked before every query (said "
                   "once)",
                   rondo_store_get_path(store), error->message);
-    w->add_error |= !m->watched;
+    w->add_error |= error != NULL;
+    gboolean shared = FALSE;
+    for (guint i = 0; i < m->wds->len; i++) {
+        gpointer wd = GINT_TO_POINTER(g_array_index(m->wds, int, i));
+        SlabWatchMark *other = g_hash_table_lookup(w->by_wd, wd);
+        /* The same file in two stores (a hard link): one watch for both,
+         * which either one's removal would take from the other. Both are
+         * checked every time instead. */
+        if (other != NULL && other != m) {
+            other->watched = FALSE;
+            m->watched = FALSE;
+            shared = TRUE;
+            continue;
+        }
+        g_hash_table_insert(w->by_wd, wd, m);
+    }
+    g_hash_table_add(w->marks, m);
+    if (shared)
+        g_message("slab files of %s: a file of another store too (a hard link); both stores are "
+                  "checked before every query",
+                  rondo_store_get_path(store));
 }
 
 static void
