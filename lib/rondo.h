@@ -574,7 +574,9 @@ RONDO_API gboolean rondo_store_check_files(const RondoStore *store, GError **err
  * rondo_store_check_files() may skip the next one (rondod reads its one
  * instance once a query instead of one fstat per slab). Remove the
  * watches with inotify_rm_watch(2) before the store is closed, or let
- * them go with the instance.
+ * them go with the instance. An instance has one watch per file: a slab
+ * hard-linked into another store gets that store's watch descriptor, and
+ * removing either removes both.
  * Returns: TRUE, or FALSE with RONDO_ERROR_IO (the inotify limits, no
  *   /proc); @wds then holds the watches added so far.
  */

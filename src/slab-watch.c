@@ -11,8 +11,11 @@
  *
  * The same guarantee as before: a change that completed before a query
  * began is seen by it. Everything here runs on the main loop (the registry
- * does); a store whose slabs could not all be watched (the inotify limits,
- * no /proc) is checked every time, as before.
+ * does). A store is checked every time, as before, when its slabs could
+ * not all be watched (the inotify limits, no /proc), when one of them is
+ * another store's file too (a hard link: inotify has one watch per file,
+ * which either store's removal would take from the other), or when the
+ * kernel dropped a watch (an unmount).
  */
 #include "config.h"
 

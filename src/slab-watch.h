@@ -11,7 +11,7 @@ typedef struct _SlabWatch SlabWatch;
 /* A store's part, kept in its registry entry (zeroed to start). */
 typedef struct {
     GArray *wds;      /* int: its slabs' watches on the instance */
-    gboolean watched; /* every slab has one */
+    gboolean watched; /* every slab has one, of its own (slab-watch.c) */
     gboolean changed; /* an event for one of them (or none watched) since the last check */
 } SlabWatchMark;
 
