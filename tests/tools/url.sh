@@ -43,7 +43,13 @@ PY
 python3 "$T/server.py" "$T/requests" >"$T/port" 2>/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$T"' EXIT
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/port" ] && break; sleep 0.3; done
+# Up to 30 s for python3 to start: at the start of a parallel `make check`
+# the 3 s this waited were not always enough (every case then failed).
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do
+    sleep 0.3
+    i=$((i + 1))
+done
 url="http://127.0.0.1:$(cat "$T/port")"
 
 golden "--url csv" "$G/url.csv" \
