@@ -203,28 +203,6 @@ http POST /api/v1/query -H 'Content-Type: application/x-www-form-urlencoded' \
 	-H 'Transfer-Encoding: chunked' --data-binary 'query=1'
 expect_error "chunked body is 411" 411 'Content-Length'
 
-# --- concurrency limit: best effort (needs overlapping queries)
-i=0
-pids=
-while [ $i -lt 24 ]; do
-	curl -s -o /dev/null -D "$SCRATCH/h.$i" -w '%{http_code}\n' "$URL/api/v1/query_range" \
-		--data-urlencode 'query=sum by (store) (avg_over_time(vm_cpu_seconds_total[2m]))' \
-		--data-urlencode "start=$((END - 480))" --data-urlencode "end=$END" \
-		--data-urlencode step=1 >"$SCRATCH/c.$i" &
-	pids="$pids $!"
-	i=$((i + 1))
-done
-for p in $pids; do wait "$p"; done
-if grep -q '^429' "$SCRATCH"/c.*; then
-	if grep -l '^HTTP/1.1 429' "$SCRATCH"/h.* | head -n 1 | xargs grep -qi '^Retry-After: 1'; then
-		tap_ok "over max_concurrent_queries: 429 with Retry-After"
-	else
-		tap_fail "429 answers carry Retry-After"
-	fi
-else
-	tap_skip "24 parallel queries never overlapped past max_concurrent_queries"
-fi
-
 # --- /metrics and still serving after all that
 http GET /metrics
 expect "GET /metrics" 200 'vm_memory_bytes{store="vm1"}' \
