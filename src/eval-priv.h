@@ -20,6 +20,8 @@ typedef struct {
     char *param_error;    /* why the function refused a parameter: the query fails */
     guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
     gboolean sample_times; /* instant selectors give their samples' times: timestamp() */
+    const Node *windowed;  /* the node whose result may hold windows (EvalSeries): the query's
+                            * root, or an aggregation's argument; NULL in a nested evaluation */
 } Eval;
 
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);
@@ -28,6 +30,12 @@ EvalResult *eval_result_new(gboolean scalar, guint n_steps);
 /* Takes @labels; every step absent (eval_absent()). */
 EvalSeries *eval_series_new(char **labels, guint n_steps);
 void eval_series_free(gpointer p);
+/* Takes @labels; holds no step yet (a window, first 0 and n 0: see EvalSeries). */
+EvalSeries *eval_series_new_window(char **labels);
+/* @s made to hold all @n_steps steps, those outside its window absent. */
+void eval_series_fill(EvalSeries *s, guint n_steps);
+/* @error: the max_samples limit of @ctx reached (EVAL_ERROR_TOO_MANY_SAMPLES). */
+void eval_set_too_many_samples(const EvalContext *ctx, GError **error);
 /* Drops __name__ from every series of @r (a vector). */
 void eval_result_drop_name(EvalResult *r);
 /*

@@ -209,10 +209,7 @@ subquery_run(Eval *ev, const Node *sq, EvalContext *ctx, GError **error)
         return eval_result_new(FALSE, 0);
     guint n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns);
     if (n_steps > ctx->max_samples) {
-        g_set_error(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES,
-                    "query processing would load too many samples into memory "
-                    "(limit max_samples=%" G_GUINT64_FORMAT ")",
-                    ctx->max_samples);
+        eval_set_too_many_samples(ctx, error);
         return NULL;
     }
     Eval inner = eval_nested(ev, ctx);

@@ -219,23 +219,81 @@ count_values_group(const Node *n, char *const *labels, const char *text)
     return labels_keep(with, by, FALSE);
 }
 
-/* count_values("label", v): per step, how many series of each group have
+/* A group of count_values() being filled: its series holds the window of
+ * steps from its first value to its last so far, @cap values allocated. */
+typedef struct {
+    EvalSeries *s;
+    guint cap;
+} CountGroup;
+
+#define COUNT_GROUP_FIRST_CAP 16
+
+/* Room for @need values in @g's series, of at most @n_steps. */
+static void
+count_group_reserve(CountGroup *g, guint need, guint n_steps)
+{
+    if (need <= g->cap)
+        return;
+    g->cap = MAX(need, MIN(g->cap * 2, n_steps));
+    g->s->v = g_renew(double, g->s->v, g->cap);
+}
+
+/* Step @i's count in @g, the window grown to it (the steps added absent). */
+static double *
+count_group_at(CountGroup *g, guint i, guint n_steps)
+{
+    EvalSeries *s = g->s;
+    if (s->n == 0) {
+        /* room for a few steps at once: a value that repeats has more */
+        count_group_reserve(g, MIN(n_steps - i, COUNT_GROUP_FIRST_CAP), n_steps);
+        s->first = i;
+    }
+    if (i < s->first) {
+        guint grow = s->first - i;
+        count_group_reserve(g, s->n + grow, n_steps);
+        memmove(s->v + grow, s->v, s->n * sizeof(double));
+        for (guint j = 0; j < grow; j++)
+            s->v[j] = eval_absent();
+        s->first = i;
+        s->n += grow;
+    } else if (i >= s->first + s->n) {
+        guint want = i - s->first + 1;
+        count_group_reserve(g, want, n_steps);
+        for (guint j = s->n; j < want; j++)
+            s->v[j] = eval_absent();
+        s->n = want;
+    }
+    return &s->v[i - s->first];
+}
+
+/*
+ * count_values("label", v): per step, how many series of each group have
  * each value, the value (as Go formats it) in the label.
  *
  * A group is found by its key: the series' group with a value no value
  * is ("\x01", so the key says where the value goes), then the value
  * itself, unless the grouping drops the label (without it: the value
  * changes nothing). Series of the same group share the first part, which
- * is built once a series; a step only writes its value after it. */
+ * is built once a series; a step only writes its value after it.
+ *
+ * Values that change from step to step make a group a step, each with a
+ * value at one step of a range query: with every group's series holding
+ * all the steps, the answer would take groups x steps of memory, the
+ * square of the steps (1.5 GB for 20 series over 3 000 steps). So each
+ * holds the window from its first value to its last (EvalSeries), which
+ * the answer is written from and an aggregation reads; under any other
+ * operator the windows are filled out to every step.
+ */
 EvalResult *
 eval_count_values(Eval *ev, const Node *n, GError **error)
 {
+    gboolean windows = n == ev->windowed; /* before the argument's evaluation changes it */
     g_autoptr(EvalResult) in = eval_node(ev, n->lhs, error);
     if (in == NULL)
         return NULL;
-    g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GString) key = g_string_new(NULL);
-    EvalResult *r = eval_result_new(FALSE, ev->n_steps);
+    g_autoptr(EvalResult) r = eval_result_new(FALSE, ev->n_steps);
     for (guint k = 0; k < in->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(in->series, k);
         g_auto(GStrv) placed = count_values_group(n, s->labels, "\x01");
@@ -249,18 +307,22 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
             g_string_truncate(key, group_len);
             if (value_stays)
                 json_append_fixed(key, s->v[i]); /* the key ends with the value's text */
-            EvalSeries *out = g_hash_table_lookup(groups, key->str);
-            if (out == NULL) {
+            CountGroup *g = g_hash_table_lookup(groups, key->str);
+            if (g == NULL) {
                 /* the series' group with the value set, or without it when the grouping drops it */
                 char **labels = value_stays
                                     ? labels_with(placed, n->strings[0], key->str + group_len)
                                     : g_strdupv(placed);
-                out = eval_series_new(labels, ev->n_steps);
-                g_hash_table_insert(groups, g_strdup(key->str), out);
-                g_ptr_array_add(r->series, out);
+                g = g_new0(CountGroup, 1);
+                g->s = eval_series_new_window(labels);
+                g_hash_table_insert(groups, g_strdup(key->str), g);
+                g_ptr_array_add(r->series, g->s);
             }
-            out->v[i] = eval_is_absent(out->v[i]) ? 1 : out->v[i] + 1;
+            double *c = count_group_at(g, i, ev->n_steps);
+            *c = eval_is_absent(*c) ? 1 : *c + 1;
         }
     }
-    return r;
+    for (guint k = 0; !windows && k < r->series->len; k++)
+        eval_series_fill(g_ptr_array_index(r->series, k), ev->n_steps);
+    return g_steal_pointer(&r);
 }

@@ -64,9 +64,43 @@ eval_series_new(char **labels, guint n_steps)
     EvalSeries *s = g_new0(EvalSeries, 1);
     s->labels = labels;
     s->v = g_new(double, n_steps);
+    s->n = n_steps;
     for (guint i = 0; i < n_steps; i++)
         s->v[i] = eval_absent();
     return s;
+}
+
+EvalSeries *
+eval_series_new_window(char **labels)
+{
+    EvalSeries *s = g_new0(EvalSeries, 1);
+    s->labels = labels;
+    return s;
+}
+
+void
+eval_series_fill(EvalSeries *s, guint n_steps)
+{
+    g_assert(s->first + s->n <= n_steps);
+    if (s->first == 0 && s->n == n_steps)
+        return;
+    s->v = g_renew(double, s->v, n_steps);
+    memmove(s->v + s->first, s->v, s->n * sizeof(double));
+    for (guint i = 0; i < s->first; i++)
+        s->v[i] = eval_absent();
+    for (guint i = s->first + s->n; i < n_steps; i++)
+        s->v[i] = eval_absent();
+    s->first = 0;
+    s->n = n_steps;
+}
+
+void
+eval_set_too_many_samples(const EvalContext *ctx, GError **error)
+{
+    g_set_error(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES,
+                "query processing would load too many samples into memory "
+                "(limit max_samples=%" G_GUINT64_FORMAT ")",
+                ctx->max_samples);
 }
 
 static gint
@@ -209,10 +243,7 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *fu
     Point p;
     while (tier_iter_next(&it, &p.t, &p.v)) {
         if (++ev->samples > ctx->max_samples) {
-            g_set_error(error, EVAL_ERROR, EVAL_ERROR_TOO_MANY_SAMPLES,
-                        "query processing would load too many samples into memory "
-                        "(limit max_samples=%" G_GUINT64_FORMAT ")",
-                        ctx->max_samples);
+            eval_set_too_many_samples(ctx, error);
             g_array_unref(pts);
             return NULL;
         }
@@ -503,27 +534,30 @@ var_add(double *mean, double *acc, double v, guint count)
     *acc += delta * (v - *mean);
 }
 
+/* @s's values (a window of the steps, EvalSeries) added to @g's. */
 static void
-group_add(Group *g, AggKind agg, const double *v, guint n_steps)
+group_add(Group *g, AggKind agg, const EvalSeries *s)
 {
     gboolean var = agg == AGG_STDDEV || agg == AGG_STDVAR;
-    for (guint i = 0; i < n_steps; i++) {
-        if (eval_is_absent(v[i]))
+    for (guint j = 0; j < s->n; j++) {
+        double v = s->v[j];
+        if (eval_is_absent(v))
             continue;
+        guint i = s->first + j;
         double *a = &g->acc[i];
         if (g->count[i] == 0) {
-            *a = agg == AGG_COUNT || var ? 0 : v[i];
-            g->mean[i] = v[i];
+            *a = agg == AGG_COUNT || var ? 0 : v;
+            g->mean[i] = v;
         } else if (var)
-            var_add(&g->mean[i], a, v[i], g->count[i] + 1);
-        else if (agg == AGG_MIN && (*a > v[i] || isnan(*a))) /* NaN loses, as in 2.42 */
-            *a = v[i];
-        else if (agg == AGG_MAX && (*a < v[i] || isnan(*a)))
-            *a = v[i];
+            var_add(&g->mean[i], a, v, g->count[i] + 1);
+        else if (agg == AGG_MIN && (*a > v || isnan(*a))) /* NaN loses, as in 2.42 */
+            *a = v;
+        else if (agg == AGG_MAX && (*a < v || isnan(*a)))
+            *a = v;
         else if (agg == AGG_SUM)
-            *a += v[i];
+            *a += v;
         else if (agg == AGG_AVG)
-            *a = mean_add(*a, v[i], g->count[i] + 1);
+            *a = mean_add(*a, v, g->count[i] + 1);
         g->count[i]++;
     }
 }
@@ -548,6 +582,7 @@ group_finish(Group *g, AggKind agg, guint n_steps)
 static EvalResult *
 eval_agg(Eval *ev, const Node *n, GError **error)
 {
+    ev->windowed = n->lhs; /* group_add() reads windows */
     g_autoptr(EvalResult) in = eval_node(ev, n->lhs, error);
     if (in == NULL)
         return NULL;
@@ -572,7 +607,7 @@ eval_agg(Eval *ev, const Node *n, GError **error)
             g_strfreev(keep);
             g_free(key);
         }
-        group_add(g, n->agg, s->v, ev->n_steps);
+        group_add(g, n->agg, s);
     }
     EvalResult *r = eval_result_new(FALSE, ev->n_steps);
     for (guint i = 0; i < order->len; i++)
@@ -656,7 +691,8 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
     Eval ev = {.ctx = ctx,
                .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns),
                .query_start_ns = ctx->start_ns,
-               .query_end_ns = ctx->end_ns};
+               .query_end_ns = ctx->end_ns,
+               .windowed = root};
     EvalResult *r = eval_node(&ev, root, error);
     if (r == NULL)
         return NULL;
@@ -683,7 +719,8 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
     gboolean first = TRUE;
     for (guint k = 0; k < r->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(r->series, k);
-        if (eval_is_absent(s->v[0]))
+        g_assert(s->first == 0);
+        if (s->n == 0 || eval_is_absent(s->v[0]))
             continue;
         g_string_append(out, first ? "{\"metric\":" : ",{\"metric\":");
         first = FALSE;
@@ -695,11 +732,11 @@ write_instant(const EvalResult *r, guint64 t, GString *out)
     g_string_append(out, "]}");
 }
 
-/* One matrix entry; nothing at all if the series has no value at any step.
- * A scalar (@all) has a value at every step. */
+/* One matrix entry, the @n values @v of steps @from on; nothing at all if
+ * the series has no value at any step. A scalar (@all) has a value at every step. */
 static void
-write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint n,
-                    gboolean all, gboolean *first, GString *out)
+write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx, guint from,
+                    guint n, gboolean all, gboolean *first, GString *out)
 {
     gsize mark = out->len;
     g_string_append(out, *first ? "{\"metric\":" : ",{\"metric\":");
@@ -712,7 +749,7 @@ write_matrix_series(char *const *labels, const double *v, const EvalContext *ctx
         if (any)
             g_string_append_c(out, ',');
         any = TRUE;
-        json_append_sample(out, ctx->start_ns + (guint64)i * ctx->step_ns, v[i]);
+        json_append_sample(out, ctx->start_ns + (guint64)(from + i) * ctx->step_ns, v[i]);
     }
     g_string_append(out, "]}");
     if (!any)
@@ -732,11 +769,11 @@ eval_result_write_json(const EvalResult *r, const EvalContext *ctx, gboolean ins
     gboolean first = TRUE;
     if (r->scalar) {
         char *none[] = {NULL};
-        write_matrix_series(none, r->scalar_v, ctx, r->n_steps, TRUE, &first, out);
+        write_matrix_series(none, r->scalar_v, ctx, 0, r->n_steps, TRUE, &first, out);
     }
     for (guint k = 0; !r->scalar && k < r->series->len; k++) {
         const EvalSeries *s = g_ptr_array_index(r->series, k);
-        write_matrix_series(s->labels, s->v, ctx, r->n_steps, FALSE, &first, out);
+        write_matrix_series(s->labels, s->v, ctx, s->first, s->n, FALSE, &first, out);
     }
     g_string_append(out, "]}");
 }

@@ -56,9 +56,17 @@ eval_is_absent(double v)
     return (bits & ~(G_GUINT64_CONSTANT(1) << 63)) == EVAL_ABSENT_BITS;
 }
 
+/*
+ * A series' values: v[j] is step first + j, for j < n; the steps outside
+ * have no value. Every series an operator gets has them all (first 0, n the
+ * steps); only the answer itself may hold a window of them, where that
+ * saves its memory: count_values() of values that change from step to
+ * step gives a series a value, and the steps of a range query, each.
+ */
 typedef struct {
     char **labels; /* sorted name, value pairs, NULL-terminated */
-    double *v;     /* one per step; eval_absent() = no value at that step */
+    double *v;     /* eval_absent() = no value at that step */
+    guint first, n;
 } EvalSeries;
 
 typedef struct {

@@ -29,7 +29,7 @@ tool_promql_check(const char *expr, gboolean *ret_selector, GError **error)
 /* One answer series as a result series: __name__ is its name, the store
  * label (the one store) is left out, steps without a value are gaps. */
 static void
-add_series(ToolResult *out, const EvalSeries *es, const EvalContext *ctx, guint n_steps)
+add_series(ToolResult *out, const EvalSeries *es, const EvalContext *ctx)
 {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     const char *name = "";
@@ -39,17 +39,18 @@ add_series(ToolResult *out, const EvalSeries *es, const EvalContext *ctx, guint 
         else if (!g_str_equal(es->labels[i], "store"))
             g_strv_builder_add_many(b, es->labels[i], es->labels[i + 1], NULL);
     }
-    guint k = 0;
-    while (k < n_steps && eval_is_absent(es->v[k]))
+    guint k = 0; /* es->v[k] is step es->first + k (a window: EvalSeries) */
+    while (k < es->n && eval_is_absent(es->v[k]))
         k++;
-    if (k == n_steps)
+    if (k == es->n)
         return; /* no value in the range: not in a range answer (as in Prometheus) */
     g_auto(GStrv) labels = g_strv_builder_end(b);
     ToolResultSeries *s = tool_result_add(out, name, (const char *const *)labels);
-    for (; k < n_steps; k++) {
+    for (; k < es->n; k++) {
         if (eval_is_absent(es->v[k]))
             continue;
-        ToolPoint p = {ctx->start_ns + k * ctx->step_ns, es->v[k], TOOL_POINT_TIER_UNKNOWN};
+        ToolPoint p = {ctx->start_ns + (guint64)(es->first + k) * ctx->step_ns, es->v[k],
+                       TOOL_POINT_TIER_UNKNOWN};
         g_array_append_val(s->points, p);
     }
 }
@@ -86,7 +87,7 @@ tool_promql_eval(const char *store_dir, const char *expr, guint64 start_ns, guin
     if (r->scalar)
         add_scalar(out, r, &ctx);
     for (guint i = 0; !r->scalar && i < r->series->len; i++)
-        add_series(out, g_ptr_array_index(r->series, i), &ctx, r->n_steps);
+        add_series(out, g_ptr_array_index(r->series, i), &ctx);
     tool_result_sort(out);
     return g_steal_pointer(&out);
 }

@@ -56,6 +56,31 @@ start_with 50000
 query "$ALL"
 expect "max_samples above what the query reads: it answers" 200 "\"$total\""
 
+# count_values() of a value new at every step: a series a step, each
+# holding only its own steps as the answer and as an aggregation's
+# argument, all the steps under any other operator (eval-topk.c).
+range_query() {
+	http GET /api/v1/query_range --get --data-urlencode "query=$1" \
+		--data-urlencode "start=$((END - 599))" --data-urlencode "end=$END" --data-urlencode step=1
+}
+series_count() { printf '%s' "$BODY" | grep -o '"metric"' | wc -l; }
+EACH='count_values("v", vector(time()))'
+for q in "$EACH" "$EACH * 2"; do
+	range_query "$q"
+	if [ "$CODE" = 200 ] && [ "$(series_count)" -eq 600 ] &&
+		printf '%s' "$BODY" | grep -qF '"metric":{"v":"'"$END"'"},"values":[['"$END"','; then
+		tap_ok "$q over 600 steps: 600 series of one point"
+	else
+		tap_fail "$q over 600 steps: 600 series of one point" "status $CODE, $(series_count) series"
+	fi
+done
+range_query "count($EACH)"
+if [ "$CODE" = 200 ] && [ "$(printf '%s' "$BODY" | grep -o ',"1"\]' | wc -l)" -eq 600 ]; then
+	tap_ok "count() of it: 1 at each of the 600 steps"
+else
+	tap_fail "count() of it: 1 at each of the 600 steps" "status $CODE" "$BODY"
+fi
+
 http GET /healthz
 expect "rondod still serves" 200 ok
 tap_done

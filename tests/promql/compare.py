@@ -351,6 +351,12 @@ TIER0_EXPRS = [
     'count_values without (v) ("v", memory_bytes)',
     'count_values("store", memory_bytes) without (store)',
     'count_values by (v) ("v", queue_length)',
+    # a value new at every step (a group each: rondod keeps only its steps), and under
+    # another operator (every step kept: the memory counts against max_samples)
+    'count_values("v", timestamp(memory_bytes))',
+    'count_values by (store) ("v", memory_bytes + time())',
+    'count(count_values("v", memory_bytes + time()))',
+    'sum by (v) (count_values("v", queue_length)) * 2',
     # label_join
     'label_join(memory_bytes, "x", "-", "store", "__name__")',
     'label_join(build_info, "v2", "/", "version", "store", "version")',
