@@ -27,3 +27,55 @@ have_gnuplot() {
 	echo "SKIP plot: gnuplot is not installed (apt-get install gnuplot-nox)"
 	return 1
 }
+
+# promql_sources NAME BUILD SRC: for the PromQL benchmark NAME, the tools
+# it needs (or it exits saying which to install), the test helpers (SCRATCH,
+# rondod_start and its cleanup on exit, wait_for; promql_setup: the
+# fixture, rondod over it), and rondod's default max_samples, not the
+# tests' lowered one (the issue's all-series query reads ~37 000 points).
+promql_sources() {
+	for tool in prometheus promtool python3 curl; do
+		command -v $tool >/dev/null || {
+			echo "$1: $tool is not installed (apt-get install prometheus python3 curl)" >&2
+			exit 1
+		}
+	done
+	top_builddir=$2
+	top_srcdir=$3
+	. "$3/tests/daemon/lib.sh"
+	. "$3/tests/promql/common.sh"
+	PROMQL_MAX_SAMPLES=5000000
+	PROM_PID=
+	trap promql_stop EXIT
+}
+
+promql_stop() {
+	if [ -n "$PROM_PID" ]; then
+		kill "$PROM_PID" 2>/dev/null
+		wait "$PROM_PID" 2>/dev/null || :
+	fi
+	cleanup
+}
+
+# promql_servers: the battery's samples in rondod (URL, PROMQL_TOKEN, END)
+# and in a Debian Prometheus loaded by promtool (PROM_URL, PROM_PID); both
+# stop on exit.
+promql_servers() {
+	promql_setup
+	promtool tsdb create-blocks-from openmetrics "$OM" "$SCRATCH/prom-tsdb" \
+		>"$SCRATCH/promtool.log" 2>&1 || {
+		tail -n 20 "$SCRATCH/promtool.log" >&2
+		exit 1
+	}
+	# evaluation_interval: the default step of a subquery, as in compare.sh.
+	printf 'global:\n  evaluation_interval: 1m\n' >"$SCRATCH/prom.yml"
+	PROM_PORT=$(free_port)
+	PROM_URL="http://127.0.0.1:$PROM_PORT"
+	prometheus --config.file="$SCRATCH/prom.yml" --storage.tsdb.path="$SCRATCH/prom-tsdb" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" >"$SCRATCH/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	wait_http "$PROM_URL/-/ready" || {
+		tail -n 20 "$SCRATCH/prometheus.log" >&2
+		exit 1
+	}
+}

@@ -50,33 +50,8 @@ elif [ ! -x "$TIMER" ]; then
 	exit 1
 fi
 
-for tool in prometheus promtool python3 curl; do
-	command -v $tool >/dev/null || {
-		echo "promql-speed: $tool is not installed (apt-get install prometheus python3 curl)" >&2
-		exit 1
-	}
-done
-
-top_builddir=$BUILD
-top_srcdir=$SRC
-# The test helpers: SCRATCH, rondod_start (and its cleanup on exit), free_port,
-# wait_for; promql_setup (the fixture, rondod over it).
-. "$SRC/tests/daemon/lib.sh"
-. "$SRC/tests/promql/common.sh"
 . "$SRC/bench/lib.sh"
-# rondod's default limit here, not the test's lowered one: the issue's
-# all-series query reads ~37 000 points.
-PROMQL_MAX_SAMPLES=5000000
-
-PROM_PID=
-stop_all() {
-	if [ -n "$PROM_PID" ]; then
-		kill "$PROM_PID" 2>/dev/null
-		wait "$PROM_PID" 2>/dev/null || :
-	fi
-	cleanup
-}
-trap stop_all EXIT
+promql_sources promql-speed "$BUILD" "$SRC"
 
 mkdir -p "$OUT/data" "$OUT/img"
 csv="$OUT/data/promql-speed.csv"
@@ -84,22 +59,8 @@ echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC
 echo "== $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, Linux $(uname -r), $(prometheus --version 2>&1 | head -n 1)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-promql_setup
+promql_servers
 echo "== the fixture ends at $END (PROMQL_END=$END replays this data set)"
-promtool tsdb create-blocks-from openmetrics "$OM" "$SCRATCH/prom-tsdb" >"$SCRATCH/promtool.log" 2>&1 || {
-	tail -n 20 "$SCRATCH/promtool.log" >&2
-	exit 1
-}
-# evaluation_interval: the default step of a subquery, as in compare.sh.
-printf 'global:\n  evaluation_interval: 1m\n' >"$SCRATCH/prom.yml"
-PROM_PORT=$(free_port)
-prometheus --config.file="$SCRATCH/prom.yml" --storage.tsdb.path="$SCRATCH/prom-tsdb" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$SCRATCH/prometheus.log" 2>&1 &
-PROM_PID=$!
-wait_http "http://127.0.0.1:$PROM_PORT/-/ready" || {
-	tail -n 20 "$SCRATCH/prometheus.log" >&2
-	exit 1
-}
 
 for order in interleaved blocks; do
 	case $order in
@@ -107,7 +68,7 @@ for order in interleaved blocks; do
 	*) out="$OUT/data/promql-speed-$order.csv" ;;
 	esac
 	COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
-		"http://127.0.0.1:$PROM_PORT" "$END" "$out" --reps "$REPS" --passes "$PASSES" --every "$EVERY" \
+		"$PROM_URL" "$END" "$out" --reps "$REPS" --passes "$PASSES" --every "$EVERY" \
 		--ranks "$SCRATCH/ranks-$order" --order $order ${TIMER:+--timer "$TIMER"}
 	echo "== load average after the $order run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "== $out"

@@ -60,6 +60,8 @@ elif [ ! -x "$BUILD/tests/promql/promql-fixture" ]; then
 	echo "SKIP promql-speed: tests/promql/promql-fixture is not built (make check builds it)"
 else
 	sh "$SRC/bench/promql-speed.sh" "$BUILD"
+	step "promql-memory.sh"
+	sh "$SRC/bench/promql-memory.sh" "$BUILD"
 fi
 step "query-stores.sh"
 STORES=3 REPS=2 sh "$SRC/bench/query-stores.sh" "$BUILD"
