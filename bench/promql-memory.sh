@@ -9,7 +9,8 @@
 # the PromQL battery's samples (tests/promql, the same as promql-speed.sh):
 #   answer:     count_values("v", <every series, named apart> * 1e6 + time())
 #   aggregated: count(<the same>)
-#   operated:   <the same> * 2   (under an operator that reads every step)
+#   operated:   <the same> * 2   (under an operator that reads every step:
+#               series x steps within max_samples, or 422)
 # each over STEPS (default "1000 3000") steps of 1 s ending at the
 # fixture's end, asked once of each server in turn, in this order, the
 # smaller ranges first; rondod's peak RSS (VmHWM) is read after each of its

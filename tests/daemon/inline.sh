@@ -58,28 +58,37 @@ expect "max_samples above what the query reads: it answers" 200 "\"$total\""
 
 # count_values() of a value new at every step: a series a step, each
 # holding only its own steps as the answer and as an aggregation's
-# argument, all the steps under any other operator (eval-topk.c).
+# argument, all the steps under any other operator, bounded by max_samples
+# (eval-topk.c). rondod runs with max_samples=50000 here.
 range_query() {
 	http GET /api/v1/query_range --get --data-urlencode "query=$1" \
 		--data-urlencode "start=$((END - 599))" --data-urlencode "end=$END" --data-urlencode step=1
 }
 series_count() { printf '%s' "$BODY" | grep -o '"metric"' | wc -l; }
 EACH='count_values("v", vector(time()))'
-for q in "$EACH" "$EACH * 2"; do
-	range_query "$q"
+# one_point_each NAME: the answer has 600 series, the newest with its one point.
+one_point_each() {
 	if [ "$CODE" = 200 ] && [ "$(series_count)" -eq 600 ] &&
 		printf '%s' "$BODY" | grep -qF '"metric":{"v":"'"$END"'"},"values":[['"$END"','; then
-		tap_ok "$q over 600 steps: 600 series of one point"
+		tap_ok "$1"
 	else
-		tap_fail "$q over 600 steps: 600 series of one point" "status $CODE, $(series_count) series"
+		tap_fail "$1" "status $CODE, $(series_count) series"
 	fi
-done
+}
+range_query "$EACH"
+one_point_each "$EACH over 600 steps: 600 series of one point"
 range_query "count($EACH)"
 if [ "$CODE" = 200 ] && [ "$(printf '%s' "$BODY" | grep -o ',"1"\]' | wc -l)" -eq 600 ]; then
 	tap_ok "count() of it: 1 at each of the 600 steps"
 else
 	tap_fail "count() of it: 1 at each of the 600 steps" "status $CODE" "$BODY"
 fi
+range_query "$EACH * 2"
+expect_error "under '* 2', 600 series x 600 steps is past max_samples=50000" 422 \
+	'max_samples=50000'
+start_with 400000
+range_query "$EACH * 2"
+one_point_each "... and within max_samples=400000: 600 series of one point"
 
 http GET /healthz
 expect "rondod still serves" 200 ok
