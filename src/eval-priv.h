@@ -44,6 +44,12 @@ void eval_result_drop_name(EvalResult *r);
  * have a value at the same step.
  */
 gboolean eval_result_merge(EvalResult *r, GError **error);
+/*
+ * FALSE with @error set (EVAL_ERROR_EXEC) if two series of @r that have a
+ * value share their labels, at whatever steps: Prometheus' check of a range
+ * function's answer and of unary minus, stricter than the merge above.
+ */
+gboolean eval_result_check_distinct(const EvalResult *r, GError **error);
 
 /* The pairs of @labels named in @by (or, @without, all but those and
  * __name__): an aggregation's group. */

@@ -188,6 +188,33 @@ eval_result_merge(EvalResult *r, GError **error)
     return TRUE;
 }
 
+/* TRUE if @s has a value at some step. */
+static gboolean
+series_has_value(const EvalSeries *s)
+{
+    for (guint j = 0; j < s->n; j++) {
+        if (!eval_is_absent(s->v[j]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+eval_result_check_distinct(const EvalResult *r, GError **error)
+{
+    g_assert(!r->scalar);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint k = 0; k < r->series->len; k++) {
+        const EvalSeries *s = g_ptr_array_index(r->series, k);
+        if (series_has_value(s) && !g_hash_table_add(seen, labels_key(s->labels))) {
+            g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC,
+                        "vector cannot contain metrics with the same labelset");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* ------------------------------------------------------- reading points */
 
 /*
@@ -448,6 +475,25 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     return TRUE;
 }
 
+/*
+ * TRUE if a range function's series, their names dropped, may share their
+ * labels: those of a selector that does not name one metric, or of a
+ * subquery. Prometheus (2.42) refuses such an answer whatever the steps of
+ * the series (ContainsSameLabelset() over the whole matrix).
+ */
+static gboolean
+may_repeat_labels(const Node *arg)
+{
+    if (arg->kind == NODE_SUBQUERY)
+        return TRUE;
+    for (guint i = 0; i < arg->matchers->len; i++) {
+        const Matcher *m = g_ptr_array_index(arg->matchers, i);
+        if (m->op == MATCH_EQ && g_str_equal(m->label, "__name__"))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static EvalResult *
 eval_func(Eval *ev, const Node *n, GError **error)
 {
@@ -474,6 +520,8 @@ eval_func(Eval *ev, const Node *n, GError **error)
     }
     if (r != NULL && n->func == FN_ABSENT_OVER_TIME)
         return eval_absent_result(ev, n->lhs, r); /* 1 where no window had a point */
+    if (r != NULL && may_repeat_labels(n->lhs) && !eval_result_check_distinct(r, error))
+        g_clear_pointer(&r, eval_result_free);
     return r;
 }
 
@@ -633,6 +681,9 @@ eval_neg(Eval *ev, const Node *n, GError **error)
         for (guint i = 0; i < ev->n_steps; i++)
             s->v[i] = eval_is_absent(s->v[i]) ? s->v[i] : -s->v[i];
     }
+    /* as for the range functions, Prometheus refuses repeated labels at any steps */
+    if (!r->scalar && !eval_result_check_distinct(r, error))
+        g_clear_pointer(&r, eval_result_free);
     return r;
 }
 

@@ -498,6 +498,38 @@ def at_times(end):
     return {'$AT1': str(end - 10 * MIN), '$AT2': '%.3f' % (end - 47 * MIN - 30.25)}
 
 
+# Expressions Prometheus refuses at execution; rondod's own PromQL must
+# refuse them the same way (errorType and message), instant and range
+# (checked in the subset run only: a remote-reading Prometheus refuses them itself).
+SAME_ERROR_EXPRS = [
+    # a range function or unary minus drops __name__; two series left with the
+    # same labels fail, whatever their steps (ContainsSameLabelset())
+    'max_over_time({__name__=~"memory_bytes|queue_length"}[5m])',
+    'rate({__name__=~"archive_requests_total|archive_resets_total"}[5m])',
+    'deriv({__name__=~"memory_bytes|queue_length"}[10m])',
+    'max_over_time({__name__=~"memory_bytes|queue_length"}[5m:1m])',
+    '-{__name__=~"memory_bytes|queue_length"}',
+    # ... as arithmetic does at a step where two meet
+    '{__name__=~"memory_bytes|queue_length"} * 1',
+]
+
+
+def error_cases(end):
+    """(kind, expr, params) of SAME_ERROR_EXPRS, instant and range."""
+    for expr in SAME_ERROR_EXPRS:
+        yield 'instant', expr, {'query': expr, 'time': end}
+        yield 'range', expr, {'query': expr, 'start': end - 30 * MIN, 'end': end, 'step': 15}
+
+
+def same_error(remote, native):
+    """'' if both refused alike, else why not."""
+    keys = ('status', 'errorType', 'error')
+    r, n = (tuple(a.get(k) for k in keys) for a in (remote, native))
+    if n[0] != 'error':
+        return 'Prometheus answered (the expression no longer shows a refusal)'
+    return '' if r == n else 'rondod %s, Prometheus %s' % (r, n)
+
+
 def cases(end, subset=False):
     """(tier, kind, expr, params) for the whole battery."""
     t0_instant = [end, end - 17 * MIN + 7, end - 61 * MIN + 3]
@@ -663,6 +695,15 @@ def main():
               % (t0_total - t0['not evaluable'], t0['identical'], SUBSET_REQUIRED))
         if t0['differing'] or t0['identical'] < SUBSET_REQUIRED:
             print('tier 0: an expression rondod evaluates answers differently')
+            ok = False
+        errs = list(error_cases(end))
+        wrong = [(kind, expr, same_error(fetch(remote, kind, p), fetch(native, kind, p)))
+                 for kind, expr, p in errs]
+        wrong = [w for w in wrong if w[2]]
+        print('# subset: %d of %d refusals of Prometheus given alike (errorType, message)'
+              % (len(errs) - len(wrong), len(errs)))
+        for kind, expr, why in wrong:
+            print('refusal %s %s: %s' % (kind, expr, why))
             ok = False
     elif t0_total < 150 or share < TIER0_REQUIRED:
         print('tier 0: below the required share of identical answers')
