@@ -32,6 +32,9 @@ EvalSeries *eval_series_new(char **labels, guint n_steps);
 void eval_series_free(gpointer p);
 /* Takes @labels; holds no step yet (a window, first 0 and n 0: see EvalSeries). */
 EvalSeries *eval_series_new_window(char **labels);
+/* @s's window widened to the @n steps from @first on, which hold the old
+ * one; the steps added absent. @s->v must have room for @n values. */
+void eval_series_widen(EvalSeries *s, guint first, guint n);
 /* @s made to hold all @n_steps steps, those outside its window absent. */
 void eval_series_fill(EvalSeries *s, guint n_steps);
 /* @error: the max_samples limit of @ctx reached (EVAL_ERROR_TOO_MANY_SAMPLES). */

@@ -243,27 +243,13 @@ static double *
 count_group_at(CountGroup *g, guint i, guint n_steps)
 {
     EvalSeries *s = g->s;
-    if (s->n == 0) {
-        /* room for a few steps at once: a value that repeats has more */
-        count_group_reserve(g, MIN(n_steps - i, COUNT_GROUP_FIRST_CAP), n_steps);
-        s->first = i;
+    guint first = s->n > 0 ? MIN(s->first, i) : i;
+    guint end = s->n > 0 ? MAX(s->first + s->n, i + 1) : i + 1;
+    if (s->n == 0 || first != s->first || end != s->first + s->n) {
+        count_group_reserve(g, end - first, n_steps);
+        eval_series_widen(s, first, end - first);
     }
-    if (i < s->first) {
-        guint grow = s->first - i;
-        count_group_reserve(g, s->n + grow, n_steps);
-        memmove(s->v + grow, s->v, s->n * sizeof(double));
-        for (guint j = 0; j < grow; j++)
-            s->v[j] = eval_absent();
-        s->first = i;
-        s->n += grow;
-    } else if (i >= s->first + s->n) {
-        guint want = i - s->first + 1;
-        count_group_reserve(g, want, n_steps);
-        for (guint j = s->n; j < want; j++)
-            s->v[j] = eval_absent();
-        s->n = want;
-    }
-    return &s->v[i - s->first];
+    return &s->v[i - first];
 }
 
 /*
@@ -279,7 +265,7 @@ count_group_at(CountGroup *g, guint i, guint n_steps)
  * Values that change from step to step make a group a step, each with a
  * value at one step of a range query: with every group's series holding
  * all the steps, the answer would take groups x steps of memory, the
- * square of the steps (1.5 GB for 20 series over 3 000 steps). So each
+ * square of the steps (1.5 GB for 21 series over 3 000 steps). So each
  * holds the window from its first value to its last (EvalSeries), which
  * the answer is written from and an aggregation reads. Under any other
  * operator the windows are filled out to every step, and series x steps
@@ -317,6 +303,8 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
                                     : g_strdupv(placed);
                 g = g_new0(CountGroup, 1);
                 g->s = eval_series_new_window(labels);
+                /* room for a few steps at once: a value that repeats has more */
+                count_group_reserve(g, MIN(ev->n_steps - i, COUNT_GROUP_FIRST_CAP), ev->n_steps);
                 g_hash_table_insert(groups, g_strdup(key->str), g);
                 g_ptr_array_add(r->series, g->s);
             }

@@ -61,12 +61,9 @@ eval_series_free(gpointer p)
 EvalSeries *
 eval_series_new(char **labels, guint n_steps)
 {
-    EvalSeries *s = g_new0(EvalSeries, 1);
-    s->labels = labels;
+    EvalSeries *s = eval_series_new_window(labels);
     s->v = g_new(double, n_steps);
-    s->n = n_steps;
-    for (guint i = 0; i < n_steps; i++)
-        s->v[i] = eval_absent();
+    eval_series_widen(s, 0, n_steps);
     return s;
 }
 
@@ -79,19 +76,29 @@ eval_series_new_window(char **labels)
 }
 
 void
+eval_series_widen(EvalSeries *s, guint first, guint n)
+{
+    guint shift = 0;
+    if (s->n > 0) {
+        g_assert(first <= s->first && s->first + s->n <= first + n);
+        shift = s->first - first;
+        memmove(s->v + shift, s->v, s->n * sizeof(double));
+    }
+    for (guint j = 0; j < shift; j++)
+        s->v[j] = eval_absent();
+    for (guint j = shift + s->n; j < n; j++)
+        s->v[j] = eval_absent();
+    s->first = first;
+    s->n = n;
+}
+
+void
 eval_series_fill(EvalSeries *s, guint n_steps)
 {
-    g_assert(s->first + s->n <= n_steps);
     if (s->first == 0 && s->n == n_steps)
         return;
     s->v = g_renew(double, s->v, n_steps);
-    memmove(s->v + s->first, s->v, s->n * sizeof(double));
-    for (guint i = 0; i < s->first; i++)
-        s->v[i] = eval_absent();
-    for (guint i = s->first + s->n; i < n_steps; i++)
-        s->v[i] = eval_absent();
-    s->first = 0;
-    s->n = n_steps;
+    eval_series_widen(s, 0, n_steps);
 }
 
 void
@@ -673,16 +680,19 @@ eval_neg(Eval *ev, const Node *n, GError **error)
         return NULL;
     for (guint i = 0; r->scalar && i < ev->n_steps; i++)
         r->scalar_v[i] = -r->scalar_v[i];
+    gboolean named = FALSE;
     for (guint k = 0; !r->scalar && k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
+        named |= labels_get(s->labels, "__name__") != NULL;
         char **dropped = labels_without(s->labels, "__name__");
         g_strfreev(s->labels);
         s->labels = dropped;
         for (guint i = 0; i < ev->n_steps; i++)
             s->v[i] = eval_is_absent(s->v[i]) ? s->v[i] : -s->v[i];
     }
-    /* as for the range functions, Prometheus refuses repeated labels at any steps */
-    if (!r->scalar && !eval_result_check_distinct(r, error))
+    /* as for the range functions, Prometheus refuses repeated labels at any
+     * steps; only dropped names can have made any */
+    if (named && !eval_result_check_distinct(r, error))
         g_clear_pointer(&r, eval_result_free);
     return r;
 }
