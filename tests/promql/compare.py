@@ -28,7 +28,9 @@ With "subset", REMOTE is rondod itself answering with its own PromQL
 subset: the cases it refuses are counted as not evaluable, and every case
 it evaluates must be identical (tier 0) or within the bound (tier 1), with
 at least SUBSET_REQUIRED tier 0 cases evaluated; the report lists each
-expression it did not evaluate, with the first error.
+expression it did not evaluate, with the first error. The subset run also
+asks both for SAME_ERROR_EXPRS, which Prometheus refuses: rondod must refuse
+each alike (errorType and message).
 Lines starting with '#' are the report; the others explain failures.
 """
 import json
