@@ -44,9 +44,11 @@ rondod, so 2 means rondod answers in half the time. Cases rondod refuses
 (its subset) or that either server answers with an error are counted
 apart, not timed.
 
-Writes CSV (one row per case) and, with --ranks, the sorted ratios for the
-plot; prints the report (distribution, geometric mean, worst cases, the
-issue's queries) on stdout.
+Writes CSV (one row per case, with the clock ticks of both CPUs that went
+by while its requests were timed and how many of them the hypervisor stole)
+and, with --ranks, the sorted ratios for the plot; prints the report
+(distribution, geometric mean, stolen time, worst cases, the issue's
+queries) on stdout.
 """
 import csv
 import http.client
@@ -81,6 +83,26 @@ def issue_cases(end):
          dict(rng, query='sum by (store) (rate({__name__=~"http_requests_total|cpu_seconds_total"}'
                         '[1m]))')),
     ]
+
+
+def cpu_ticks():
+    """(stolen, all) clock ticks of this machine's CPUs so far, from /proc/stat's
+    first line, or None where the kernel does not count stolen time. Stolen:
+    time a vCPU had work but its hypervisor ran something else."""
+    try:
+        with open('/proc/stat') as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != 'cpu':
+        return None
+    # user nice system idle iowait irq softirq steal (guest time is in user's)
+    ticks = [int(x) for x in fields[1:9]]
+    return ticks[7], sum(ticks)
+
+
+def steal_share(stolen, ticks):
+    return '%.1f %%' % (100.0 * stolen / ticks) if ticks else 'n/a'
 
 
 def one_request(host, port, path, token):
@@ -192,7 +214,8 @@ def main():
     rows = []
     refused = errors = 0
     started = time.time()
-    timed_cases = []  # (row index, kind, params, rondod's times, Prometheus' times)
+    # (row index, kind, params, rondod's times, Prometheus' times, [stolen, all] ticks)
+    timed_cases = []
     for tier, kind, expr, params in todo:
         # untimed first request on each side; a refusal shows here
         _, rs, rb = rondod.ask(kind, params)
@@ -200,39 +223,53 @@ def main():
         if not ok(ps, pb):
             errors += 1
             rows.append([tier, kind, expr, when(kind, params), '', '', '',
-                         'prometheus error: %s' % pb[:200].decode('utf-8', 'replace')])
+                         'prometheus error: %s' % pb[:200].decode('utf-8', 'replace'), '', ''])
             continue
         if not ok(rs, rb):
             refused += 1
             rows.append([tier, kind, expr, when(kind, params), '', '', '',
-                         'rondod refuses (HTTP %d)' % rs])
+                         'rondod refuses (HTTP %d)' % rs, '', ''])
             continue
         if tier == 'issue':
             # not in the differential test: check here that both answer the same
             same = compare.verdict(json.loads(rb), json.loads(pb), 0)[0]
             print('# issue query %r: answers %s' % (expr, same), flush=True)
-        timed_cases.append((len(rows), kind, params, [], []))
-        rows.append([tier, kind, expr, when(kind, params), '', '', '', 'timed'])
+        timed_cases.append((len(rows), kind, params, [], [], [0, 0]))
+        rows.append([tier, kind, expr, when(kind, params), '', '', '', 'timed', '', ''])
     # The requests of a case are spread over the passes, each a walk through
     # the whole battery: a disturbance of a few milliseconds (the host, the
     # other server's run time) falls on one pass's share of a case, not on
     # its median.
+    # The host's stolen time is read around each case's requests: where a
+    # hypervisor shares these CPUs, a server that sleeps between requests
+    # waits for its vCPU to run again (docs/benchmarks.md, 0.13.2).
     per_pass = [reps // passes + (1 if i < reps % passes else 0) for i in range(passes)]
+    pass_steal = []
+    ticks = cpu_ticks()
     for p_i, n_reps in enumerate(per_pass):
-        for n, (_, kind, params, rt, pt) in enumerate(timed_cases):
+        pass_start = ticks
+        for n, (_, kind, params, rt, pt, steal) in enumerate(timed_cases):
             pair = ((rondod, rt), (prom, pt))
             time_pair(*(pair if (n + p_i) % 2 == 0 else pair[::-1]), n_reps,
                       lambda server: server.timed(kind, params))
+            before, ticks = ticks, cpu_ticks()
+            if ticks is not None:
+                steal[0] += ticks[0] - before[0]
+                steal[1] += ticks[1] - before[1]
+        if ticks is not None:
+            pass_steal.append((ticks[0] - pass_start[0], ticks[1] - pass_start[1]))
         print('# ... pass %d of %d (%.0f s)' % (p_i + 1, passes, time.time() - started),
               file=sys.stderr, flush=True)
-    for i, _, _, rt, pt in timed_cases:
+    for i, _, _, rt, pt, steal in timed_cases:
         rm, pm = statistics.median(rt), statistics.median(pt)
         rows[i][4:7] = '%.4f' % (1e3 * rm), '%.4f' % (1e3 * pm), '%.4f' % (pm / rm)
+        if ticks is not None:
+            rows[i][8:10] = steal
 
     with open(csv_path, 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(('tier', 'kind', 'expr', 'when', 'rondod_ms', 'prometheus_ms',
-                    'ratio', 'status'))
+                    'ratio', 'status', 'stolen_ticks', 'cpu_ticks'))
         w.writerows(rows)
 
     timed = [r for r in rows if r[7] == 'timed']
@@ -277,10 +314,21 @@ def main():
     print('# HTTP floor (health probe, no PromQL): rondod /healthz %.3f ms, Prometheus '
           '/-/healthy %.3f ms (medians of %d)' % (1e3 * statistics.median(floor_r),
                                                  1e3 * statistics.median(floor_p), len(floor_r)))
+    if pass_steal:
+        below = [r for r in battery_timed if float(r[6]) < TARGET]
+        print('# host: CPU time stolen by the hypervisor during the timed passes: %s '
+              '(passes: %s); while the cases below %gx were timed: %s'
+              % (steal_share(sum(s for s, _ in pass_steal), sum(a for _, a in pass_steal)),
+                 ', '.join(steal_share(s, a) for s, a in pass_steal), TARGET,
+                 steal_share(sum(r[8] for r in below), sum(r[9] for r in below))
+                 if below else 'none below'))
+    else:
+        print('# host: stolen CPU time not counted here (/proc/stat has no steal field)')
     print('# the %d slowest cases against Prometheus (lowest ratios):' % WORST_SHOWN)
     for r in sorted(battery_timed, key=lambda r: float(r[6]))[:WORST_SHOWN]:
-        print('#   %5.2f  rondod %7.3f ms  Prometheus %7.3f ms  %-7s %s  [%s]'
-              % (float(r[6]), float(r[4]), float(r[5]), r[1], r[2], r[3]))
+        print('#   %5.2f  rondod %7.3f ms  Prometheus %7.3f ms  %-7s %s  [%s]%s'
+              % (float(r[6]), float(r[4]), float(r[5]), r[1], r[2], r[3],
+                 '  stolen %d of %d ticks' % (r[8], r[9]) if pass_steal else ''))
     for r in rows:
         if r[0] == 'issue':
             if r[7] == 'timed':
