@@ -322,6 +322,11 @@ def main():
                  ', '.join(steal_share(s, a) for s, a in pass_steal), TARGET,
                  steal_share(sum(r[8] for r in below), sum(r[9] for r in below))
                  if below else 'none below'))
+        calm = [r for r in battery_timed if r[8] == 0]
+        print('# cases timed while no tick was stolen: %d, %d of them below %gx; the other '
+              '%d: %d below' % (len(calm), sum(1 for r in calm if float(r[6]) < TARGET), TARGET,
+                                len(battery_timed) - len(calm),
+                                len(below) - sum(1 for r in calm if float(r[6]) < TARGET)))
     else:
         print('# host: stolen CPU time not counted here (/proc/stat has no steal field)')
     print('# the %d slowest cases against Prometheus (lowest ratios):' % WORST_SHOWN)
