@@ -13,6 +13,9 @@
 /* handlers-probes.c */
 void handle_healthz(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 void handle_readyz(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
+/* Their quick answers (RouteQuick): always TRUE, a probe is never heavy. */
+gboolean quick_healthz(Daemon *d, const char *path, const Params *p, JobReply *reply);
+gboolean quick_readyz(Daemon *d, const char *path, const Params *p, JobReply *reply);
 /* handlers-native.c: rondo's own JSON API */
 void handle_native_query(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);
 void handle_native_health(Daemon *d, SoupServerMessage *msg, const char *path, const Params *p);

@@ -1,4 +1,4 @@
-/* quick.c - a dashboard's GET of a query, answered without libsoup.
+/* quick.c - a dashboard's GET of a query (or a probe's), answered without libsoup.
  *
  * Why: rondod answers a small PromQL query in a few microseconds, and
  * libsoup spends about forty more on each connection (a GSocket, a

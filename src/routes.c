@@ -13,8 +13,8 @@
 #define API (ROUTE_GET | ROUTE_POST | ROUTE_PARAMS)
 
 static const Route routes[] = {
-    {"/healthz", NULL, "/healthz", ROUTE_GET | ROUTE_PUBLIC, handle_healthz},
-    {"/readyz", NULL, "/readyz", ROUTE_GET | ROUTE_PUBLIC, handle_readyz},
+    {"/healthz", NULL, "/healthz", ROUTE_GET | ROUTE_PUBLIC, handle_healthz, quick_healthz},
+    {"/readyz", NULL, "/readyz", ROUTE_GET | ROUTE_PUBLIC, handle_readyz, quick_readyz},
     {"/metrics", NULL, "/metrics", ROUTE_GET, handle_exposition},
     {"/metrics/query", NULL, "/metrics/query", ROUTE_GET | ROUTE_PARAMS, handle_native_query},
     {"/metrics/health", NULL, "/metrics/health", ROUTE_GET, handle_native_health},

@@ -168,6 +168,21 @@ else
 		"$got of $length bytes; idle_timeout rejections $idle0 -> $idle1"
 fi
 
+# --- the probes: no token, the quick way, libsoup's answer
+for probe in healthz readyz; do
+	before=$(quick)
+	got=$($CLIENT "$PORT" "/$probe" "" whole | undated)
+	after=$(quick)
+	soup=$($CLIENT "$PORT" "/$probe" "" split 300 | undated)
+	if [ "$after" != $((before + 1)) ] || [ "$(quick)" != "$after" ]; then
+		tap_fail "/$probe: the quick way without a token" "quick answers $before -> $after -> $(quick)"
+	elif [ "$got" != "$soup" ]; then
+		tap_fail "/$probe: the quick answer is libsoup's" "$got" "$soup"
+	else
+		tap_ok "/$probe: the quick way without a token, libsoup's answer ($(printf '%s\n' "$got" | head -n 1))"
+	fi
+done
+
 requests=$(curl -s -H "$AUTH" "$URL/metrics" |
 	sed -n 's/^rondod_http_requests_total{handler="\/api\/v1\/query_range",code="200"} //p')
 [ "${requests:-0}" -ge 4 ] && tap_ok "quick answers are counted by route and code ($requests range queries)" ||
