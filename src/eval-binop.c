@@ -109,8 +109,8 @@ binop_vector_scalar(const Node *n, EvalResult *vec, const EvalResult *sc, gboole
 {
     for (guint k = 0; k < vec->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(vec->series, k);
-        for (guint i = 0; i < vec->n_steps; i++)
-            s->v[i] = vector_scalar_value(n, s->v[i], sc->scalar_v[i], scalar_left);
+        for (guint j = 0; j < s->n; j++) /* a window (EvalSeries) or every step */
+            s->v[j] = vector_scalar_value(n, s->v[j], sc->scalar_v[s->first + j], scalar_left);
     }
     if (!op_drops_name(n))
         return vec;
@@ -412,10 +412,21 @@ binop_set(const Node *n, EvalResult *a, EvalResult *b, GError **error)
     return a;
 }
 
+/*
+ * Windows (EvalSeries) pass through an operator with a scalar, which takes
+ * each step on its own: when this node may answer with windows, so may
+ * either side (the scalar's has none). Between two vectors, whose steps
+ * are matched, both sides are filled out first.
+ */
 EvalResult *
 eval_binary(Eval *ev, const Node *n, GError **error)
 {
+    gboolean windows = n == ev->windowed && !promql_op_is_set(n->op);
+    if (windows)
+        ev->windowed = n->lhs;
     g_autoptr(EvalResult) a = eval_node(ev, n->lhs, error);
+    if (windows)
+        ev->windowed = n->rhs; /* the left side's evaluation may have changed it */
     g_autoptr(EvalResult) b = a ? eval_node(ev, n->rhs, error) : NULL;
     if (b == NULL)
         return NULL;
@@ -427,5 +438,7 @@ eval_binary(Eval *ev, const Node *n, GError **error)
         return binop_vector_scalar(n, g_steal_pointer(&a), b, FALSE, error);
     if (a->scalar)
         return binop_vector_scalar(n, g_steal_pointer(&b), a, TRUE, error);
+    if (windows && (!eval_result_fill(ev, a, error) || !eval_result_fill(ev, b, error)))
+        return NULL;
     return eval_binop_vectors(n, a, b, error);
 }

@@ -37,6 +37,9 @@ EvalSeries *eval_series_new_window(char **labels);
 void eval_series_widen(EvalSeries *s, guint first, guint n);
 /* @s made to hold all @n_steps steps, those outside its window absent. */
 void eval_series_fill(EvalSeries *s, guint n_steps);
+/* Every series of @r made to hold all steps, if some holds a window; FALSE
+ * with @error set when series x steps would then pass max_samples. */
+gboolean eval_result_fill(Eval *ev, EvalResult *r, GError **error);
 /* @error: the max_samples limit of @ctx reached (EVAL_ERROR_TOO_MANY_SAMPLES). */
 void eval_set_too_many_samples(const EvalContext *ctx, GError **error);
 /* Drops __name__ from every series of @r (a vector). */

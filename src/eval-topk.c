@@ -267,10 +267,12 @@ count_group_at(CountGroup *g, guint i, guint n_steps)
  * all the steps, the answer would take groups x steps of memory, the
  * square of the steps (1.5 GB for 21 series over 3 000 steps). So each
  * holds the window from its first value to its last (EvalSeries), which
- * the answer is written from and an aggregation reads. Under any other
- * operator the windows are filled out to every step, and series x steps
- * must then stay within max_samples, or the query fails as one that reads
- * too many points does (a 422 where Prometheus, stepping, still answers).
+ * the answer is written from, an aggregation reads and an operator with a
+ * scalar keeps (eval_binary()). Under any other operator or function the
+ * windows are filled out to every step (eval_result_fill()), and series x
+ * steps must then stay within max_samples, or the query fails as one that
+ * reads too many points does (a 422 where Prometheus, stepping, still
+ * answers).
  */
 EvalResult *
 eval_count_values(Eval *ev, const Node *n, GError **error)
@@ -312,14 +314,7 @@ eval_count_values(Eval *ev, const Node *n, GError **error)
             *c = eval_is_absent(*c) ? 1 : *c + 1;
         }
     }
-    if (windows)
-        return g_steal_pointer(&r);
-    /* filled out, they hold series x steps values at once: bounded as the points read are */
-    if ((guint64)r->series->len * ev->n_steps > ev->ctx->max_samples) {
-        eval_set_too_many_samples(ev->ctx, error);
+    if (!windows && !eval_result_fill(ev, r, error))
         return NULL;
-    }
-    for (guint k = 0; k < r->series->len; k++)
-        eval_series_fill(g_ptr_array_index(r->series, k), ev->n_steps);
     return g_steal_pointer(&r);
 }

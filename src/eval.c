@@ -101,6 +101,26 @@ eval_series_fill(EvalSeries *s, guint n_steps)
     eval_series_widen(s, 0, n_steps);
 }
 
+gboolean
+eval_result_fill(Eval *ev, EvalResult *r, GError **error)
+{
+    gboolean windows = FALSE;
+    for (guint k = 0; !r->scalar && k < r->series->len && !windows; k++) {
+        const EvalSeries *s = g_ptr_array_index(r->series, k);
+        windows = s->first != 0 || s->n != ev->n_steps;
+    }
+    if (!windows)
+        return TRUE;
+    /* filled out, they hold series x steps values at once: bounded as the points read are */
+    if ((guint64)r->series->len * ev->n_steps > ev->ctx->max_samples) {
+        eval_set_too_many_samples(ev->ctx, error);
+        return FALSE;
+    }
+    for (guint k = 0; k < r->series->len; k++)
+        eval_series_fill(g_ptr_array_index(r->series, k), ev->n_steps);
+    return TRUE;
+}
+
 void
 eval_set_too_many_samples(const EvalContext *ctx, GError **error)
 {
@@ -153,16 +173,27 @@ eval_result_drop_name(EvalResult *r)
     }
 }
 
-/* Moves @from's values into @into; FALSE if both have one at a step. */
+/* Moves @from's values into @into, whose window grows to hold them; FALSE
+ * if both have one at a step. */
 static gboolean
-series_merge_into(EvalSeries *into, const EvalSeries *from, guint n_steps)
+series_merge_into(EvalSeries *into, const EvalSeries *from)
 {
-    for (guint i = 0; i < n_steps; i++) {
-        if (eval_is_absent(from->v[i]))
+    if (from->n == 0)
+        return TRUE;
+    guint first = into->n > 0 ? MIN(into->first, from->first) : from->first;
+    guint end =
+        into->n > 0 ? MAX(into->first + into->n, from->first + from->n) : from->first + from->n;
+    if (first != into->first || end - first != into->n) {
+        into->v = g_renew(double, into->v, end - first);
+        eval_series_widen(into, first, end - first);
+    }
+    for (guint j = 0; j < from->n; j++) {
+        double *at = &into->v[from->first + j - into->first];
+        if (eval_is_absent(from->v[j]))
             continue;
-        if (!eval_is_absent(into->v[i]))
+        if (!eval_is_absent(*at))
             return FALSE;
-        into->v[i] = from->v[i];
+        *at = from->v[j];
     }
     return TRUE;
 }
@@ -184,7 +215,7 @@ eval_result_merge(EvalResult *r, GError **error)
             continue;
         }
         g_free(key);
-        gboolean ok = series_merge_into(first, s, r->n_steps);
+        gboolean ok = series_merge_into(first, s);
         eval_series_free(s);
         if (!ok) {
             g_set_error(error, EVAL_ERROR, EVAL_ERROR_EXEC,

@@ -353,12 +353,20 @@ TIER0_EXPRS = [
     'count_values without (v) ("v", memory_bytes)',
     'count_values("store", memory_bytes) without (store)',
     'count_values by (v) ("v", queue_length)',
-    # a value new at every step (a group each: rondod keeps only its steps), and under
-    # another operator (every step kept: the memory counts against max_samples)
+    # a value new at every step (a group each: rondod keeps only its steps, through an
+    # operator with a scalar too), and under other operators (every step kept: the memory
+    # counts against max_samples)
     'count_values("v", timestamp(memory_bytes))',
     'count_values by (store) ("v", memory_bytes + time())',
     'count(count_values("v", memory_bytes + time()))',
     'sum by (v) (count_values("v", queue_length)) * 2',
+    '2 * count_values("v", timestamp(memory_bytes)) - 1',
+    'count_values("v", memory_bytes + time()) > bool 1',
+    'sum(count_values("v", timestamp(memory_bytes)) / 2)',
+    'abs(count_values("v", timestamp(memory_bytes)) * -1)',
+    'count_values("v", timestamp(memory_bytes)) + on() group_left vector(1)',
+    # the value as the name, which the operator drops: one series, its steps merged
+    'count_values("__name__", timestamp(memory_bytes)) * 2',
     # label_join
     'label_join(memory_bytes, "x", "-", "store", "__name__")',
     'label_join(build_info, "v2", "/", "version", "store", "version")',
