@@ -94,10 +94,15 @@ write_csv(GString *out, const ToolResult *result)
 static void
 write_json_metric(GString *out, const ToolResultSeries *s)
 {
-    g_string_append(out, "{\"metric\":{\"__name__\":");
-    json_append_string(out, s->name);
+    g_string_append(out, "{\"metric\":{");
+    gboolean named = s->name[0] != '\0'; /* a PromQL answer's may have none, as Prometheus' */
+    if (named) {
+        g_string_append(out, "\"__name__\":");
+        json_append_string(out, s->name);
+    }
     for (gsize k = 0; s->labels[k] && s->labels[k + 1]; k += 2) {
-        g_string_append_c(out, ',');
+        if (named || k > 0)
+            g_string_append_c(out, ',');
         json_append_string(out, s->labels[k]);
         g_string_append_c(out, ':');
         json_append_string(out, s->labels[k + 1]);

@@ -48,6 +48,14 @@ if grep -q '^{vcpu="0"} ' "$SCRATCH/table" && grep -q '^{vcpu="1"} ' "$SCRATCH/t
 else
 	tap_fail "rondo-query prints rate() as a table" "$(cat "$SCRATCH/table")"
 fi
+# JSON: a series PromQL left without a name has no __name__, as in Prometheus' answer.
+"$QUERY" --store "$STATE/vm1" 'sum by (vcpu) (rate(vm_cpu_seconds_total[1m]))' \
+	--start "$START" --end "$END" --format json >"$SCRATCH/json" 2>&1
+if grep -q '^{"metric":{"vcpu":"0"},"values":\[\[' "$SCRATCH/json" && ! grep -q '__name__' "$SCRATCH/json"; then
+	tap_ok "rondo-query's JSON of a nameless series has no __name__"
+else
+	tap_fail "rondo-query's JSON of a nameless series has no __name__" "$(head -c 400 "$SCRATCH/json")"
+fi
 # Usage errors: PromQL's own message, exit 2; --tier with an expression.
 "$QUERY" --store "$STATE/vm1" 'rate(x[1m]' >"$SCRATCH/err1" 2>&1
 [ $? -eq 2 ] && grep -q 'rondo-query: parse error at char' "$SCRATCH/err1" &&
