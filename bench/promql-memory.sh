@@ -9,8 +9,12 @@
 # the PromQL battery's samples (tests/promql, the same as promql-speed.sh):
 #   answer:     count_values("v", <every series, named apart> * 1e6 + time())
 #   aggregated: count(<the same>)
-#   operated:   <the same> * 2   (under an operator that reads every step:
-#               series x steps within max_samples, or 422)
+#   operated:   abs(<the same> * 2)  (an operator with a scalar and a
+#               function of each value keep each series' own steps, since
+#               0.13.2)
+#   matched:    <the same> + on() group_left vector(1)  (matched with
+#               another vector every series holds every step: series x
+#               steps within max_samples, or 422)
 # each over STEPS (default "1000 3000") steps of 1 s ending at the
 # fixture's end, asked once of each server in turn, in this order, the
 # smaller ranges first; rondod's peak RSS (VmHWM) is read after each of its
@@ -48,12 +52,13 @@ ask() {
 }
 printf '%-10s %6s  %-24s  %-24s  %s\n' query steps "rondod s status series" \
 	"Prometheus s status ser." "rondod peak RSS"
-for what in answer aggregated operated; do
+for what in answer aggregated operated matched; do
 	for n in $STEPS; do
 		case $what in
 		answer) q=$EACH ;;
 		aggregated) q="count($EACH)" ;;
-		*) q="$EACH * 2" ;;
+		operated) q="abs($EACH * 2)" ;;
+		*) q="$EACH + on() group_left vector(1)" ;;
 		esac
 		r=$(ask "$URL" "$q" "$n" -H "Authorization: Bearer $PROMQL_TOKEN")
 		hwm=$(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$RONDOD_PID/status")

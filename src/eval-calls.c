@@ -98,9 +98,9 @@ call_map(Eval *ev, const Node *n, EvalResult *r, GError **error)
     }
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
-        for (guint i = 0; i < ev->n_steps; i++) {
-            if (!eval_is_absent(s->v[i]))
-                s->v[i] = call_value(n->call, s->v[i], &a[i * 2]);
+        for (guint j = 0; j < s->n; j++) { /* a window (EvalSeries) or every step */
+            if (!eval_is_absent(s->v[j]))
+                s->v[j] = call_value(n->call, s->v[j], &a[(s->first + j) * 2]);
         }
     }
     eval_result_drop_name(r);
@@ -348,16 +348,43 @@ eval_label_replace(const Node *n, EvalResult *r, GError **error)
     return r;
 }
 
+/* The calls of one value at a time (call_map()); the others read their vector whole. */
+static gboolean
+call_maps_values(CallKind c)
+{
+    switch (c) {
+    case CALL_VECTOR:
+    case CALL_SCALAR:
+    case CALL_ABSENT:
+    case CALL_LABEL_REPLACE:
+    case CALL_LABEL_JOIN:
+    case CALL_SORT:
+    case CALL_SORT_DESC:
+    case CALL_TIMESTAMP:
+    case CALL_HISTOGRAM_QUANTILE:
+        return FALSE;
+    default:
+        return TRUE;
+    }
+}
+
 EvalResult *
 eval_call(Eval *ev, const Node *n, GError **error)
 {
     if (n->args->len == 0)
         return call_no_args(ev, n->call);
+    const Node *arg = g_ptr_array_index(n->args, 0);
+    if (call_maps_values(n->call)) {
+        if (n == ev->windowed) /* each value on its own: windows (EvalSeries) pass through */
+            ev->windowed = arg;
+        EvalResult *r = eval_node(ev, arg, error);
+        return r != NULL ? call_map(ev, n, r, error) : NULL;
+    }
     if (n->call == CALL_TIMESTAMP)
-        return call_timestamp(ev, g_ptr_array_index(n->args, 0), error);
+        return call_timestamp(ev, arg, error);
     if (n->call == CALL_HISTOGRAM_QUANTILE)
         return eval_histogram_quantile(ev, n, error);
-    EvalResult *r = eval_node(ev, g_ptr_array_index(n->args, 0), error);
+    EvalResult *r = eval_node(ev, arg, error);
     if (r == NULL)
         return NULL;
     switch (n->call) {
@@ -366,7 +393,7 @@ eval_call(Eval *ev, const Node *n, GError **error)
     case CALL_SCALAR:
         return call_scalar(ev, r);
     case CALL_ABSENT:
-        return eval_absent_result(ev, g_ptr_array_index(n->args, 0), r);
+        return eval_absent_result(ev, arg, r);
     case CALL_LABEL_REPLACE:
         return eval_label_replace(n, r, error);
     case CALL_LABEL_JOIN:
@@ -376,6 +403,6 @@ eval_call(Eval *ev, const Node *n, GError **error)
         r->value_order = n->call == CALL_SORT ? 1 : -1;
         return r;
     default:
-        return call_map(ev, n, r, error);
+        g_assert_not_reached();
     }
 }

@@ -21,7 +21,9 @@ typedef struct {
     guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
     gboolean sample_times; /* instant selectors give their samples' times: timestamp() */
     const Node *windowed;  /* the node whose result may hold windows (EvalSeries): the query's
-                            * root, or an aggregation's argument; NULL in a nested evaluation */
+                            * root, an aggregation's argument, or the operand of such a node
+                            * that keeps them (eval_binary(), eval_call()); NULL in a nested
+                            * evaluation */
 } Eval;
 
 EvalResult *eval_node(Eval *ev, const Node *n, GError **error);

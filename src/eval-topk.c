@@ -267,12 +267,12 @@ count_group_at(CountGroup *g, guint i, guint n_steps)
  * all the steps, the answer would take groups x steps of memory, the
  * square of the steps (1.5 GB for 21 series over 3 000 steps). So each
  * holds the window from its first value to its last (EvalSeries), which
- * the answer is written from, an aggregation reads and an operator with a
- * scalar keeps (eval_binary()). Under any other operator or function the
- * windows are filled out to every step (eval_result_fill()), and series x
- * steps must then stay within max_samples, or the query fails as one that
- * reads too many points does (a 422 where Prometheus, stepping, still
- * answers).
+ * the answer is written from, an aggregation reads, and an operator with a
+ * scalar (eval_binary()) or a function of each value (eval_call()) keeps.
+ * Anywhere else the windows are filled out to every step
+ * (eval_result_fill()), and series x steps must then stay within
+ * max_samples, or the query fails as one that reads too many points does
+ * (a 422 where Prometheus, stepping, still answers).
  */
 EvalResult *
 eval_count_values(Eval *ev, const Node *n, GError **error)

@@ -58,9 +58,9 @@ expect "max_samples above what the query reads: it answers" 200 "\"$total\""
 
 # count_values() of a value new at every step: a series a step, each
 # holding only its own steps as the answer, as an aggregation's argument
-# and through an operator with a scalar, all the steps under any other
-# operator or function, bounded by max_samples (eval-topk.c). rondod runs
-# with max_samples=50000 here.
+# and through an operator with a scalar or a function of each value, all
+# the steps where they meet another vector's series, bounded by
+# max_samples (eval-topk.c). rondod runs with max_samples=50000 here.
 range_query() {
 	http GET /api/v1/query_range --get --data-urlencode "query=$1" \
 		--data-urlencode "start=$((END - 599))" --data-urlencode "end=$END" --data-urlencode step=1
@@ -84,13 +84,14 @@ if [ "$CODE" = 200 ] && [ "$(printf '%s' "$BODY" | grep -o ',"1"\]' | wc -l)" -e
 else
 	tap_fail "count() of it: 1 at each of the 600 steps" "status $CODE" "$BODY"
 fi
-range_query "2 * $EACH > bool 1"
-one_point_each "2 * it > bool 1: still 600 series of one point"
-range_query "abs($EACH)"
-expect_error "under abs(), 600 series x 600 steps is past max_samples=50000" 422 \
-	'max_samples=50000'
+range_query "clamp_min(2 * $EACH, 1) > bool 1"
+one_point_each "clamp_min(2 * it, 1) > bool 1: still 600 series of one point"
+MATCHED="$EACH + on() group_left vector(1)"
+range_query "$MATCHED"
+expect_error "matched with another vector, 600 series x 600 steps is past max_samples=50000" \
+	422 'max_samples=50000'
 start_with 400000
-range_query "abs($EACH)"
+range_query "$MATCHED"
 one_point_each "... and within max_samples=400000: 600 series of one point"
 
 http GET /healthz

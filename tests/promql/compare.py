@@ -364,6 +364,8 @@ TIER0_EXPRS = [
     'count_values("v", memory_bytes + time()) > bool 1',
     'sum(count_values("v", timestamp(memory_bytes)) / 2)',
     'abs(count_values("v", timestamp(memory_bytes)) * -1)',
+    'clamp(round(count_values("v", memory_bytes + time()) / 3, 0.5), 0.5, 1)',
+    'label_replace(count_values("v", timestamp(memory_bytes)), "w", "$1", "v", "(.*)0")',
     'count_values("v", timestamp(memory_bytes)) + on() group_left vector(1)',
     # the value as the name, which the operator drops: one series, its steps merged
     'count_values("__name__", timestamp(memory_bytes)) * 2',
