@@ -24,15 +24,16 @@
 
 #include "eval-priv.h"
 
-/* Prometheus' extrapolatedRate: rate(), increase() (@counter) and delta(). */
+/* Prometheus' extrapolatedRate: rate(), increase() (@counter) and delta().
+ * @resets: FALSE if the caller knows the window has no counter reset. */
 static double
 extrapolated_delta(const Point *p, guint n, guint64 t, guint64 range, gboolean counter,
-                   gboolean is_rate)
+                   gboolean is_rate, gboolean resets)
 {
     if (n < 2)
         return eval_absent();
     double delta = p[n - 1].v - p[0].v;
-    for (guint i = 1; counter && i < n; i++) {
+    for (guint i = 1; counter && resets && i < n; i++) {
         if (p[i].v < p[i - 1].v)
             delta += p[i - 1].v; /* a counter reset */
     }
@@ -327,16 +328,16 @@ window_count_changes(const Point *p, guint n, gboolean resets)
 }
 
 /*
- * resets() or changes() of a series' @n windows at once: the changes are
- * counted once along all the points the windows cover, and a window's
- * count is the difference of two running totals, the same whole number
- * as window_count_changes() gives. Worth it where windows overlap, as
- * long ranges at short steps do (resets(x[2h]) at 15 s: 480 points a
- * window, a new one every step); FALSE, nothing written, where their
- * points do not outnumber those of the span.
+ * Windows that overlap (long ranges at short steps: resets(x[2h]) at 15 s
+ * is 480 points a window, a new one every step) share their points; what a
+ * window counts among neighbouring points (the drops of resets() and of a
+ * counter, the changes of changes()) is then counted once along all of
+ * them, and a window's count is the difference of two running totals.
+ * Returns those totals, one per point from the first window's on, or NULL
+ * where the windows' points do not outnumber the span's.
  */
-static gboolean
-window_count_changes_steps(const Window *w, guint n, gboolean resets, double *out)
+static guint32 *
+window_counts_along(const Window *w, guint n, gboolean resets)
 {
     const Point *base = w[0].p; /* windows come in step order: each starts at or after it */
     gsize total = 0;
@@ -344,14 +345,48 @@ window_count_changes_steps(const Window *w, guint n, gboolean resets, double *ou
         total += w[i].n;
     gsize span = (gsize)(w[n - 1].p + w[n - 1].n - base);
     if (total <= span + n)
-        return FALSE;
-    g_autofree guint32 *upto = g_new(guint32, span); /* changes up to each point of the span */
+        return NULL;
+    guint32 *upto = g_new(guint32, span);
     upto[0] = 0;
     for (gsize k = 1; k < span; k++)
         upto[k] = upto[k - 1] + is_change(base[k - 1].v, base[k].v, resets);
+    return upto;
+}
+
+/* The count in window @w (n > 0) from window_counts_along()'s totals from @base on. */
+static guint32
+window_count_from(const guint32 *upto, const Point *base, const Window *w)
+{
+    gsize first = (gsize)(w->p - base);
+    return upto[first + w->n - 1] - upto[first];
+}
+
+/* resets() or changes() of @n windows by their running totals: FALSE, nothing written, if none. */
+static gboolean
+window_count_changes_steps(const Window *w, guint n, gboolean resets, double *out)
+{
+    g_autofree guint32 *upto = window_counts_along(w, n, resets);
+    if (upto == NULL)
+        return FALSE;
+    for (guint i = 0; i < n; i++)
+        out[i] = w[i].n > 0 ? window_count_from(upto, w[0].p, &w[i]) : eval_absent();
+    return TRUE;
+}
+
+/* rate() or increase() of @n windows, each told by the running totals of
+ * drops whether it has a counter reset to add (in order, as on its own):
+ * most windows have none. FALSE, nothing written, if there are no totals. */
+static gboolean
+window_rate_steps(const Window *w, guint n, gboolean is_rate, double *out)
+{
+    g_autofree guint32 *upto = window_counts_along(w, n, TRUE);
+    if (upto == NULL)
+        return FALSE;
     for (guint i = 0; i < n; i++) {
-        gsize first = (gsize)(w[i].p - base);
-        out[i] = w[i].n > 0 ? upto[first + w[i].n - 1] - upto[first] : eval_absent();
+        gboolean resets = w[i].n > 1 && window_count_from(upto, w[0].p, &w[i]) > 0;
+        out[i] = w[i].n > 0 ? extrapolated_delta(w[i].p, w[i].n, w[i].t_ns, w[i].range_ns, TRUE,
+                                                 is_rate, resets)
+                            : eval_absent();
     }
     return TRUE;
 }
@@ -569,7 +604,7 @@ window_apply(FuncKind f, const Window *w, XSums *xs)
     case FN_RATE:
     case FN_INCREASE:
     case FN_DELTA:
-        return extrapolated_delta(p, n, t, range, f != FN_DELTA, f == FN_RATE);
+        return extrapolated_delta(p, n, t, range, f != FN_DELTA, f == FN_RATE, TRUE);
     case FN_IRATE:
     case FN_IDELTA:
         return instant_delta(p, n, f == FN_IRATE);
@@ -628,6 +663,8 @@ window_apply_steps(FuncKind f, const Window *w, guint n, double *out)
 {
     if ((f == FN_RESETS || f == FN_CHANGES) && n > 0 &&
         window_count_changes_steps(w, n, f == FN_RESETS, out))
+        return;
+    if ((f == FN_RATE || f == FN_INCREASE) && n > 0 && window_rate_steps(w, n, f == FN_RATE, out))
         return;
     XSums xs = {0};
     for (guint i = 0; i < n; i += LANES) {
