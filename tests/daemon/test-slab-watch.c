@@ -5,8 +5,8 @@
  * its slabs was truncated or replaced: rondod would then read a map past a
  * file's end and die of SIGBUS. Saying "check it" too often only costs an
  * fstat. Each case works on real files in a temporary directory, with the
- * kernel's own events; the last one makes the kernel drop a watch (its
- * file freed), the way an unmount does, without needing one.
+ * kernel's own events; /slab-watch/dropped makes the kernel drop a watch
+ * (its file freed), the way an unmount does, without needing one.
  */
 #include "config.h"
 
