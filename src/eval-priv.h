@@ -37,6 +37,9 @@ EvalSeries *eval_series_new_window(char **labels);
 /* @s's window widened to the @n steps from @first on, which hold the old
  * one; the steps added absent. @s->v must have room for @n values. */
 void eval_series_widen(EvalSeries *s, guint first, guint n);
+/* The steps [*@first, *@end) widened to take in @s's window too; TRUE if
+ * @s holds fewer than that (eval_series_widen() it to them). */
+gboolean eval_series_span(const EvalSeries *s, guint *first, guint *end);
 /* @s made to hold all @n_steps steps, those outside its window absent. */
 void eval_series_fill(EvalSeries *s, guint n_steps);
 /* Every series of @r made to hold all steps, if some holds a window; FALSE

@@ -243,9 +243,8 @@ static double *
 count_group_at(CountGroup *g, guint i, guint n_steps)
 {
     EvalSeries *s = g->s;
-    guint first = s->n > 0 ? MIN(s->first, i) : i;
-    guint end = s->n > 0 ? MAX(s->first + s->n, i + 1) : i + 1;
-    if (s->n == 0 || first != s->first || end != s->first + s->n) {
+    guint first = i, end = i + 1;
+    if (eval_series_span(s, &first, &end)) {
         count_group_reserve(g, end - first, n_steps);
         eval_series_widen(s, first, end - first);
     }

@@ -92,6 +92,16 @@ eval_series_widen(EvalSeries *s, guint first, guint n)
     s->n = n;
 }
 
+gboolean
+eval_series_span(const EvalSeries *s, guint *first, guint *end)
+{
+    if (s->n == 0)
+        return TRUE;
+    *first = MIN(*first, s->first);
+    *end = MAX(*end, s->first + s->n);
+    return *first != s->first || *end != s->first + s->n;
+}
+
 void
 eval_series_fill(EvalSeries *s, guint n_steps)
 {
@@ -180,10 +190,8 @@ series_merge_into(EvalSeries *into, const EvalSeries *from)
 {
     if (from->n == 0)
         return TRUE;
-    guint first = into->n > 0 ? MIN(into->first, from->first) : from->first;
-    guint end =
-        into->n > 0 ? MAX(into->first + into->n, from->first + from->n) : from->first + from->n;
-    if (first != into->first || end - first != into->n) {
+    guint first = from->first, end = from->first + from->n;
+    if (eval_series_span(into, &first, &end)) {
         into->v = g_renew(double, into->v, end - first);
         eval_series_widen(into, first, end - first);
     }
