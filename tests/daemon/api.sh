@@ -258,15 +258,21 @@ expect "right token is 200" 200 '"success"'
 http GET /healthz
 expect "probes need no token" 200 ok
 
-# --- socket activation (systemd's LISTEN_FDS), on the port the last rondod had
-SA_PORT=${URL##*:}
+# --- socket activation (systemd's LISTEN_FDS). On a port below the ephemeral
+# range (free_port), not the last rondod's: under a parallel make check a
+# client socket of another test can take a freed ephemeral port first. Polled:
+# on a loaded machine systemd-socket-activate can take a while to listen.
 rondod_stop
 if command -v systemd-socket-activate >/dev/null; then
-	systemd-socket-activate -l "127.0.0.1:$SA_PORT" "$RONDOD" --config "$CONF" \
+	URL="http://127.0.0.1:$(free_port)"
+	systemd-socket-activate -l "${URL#http://}" "$RONDOD" --config "$CONF" \
 		--state-dir "$STATE" >"$SCRATCH/rondod.log" 2>&1 &
 	RONDOD_PID=$!
-	sleep 0.3
-	http GET /healthz
+	healthz_ok() {
+		http GET /healthz
+		[ "$CODE" = 200 ]
+	}
+	wait_for 15 healthz_ok
 	expect "socket activation: rondod serves the socket systemd passed" 200 ok
 	rondod_stop
 else
