@@ -437,6 +437,28 @@ shortest_digits_exact(G_GNUC_UNUSED double a, G_GNUC_UNUSED char digits[20],
 }
 #endif
 
+/* Whether long doubles carry their 64 mantissa bits at run time, as the
+ * fast path's bounds assume. LDBL_MANT_DIG is only what the compiler
+ * assumes: the x87 precision control set to 53 bits (fldcw), or valgrind,
+ * which computes x87 operations in doubles, give fewer, and the fast path
+ * then picks wrong digits. Checked once; printf's path serves otherwise. */
+static gboolean
+long_double_wide(void)
+{
+#if LDBL_MANT_DIG >= 64
+    static gint wide; /* 0: not checked yet, 1: wide, 2: not */
+    int w = g_atomic_int_get(&wide);
+    if (G_UNLIKELY(w == 0)) {
+        volatile long double one = 1, lsb = 0x1p-63L; /* volatile: computed here, not folded */
+        w = one + lsb != one ? 1 : 2;
+        g_atomic_int_set(&wide, w);
+    }
+    return w == 1;
+#else
+    return FALSE;
+#endif
+}
+
 void
 json_shortest_digits(double v, char digits[20], int *ret_exp)
 {
@@ -445,7 +467,7 @@ json_shortest_digits(double v, char digits[20], int *ret_exp)
         return;
     }
     if (!shortest_digits_exact(fabs(v), digits, ret_exp) &&
-        !shortest_digits_fast(fabs(v), digits, ret_exp))
+        !(long_double_wide() && shortest_digits_fast(fabs(v), digits, ret_exp)))
         json_shortest_digits_printf(v, digits, ret_exp);
 }
 
