@@ -215,8 +215,7 @@ expect "rondod still serves after bad input" 200 ok
 mkdir -p "$SCRATCH/new"
 "$FIXTURE" "$SCRATCH/new" --stores 1 >/dev/null && mv "$SCRATCH/new/vm1" "$STATE/vm3"
 rm -rf "$STATE/vm2"
-sleep 2.5
-http GET /api/v1/label/store/values
+get_until 15 /api/v1/label/store/values '["vm1","vm3"]'
 expect "a new store appears, a removed one vanishes" 200 '["vm1","vm3"]'
 
 # --- a live writer: read-only, never adopted, its late series picked up
@@ -241,8 +240,7 @@ else
 	tap_skip "a store with a live writer is not adopted: its writer had already exited"
 fi
 wait "$HOLD_PID"
-sleep 2.2
-http GET "/metrics/info?store=vm4"
+get_until 15 "/metrics/info?store=vm4" '"adopted":true'
 expect "once its writer exits, the store is adopted" 200 '"adopted":true'
 
 # --- bearer token
@@ -268,11 +266,7 @@ if command -v systemd-socket-activate >/dev/null; then
 	systemd-socket-activate -l "${URL#http://}" "$RONDOD" --config "$CONF" \
 		--state-dir "$STATE" >"$SCRATCH/rondod.log" 2>&1 &
 	RONDOD_PID=$!
-	healthz_ok() {
-		http GET /healthz
-		[ "$CODE" = 200 ]
-	}
-	wait_for 15 healthz_ok
+	get_until 15 /healthz ok
 	expect "socket activation: rondod serves the socket systemd passed" 200 ok
 	rondod_stop
 else

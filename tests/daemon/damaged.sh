@@ -29,6 +29,7 @@ esac
 http GET "/api/v1/query?query=vm_memory_bytes&time=$END"
 expect "PromQL over the stores left" 200 '"status":"success"'
 sleep 1.5 # a consolidation tick of the adopted store
+wait_for 10 grep -q 'store vm1: not served: .*vmm.0.slab' "$SCRATCH/rondod.log"
 if kill -0 "$RONDOD_PID" 2>/dev/null && grep -q 'store vm1: not served: .*vmm.0.slab' \
 	"$SCRATCH/rondod.log"; then
 	tap_ok "rondod lives and says which file"

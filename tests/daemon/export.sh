@@ -257,7 +257,7 @@ case_d() {
 		tap_fail "d: the cursor lives in cursor_dir" "$(ls -R "$SCRATCH/d.conf.cursors" 2>&1)"
 	echo 'max_samples=x' >>"$SCRATCH/d.conf"
 	kill -HUP "$RONDOD_PID"
-	sleep 1
+	wait_for 10 grep -q 'reload refused' "$SCRATCH/rondod.log"
 	grep -q 'reload refused' "$SCRATCH/rondod.log" && kill -0 "$RONDOD_PID" &&
 		tap_ok "d: a bad configuration is refused on reload, rondod runs on" ||
 		tap_fail "d: a bad configuration is refused on reload" "$(tail -3 "$SCRATCH/rondod.log")"

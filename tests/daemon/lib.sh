@@ -80,6 +80,23 @@ wait_for() {
 	return 1
 }
 
+# get_until SECONDS PATH PATTERN: GETs PATH every 0.2 s until the answer is a
+# 200 holding the fixed string PATTERN; FALSE on timeout. CODE and BODY are
+# the last answer's, for expect. For what rondod does on its own time (a
+# rescan, an adoption, a listener coming up): a fixed sleep before one GET
+# fails whenever a loaded machine makes rondod late.
+get_until() {
+	GET_PATH=$2
+	GET_PATTERN=$3
+	wait_for "$1" get_matches
+}
+get_matches() {
+	http GET "$GET_PATH"
+	[ "$CODE" = 200 ] || return 1
+	case $BODY in *"$GET_PATTERN"*) return 0 ;; esac
+	return 1
+}
+
 # make_state DIR [fixture options]: stores vm1, vm2 with data ending at $END.
 make_state() {
 	dir=$1

@@ -46,7 +46,8 @@ if out=$("$RONDO" upgrade "$STATE/old2" 2>&1) && [ "$out" = "$STATE/old2: upgrad
 else
 	tap_fail "rondo upgrade converts the v2 store under rondod" "$out"
 fi
-sleep 2.5 # rescans: the new meta.json is seen
+# rescans: the new meta.json is seen, the store reopened and adopted
+wait_for 15 grep -qF "store old2: writer gone, adopted for consolidation" "$SCRATCH/rondod.log"
 http GET "/api/v1/query?query=vm_exits_total%7Bstore%3D%22old2%22%7D&time=1700000045"
 expect "the upgraded store answers the same" 200 '"status":"success"' '"7"'
 for line in "store old2: re-created, reopening" "store old2: writer gone, adopted for consolidation"; do

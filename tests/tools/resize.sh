@@ -26,11 +26,20 @@ sed 's/"name"/"unit" : "1", "name"/' "$st/series.json" >"$T/series.json" &&
     cp "$T/series.json" "$st/series.json"
 "$R" dump "$st" >"$T/before.json"
 
-sleep 3 | "$R" import "$st" &
-sleep 1
+# A writer that holds the store until its input closes; polled until it has
+# the lock (flock(1) on the directory, as librondo locks it), not slept on.
+mkfifo "$T/input"
+"$R" import "$st" <"$T/input" >/dev/null &
+exec 3>"$T/input"
+i=0
+while flock -n -s "$st" true && [ $i -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 fails "a resize is refused while a writer runs, saying what to do" 1 \
     "rondo: $st: another writer holds the store (pid [0-9]*); a resize needs the store to itself: stop its writer" \
     "$R" resize "$st" --series-max 4
+exec 3>&-
 wait
 fails "series_max cannot shrink" 1 \
     "rondo: $st: schema “vmm”: series_max 1 is smaller than its 2; shrinking is not supported" \
