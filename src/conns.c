@@ -41,6 +41,7 @@
 #include <glib-unix.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -443,11 +444,25 @@ accept_pause(Conns *c, const GError *error)
     return G_SOURCE_REMOVE;
 }
 
+/* Whether another connection waits on @fd. Asked before each accept
+ * after the first of a wake-up (which poll() announced), because an
+ * accept() that finds none costs what a socket's creation and teardown
+ * cost (the kernel makes the new file before it looks): 5 us against
+ * 0.5 for this poll() on the reference machine, once a request. */
+static gboolean
+listener_ready(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) != 0; /* an error: let accept() tell */
+}
+
 static gboolean
 on_acceptable(GSocket *listener, GIOCondition cond, gpointer data)
 {
     Conns *c = data;
     for (guint i = 0; i < ACCEPT_BATCH; i++) {
+        if (i > 0 && !listener_ready(g_socket_get_fd(listener)))
+            break;
         int fd = accept4(g_socket_get_fd(listener), NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         int errsv = errno;
         if (fd < 0 && (errsv == EAGAIN || errsv == EWOULDBLOCK))
