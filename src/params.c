@@ -18,18 +18,47 @@ struct _Params {
     gboolean malformed;
 };
 
+/* The value of the hex digit @c, or -1. */
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = g_ascii_tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One form-encoded name or value, decoded: '+' is a space, %XX a byte.
+ * Malformed (and "" returned): a '%' without two hex digits, a byte 0
+ * (%00), text that is not UTF-8. In one pass, not g_uri_unescape_string()
+ * over a copy: a fifth of a small query's work before (callgrind). */
 static char *
 decode_component(const char *s, gsize len, gboolean *malformed)
 {
-    g_autofree char *plus = g_strndup(s, len);
-    g_strdelimit(plus, "+", ' ');
-    char *out = g_uri_unescape_string(plus, NULL);
-    if (out == NULL || !g_utf8_validate(out, -1, NULL)) {
-        *malformed = TRUE;
-        g_free(out);
-        return g_strdup("");
+    char *out = g_malloc(len + 1), *o = out;
+    for (gsize i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+            if (lo < 0 || (hi | lo) == 0)
+                goto malformed;
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (c == '\0') {
+            break; /* the text ends here, as a C string would */
+        }
+        *o++ = c;
     }
-    return out;
+    *o = '\0';
+    if (g_utf8_validate(out, o - out, NULL))
+        return out;
+malformed:
+    *malformed = TRUE;
+    g_free(out);
+    return g_strdup("");
 }
 
 static void

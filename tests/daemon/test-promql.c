@@ -246,6 +246,44 @@ test_params(void)
     g_assert_true(params_is_malformed(bad));
 }
 
+/* What params.c decoded a value with until 0.13.3: GLib's unescaping of a copy. */
+static char *
+decode_by_glib(const char *s, gboolean *malformed)
+{
+    g_autofree char *plus = g_strdup(s);
+    g_strdelimit(plus, "+", ' ');
+    char *out = g_uri_unescape_string(plus, NULL);
+    if (out == NULL || !g_utf8_validate(out, -1, NULL)) {
+        *malformed = TRUE;
+        g_free(out);
+        return g_strdup("");
+    }
+    return out;
+}
+
+/* params.c's own decoder agrees with GLib's on random values made of the
+ * characters that matter: escapes whole, cut short, of a 0 byte, of bytes
+ * that are and are not UTF-8, '+', raw UTF-8 and a raw invalid byte. */
+static void
+test_params_decode_random(void)
+{
+    static const char *const bits[] = {"%",  "%2", "%20", "%00", "%c3",      "%BC",  "%ff", "%zz",
+                                       "%0", "+",  "a",   "Z9",  "\xc3\xbc", "\xff", " ",   "%2B"};
+    GRand *rand = g_rand_new_with_seed(20261203);
+    for (guint i = 0; i < 20000; i++) {
+        g_autoptr(GString) value = g_string_new(NULL);
+        for (gint n = g_rand_int_range(rand, 0, 6); n > 0; n--)
+            g_string_append(value, bits[g_rand_int_range(rand, 0, G_N_ELEMENTS(bits))]);
+        g_autofree char *query = g_strconcat("q=", value->str, NULL);
+        g_autoptr(Params) p = params_new(query, NULL, 0);
+        gboolean malformed = FALSE;
+        g_autofree char *want = decode_by_glib(value->str, &malformed);
+        g_assert_cmpstr(params_get(p, "q"), ==, want);
+        g_assert_cmpint(params_is_malformed(p), ==, malformed);
+    }
+    g_rand_free(rand);
+}
+
 /* A number and the text it must be written as. */
 typedef struct {
     double v;
@@ -612,6 +650,7 @@ main(int argc, char **argv)
     g_test_add_func("/params/durations", test_durations);
     g_test_add_func("/params/times", test_times);
     g_test_add_func("/params/decoding", test_params);
+    g_test_add_func("/params/decoding-random", test_params_decode_random);
     g_test_add_func("/json/numbers", test_json_numbers);
     g_test_add_func("/json/shortest-digits", test_json_shortest);
     g_test_add_func("/json/fixed", test_json_fixed);
