@@ -611,6 +611,13 @@ json_append_value(GString *out, double v)
 }
 
 void
+json_append_u64(GString *out, guint64 v)
+{
+    char buf[24];
+    g_string_append_len(out, buf, (gssize)format_u64(buf, v));
+}
+
+void
 json_append_time(GString *out, guint64 t_ns)
 {
     gsize at = out->len;

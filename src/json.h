@@ -8,6 +8,8 @@
 void json_append_string(GString *out, const char *s);
 /* A number as Prometheus writes it, inside quotes: "1.5", "NaN", "+Inf", "-Inf". */
 void json_append_value(GString *out, double v);
+/* @v in decimal, unquoted. */
+void json_append_u64(GString *out, guint64 v);
 /* Unix seconds with millisecond precision, unquoted: 1700000000 or 1700000000.25. */
 void json_append_time(GString *out, guint64 t_ns);
 /* A sample of a query answer, [TIME,"VALUE"], written in one piece. */

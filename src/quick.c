@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "http-head.h"
+#include "json.h"
 #include "quick.h"
 #include "routes.h"
 #include "server.h"
@@ -52,21 +53,39 @@ server_header(Daemon *d)
     return value;
 }
 
+/* "NAME: VALUE\r\n"; NULL @value: nothing. */
+static void
+append_header(GString *out, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    g_string_append(out, name);
+    g_string_append_len(out, ": ", 2);
+    g_string_append(out, value);
+    g_string_append_len(out, "\r\n", 2);
+}
+
+/* Appended piece by piece, not printf'd: three printf calls were a sixth
+ * of a small query's work (callgrind). */
 static GBytes *
 format_answer(Daemon *d, const JobReply *reply)
 {
     GString *out = g_string_sized_new(256 + reply->body->len);
-    g_string_append_printf(out,
-                           "HTTP/1.1 %u %s\r\nServer: %s\r\nConnection: close\r\nDate: %s\r\n"
-                           "Content-Type: %s\r\n",
-                           reply->status, soup_status_get_phrase(reply->status), server_header(d),
-                           http_date(),
-                           reply->content_type ? reply->content_type : "application/json");
-    if (reply->retry_after != NULL)
-        g_string_append_printf(out, "Retry-After: %s\r\n", reply->retry_after);
-    if (reply->content_encoding != NULL)
-        g_string_append_printf(out, "Content-Encoding: %s\r\n", reply->content_encoding);
-    g_string_append_printf(out, "Content-Length: %zu\r\n\r\n", reply->body->len);
+    g_string_append(out, "HTTP/1.1 ");
+    json_append_u64(out, reply->status);
+    g_string_append_c(out, ' ');
+    g_string_append(out, soup_status_get_phrase(reply->status));
+    g_string_append_len(out, "\r\n", 2);
+    append_header(out, "Server", server_header(d));
+    append_header(out, "Connection", "close");
+    append_header(out, "Date", http_date());
+    append_header(out, "Content-Type",
+                  reply->content_type ? reply->content_type : "application/json");
+    append_header(out, "Retry-After", reply->retry_after);
+    append_header(out, "Content-Encoding", reply->content_encoding);
+    g_string_append(out, "Content-Length: ");
+    json_append_u64(out, reply->body->len);
+    g_string_append_len(out, "\r\n\r\n", 4);
     g_string_append_len(out, reply->body->str, (gssize)reply->body->len);
     return g_string_free_to_bytes(out);
 }
