@@ -55,7 +55,8 @@ prom_query_eval(PromQuery *q, JobReply *reply, gboolean may_give_up)
                         "%s", error->message);
         return TRUE;
     }
-    reply->body = g_string_new("{\"status\":\"success\",\"data\":");
+    reply->body = g_string_sized_new(1024); /* most answers, without growing */
+    g_string_append(reply->body, "{\"status\":\"success\",\"data\":");
     eval_result_write_json(r, &q->ctx, q->instant, reply->body);
     g_string_append(reply->body, "}\n");
     reply->status = SOUP_STATUS_OK;

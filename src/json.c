@@ -15,20 +15,37 @@
 
 #include "json.h"
 
+/* Whether @c goes into a JSON string as it is: printable ASCII but the quote and backslash. */
+static inline gboolean
+json_plain_byte(char c)
+{
+    return (guchar)c >= 0x20 && (guchar)c < 0x7f && c != '"' && c != '\\';
+}
+
 void
 json_append_string(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
     for (const char *p = s; *p;) {
+        /* label names and values are mostly plain ASCII: a run of it at once
+         * (a character at a time was a seventh of a small query's work) */
+        const char *run = p;
+        while (json_plain_byte(*p))
+            p++;
+        if (p > run) {
+            g_string_append_len(out, run, p - run);
+            continue;
+        }
         gunichar c = g_utf8_get_char_validated(p, -1);
         if (c == (gunichar)-1 || c == (gunichar)-2) {
             g_string_append(out, "\\ufffd");
             p++;
             continue;
         }
-        if (c == '"' || c == '\\')
-            g_string_append_printf(out, "\\%c", (char)c);
-        else if (c == '\n')
+        if (c == '"' || c == '\\') {
+            g_string_append_c(out, '\\');
+            g_string_append_c(out, (char)c);
+        } else if (c == '\n')
             g_string_append(out, "\\n");
         else if (c < 0x20 || c == 0x7f)
             g_string_append_printf(out, "\\u%04x", (guint)c);

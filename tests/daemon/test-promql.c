@@ -342,6 +342,61 @@ test_json_numbers(void)
     g_assert_cmpstr(out->str, ==, "1700000000 1700000000.25 \"a\\\"b\\\\c\\n\\u0001\"");
 }
 
+/* Reads back a string json_append_string() wrote, with the escapes it uses;
+ * asserts that no control byte went out raw. */
+static char *
+json_string_read_back(const char *s)
+{
+    g_assert_cmpint(*s, ==, '"');
+    GString *out = g_string_new(NULL);
+    for (s++; *s != '"'; s++) {
+        g_assert_true((guchar)*s >= 0x20 && *s != 0x7f);
+        if (*s != '\\') {
+            g_string_append_c(out, *s);
+            continue;
+        }
+        s++;
+        if (*s == 'u') {
+            char hex[5] = {0};
+            memcpy(hex, s + 1, 4);
+            g_string_append_unichar(out, (gunichar)g_ascii_strtoull(hex, NULL, 16));
+            s += 4;
+        } else if (*s == 'n') {
+            g_string_append_c(out, '\n');
+        } else {
+            g_assert_true(*s == '"' || *s == '\\');
+            g_string_append_c(out, *s);
+        }
+    }
+    g_assert_cmpint(s[1], ==, '\0');
+    return g_string_free(out, FALSE);
+}
+
+/* json_append_string() on random strings of plain runs, escapes, control
+ * bytes, whole, cut and invalid UTF-8: valid UTF-8 that reads back as the
+ * string, each invalid byte a U+FFFD (as g_utf8_make_valid() has it). */
+static void
+test_json_strings(void)
+{
+    static const char *const bits[] = {
+        "ab",       "\"",   "\\",       "\n", "\x01",         "\t", "\x7f",
+        "\xc3\xbc", "\xff", "\xe2\x82", "~",  "\xe2\x82\xac", " ",  "\xf0\x9f\x98\x80",
+        "Z"};
+    GRand *rand = g_rand_new_with_seed(20261203);
+    for (guint i = 0; i < 20000; i++) {
+        g_autoptr(GString) in = g_string_new(NULL);
+        for (gint n = g_rand_int_range(rand, 0, 8); n > 0; n--)
+            g_string_append(in, bits[g_rand_int_range(rand, 0, G_N_ELEMENTS(bits))]);
+        g_autoptr(GString) got = g_string_new(NULL);
+        json_append_string(got, in->str);
+        g_assert_true(g_utf8_validate(got->str, -1, NULL));
+        g_autofree char *back = json_string_read_back(got->str);
+        g_autofree char *want = g_utf8_make_valid(in->str, -1);
+        g_assert_cmpstr(back, ==, want);
+    }
+    g_rand_free(rand);
+}
+
 /* The printf-free shortest digits agree with printf's on every kind of
  * double: random bit patterns, short decimals, values next to powers of ten,
  * sines (17 digits), the extremes. */
@@ -654,5 +709,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/numbers", test_json_numbers);
     g_test_add_func("/json/shortest-digits", test_json_shortest);
     g_test_add_func("/json/fixed", test_json_fixed);
+    g_test_add_func("/json/strings", test_json_strings);
     return g_test_run();
 }
