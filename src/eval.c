@@ -346,9 +346,10 @@ instant_fill(Eval *ev, const GArray *pts, guint64 lookback, gint64 offset_ns, gb
     }
 }
 
-/* Calls @fn(node) for every (store, series) the matchers accept. */
+/* Calls @fn(node) for every (store, series) the matchers accept; @labels,
+ * the series' full label set (series_labelset()), become @fn's. */
 typedef gboolean (*SeriesFunc)(Eval *ev, const Node *node, const StoreHandle *h,
-                               const RondoSeries *s, EvalResult *r, GError **error);
+                               const RondoSeries *s, char **labels, EvalResult *r, GError **error);
 
 /* A series a selector matched, with its full label set (for the order). */
 typedef struct {
@@ -395,8 +396,8 @@ each_series(Eval *ev, const GPtrArray *matchers, const Node *node, SeriesFunc fn
     g_array_sort(matches, match_cmp);
     g_autoptr(EvalResult) r = eval_result_new(FALSE, ev->n_steps);
     for (guint i = 0; i < matches->len; i++) {
-        const Match *m = &g_array_index(matches, Match, i);
-        if (!fn(ev, node, m->h, m->s, r, error))
+        Match *m = &g_array_index(matches, Match, i);
+        if (!fn(ev, node, m->h, m->s, g_steal_pointer(&m->labels), r, error))
             return NULL;
     }
     return g_steal_pointer(&r);
@@ -425,15 +426,15 @@ eval_reads_store(const Node *n, const StoreHandle *h)
 }
 
 static gboolean
-select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
-               GError **error)
+select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSeries *s,
+               char **series_labels, EvalResult *r, GError **error)
 {
+    g_auto(GStrv) labels = series_labels;
     gint64 offset = eval_offset(ev, sel);
     guint64 lb = lookback_ns(h, s, ev, offset);
     g_autoptr(GArray) pts = read_points(ev, h, s, NULL, lb, offset, error);
     if (pts == NULL)
         return FALSE;
-    g_auto(GStrv) labels = series_labelset(h, s);
     EvalSeries *out = eval_series_new(ev->sample_times ? labels_without(labels, "__name__")
                                                        : g_steal_pointer(&labels),
                                       ev->n_steps);
@@ -503,16 +504,16 @@ eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
 }
 
 static gboolean
-select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s, EvalResult *r,
-             GError **error)
+select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *s,
+             char **series_labels, EvalResult *r, GError **error)
 {
+    g_auto(GStrv) labels = series_labels;
     FuncKind f = fn->func;
     guint64 range = fn->lhs->range_ns;
     gint64 offset = eval_offset(ev, fn->lhs);
     g_autoptr(GArray) pts = read_points(ev, h, s, promql_func_name(f), range, offset, error);
     if (pts == NULL)
         return FALSE;
-    g_auto(GStrv) labels = series_labelset(h, s);
     const Point *p = pts->len > 0 ? &g_array_index(pts, Point, 0) : NULL;
     guint n = eval_at_clip(ev, fn->lhs, p, pts->len);
     /* count_over_time's points carry the samples they stand for (tiers.c) */

@@ -76,9 +76,11 @@ pairs_add(GPtrArray *out, const char *name, const char *value)
 char **
 series_labelset(const StoreHandle *h, const RondoSeries *s)
 {
-    GPtrArray *out = g_ptr_array_new();
-    gboolean store_done = FALSE;
     const char *const *l = rondo_series_get_labels(s);
+    guint n = l != NULL ? g_strv_length((char **)l) : 0;
+    /* sized: name, store, the labels, the NULL; grown a pointer at a time it was reallocated */
+    GPtrArray *out = g_ptr_array_sized_new(n + 5);
+    gboolean store_done = FALSE;
 
     pairs_add(out, "__name__", rondo_series_get_name(s));
     for (guint i = 0; l != NULL && l[i] != NULL && l[i + 1] != NULL; i += 2) {
