@@ -340,6 +340,48 @@ test_json_numbers(void)
     g_string_append_c(out, ' ');
     json_append_string(out, "a\"b\\c\n\x01");
     g_assert_cmpstr(out->str, ==, "1700000000 1700000000.25 \"a\\\"b\\\\c\\n\\u0001\"");
+    /* Times as printf writes them, whatever came before: across 10 000 s
+     * boundaries, short ones, far apart (put_seconds() keeps high digits). */
+    GRand *rand = g_rand_new_with_seed(20261203);
+    guint64 t_s = 1799999990;
+    for (guint i = 0; i < 20000; i++) {
+        guint64 ms = g_rand_int_range(rand, 0, 4) == 0 ? 0 : g_rand_int_range(rand, 0, 1000);
+        switch (g_rand_int_range(rand, 0, 8)) {
+        case 0:
+            t_s = g_rand_int_range(rand, 0, 20000); /* below and at 10 000 */
+            break;
+        case 1:
+            t_s = (guint64)g_rand_int(rand) * g_rand_int_range(rand, 1, 5); /* far */
+            break;
+        default:
+            t_s += g_rand_int_range(rand, 1, 3000); /* the next steps */
+        }
+        g_autoptr(GString) got = g_string_new(NULL);
+        json_append_time(got, (t_s * 1000 + ms) * 1000000);
+        g_autofree char *want = ms == 0
+                                    ? g_strdup_printf("%" G_GUINT64_FORMAT, t_s)
+                                    : g_strdup_printf("%" G_GUINT64_FORMAT ".%03u", t_s, (guint)ms);
+        while (ms != 0 && want[strlen(want) - 1] == '0')
+            want[strlen(want) - 1] = '\0';
+        g_assert_cmpstr(got->str, ==, want);
+    }
+    /* Values as format_double() writes them, whatever came before: runs of
+     * one value, its neighbours, both zeros, NaNs (put_value() keeps the last). */
+    const double some[] = {0.0, -0.0, 1.5, nextafter(1.5, 2), NAN, -NAN, INFINITY, 1e21, 0.1};
+    for (guint i = 0; i < 20000; i++) {
+        double v = g_rand_int_range(rand, 0, 4) == 0
+                       ? g_rand_double_range(rand, -1e6, 1e6)
+                       : some[g_rand_int_range(rand, 0, G_N_ELEMENTS(some))];
+        char text[G_ASCII_DTOSTR_BUF_SIZE];
+        gsize n = format_double(text, sizeof text, v);
+        g_autofree char *want = g_strdup_printf("\"%.*s\"", (int)n, text);
+        for (guint k = g_rand_int_range(rand, 1, 4); k > 0; k--) {
+            g_autoptr(GString) got = g_string_new(NULL);
+            json_append_value(got, v);
+            g_assert_cmpstr(got->str, ==, want);
+        }
+    }
+    g_rand_free(rand);
 }
 
 /* Reads back a string json_append_string() wrote, with the escapes it uses;
