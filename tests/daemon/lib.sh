@@ -4,7 +4,9 @@
 # directory, a fixture state directory, and rondod_start / rondod_stop: rondod
 # listens on a free loopback port (port 0; the port is read back from its
 # log) and is always stopped on exit, whatever happened (trap). free_port and
-# wait_for serve the tests that start other servers (receivers, Prometheus).
+# wait_for serve the tests that start other servers (receivers, Prometheus);
+# http and expect ask rondod and check its answer, get_until asks until it
+# has done what it does on its own time.
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
