@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "conns.h"
+#include "http-head.h"
 
 #define ACCEPT_RETRY_MS 100
 #define ACCEPT_BATCH    32 /* connections accepted per wake-up, so a burst cannot starve the loop */
@@ -499,9 +500,9 @@ conns_listen(Conns *c, GSocket *listener)
 /* ------------------------------------------------------- early answers */
 
 static void
-append_header(const char *name, const char *value, gpointer data)
+append_field(const char *name, const char *value, gpointer out)
 {
-    g_string_append_printf(data, "%s: %s\r\n", name, value);
+    http_head_append_field(out, name, value);
 }
 
 /* The HTTP/1.1 bytes of the answer set on @msg, closing the connection. */
@@ -516,8 +517,8 @@ answer_bytes(SoupServerMessage *msg)
     soup_message_headers_replace(h, "Connection", "close");
     soup_message_headers_set_content_length(h, (goffset)len);
     GString *out = g_string_new(NULL);
-    g_string_append_printf(out, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase(status));
-    soup_message_headers_foreach(h, append_header, out);
+    http_head_append_status(out, status, soup_status_get_phrase(status));
+    soup_message_headers_foreach(h, append_field, out);
     g_string_append(out, "\r\n");
     g_string_append_len(out, data, (gssize)len);
     return g_string_free_to_bytes(out);

@@ -1,4 +1,6 @@
-/* http-head.c - a strict reader of the commonest request head (http-head.h).
+/* http-head.c - a strict reader of the commonest request head, and the
+ * writer of an answer's head, for the bytes rondod reads and sends without
+ * libsoup (http-head.h).
  *
  * Why a second reader beside libsoup's: quick.c answers a dashboard's GET
  * of a query without libsoup, whose objects per connection cost more than
@@ -124,4 +126,27 @@ http_head_parse(const char *buf, gsize len, HttpHead *head)
     }
     /* the blank line, and nothing after it */
     return n_host == 1 && len - at == 2 && buf[at + 1] == '\n';
+}
+
+void
+http_head_append_status(GString *out, guint status, const char *phrase)
+{
+    g_assert(status >= 100 && status <= 999);
+    char code[] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10),
+                   (char)('0' + status % 10), ' ', '\0'};
+    g_string_append(out, "HTTP/1.1 ");
+    g_string_append(out, code);
+    g_string_append(out, phrase);
+    g_string_append_len(out, CRLF, 2);
+}
+
+void
+http_head_append_field(GString *out, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    g_string_append(out, name);
+    g_string_append_len(out, ": ", 2);
+    g_string_append(out, value);
+    g_string_append_len(out, CRLF, 2);
 }

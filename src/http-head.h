@@ -1,4 +1,4 @@
-/* http-head.h - the head of a plain HTTP/1.1 GET, from the bytes a client sent. */
+/* http-head.h - HTTP/1.1 heads outside libsoup: a plain GET read, an answer's head written. */
 #ifndef RONDOD_HTTP_HEAD_H
 #define RONDOD_HTTP_HEAD_H
 
@@ -24,5 +24,10 @@ typedef struct {
  * libsoup's to read.
  */
 gboolean http_head_parse(const char *buf, gsize len, HttpHead *head);
+
+/* "HTTP/1.1 STATUS PHRASE\r\n" appended to @out (@status of three digits). */
+void http_head_append_status(GString *out, guint status, const char *phrase);
+/* "NAME: VALUE\r\n" appended to @out; nothing for a NULL @value. */
+void http_head_append_field(GString *out, const char *name, const char *value);
 
 #endif

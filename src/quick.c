@@ -53,36 +53,20 @@ server_header(Daemon *d)
     return value;
 }
 
-/* "NAME: VALUE\r\n"; NULL @value: nothing. */
-static void
-append_header(GString *out, const char *name, const char *value)
-{
-    if (value == NULL)
-        return;
-    g_string_append(out, name);
-    g_string_append_len(out, ": ", 2);
-    g_string_append(out, value);
-    g_string_append_len(out, "\r\n", 2);
-}
-
 /* Appended piece by piece, not printf'd: three printf calls were a sixth
  * of a small query's work (callgrind). */
 static GBytes *
 format_answer(Daemon *d, const JobReply *reply)
 {
     GString *out = g_string_sized_new(256 + reply->body->len);
-    g_string_append(out, "HTTP/1.1 ");
-    json_append_u64(out, reply->status);
-    g_string_append_c(out, ' ');
-    g_string_append(out, soup_status_get_phrase(reply->status));
-    g_string_append_len(out, "\r\n", 2);
-    append_header(out, "Server", server_header(d));
-    append_header(out, "Connection", "close");
-    append_header(out, "Date", http_date());
-    append_header(out, "Content-Type",
-                  reply->content_type ? reply->content_type : "application/json");
-    append_header(out, "Retry-After", reply->retry_after);
-    append_header(out, "Content-Encoding", reply->content_encoding);
+    http_head_append_status(out, reply->status, soup_status_get_phrase(reply->status));
+    http_head_append_field(out, "Server", server_header(d));
+    http_head_append_field(out, "Connection", "close");
+    http_head_append_field(out, "Date", http_date());
+    http_head_append_field(out, "Content-Type",
+                           reply->content_type ? reply->content_type : "application/json");
+    http_head_append_field(out, "Retry-After", reply->retry_after);
+    http_head_append_field(out, "Content-Encoding", reply->content_encoding);
     g_string_append(out, "Content-Length: ");
     json_append_u64(out, reply->body->len);
     g_string_append_len(out, "\r\n\r\n", 4);

@@ -104,11 +104,26 @@ test_leaves(void)
     g_assert_false(http_head_parse(nul, sizeof nul - 1, &h));
 }
 
+/* An answer's head as written for the bytes sent without libsoup. */
+static void
+test_writes(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    http_head_append_status(out, 200, "OK");
+    http_head_append_status(out, 503, "Service Unavailable");
+    http_head_append_field(out, "Date", "Thu, 03 Dec 2026 18:00:00 GMT");
+    http_head_append_field(out, "Retry-After", NULL);
+    g_assert_cmpstr(out->str, ==,
+                    "HTTP/1.1 200 OK\r\nHTTP/1.1 503 Service Unavailable\r\n"
+                    "Date: Thu, 03 Dec 2026 18:00:00 GMT\r\n");
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/http-head/takes", test_takes);
     g_test_add_func("/http-head/leaves", test_leaves);
+    g_test_add_func("/http-head/writes", test_writes);
     return g_test_run();
 }
