@@ -223,12 +223,7 @@ expect "a new store appears, a removed one vanishes" 200 '["vm1","vm3"]'
 # seconds to get as far as registering vm_late, a second after it started)
 "$FIXTURE" "$STATE" --first 4 --stores 1 --hold 6 >/dev/null &
 HOLD_PID=$!
-late_seen() {
-	http GET /api/v1/series -G --data-urlencode 'match[]={store="vm4"}'
-	case $BODY in *'"__name__":"vm_late"'*) return 0 ;; esac
-	return 1
-}
-if wait_for 15 late_seen; then
+if get_until 15 '/api/v1/series?match%5B%5D=%7Bstore%3D%22vm4%22%7D' '"__name__":"vm_late"'; then
 	tap_ok "a series registered later by a live writer appears"
 else
 	tap_fail "a series registered later by a live writer appears" "body: $BODY"
