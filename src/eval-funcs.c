@@ -15,7 +15,7 @@
  * where speed is found without changing a bit: a window may reuse what the
  * last one computed from the same numbers (linear_regression's x sums), and
  * the functions whose every point waits for the last run several windows
- * side by side (running_lanes()).
+ * side by side (running_lanes(), welford_group()).
  */
 #include "config.h"
 
@@ -640,15 +640,100 @@ window_apply(FuncKind f, const Window *w, XSums *xs)
     g_assert_not_reached();
 }
 
+/*
+ * Welford's step in several windows at once, their states in vectors of
+ * two (the width every 64-bit target's vector unit has): the point count is
+ * the same in each window while all have a point, so one vector division
+ * serves two windows. A vector operation rounds each lane as the scalar
+ * operation does, and the compensation's choice of order is made per lane
+ * by a mask where kahan_add() branches, so each lane computes the bits
+ * welford_add() would (test-promql checks both against Prometheus' steps).
+ */
+typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
+typedef gint64 PairMask __attribute__((vector_size(2 * sizeof(gint64))));
+
+/* kahan_add() lane by lane (vectors by reference: no function here takes
+ * or returns one by value, whose ABI would depend on the CPU's options). */
+static inline G_ALWAYS_INLINE void
+pair_kahan_add(const Pair *inc, Pair *sum, Pair *c)
+{
+    Pair t = *sum + *inc;
+    PairMask s = (PairMask)*sum, i = (PairMask)*inc;
+    PairMask sum_larger = (Pair)(s & G_MAXINT64) >= (Pair)(i & G_MAXINT64);
+    Pair larger = (Pair)((s & sum_larger) | (i & ~sum_larger));
+    Pair smaller = (Pair)((i & sum_larger) | (s & ~sum_larger));
+    *c += (larger - t) + smaller;
+    *sum = t;
+}
+
+typedef struct {
+    Pair mean, cmean, aux, caux;
+} WelfordPair;
+
+/* welford_add() of point @i of windows @a and @b. */
+static inline G_ALWAYS_INLINE void
+welford_pair_add(WelfordPair *s, const Window *a, const Window *b, guint i)
+{
+    Pair v = {a->p[i].v, b->p[i].v};
+    Pair delta = v - (s->mean + s->cmean);
+    Pair inc = delta / (double)(i + 1);
+    pair_kahan_add(&inc, &s->mean, &s->cmean);
+    inc = delta * (v - (s->mean + s->cmean));
+    pair_kahan_add(&inc, &s->aux, &s->caux);
+}
+
+/* Lane @l of @s, the state of window @w after its points before @n; then
+ * the rest of @w, alone. */
+static double
+welford_pair_finish(const WelfordPair *s, guint l, const Window *w, guint n, RunningResult result)
+{
+    Running r = {.welford = {n, s->mean[l], s->cmean[l], s->aux[l], s->caux[l]}};
+    for (guint i = n; i < w->n; i++)
+        welford_add(&r, w->p[i].v, i);
+    return w->n > 0 ? result(&r) : eval_absent();
+}
+
+/*
+ * Eight windows, four pairs in turn: a point's step waits about thirty
+ * cycles for the last (the division, then the compensated sum the next
+ * step starts from), and four pairs fill that wait. A group of fewer
+ * windows repeats its last one into the lanes it lacks.
+ */
+#define WELFORD_PAIRS 4
+
+static void
+welford_group(const Window *w, guint m, double *out, RunningResult result)
+{
+    const Window *lane[2 * WELFORD_PAIRS];
+    guint common = G_MAXUINT;
+    for (guint k = 0; k < 2 * WELFORD_PAIRS; k++) {
+        lane[k] = &w[MIN(k, m - 1)];
+        common = MIN(common, lane[k]->n);
+    }
+    WelfordPair s[WELFORD_PAIRS] = {0};
+    for (guint i = 0; i < common; i++) {
+        /* WELFORD_PAIRS: the pragma takes no macro; unrolled, the states
+         * stay in registers */
+#pragma GCC unroll 4
+        for (guint j = 0; j < WELFORD_PAIRS; j++)
+            welford_pair_add(&s[j], lane[2 * j], lane[2 * j + 1], i);
+    }
+    for (guint k = 0; k < m; k++)
+        out[k] = welford_pair_finish(&s[k / 2], k % 2, lane[k], common, result);
+}
+
+static void
+welford_steps(const Window *w, guint n, double *out, RunningResult result)
+{
+    for (guint i = 0; i < n; i += 2 * WELFORD_PAIRS)
+        welford_group(w + i, MIN(n - i, 2 * WELFORD_PAIRS), out + i, result);
+}
+
 /* LANES windows from @w together, if @f has a way to: FALSE if not. */
 static gboolean
 window_apply_lanes(FuncKind f, const Window *w, double *out)
 {
     switch (f) {
-    case FN_STDDEV_OVER_TIME:
-        return running_lanes(w, out, running_zero, welford_add, welford_dev, 0);
-    case FN_STDVAR_OVER_TIME:
-        return running_lanes(w, out, running_zero, welford_add, welford_var, 0);
     case FN_AVG_OVER_TIME:
         return running_lanes(w, out, running_zero, mean_add, mean_result, 0);
     case FN_HOLT_WINTERS:
@@ -666,6 +751,10 @@ window_apply_steps(FuncKind f, const Window *w, guint n, double *out)
         return;
     if ((f == FN_RATE || f == FN_INCREASE) && n > 0 && window_rate_steps(w, n, f == FN_RATE, out))
         return;
+    if (f == FN_STDDEV_OVER_TIME || f == FN_STDVAR_OVER_TIME) {
+        welford_steps(w, n, out, f == FN_STDDEV_OVER_TIME ? welford_dev : welford_var);
+        return;
+    }
     XSums xs = {0};
     for (guint i = 0; i < n; i += LANES) {
         guint m = MIN(LANES, n - i);
