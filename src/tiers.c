@@ -80,8 +80,9 @@ iter_open(TierIter *ti, const StoreHandle *h, const RondoSeries *s, const TierRe
           GError **error)
 {
     guint si = rondo_series_get_schema(s);
-    if (tier_covers(h->store, si, 0, r->from_ns) &&
-        rondo_query_iter_init(&ti->it, h->store, s, 0, r->cf, r->from_ns, r->to_ns, NULL))
+    ti->raw = tier_covers(h->store, si, 0, r->from_ns) &&
+              rondo_query_iter_init(&ti->it, h->store, s, 0, r->cf, r->from_ns, r->to_ns, NULL);
+    if (ti->raw)
         return TRUE;
     guint64 shift = coarsest_shift_ns(h->store, s);
     guint64 from = r->from_ns > shift ? r->from_ns - shift : 0;
@@ -145,6 +146,12 @@ bucket_value(TierIter *ti, double v, guint64 first_ns, guint64 last_ns)
 static gboolean
 next_in_range(TierIter *ti, guint64 *ret_first, guint64 *ret_last, double *ret_v)
 {
+    if (ti->raw) { /* the iterator keeps to the range; a slot is its own span */
+        if (!rondo_query_iter_next(&ti->it, ret_last, ret_v))
+            return FALSE;
+        *ret_first = *ret_last;
+        return TRUE;
+    }
     do {
         if (!rondo_query_iter_next(&ti->it, NULL, ret_v))
             return FALSE;

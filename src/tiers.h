@@ -18,6 +18,7 @@ typedef struct {
     RondoQueryIter it, peak; /* peak: the max column beside it, when read.peaks */
     TierRead read;
     guint64 raw_interval_ns; /* tier 0's */
+    gboolean raw;            /* tier 0 alone: every point in the range, a bucket of one slot */
     gboolean peak_open, pending;
     guint64 peak_t, pending_t;
     double peak_v, pending_v;
