@@ -187,11 +187,8 @@ result_labels(const Node *n, char *const *many, char *const *one)
         g_strfreev(out);
         out = with;
     }
-    if (n->bool_mod) {
-        char **less = labels_without(out, "__name__");
-        g_strfreev(out);
-        out = less;
-    }
+    if (n->bool_mod)
+        labels_drop(out, "__name__");
     return out;
 }
 

@@ -20,6 +20,8 @@ typedef struct {
     char *param_error;    /* why the function refused a parameter: the query fails */
     guint64 query_start_ns, query_end_ns; /* the query's own, for @ start() and @ end() */
     gboolean sample_times; /* instant selectors give their samples' times: timestamp() */
+    GArray *points;        /* read_points()' buffer (Point), shared with nested evaluations:
+                            * what it returns is good until the next read */
     const Node *windowed;  /* the node whose result may hold windows (EvalSeries): the query's
                             * root, an aggregation's argument, or the operand of such a node
                             * that keeps them (eval_binary(), eval_call()); NULL in a nested
@@ -77,9 +79,10 @@ typedef struct {
     double param2; /* holt_winters()' trend factor */
 } Window;
 
-/* The range function @f over the points @p of one series (labelled @labels)
- * at every step of @ev: windows [t - @range, t], t the step's time less @offset. */
-EvalSeries *eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n,
+/* The range function @f over the points @p of one series (labelled @labels,
+ * taken) at every step of @ev: windows [t - @range, t], t the step's time
+ * less @offset. */
+EvalSeries *eval_windows(Eval *ev, FuncKind f, char **labels, const Point *p, guint n,
                          guint64 range, gint64 offset);
 
 /* eval-steps.c: the offset a selector or a subquery reads with, its @ modifier included. */

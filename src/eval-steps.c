@@ -120,6 +120,7 @@ eval_nested(const Eval *outer, const EvalContext *ctx)
     Eval ev = {.ctx = ctx,
                .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns),
                .samples = outer->samples,
+               .points = outer->points,
                .query_start_ns = outer->query_start_ns,
                .query_end_ns = outer->query_end_ns};
     return ev;
@@ -238,15 +239,15 @@ eval_subquery(Eval *ev, const Node *fn, GError **error)
     g_autofree Point *p = g_new(Point, in->n_steps + 1);
     EvalResult *r = eval_result_new(FALSE, ev->n_steps);
     for (guint k = 0; k < in->series->len; k++) {
-        const EvalSeries *s = g_ptr_array_index(in->series, k);
+        EvalSeries *s = g_ptr_array_index(in->series, k);
         guint n = 0;
         for (guint i = 0; i < in->n_steps; i++) {
             if (!eval_is_absent(s->v[i]))
                 p[n++] = (Point){ctx.start_ns + (guint64)i * ctx.step_ns, s->v[i]};
         }
         if (n > 0)
-            g_ptr_array_add(r->series,
-                            eval_windows(ev, fn->func, s->labels, p, n, sq->range_ns, offset));
+            g_ptr_array_add(r->series, eval_windows(ev, fn->func, g_steal_pointer(&s->labels), p, n,
+                                                    sq->range_ns, offset));
     }
     return r;
 }

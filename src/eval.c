@@ -177,9 +177,7 @@ eval_result_drop_name(EvalResult *r)
     g_assert(!r->scalar);
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
-        char **dropped = labels_without(s->labels, "__name__");
-        g_strfreev(s->labels);
-        s->labels = dropped;
+        labels_drop(s->labels, "__name__");
     }
 }
 
@@ -299,8 +297,9 @@ lookback_ns(const StoreHandle *h, const RondoSeries *s, const Eval *ev, gint64 o
     return MAX(LOOKBACK_NS, rondo_schema_get_tier_interval_ns(schema, tier));
 }
 
-/* The points of [first step - @offset_ns - @back_ns, last step - @offset_ns]. */
-static GArray *
+/* The points of [first step - @offset_ns - @back_ns, last step - @offset_ns],
+ * in @ev->points (the next read overwrites them). */
+static const GArray *
 read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *func, guint64 back_ns,
             gint64 offset_ns, GError **error)
 {
@@ -312,16 +311,19 @@ read_points(Eval *ev, const StoreHandle *h, const RondoSeries *s, const char *fu
     TierIter it;
     if (!tier_iter_open(&it, h, s, &r, error))
         return NULL;
-    GArray *pts = g_array_new(FALSE, FALSE, sizeof(Point));
+    GArray *pts = ev->points;
+    guint n = 0;
     Point p;
     while (tier_iter_next(&it, &p.t, &p.v)) {
         if (++ev->samples > ctx->max_samples) {
             eval_set_too_many_samples(ctx, error);
-            g_array_unref(pts);
             return NULL;
         }
-        g_array_append_val(pts, p);
+        if (n == pts->len) /* room for more at once: an append call per point costs */
+            g_array_set_size(pts, MAX(2 * n, 64));
+        g_array_index(pts, Point, n++) = p;
     }
+    g_array_set_size(pts, n);
     return pts;
 }
 
@@ -432,12 +434,12 @@ select_instant(Eval *ev, const Node *sel, const StoreHandle *h, const RondoSerie
     g_auto(GStrv) labels = series_labels;
     gint64 offset = eval_offset(ev, sel);
     guint64 lb = lookback_ns(h, s, ev, offset);
-    g_autoptr(GArray) pts = read_points(ev, h, s, NULL, lb, offset, error);
+    const GArray *pts = read_points(ev, h, s, NULL, lb, offset, error);
     if (pts == NULL)
         return FALSE;
-    EvalSeries *out = eval_series_new(ev->sample_times ? labels_without(labels, "__name__")
-                                                       : g_steal_pointer(&labels),
-                                      ev->n_steps);
+    if (ev->sample_times)
+        labels_drop(labels, "__name__");
+    EvalSeries *out = eval_series_new(g_steal_pointer(&labels), ev->n_steps);
     instant_fill(ev, pts, lb, offset, ev->sample_times, out->v);
     g_ptr_array_add(r->series, out);
     return TRUE;
@@ -457,6 +459,7 @@ eval_selector_times(Eval *ev, const Node *sel, GError **error)
         Eval once = {.ctx = &at,
                      .n_steps = 1,
                      .samples = ev->samples,
+                     .points = ev->points,
                      .query_start_ns = ev->query_start_ns,
                      .query_end_ns = ev->query_end_ns};
         g_autoptr(EvalResult) r1 = eval_selector_times(&once, &pinned, error);
@@ -474,13 +477,13 @@ eval_selector_times(Eval *ev, const Node *sel, GError **error)
 /* ------------------------------------------------------------ functions */
 
 EvalSeries *
-eval_windows(Eval *ev, FuncKind f, char *const *labels, const Point *p, guint n, guint64 range,
+eval_windows(Eval *ev, FuncKind f, char **labels, const Point *p, guint n, guint64 range,
              gint64 offset)
 {
     /* Prometheus keeps the name for last_over_time() only. */
-    EvalSeries *out = eval_series_new(f == FN_LAST_OVER_TIME ? g_strdupv((char **)labels)
-                                                             : labels_without(labels, "__name__"),
-                                      ev->n_steps);
+    if (f != FN_LAST_OVER_TIME)
+        labels_drop(labels, "__name__");
+    EvalSeries *out = eval_series_new(labels, ev->n_steps);
     g_autofree Window *ws = g_new(Window, ev->n_steps);
     guint lo = 0, hi = 0; /* window [lo, hi) */
     for (guint i = 0; i < ev->n_steps; i++) {
@@ -511,14 +514,15 @@ select_range(Eval *ev, const Node *fn, const StoreHandle *h, const RondoSeries *
     FuncKind f = fn->func;
     guint64 range = fn->lhs->range_ns;
     gint64 offset = eval_offset(ev, fn->lhs);
-    g_autoptr(GArray) pts = read_points(ev, h, s, promql_func_name(f), range, offset, error);
+    const GArray *pts = read_points(ev, h, s, promql_func_name(f), range, offset, error);
     if (pts == NULL)
         return FALSE;
     const Point *p = pts->len > 0 ? &g_array_index(pts, Point, 0) : NULL;
     guint n = eval_at_clip(ev, fn->lhs, p, pts->len);
     /* count_over_time's points carry the samples they stand for (tiers.c) */
     FuncKind applied = f == FN_COUNT_OVER_TIME ? FN_SUM_OVER_TIME : f;
-    g_ptr_array_add(r->series, eval_windows(ev, applied, labels, p, n, range, offset));
+    g_ptr_array_add(r->series,
+                    eval_windows(ev, applied, g_steal_pointer(&labels), p, n, range, offset));
     return TRUE;
 }
 
@@ -724,9 +728,7 @@ eval_neg(Eval *ev, const Node *n, GError **error)
     for (guint k = 0; !r->scalar && k < r->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(r->series, k);
         named |= labels_get(s->labels, "__name__") != NULL;
-        char **dropped = labels_without(s->labels, "__name__");
-        g_strfreev(s->labels);
-        s->labels = dropped;
+        labels_drop(s->labels, "__name__");
         for (guint i = 0; i < ev->n_steps; i++)
             s->v[i] = eval_is_absent(s->v[i]) ? s->v[i] : -s->v[i];
     }
@@ -789,8 +791,10 @@ eval_run(const Node *root, const EvalContext *ctx, GError **error)
 {
     g_return_val_if_fail(root != NULL && ctx != NULL, NULL);
     g_return_val_if_fail(ctx->end_ns >= ctx->start_ns && ctx->step_ns > 0, NULL);
+    g_autoptr(GArray) points = g_array_new(FALSE, FALSE, sizeof(Point));
     Eval ev = {.ctx = ctx,
                .n_steps = eval_count_steps(ctx->start_ns, ctx->end_ns, ctx->step_ns),
+               .points = points,
                .query_start_ns = ctx->start_ns,
                .query_end_ns = ctx->end_ns,
                .windowed = root};

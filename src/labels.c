@@ -135,6 +135,21 @@ labels_without(char *const *pairs, const char *name)
 }
 
 char **
+labels_drop(char **pairs, const char *name)
+{
+    guint i = 0;
+    while (pairs[i] != NULL && !g_str_equal(pairs[i], name))
+        i += 2;
+    if (pairs[i] == NULL)
+        return pairs;
+    g_free(pairs[i]);
+    g_free(pairs[i + 1]);
+    /* the pairs after it and the NULL move up */
+    memmove(pairs + i, pairs + i + 2, (g_strv_length(pairs + i + 2) + 1) * sizeof *pairs);
+    return pairs;
+}
+
+char **
 labels_with(char *const *pairs, const char *name, const char *value)
 {
     GPtrArray *out = g_ptr_array_new();

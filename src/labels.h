@@ -26,6 +26,8 @@ void labels_write_json(GString *out, char *const *pairs);
 const char *labels_get(char *const *pairs, const char *name);
 /* Pairs without the one named @name (a copy). */
 char **labels_without(char *const *pairs, const char *name);
+/* Removes the pair named @name from @pairs, in place; returns @pairs. */
+char **labels_drop(char **pairs, const char *name);
 /* A copy of sorted @pairs with @name set to @value (removed if @value is NULL or ""). */
 char **labels_with(char *const *pairs, const char *name, const char *value);
 /* Prometheus order of label sets: pair by pair, name then value; a prefix sorts first. */

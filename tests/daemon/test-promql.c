@@ -10,6 +10,7 @@
 #include "eval-priv.h"
 #include "eval.h"
 #include "json.h"
+#include "labels.h"
 #include "params.h"
 #include "promql.h"
 
@@ -744,6 +745,22 @@ test_windows_together(void)
     g_rand_free(rand);
 }
 
+/* labels_drop() removes one pair in place, whichever it is, and leaves a
+ * set without it alone: what labels_without() copies. */
+static void
+test_labels_drop(void)
+{
+    const char *const set[] = {"A", "1", "__name__", "m", "b", "", "z", "9", NULL};
+    const char *const names[] = {"A", "__name__", "b", "z", "missing", "1"};
+    for (guint k = 0; k < G_N_ELEMENTS(names); k++) {
+        g_auto(GStrv) want = labels_without((char *const *)set, names[k]);
+        g_auto(GStrv) got = g_strdupv((char **)set);
+        g_assert_true(labels_drop(got, names[k]) == got);
+        g_assert_cmpuint(g_strv_length(got), ==, names[k][0] == 'm' || names[k][0] == '1' ? 8 : 6);
+        g_assert_true(g_strv_equal((const char *const *)got, (const char *const *)want));
+    }
+}
+
 /* json_append_fixed(): Go's 'f' with the shortest digits (count_values'
  * labels), never an exponent, appended after what the string holds. */
 static void
@@ -788,6 +805,7 @@ main(int argc, char **argv)
     g_test_add_func("/promql/refuses", test_refuses);
     g_test_add_func("/promql/depth-limit", test_depth_limit);
     g_test_add_func("/promql/matchers-anchored", test_matchers_anchored);
+    g_test_add_func("/labels/drop", test_labels_drop);
     g_test_add_func("/params/durations", test_durations);
     g_test_add_func("/params/times", test_times);
     g_test_add_func("/params/decoding", test_params);
