@@ -81,6 +81,29 @@ kahan_add(double inc, double *sum, double *c)
 }
 
 /*
+ * kahan_add() in two sums at once, their states in vectors of two (the
+ * width every 64-bit target's vector unit has). A vector operation rounds
+ * each lane as the scalar operation does, and the choice of order is made
+ * per lane by a mask where kahan_add() branches: each lane holds the bits
+ * kahan_add() would. Vectors go by reference: no function here takes or
+ * returns one by value, whose ABI would depend on the CPU's options.
+ */
+typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
+typedef gint64 PairMask __attribute__((vector_size(2 * sizeof(gint64))));
+
+static inline G_ALWAYS_INLINE void
+pair_kahan_add(const Pair *inc, Pair *sum, Pair *c)
+{
+    Pair t = *sum + *inc;
+    PairMask s = (PairMask)*sum, i = (PairMask)*inc;
+    PairMask sum_larger = (Pair)(s & G_MAXINT64) >= (Pair)(i & G_MAXINT64);
+    Pair larger = (Pair)((s & sum_larger) | (i & ~sum_larger));
+    Pair smaller = (Pair)((i & sum_larger) | (s & ~sum_larger));
+    *c += (larger - t) + smaller;
+    *sum = t;
+}
+
+/*
  * Prometheus' linearRegression: the least-squares line, x in seconds from
  * an intercept time, sums compensated; a constant series is flat (NaN if
  * infinite).
@@ -125,17 +148,27 @@ xsums_update(XSums *xs, const Point *p, guint n, guint64 at_ns)
         xs->dt = g_renew(gint64, xs->dt, xs->cap);
         xs->x = g_renew(double, xs->x, xs->cap);
     }
-    double sx = 0, cx = 0, sx2 = 0, cx2 = 0;
-    for (guint i = 0; i < n; i++) {
+    /* the x values two at a time: one vector division for two */
+    guint i = 0;
+    for (; i + 1 < n; i += 2) {
         xs->dt[i] = (gint64)(p[i].t - at_ns);
-        double x = (double)xs->dt[i] / 1e9;
-        xs->x[i] = x;
-        kahan_add(x, &sx, &cx);
-        kahan_add(x * x, &sx2, &cx2);
+        xs->dt[i + 1] = (gint64)(p[i + 1].t - at_ns);
+        Pair x = (Pair){(double)xs->dt[i], (double)xs->dt[i + 1]} / 1e9;
+        xs->x[i] = x[0];
+        xs->x[i + 1] = x[1];
+    }
+    if (i < n) {
+        xs->dt[i] = (gint64)(p[i].t - at_ns);
+        xs->x[i] = (double)xs->dt[i] / 1e9;
+    }
+    Pair sum = {0, 0}, c = {0, 0}; /* x, x * x */
+    for (i = 0; i < n; i++) {
+        Pair inc = {xs->x[i], xs->x[i] * xs->x[i]};
+        pair_kahan_add(&inc, &sum, &c);
     }
     xs->n = n;
-    xs->sx = sx + cx;
-    xs->sx2 = sx2 + cx2;
+    xs->sx = sum[0] + c[0];
+    xs->sx2 = sum[1] + c[1];
 }
 
 static void
@@ -151,14 +184,13 @@ linear_regression(XSums *xs, const Point *p, guint n, guint64 at_ns, double *slo
         return;
     }
     xsums_update(xs, p, n, at_ns);
-    double sy = 0, cy = 0, sxy = 0, cxy = 0, count = n;
+    Pair sum = {0, 0}, c = {0, 0}; /* y, x * y */
     for (guint i = 0; i < n; i++) {
-        kahan_add(p[i].v, &sy, &cy);
-        kahan_add(xs->x[i] * p[i].v, &sxy, &cxy);
+        Pair inc = {p[i].v, xs->x[i] * p[i].v};
+        pair_kahan_add(&inc, &sum, &c);
     }
-    double sx = xs->sx, sx2 = xs->sx2;
-    sy += cy;
-    sxy += cxy;
+    double sx = xs->sx, sx2 = xs->sx2, count = n;
+    double sy = sum[0] + c[0], sxy = sum[1] + c[1];
     double cov = sxy - sx * sy / count, var = sx2 - sx * sx / count;
     *slope = cov / var;
     *intercept = sy / count - *slope * sx / count;
@@ -641,31 +673,11 @@ window_apply(FuncKind f, const Window *w, XSums *xs)
 }
 
 /*
- * Welford's step in several windows at once, their states in vectors of
- * two (the width every 64-bit target's vector unit has): the point count is
- * the same in each window while all have a point, so one vector division
- * serves two windows. A vector operation rounds each lane as the scalar
- * operation does, and the compensation's choice of order is made per lane
- * by a mask where kahan_add() branches, so each lane computes the bits
+ * Welford's step in several windows at once, a pair of windows to a vector:
+ * the point count is the same in each window while all have a point, so
+ * one vector division serves two windows, and each lane computes the bits
  * welford_add() would (test-promql checks both against Prometheus' steps).
  */
-typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
-typedef gint64 PairMask __attribute__((vector_size(2 * sizeof(gint64))));
-
-/* kahan_add() lane by lane (vectors by reference: no function here takes
- * or returns one by value, whose ABI would depend on the CPU's options). */
-static inline G_ALWAYS_INLINE void
-pair_kahan_add(const Pair *inc, Pair *sum, Pair *c)
-{
-    Pair t = *sum + *inc;
-    PairMask s = (PairMask)*sum, i = (PairMask)*inc;
-    PairMask sum_larger = (Pair)(s & G_MAXINT64) >= (Pair)(i & G_MAXINT64);
-    Pair larger = (Pair)((s & sum_larger) | (i & ~sum_larger));
-    Pair smaller = (Pair)((i & sum_larger) | (s & ~sum_larger));
-    *c += (larger - t) + smaller;
-    *sum = t;
-}
-
 typedef struct {
     Pair mean, cmean, aux, caux;
 } WelfordPair;

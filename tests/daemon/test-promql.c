@@ -675,16 +675,61 @@ oracle_stdvar(const Point *p, guint n)
     return (aux + caux) / count;
 }
 
-/* What Prometheus gives for window @w of stddev/stdvar_over_time(), or
- * NaN with *@known FALSE for other functions. */
+/* linearRegression's line through @n points, x in seconds from @at_ns. */
+static void
+oracle_line(const Point *p, guint n, guint64 at_ns, double *slope, double *intercept)
+{
+    double count = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
+    gboolean const_y = TRUE;
+    for (guint i = 0; i < n; i++) {
+        const_y = const_y && (i == 0 || p[i].v == p[0].v);
+        count++;
+        double x = (double)((gint64)(p[i].t - at_ns)) / 1e9;
+        oracle_kahan_inc(x, &sx, &cx);
+        oracle_kahan_inc(p[i].v, &sy, &cy);
+        oracle_kahan_inc(x * p[i].v, &sxy, &cxy);
+        oracle_kahan_inc(x * x, &sx2, &cx2);
+    }
+    if (const_y) {
+        *slope = isinf(p[0].v) ? NAN : 0;
+        *intercept = isinf(p[0].v) ? NAN : p[0].v;
+        return;
+    }
+    sx += cx;
+    sy += cy;
+    sxy += cxy;
+    sx2 += cx2;
+    *slope = (sxy - sx * sy / count) / (sx2 - sx * sx / count);
+    *intercept = sy / count - *slope * sx / count;
+}
+
+/* What Prometheus gives for window @w of stddev/stdvar_over_time(),
+ * deriv() or predict_linear(), or NaN with *@known FALSE for other
+ * functions and for a window where it gives no value. */
 static double
 oracle_window(FuncKind f, const Window *w, gboolean *known)
 {
-    *known = w->n > 0 && (f == FN_STDDEV_OVER_TIME || f == FN_STDVAR_OVER_TIME);
-    if (!*known)
+    double slope, intercept;
+    switch (f) {
+    case FN_STDDEV_OVER_TIME:
+    case FN_STDVAR_OVER_TIME:
+        *known = w->n > 0;
+        if (*known) {
+            double var = oracle_stdvar(w->p, w->n);
+            return f == FN_STDDEV_OVER_TIME ? sqrt(var) : var;
+        }
         return NAN;
-    double var = oracle_stdvar(w->p, w->n);
-    return f == FN_STDDEV_OVER_TIME ? sqrt(var) : var;
+    case FN_DERIV:
+    case FN_PREDICT_LINEAR:
+        *known = w->n > 1;
+        if (!*known)
+            return NAN;
+        oracle_line(w->p, w->n, f == FN_DERIV ? w->p[0].t : w->step_ns, &slope, &intercept);
+        return f == FN_DERIV ? slope : slope * w->param + intercept;
+    default:
+        *known = FALSE;
+        return NAN;
+    }
 }
 
 /* window_apply_steps() computes several windows together and lets a window
