@@ -365,24 +365,49 @@ eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GErr
 
 /* ------------------------------------------------------- set operators */
 
-/* The signatures of @r's series with a value at step @i, as a set. */
-static void
-sigs_at_step(GHashTable *set, const EvalResult *r, char **sigs, guint i)
+/*
+ * The set operators compare signatures at every step. Each distinct
+ * signature of either side gets a number once; a step then marks the
+ * numbers one side has there, stamped with the step (so no mark needs
+ * clearing), and the other side's series look theirs up: no string is
+ * hashed per step.
+ */
+
+/* The numbers of @r's series' signatures, new ones added to @ids. */
+static guint *
+signature_ids(GHashTable *ids, const EvalResult *r, const VectorMatching *m)
 {
-    g_hash_table_remove_all(set);
+    guint *out = g_new(guint, r->series->len + 1);
+    for (guint k = 0; k < r->series->len; k++) {
+        char *sig = match_key(((EvalSeries *)g_ptr_array_index(r->series, k))->labels, m);
+        gpointer id;
+        if (!g_hash_table_lookup_extended(ids, sig, NULL, &id)) {
+            id = GUINT_TO_POINTER(g_hash_table_size(ids));
+            g_hash_table_insert(ids, g_steal_pointer(&sig), id);
+        }
+        g_free(sig);
+        out[k] = GPOINTER_TO_UINT(id);
+    }
+    return out;
+}
+
+/* Stamps mark[id] with @i + 1 for the series of @r present at step @i. */
+static void
+ids_at_step(guint *mark, const EvalResult *r, const guint *ids, guint i)
+{
     for (guint k = 0; k < r->series->len; k++) {
         if (!eval_is_absent(((EvalSeries *)r->series->pdata[k])->v[i]))
-            g_hash_table_add(set, sigs[k]);
+            mark[ids[k]] = i + 1;
     }
 }
 
-/* Clears at step @i the samples of @r whose signature is (@in) or is not in @set. */
+/* Clears at step @i the samples of @r whose signature is (@in) or is not marked. */
 static void
-filter_step(EvalResult *r, char **sigs, guint i, GHashTable *set, gboolean in)
+filter_step(EvalResult *r, const guint *ids, guint i, const guint *mark, gboolean in)
 {
     for (guint k = 0; k < r->series->len; k++) {
         EvalSeries *s = r->series->pdata[k];
-        if (g_hash_table_contains(set, sigs[k]) == in)
+        if ((mark[ids[k]] == i + 1) == in)
             s->v[i] = eval_absent();
     }
 }
@@ -391,16 +416,18 @@ filter_step(EvalResult *r, char **sigs, guint i, GHashTable *set, gboolean in)
 static EvalResult *
 binop_set(const Node *n, EvalResult *a, EvalResult *b, GError **error)
 {
-    g_auto(GStrv) sa = signatures(a, &n->match), sb = signatures(b, &n->match);
-    g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) sigs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree guint *ia = signature_ids(sigs, a, &n->match);
+    g_autofree guint *ib = signature_ids(sigs, b, &n->match);
+    g_autofree guint *mark = g_new0(guint, g_hash_table_size(sigs) + 1);
     for (guint i = 0; i < a->n_steps; i++) {
         if (n->op == OP_OR) {
-            sigs_at_step(set, a, sa, i);
-            filter_step(b, sb, i, set, TRUE);
+            ids_at_step(mark, a, ia, i);
+            filter_step(b, ib, i, mark, TRUE);
             continue;
         }
-        sigs_at_step(set, b, sb, i);
-        filter_step(a, sa, i, set, n->op == OP_UNLESS);
+        ids_at_step(mark, b, ib, i);
+        filter_step(a, ia, i, mark, n->op == OP_UNLESS);
     }
     for (guint k = 0; n->op == OP_OR && k < b->series->len; k++)
         g_ptr_array_add(a->series, g_steal_pointer(&b->series->pdata[k]));
