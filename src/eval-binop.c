@@ -192,27 +192,45 @@ result_labels(const Node *n, char *const *many, char *const *one)
     return out;
 }
 
+/*
+ * Both sides' signatures are compared at every step. Each distinct
+ * signature of either side gets a number once; a step then marks the
+ * numbers one side has there, stamped with the step (so no mark needs
+ * clearing), and the other side's series look theirs up in arrays: no
+ * string is hashed per step.
+ */
+
+/* The numbers of @r's series' signatures, new ones added to @ids. */
+static guint *
+signature_ids(GHashTable *ids, const EvalResult *r, const VectorMatching *m)
+{
+    guint *out = g_new(guint, r->series->len + 1);
+    for (guint k = 0; k < r->series->len; k++) {
+        char *sig = match_key(((EvalSeries *)g_ptr_array_index(r->series, k))->labels, m);
+        gpointer id;
+        if (!g_hash_table_lookup_extended(ids, sig, NULL, &id)) {
+            id = GUINT_TO_POINTER(g_hash_table_size(ids));
+            g_hash_table_insert(ids, g_steal_pointer(&sig), id);
+        }
+        g_free(sig);
+        out[k] = GPOINTER_TO_UINT(id);
+    }
+    return out;
+}
+
 /* The state of one vector-vector evaluation. */
 typedef struct {
     const Node *n;
     const EvalResult *one, *many;
-    char **one_sig, **many_sig;  /* per series, NULL-terminated */
-    GHashTable *one_at_step;     /* signature -> EvalSeries* of the one side */
-    GHashTable *used_at_step;    /* signature -> itself: one-to-one pairs made */
+    guint *one_id, *many_id;     /* per series: its signature's number */
+    guint *one_mark;             /* per number: the step + 1 the one side had it at ... */
+    EvalSeries **one_at_step;    /* ... and its series there */
+    guint *used_mark;            /* per number: the step + 1 a one-to-one pair was made at */
     GHashTable *out;             /* labels_key -> EvalSeries* */
     const EvalSeries **last_one; /* per many-side series: its previous match ... */
     EvalSeries **last_out;       /* ... and the output series that pair wrote */
     EvalResult *result;
 } Matching;
-
-static char **
-signatures(const EvalResult *r, const VectorMatching *m)
-{
-    char **sigs = g_new0(char *, r->series->len + 1);
-    for (guint k = 0; k < r->series->len; k++)
-        sigs[k] = match_key(((EvalSeries *)g_ptr_array_index(r->series, k))->labels, m);
-    return sigs;
-}
 
 /* Prometheus' execution errors: the query fails (HTTP 422). */
 static gboolean
@@ -226,14 +244,13 @@ exec_error(GError **error, const char *msg)
 static gboolean
 index_one_side(Matching *mt, guint i, GError **error)
 {
-    g_hash_table_remove_all(mt->one_at_step);
-    g_hash_table_remove_all(mt->used_at_step);
     for (guint k = 0; k < mt->one->series->len; k++) {
         EvalSeries *s = g_ptr_array_index(mt->one->series, k);
+        guint id = mt->one_id[k];
         if (eval_is_absent(s->v[i]))
             continue;
-        EvalSeries *dup = g_hash_table_lookup(mt->one_at_step, mt->one_sig[k]);
-        if (dup != NULL) {
+        if (mt->one_mark[id] == i + 1) {
+            const EvalSeries *dup = mt->one_at_step[id];
             g_auto(GStrv) group = match_labels(s->labels, &mt->n->match);
             g_autofree char *g = labels_format(group), *a = labels_format(s->labels),
                             *b = labels_format(dup->labels);
@@ -244,7 +261,8 @@ index_one_side(Matching *mt, guint i, GError **error)
                         g, mt->n->match.card == CARD_ONE_TO_MANY ? "left" : "right", a, b);
             return FALSE;
         }
-        g_hash_table_insert(mt->one_at_step, mt->one_sig[k], s);
+        mt->one_mark[id] = i + 1;
+        mt->one_at_step[id] = s;
     }
     return TRUE;
 }
@@ -292,9 +310,10 @@ match_one(Matching *mt, guint k, guint i, GError **error)
 {
     const Node *n = mt->n;
     const EvalSeries *ms = g_ptr_array_index(mt->many->series, k);
-    const EvalSeries *os = g_hash_table_lookup(mt->one_at_step, mt->many_sig[k]);
-    if (eval_is_absent(ms->v[i]) || os == NULL)
+    guint id = mt->many_id[k];
+    if (eval_is_absent(ms->v[i]) || mt->one_mark[id] != i + 1)
         return TRUE;
+    const EvalSeries *os = mt->one_at_step[id];
     gboolean swapped = n->match.card == CARD_ONE_TO_MANY, keep;
     double v = swapped ? elem_binop(n->op, os->v[i], ms->v[i], &keep)
                        : elem_binop(n->op, ms->v[i], os->v[i], &keep);
@@ -303,10 +322,10 @@ match_one(Matching *mt, guint k, guint i, GError **error)
     else if (!keep)
         return TRUE;
     if (n->match.card == CARD_ONE_TO_ONE) {
-        if (g_hash_table_contains(mt->used_at_step, mt->many_sig[k]))
+        if (mt->used_mark[id] == i + 1)
             return exec_error(error, "multiple matches for labels: many-to-one matching must be "
                                      "explicit (group_left/group_right)");
-        g_hash_table_add(mt->used_at_step, mt->many_sig[k]);
+        mt->used_mark[id] = i + 1;
     }
     return output_set(mt, k, os, i, v, error);
 }
@@ -342,10 +361,13 @@ eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GErr
 {
     gboolean swapped = n->match.card == CARD_ONE_TO_MANY;
     Matching mt = {.n = n, .one = swapped ? a : b, .many = swapped ? b : a};
-    mt.one_sig = signatures(mt.one, &n->match);
-    mt.many_sig = signatures(mt.many, &n->match);
-    mt.one_at_step = g_hash_table_new(g_str_hash, g_str_equal);
-    mt.used_at_step = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) sigs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    mt.one_id = signature_ids(sigs, mt.one, &n->match);
+    mt.many_id = signature_ids(sigs, mt.many, &n->match);
+    guint n_ids = g_hash_table_size(sigs);
+    mt.one_mark = g_new0(guint, n_ids);
+    mt.one_at_step = g_new(EvalSeries *, n_ids);
+    mt.used_mark = g_new0(guint, n_ids);
     mt.out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     mt.result = eval_result_new(FALSE, a->n_steps);
     mt.last_one = g_new0(const EvalSeries *, mt.many->series->len);
@@ -353,10 +375,11 @@ eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GErr
     gboolean ok = match_steps(&mt, error);
     g_free(mt.last_one);
     g_free(mt.last_out);
-    g_strfreev(mt.one_sig);
-    g_strfreev(mt.many_sig);
-    g_hash_table_unref(mt.one_at_step);
-    g_hash_table_unref(mt.used_at_step);
+    g_free(mt.one_id);
+    g_free(mt.many_id);
+    g_free(mt.one_mark);
+    g_free(mt.one_at_step);
+    g_free(mt.used_mark);
     g_hash_table_unref(mt.out);
     if (!ok)
         g_clear_pointer(&mt.result, eval_result_free);
@@ -364,32 +387,6 @@ eval_binop_vectors(const Node *n, const EvalResult *a, const EvalResult *b, GErr
 }
 
 /* ------------------------------------------------------- set operators */
-
-/*
- * The set operators compare signatures at every step. Each distinct
- * signature of either side gets a number once; a step then marks the
- * numbers one side has there, stamped with the step (so no mark needs
- * clearing), and the other side's series look theirs up: no string is
- * hashed per step.
- */
-
-/* The numbers of @r's series' signatures, new ones added to @ids. */
-static guint *
-signature_ids(GHashTable *ids, const EvalResult *r, const VectorMatching *m)
-{
-    guint *out = g_new(guint, r->series->len + 1);
-    for (guint k = 0; k < r->series->len; k++) {
-        char *sig = match_key(((EvalSeries *)g_ptr_array_index(r->series, k))->labels, m);
-        gpointer id;
-        if (!g_hash_table_lookup_extended(ids, sig, NULL, &id)) {
-            id = GUINT_TO_POINTER(g_hash_table_size(ids));
-            g_hash_table_insert(ids, g_steal_pointer(&sig), id);
-        }
-        g_free(sig);
-        out[k] = GPOINTER_TO_UINT(id);
-    }
-    return out;
-}
 
 /* Stamps mark[id] with @i + 1 for the series of @r present at step @i. */
 static void

@@ -523,6 +523,12 @@ SAME_ERROR_EXPRS = [
     '-{__name__=~"memory_bytes|queue_length"}',
     # ... as arithmetic does at a step where two meet
     '{__name__=~"memory_bytes|queue_length"} * 1',
+    # vector matching: a match group twice on the one side, a one-to-one
+    # match made twice, a group_x match made twice
+    'memory_bytes + on() queue_length',
+    'memory_bytes + on(store) group_left {__name__=~"queue_length|memory_bytes"}',
+    '{__name__=~"memory_bytes|queue_length"} * on(store) build_info',
+    'build_info * on(store) group_right {__name__=~"memory_bytes|queue_length"}',
 ]
 
 
