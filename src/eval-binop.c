@@ -204,7 +204,7 @@ result_labels(const Node *n, char *const *many, char *const *one)
 static guint *
 signature_ids(GHashTable *ids, const EvalResult *r, const VectorMatching *m)
 {
-    guint *out = g_new(guint, r->series->len + 1);
+    guint *out = g_new(guint, r->series->len);
     for (guint k = 0; k < r->series->len; k++) {
         char *sig = match_key(((EvalSeries *)g_ptr_array_index(r->series, k))->labels, m);
         gpointer id;
@@ -416,7 +416,7 @@ binop_set(const Node *n, EvalResult *a, EvalResult *b, GError **error)
     g_autoptr(GHashTable) sigs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autofree guint *ia = signature_ids(sigs, a, &n->match);
     g_autofree guint *ib = signature_ids(sigs, b, &n->match);
-    g_autofree guint *mark = g_new0(guint, g_hash_table_size(sigs) + 1);
+    g_autofree guint *mark = g_new0(guint, g_hash_table_size(sigs));
     for (guint i = 0; i < a->n_steps; i++) {
         if (n->op == OP_OR) {
             ids_at_step(mark, a, ia, i);
