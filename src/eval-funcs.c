@@ -149,16 +149,20 @@ xsums_update(XSums *xs, const Point *p, guint n, guint64 at_ns)
         xs->dt = g_renew(gint64, xs->dt, xs->cap);
         xs->x = g_renew(double, xs->x, xs->cap);
     }
-    for (guint i = 0; i < n; i++)
-        xs->dt[i] = (gint64)(p[i].t - at_ns);
+    /* the x values two at a time, one vector division for two (in one pass
+     * with the offsets: a pass of their own cost 10 % of predict_linear()) */
     guint i = 0;
-    for (; i + 1 < n; i += 2) { /* the x values two at a time: one vector division */
+    for (; i + 1 < n; i += 2) {
+        xs->dt[i] = (gint64)(p[i].t - at_ns);
+        xs->dt[i + 1] = (gint64)(p[i + 1].t - at_ns);
         Pair x = (Pair){(double)xs->dt[i], (double)xs->dt[i + 1]} / 1e9;
         xs->x[i] = x[0];
         xs->x[i + 1] = x[1];
     }
-    if (i < n)
+    if (i < n) {
+        xs->dt[i] = (gint64)(p[i].t - at_ns);
         xs->x[i] = (double)xs->dt[i] / 1e9;
+    }
     Pair sum = {0, 0}, c = {0, 0}; /* x, x * x */
     for (i = 0; i < n; i++) {
         Pair inc = {xs->x[i], xs->x[i] * xs->x[i]};
