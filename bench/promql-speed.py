@@ -3,7 +3,7 @@
 
     promql-speed.py RONDOD_URL PROMETHEUS_URL END CSV [--reps N] [--passes P]
                     [--every K] [--ranks FILE] [--order interleaved|blocks]
-                    [--timer PROGRAM]
+                    [--shuffle SEED] [--timer PROGRAM]
 
 Run by bench/promql-speed.sh, which starts both servers over the samples of
 tests/promql/promql-fixture (END: the fixture's last sample). The cases are
@@ -12,10 +12,15 @@ those of tests/promql/compare.py (imported, not copied: one battery), in
 issue 15 names. --every K keeps one battery case in K (the smoke size).
 
 Each case is asked N times of each server, over P passes through the
-battery (default 3; N/P requests a pass, the times of all passes pooled
+battery (default 7; N/P requests a pass, the times of all passes pooled
 before the median), so that a disturbance lasting a few milliseconds (the
 host's other work, a Go collection) falls on one pass's share of a case
-and not on its median; --passes 1 asks all N in a row, as before 0.12.1.
+and not on its median: with 7 passes it must fall on 4 of them to move it,
+with 3 on 2 (the default before 0.13.5; --passes 1 asks all N in a row, as
+before 0.12.1). Each pass walks the cases in its own order, shuffled from
+--shuffle SEED (default 1; 0 keeps the battery's order in every pass, as
+before 0.13.5), so that no case follows the same neighbour in every pass
+and nothing periodic meets it at the same point of every walk.
 Within a pass the requests go in one of two orders:
 --order interleaved (the default) alternates the servers request by request,
 changing which one goes first each time; --order blocks asks one server its
@@ -55,6 +60,7 @@ import http.client
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -184,8 +190,8 @@ def when(kind, params):
 def main():
     args = sys.argv[1:]
     global ORDER
-    opts = {'--reps': '21', '--passes': '3', '--every': '1', '--ranks': '', '--order': ORDER,
-            '--timer': ''}
+    opts = {'--reps': '21', '--passes': '7', '--every': '1', '--ranks': '', '--order': ORDER,
+            '--shuffle': '1', '--timer': ''}
     pos = []
     while args:
         a = args.pop(0)
@@ -244,11 +250,16 @@ def main():
     # hypervisor shares these CPUs, a server that sleeps between requests
     # waits for its vCPU to run again (docs/benchmarks.md, 0.13.2).
     per_pass = [reps // passes + (1 if i < reps % passes else 0) for i in range(passes)]
+    seed = int(opts['--shuffle'])
     pass_steal = []
     ticks = cpu_ticks()
     for p_i, n_reps in enumerate(per_pass):
         pass_start = ticks
-        for n, (_, kind, params, rt, pt, steal) in enumerate(timed_cases):
+        walk = list(range(len(timed_cases)))
+        if seed:
+            random.Random(seed * 1000 + p_i).shuffle(walk)
+        for n in walk:
+            _, kind, params, rt, pt, steal = timed_cases[n]
             pair = ((rondod, rt), (prom, pt))
             time_pair(*(pair if (n + p_i) % 2 == 0 else pair[::-1]), n_reps,
                       lambda server: server.timed(kind, params))
@@ -289,8 +300,10 @@ def main():
           '%d passes; %.0f s' % (len(rows), len(timed), len(battery_timed),
                                  len(timed) - len(battery_timed), refused, errors, reps, passes,
                                  time.time() - started))
-    print('# order: %s; timed by %s; ratio = Prometheus median / rondod median (2: rondod '
-          'twice as fast)' % (ORDER, os.path.basename(opts['--timer']) or 'http.client'))
+    print('# order: %s; timed by %s; %s; ratio = Prometheus median / rondod median (2: '
+          'rondod twice as fast)' % (ORDER, os.path.basename(opts['--timer']) or 'http.client',
+                                     'each pass shuffled (seed %d)' % seed if seed
+                                     else 'the battery\'s order in every pass'))
     print('# %-16s %6s %8s %8s %8s %8s %9s %9s' % ('battery cases', 'timed', '>= 2x', '1-2x',
                                                    '< 1x', 'geomean', 'min', 'median'))
     ok_all = True

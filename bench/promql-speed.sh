@@ -23,7 +23,9 @@
 #
 #   bench/promql-speed.sh [BUILDDIR]      (default .)
 #   REPS=N          timed requests per server and case (default 21)
-#   PASSES=P        walks through the battery they are spread over (default 3)
+#   PASSES=P        walks through the battery they are spread over (default 7)
+#   SHUFFLE=SEED    each walk in its own order from SEED (default 1; 0: the
+#                   battery's order every time)
 #   EVERY=K         one battery case in K (default 1: all of them)
 #   BENCH_SMOKE=1   a tiny run (one case in 400, 1 request each): checks
 #                   the script only
@@ -38,7 +40,8 @@ if [ -n "${BENCH_SMOKE:-}" ]; then
 	EVERY=${EVERY:-400}
 fi
 REPS=${REPS:-21}
-PASSES=${PASSES:-3}
+PASSES=${PASSES:-7}
+SHUFFLE=${SHUFFLE:-1}
 EVERY=${EVERY:-1}
 OUT=${BENCH_OUT:-$BUILD/bench-out}
 
@@ -55,7 +58,7 @@ promql_sources promql-speed "$BUILD" "$SRC"
 
 mkdir -p "$OUT/data" "$OUT/img"
 csv="$OUT/data/promql-speed.csv"
-echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server over $PASSES passes, one battery case in $EVERY)"
+echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server over $PASSES passes, shuffle seed $SHUFFLE, one battery case in $EVERY)"
 echo "== $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, Linux $(uname -r), $(prometheus --version 2>&1 | head -n 1)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -68,7 +71,7 @@ for order in interleaved blocks; do
 	*) out="$OUT/data/promql-speed-$order.csv" ;;
 	esac
 	COMPARE_TOKEN=$PROMQL_TOKEN python3 "$SRC/bench/promql-speed.py" "$URL" \
-		"$PROM_URL" "$END" "$out" --reps "$REPS" --passes "$PASSES" --every "$EVERY" \
+		"$PROM_URL" "$END" "$out" --reps "$REPS" --passes "$PASSES" --shuffle "$SHUFFLE" --every "$EVERY" \
 		--ranks "$SCRATCH/ranks-$order" --order $order ${TIMER:+--timer "$TIMER"}
 	echo "== load average after the $order run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "== $out"
