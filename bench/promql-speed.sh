@@ -58,7 +58,7 @@ promql_sources promql-speed "$BUILD" "$SRC"
 
 mkdir -p "$OUT/data" "$OUT/img"
 csv="$OUT/data/promql-speed.csv"
-echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server over $PASSES passes, shuffle seed $SHUFFLE, one battery case in $EVERY)"
+echo "== promql-speed: rondod against Prometheus ($(date -u '+%Y-%m-%d %H:%M UTC'), $REPS requests per case and server over $((PASSES < REPS ? PASSES : REPS)) passes, shuffle seed $SHUFFLE, one battery case in $EVERY)"
 echo "== $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, Linux $(uname -r), $(prometheus --version 2>&1 | head -n 1)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
