@@ -16,10 +16,10 @@ battery (default 7; N/P requests a pass, the times of all passes pooled
 before the median), so that a disturbance lasting a few milliseconds (the
 host's other work, a Go collection) falls on one pass's share of a case
 and not on its median: with 7 passes it must fall on 4 of them to move it,
-with 3 on 2 (the default before 0.13.5; --passes 1 asks all N in a row, as
+with 3 on 2 (the default up to 0.13.4; --passes 1 asks all N in a row, as
 before 0.12.1). Each pass walks the cases in its own order, shuffled from
 --shuffle SEED (default 1; 0 keeps the battery's order in every pass, as
-before 0.13.5), so that no case follows the same neighbour in every pass
+up to 0.13.4), so that no case follows the same neighbour in every pass
 and nothing periodic meets it at the same point of every walk.
 Within a pass the requests go in one of two orders:
 --order interleaved (the default) alternates the servers request by request,
