@@ -25,7 +25,7 @@ Within a pass the requests go in one of two orders:
 --order interleaved (the default) alternates the servers request by request,
 changing which one goes first each time; --order blocks asks one server its
 share of the pass in a row, then the other, changing which block goes first
-from one case to the next and from one pass to the next. Either way a first
+with the case's place in the battery and with the pass. Either way a first
 walk through the battery, untimed, asks each server each case once (the
 answers are checked there, and the first answer of a case pays for cold
 caches on either side), and in blocks one more untimed request opens each
